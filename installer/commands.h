@@ -1,0 +1,19 @@
+// The subcommands of the `upkeep` vendor/admin tool. Each takes the
+// arguments after its name and returns the process exit code; errors are
+// thrown as upkeep::Error and reported by main().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace upkeep::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_keys(const Args& args);       // cmd_keys.cpp:    keys init
+int cmd_release(const Args& args);    // cmd_release.cpp: release DIR --version V ...
+int cmd_serve(const Args& args);      // cmd_serve.cpp:   serve REPO [--port P]
+int cmd_install(const Args& args);    // cmd_install.cpp: install --repo URL --prefix DIR
+int cmd_uninstall(const Args& args);  // cmd_install.cpp: uninstall --prefix DIR
+
+}  // namespace upkeep::cli

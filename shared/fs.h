@@ -1,0 +1,58 @@
+// Durable file-system primitives: the only place that talks to the OS about
+// files beyond std::filesystem. Implemented per platform (fs_posix.cpp).
+//
+// Every function is thread-safe (no shared state). Failures throw Error with
+// the path in the message; ENOSPC/EDQUOT become ErrorCode::kNoSpace.
+// "Durable" means: after return, the change survives a power cut (data and
+// the directory entry are fsynced).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace upkeep::fs {
+
+namespace stdfs = std::filesystem;
+
+// Whole-file read; throws kNotFound when missing, kBadInput when larger than max_bytes.
+std::string read_file(const stdfs::path& path, uint64_t max_bytes = 64u << 20);
+
+// Writes `data` to a temporary file beside `path`, fsyncs it, renames it over
+// `path` and fsyncs the directory. Readers see the old or the new content,
+// never a mix. On failure the temporary file is removed and `path` is untouched.
+void write_file_atomic(const stdfs::path& path, std::string_view data, uint32_t mode = 0644);
+
+// fsync of a regular file / of a directory (so renames inside it are durable).
+void fsync_file(const stdfs::path& path);
+void fsync_dir(const stdfs::path& dir);
+
+// rename(2) then fsync of the destination's directory (and the source's when different).
+void rename_durable(const stdfs::path& from, const stdfs::path& to);
+
+// Points `link` at `target` atomically: a new link is made beside it and
+// renamed over it, then the directory is fsynced. `target` is stored as given
+// (use a relative target so the install root can move).
+void replace_symlink(const stdfs::path& link, const stdfs::path& target);
+// The link's target as stored, or nullopt when `link` is not a symlink.
+std::optional<stdfs::path> read_symlink(const stdfs::path& link);
+
+// Creates the directory and its parents, then fsyncs the parent chain it created.
+void create_directories_durable(const stdfs::path& dir);
+
+// Removes a tree; a missing tree is fine. Throws on other errors.
+void remove_tree(const stdfs::path& path);
+
+// Bytes available to an unprivileged writer on the file system holding `path`.
+uint64_t available_bytes(const stdfs::path& path);
+
+// POSIX permission bits of a file (0755, 0644, ...), and setting them.
+uint32_t file_mode(const stdfs::path& path);
+void set_file_mode(const stdfs::path& path, uint32_t mode);
+
+// Absolute path of the running executable (not argv[0], not the working directory).
+stdfs::path self_executable_path();
+
+}  // namespace upkeep::fs
