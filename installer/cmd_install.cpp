@@ -1,0 +1,92 @@
+// upkeep install / uninstall.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "error.h"
+#include "fs.h"
+#include "json.h"
+#include "logging.h"
+#include "update/release_selector.h"
+#include "vendor/installer.h"
+
+namespace upkeep::cli {
+namespace {
+
+// Installer output: progress on a terminal, nothing in silent mode.
+class InstallProgress : public UpdateObserver {
+ public:
+  explicit InstallProgress(bool quiet) : quiet_(quiet) {}
+  void on_update_found(const ReleaseInfo& r) override {
+    if (!quiet_) std::printf("installing %s (%llu bytes)\n", r.version.c_str(), static_cast<unsigned long long>(r.package.length));
+  }
+  void on_download_progress(uint64_t done, uint64_t total) override {
+    if (quiet_ || !::isatty(2) || total == 0) return;
+    std::fprintf(stderr, "\rdownloading %3d%%", static_cast<int>(done * 100 / total));
+    if (done >= total) std::fputc('\n', stderr);
+  }
+  void on_staged(const ReleaseInfo& r) override {
+    if (!quiet_) std::printf("verified %s\n", r.version.c_str());
+  }
+
+ private:
+  bool quiet_;
+};
+
+std::string with_slash(std::string url) {
+  if (!url.empty() && url.back() != '/') url += '/';
+  return url;
+}
+
+}  // namespace
+
+int cmd_install(const Args& argv) {
+  CliArgs args(argv, {.flags = {"silent", "json"},
+                      .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher"}});
+  auto repo = args.value("repo");
+  auto prefix = args.value("prefix");
+  if (!repo || !prefix) fail(ErrorCode::kUsage, "install needs --repo URL and --prefix DIR");
+  bool silent = args.flag("silent") || args.flag("json");
+  if (args.flag("silent")) init_logging({.program = "upkeep", .quiet = true});
+
+  InstallOptions o;
+  o.repository_url = with_slash(*repo);
+  o.prefix = *prefix;
+  o.version = args.value("version");
+  o.app_id = args.value("app-id");
+  o.channel = args.value_or("channel", "stable");
+  if (auto r = args.value("trusted-root")) o.trusted_root = *r;
+  auto here = fs::self_executable_path().parent_path();
+  o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
+  o.updater_binary = here / "upkeep-updater";
+
+  InstallProgress progress(silent);
+  InstallResult r = install(o, progress);
+  if (args.flag("json")) {
+    Json j = Json::object();
+    j["app_id"] = r.app_id;
+    j["version"] = r.version;
+    j["launcher"] = r.launcher.string();
+    j["trusted_on_first_use"] = r.trusted_on_first_use;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!silent) {
+    if (r.trusted_on_first_use)
+      std::printf("note: trusted the repository's root keys on first use; pin them with --trusted-root\n");
+    std::printf("installed %s %s into %s\nstart it with: %s\n", r.app_id.c_str(), r.version.c_str(),
+                std::filesystem::absolute(*prefix).c_str(), r.launcher.c_str());
+  }
+  return 0;
+}
+
+int cmd_uninstall(const Args& argv) {
+  CliArgs args(argv, {.flags = {"silent"}, .values = {"prefix"}});
+  auto prefix = args.value("prefix");
+  if (!prefix) fail(ErrorCode::kUsage, "uninstall needs --prefix DIR");
+  bool removed = uninstall(*prefix);
+  if (!args.flag("silent")) std::printf(removed ? "removed %s\n" : "nothing installed at %s\n", prefix->c_str());
+  return 0;
+}
+
+}  // namespace upkeep::cli

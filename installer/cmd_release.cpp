@@ -1,0 +1,68 @@
+// `upkeep release DIR --version V ...`: publishes a build folder into the
+// repository as a signed release (package.zip + files.json targets).
+#include <cstdio>
+#include <filesystem>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "error.h"
+#include "fs.h"
+#include "vendor/key_store.h"
+#include "vendor/repository_publisher.h"
+
+namespace upkeep::cli {
+
+namespace {
+
+const char* kReleaseUsage =
+    "usage: upkeep release DIR --version V [options]\n"
+    "\n"
+    "Publishes the build folder DIR as version V: writes files.json and\n"
+    "package.zip into the repository and re-signs targets, snapshot and\n"
+    "timestamp. A version that is already released is refused.\n"
+    "\n"
+    "  --version V    release version (SemVer 1.2.3 or dotted numbers 10.0.1)\n"
+    "  --channel C    release channel, default stable\n"
+    "  --notes FILE   release notes (text file)\n"
+    "  --platform P   target platform, default the build's (e.g. linux-x86_64)\n"
+    "  --keys DIR     key folder, default ./keys\n"
+    "  --repo DIR     repository folder, default ./repo\n"
+    "  --app-id ID    application id, default the one in DIR/vendor.json\n";
+
+}  // namespace
+
+int cmd_release(const Args& args) {
+  CliArgs cli(args, {.flags = {"help"},
+                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id"},
+                     .max_positional = 1});
+  if (cli.flag("help")) {
+    std::fputs(kReleaseUsage, stdout);
+    return 0;
+  }
+  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("release: missing DIR\n\n") + kReleaseUsage);
+  auto version = cli.value("version");
+  if (!version) fail(ErrorCode::kUsage, std::string("release: missing --version V\n\n") + kReleaseUsage);
+
+  vendor::KeyStore store = vendor::KeyStore::open(cli.value_or("keys", "keys"));
+  vendor::ReleaseInfo info;
+  info.app_id = cli.value_or("app-id", store.app_id());
+  info.version = *version;
+  info.channel = cli.value_or("channel", "stable");
+  info.platform = cli.value_or("platform", vendor::build_platform());
+  if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
+
+  const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
+  vendor::RepositoryPublisher publisher(repo_dir, store);
+  vendor::PublishedRelease r = publisher.publish_release(cli.positional().front(), info);
+  auto timestamp = publisher.current_timestamp();
+  std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),
+              info.platform.c_str(), info.channel.c_str(), r.file_count);
+  std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
+              static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
+  std::printf("  %s\n", r.manifest_target.c_str());
+  std::printf("  timestamp version %lld, snapshot version %lld\n", static_cast<long long>(timestamp.version),
+              static_cast<long long>(timestamp.snapshot.version));
+  return 0;
+}
+
+}  // namespace upkeep::cli

@@ -1,0 +1,206 @@
+#include "launcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "applier.h"
+#include "error.h"
+#include "fs.h"
+#include "health_channel.h"
+#include "install_lock.h"
+#include "launch_env.h"
+#include "logging.h"
+#include "state_store.h"
+#include "version.h"
+
+namespace upkeep {
+namespace stdfs = std::filesystem;
+
+namespace {
+constexpr int kMaxTrialStarts = 3;  // a version killed on trial this often counts as failed
+
+// The newest version folder recorded as good, for a root whose `current` is broken.
+std::optional<std::string> newest_good_version(const Layout& layout, StateStore& store) {
+  std::optional<std::string> best;
+  for (const auto& r : store.in_state(VersionState::kGood)) {
+    if (!stdfs::is_directory(layout.version_dir(r.version))) continue;
+    if (!best || Version::parse_or_throw(*best).compare(Version::parse_or_throw(r.version)) < 0) best = r.version;
+  }
+  return best;
+}
+}  // namespace
+
+LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
+  LauncherOptions o;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a == "--after-pid") {
+      if (i + 1 >= args.size()) fail(ErrorCode::kUsage, "--after-pid expects a process id");
+      try {
+        o.after_pid = std::stoll(args[++i]);
+      } catch (const std::exception&) {
+        fail(ErrorCode::kUsage, "--after-pid expects a process id, got '" + args[i] + "'");
+      }
+      if (*o.after_pid <= 0) fail(ErrorCode::kUsage, "--after-pid expects a positive process id");
+    } else if (a == "--status") {
+      o.status = true;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "--check-on-start") {
+      o.check_on_start = true;
+    } else if (a == "--launcher-help") {
+      o.help = true;
+    } else {
+      break;
+    }
+  }
+  o.app_args.assign(args.begin() + static_cast<long>(i), args.end());
+  return o;
+}
+
+std::vector<std::string> Launcher::command_for(const Config& config, const std::string& version,
+                                               const LauncherOptions& options) const {
+  std::vector<std::string> argv{(layout_.version_dir(version) / config.main_program).string()};
+  argv.insert(argv.end(), options.app_args.begin(), options.app_args.end());
+  return argv;
+}
+
+process::Environment Launcher::environment_for(const std::string& version, const process::Environment& extra) const {
+  process::Environment env = process::current_environment();
+  for (const char* k : {env::kTrial, env::kHealthFd, env::kPreviousVersion}) env.erase(k);
+  env[env::kRoot] = layout_.root().string();
+  env[env::kVersion] = version;
+  env[env::kLauncher] = self_;
+  for (const auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+void Launcher::exec_version(const Config& config, const std::string& version, const LauncherOptions& options,
+                            const process::Environment& extra) {
+  spdlog::default_logger()->flush();
+  process::exec_replace(command_for(config, version, options), environment_for(version, extra));
+  throw Error(ErrorCode::kNoRunnableVersion, "exec returned");  // exec_replace throws on failure
+}
+
+int Launcher::run(const LauncherOptions& options) {
+  if (options.status) return print_status(layout_, options.json);
+  if (options.after_pid) {
+    // The old main program asked for a restart; it must be gone before we touch `current`.
+    if (!process::wait_for_exit(*options.after_pid, std::chrono::seconds(60)))
+      fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
+  }
+  Config config = Config::load(layout_.config_file());
+  bool check = options.check_on_start || config.check_on_start;
+  if (check) {
+    int rc = run_updater(options);
+    if (rc != 0) spdlog::warn("the update check failed (exit {}); starting the installed version", rc);
+  }
+  // Fast path: nothing pending. One stat, one readlink, one exec.
+  if (!stdfs::exists(layout_.pending_marker())) {
+    if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
+      exec_version(config, *v, options, {});
+  }
+  return slow_path(config, options);
+}
+
+int Launcher::slow_path(const Config& config, const LauncherOptions& options) {
+  init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
+  // Longer than a trial, so a second launcher waits for the first one's trial to end.
+  auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
+  StateStore store(layout_.state_db());
+  Applier applier(layout_, store);
+  applier.recover();
+
+  if (auto staged = applier.staged_version()) {
+    try {
+      applier.apply(*staged);
+    } catch (const Error& e) {
+      spdlog::error("could not apply {}: {}", *staged, e.what());
+      std::fprintf(stderr, "launcher: update to %s not applied: %s\n", staged->c_str(), e.what());
+    }
+  }
+
+  auto current = layout_.current_version();
+  if (!current || !stdfs::is_directory(layout_.version_dir(*current))) {
+    auto good = newest_good_version(layout_, store);
+    if (!good)
+      fail(ErrorCode::kNoRunnableVersion, "no runnable version in " + layout_.root().string() +
+                                              ": `current` is missing and no good version is installed; reinstall");
+    spdlog::warn("`current` was missing or broken; pointing it at {}", *good);
+    layout_.switch_current(*good);
+    store.add_event("repaired", *good, "current pointed at the newest good version");
+    current = good;
+  }
+
+  auto rec = store.get(*current);
+  if (rec && rec->state == VersionState::kTrial && !rec->previous.empty())
+    return run_trial(config, *current, rec->previous, options, store, lock);
+
+  applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+  lock.release();
+  exec_version(config, *current, options, {});
+}
+
+int Launcher::run_trial(const Config& config, const std::string& version, const std::string& previous,
+                        const LauncherOptions& options, StateStore& store, InstallLock& lock) {
+  Applier applier(layout_, store);
+  int starts = store.add_trial_attempt(version);
+  std::string failure;
+  if (starts > kMaxTrialStarts) {
+    failure = "did not confirm a healthy start in " + std::to_string(kMaxTrialStarts) + " starts";
+  } else {
+    HealthChannel channel;
+    process::SpawnOptions spawn;
+    spawn.argv = command_for(config, version, options);
+    spawn.env = environment_for(version, {{env::kTrial, "1"},
+                                          {env::kHealthFd, std::to_string(channel.child_fd())},
+                                          {env::kPreviousVersion, previous}});
+    spawn.inherit_fds = {channel.child_fd()};
+    int64_t pid = process::spawn(spawn);
+    channel.close_child_end();
+    auto result = channel.wait(pid, std::chrono::seconds(config.trial_timeout_seconds));
+    if (result.outcome == HealthChannel::Outcome::kConfirmed) {
+      applier.mark_good(version);
+      applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+      lock.release();
+      // Stay the program's parent until it ends, so callers see its exit code.
+      auto status = process::wait_child(pid);
+      return status.exited ? status.code : 128 + status.signal;
+    }
+    if (result.outcome == HealthChannel::Outcome::kExited && result.status.success()) {
+      applier.mark_good(version);  // ran to a clean end: that is healthy too
+      applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+      return 0;
+    }
+    failure = result.outcome == HealthChannel::Outcome::kTimedOut
+                  ? "did not confirm a healthy start within " + std::to_string(config.trial_timeout_seconds) + " s"
+                  : "failed on its first start (" + result.status.describe() + ")";
+  }
+  std::fprintf(stderr, "launcher: version %s %s; going back to %s\n", version.c_str(), failure.c_str(),
+               previous.c_str());
+  applier.rollback(version, previous, failure);
+  applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+  lock.release();
+  exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
+}
+
+int Launcher::run_updater(const LauncherOptions& options) {
+  stdfs::path updater = layout_.root() / "upkeep-updater";
+  if (!stdfs::exists(updater)) {
+    spdlog::warn("--check-on-start: {} is not installed", updater.string());
+    return static_cast<int>(ErrorCode::kNotFound);
+  }
+  process::SpawnOptions spawn;
+  spawn.argv = {updater.string(), "--root", layout_.root().string()};
+  spawn.env = process::current_environment();
+  auto status = process::wait_child(process::spawn(spawn));
+  return status.exited ? status.code : 128 + status.signal;
+}
+
+}  // namespace upkeep

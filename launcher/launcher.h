@@ -1,0 +1,63 @@
+// Launcher: the order of work at every start of an installed application.
+//
+//   1. find the install root from the launcher's own path;
+//   2. (--after-pid) wait for the old main program to exit;
+//   3. fast path: no .pending marker -> exec the current version directly;
+//   4. otherwise, under the install lock: recover an interrupted operation,
+//      apply a staged version, run a version on trial and roll it back in
+//      the same launch if it fails, clean up;
+//   5. start the main program of `current` with the caller's arguments.
+//
+// It never downloads (--check-on-start runs the separate updater first).
+// It always ends by starting some runnable version, or exits with
+// kNoRunnableVersion and a message saying why. Single-threaded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "layout.h"
+#include "process.h"
+
+namespace upkeep {
+
+struct LauncherOptions {
+  std::optional<long long> after_pid;
+  bool status = false;
+  bool json = false;
+  bool check_on_start = false;
+  bool help = false;
+  std::vector<std::string> app_args;  // passed through to the main program
+
+  // Launcher options come first; the first other argument (or "--") starts the app's.
+  static LauncherOptions parse(const std::vector<std::string>& args);
+};
+
+class Launcher {
+ public:
+  Launcher(Layout layout, std::string self_path) : layout_(std::move(layout)), self_(std::move(self_path)) {}
+
+  // Returns an exit code, or does not return (exec of the main program).
+  int run(const LauncherOptions& options);
+
+ private:
+  int slow_path(const Config& config, const LauncherOptions& options);
+  int run_trial(const Config& config, const std::string& version, const std::string& previous,
+                const LauncherOptions& options, class StateStore& store, class InstallLock& lock);
+  [[noreturn]] void exec_version(const Config& config, const std::string& version, const LauncherOptions& options,
+                                 const process::Environment& extra);
+  std::vector<std::string> command_for(const Config& config, const std::string& version,
+                                       const LauncherOptions& options) const;
+  process::Environment environment_for(const std::string& version, const process::Environment& extra) const;
+  int run_updater(const LauncherOptions& options);
+
+  Layout layout_;
+  std::string self_;
+};
+
+// `launcher --status [--json]`: prints versions, current, staged, bad, events.
+int print_status(const Layout& layout, bool json);
+
+}  // namespace upkeep

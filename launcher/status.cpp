@@ -1,0 +1,78 @@
+// launcher --status: what is installed, what is pending, what happened.
+#include <cstdio>
+#include <ctime>
+
+#include "error.h"
+#include "json.h"
+#include "launcher.h"
+#include "state_store.h"
+
+namespace upkeep {
+namespace {
+
+std::string iso_time(int64_t t) {
+  char buf[32];
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int print_status(const Layout& layout, bool json) {
+  if (!std::filesystem::exists(layout.state_db()))
+    fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
+  StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
+  auto current = layout.current_version();
+  Json out = Json::object();
+  out["root"] = layout.root().string();
+  out["current"] = current ? Json(*current) : Json(nullptr);
+  Json versions = Json::array();
+  Json staged = Json::array();
+  Json bad = Json::array();
+  for (const auto& r : store.all()) {
+    Json v = Json::object();
+    v["version"] = r.version;
+    v["state"] = version_state_name(r.state);
+    v["updated_at"] = iso_time(r.updated_at);
+    if (!r.reason.empty()) v["reason"] = r.reason;
+    if (!r.previous.empty()) v["previous"] = r.previous;
+    versions.push_back(v);
+    if (r.state == VersionState::kStaged) staged.push_back(r.version);
+    if (r.state == VersionState::kBad) bad.push_back(r.version);
+  }
+  out["versions"] = versions;
+  out["staged"] = staged;
+  out["bad"] = bad;
+  Json events = Json::array();
+  for (const auto& e : store.events(10)) {
+    Json ev = Json::object();
+    ev["at"] = iso_time(e.at);
+    ev["kind"] = e.kind;
+    ev["version"] = e.version;
+    if (!e.detail.empty()) ev["detail"] = e.detail;
+    events.push_back(ev);
+  }
+  out["events"] = events;
+  out["pending"] = store.has_pending_work();
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("install root: %s\n", layout.root().c_str());
+  std::printf("current:      %s\n", current ? current->c_str() : "(none)");
+  for (const auto& v : versions.as_array()) {
+    std::string line = "  " + v.get_string("version") + "  " + v.get_string("state");
+    if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("recent events:\n");
+  for (const auto& e : events.as_array())
+    std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),
+                e.get_string("version").c_str(), e.get_string_or("detail", "").c_str());
+  return 0;
+}
+
+}  // namespace upkeep

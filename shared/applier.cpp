@@ -1,0 +1,194 @@
+#include "applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "error.h"
+#include "fault_injection.h"
+#include "fs.h"
+#include "hash.h"
+#include "manifest.h"
+#include "version.h"
+
+namespace upkeep {
+namespace stdfs = std::filesystem;
+
+void set_pending_marker(const Layout& layout) {
+  if (!stdfs::exists(layout.pending_marker())) fs::write_file_atomic(layout.pending_marker(), "");
+}
+
+void clear_pending_marker_if_idle(const Layout& layout, StateStore& store) {
+  if (store.has_pending_work()) return;
+  std::error_code ec;
+  if (stdfs::remove(layout.pending_marker(), ec)) fs::fsync_dir(layout.root());
+}
+
+std::optional<std::string> Applier::staged_version() const {
+  std::optional<std::string> best;
+  for (const auto& r : store_.in_state(VersionState::kStaged)) {
+    auto v = Version::parse(r.version);
+    if (!v) continue;
+    if (!best || Version::parse(*best)->compare(*v) < 0) best = r.version;
+  }
+  return best;
+}
+
+// --- apply ------------------------------------------------------------------
+
+void Applier::verify_staged(const std::string& version) {
+  auto rec = store_.get(version);
+  try {
+    if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
+    std::string text = fs::read_file(layout_.manifest_file(version));
+    if (sha256_hex(text) != rec->manifest_sha256)
+      fail(ErrorCode::kVerification, layout_.manifest_file(version).string() + " does not match its signed hash");
+    FileManifest::parse(text, layout_.manifest_file(version).string())
+        .verify_directory(layout_.staged_dir(version), FileManifest::Depth::kQuick);
+  } catch (const Error& e) {
+    spdlog::error("discarding staged version {}: {}", version, e.what());
+    fs::remove_tree(layout_.staged_dir(version));
+    if (rec) {
+      store_.transaction([&] {
+        store_.set_state(version, VersionState::kRemoved, e.what());
+        store_.add_event("discarded", version, e.what());
+      });
+    }
+    fail(ErrorCode::kVerification, std::string("staged version ") + version + " failed its check: " + e.what());
+  }
+}
+
+void Applier::step_move_into_versions(const std::string& version) {
+  stdfs::path from = layout_.staged_dir(version), to = layout_.version_dir(version);
+  if (!stdfs::exists(from)) {
+    if (stdfs::exists(to)) return;  // moved by an earlier run
+    fail(ErrorCode::kNotFound, "neither " + from.string() + " nor " + to.string() + " exists");
+  }
+  if (stdfs::exists(to)) {
+    // A folder of an earlier, removed install of the same version: never the current one.
+    if (layout_.current_version() == version) fail(ErrorCode::kFailure, version + " is already current");
+    fs::remove_tree(to);
+  }
+  fs::create_directories_durable(layout_.versions_dir());
+  fs::rename_durable(from, to);
+}
+
+void Applier::step_switch_current(const std::string& version) {
+  if (layout_.current_version() != version) layout_.switch_current(version);
+}
+
+void Applier::finish_apply(const std::string& version, const std::string& from) {
+  store_.journal_finish([&] {
+    store_.begin_trial(version, from);
+    store_.add_event("applied", version, from.empty() ? "" : "from " + from);
+  });
+}
+
+void Applier::apply(const std::string& version) {
+  verify_staged(version);
+  std::string from = layout_.current_version().value_or("");
+  store_.journal_begin(JournalOp::kApply, version, from);
+  crash_point("apply.journaled");
+  step_move_into_versions(version);
+  crash_point("apply.moved");
+  // Point of no return: after this rename the new version is what starts.
+  step_switch_current(version);
+  crash_point("apply.switched");
+  finish_apply(version, from);
+  crash_point("apply.recorded");
+  spdlog::info("applied {} (was {})", version, from.empty() ? "none" : from);
+}
+
+// --- rollback ---------------------------------------------------------------
+
+void Applier::finish_rollback(const std::string& bad, const std::string& to, const std::string& reason) {
+  store_.journal_finish([&] {
+    if (store_.get(bad)) store_.set_state(bad, VersionState::kBad, reason);
+    if (auto r = store_.get(to); r && r->state != VersionState::kGood) store_.set_state(to, VersionState::kGood);
+    store_.add_event("rolled_back", bad, "to " + to + ": " + reason);
+  });
+}
+
+void Applier::rollback(const std::string& bad, const std::string& to, const std::string& reason) {
+  if (!stdfs::is_directory(layout_.version_dir(to)))
+    fail(ErrorCode::kNoRunnableVersion, "cannot roll back to " + to + ": " + layout_.version_dir(to).string() + " is missing");
+  store_.journal_begin(JournalOp::kRollback, bad, to);
+  crash_point("rollback.journaled");
+  step_switch_current(to);
+  crash_point("rollback.switched");
+  finish_rollback(bad, to, reason);
+  crash_point("rollback.recorded");
+  spdlog::warn("rolled back from {} to {}: {}", bad, to, reason);
+}
+
+void Applier::mark_good(const std::string& version) {
+  auto r = store_.get(version);
+  if (r && r->state == VersionState::kTrial) {
+    store_.transaction([&] {
+      store_.set_state(version, VersionState::kGood);
+      store_.add_event("confirmed", version, "");
+    });
+  }
+}
+
+// --- recovery ---------------------------------------------------------------
+
+bool Applier::recover() {
+  auto j = store_.journal();
+  if (!j) return false;
+  spdlog::warn("recovering an interrupted {} of {}", j->op == JournalOp::kApply ? "apply" : "rollback", j->version);
+  if (j->op == JournalOp::kApply) {
+    bool present = stdfs::exists(layout_.staged_dir(j->version)) || stdfs::exists(layout_.version_dir(j->version));
+    if (!present) {
+      // Nothing to roll forward with: keep what is current and forget the attempt.
+      store_.journal_finish([&] {
+        if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
+        store_.add_event("recovered", j->version, "apply abandoned: files missing");
+      });
+      return true;
+    }
+    step_move_into_versions(j->version);
+    step_switch_current(j->version);
+    finish_apply(j->version, j->from_version);
+    store_.add_event("recovered", j->version, "apply finished");
+  } else {
+    step_switch_current(j->from_version);
+    finish_rollback(j->version, j->from_version, "rollback finished after interruption");
+    store_.add_event("recovered", j->version, "rollback finished");
+  }
+  return true;
+}
+
+// --- cleanup ----------------------------------------------------------------
+
+void Applier::cleanup(bool staging_idle) {
+  std::set<std::string> keep;
+  auto current = layout_.current_version();
+  if (current) {
+    keep.insert(*current);
+    if (auto r = store_.get(*current); r && !r->previous.empty()) keep.insert(r->previous);
+  }
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(layout_.versions_dir(), ec)) {
+    std::string name = e.path().filename().string();
+    if (keep.count(name)) continue;
+    fs::remove_tree(e.path());
+    std::error_code ignore;
+    stdfs::remove(layout_.manifest_file(name), ignore);
+    if (auto r = store_.get(name); r && r->state == VersionState::kGood) store_.set_state(name, VersionState::kRemoved);
+    spdlog::info("removed old version {}", name);
+  }
+  if (staging_idle) {
+    std::set<std::string> staged;
+    for (const auto& r : store_.in_state(VersionState::kStaged)) staged.insert(r.version);
+    for (const auto& e : stdfs::directory_iterator(layout_.staging_dir(), ec)) {
+      std::string name = e.path().filename().string();
+      // Staged versions wait for apply; *.part downloads resume later.
+      if (staged.count(name) || e.path().extension() == ".part") continue;
+      fs::remove_tree(e.path());
+    }
+  }
+  clear_pending_marker_if_idle(layout_, store_);
+}
+
+}  // namespace upkeep

@@ -1,0 +1,70 @@
+// Applier: promotes a staged version, rolls back, recovers from a crash,
+// and cleans up. The caller holds the InstallLock for every call.
+//
+// Each operation is a short orchestrator over named, idempotent steps and
+// a journal row in the state store: if the process dies anywhere, recover()
+// on the next start finishes the operation (roll forward) from whatever
+// step it reached. Cost is independent of the update's size: a stat-level
+// check, one rename of a folder, one rename of a symlink and two small
+// transactions.
+//
+// After apply() succeeds `current` points at the new version, which is in
+// state kTrial. After it throws before the point of no return nothing
+// visible changed (the journal is cleared or finished by recover()).
+// One thread; construct per use.
+#pragma once
+
+#include <string>
+
+#include "layout.h"
+#include "state_store.h"
+
+namespace upkeep {
+
+class Applier {
+ public:
+  Applier(const Layout& layout, StateStore& store) : layout_(layout), store_(store) {}
+
+  // Finishes an operation the journal says was interrupted. Returns true
+  // when there was one.
+  bool recover();
+
+  // Checks staging/<v> against its signed manifest (stat-level; the content
+  // was hashed when it was staged), then promotes it and puts it on trial.
+  // A staged version that fails the check is discarded (kRemoved, event) and
+  // Error(kVerification) is thrown; the current version is untouched.
+  void apply(const std::string& version);
+
+  // Points `current` back at `to` and marks `bad` as kBad with `reason`.
+  void rollback(const std::string& bad, const std::string& to, const std::string& reason);
+
+  // A version on trial confirmed a healthy start.
+  void mark_good(const std::string& version);
+
+  // Removes version folders other than current and the version it would
+  // roll back to, and (when `staging_idle`) every staging leftover that is
+  // not a staged version. Clears the .pending marker when nothing is left
+  // for the launcher.
+  void cleanup(bool staging_idle);
+
+  // The newest staged version, if any.
+  std::optional<std::string> staged_version() const;
+
+ private:
+  void verify_staged(const std::string& version);
+  void step_move_into_versions(const std::string& version);
+  void step_switch_current(const std::string& version);
+  void finish_apply(const std::string& version, const std::string& from);
+  void finish_rollback(const std::string& bad, const std::string& to, const std::string& reason);
+
+  const Layout& layout_;
+  StateStore& store_;
+};
+
+// Creates <root>/.pending durably. Called before a state change that gives
+// the launcher work, so that "no marker" always means "nothing to do".
+void set_pending_marker(const Layout& layout);
+// Removes the marker when the state store has no pending work.
+void clear_pending_marker_if_idle(const Layout& layout, StateStore& store);
+
+}  // namespace upkeep

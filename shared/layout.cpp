@@ -1,0 +1,23 @@
+#include "layout.h"
+
+#include "fs.h"
+
+namespace upkeep {
+
+std::optional<std::string> Layout::current_version() const {
+  auto target = fs::read_symlink(current_link());
+  if (!target) return std::nullopt;
+  auto it = target->begin();
+  if (it == target->end() || *it != "versions") return std::nullopt;
+  ++it;
+  if (it == target->end()) return std::nullopt;
+  std::string v = it->string();
+  if (++it != target->end() || v.empty() || v == "." || v == "..") return std::nullopt;
+  return v;
+}
+
+void Layout::switch_current(const std::string& v) const {
+  fs::replace_symlink(current_link(), std::filesystem::path("versions") / v);
+}
+
+}  // namespace upkeep

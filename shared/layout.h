@@ -1,0 +1,56 @@
+// Layout: every path of an install root, derived from the root alone.
+//
+//   <root>/<app-id>          the launcher (stable path; any name works)
+//   <root>/current           symlink -> versions/<v>, switched atomically
+//   <root>/versions/<v>/     promoted versions, never modified after promotion
+//   <root>/manifests/<v>.json the signed file manifest of each version
+//   <root>/staging/          downloads (*.part) and versions being assembled
+//   <root>/state.db          SQLite, the record of truth
+//   <root>/trust/            TUF metadata (trusted root.json and the cache)
+//   <root>/config.json       app id, repository, channel (from the installer)
+//   <root>/logs/             rotating logs
+//   <root>/.lock             the install lock; .staging.lock: a stager is at work
+//   <root>/.pending          exists whenever state.db may hold work for the launcher
+//
+// Immutable value; thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace upkeep {
+
+class Layout {
+ public:
+  explicit Layout(std::filesystem::path root) : root_(std::move(root)) {}
+  // The root is the folder holding the launcher executable.
+  static Layout from_executable(const std::filesystem::path& exe) { return Layout(exe.parent_path()); }
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path current_link() const { return root_ / "current"; }
+  std::filesystem::path versions_dir() const { return root_ / "versions"; }
+  std::filesystem::path version_dir(const std::string& v) const { return versions_dir() / v; }
+  std::filesystem::path manifests_dir() const { return root_ / "manifests"; }
+  std::filesystem::path manifest_file(const std::string& v) const { return manifests_dir() / (v + ".json"); }
+  std::filesystem::path staging_dir() const { return root_ / "staging"; }
+  std::filesystem::path staged_dir(const std::string& v) const { return staging_dir() / v; }
+  std::filesystem::path state_db() const { return root_ / "state.db"; }
+  std::filesystem::path trust_dir() const { return root_ / "trust"; }
+  std::filesystem::path config_file() const { return root_ / "config.json"; }
+  std::filesystem::path logs_dir() const { return root_ / "logs"; }
+  std::filesystem::path lock_file() const { return root_ / ".lock"; }
+  std::filesystem::path staging_lock_file() const { return root_ / ".staging.lock"; }
+  std::filesystem::path pending_marker() const { return root_ / ".pending"; }
+
+  // The version `current` points at, from the link's target "versions/<v>";
+  // nullopt when there is no link or it points elsewhere.
+  std::optional<std::string> current_version() const;
+  // Points `current` at versions/<v> atomically (relative link) and fsyncs the root.
+  void switch_current(const std::string& v) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace upkeep

@@ -1,0 +1,327 @@
+#include "manifest.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <system_error>
+
+#include "error.h"
+#include "hash.h"
+#include "json.h"
+#include "version.h"
+
+namespace upkeep {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kFormat = 1;
+constexpr size_t kMaxPathBytes = 4096;
+constexpr uint32_t kModeMask = 07777;
+
+std::string octal_mode(uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+bool is_lower_hex_sha256(const std::string& s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Every proper directory prefix of a '/'-separated path: "a/b/c" -> "a", "a/b".
+void add_parent_dirs(std::string_view path, std::set<std::string, std::less<>>& out) {
+  for (size_t slash = path.find('/'); slash != std::string_view::npos; slash = path.find('/', slash + 1)) {
+    out.emplace(path.substr(0, slash));
+  }
+}
+
+const char* type_name(stdfs::file_type t) {
+  switch (t) {
+    case stdfs::file_type::regular:
+      return "a regular file";
+    case stdfs::file_type::directory:
+      return "a directory";
+    case stdfs::file_type::symlink:
+      return "a symlink";
+    case stdfs::file_type::block:
+      return "a block device";
+    case stdfs::file_type::character:
+      return "a character device";
+    case stdfs::file_type::fifo:
+      return "a FIFO";
+    case stdfs::file_type::socket:
+      return "a socket";
+    default:
+      return "a special file";
+  }
+}
+
+uint32_t mode_of(const stdfs::file_status& st) { return static_cast<uint32_t>(st.permissions()) & kModeMask; }
+
+// Relative '/'-separated name of `p` below `root` (both from the same walk).
+std::string relative_name(const stdfs::path& p, const stdfs::path& root) {
+  return p.lexically_relative(root).generic_string();
+}
+
+// Field access for one manifest entry that names the file, the entry and the field on error.
+class EntryReader {
+ public:
+  EntryReader(std::string_view what, size_t index, const Json& entry) : entry_(entry) {
+    prefix_ = std::string(what) + ": files[" + std::to_string(index) + "]";
+  }
+  void set_path(const std::string& path) { prefix_ += " (" + path + ")"; }
+  [[noreturn]] void bad(const std::string& field, const std::string& problem) const {
+    fail(ErrorCode::kBadInput, prefix_ + ": field '" + field + "' " + problem);
+  }
+  [[noreturn]] void bad(const std::string& problem) const { fail(ErrorCode::kBadInput, prefix_ + ": " + problem); }
+  const Json& field(const char* name) const {
+    const Json* j = entry_.find(name);
+    if (!j) bad(name, "is missing");
+    return *j;
+  }
+  const std::string& string(const char* name) const {
+    const Json& j = field(name);
+    if (!j.is_string()) bad(name, std::string("must be a string, found ") + json_type_name(j.type()));
+    return j.as_string();
+  }
+  int64_t integer(const char* name, int64_t min, int64_t max, const char* range) const {
+    const Json& j = field(name);
+    if (!j.is_int()) bad(name, std::string("must be an integer, found ") + json_type_name(j.type()));
+    int64_t v = j.as_int();
+    if (v < min || v > max) bad(name, "is " + std::to_string(v) + ", expected " + range);
+    return v;
+  }
+
+ private:
+  const Json& entry_;
+  std::string prefix_;
+};
+
+}  // namespace
+
+bool is_safe_relative_path(std::string_view p, std::string* why) {
+  auto no = [why](const char* reason) {
+    if (why) *why = reason;
+    return false;
+  };
+  if (p.empty()) return no("is empty");
+  if (p.size() > kMaxPathBytes) return no("is longer than 4096 bytes");
+  for (char c : p) {
+    if (c == '\0') return no("contains a NUL byte");
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return no("contains a control character");
+    if (c == '\\') return no("contains a backslash");
+  }
+  if (p.front() == '/') return no("is absolute");
+  if (p.size() >= 2 && p[1] == ':' && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z'))) {
+    return no("starts with a drive letter");
+  }
+  // ':' also names NTFS alternate data streams; releases must stay portable.
+  if (p.find(':') != std::string_view::npos) return no("contains ':'");
+  size_t start = 0;
+  while (true) {
+    size_t slash = p.find('/', start);
+    std::string_view part = p.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (part.empty()) return no("has an empty component");
+    if (part == ".") return no("has a '.' component");
+    if (part == "..") return no("has a '..' component");
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+FileManifest FileManifest::parse(std::string_view json_text, std::string_view what) {
+  const std::string w(what);
+  Json doc = Json::parse(json_text, what);
+  if (!doc.is_object()) fail(ErrorCode::kBadInput, w + ": expected a JSON object at the top level");
+  for (const auto& [key, value] : doc.as_object()) {
+    if (key != "files" && key != "format" && key != "version") {
+      fail(ErrorCode::kBadInput, w + ": unknown field '" + key + "' (expected only files, format, version)");
+    }
+  }
+  const Json* format = doc.find("format");
+  if (!format) fail(ErrorCode::kBadInput, w + ": missing field 'format'");
+  if (!format->is_int() || format->as_int() != kFormat) {
+    fail(ErrorCode::kBadInput, w + ": field 'format' is " + format->dump(0) + ", expected 1");
+  }
+  const Json* version = doc.find("version");
+  if (!version) fail(ErrorCode::kBadInput, w + ": missing field 'version'");
+  if (!version->is_string()) {
+    fail(ErrorCode::kBadInput, w + ": field 'version' must be a string, found " + json_type_name(version->type()));
+  }
+  Version::parse_or_throw(version->as_string(), w + ": field 'version'");
+  const Json* files = doc.find("files");
+  if (!files) fail(ErrorCode::kBadInput, w + ": missing field 'files'");
+  if (!files->is_array()) {
+    fail(ErrorCode::kBadInput, w + ": field 'files' must be an array, found " + json_type_name(files->type()));
+  }
+
+  FileManifest m;
+  m.version_ = version->as_string();
+  std::set<std::string, std::less<>> paths;
+  const Json::Array& list = files->as_array();
+  m.files_.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& e = list[i];
+    EntryReader r(what, i, e);
+    if (!e.is_object()) r.bad(std::string("must be an object, found ") + json_type_name(e.type()));
+    for (const auto& [key, value] : e.as_object()) {
+      if (key != "mode" && key != "path" && key != "sha256" && key != "size") {
+        r.bad("unknown field '" + key + "' (expected only mode, path, sha256, size)");
+      }
+    }
+    FileEntry f;
+    f.path = r.string("path");
+    std::string why;
+    if (!is_safe_relative_path(f.path, &why)) r.bad("path", "'" + f.path + "' " + why);
+    r.set_path(f.path);
+    f.size = static_cast<uint64_t>(r.integer("size", 0, INT64_MAX, "a non-negative integer"));
+    f.sha256 = r.string("sha256");
+    if (!is_lower_hex_sha256(f.sha256)) r.bad("sha256", "must be 64 lower-case hex characters");
+    f.mode = static_cast<uint32_t>(r.integer("mode", 0, kModeMask, "0..4095 (permission bits 0..07777)"));
+    if (!m.files_.empty()) {
+      const std::string& prev = m.files_.back().path;
+      if (prev == f.path) r.bad("path", "is listed twice");
+      if (prev > f.path) r.bad("path", "is out of order (files must be sorted by path; comes after '" + prev + "')");
+    }
+    paths.insert(f.path);
+    m.files_.push_back(std::move(f));
+  }
+  // A path cannot be both a file and the directory of another file.
+  for (size_t i = 0; i < m.files_.size(); ++i) {
+    std::set<std::string, std::less<>> parents;
+    add_parent_dirs(m.files_[i].path, parents);
+    for (const std::string& dir : parents) {
+      if (paths.count(dir)) {
+        EntryReader r(what, i, list[i]);
+        r.set_path(m.files_[i].path);
+        r.bad("path", "lies below '" + dir + "', which is also listed as a file");
+      }
+    }
+  }
+  return m;
+}
+
+FileManifest FileManifest::from_directory(const stdfs::path& dir, std::string version) {
+  Version::parse_or_throw(version, "manifest version");
+  std::error_code ec;
+  if (!stdfs::is_directory(stdfs::symlink_status(dir, ec))) {
+    fail(ErrorCode::kNotFound, dir.string() + ": is not a directory (expected the build folder of a release)");
+  }
+  FileManifest m;
+  m.version_ = std::move(version);
+  try {
+    // Symlinks are not followed: each one is reported below instead.
+    for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
+      stdfs::file_status st = entry.symlink_status();
+      std::string rel = relative_name(entry.path(), dir);
+      if (st.type() == stdfs::file_type::directory) continue;  // implied by the files below it
+      if (st.type() != stdfs::file_type::regular) {
+        fail(ErrorCode::kBadInput, entry.path().string() + ": is " + type_name(st.type()) +
+                                       " (a release may hold only regular files and directories)");
+      }
+      std::string why;
+      if (!is_safe_relative_path(rel, &why)) {
+        fail(ErrorCode::kBadInput, entry.path().string() + ": name '" + rel + "' " + why);
+      }
+      FileEntry f;
+      f.path = std::move(rel);
+      f.size = entry.file_size();
+      f.mode = mode_of(st);
+      f.sha256 = hash_file_hex(entry.path());
+      m.files_.push_back(std::move(f));
+    }
+  } catch (const stdfs::filesystem_error& e) {
+    fail(ErrorCode::kFailure, "cannot list " + dir.string() + ": " + e.what());
+  }
+  std::sort(m.files_.begin(), m.files_.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  return m;
+}
+
+const FileEntry* FileManifest::find(std::string_view path) const {
+  auto it = std::lower_bound(files_.begin(), files_.end(), path,
+                             [](const FileEntry& e, std::string_view p) { return e.path < p; });
+  return it != files_.end() && it->path == path ? &*it : nullptr;
+}
+
+uint64_t FileManifest::total_size() const {
+  uint64_t total = 0;
+  for (const FileEntry& f : files_) total = f.size > UINT64_MAX - total ? UINT64_MAX : total + f.size;
+  return total;
+}
+
+std::string FileManifest::to_json() const {
+  Json files = Json::array();
+  for (const FileEntry& f : files_) {
+    Json e = Json::object();
+    e["mode"] = Json(static_cast<int64_t>(f.mode));
+    e["path"] = Json(f.path);
+    e["sha256"] = Json(f.sha256);
+    e["size"] = Json(static_cast<int64_t>(f.size));
+    files.push_back(std::move(e));
+  }
+  Json doc = Json::object();
+  doc["files"] = std::move(files);
+  doc["format"] = Json(kFormat);
+  doc["version"] = Json(version_);
+  return doc.dump_canonical();
+}
+
+void FileManifest::verify_directory(const stdfs::path& dir, Depth depth) const {
+  auto differs = [&dir](const std::string& rel, const std::string& how) {
+    fail(ErrorCode::kVerification, rel + ": " + how + " (in " + dir.string() + ")");
+  };
+  std::error_code ec;
+  if (!stdfs::is_directory(stdfs::symlink_status(dir, ec))) {
+    fail(ErrorCode::kVerification, dir.string() + ": is not a directory (expected version " + version_ + ")");
+  }
+  std::set<std::string, std::less<>> dirs;
+  for (const FileEntry& f : files_) add_parent_dirs(f.path, dirs);
+
+  // 1. Nothing beyond the list: no extra files or folders, no links, no devices.
+  try {
+    for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
+      std::string rel = relative_name(entry.path(), dir);
+      stdfs::file_type t = entry.symlink_status().type();
+      if (t == stdfs::file_type::directory) {
+        if (!dirs.count(rel)) differs(rel, "unexpected directory (not implied by any file in the manifest)");
+      } else if (t == stdfs::file_type::regular) {
+        if (!find(rel)) differs(rel, "unexpected file (not in the manifest)");
+      } else {
+        differs(rel, std::string("is ") + type_name(t) + ", expected only regular files and directories");
+      }
+    }
+  } catch (const stdfs::filesystem_error& e) {
+    fail(ErrorCode::kVerification, "cannot list " + dir.string() + ": " + e.what());
+  }
+
+  // 2. Every listed file, stat only: cost does not grow with file size.
+  for (const FileEntry& f : files_) {
+    stdfs::path p = dir / f.path;
+    stdfs::file_status st = stdfs::symlink_status(p, ec);
+    if (st.type() == stdfs::file_type::not_found || st.type() == stdfs::file_type::none) differs(f.path, "missing");
+    if (st.type() != stdfs::file_type::regular)
+      differs(f.path, std::string("is ") + type_name(st.type()) + ", expected a regular file");
+    uint64_t size = stdfs::file_size(p, ec);
+    if (ec) differs(f.path, "cannot read its size: " + ec.message());
+    if (size != f.size) differs(f.path, "size " + std::to_string(size) + ", expected " + std::to_string(f.size));
+    if (mode_of(st) != f.mode) differs(f.path, "mode " + octal_mode(mode_of(st)) + ", expected " + octal_mode(f.mode));
+  }
+
+  if (depth != Depth::kFull) return;
+  // 3. Content.
+  for (const FileEntry& f : files_) {
+    std::string got;
+    try {
+      got = hash_file_hex(dir / f.path);
+    } catch (const Error& e) {
+      differs(f.path, std::string("cannot hash it: ") + e.what());
+    }
+    if (got != f.sha256) differs(f.path, "content differs (sha256 " + got + ", expected " + f.sha256 + ")");
+  }
+}
+
+}  // namespace upkeep

@@ -1,0 +1,32 @@
+// Restart to update: the main program hands over to the launcher.
+//
+// restart_to_update() starts the launcher detached with
+// `--after-pid <our pid>` and the same application arguments; the caller
+// then exits. The launcher waits for our exit, applies the staged version
+// and starts it.
+//
+// Shaped for socket hand-over: descriptors in `listen_fds` are inherited
+// and announced with the LISTEN_FDS / LISTEN_FDNAMES convention (sd_listen_fds),
+// so a later version can keep accepting connections across the restart.
+// The launcher passes the environment through; setting LISTEN_PID for the
+// final process is the launcher's job (a later issue).
+// Thread-safe; throws Error when the launcher cannot be started.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace upkeep {
+
+struct RestartRequest {
+  std::string launcher;                   // path of the launcher (UPKEEP_LAUNCHER)
+  std::vector<std::string> app_args;      // passed to the new version
+  std::vector<int> listen_fds;            // sockets to hand over (may be empty)
+  std::vector<std::string> listen_names;  // one name per socket, optional
+};
+
+// Returns the launcher's pid.
+int64_t restart_to_update(const RestartRequest& request);
+
+}  // namespace upkeep

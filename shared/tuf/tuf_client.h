@@ -1,0 +1,99 @@
+// tuf::Client: the TUF 1.0.x client workflow (specification section 5) for
+// the top-level roles: it updates the trusted root through every newer
+// version, then timestamp, snapshot and targets, and answers which targets
+// exist and where to download them.
+//
+// Usage (the stager):
+//   tuf::Client client(root / "trust", repo_url + "metadata/", repo_url + "targets/", fetcher);
+//   client.refresh();                                   // throws on any failure
+//   auto t = client.find_target("app/1.2.0/linux-x86_64/package.zip");
+//   fetcher.download(client.target_url(*t), dest, t->length, t->sha256(), progress);
+//
+// metadata_dir must hold the trusted root.json (installed with the app). The
+// client keeps its cache there under the plain names root.json,
+// timestamp.json, snapshot.json and targets.json; each is replaced
+// atomically and only after it verified. Every download is size-limited.
+//
+// After refresh() succeeds: targets() lists the verified, unexpired
+// top-level targets. After it fails: it threw Error(kVerification) naming
+// the role and what failed, or Error(kNetwork) from the fetcher; files that
+// failed verification were not written (metadata verified earlier in the
+// same refresh, such as a newer root, stays trusted, as the spec requires),
+// and targets() is empty until a later refresh succeeds.
+//
+// Delegated targets roles are not followed yet; TargetsMetadata keeps the
+// "delegations" object for that. One thread at a time; not copyable.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/fetcher.h"
+#include "tuf/metadata.h"
+
+namespace upkeep::tuf {
+
+struct ClientLimits {
+  uint64_t root_bytes = 512u << 10;
+  uint64_t timestamp_bytes = 512u << 10;
+  uint64_t snapshot_bytes = 16u << 20;  // when timestamp.json lists no length
+  uint64_t targets_bytes = 16u << 20;   // when snapshot.json lists no length
+  int max_root_rotations = 32;          // per refresh (spec 5.3.3)
+};
+
+class Client {
+ public:
+  Client(
+      std::filesystem::path metadata_dir, std::string metadata_url, std::string targets_url, Fetcher& fetcher,
+      std::function<std::time_t()> now = [] { return std::time(nullptr); }, ClientLimits limits = {});
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // The client workflow: root (5.3), timestamp (5.4), snapshot (5.5), targets (5.6).
+  void refresh();
+
+  // After a successful refresh(): every top-level target, sorted by path.
+  std::vector<TargetFile> targets() const;
+  std::optional<TargetFile> find_target(const std::string& path) const;
+  // Where to download `t`: targets_url + "<dir>/<sha256>.<basename>" with
+  // consistent snapshots (percent-encoded), else targets_url + path. Throws
+  // Error(kVerification) for an unsafe target path or one without sha256.
+  std::string target_url(const TargetFile& t) const;
+
+  // The trusted root after refresh() (or after loading it); nullopt before.
+  const std::optional<RootMetadata>& root() const { return root_; }
+  // The verified versions (0 when unknown), for logs and the UI.
+  int64_t timestamp_version() const { return timestamp_ ? timestamp_->version : 0; }
+  int64_t snapshot_version() const { return snapshot_ ? snapshot_->version : 0; }
+  int64_t targets_version() const { return targets_ ? targets_->version : 0; }
+
+ private:
+  struct Local;  // a cached file: its bytes and verified envelope
+  void load_trusted_root();
+  void update_root();
+  void update_timestamp();
+  void update_snapshot();
+  void update_targets();
+  std::optional<Local> load_local(const char* role) const;
+  void persist(const char* role, const std::string& data) const;
+  std::string metadata_name(const char* role, int64_t version) const;
+
+  std::filesystem::path metadata_dir_;
+  std::string metadata_url_;
+  std::string targets_url_;
+  Fetcher& fetcher_;
+  std::function<std::time_t()> now_;
+  ClientLimits limits_;
+
+  std::optional<RootMetadata> root_;
+  std::optional<TimestampMetadata> timestamp_;
+  std::optional<SnapshotMetadata> snapshot_;
+  std::optional<TargetsMetadata> targets_;
+};
+
+}  // namespace upkeep::tuf

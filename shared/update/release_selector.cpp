@@ -1,0 +1,60 @@
+#include "update/release_selector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "version.h"
+
+namespace upkeep {
+
+std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& targets, const SelectionCriteria& c) {
+  std::map<std::string, const tuf::TargetFile*> by_path;
+  for (const auto& t : targets) by_path[t.path] = &t;
+  std::optional<Version> installed =
+      c.installed_version.empty() ? std::nullopt : Version::parse(c.installed_version);
+
+  std::optional<ReleaseInfo> best;
+  std::optional<Version> best_version;
+  for (const auto& t : targets) {
+    const Json& custom = t.custom;
+    if (!custom.is_object() || !custom.contains("version") || !custom.contains("manifest")) continue;
+    try {
+      if (custom.get_string("app_id") != c.app_id || custom.get_string("platform") != c.platform) continue;
+      ReleaseInfo r;
+      r.version = custom.get_string("version");
+      r.channel = custom.get_string_or("channel", "stable");
+      r.notes = custom.get_string_or("notes", "");
+      r.critical = custom.get_bool_or("critical", false);
+      auto v = Version::parse(r.version);
+      if (!v) {
+        spdlog::warn("skipping target {}: '{}' is not a version", t.path, r.version);
+        continue;
+      }
+      if (c.exact_version) {
+        if (r.version != *c.exact_version) continue;
+      } else {
+        if (r.channel != c.channel) continue;
+        if (installed && v->compare(*installed) <= 0) continue;  // never a downgrade
+        if (c.bad_versions.count(r.version)) continue;
+      }
+      auto m = by_path.find(custom.get_string("manifest"));
+      if (m == by_path.end()) {
+        spdlog::warn("skipping release {}: its manifest target {} is not listed", r.version,
+                     custom.get_string("manifest"));
+        continue;
+      }
+      r.package = t;
+      r.manifest = *m->second;
+      if (!best_version || best_version->compare(*v) < 0) {
+        best_version = *v;
+        best = std::move(r);
+      }
+    } catch (const Error& e) {
+      spdlog::warn("skipping target {}: {}", t.path, e.what());
+    }
+  }
+  return best;
+}
+
+}  // namespace upkeep

@@ -1,0 +1,40 @@
+// ReleaseSelector: picks the release to offer from verified TUF targets.
+//
+// A target is a release when its custom metadata names our app id and
+// platform and it has a package and a manifest target. Offered: the newest
+// release in our channel that is newer than the installed version and not
+// recorded as bad. Stateless; thread-safe.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tuf/metadata.h"
+
+namespace upkeep {
+
+struct ReleaseInfo {
+  std::string version;
+  std::string channel;
+  std::string notes;
+  bool critical = false;
+  tuf::TargetFile package;
+  tuf::TargetFile manifest;
+};
+
+struct SelectionCriteria {
+  std::string app_id;
+  std::string platform;
+  std::string channel;
+  std::string installed_version;       // "" when nothing is installed
+  std::set<std::string> bad_versions;  // never offered again
+  std::optional<std::string> exact_version;  // install a given version (installer)
+};
+
+// nullopt when nothing newer is allowed. Targets with malformed release
+// facts are skipped (and logged), never offered.
+std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& targets, const SelectionCriteria& c);
+
+}  // namespace upkeep

@@ -1,0 +1,94 @@
+#include "update/stager.h"
+
+#include <spdlog/spdlog.h>
+
+#include "applier.h"
+#include "error.h"
+#include "fault_injection.h"
+#include "fs.h"
+#include "hash.h"
+#include "install_lock.h"
+#include "manifest.h"
+#include "state_store.h"
+#include "update/package.h"
+
+namespace upkeep {
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// The signed manifest, checked against its target info before it is parsed.
+FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const std::string& url, std::string& text) {
+  text = fetcher.get(url, release.manifest.length);
+  if (text.size() != release.manifest.length)
+    fail(ErrorCode::kVerification, release.manifest.path + ": " + std::to_string(text.size()) +
+                                       " bytes, the signed length is " + std::to_string(release.manifest.length));
+  if (sha256_hex(text) != release.manifest.sha256())
+    fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash");
+  FileManifest m = FileManifest::parse(text, release.manifest.path);
+  if (m.version() != release.version)
+    fail(ErrorCode::kVerification, release.manifest.path + ": lists version " + m.version() + ", expected " +
+                                       release.version);
+  return m;
+}
+
+void check_space(const Layout& layout, const ReleaseInfo& release, const FileManifest& manifest) {
+  uint64_t need = release.package.length + manifest.total_size();
+  uint64_t have = fs::available_bytes(layout.staging_dir());
+  if (have < need)
+    fail(ErrorCode::kNoSpace, "not enough space to stage " + release.version + ": need " + std::to_string(need) +
+                                  " bytes, " + std::to_string(have) + " available on " + layout.staging_dir().string());
+}
+
+}  // namespace
+
+void Stager::stage(const ReleaseInfo& release, const std::string& package_url, const std::string& manifest_url,
+                   DownloadProgress* progress) {
+  const std::string& v = release.version;
+  fs::create_directories_durable(layout_.staging_dir());
+  fs::create_directories_durable(layout_.manifests_dir());
+  auto staging_lock = InstallLock::try_acquire(layout_.staging_lock_file());
+  if (!staging_lock) fail(ErrorCode::kLockTimeout, "another process is already staging an update in " + layout_.root().string());
+
+  {
+    StateStore store(layout_.state_db());
+    auto rec = store.get(v);
+    if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return;
+    if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
+  }
+
+  std::string manifest_text;
+  FileManifest manifest = fetch_manifest(fetcher_, release, manifest_url, manifest_text);
+  check_space(layout_, release, manifest);
+  crash_point("stage.manifest_fetched");
+
+  stdfs::path zip = layout_.staging_dir() / (v + ".package.zip");
+  stdfs::path dest = layout_.staged_dir(v);
+  try {
+    fetcher_.download(package_url, zip, release.package.length, release.package.sha256(), progress);
+    crash_point("stage.downloaded");
+    fs::remove_tree(dest);  // an unrecorded leftover of an interrupted run
+    extract_package(zip, dest, manifest);
+    crash_point("stage.extracted");
+    fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
+  } catch (...) {
+    // Keep a resumable *.part (fetcher's choice); remove everything else half-done.
+    std::error_code ec;
+    stdfs::remove(zip, ec);
+    fs::remove_tree(dest);
+    throw;
+  }
+  stdfs::remove(zip);
+
+  {
+    auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(120));
+    StateStore store(layout_.state_db());
+    set_pending_marker(layout_);  // before the record: "no marker" must mean "nothing to do"
+    crash_point("stage.marked");
+    store.record_staged(v, sha256_hex(manifest_text));
+  }
+  crash_point("stage.recorded");
+  spdlog::info("staged {} ({} files, {} bytes)", v, manifest.files().size(), manifest.total_size());
+}
+
+}  // namespace upkeep

@@ -1,0 +1,29 @@
+// UpdateObserver: how the update core reports to a user interface.
+//
+// The core calls these on its own (background) thread and never calls the
+// UI directly; an implementation hands the news to its UI thread. Every
+// method has an empty default so a UI listens only to what it shows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace upkeep {
+
+struct ReleaseInfo;
+
+class UpdateObserver {
+ public:
+  virtual ~UpdateObserver() = default;
+  virtual void on_check_started() {}
+  virtual void on_up_to_date(const std::string& current_version) {}
+  virtual void on_update_found(const ReleaseInfo& release) {}
+  virtual void on_download_progress(uint64_t bytes_done, uint64_t bytes_total) {}
+  virtual void on_staged(const ReleaseInfo& release) {}
+  // The check or the download failed; nothing was staged, the running version is unaffected.
+  virtual void on_error(const std::string& message) {}
+  // A check finished, whatever its outcome (after one of the calls above).
+  virtual void on_check_finished() {}
+};
+
+}  // namespace upkeep

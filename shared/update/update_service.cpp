@@ -1,0 +1,117 @@
+#include "update/update_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "error.h"
+#include "state_store.h"
+#include "tuf/tuf_client.h"
+#include "update/stager.h"
+
+namespace upkeep {
+
+namespace {
+
+// Forwards download progress to the observer.
+class ProgressToObserver : public DownloadProgress {
+ public:
+  explicit ProgressToObserver(UpdateObserver& o) : o_(o) {}
+  void on_progress(uint64_t done, uint64_t total) override { o_.on_download_progress(done, total); }
+
+ private:
+  UpdateObserver& o_;
+};
+
+}  // namespace
+
+UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<Fetcher> fetcher, UpdateObserver& observer)
+    : layout_(std::move(layout)), config_(std::move(config)), fetcher_(std::move(fetcher)), observer_(observer) {}
+
+UpdateService::~UpdateService() { stop(); }
+
+std::optional<ReleaseInfo> UpdateService::check_now() {
+  std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
+  observer_.on_check_started();
+  try {
+    auto r = check_locked();
+    observer_.on_check_finished();
+    return r;
+  } catch (const std::exception& e) {
+    observer_.on_error(e.what());
+    observer_.on_check_finished();
+    throw;
+  }
+}
+
+std::optional<ReleaseInfo> UpdateService::check_locked() {
+  tuf::Client client(layout_.trust_dir(), config_.repository_url + "metadata/", config_.repository_url + "targets/",
+                     *fetcher_);
+  client.refresh();
+
+  SelectionCriteria criteria;
+  criteria.app_id = config_.app_id;
+  criteria.platform = config_.platform;
+  criteria.channel = config_.channel;
+  criteria.installed_version = layout_.current_version().value_or("");
+  {
+    StateStore store(layout_.state_db());
+    for (const auto& r : store.in_state(VersionState::kBad)) criteria.bad_versions.insert(r.version);
+  }
+  auto release = select_release(client.targets(), criteria);
+  if (!release) {
+    observer_.on_up_to_date(criteria.installed_version);
+    return staged();
+  }
+  observer_.on_update_found(*release);
+  ProgressToObserver progress(observer_);
+  Stager(layout_, *fetcher_).stage(*release, client.target_url(release->package), client.target_url(release->manifest),
+                                   &progress);
+  {
+    std::lock_guard<std::mutex> g(mutex_);
+    staged_ = release;
+  }
+  observer_.on_staged(*release);
+  return release;
+}
+
+std::optional<ReleaseInfo> UpdateService::staged() const {
+  std::lock_guard<std::mutex> g(mutex_);
+  return staged_;
+}
+
+void UpdateService::start() {
+  std::lock_guard<std::mutex> g(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void UpdateService::stop() {
+  {
+    std::lock_guard<std::mutex> g(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void UpdateService::run() {
+  std::mt19937_64 rng{std::random_device{}()};
+  while (true) {
+    try {
+      check_now();
+    } catch (const std::exception& e) {
+      // Reported to the observer already; the thread must survive to try again later.
+      spdlog::warn("update check failed: {}", e.what());
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_ || config_.check_interval_minutes <= 0) return;
+    double minutes = static_cast<double>(config_.check_interval_minutes);
+    std::uniform_real_distribution<double> jitter(0.9, 1.1);
+    auto wait = std::chrono::duration<double, std::ratio<60>>(minutes * jitter(rng));
+    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace upkeep

@@ -1,0 +1,153 @@
+#include "vendor/installer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "applier.h"
+#include "config.h"
+#include "error.h"
+#include "fs.h"
+#include "install_lock.h"
+#include "layout.h"
+#include "net/http_fetcher.h"
+#include "state_store.h"
+#include "tuf/tuf_client.h"
+#include "update/release_selector.h"
+#include "update/stager.h"
+
+namespace upkeep {
+namespace stdfs = std::filesystem;
+
+namespace {
+
+class ProgressToObserver : public DownloadProgress {
+ public:
+  explicit ProgressToObserver(UpdateObserver& o) : o_(o) {}
+  void on_progress(uint64_t done, uint64_t total) override { o_.on_download_progress(done, total); }
+
+ private:
+  UpdateObserver& o_;
+};
+
+std::string only_app_id(const std::vector<tuf::TargetFile>& targets) {
+  std::set<std::string> ids;
+  for (const auto& t : targets)
+    if (t.custom.is_object() && t.custom.contains("app_id") && t.custom.at("app_id").is_string())
+      ids.insert(t.custom.get_string("app_id"));
+  if (ids.empty()) fail(ErrorCode::kNotFound, "the repository has no releases yet");
+  if (ids.size() > 1) fail(ErrorCode::kUsage, "the repository holds several applications; choose one with --app-id");
+  return *ids.begin();
+}
+
+void copy_executable(const stdfs::path& from, const stdfs::path& to) {
+  if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, "cannot find " + from.string() + " to install it");
+  stdfs::path tmp = to.string() + ".tmp";
+  stdfs::copy_file(from, tmp, stdfs::copy_options::overwrite_existing);
+  fs::set_file_mode(tmp, 0755);
+  fs::fsync_file(tmp);
+  fs::rename_durable(tmp, to);
+}
+
+InstallResult install_into(const InstallOptions& o, const Layout& layout, UpdateObserver& observer) {
+  InstallResult result;
+  for (const auto& d :
+       {layout.trust_dir(), layout.staging_dir(), layout.versions_dir(), layout.manifests_dir(), layout.logs_dir()})
+    fs::create_directories_durable(d);
+
+  // Trust: a pinned root, or the repository's first root on first use.
+  HttpFetcher fetcher;
+  std::string root_json;
+  if (o.trusted_root) {
+    root_json = fs::read_file(*o.trusted_root, 512 << 10);
+  } else {
+    root_json = fetcher.get(o.repository_url + "metadata/1.root.json", 512 << 10);
+    result.trusted_on_first_use = true;
+  }
+  fs::write_file_atomic(layout.trust_dir() / "root.json", root_json);
+
+  tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
+  client.refresh();
+  result.app_id = o.app_id ? *o.app_id : only_app_id(client.targets());
+  if (result.app_id.empty() || result.app_id.find('/') != std::string::npos || result.app_id[0] == '.')
+    fail(ErrorCode::kBadInput, "app id '" + result.app_id + "' cannot name a file");
+
+  Config config;
+  config.app_id = result.app_id;
+  config.repository_url = o.repository_url;
+  config.channel = o.channel;
+  config.platform = default_platform();
+
+  SelectionCriteria criteria{.app_id = config.app_id, .platform = config.platform, .channel = config.channel};
+  criteria.exact_version = o.version;
+  auto release = select_release(client.targets(), criteria);
+  if (!release)
+    fail(ErrorCode::kNotFound,
+         o.version ? "version " + *o.version + " of " + config.app_id + " for " + config.platform +
+                         " is not in the repository"
+                   : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel);
+  observer.on_update_found(*release);
+  ProgressToObserver progress(observer);
+  Stager(layout, fetcher)
+      .stage(*release, client.target_url(release->package), client.target_url(release->manifest), &progress);
+  observer.on_staged(*release);
+
+  {
+    auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+    StateStore store(layout.state_db());
+    Applier applier(layout, store);
+    applier.apply(release->version);
+    applier.mark_good(release->version);  // a first install has nothing to roll back to
+    store.add_event("installed", release->version, "");
+    clear_pending_marker_if_idle(layout, store);
+  }
+  config.save(layout.config_file());
+  result.launcher = layout.root() / result.app_id;
+  copy_executable(o.launcher_binary, result.launcher);
+  if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
+    copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
+  result.version = release->version;
+  return result;
+}
+
+}  // namespace
+
+InstallResult install(const InstallOptions& options, UpdateObserver& observer) {
+  Layout layout(stdfs::absolute(options.prefix));
+  if (stdfs::exists(layout.config_file()))
+    fail(ErrorCode::kExists, layout.root().string() + " already holds an installed application (uninstall it first)");
+  bool created = !stdfs::exists(layout.root());
+  if (!created && !stdfs::is_empty(layout.root()))
+    fail(ErrorCode::kExists, layout.root().string() + " exists and is not empty; choose an empty or new folder");
+  try {
+    return install_into(options, layout, observer);
+  } catch (...) {
+    // Leave nothing half-installed behind.
+    std::error_code ec;
+    if (created) {
+      stdfs::remove_all(layout.root(), ec);
+    } else {
+      for (const auto& e : stdfs::directory_iterator(layout.root(), ec)) stdfs::remove_all(e.path(), ec);
+    }
+    throw;
+  }
+}
+
+bool uninstall(const stdfs::path& prefix) {
+  Layout layout(stdfs::absolute(prefix));
+  if (!stdfs::exists(layout.root())) return false;
+  if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
+    fail(ErrorCode::kBadInput,
+         layout.root().string() + " is not an install root (no config.json or state.db); not removing it");
+  {
+    auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+    // The lock file goes last, so a launcher starting now waits, then finds nothing.
+    std::error_code ec;
+    for (const auto& e : stdfs::directory_iterator(layout.root(), ec))
+      if (e.path() != layout.lock_file()) fs::remove_tree(e.path());
+  }
+  fs::remove_tree(layout.root());
+  return true;
+}
+
+}  // namespace upkeep

@@ -1,0 +1,123 @@
+// RepositoryPublisher: the vendor side of the TUF repository. It creates a
+// new repository (initial root, empty targets, snapshot, timestamp),
+// publishes releases into it and re-signs the metadata chain.
+//
+// Layout (consistent snapshots, see docs/architecture.md):
+//   REPO/metadata/N.root.json (all kept) and root.json (copy of the newest),
+//   REPO/metadata/N.targets.json, N.snapshot.json, timestamp.json,
+//   REPO/targets/<app>/<version>/<platform>/<sha256>.package.zip and
+//   <sha256>.files.json.
+// timestamp.json is written last, atomically: it is the commit point. Until
+// it changes no client can reach anything new, and on failure every file
+// written before it is removed again, so a failed publish leaves the
+// repository as it was. Not safe for two publishers on one repository at
+// the same time; one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "tuf/metadata.h"
+#include "vendor/key_store.h"
+
+namespace upkeep::vendor {
+
+// How long freshly signed metadata stays valid.
+struct Expiries {
+  std::chrono::seconds root = std::chrono::hours(24 * 365);
+  std::chrono::seconds targets = std::chrono::hours(24 * 90);
+  std::chrono::seconds snapshot = std::chrono::hours(24 * 7);
+  std::chrono::seconds timestamp = std::chrono::hours(24);
+};
+
+// The platform this program was built for, e.g. "linux-x86_64".
+std::string build_platform();
+
+// What one release says about itself; becomes the package target's "custom".
+struct ReleaseInfo {
+  std::string app_id;
+  std::string version;
+  std::string channel = "stable";
+  std::string platform = build_platform();
+  std::string notes;
+  bool critical = false;
+  int rollout = 100;  // percent of installations offered the release
+};
+
+struct PublishedRelease {
+  std::string package_target;   // "<app>/<version>/<platform>/package.zip"
+  std::string manifest_target;  // "<app>/<version>/<platform>/files.json"
+  std::filesystem::path package_file;
+  std::filesystem::path manifest_file;
+  uint64_t package_length = 0;
+  std::string package_sha256;
+  size_t file_count = 0;
+};
+
+// New versions after a commit of the metadata chain.
+struct CommittedVersions {
+  int64_t targets = 0;
+  int64_t snapshot = 0;
+  int64_t timestamp = 0;
+};
+
+class RepositoryPublisher {
+ public:
+  RepositoryPublisher(
+      std::filesystem::path repo_dir, const KeyStore& keys, Expiries expiries = {},
+      std::function<std::time_t()> now = [] { return std::time(nullptr); });
+
+  // True when REPO/metadata already holds a root or a timestamp.
+  static bool is_initialized(const std::filesystem::path& repo_dir);
+
+  // Writes 1.root.json (+ root.json) with the store's four keys (threshold 1
+  // each), signed by the root key, and version 1 of targets (empty),
+  // snapshot and timestamp. Error(kExists) when the repository is initialized.
+  void initialize();
+
+  // Publishes `build_dir` as a release: files.json and package.zip under
+  // their consistent-snapshot names, both added as targets, then
+  // commit_targets(). Error(kUsage) for a bad version/channel/platform,
+  // Error(kExists) when the version (by Version precedence) is already
+  // released for that app and platform; nothing is written then.
+  PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info);
+
+  // Signs `targets` as the next targets version (fresh expiry), then a new
+  // snapshot listing it and a new timestamp listing that snapshot. The
+  // reusable tail of every change to the targets (release, key rotation).
+  CommittedVersions commit_targets(tuf::TargetsMetadata targets);
+
+  // Re-signs only the timestamp (next version, fresh expiry). Returns its version.
+  int64_t refresh_timestamp();
+
+  // The repository's current metadata, read from disk and checked (parse and
+  // signature threshold). Error(kNotFound) for an uninitialized repository.
+  tuf::RootMetadata current_root() const;
+  tuf::TimestampMetadata current_timestamp() const;
+  tuf::SnapshotMetadata current_snapshot() const;
+  tuf::TargetsMetadata current_targets() const;
+
+  std::filesystem::path metadata_dir() const { return repo_dir_ / "metadata"; }
+
+ private:
+  struct State {
+    tuf::RootMetadata root;
+    tuf::TimestampMetadata timestamp;
+    tuf::SnapshotMetadata snapshot;
+    tuf::TargetsMetadata targets;
+  };
+  State load_state() const;
+  tuf::Envelope load(const std::string& file_name, const tuf::RootMetadata& root, const char* role) const;
+  std::string sign_to_text(const Json& signed_json, const char* role) const;
+  std::time_t expiry(std::chrono::seconds valid_for) const;
+
+  std::filesystem::path repo_dir_;
+  const KeyStore& keys_;
+  Expiries expiries_;
+  std::function<std::time_t()> now_;
+};
+
+}  // namespace upkeep::vendor

@@ -1,0 +1,171 @@
+#include "vendor/repository_publisher.h"
+
+#include <catch2/catch.hpp>
+
+#include "fs.h"
+#include "hash.h"
+#include "manifest.h"
+#include "shared/tuf/tuf_test_repo.h"
+
+using namespace upkeep;
+using namespace upkeep::test;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("keys init creates a valid signed repository", "[vendor]") {
+  RepoFixture f;
+  for (const char* name : {"1.root.json", "root.json", "1.targets.json", "1.snapshot.json", "timestamp.json"})
+    CHECK(stdfs::exists(f.meta(name)));
+  CHECK(read_text(f.meta("root.json")) == read_text(f.meta("1.root.json")));
+  auto root = f.publisher.current_root();
+  CHECK(root.consistent_snapshot);
+  CHECK(root.expires == f.now + 365 * 24 * 3600);
+  CHECK(root.role(tuf::kTargetsRole).keyids == std::vector<std::string>{f.key(tuf::kTargetsRole)->key_id()});
+  CHECK(f.publisher.current_timestamp().expires == f.now + 24 * 3600);
+  CHECK(f.publisher.current_snapshot().expires == f.now + 7 * 24 * 3600);
+  CHECK(f.publisher.current_targets().expires == f.now + 90 * 24 * 3600);
+  CHECK(f.publisher.current_targets().targets.empty());
+  // Every file on disk is in the TUF envelope form.
+  Json ts = Json::parse(read_text(f.meta("timestamp.json")));
+  CHECK(ts.at("signed").get_string("_type") == "timestamp");
+  CHECK(ts.at("signed").get_string("spec_version") == "1.0.31");
+  CHECK(ts.get_array("signatures").size() == 1);
+
+  auto [code, message] = error_of([&] { f.publisher.initialize(); });
+  CHECK(code == ErrorCode::kExists);
+}
+
+TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
+  RepoFixture f;
+  auto r = f.release("1.2.0", "beta");
+  CHECK(r.package_target == "demo/1.2.0/linux-x86_64/package.zip");
+  CHECK(r.manifest_target == "demo/1.2.0/linux-x86_64/files.json");
+  CHECK(r.package_file == f.repo() / "targets/demo/1.2.0/linux-x86_64" / (r.package_sha256 + ".package.zip"));
+  CHECK(hash_file_hex(r.package_file) == r.package_sha256);
+  CHECK(r.file_count == 2);
+  // No temporary files remain beside the published ones.
+  size_t entries = 0;
+  for (const auto& e : stdfs::directory_iterator(r.package_file.parent_path())) entries += e.is_regular_file();
+  CHECK(entries == 2);
+
+  auto client = f.client();
+  client->refresh();
+  REQUIRE(client->targets().size() == 2);
+  auto pkg = client->find_target(r.package_target);
+  REQUIRE(pkg);
+  const Json& c = pkg->custom;
+  CHECK(c.get_string("app_id") == "demo");
+  CHECK(c.get_string("version") == "1.2.0");
+  CHECK(c.get_string("channel") == "beta");
+  CHECK(c.get_string("platform") == "linux-x86_64");
+  CHECK(c.get_string("notes") == "notes for 1.2.0");
+  CHECK(c.get_bool("critical") == false);
+  CHECK(c.get_int("rollout") == 100);
+  CHECK(c.get_string("manifest") == r.manifest_target);
+  CHECK(c.get_string("released") == tuf::format_time(f.now));
+  CHECK(pkg->length == stdfs::file_size(r.package_file));
+
+  auto files = client->find_target(r.manifest_target);
+  REQUIRE(files);
+  std::string manifest_text = f.fetcher.get(client->target_url(*files), files->length);
+  CHECK(sha256_hex(manifest_text) == files->sha256());
+  FileManifest manifest = FileManifest::parse(manifest_text);
+  CHECK(manifest.version() == "1.2.0");
+  REQUIRE(manifest.find("bin/app"));
+  CHECK(manifest.find("bin/app")->sha256 == sha256_hex("#!/bin/sh\necho 1.2.0\n"));
+
+  // A second release keeps the first.
+  f.release("1.3.0");
+  client->refresh();
+  CHECK(client->targets().size() == 4);
+  CHECK(client->targets_version() == 3);
+}
+
+TEST_CASE("releasing an existing version fails and leaves the repository byte-identical", "[vendor]") {
+  RepoFixture f;
+  f.release("1.2.0");
+  auto before = snapshot_tree(f.repo());
+  for (const char* again : {"1.2.0", "1.2"}) {  // "1.2" has the same precedence
+    auto [code, message] = error_of([&] { f.release(again); });
+    CHECK(code == ErrorCode::kExists);
+    CHECK(contains(message, "of demo for linux-x86_64 is already released"));
+    CHECK(snapshot_tree(f.repo()) == before);
+  }
+}
+
+TEST_CASE("release validates its inputs before writing anything", "[vendor]") {
+  RepoFixture f;
+  auto before = snapshot_tree(f.repo());
+  stdfs::path build = f.tmp / "build";
+  write_text(build / "app", "x");
+  vendor::ReleaseInfo info;
+  info.app_id = "demo";
+  info.version = "not a version";
+  auto [code, message] = error_of([&] { f.publisher.publish_release(build, info); });
+  CHECK(code == ErrorCode::kUsage);
+  CHECK(contains(message, "version 'not a version' is not a version"));
+  info.version = "1.0.0";
+  info.channel = "../x";
+  CHECK(error_of([&] { f.publisher.publish_release(build, info); }).first == ErrorCode::kUsage);
+  info.channel = "stable";
+  CHECK(error_of([&] { f.publisher.publish_release(f.tmp / "missing", info); }).first == ErrorCode::kNotFound);
+  stdfs::create_symlink("/etc/passwd", build / "link");
+  CHECK(error_of([&] { f.publisher.publish_release(build, info); }).first == ErrorCode::kBadInput);
+  CHECK(snapshot_tree(f.repo()) == before);
+}
+
+TEST_CASE("upkeep keys init and upkeep release through the real program", "[vendor]") {
+  TempDir tmp;
+  const std::string upkeep = program("upkeep").string();
+  INFO("build the upkeep program first (target upkeep_cli)");
+  REQUIRE(stdfs::exists(upkeep));
+  const std::string keys = (tmp / "keys").string(), repo = (tmp / "repo").string();
+
+  auto init = run({upkeep, "keys", "init", "--keys", keys, "--repo", repo, "--app-id", "demo"});
+  INFO(init.err);
+  REQUIRE(init.exit_code == 0);
+  CHECK(fs::file_mode(tmp / "keys" / "root.key") == 0600);
+  CHECK(fs::file_mode(tmp / "keys" / "timestamp.key") == 0600);
+  CHECK(fs::file_mode(tmp / "keys") == 0700);
+
+  write_text(tmp / "build" / "bin" / "app", "binary");
+  write_text(tmp / "notes.txt", "Fixes \"quotes\" and more.\n");
+  auto rel = run({upkeep, "release", (tmp / "build").string(), "--version", "2.0.0", "--notes",
+                  (tmp / "notes.txt").string(), "--keys", keys, "--repo", repo, "--platform", "linux-x86_64"});
+  INFO(rel.err);
+  REQUIRE(rel.exit_code == 0);
+  CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/package.zip"));
+
+  auto before = snapshot_tree(tmp / "repo");
+  auto dup = run({upkeep, "release", (tmp / "build").string(), "--version", "2.0.0", "--keys", keys, "--repo", repo,
+                  "--platform", "linux-x86_64"});
+  CHECK(dup.exit_code == static_cast<int>(ErrorCode::kExists));
+  CHECK(contains(dup.err, "already released"));
+  CHECK(snapshot_tree(tmp / "repo") == before);
+
+  auto again = run({upkeep, "keys", "init", "--keys", keys, "--repo", repo, "--app-id", "demo"});
+  CHECK(again.exit_code == static_cast<int>(ErrorCode::kExists));
+  CHECK(snapshot_tree(tmp / "repo") == before);
+
+  RepoServer server(tmp / "repo");
+  server.start();
+  HttpFetcher fetcher;
+  stdfs::create_directories(tmp / "trust");
+  stdfs::copy_file(tmp / "repo" / "metadata" / "1.root.json", tmp / "trust" / "root.json");
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  tuf::Client client(tmp / "trust", base + "metadata/", base + "targets/", fetcher);
+  client.refresh();
+  auto targets = client.targets();
+  REQUIRE(targets.size() == 2);
+  auto pkg = client.find_target("demo/2.0.0/linux-x86_64/package.zip");
+  REQUIRE(pkg);
+  CHECK(pkg->custom.get_string("channel") == "stable");
+  CHECK(pkg->custom.get_string("notes") == "Fixes \"quotes\" and more.\n");
+  CHECK(client.find_target("demo/2.0.0/linux-x86_64/files.json"));
+}
