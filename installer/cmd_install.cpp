@@ -1,6 +1,4 @@
 // upkeep install / uninstall.
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "cli_args.h"
@@ -9,31 +7,11 @@
 #include "fs.h"
 #include "json.h"
 #include "logging.h"
-#include "update/release_selector.h"
+#include "update/console_reporter.h"
 #include "vendor/installer.h"
 
 namespace upkeep::cli {
 namespace {
-
-// Installer output: progress on a terminal, nothing in silent mode.
-class InstallProgress : public UpdateObserver {
- public:
-  explicit InstallProgress(bool quiet) : quiet_(quiet) {}
-  void on_update_found(const ReleaseInfo& r) override {
-    if (!quiet_) std::printf("installing %s (%llu bytes)\n", r.version.c_str(), static_cast<unsigned long long>(r.package.length));
-  }
-  void on_download_progress(uint64_t done, uint64_t total) override {
-    if (quiet_ || !::isatty(2) || total == 0) return;
-    std::fprintf(stderr, "\rdownloading %3d%%", static_cast<int>(done * 100 / total));
-    if (done >= total) std::fputc('\n', stderr);
-  }
-  void on_staged(const ReleaseInfo& r) override {
-    if (!quiet_) std::printf("verified %s\n", r.version.c_str());
-  }
-
- private:
-  bool quiet_;
-};
 
 std::string with_slash(std::string url) {
   if (!url.empty() && url.back() != '/') url += '/';
@@ -62,7 +40,7 @@ int cmd_install(const Args& argv) {
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
   o.updater_binary = here / "upkeep-updater";
 
-  InstallProgress progress(silent);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
   InstallResult r = install(o, progress);
   if (args.flag("json")) {
     Json j = Json::object();

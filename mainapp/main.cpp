@@ -66,12 +66,7 @@ int run(const std::vector<std::string>& args_in) {
     confirm_healthy_start();
     return 0;
   }
-  std::string progress = args.value_or("progress", "auto");
-  if (progress != "auto" && progress != "always" && progress != "never")
-    fail(ErrorCode::kUsage, "--progress expects auto, always or never, got '" + progress + "'");
-  TerminalUi ui(progress == "always" ? TerminalUi::Progress::kAlways
-                : progress == "never" ? TerminalUi::Progress::kNever
-                                      : TerminalUi::Progress::kAuto);
+  TerminalUi ui(ConsoleReporter::parse_progress(args.value_or("progress", "auto")));
   start_signal_thread(ui);
 
   const char* root = std::getenv(env::kRoot);

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "fs.h"
+#include "platform.h"
 
 namespace upkeep {
 
@@ -24,7 +25,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.app_id = j.get_string("app_id");
     c.repository_url = j.get_string("repository");
     c.channel = j.get_string_or("channel", c.channel);
-    c.platform = j.get_string_or("platform", default_platform());
+    c.platform = j.get_string_or("platform", build_platform());
     c.main_program = j.get_string_or("main_program", c.main_program);
     c.check_interval_minutes = j.get_int_or("check_interval_minutes", c.check_interval_minutes);
     c.check_on_start = j.get_bool_or("check_on_start", c.check_on_start);
@@ -56,21 +57,5 @@ Json Config::to_json() const {
 
 void Config::save(const std::filesystem::path& file) const { fs::write_file_atomic(file, to_json().dump() + "\n"); }
 
-std::string default_platform() {
-#if defined(_WIN32)
-  std::string os = "windows";
-#elif defined(__APPLE__)
-  std::string os = "macos";
-#else
-  std::string os = "linux";
-#endif
-#if defined(__x86_64__) || defined(_M_X64)
-  return os + "-x86_64";
-#elif defined(__aarch64__) || defined(_M_ARM64)
-  return os + "-arm64";
-#else
-  return os + "-unknown";
-#endif
-}
 
 }  // namespace upkeep

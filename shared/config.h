@@ -29,7 +29,4 @@ struct Config {
   void save(const std::filesystem::path& file) const;
 };
 
-// The platform name of this build, e.g. "linux-x86_64".
-std::string default_platform();
-
 }  // namespace upkeep

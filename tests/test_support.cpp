@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +118,67 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  out_fd_ = out[0];
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  stop();
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+std::string BackgroundProcess::read_line() {
+  while (true) {
+    auto nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    char buf[4096];
+    ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("background program ended before printing a line; got: " + buffer_);
+    buffer_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+int BackgroundProcess::stop() {
+  if (exit_code_) return *exit_code_;
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return *exit_code_;
+}
+
+RepoServerProcess::RepoServerProcess(const stdfs::path& repo)
+    : process({program("upkeep").string(), "serve", repo.string(), "--port", "0"}) {
+  // "serving REPO at http://127.0.0.1:PORT/"
+  std::string line = process.read_line();
+  auto at = line.rfind(" at ");
+  if (at == std::string::npos) throw std::runtime_error("unexpected first line from upkeep serve: " + line);
+  url = line.substr(at + 4);
 }
 
 }  // namespace upkeep::test

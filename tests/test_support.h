@@ -44,4 +44,34 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
               const std::optional<std::string>& stdin_text = std::nullopt);
 
+// A long-running program (a server) started in the background. Its stdout
+// is a pipe the test reads lines from; stderr is inherited. The destructor
+// sends SIGTERM and reaps it.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Blocks until a whole line arrives; throws when the program exits first.
+  std::string read_line();
+  // SIGTERM, then waits; returns the exit code (128 + signal if killed).
+  int stop();
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  std::optional<int> exit_code_;
+};
+
+// Starts `upkeep serve DIR --port 0` and returns its base URL, "http://127.0.0.1:PORT/".
+struct RepoServerProcess {
+  explicit RepoServerProcess(const stdfs::path& repo);
+  BackgroundProcess process;
+  std::string url;
+};
+
 }  // namespace upkeep::test

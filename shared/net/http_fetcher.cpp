@@ -40,17 +40,14 @@ std::string more_than(const std::string& url, uint64_t limit) {
   return url + ": more than " + std::to_string(limit) + " bytes";
 }
 
-// One client TLS context for the process: verifies the peer against the
-// system CA store (OpenSSL's default paths) and checks the host name.
-Poco::Net::Context::Ptr client_context() {
+// A client TLS context: verifies the peer against the system CA store
+// (OpenSSL's default paths) and, through Poco, the host name. STRICT, because
+// Poco's RELAXED mode skips the host-name check for 127.0.0.1 and localhost.
+Poco::Net::Context::Ptr make_client_context() {
   static std::once_flag once;
-  static Poco::Net::Context::Ptr context;
-  std::call_once(once, [] {
-    Poco::Net::initializeSSL();
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_RELAXED, 9,
-                                     /*loadDefaultCAs=*/true);
-  });
-  return context;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_STRICT, 9,
+                                /*loadDefaultCAs=*/true);
 }
 
 std::string lower(std::string s) {
@@ -117,15 +114,18 @@ struct HttpResponse {
 
 // Sends a GET (optionally with a Range header), following redirects.
 // Poco exceptions escape; callers turn them into Error(kNetwork).
-HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range) {
+HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range,
+                       Poco::Net::Context::Ptr& tls) {
   Poco::URI uri(url);
   for (int redirects = 0;; ++redirects) {
     HttpResponse r;
     const std::string scheme = uri.getScheme();
-    if (scheme == "https")
-      r.session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), client_context());
-    else
+    if (scheme == "https") {
+      if (!tls) tls = make_client_context();
+      r.session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
+    } else {
       r.session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    }
     r.session->setTimeout(Poco::Timespan(opts.connect_timeout.count() * 1000),
                           Poco::Timespan(opts.stall_timeout.count() * 1000),
                           Poco::Timespan(opts.stall_timeout.count() * 1000));
@@ -310,7 +310,11 @@ bool parse_content_range(const std::string& v, uint64_t& start, std::optional<ui
 
 }  // namespace
 
-HttpFetcher::HttpFetcher(FetchOptions opts) : opts_(std::move(opts)) {}
+struct HttpFetcher::Tls {
+  Poco::Net::Context::Ptr context;
+};
+
+HttpFetcher::HttpFetcher(FetchOptions opts) : opts_(std::move(opts)), tls_(std::make_shared<Tls>()) {}
 
 std::string HttpFetcher::get(const std::string& url, uint64_t max_bytes) {
   auto body = get_if_exists(url, max_bytes);
@@ -330,7 +334,7 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
   }
   check_http_scheme(url);
   return network(url, opts_, [&]() -> std::optional<std::string> {
-    HttpResponse r = open_http(url, opts_, "");
+    HttpResponse r = open_http(url, opts_, "", tls_->context);
     const int status = r.head.getStatus();
     if (status == HTTPResponse::HTTP_NOT_FOUND) return std::nullopt;
     if (status < 200 || status > 299) fail(ErrorCode::kNetwork, status_text(url, r.head));
@@ -346,7 +350,7 @@ Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdf
   if (!local) check_http_scheme(url);
   const std::string want_hash = lower(expected_sha256);
   const stdfs::path part_path = dest.string() + ".part";
-  if (dest.has_parent_path()) stdfs::create_directories(dest.parent_path());
+  if (dest.has_parent_path()) fs::create_directories_durable(dest.parent_path());
 
   DownloadResult result;
   PartFile part(part_path);
@@ -395,7 +399,7 @@ Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdf
         src.body_length = *src.total - src.start;
       } else {
         const std::string range = resume_from > 0 ? "bytes=" + std::to_string(resume_from) + "-" : "";
-        src.http = open_http(url, opts_, range);
+        src.http = open_http(url, opts_, range, tls_->context);
         const HTTPResponse& head = src.http.head;
         const int status = head.getStatus();
         if (status == HTTPResponse::HTTP_REQUESTED_RANGE_NOT_SATISFIABLE && resume_from > 0) {

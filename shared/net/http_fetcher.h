@@ -15,6 +15,7 @@
 // nothing but a download's resumable .part (network failures only) is left.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "net/fetcher.h"
@@ -35,7 +36,9 @@ class HttpFetcher : public Fetcher {
                           const std::string& expected_sha256, DownloadProgress* progress) override;
 
  private:
+  struct Tls;  // the TLS client context, created on first HTTPS use
   FetchOptions opts_;
+  std::shared_ptr<Tls> tls_;
 };
 
 }  // namespace upkeep

@@ -11,6 +11,7 @@
 #include "install_lock.h"
 #include "layout.h"
 #include "net/http_fetcher.h"
+#include "platform.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
 #include "update/release_selector.h"
@@ -76,7 +77,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   config.app_id = result.app_id;
   config.repository_url = o.repository_url;
   config.channel = o.channel;
-  config.platform = default_platform();
+  config.platform = build_platform();
 
   SelectionCriteria criteria{.app_id = config.app_id, .platform = config.platform, .channel = config.channel};
   criteria.exact_version = o.version;

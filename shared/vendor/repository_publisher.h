@@ -14,6 +14,8 @@
 // the same time; one thread at a time.
 #pragma once
 
+#include "platform.h"
+
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -33,8 +35,7 @@ struct Expiries {
   std::chrono::seconds timestamp = std::chrono::hours(24);
 };
 
-// The platform this program was built for, e.g. "linux-x86_64".
-std::string build_platform();
+using upkeep::build_platform;
 
 // What one release says about itself; becomes the package target's "custom".
 struct ReleaseInfo {

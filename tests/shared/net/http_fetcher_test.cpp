@@ -1,12 +1,18 @@
 #include "net/http_fetcher.h"
 
 #include <Poco/Event.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -38,9 +44,9 @@ using Handler = std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTT
 // misbehaving servers RepoServer must never be (ignoring Range, stalling...).
 class ScriptedServer {
  public:
-  explicit ScriptedServer(Handler handler)
-      : server_(new Factory(std::move(handler)), Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
-                new Poco::Net::HTTPServerParams) {
+  explicit ScriptedServer(Handler handler, const Poco::Net::ServerSocket& socket =
+                                               Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)))
+      : server_(new Factory(std::move(handler)), socket, new Poco::Net::HTTPServerParams) {
     server_.start();
   }
   ~ScriptedServer() { server_.stopAll(true); }
@@ -103,6 +109,49 @@ Error error_from(Fn&& fn) {
   }
   FAIL("expected an upkeep::Error");
   return Error(ErrorCode::kOk, "");
+}
+
+// Writes a fresh self-signed certificate (P-256, SHA-256) for `host` and its key as PEM files.
+void make_certificate(const stdfs::path& cert, const stdfs::path& key, const std::string& host) {
+  EVP_PKEY* pkey = EVP_EC_gen("P-256");
+  REQUIRE(pkey);
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 24 * 3600);
+  X509_set_pubkey(x, pkey);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host.c_str()), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  const std::string san = (std::isdigit(static_cast<unsigned char>(host[0])) ? "IP:" : "DNS:") + host;
+  for (auto [nid, value] :
+       {std::pair{NID_subject_alt_name, san.c_str()}, {NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    REQUIRE(ext);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  REQUIRE(X509_sign(x, pkey, EVP_sha256()) > 0);
+  BIO* c = BIO_new_file(cert.c_str(), "w");
+  BIO* k = BIO_new_file(key.c_str(), "w");
+  REQUIRE((c && k));
+  PEM_write_bio_X509(c, x);
+  PEM_write_bio_PrivateKey(k, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+  BIO_free(c);
+  BIO_free(k);
+  X509_free(x);
+  EVP_PKEY_free(pkey);
+}
+
+Poco::Net::SecureServerSocket tls_socket(const stdfs::path& cert, const stdfs::path& key) {
+  Poco::Net::initializeSSL();
+  Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::SERVER_USE, key.string(), cert.string(),
+                                                           "", Poco::Net::Context::VERIFY_NONE);
+  return Poco::Net::SecureServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
 }
 
 uint16_t closed_port() {
@@ -372,4 +421,49 @@ TEST_CASE("download turns a full disk into kNoSpace and removes the .part", "[ne
   CHECK(e.code() == ErrorCode::kNoSpace);
   CHECK_FALSE(stdfs::exists(stdfs::symlink_status(out / "app.zip.part")));
   CHECK_FALSE(stdfs::exists(out / "app.zip"));
+}
+
+TEST_CASE("fetcher verifies the server certificate and host name over https", "[net]") {
+  TempDir dir;
+  make_certificate(dir / "ip.pem", dir / "ip.key", "127.0.0.1");
+  make_certificate(dir / "other.pem", dir / "other.key", "other.example");
+  auto hello = [](auto& req, auto& resp) {
+    if (req.getURI() == "/down")
+      resp.redirect("http://127.0.0.1:1/x");  // https must never be downgraded to http
+    else
+      resp.send() << "hello over tls";
+  };
+  ScriptedServer right(hello, tls_socket(dir / "ip.pem", dir / "ip.key"));
+  ScriptedServer wrong_name(hello, tls_socket(dir / "other.pem", dir / "other.key"));
+  const std::string url = "https://127.0.0.1:" + std::to_string(right.port()) + "/x";
+
+  // Not in the trusted store: refused.
+  const char* saved = std::getenv("SSL_CERT_FILE");
+  const std::string saved_value = saved ? saved : "";
+  ::unsetenv("SSL_CERT_FILE");
+  {
+    HttpFetcher fetcher;
+    Error e = error_from([&] { fetcher.get(url, 100); });
+    CHECK(e.code() == ErrorCode::kNetwork);
+    CHECK(std::string(e.what()).find(url) == 0);
+    CHECK(std::string(e.what()).find("certificate verify failed") != std::string::npos);
+  }
+
+  // Trusted (through OpenSSL's SSL_CERT_FILE): accepted, unless the name does not match.
+  write_text(dir / "trusted.pem", upkeep::test::read_text(dir / "ip.pem") + upkeep::test::read_text(dir / "other.pem"));
+  ::setenv("SSL_CERT_FILE", (dir / "trusted.pem").c_str(), 1);
+  {
+    HttpFetcher fetcher;
+    CHECK(fetcher.get(url, 100) == "hello over tls");
+    Error down = error_from([&] { fetcher.get("https://127.0.0.1:" + std::to_string(right.port()) + "/down", 100); });
+    CHECK(down.code() == ErrorCode::kNetwork);
+    CHECK(std::string(down.what()).find("refusing redirect from https to http://127.0.0.1:1/x") != std::string::npos);
+    Error e = error_from([&] { fetcher.get("https://127.0.0.1:" + std::to_string(wrong_name.port()) + "/x", 100); });
+    CHECK(e.code() == ErrorCode::kNetwork);
+    CHECK(std::string(e.what()).find("Unacceptable certificate from 127.0.0.1") != std::string::npos);
+  }
+  if (saved)
+    ::setenv("SSL_CERT_FILE", saved_value.c_str(), 1);
+  else
+    ::unsetenv("SSL_CERT_FILE");
 }

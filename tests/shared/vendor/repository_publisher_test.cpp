@@ -169,3 +169,16 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   CHECK(pkg->custom.get_string("notes") == "Fixes \"quotes\" and more.\n");
   CHECK(client.find_target("demo/2.0.0/linux-x86_64/files.json"));
 }
+
+TEST_CASE("a release that fails while signing leaves nothing behind", "[vendor]") {
+  RepoFixture f;
+  f.release("1.0.0");
+  auto before = snapshot_tree(f.repo());
+  // The package and manifest are written before the metadata is signed.
+  stdfs::remove(f.tmp / "keys" / "snapshot.key");
+  auto [code, message] = error_of([&] { f.release("1.1.0"); });
+  CHECK(code == ErrorCode::kNotFound);
+  CHECK(contains(message, "snapshot.key"));
+  CHECK(snapshot_tree(f.repo()) == before);
+  CHECK_FALSE(stdfs::exists(f.repo() / "targets" / "demo" / "1.1.0"));
+}

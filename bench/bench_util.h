@@ -1,0 +1,117 @@
+// Helpers shared by the benchmark programs: a monotonic clock, percentiles,
+// spawning a program and waiting for it, a scratch folder and --runs parsing.
+//
+// Header-only, used from main() of one benchmark at a time; nothing here is
+// thread-safe. Failures (a child that does not exit 0, a folder that cannot
+// be made) throw upkeep::Error naming the program or path.
+#pragma once
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "fs.h"
+
+extern char** environ;
+
+namespace upkeep::bench {
+
+namespace stdfs = std::filesystem;
+
+inline double now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+struct Stats {
+  double median = 0, p10 = 0, p90 = 0, min = 0;
+  size_t n = 0;
+};
+
+// Nearest-rank percentiles over a copy of the samples (milliseconds).
+inline Stats stats_of(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  auto at = [&v](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))]; };
+  s.n = v.size();
+  s.min = v.front();
+  s.p10 = at(0.10);
+  s.p90 = at(0.90);
+  s.median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return s;
+}
+
+// Starts argv[0] with the current environment and stdout on /dev/null, waits
+// for it, and returns the wall time of spawn + wait in milliseconds. A child
+// that does not exit 0 is an error: a benchmark of a failing run means nothing.
+inline double time_spawn_wait(const std::vector<std::string>& argv) {
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  double t0 = now_ms();
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) fail(ErrorCode::kFailure, "cannot start " + argv[0] + ": " + std::strerror(rc));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) fail(ErrorCode::kFailure, "waitpid for " + argv[0] + " failed");
+  }
+  double t1 = now_ms();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail(ErrorCode::kFailure, argv[0] + " did not exit 0 (status " + std::to_string(status) + ")");
+  return t1 - t0;
+}
+
+// The build folder: benchmarks are built next to ./launcher and ./mainapp.
+inline stdfs::path build_dir() { return fs::self_executable_path().parent_path(); }
+
+// A fresh folder under `base`, removed with everything in it on destruction.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const stdfs::path& base, const std::string& prefix) {
+    std::string templ = (base / (prefix + "-XXXXXX")).string();
+    if (!mkdtemp(templ.data())) fail(ErrorCode::kFailure, "cannot create a folder under " + base.string());
+    path_ = templ;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    stdfs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const stdfs::path& path() const { return path_; }
+
+ private:
+  stdfs::path path_;
+};
+
+// $TMPDIR when set, else /var/tmp (on disk, unlike a tmpfs /tmp).
+inline stdfs::path temp_base() {
+  const char* t = std::getenv("TMPDIR");
+  return t && *t ? stdfs::path(t) : stdfs::path("/var/tmp");
+}
+
+inline double load_average_1min() {
+  double l[1] = {0};
+  return getloadavg(l, 1) == 1 ? l[0] : -1;
+}
+
+}  // namespace upkeep::bench

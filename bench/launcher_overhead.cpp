@@ -1,0 +1,109 @@
+// launcher_overhead: what the launcher's fast path costs on every start.
+//
+// Builds a real install root in a scratch folder (version 1.0.0 holding a
+// copy of ./mainapp, `current` -> versions/1.0.0, config.json, state.db, the
+// launcher copied in as <root>/bench) and times, interleaved in one run:
+//   (a) direct:   <root>/versions/1.0.0/mainapp --version
+//   (b) launcher: <root>/bench --version   (fast path: exec of the same mainapp)
+// Each sample is spawn + wait on CLOCK_MONOTONIC, stdout on /dev/null. The
+// order of a and b alternates from round to round so neither always runs on
+// a warmer cache. Prints figures, not pass/fail.
+//
+// usage: launcher_overhead [--runs N] [--warmup N]
+#include <cstdio>
+
+#include "bench_util.h"
+#include "cli_args.h"
+#include "config.h"
+#include "state_store.h"
+
+namespace {
+
+using namespace upkeep;
+namespace stdfs = std::filesystem;
+
+void copy_program(const stdfs::path& from, const stdfs::path& to) {
+  if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, from.string() + " is missing: build it first (see docs/benchmarks.md)");
+  stdfs::copy_file(from, to, stdfs::copy_options::overwrite_existing);
+  stdfs::permissions(to, stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
+                             stdfs::perms::others_read | stdfs::perms::others_exec);
+}
+
+// The root an installer would leave behind, made directly.
+void make_root(const stdfs::path& root, const stdfs::path& build) {
+  stdfs::create_directories(root / "versions" / "1.0.0");
+  copy_program(build / "mainapp", root / "versions" / "1.0.0" / "mainapp");
+  stdfs::create_directory_symlink("versions/1.0.0", root / "current");
+  Config config;
+  config.app_id = "bench";
+  config.repository_url = "http://127.0.0.1:1/";
+  config.main_program = "mainapp";
+  config.save(root / "config.json");
+  StateStore(root / "state.db").record_installed("1.0.0", "");
+  copy_program(build / "launcher", root / "bench");
+}
+
+void print_row(const char* name, const bench::Stats& s) {
+  std::printf("  %-26s median %7.3f ms   p10 %7.3f   p90 %7.3f   min %7.3f   (n=%zu)\n", name, s.median, s.p10, s.p90,
+              s.min, s.n);
+}
+
+int run(const std::vector<std::string>& argv) {
+  CliArgs args(argv, {.values = {"runs", "warmup"}});
+  int runs = static_cast<int>(args.int_value_or("runs", 300, 1, 1000000));
+  int warmup = static_cast<int>(args.int_value_or("warmup", 20, 0, 100000));
+
+  stdfs::path build = bench::build_dir();
+  bench::ScratchDir scratch(bench::temp_base(), "upkeep-bench-launcher");
+  stdfs::path root = scratch.path() / "root";
+  make_root(root, build);
+
+  const std::vector<std::string> direct{(root / "versions" / "1.0.0" / "mainapp").string(), "--version"};
+  const std::vector<std::string> via{(root / "bench").string(), "--version"};
+
+  std::printf("launcher_overhead: %d interleaved runs (after %d warm-up runs each), root %s\n", runs, warmup,
+              root.c_str());
+  std::printf("  load average (1 min) before: %.2f\n", bench::load_average_1min());
+  for (int i = 0; i < warmup; ++i) {
+    bench::time_spawn_wait(direct);
+    bench::time_spawn_wait(via);
+  }
+  std::vector<double> a, b, diff;
+  a.reserve(runs);
+  b.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    double ta, tb;
+    if (i % 2 == 0) {
+      ta = bench::time_spawn_wait(direct);
+      tb = bench::time_spawn_wait(via);
+    } else {
+      tb = bench::time_spawn_wait(via);
+      ta = bench::time_spawn_wait(direct);
+    }
+    a.push_back(ta);
+    b.push_back(tb);
+    diff.push_back(tb - ta);
+  }
+  bench::Stats sa = bench::stats_of(a), sb = bench::stats_of(b), sd = bench::stats_of(diff);
+  print_row("(a) mainapp --version", sa);
+  print_row("(b) launcher --version", sb);
+  print_row("paired difference b - a", sd);
+  double delta = sb.median - sa.median;
+  double ratio = sb.median / sa.median;
+  std::printf("  overhead (median b - median a): %.3f ms   ratio b/a: %.3f (%+.1f%%)\n", delta, ratio,
+              (ratio - 1) * 100);
+  std::printf("  target: at most +10%% and +1 ms -> %s\n", (ratio <= 1.10 && delta <= 1.0) ? "met" : "NOT met");
+  std::printf("  load average (1 min) after: %.2f\n", bench::load_average_1min());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "launcher_overhead: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,105 @@
+// Vendor-side set-up shared by the integration tests: signing keys, release
+// folders built from the real mainapp, releases published with the real
+// `upkeep` tool, the repository served by `upkeep serve`, and an install
+// made by `upkeep install`.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include "json.h"
+#include "test_support.h"
+
+namespace upkeep::test {
+
+// Runs a program and fails the test (showing its output) unless it exits 0.
+inline RunResult run_ok(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                        const std::optional<std::string>& input = std::nullopt) {
+  RunResult r = run(argv, env, input);
+  INFO("command: " << argv[0] << (argv.size() > 1 ? " " + argv[1] : "") << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r;
+}
+
+class VendorRepo {
+ public:
+  VendorRepo() {
+    run_ok({program("upkeep").string(), "keys", "init", "--app-id", "demo", "--keys", keys().string(), "--repo",
+            repo().string()});
+  }
+
+  stdfs::path keys() const { return dir_ / "keys"; }
+  stdfs::path repo() const { return dir_ / "repo"; }
+  stdfs::path root_json() const { return repo() / "metadata" / "1.root.json"; }
+  const TempDir& dir() const { return dir_; }
+
+  // A build folder holding the real mainapp (debug info stripped to keep packages small) and a VERSION file.
+  stdfs::path build_folder(const std::string& version) {
+    stdfs::path d = dir_ / ("build-" + version);
+    stdfs::create_directories(d);
+    stdfs::copy_file(program("mainapp"), d / "mainapp", stdfs::copy_options::overwrite_existing);
+    run({"/usr/bin/strip", "--strip-debug", (d / "mainapp").string()});
+    write_text(d / "VERSION", version + "\n");
+    write_text(d / "share" / "readme.txt", "demo application " + version + "\n");
+    return d;
+  }
+
+  // A build folder whose main program crashes at once (a broken release).
+  stdfs::path crashing_build_folder(const std::string& version) {
+    stdfs::path d = dir_ / ("build-" + version);
+    stdfs::create_directories(d);
+    write_text(d / "mainapp", "#!/bin/sh\necho \"mainapp " + version + " crashing\"\nkill -SEGV $$\n");
+    chmod((d / "mainapp").c_str(), 0755);
+    return d;
+  }
+
+  void release(const stdfs::path& folder, const std::string& version, const std::string& notes = "") {
+    std::vector<std::string> argv{program("upkeep").string(), "release", folder.string(), "--version", version,
+                                  "--keys", keys().string(), "--repo", repo().string()};
+    if (!notes.empty()) {
+      stdfs::path notes_file = dir_ / ("notes-" + version);
+      write_text(notes_file, notes);
+      argv.insert(argv.end(), {"--notes", notes_file.string()});
+    }
+    run_ok(argv);
+  }
+
+  // The published package of a version, for tampering.
+  stdfs::path package_file(const std::string& version) const {
+    for (const auto& e : stdfs::directory_iterator(repo() / "targets" / "demo" / version / "linux-x86_64"))
+      if (e.path().filename().string().find(".package.zip") != std::string::npos) return e.path();
+    throw std::runtime_error("no package for " + version);
+  }
+
+ private:
+  TempDir dir_;
+};
+
+// An installed application: `upkeep install` of a version into a temporary root.
+struct Installed {
+  Installed(const std::string& repo_url, const stdfs::path& root_json, const std::string& version) {
+    run_ok({program("upkeep").string(), "install", "--repo", repo_url, "--prefix", prefix().string(), "--version",
+            version, "--trusted-root", root_json.string()});
+  }
+  stdfs::path prefix() const { return dir / "app"; }
+  stdfs::path launcher() const { return prefix() / "demo"; }
+  std::string current() const { return stdfs::read_symlink(prefix() / "current").string(); }
+  Json status() const {
+    RunResult r = run_ok({launcher().string(), "--status", "--json"});
+    return Json::parse(r.out, "launcher --status --json");
+  }
+  std::string state_of(const std::string& version) const {
+    Json s = status();
+    for (const auto& v : s.get_array("versions"))
+      if (v.get_string("version") == version) return v.get_string("state");
+    return "";
+  }
+  TempDir dir;
+};
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace upkeep::test

@@ -1,0 +1,42 @@
+// upkeep-updater: the synchronous updater the launcher runs for
+// --check-on-start (installs whose main program does not embed the
+// library). It checks, downloads with a progress bar, verifies and stages;
+// the launcher then applies and starts the new version.
+//
+// usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]
+// Exit codes as in README.md: 0 staged or up to date, otherwise the error's code.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "cli_args.h"
+#include "config.h"
+#include "error.h"
+#include "layout.h"
+#include "logging.h"
+#include "net/http_fetcher.h"
+#include "update/console_reporter.h"
+#include "update/update_service.h"
+
+int main(int argc, char** argv) {
+  using namespace upkeep;
+  try {
+    CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
+                 {.flags = {"quiet"}, .values = {"root", "progress"}});
+    auto root = args.value("root");
+    if (!root) fail(ErrorCode::kUsage, "usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]");
+    Layout layout(*root);
+    init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = args.flag("quiet")});
+    Config config = Config::load(layout.config_file());
+    ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), args.flag("quiet"));
+    UpdateService service(layout, config, std::make_unique<HttpFetcher>(), reporter);
+    service.check_now();
+    return 0;
+  } catch (const Error& e) {
+    spdlog::error("{}", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return static_cast<int>(ErrorCode::kFailure);
+  }
+}
