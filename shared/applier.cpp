@@ -40,6 +40,9 @@ void Applier::verify_staged(const std::string& version) {
   auto rec = store_.get(version);
   try {
     if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
+    // Defence in depth: the selector never offers a downgrade, and apply never performs one.
+    if (auto cur = layout_.current_version(); cur && Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur)) <= 0)
+      fail(ErrorCode::kDowngrade, "version " + version + " is not newer than the current " + *cur);
     std::string text = fs::read_file(layout_.manifest_file(version));
     if (sha256_hex(text) != rec->manifest_sha256)
       fail(ErrorCode::kVerification, layout_.manifest_file(version).string() + " does not match its signed hash");

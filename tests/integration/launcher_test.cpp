@@ -1,0 +1,124 @@
+// The launcher with real install roots: headless restart at exit,
+// --check-on-start, arguments and environment, repair, and failure exits.
+#include <unistd.h>
+
+#include "release_fixture.h"
+
+using namespace upkeep::test;
+
+namespace {
+
+// A release whose main program is a script that reports what the launcher gave it.
+stdfs::path env_reporting_folder(VendorRepo& vendor, const std::string& version) {
+  stdfs::path d = vendor.dir() / ("build-env-" + version);
+  stdfs::create_directories(d);
+  write_text(d / "mainapp",
+             "#!/bin/sh\n"
+             "echo \"version=$UPKEEP_VERSION root=$UPKEEP_ROOT launcher=$UPKEEP_LAUNCHER trial=${UPKEEP_TRIAL:-0} "
+             "previous=${UPKEEP_PREVIOUS_VERSION:-none} custom=$CUSTOM_VAR\"\n"
+             "echo \"args:$*\"\n"
+             "exit ${EXIT_WITH:-0}\n");
+  chmod((d / "mainapp").c_str(), 0755);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("the launcher passes arguments and environment, and execs on the fast path", "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(env_reporting_folder(vendor, "1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+
+  RunResult r = run_ok({app.launcher().string(), "--", "--flag", "two words"}, {{"CUSTOM_VAR", "kept"}});
+  CHECK(contains(r.out, "version=1.0.0 root=" + app.prefix().string() + " launcher=" + app.launcher().string() +
+                            " trial=0 previous=none custom=kept"));
+  CHECK(contains(r.out, "args:--flag two words"));
+  // Exit codes of the application come back through the launcher (exec on the fast path).
+  CHECK(run({app.launcher().string()}, {{"EXIT_WITH", "7"}}).exit_code == 7);
+}
+
+TEST_CASE("headless mode stages without a prompt and restarts into the new version at exit",
+          "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  vendor.release(vendor.build_folder("1.1.0"), "1.1.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+
+  RunResult r = run({app.launcher().string(), "--headless", "--exit-after-check"});  // stdin closed
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "version 1.1.0 downloaded, verified and staged"));
+  CHECK_FALSE(contains(r.out, "Restart to update?"));
+  CHECK(contains(r.out, "mainapp 1.1.0 running"));
+  CHECK(app.current() == "versions/1.1.0");
+  CHECK(app.state_of("1.1.0") == "good");
+}
+
+TEST_CASE("--check-on-start downloads with progress, applies, and starts the new version in one launch",
+          "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+  REQUIRE(stdfs::exists(app.prefix() / "upkeep-updater"));
+
+  // Nothing newer: starts the installed version.
+  CHECK(run_ok({app.launcher().string(), "--check-on-start", "--", "--version"}).out ==
+        "checking for updates...\nup to date (1.0.0)\nmainapp 1.0.0\n");
+
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  RunResult r = run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  CHECK(contains(r.out, "found version 2.0.0"));
+  CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
+  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  CHECK(app.current() == "versions/2.0.0");
+  CHECK(app.state_of("2.0.0") == "good");  // --version exited 0 on trial
+}
+
+TEST_CASE("a missing `current` is repaired from the newest good version; none at all is exit code 3",
+          "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+
+  stdfs::remove(app.prefix() / "current");
+  CHECK(run({app.launcher().string(), "--version"}).exit_code == 0);  // no marker, no link: slow path repairs
+  // The fast path has no marker to go by; a broken link still leads to the slow path.
+  CHECK(app.current() == "versions/1.0.0");
+
+  stdfs::remove_all(app.prefix() / "versions" / "1.0.0");
+  RunResult r = run({app.launcher().string(), "--version"});
+  CHECK(r.exit_code == 3);
+  CHECK(contains(r.err, "no runnable version in " + app.prefix().string()));
+}
+
+TEST_CASE("launcher --status prints versions and events, as text and JSON", "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+
+  RunResult text = run_ok({app.launcher().string(), "--status"});
+  CHECK(contains(text.out, "current:      1.0.0"));
+  CHECK(contains(text.out, "1.0.0  good"));
+  CHECK(contains(text.out, "installed"));
+  auto json = app.status();
+  CHECK(json.get_string("current") == "1.0.0");
+  CHECK(json.get_bool("pending") == false);
+  CHECK(json.get_array("staged").empty());
+}
+
+TEST_CASE("an installed version is never downgraded", "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "2.0.0");
+  RunResult r = run_ok({app.launcher().string(), "--exit-after-check"});
+  CHECK(contains(r.out, "up to date (2.0.0)"));
+  CHECK_FALSE(contains(r.out, "found version 1.0.0"));
+  CHECK(app.current() == "versions/2.0.0");
+}
