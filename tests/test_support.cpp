@@ -161,10 +161,10 @@ std::string BackgroundProcess::read_line() {
   }
 }
 
-int BackgroundProcess::stop() {
+int BackgroundProcess::stop(int sig) {
   if (exit_code_) return *exit_code_;
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  kill(pid_, sig);
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

@@ -56,8 +56,8 @@ class BackgroundProcess {
 
   // Blocks until a whole line arrives; throws when the program exits first.
   std::string read_line();
-  // SIGTERM, then waits; returns the exit code (128 + signal if killed).
-  int stop();
+  // Sends `sig` (SIGTERM by default), then waits; returns the exit code (128 + signal if killed).
+  int stop(int sig = 15);
   int pid() const { return pid_; }
 
  private:
