@@ -62,3 +62,36 @@ TEST_CASE("upkeep serve refuses a folder that is not a repository", "[serve]") {
   auto usage = upkeep::test::run({program("upkeep").string(), "serve", dir.path().string(), "--port", "70000"});
   CHECK(usage.exit_code == static_cast<int>(upkeep::ErrorCode::kUsage));
 }
+
+TEST_CASE("curl sees ranges, validators and lengths from upkeep serve as from any web server", "[serve][integration]") {
+  REQUIRE(std::filesystem::exists("/usr/bin/curl"));  // installed by scripts/setup.sh
+  TempDir dir;
+  std::string body;
+  for (int i = 0; i < 1000; ++i) body += static_cast<char>('a' + i % 26);
+  write_text(dir / "repo/metadata/7.targets.json", body);
+  BackgroundProcess server(serve({(dir / "repo").string(), "--port", "0"}));
+  std::string line = server.read_line();
+  std::string url = line.substr(line.rfind(" at ") + 4) + "metadata/7.targets.json";
+  auto curl = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/curl", "-sS"});
+    return upkeep::test::run(args);
+  };
+
+  auto range = curl({"-r", "10-19", url});
+  CHECK(range.exit_code == 0);
+  CHECK(range.out == body.substr(10, 10));
+
+  auto head = curl({"-I", url});
+  CHECK(head.out.find("Content-Length: 1000") != std::string::npos);
+  CHECK(head.out.find("Accept-Ranges: bytes") != std::string::npos);
+  auto etag_at = head.out.find("ETag: ");
+  REQUIRE(etag_at != std::string::npos);
+  std::string etag = head.out.substr(etag_at + 6, head.out.find('\r', etag_at) - etag_at - 6);
+
+  auto cached = curl({"-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: " + etag, url});
+  CHECK(cached.out == "304");
+  auto resumed = curl({"-C", "990", url});
+  CHECK(resumed.out == body.substr(990));
+  auto past_end = curl({"-o", "/dev/null", "-w", "%{http_code}", "-r", "5000-", url});
+  CHECK(past_end.out == "416");
+}
