@@ -55,4 +55,33 @@ void set_file_mode(const stdfs::path& path, uint32_t mode);
 // Absolute path of the running executable (not argv[0], not the working directory).
 stdfs::path self_executable_path();
 
+// True when the standard stream (1 = stdout, 2 = stderr) is a terminal.
+bool is_terminal(int standard_stream);
+
+// A file opened for reading and writing (created when missing), with
+// errors that name the path; a full disk is Error(kNoSpace). Used for
+// resumable downloads. One thread; closes on destruction.
+class File {
+ public:
+  explicit File(const stdfs::path& path);
+  ~File();
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  uint64_t size() const;
+  void seek(uint64_t offset);
+  // Reads up to n bytes at the current position; 0 at the end.
+  size_t read(char* data, size_t n);
+  void write(const char* data, size_t n);
+  // Cuts (or extends) the file to n bytes and moves the position there.
+  void truncate(uint64_t n);
+  void sync();
+  void close();
+  const stdfs::path& path() const { return path_; }
+
+ private:
+  stdfs::path path_;
+  int fd_ = -1;
+};
+
 }  // namespace upkeep::fs

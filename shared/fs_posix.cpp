@@ -170,4 +170,47 @@ stdfs::path self_executable_path() {
   return stdfs::path(std::string(buf, static_cast<size_t>(n)));
 }
 
+bool is_terminal(int standard_stream) { return ::isatty(standard_stream) == 1; }
+
+File::File(const stdfs::path& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail_errno("cannot open", path, errno);
+}
+
+File::~File() { close(); }
+
+void File::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+uint64_t File::size() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) fail_errno("cannot stat", path_, errno);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+void File::seek(uint64_t offset) {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) fail_errno("cannot seek in", path_, errno);
+}
+
+size_t File::read(char* data, size_t n) {
+  while (true) {
+    ssize_t got = ::read(fd_, data, n);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) fail_errno("cannot read", path_, errno);
+  }
+}
+
+void File::write(const char* data, size_t n) { write_all(fd_, std::string_view(data, n), path_); }
+
+void File::truncate(uint64_t n) {
+  if (size() != n && ::ftruncate(fd_, static_cast<off_t>(n)) != 0) fail_errno("cannot truncate", path_, errno);
+  seek(n);
+}
+
+void File::sync() {
+  if (::fsync(fd_) != 0) fail_errno("cannot fsync", path_, errno);
+}
+
 }  // namespace upkeep::fs

@@ -9,9 +9,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/URI.h>
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -217,59 +215,30 @@ std::string read_limited(std::istream& in, const std::string& url, uint64_t max_
   }
 }
 
-// The .part file of a download, written through a plain descriptor so that
-// ENOSPC is seen as such. Closes on destruction; never deletes by itself.
+// The .part file of a download. Closes on destruction; never deletes by itself.
 class PartFile {
  public:
-  explicit PartFile(stdfs::path path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail(errno_code(), path_.string() + ": cannot open: " + std::strerror(errno));
-  }
-  ~PartFile() { close(); }
+  explicit PartFile(stdfs::path path) : path_(std::move(path)), file_(std::make_unique<fs::File>(path_)) {}
   PartFile(const PartFile&) = delete;
   PartFile& operator=(const PartFile&) = delete;
 
-  uint64_t size() const {
-    off_t end = ::lseek(fd_, 0, SEEK_END);
-    if (end < 0) fail(ErrorCode::kFailure, path_.string() + ": cannot seek: " + std::strerror(errno));
-    return static_cast<uint64_t>(end);
-  }
+  uint64_t size() const { return file_->size(); }
   // Feeds the first n bytes to the hasher and leaves the write position at n.
   void hash_prefix(uint64_t n, Hasher& hasher) {
     std::vector<char> buf(kBufferSize);
     uint64_t done = 0;
-    if (::lseek(fd_, 0, SEEK_SET) < 0) fail(ErrorCode::kFailure, path_.string() + ": cannot seek");
+    file_->seek(0);
     while (done < n) {
-      ssize_t got = ::read(fd_, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), n - done)));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) fail(ErrorCode::kFailure, path_.string() + ": cannot read: " + std::strerror(errno));
-      hasher.update(buf.data(), static_cast<size_t>(got));
-      done += static_cast<uint64_t>(got);
+      size_t got = file_->read(buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), n - done)));
+      if (got == 0) fail(ErrorCode::kFailure, path_.string() + ": shorter than expected while hashing");
+      hasher.update(buf.data(), got);
+      done += got;
     }
     truncate(n);
   }
-  void truncate(uint64_t n) {
-    if ((size() != n && ::ftruncate(fd_, static_cast<off_t>(n)) != 0) ||
-        ::lseek(fd_, static_cast<off_t>(n), SEEK_SET) < 0)
-      fail(errno_code(), path_.string() + ": cannot truncate: " + std::strerror(errno));
-  }
-  void write(const char* data, size_t n) {
-    while (n > 0) {
-      ssize_t w = ::write(fd_, data, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        const int err = errno;
-        fail(err == ENOSPC || err == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kFailure,
-             path_.string() + ": cannot write: " + std::strerror(err));
-      }
-      data += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void truncate(uint64_t n) { file_->truncate(n); }
+  void write(const char* data, size_t n) { file_->write(data, n); }
+  void close() { file_.reset(); }
   void remove() {
     close();
     std::error_code ec;
@@ -277,11 +246,8 @@ class PartFile {
   }
 
  private:
-  static ErrorCode errno_code() {
-    return errno == ENOSPC || errno == EDQUOT ? ErrorCode::kNoSpace : ErrorCode::kFailure;
-  }
   stdfs::path path_;
-  int fd_ = -1;
+  std::unique_ptr<fs::File> file_;
 };
 
 // Where the bytes of one download attempt come from, after the response head.

@@ -12,8 +12,8 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timestamp.h>
+#include <Poco/File.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -198,16 +198,15 @@ class FileHandler : public Poco::Net::HTTPRequestHandler {
     for (const auto& s : *segments) path /= s;
     std::error_code ec;
     const stdfs::path real = stdfs::canonical(path, ec);
-    struct stat st {};
-    if (ec || !is_under(real, state_->root) || ::stat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    if (ec || !is_under(real, state_->root) || !stdfs::is_regular_file(real, ec))
       return send_status(resp, HTTPResponse::HTTP_NOT_FOUND);
 
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    const std::string etag = "\"" + std::to_string(size) + "-" + std::to_string(mtime_ns) + "\"";
+    const Poco::File file(real.string());
+    const uint64_t size = static_cast<uint64_t>(file.getSize());
+    const Poco::Timestamp modified = file.getLastModified();
+    const std::string etag = "\"" + std::to_string(size) + "-" + std::to_string(modified.epochMicroseconds()) + "\"";
     resp.set("ETag", etag);
-    resp.set("Last-Modified", Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(st.st_mtim.tv_sec),
-                                                              Poco::DateTimeFormat::HTTP_FORMAT));
+    resp.set("Last-Modified", Poco::DateTimeFormatter::format(modified, Poco::DateTimeFormat::HTTP_FORMAT));
     resp.set("Cache-Control",
              is_immutable_name(real.filename().string()) ? "public, max-age=31536000, immutable" : "no-cache");
     resp.set("Accept-Ranges", "bytes");

@@ -1,10 +1,9 @@
 #include "update/console_reporter.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "error.h"
+#include "fs.h"
 #include "update/release_selector.h"
 
 namespace upkeep {
@@ -24,7 +23,7 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 ConsoleReporter::ConsoleReporter(Progress progress, bool quiet) : quiet_(quiet) {
-  tty_ = ::isatty(STDERR_FILENO) == 1;
+  tty_ = fs::is_terminal(2);
   show_progress_ = !quiet && (progress == Progress::kAlways || (progress == Progress::kAuto && tty_));
 }
 

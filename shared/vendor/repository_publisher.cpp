@@ -1,10 +1,10 @@
 #include "vendor/repository_publisher.h"
 
-#include <unistd.h>
 
 #include <vector>
 
 #include "error.h"
+#include "process.h"
 #include "fs.h"
 #include "hash.h"
 #include "manifest.h"
@@ -257,7 +257,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   fs::write_file_atomic(out.manifest_file, manifest_text);
 
   // Zip under a temporary name; only the finished, hashed file gets its real name.
-  const stdfs::path tmp_zip = target_dir / (".package-" + std::to_string(::getpid()) + ".zip.tmp");
+  const stdfs::path tmp_zip = target_dir / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
   undo.file(tmp_zip);
   create_package(build_dir, tmp_zip);
   fs::fsync_file(tmp_zip);
