@@ -1,8 +1,6 @@
 // `upkeep serve REPO [--port P] [--host H]`: serves a repository folder over
 // HTTP until SIGINT or SIGTERM. The one stdout line "serving REPO at
 // http://HOST:PORT/" is the contract scripts and tests read the port from.
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -13,6 +11,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "error.h"
+#include "termination.h"
 #include "net/repo_server.h"
 
 namespace upkeep::cli {
@@ -45,14 +44,8 @@ int cmd_serve(const Args& args) {
   if (!std::filesystem::is_directory(std::filesystem::path(repo) / "metadata", ec))
     fail(ErrorCode::kNotFound, repo + ": not a repository (no metadata/ folder)");
 
-  // Block the termination signals before the server starts its threads, so
-  // they inherit the mask and only sigwait() below ever receives them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  if (int err = pthread_sigmask(SIG_BLOCK, &signals, nullptr))
-    fail(ErrorCode::kFailure, std::string("serve: cannot block signals: ") + std::strerror(err));
+  // Before the server starts its threads, so only the wait below sees the request.
+  block_termination_requests();
 
   RepoServer server(repo, host, port);
   server.start();
@@ -60,10 +53,7 @@ int cmd_serve(const Args& args) {
   std::printf("serving %s at http://%s:%u/\n", repo.c_str(), shown_host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
 
-  int sig = 0;
-  while (sigwait(&signals, &sig) != 0) {
-  }
-  spdlog::info("serve: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  spdlog::info("serve: {} received, stopping", wait_for_termination_request());
   server.stop();
   return 0;
 }

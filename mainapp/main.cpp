@@ -4,7 +4,6 @@
 //
 // usage: mainapp [--version] [--headless] [--exit-after-check]
 //                [--progress auto|always|never]
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include "process.h"
 #include "restart.h"
 #include "terminal_ui.h"
+#include "termination.h"
 #include "update/update_service.h"
 
 namespace {
@@ -44,16 +44,11 @@ std::string own_version() {
   return UPKEEP_VERSION_STRING;
 }
 
-// SIGINT/SIGTERM become a quit event on the UI queue (no work in a signal handler).
-void start_signal_thread(TerminalUi& ui) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started after this
-  std::thread([set, &ui] {
-    int sig = 0;
-    sigwait(&set, &sig);
+// Ctrl-C and SIGTERM become a quit event on the UI queue.
+void start_termination_thread(TerminalUi& ui) {
+  block_termination_requests();  // before any other thread starts
+  std::thread([&ui] {
+    wait_for_termination_request();
     ui.post({TerminalUi::EventKind::kQuit, ""});
   }).detach();
 }
@@ -67,7 +62,7 @@ int run(const std::vector<std::string>& args_in) {
     return 0;
   }
   TerminalUi ui(ConsoleReporter::parse_progress(args.value_or("progress", "auto")));
-  start_signal_thread(ui);
+  start_termination_thread(ui);
 
   const char* root = std::getenv(env::kRoot);
   ui.say("mainapp " + version + " running (pid " + std::to_string(process::current_pid()) + ")");
