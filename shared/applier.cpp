@@ -38,8 +38,9 @@ std::optional<std::string> Applier::staged_version() const {
 
 void Applier::verify_staged(const std::string& version) {
   auto rec = store_.get(version);
+  // Outside the try: a version that is not staged (e.g. the current one) must never be discarded.
+  if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
   try {
-    if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
     // Defence in depth: the selector never offers a downgrade, and apply never performs one.
     if (auto cur = layout_.current_version(); cur && Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur)) <= 0)
       fail(ErrorCode::kDowngrade, "version " + version + " is not newer than the current " + *cur);
@@ -82,6 +83,9 @@ void Applier::step_switch_current(const std::string& version) {
 
 void Applier::finish_apply(const std::string& version, const std::string& from) {
   store_.journal_finish([&] {
+    // A version still on trial was never confirmed: it is replaced, not a rollback target.
+    for (const auto& r : store_.in_state(VersionState::kTrial))
+      if (r.version != version) store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
     store_.begin_trial(version, from);
     store_.add_event("applied", version, from.empty() ? "" : "from " + from);
   });
@@ -89,7 +93,10 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
 
 void Applier::apply(const std::string& version) {
   verify_staged(version);
+  // Roll back to the last confirmed version: if `current` is itself still on
+  // trial, the version it would go back to.
   std::string from = layout_.current_version().value_or("");
+  if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty()) from = cur->previous;
   store_.journal_begin(JournalOp::kApply, version, from);
   crash_point("apply.journaled");
   step_move_into_versions(version);
@@ -173,12 +180,17 @@ void Applier::cleanup(bool staging_idle) {
   }
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(layout_.versions_dir(), ec)) {
+    if (!current) break;  // without a readable `current` nothing says which folder runs: remove none
     std::string name = e.path().filename().string();
     if (keep.count(name)) continue;
     fs::remove_tree(e.path());
+    auto r = store_.get(name);
+    // A staged copy of the same version (in staging/) still needs its manifest.
     std::error_code ignore;
-    stdfs::remove(layout_.manifest_file(name), ignore);
-    if (auto r = store_.get(name); r && r->state == VersionState::kGood) store_.set_state(name, VersionState::kRemoved);
+    if (!r || r->state != VersionState::kStaged) stdfs::remove(layout_.manifest_file(name), ignore);
+    // A trial never concluded must not stay "pending work" once its folder is gone.
+    if (r && (r->state == VersionState::kGood || r->state == VersionState::kTrial))
+      store_.set_state(name, VersionState::kRemoved);
     spdlog::info("removed old version {}", name);
   }
   if (staging_idle) {

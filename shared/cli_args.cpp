@@ -11,7 +11,7 @@ CliArgs::CliArgs(const std::vector<std::string>& argv, const Spec& spec) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (options_done || a.size() < 3 || a.rfind("--", 0) != 0) {
-      if (a == "--") {
+      if (a == "--" && !options_done) {  // after the first "--", "--" is an argument like any other
         options_done = true;
         continue;
       }

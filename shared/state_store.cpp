@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <ctime>
 
 #include "error.h"
@@ -36,6 +37,16 @@ CREATE TABLE IF NOT EXISTS events(
 )sql";
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// Refuses a schema newer than ours. A value that is not a number is a damaged
+// file (kBadInput), not a std::invalid_argument escaping from std::stoi.
+void check_schema_version(const std::string& v) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < 1)
+    fail(ErrorCode::kBadInput, "meta 'schema_version' is '" + v + "', expected a positive integer");
+  if (n > kSchemaVersion) fail(ErrorCode::kBadInput, "schema version " + v + " is newer than this program understands");
+}
 
 // A prepared statement bound and stepped in one place; finalized on scope exit.
 class Stmt {
@@ -114,9 +125,7 @@ StateStore::StateStore(const std::filesystem::path& file, Mode mode) : file_(fil
       exec("PRAGMA synchronous=FULL");
       migrate();
     } else {
-      auto v = meta("schema_version");
-      if (v && std::stoi(*v) > kSchemaVersion)
-        fail(ErrorCode::kBadInput, "schema version " + *v + " is newer than this program understands");
+      if (auto v = meta("schema_version")) check_schema_version(*v);
     }
   } catch (const Error& e) {
     sqlite3_close(db_);
@@ -141,8 +150,7 @@ void StateStore::migrate() {
   transaction([&] {
     exec(kSchema);
     auto v = meta("schema_version");
-    if (v && std::stoi(*v) > kSchemaVersion)
-      fail(ErrorCode::kBadInput, "schema version " + *v + " is newer than this program understands");
+    if (v) check_schema_version(*v);
     if (!v) set_meta("schema_version", std::to_string(kSchemaVersion));
   });
 }

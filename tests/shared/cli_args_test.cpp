@@ -78,7 +78,7 @@ TEST_CASE("positional limits", "[cli_args]") {
   CHECK(CliArgs({"-"}, s).positional() == Args{"-"});
 }
 
-TEST_CASE("-- ends the options", "[cli_args]") {
+TEST_CASE("a bare \"--\" ends the options", "[cli_args]") {
   CliArgs a({"--json", "--", "--port", "-x"}, spec());
   CHECK(a.flag("json"));
   CHECK_FALSE(a.value("port").has_value());
@@ -101,7 +101,8 @@ TEST_CASE("int_value_or parses within its range and names the option otherwise",
       FAIL("expected a usage error");
     } catch (const Error& e) {
       CHECK(e.code() == ErrorCode::kUsage);
-      CHECK_THAT(e.what(), Catch::Contains("--port expects an integer from 0 to 65535, got '" + std::string(bad) + "'"));
+      CHECK_THAT(e.what(),
+                 Catch::Contains("--port expects an integer from 0 to 65535, got '" + std::string(bad) + "'"));
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "error.h"
+#include "platform.h"
 #include "test_support.h"
 
 using upkeep::Config;
@@ -67,7 +68,7 @@ TEST_CASE("config defaults apply to optional fields and a trailing slash is adde
   CHECK(c.app_id == "a");
   CHECK(c.repository_url == "http://127.0.0.1:8080/repo/");
   CHECK(c.channel == "stable");
-  CHECK(c.platform == upkeep::default_platform());
+  CHECK(c.platform == upkeep::build_platform());
   CHECK(c.main_program == "mainapp");
   CHECK(c.check_interval_minutes == 360);
   CHECK_FALSE(c.check_on_start);

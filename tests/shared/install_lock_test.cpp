@@ -115,7 +115,8 @@ TEST_CASE("a second process waiting for a held lock times out naming the holder 
                       Catch::Contains("150 ms"));
 }
 
-TEST_CASE("try_acquire returns nullopt while another holder has the lock, and succeeds after release", "[install_lock]") {
+TEST_CASE("try_acquire returns nullopt while another holder has the lock, and succeeds after release",
+          "[install_lock]") {
   TempDir dir;
   auto file = dir / ".lock";
   auto held = InstallLock::try_acquire(file);

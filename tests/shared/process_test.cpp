@@ -110,8 +110,7 @@ TEST_CASE("spawn of a missing program is kNotFound naming it; a non-executable i
 
 TEST_CASE("exec_replace that cannot exec throws and the process carries on", "[process]") {
   TempDir dir;
-  auto msg =
-      error_of([&] { process::exec_replace({(dir / "missing").string(), "arg"}, {}); }, ErrorCode::kNotFound);
+  auto msg = error_of([&] { process::exec_replace({(dir / "missing").string(), "arg"}, {}); }, ErrorCode::kNotFound);
   CHECK_THAT(msg, Catch::Contains((dir / "missing").string()));
   error_of([&] { process::exec_replace({}, {}); }, ErrorCode::kUsage);
 }
@@ -144,7 +143,8 @@ TEST_CASE("wait_child reports exit codes and signals", "[process]") {
 TEST_CASE("the child gets exactly the given environment and the inherited descriptors", "[process]") {
   OutputPipe out;
   process::SpawnOptions o;
-  o.argv = {"/bin/sh", "-c", "echo \"$GREETING|${HOME-unset}\" >&$OUT; [ -e /proc/self/fd/$SECRET ] && echo leaked >&$OUT; true"};
+  o.argv = {"/bin/sh", "-c",
+            "echo \"$GREETING|${HOME-unset}\" >&$OUT; [ -e /proc/self/fd/$SECRET ] && echo leaked >&$OUT; true"};
   int secret = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   o.env = {{"GREETING", "hello world"}, {"OUT", std::to_string(out.write_fd())}, {"SECRET", std::to_string(secret)}};
   o.inherit_fds = {out.write_fd()};

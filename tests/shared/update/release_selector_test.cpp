@@ -1,0 +1,175 @@
+#include "update/release_selector.h"
+
+#include <catch2/catch.hpp>
+
+using upkeep::Json;
+using upkeep::ReleaseInfo;
+using upkeep::select_release;
+using upkeep::SelectionCriteria;
+using upkeep::tuf::TargetFile;
+
+namespace {
+
+const std::string kSha(64, 'a');
+
+TargetFile plain_target(const std::string& path) {
+  TargetFile t;
+  t.path = path;
+  t.length = 100;
+  t.hashes["sha256"] = kSha;
+  return t;
+}
+
+struct Release {
+  std::string version;
+  std::string channel = "stable";
+  std::string app_id = "com.example.app";
+  std::string platform = "linux-x86_64";
+  bool with_manifest_target = true;
+};
+
+// A package target and (usually) its manifest target, as the publisher lays them out.
+// Returns the package target's index.
+size_t add(std::vector<TargetFile>& targets, const Release& r) {
+  std::string base = r.app_id + "/" + r.version + "/" + r.platform + "/";
+  TargetFile pkg = plain_target(base + "package.zip");
+  pkg.custom["app_id"] = r.app_id;
+  pkg.custom["version"] = r.version;
+  pkg.custom["channel"] = r.channel;
+  pkg.custom["platform"] = r.platform;
+  pkg.custom["notes"] = "notes of " + r.version;
+  pkg.custom["critical"] = false;
+  pkg.custom["manifest"] = base + "files.json";
+  targets.push_back(pkg);
+  size_t index = targets.size() - 1;
+  if (r.with_manifest_target) targets.push_back(plain_target(base + "files.json"));
+  return index;
+}
+
+SelectionCriteria criteria(const std::string& installed = "1.0.0") {
+  SelectionCriteria c;
+  c.app_id = "com.example.app";
+  c.platform = "linux-x86_64";
+  c.channel = "stable";
+  c.installed_version = installed;
+  return c;
+}
+
+std::string picked(const std::vector<TargetFile>& targets, const SelectionCriteria& c) {
+  auto r = select_release(targets, c);
+  return r ? r->version : "none";
+}
+
+}  // namespace
+
+TEST_CASE("the newest allowed release is offered with its package and manifest targets", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.1.0"});
+  add(t, {"1.10.0"});  // numeric, not lexical, ordering
+  add(t, {"1.2.0"});
+  auto r = select_release(t, criteria());
+  REQUIRE(r.has_value());
+  CHECK(r->version == "1.10.0");
+  CHECK(r->channel == "stable");
+  CHECK(r->notes == "notes of 1.10.0");
+  CHECK_FALSE(r->critical);
+  CHECK(r->package.path == "com.example.app/1.10.0/linux-x86_64/package.zip");
+  CHECK(r->manifest.path == "com.example.app/1.10.0/linux-x86_64/files.json");
+  CHECK(r->manifest.sha256() == kSha);
+}
+
+TEST_CASE("only the configured channel is offered", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.1.0"});
+  add(t, {"2.0.0-beta.1", "beta"});
+  CHECK(picked(t, criteria()) == "1.1.0");
+  auto c = criteria();
+  c.channel = "beta";
+  CHECK(picked(t, c) == "2.0.0-beta.1");
+  c.channel = "nightly";
+  CHECK(picked(t, c) == "none");
+}
+
+TEST_CASE("a release without a channel counts as stable", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.1.0"});
+  t[0].custom.as_object().erase("channel");
+  CHECK(picked(t, criteria()) == "1.1.0");
+}
+
+TEST_CASE("releases of other apps or platforms are ignored", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"9.0.0", "stable", "com.other.app"});
+  add(t, {"8.0.0", "stable", "com.example.app", "linux-arm64"});
+  add(t, {"1.1.0"});
+  CHECK(picked(t, criteria()) == "1.1.0");
+  auto c = criteria();
+  c.platform = "linux-arm64";
+  CHECK(picked(t, c) == "8.0.0");
+}
+
+TEST_CASE("never a downgrade, never the same version, never a bad one", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"0.9.0"});
+  add(t, {"1.0.0"});
+  CHECK(picked(t, criteria("1.0.0")) == "none");
+  CHECK(picked(t, criteria("1.0")) == "none");  // 1.0 == 1.0.0
+  add(t, {"1.1.0"});
+  add(t, {"1.2.0"});
+  auto c = criteria("1.0.0");
+  c.bad_versions = {"1.2.0"};
+  CHECK(picked(t, c) == "1.1.0");
+  c.bad_versions = {"1.2.0", "1.1.0"};
+  CHECK(picked(t, c) == "none");
+  CHECK(picked(t, criteria("")) == "1.2.0");  // nothing installed: the newest
+}
+
+TEST_CASE("a prerelease of the installed version is older than it", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"2.0.0-rc.1"});
+  CHECK(picked(t, criteria("2.0.0")) == "none");
+  CHECK(picked(t, criteria("1.9.0")) == "2.0.0-rc.1");
+}
+
+TEST_CASE("an exact version is offered whatever the channel, installed version or bad list", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.0.0"});
+  add(t, {"1.5.0", "beta"});
+  add(t, {"2.0.0"});
+  auto c = criteria("2.0.0");
+  c.exact_version = "1.5.0";
+  c.bad_versions = {"1.5.0"};
+  CHECK(picked(t, c) == "1.5.0");
+  c.exact_version = "3.0.0";
+  CHECK(picked(t, c) == "none");
+  c.exact_version = "1.5";  // exact means exactly as published
+  CHECK(picked(t, c) == "none");
+}
+
+TEST_CASE("targets with bad versions or malformed release facts are skipped", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"not-a-version"});
+  t[add(t, {"99.0.0"})].custom["channel"] = 7;  // wrong type
+  t[add(t, {"98.0.0"})].custom["critical"] = "yes";
+  t[add(t, {"97.0.0"})].custom["manifest"] = Json::array();
+  t[add(t, {"96.0.0"})].custom.as_object().erase("app_id");
+  t[add(t, {"95.0.0"})].custom = Json("a string");
+  t[add(t, {"94.0.0"})].custom["version"] = 94;
+  add(t, {"1.1.0"});
+  auto r = select_release(t, criteria());
+  REQUIRE(r.has_value());
+  CHECK(r->version == "1.1.0");
+}
+
+TEST_CASE("a release whose manifest target is not listed is skipped", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.1.0"});
+  add(t, {"2.0.0", "stable", "com.example.app", "linux-x86_64", false});
+  CHECK(picked(t, criteria()) == "1.1.0");
+}
+
+TEST_CASE("no targets, no release", "[selector]") {
+  CHECK(picked({}, criteria()) == "none");
+  std::vector<TargetFile> t{plain_target("com.example.app/readme.txt")};
+  CHECK(picked(t, criteria()) == "none");
+}
