@@ -56,7 +56,7 @@ TEST_CASE("headless mode stages without a prompt and restarts into the new versi
   CHECK(app.state_of("1.1.0") == "good");
 }
 
-TEST_CASE("--check-on-start downloads with progress, applies, and starts the new version in one launch",
+TEST_CASE("launcher --check-on-start downloads with progress, applies, and starts the new version in one launch",
           "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");

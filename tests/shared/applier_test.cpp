@@ -7,6 +7,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Applier;
 using upkeep::Error;
@@ -21,19 +22,9 @@ using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
-namespace {
+using upkeep::test::error_of;
 
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(static_cast<int>(e.code()) == static_cast<int>(code));
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
+namespace {
 
 // A real install root: versions/1.0.0 is current and good; versions can be staged as the stager would.
 struct Install {

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "platform.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Config;
 using upkeep::Error;
@@ -13,19 +14,9 @@ using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
-namespace {
+using upkeep::test::error_of;
 
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(static_cast<int>(e.code()) == static_cast<int>(code));
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
+namespace {
 
 // Loads `text` from a real config.json; returns the error message.
 std::string load_error(const std::string& text, const stdfs::path& file) {

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -19,21 +20,11 @@ using upkeep::test::write_text;
 namespace fs = upkeep::fs;
 namespace stdfs = std::filesystem;
 
+using upkeep::test::error_of;
+
 namespace {
 
 // Runs `f`, requires an Error with `code`, returns its message.
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(static_cast<int>(e.code()) == static_cast<int>(code));
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
-
 // Names of the entries of `dir`, sorted.
 std::vector<std::string> entries(const stdfs::path& dir) {
   std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "hash.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -16,6 +17,8 @@ using upkeep::is_safe_relative_path;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
+
+using upkeep::test::error_of;
 
 namespace {
 
@@ -32,18 +35,6 @@ std::string doc(const std::string& entries, const std::string& rest = R"("format
 }
 
 // Runs `f`, requires an Error with `code`, returns its message.
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.code() == code);
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
-
 std::string parse_error(const std::string& text) {
   return error_of([&] { FileManifest::parse(text, "files.json"); }, ErrorCode::kBadInput);
 }

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -17,19 +18,9 @@ using upkeep::test::write_text;
 namespace process = upkeep::process;
 namespace stdfs = std::filesystem;
 
-namespace {
+using upkeep::test::error_of;
 
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(static_cast<int>(e.code()) == static_cast<int>(code));
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
+namespace {
 
 // A pipe whose write end a child inherits; the parent reads what the child wrote.
 class OutputPipe {

@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "test_support.h"
+#include "expect_error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -16,19 +17,9 @@ using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
-namespace {
+using upkeep::test::error_of;
 
-template <class F>
-std::string error_of(F&& f, ErrorCode code) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(static_cast<int>(e.code()) == static_cast<int>(code));
-    return e.what();
-  }
-  FAIL("expected an upkeep::Error");
-  return {};
-}
+namespace {
 
 // A plain SQLite connection of our own, to look at the file from outside the store.
 class RawDb {

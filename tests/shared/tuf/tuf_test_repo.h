@@ -17,6 +17,7 @@
 #include "tuf/tuf_client.h"
 #include "vendor/key_store.h"
 #include "vendor/repository_publisher.h"
+#include "expect_error.h"
 
 namespace upkeep::test {
 
@@ -49,17 +50,6 @@ inline tuf::MetaFile describe(int64_t version, const std::string& bytes) {
 }
 
 // Error code and message of what `f` throws (fails the test when nothing is thrown).
-template <class F>
-std::pair<ErrorCode, std::string> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return {e.code(), e.what()};
-  }
-  FAIL("expected an upkeep::Error");
-  return {ErrorCode::kOk, ""};
-}
-
 // A vendor repository (keys init done) served on 127.0.0.1, and a client
 // trust folder holding its version 1 root. `now` drives client and vendor clocks.
 struct RepoFixture {

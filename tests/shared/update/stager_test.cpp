@@ -14,6 +14,7 @@
 #include "net/http_fetcher.h"
 #include "net/repo_server.h"
 #include "state_store.h"
+#include "expect_error.h"
 #include "test_support.h"
 #include "tuf/tuf_client.h"
 #include "update/release_selector.h"
@@ -97,15 +98,6 @@ struct Fixture {
   }
 };
 
-ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ErrorCode::kOk;
-}
-
 }  // namespace
 
 TEST_CASE("stage: download, verify, extract and record", "[stager]") {
@@ -132,7 +124,7 @@ TEST_CASE("stage: a connection dropped half-way resumes and fetches only the res
   Fixture f(root.path());
   uint64_t half = f.package_length / 2;
   f.fetcher.before_download = [&] { f.server.set_drop_after_bytes(half); };
-  CHECK(code_of([&] { f.stage(); }) == ErrorCode::kNetwork);
+  error_of([&] { f.stage(); }, ErrorCode::kNetwork);
   CHECK(f.nothing_staged());
   stdfs::path part = f.layout.staging_dir() / "2.0.0.package.zip.part";
   REQUIRE(stdfs::exists(part));
