@@ -199,105 +199,78 @@ void Client::update_timestamp() {
   timestamp_ = std::move(ts);
 }
 
-void Client::update_snapshot() {
-  const std::string what = file_of(kSnapshotRole);
-  const MetaFile& want = timestamp_->snapshot;
-  std::optional<Local> local = load_local(kSnapshotRole);
-  std::optional<SnapshotMetadata> trusted;
+// A role listed with version (and maybe length and hashes) by the role
+// above it: snapshot by timestamp (5.5), targets by snapshot (5.6).
+template <class Meta>
+Client::ListedRole<Meta> Client::update_listed_role(const char* role, const MetaFile& want, uint64_t default_limit,
+                                                    const char* listed_by) {
+  const std::string what = file_of(role);
+  ListedRole<Meta> out;
+  std::optional<Local> local = load_local(role);
   if (local) {
     try {
-      trusted = SnapshotMetadata::parse(local->envelope.signed_json, what);
+      out.trusted = Meta::parse(local->envelope.signed_json, what);
     } catch (const Error& e) {
       spdlog::warn("ignoring cached {}: {}", what, e.what());
       local.reset();
     }
   }
-  // The cached file is reusable when it is exactly what timestamp.json lists.
-  bool reuse = false;
-  if (trusted && trusted->version == want.version) {
+  // The cached file is reusable when it is exactly what the role above lists.
+  if (out.trusted && out.trusted->version == want.version) {
+    bool matches = true;
     try {
       check_length_and_hashes(local->bytes, want.length, want.hashes, what);
-      reuse = true;
     } catch (const Error&) {
+      matches = false;
+    }
+    if (matches) {
+      out.meta = *out.trusted;
+      return out;
     }
   }
-  std::string data;
-  SnapshotMetadata snap;
-  if (reuse) {
-    snap = *trusted;
-  } else {
-    data = fetcher_.get(metadata_url_ + metadata_name(kSnapshotRole, want.version),
-                        want.length.value_or(limits_.snapshot_bytes));
-    snap = untrusted([&] {
-      check_length_and_hashes(data, want.length, want.hashes, what);
-      Envelope env = Envelope::parse(data, what);
-      verify_threshold(env, root_->keys, root_->role(kSnapshotRole), what);
-      return SnapshotMetadata::parse(env.signed_json, what);
-    });
-    if (snap.version != want.version)
-      fail(ErrorCode::kVerification, what + ": version " + std::to_string(snap.version) + ", expected version " +
-                                         std::to_string(want.version) + " as listed by timestamp.json");
-    if (trusted) {
-      if (snap.version < trusted->version) older(what, snap.version, trusted->version);
-      // 5.5.5: no targets role may disappear or go back in version.
-      for (const auto& [name, old_meta] : trusted->meta) {
-        auto it = snap.meta.find(name);
-        if (it == snap.meta.end())
-          fail(ErrorCode::kVerification, what + ": " + name + " is no longer listed (trusted version " +
-                                             std::to_string(trusted->version) + " lists it)");
-        if (it->second.version < old_meta.version)
-          fail(ErrorCode::kVerification, what + ": lists " + name + " version " + std::to_string(it->second.version) +
-                                             ", older than trusted version " + std::to_string(old_meta.version));
-      }
+  std::string data = fetcher_.get(metadata_url_ + metadata_name(role, want.version), want.length.value_or(default_limit));
+  out.meta = untrusted([&] {
+    check_length_and_hashes(data, want.length, want.hashes, what);
+    Envelope env = Envelope::parse(data, what);
+    verify_threshold(env, root_->keys, root_->role(role), what);
+    return Meta::parse(env.signed_json, what);
+  });
+  if (out.meta.version != want.version)
+    fail(ErrorCode::kVerification, what + ": version " + std::to_string(out.meta.version) + ", expected version " +
+                                       std::to_string(want.version) + " as listed by " + listed_by);
+  if (out.trusted && out.meta.version < out.trusted->version) older(what, out.meta.version, out.trusted->version);
+  out.fetched = std::move(data);
+  return out;
+}
+
+void Client::update_snapshot() {
+  const std::string what = file_of(kSnapshotRole);
+  auto snap = update_listed_role<SnapshotMetadata>(kSnapshotRole, timestamp_->snapshot, limits_.snapshot_bytes,
+                                                   "timestamp.json");
+  if (snap.fetched && snap.trusted) {
+    // 5.5.5: no targets role may disappear or go back in version.
+    for (const auto& [name, old_meta] : snap.trusted->meta) {
+      auto it = snap.meta.meta.find(name);
+      if (it == snap.meta.meta.end())
+        fail(ErrorCode::kVerification, what + ": " + name + " is no longer listed (trusted version " +
+                                           std::to_string(snap.trusted->version) + " lists it)");
+      if (it->second.version < old_meta.version)
+        fail(ErrorCode::kVerification, what + ": lists " + name + " version " + std::to_string(it->second.version) +
+                                           ", older than trusted version " + std::to_string(old_meta.version));
     }
   }
-  snap.check_not_expired(now_(), what);
-  if (!reuse) persist(kSnapshotRole, data);
-  snapshot_ = std::move(snap);
+  snap.meta.check_not_expired(now_(), what);
+  if (snap.fetched) persist(kSnapshotRole, *snap.fetched);
+  snapshot_ = std::move(snap.meta);
 }
 
 void Client::update_targets() {
   const std::string what = file_of(kTargetsRole);
-  const MetaFile& want = snapshot_->meta.at("targets.json");
-  std::optional<Local> local = load_local(kTargetsRole);
-  std::optional<TargetsMetadata> trusted;
-  if (local) {
-    try {
-      trusted = TargetsMetadata::parse(local->envelope.signed_json, what);
-    } catch (const Error& e) {
-      spdlog::warn("ignoring cached {}: {}", what, e.what());
-      local.reset();
-    }
-  }
-  bool reuse = false;
-  if (trusted && trusted->version == want.version) {
-    try {
-      check_length_and_hashes(local->bytes, want.length, want.hashes, what);
-      reuse = true;
-    } catch (const Error&) {
-    }
-  }
-  std::string data;
-  TargetsMetadata targets;
-  if (reuse) {
-    targets = *trusted;
-  } else {
-    data = fetcher_.get(metadata_url_ + metadata_name(kTargetsRole, want.version),
-                        want.length.value_or(limits_.targets_bytes));
-    targets = untrusted([&] {
-      check_length_and_hashes(data, want.length, want.hashes, what);
-      Envelope env = Envelope::parse(data, what);
-      verify_threshold(env, root_->keys, root_->role(kTargetsRole), what);
-      return TargetsMetadata::parse(env.signed_json, what);
-    });
-    if (targets.version != want.version)
-      fail(ErrorCode::kVerification, what + ": version " + std::to_string(targets.version) + ", expected version " +
-                                         std::to_string(want.version) + " as listed by snapshot.json");
-    if (trusted && targets.version < trusted->version) older(what, targets.version, trusted->version);
-  }
-  targets.check_not_expired(now_(), what);
-  if (!reuse) persist(kTargetsRole, data);
-  targets_ = std::move(targets);
+  auto targets = update_listed_role<TargetsMetadata>(kTargetsRole, snapshot_->meta.at("targets.json"),
+                                                     limits_.targets_bytes, "snapshot.json");
+  targets.meta.check_not_expired(now_(), what);
+  if (targets.fetched) persist(kTargetsRole, *targets.fetched);
+  targets_ = std::move(targets.meta);
 }
 
 std::vector<TargetFile> Client::targets() const {

@@ -79,6 +79,15 @@ class Client {
   void update_timestamp();
   void update_snapshot();
   void update_targets();
+  template <class Meta>
+  struct ListedRole {
+    Meta meta;                           // verified (not yet checked for expiry)
+    std::optional<Meta> trusted;         // the cached version before this refresh
+    std::optional<std::string> fetched;  // the new file's bytes; nullopt when the cache was reused
+  };
+  template <class Meta>
+  ListedRole<Meta> update_listed_role(const char* role, const MetaFile& want, uint64_t default_limit,
+                                      const char* listed_by);
   std::optional<Local> load_local(const char* role) const;
   void persist(const char* role, const std::string& data) const;
   std::string metadata_name(const char* role, int64_t version) const;
