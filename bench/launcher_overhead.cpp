@@ -5,9 +5,12 @@
 // launcher copied in as <root>/bench) and times, interleaved in one run:
 //   (a) direct:   <root>/versions/1.0.0/mainapp --version
 //   (b) launcher: <root>/bench --version   (fast path: exec of the same mainapp)
+// For the launcher's own cost apart from the main program, the same pair
+// runs against a second root whose "mainapp" is /bin/true:
+//   (c) true direct, (d) launcher -> true.
 // Each sample is spawn + wait on CLOCK_MONOTONIC, stdout on /dev/null. The
-// order of a and b alternates from round to round so neither always runs on
-// a warmer cache. Prints figures, not pass/fail.
+// order of the four rotates every round so none always runs on a warmer cache.
+// Prints figures, not pass/fail.
 //
 // usage: launcher_overhead [--runs N] [--warmup N]
 #include <cstdio>
@@ -23,16 +26,17 @@ using namespace upkeep;
 namespace stdfs = std::filesystem;
 
 void copy_program(const stdfs::path& from, const stdfs::path& to) {
-  if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, from.string() + " is missing: build it first (see docs/benchmarks.md)");
+  if (!stdfs::exists(from))
+    fail(ErrorCode::kNotFound, from.string() + " is missing: build it first (see docs/benchmarks.md)");
   stdfs::copy_file(from, to, stdfs::copy_options::overwrite_existing);
   stdfs::permissions(to, stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
                              stdfs::perms::others_read | stdfs::perms::others_exec);
 }
 
 // The root an installer would leave behind, made directly.
-void make_root(const stdfs::path& root, const stdfs::path& build) {
+void make_root(const stdfs::path& root, const stdfs::path& build, const stdfs::path& main_program) {
   stdfs::create_directories(root / "versions" / "1.0.0");
-  copy_program(build / "mainapp", root / "versions" / "1.0.0" / "mainapp");
+  copy_program(main_program, root / "versions" / "1.0.0" / "mainapp");
   stdfs::create_directory_symlink("versions/1.0.0", root / "current");
   Config config;
   config.app_id = "bench";
@@ -55,39 +59,40 @@ int run(const std::vector<std::string>& argv) {
 
   stdfs::path build = bench::build_dir();
   bench::ScratchDir scratch(bench::temp_base(), "upkeep-bench-launcher");
-  stdfs::path root = scratch.path() / "root";
-  make_root(root, build);
+  stdfs::path root = scratch.path() / "root", troot = scratch.path() / "true-root";
+  make_root(root, build, build / "mainapp");
+  make_root(troot, build, "/bin/true");
 
-  const std::vector<std::string> direct{(root / "versions" / "1.0.0" / "mainapp").string(), "--version"};
-  const std::vector<std::string> via{(root / "bench").string(), "--version"};
+  // (a) direct, (b) via the launcher, (c) /bin/true direct, (d) launcher -> /bin/true.
+  const std::vector<std::vector<std::string>> cmds{{(root / "versions" / "1.0.0" / "mainapp").string(), "--version"},
+                                                   {(root / "bench").string(), "--version"},
+                                                   {(troot / "versions" / "1.0.0" / "mainapp").string(), "--version"},
+                                                   {(troot / "bench").string(), "--version"}};
 
-  std::printf("launcher_overhead: %d interleaved runs (after %d warm-up runs each), root %s\n", runs, warmup,
-              root.c_str());
+  std::printf("launcher_overhead: %d interleaved runs (after %d warm-up runs each), roots under %s\n", runs, warmup,
+              scratch.path().c_str());
   std::printf("  load average (1 min) before: %.2f\n", bench::load_average_1min());
-  for (int i = 0; i < warmup; ++i) {
-    bench::time_spawn_wait(direct);
-    bench::time_spawn_wait(via);
-  }
-  std::vector<double> a, b, diff;
-  a.reserve(runs);
-  b.reserve(runs);
+  for (int i = 0; i < warmup; ++i)
+    for (const auto& c : cmds) bench::time_spawn_wait(c);
+  std::vector<std::vector<double>> t(cmds.size());
+  std::vector<double> diff_app, diff_true;
   for (int i = 0; i < runs; ++i) {
-    double ta, tb;
-    if (i % 2 == 0) {
-      ta = bench::time_spawn_wait(direct);
-      tb = bench::time_spawn_wait(via);
-    } else {
-      tb = bench::time_spawn_wait(via);
-      ta = bench::time_spawn_wait(direct);
+    double ms[4];
+    for (size_t k = 0; k < cmds.size(); ++k) {
+      size_t j = (k + static_cast<size_t>(i)) % cmds.size();  // rotate the order every round
+      ms[j] = bench::time_spawn_wait(cmds[j]);
     }
-    a.push_back(ta);
-    b.push_back(tb);
-    diff.push_back(tb - ta);
+    for (size_t k = 0; k < cmds.size(); ++k) t[k].push_back(ms[k]);
+    diff_app.push_back(ms[1] - ms[0]);
+    diff_true.push_back(ms[3] - ms[2]);
   }
-  bench::Stats sa = bench::stats_of(a), sb = bench::stats_of(b), sd = bench::stats_of(diff);
+  bench::Stats sa = bench::stats_of(t[0]), sb = bench::stats_of(t[1]);
   print_row("(a) mainapp --version", sa);
   print_row("(b) launcher --version", sb);
-  print_row("paired difference b - a", sd);
+  print_row("    paired b - a", bench::stats_of(diff_app));
+  print_row("(c) true --version", bench::stats_of(t[2]));
+  print_row("(d) launcher -> true", bench::stats_of(t[3]));
+  print_row("    paired d - c", bench::stats_of(diff_true));
   double delta = sb.median - sa.median;
   double ratio = sb.median / sa.median;
   std::printf("  overhead (median b - median a): %.3f ms   ratio b/a: %.3f (%+.1f%%)\n", delta, ratio,
