@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace upkeep::fs {
 
@@ -54,6 +55,17 @@ void set_file_mode(const stdfs::path& path, uint32_t mode);
 
 // Absolute path of the running executable (not argv[0], not the working directory).
 stdfs::path self_executable_path();
+
+// Every entry below `dir` (not `dir` itself), with '/'-separated relative
+// paths, in no particular order, found by reading each folder once (the
+// type comes from the directory entry; no per-file stat where the file
+// system reports types). Symlinks are listed, never followed.
+struct TreeEntry {
+  enum class Type : char { kFile = 'f', kDirectory = 'd', kSymlink = 'l', kOther = 'o' };
+  std::string path;
+  Type type;
+};
+std::vector<TreeEntry> list_tree(const stdfs::path& dir);
 
 // True when the standard stream (1 = stdout, 2 = stderr) is a terminal.
 bool is_terminal(int standard_stream);

@@ -1,4 +1,5 @@
 // POSIX implementation of fs.h.
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -168,6 +169,65 @@ stdfs::path self_executable_path() {
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n < 0) fail_errno("cannot find own executable via", "/proc/self/exe", errno);
   return stdfs::path(std::string(buf, static_cast<size_t>(n)));
+}
+
+namespace {
+
+TreeEntry::Type type_of(int dir_fd, const char* name, unsigned char d_type, const stdfs::path& where) {
+  switch (d_type) {
+    case DT_REG: return TreeEntry::Type::kFile;
+    case DT_DIR: return TreeEntry::Type::kDirectory;
+    case DT_LNK: return TreeEntry::Type::kSymlink;
+    case DT_UNKNOWN: break;  // some file systems do not say: ask
+    default: return TreeEntry::Type::kOther;
+  }
+  struct stat st {};
+  if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) fail_errno("cannot stat", where / name, errno);
+  if (S_ISREG(st.st_mode)) return TreeEntry::Type::kFile;
+  if (S_ISDIR(st.st_mode)) return TreeEntry::Type::kDirectory;
+  if (S_ISLNK(st.st_mode)) return TreeEntry::Type::kSymlink;
+  return TreeEntry::Type::kOther;
+}
+
+// Lists the folder open as `fd` (takes ownership), recursing through openat.
+void list_into(int fd, const std::string& prefix, const stdfs::path& where, std::vector<TreeEntry>& out) {
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    int err = errno;
+    ::close(fd);
+    fail_errno("cannot list", where, err);
+  }
+  std::vector<std::string> subdirs;
+  errno = 0;
+  while (dirent* e = ::readdir(d)) {
+    const char* name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    TreeEntry entry{prefix + name, type_of(::dirfd(d), name, e->d_type, where)};
+    if (entry.type == TreeEntry::Type::kDirectory) subdirs.push_back(name);
+    out.push_back(std::move(entry));
+  }
+  int err = errno;
+  for (const auto& sub : subdirs) {
+    int child = ::openat(::dirfd(d), sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0) {
+      int e = errno;
+      ::closedir(d);
+      fail_errno("cannot open folder", where / sub, e);
+    }
+    list_into(child, prefix + sub + "/", where / sub, out);
+  }
+  ::closedir(d);
+  if (err) fail_errno("cannot list", where, err);
+}
+
+}  // namespace
+
+std::vector<TreeEntry> list_tree(const stdfs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) fail_errno("cannot open folder", dir, errno);
+  std::vector<TreeEntry> out;
+  list_into(fd, "", dir, out);
+  return out;
 }
 
 bool is_terminal(int standard_stream) { return ::isatty(standard_stream) == 1; }

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "hash.h"
+#include "fs.h"
 #include "json.h"
 #include "version.h"
 
@@ -268,6 +269,37 @@ std::string FileManifest::to_json() const {
   doc["format"] = Json(kFormat);
   doc["version"] = Json(version_);
   return doc.dump_canonical();
+}
+
+namespace {
+
+// "d a\n", "f a/b\n", ... sorted: the canonical text both digests hash.
+std::string listing_digest_of_lines(std::vector<std::string>& lines) {
+  std::sort(lines.begin(), lines.end());
+  Hasher h;
+  for (const auto& l : lines) {
+    h.update(l);
+    h.update("\n", 1);
+  }
+  return h.hex_digest();
+}
+
+}  // namespace
+
+std::string FileManifest::listing_digest() const {
+  std::set<std::string, std::less<>> dirs;
+  for (const FileEntry& f : files_) add_parent_dirs(f.path, dirs);
+  std::vector<std::string> lines;
+  lines.reserve(files_.size() + dirs.size());
+  for (const auto& d : dirs) lines.push_back("d " + d);
+  for (const FileEntry& f : files_) lines.push_back("f " + f.path);
+  return listing_digest_of_lines(lines);
+}
+
+std::string FileManifest::listing_digest_of(const stdfs::path& dir) {
+  std::vector<std::string> lines;
+  for (auto& e : fs::list_tree(dir)) lines.push_back(std::string(1, static_cast<char>(e.type)) + " " + e.path);
+  return listing_digest_of_lines(lines);
 }
 
 void FileManifest::verify_directory(const stdfs::path& dir, Depth depth) const {

@@ -54,6 +54,13 @@ class FileManifest {
 
   std::string to_json() const;  // canonical JSON, as signed
 
+  // SHA-256 of the exact set of names a version folder must hold: every
+  // listed file and every directory its paths imply, with their types. The
+  // stager records it when it stages; apply compares listing_digest_of()
+  // the staged folder with it: one read per folder, no per-file stat.
+  std::string listing_digest() const;
+  static std::string listing_digest_of(const std::filesystem::path& dir);
+
   // Checks `dir` holds exactly the listed files (no more, no fewer, no
   // symlinks) with matching size, mode and (kFull) content. Throws
   // Error(kVerification) naming the first file that differs and how.

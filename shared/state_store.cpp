@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS versions(
   version TEXT PRIMARY KEY,
   state INTEGER NOT NULL,
   manifest_sha256 TEXT NOT NULL DEFAULT '',
+  listing_sha256 TEXT NOT NULL DEFAULT '',
   previous TEXT NOT NULL DEFAULT '',
   attempts INTEGER NOT NULL DEFAULT 0,
   reason TEXT NOT NULL DEFAULT '',
@@ -92,10 +93,11 @@ VersionRecord read_version(const Stmt& s) {
   r.attempts = static_cast<int>(s.integer(4));
   r.reason = s.text(5);
   r.updated_at = s.integer(6);
+  r.listing_sha256 = s.text(7);
   return r;
 }
 
-constexpr const char* kVersionColumns = "SELECT version, state, manifest_sha256, previous, attempts, reason, updated_at FROM versions";
+constexpr const char* kVersionColumns = "SELECT version, state, manifest_sha256, previous, attempts, reason, updated_at, listing_sha256 FROM versions";
 
 }  // namespace
 
@@ -206,13 +208,14 @@ bool StateStore::has_pending_work() const {
   return s.integer(0) > 0;
 }
 
-void StateStore::record_staged(const std::string& version, const std::string& manifest_sha256) {
+void StateStore::record_staged(const std::string& version, const std::string& manifest_sha256,
+                               const std::string& listing_sha256) {
   transaction([&] {
     Stmt s(db_,
-           "INSERT INTO versions(version, state, manifest_sha256, updated_at) VALUES(?, 2, ?, ?) "
+           "INSERT INTO versions(version, state, manifest_sha256, listing_sha256, updated_at) VALUES(?, 2, ?, ?, ?) "
            "ON CONFLICT(version) DO UPDATE SET state = 2, manifest_sha256 = excluded.manifest_sha256, "
-           "reason = '', updated_at = excluded.updated_at");
-    s.bind(1, version).bind(2, manifest_sha256).bind(3, now());
+           "listing_sha256 = excluded.listing_sha256, reason = '', updated_at = excluded.updated_at");
+    s.bind(1, version).bind(2, manifest_sha256).bind(3, listing_sha256).bind(4, now());
     s.step();
     add_event("staged", version, "");
   });

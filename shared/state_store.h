@@ -37,6 +37,7 @@ struct VersionRecord {
   std::string version;
   VersionState state = VersionState::kStaged;
   std::string manifest_sha256;  // signed hash of manifests/<v>.json
+  std::string listing_sha256;   // FileManifest::listing_digest() of that manifest
   std::string previous;         // for kTrial: the version to go back to
   int attempts = 0;             // trial starts so far
   std::string reason;           // why it is bad, for people
@@ -76,7 +77,8 @@ class StateStore {
   // True when the launcher has work: a staged or trial version, or a journal entry.
   bool has_pending_work() const;
 
-  void record_staged(const std::string& version, const std::string& manifest_sha256);
+  void record_staged(const std::string& version, const std::string& manifest_sha256,
+                     const std::string& listing_sha256);
   void set_state(const std::string& version, VersionState s, const std::string& reason = "");
   // kTrial with `previous` to return to and no trial starts yet.
   void begin_trial(const std::string& version, const std::string& previous);

@@ -85,7 +85,7 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     StateStore store(layout_.state_db());
     set_pending_marker(layout_);  // before the record: "no marker" must mean "nothing to do"
     crash_point("stage.marked");
-    store.record_staged(v, sha256_hex(manifest_text));
+    store.record_staged(v, sha256_hex(manifest_text), manifest.listing_digest());
   }
   crash_point("stage.recorded");
   spdlog::info("staged {} ({} files, {} bytes)", v, manifest.files().size(), manifest.total_size());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <cerrno>
 #include <cstring>
 
@@ -188,4 +189,17 @@ TEST_CASE("a full disk is kNoSpace and leaves the old file and no temporary file
   CHECK_THAT(msg, Catch::Contains("not enough space") && Catch::Contains((dir / "small").string()));
   CHECK(read_text(file) == "old content");
   CHECK(entries(dir / "small") == std::vector<std::string>{"state"});
+}
+
+TEST_CASE("list_tree lists every entry once with its type, without following links", "[fs]") {
+  TempDir dir;
+  write_text(dir / "t/a.txt", "a");
+  write_text(dir / "t/sub/deeper/b.txt", "b");
+  stdfs::create_directories(dir / "t/empty");
+  stdfs::create_symlink("/etc", dir / "t/sub/link");
+  std::map<std::string, char> got;
+  for (const auto& e : upkeep::fs::list_tree(dir / "t")) got[e.path] = static_cast<char>(e.type);
+  CHECK(got == std::map<std::string, char>{{"a.txt", 'f'},       {"empty", 'd'},  {"sub", 'd'},
+                                           {"sub/deeper", 'd'},  {"sub/deeper/b.txt", 'f'}, {"sub/link", 'l'}});
+  error_of([&] { upkeep::fs::list_tree(dir / "missing"); }, ErrorCode::kNotFound);
 }

@@ -260,3 +260,27 @@ TEST_CASE("verify_directory finds every kind of difference and names the file", 
     CHECK(msg.find("is not a directory") != std::string::npos);
   }
 }
+
+TEST_CASE("listing digest: the folder matches its manifest until a name or type changes", "[manifest]") {
+  TempDir dir;
+  stdfs::path v = dir / "v";
+  write_text(v / "bin/app", "app");
+  write_text(v / "lib/a/b.so", "b");
+  write_text(v / "README", "r");
+  FileManifest m = FileManifest::from_directory(v, "1.0.0");
+  const std::string signed_listing = m.listing_digest();
+  CHECK(FileManifest::listing_digest_of(v) == signed_listing);
+  // Content is not part of the listing (it was hashed when staged).
+  write_text(v / "README", "changed");
+  CHECK(FileManifest::listing_digest_of(v) == signed_listing);
+
+  SECTION("an extra file") { write_text(v / "lib/extra.so", "x"); }
+  SECTION("an extra empty folder") { stdfs::create_directories(v / "share"); }
+  SECTION("a missing file") { stdfs::remove(v / "bin/app"); }
+  SECTION("a file turned symlink") {
+    stdfs::remove(v / "bin/app");
+    stdfs::create_symlink("/bin/sh", v / "bin/app");
+  }
+  SECTION("a renamed file") { stdfs::rename(v / "README", v / "README.txt"); }
+  CHECK(FileManifest::listing_digest_of(v) != signed_listing);
+}

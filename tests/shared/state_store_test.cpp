@@ -99,7 +99,7 @@ TEST_CASE("version states move staged -> trial -> good / bad -> removed, stored 
 
   store.record_installed("1.0.0", "aa");
   CHECK(stored("1.0.0") == "4");
-  store.record_staged("2.0.0", "bb");
+  store.record_staged("2.0.0", "bb", "listing");
   CHECK(stored("2.0.0") == "2");
   auto r = store.get("2.0.0");
   REQUIRE(r.has_value());
@@ -142,9 +142,9 @@ TEST_CASE("version states move staged -> trial -> good / bad -> removed, stored 
 TEST_CASE("re-staging a version resets its state, hash and reason", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
-  store.record_staged("2.0.0", "old");
+  store.record_staged("2.0.0", "old", "listing");
   store.set_state("2.0.0", VersionState::kRemoved, "discarded");
-  store.record_staged("2.0.0", "new");
+  store.record_staged("2.0.0", "new", "listing");
   auto r = store.get("2.0.0");
   CHECK(r->state == VersionState::kStaged);
   CHECK(r->manifest_sha256 == "new");
@@ -165,7 +165,7 @@ TEST_CASE("changes to an unknown version are kNotFound", "[state_store]") {
 TEST_CASE("begin_trial resets the attempt count and add_trial_attempt counts", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
-  store.record_staged("2.0.0", "x");
+  store.record_staged("2.0.0", "x", "listing");
   store.begin_trial("2.0.0", "1.0.0");
   CHECK(store.add_trial_attempt("2.0.0") == 1);
   CHECK(store.add_trial_attempt("2.0.0") == 2);
@@ -180,7 +180,7 @@ TEST_CASE("begin_trial resets the attempt count and add_trial_attempt counts", "
 TEST_CASE("the journal holds one operation; finishing it applies `then` atomically", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
-  store.record_staged("2.0.0", "x");
+  store.record_staged("2.0.0", "x", "listing");
   store.set_state("2.0.0", VersionState::kGood);
   CHECK_FALSE(store.has_pending_work());
 
@@ -223,7 +223,7 @@ TEST_CASE("a failed transaction changes nothing", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
   CHECK_THROWS(store.transaction([&] {
-    store.record_staged("2.0.0", "x");
+    store.record_staged("2.0.0", "x", "listing");
     store.set_meta("a", "b");
     throw std::runtime_error("boom");
   }));
@@ -250,7 +250,7 @@ TEST_CASE("events come newest first and respect the limit", "[state_store]") {
   CHECK(two[0].kind == "kind4");
   CHECK(two[1].kind == "kind3");
   // record_staged logs its own event.
-  store.record_staged("2.0.0", "x");
+  store.record_staged("2.0.0", "x", "listing");
   CHECK(store.events(1)[0].kind == "staged");
   CHECK(store.events(1)[0].version == "2.0.0");
 }
@@ -268,7 +268,7 @@ TEST_CASE("two stores on one file see each other's writes", "[state_store]") {
   TempDir dir;
   StateStore a(dir / "state.db");
   StateStore b(dir / "state.db");
-  a.record_staged("2.0.0", "x");
+  a.record_staged("2.0.0", "x", "listing");
   REQUIRE(b.get("2.0.0").has_value());
   b.begin_trial("2.0.0", "1.0.0");
   CHECK(a.get("2.0.0")->state == VersionState::kTrial);
@@ -284,7 +284,7 @@ TEST_CASE("read-only mode reads but never writes", "[state_store]") {
   auto file = dir / "state.db";
   {
     StateStore rw(file);
-    rw.record_staged("2.0.0", "x");
+    rw.record_staged("2.0.0", "x", "listing");
   }
   StateStore ro(file, StateStore::Mode::kReadOnly);
   CHECK(ro.get("2.0.0")->state == VersionState::kStaged);
