@@ -273,15 +273,19 @@ std::string FileManifest::to_json() const {
 
 namespace {
 
-// "d a\n", "f a/b\n", ... sorted: the canonical text both digests hash.
+// "d a\n", "f a/b\n", ... sorted: the canonical text both digests hash,
+// hashed in one call (10,000 small updates cost more than the sort).
 std::string listing_digest_of_lines(std::vector<std::string>& lines) {
   std::sort(lines.begin(), lines.end());
-  Hasher h;
+  size_t total = 0;
+  for (const auto& l : lines) total += l.size() + 1;
+  std::string text;
+  text.reserve(total);
   for (const auto& l : lines) {
-    h.update(l);
-    h.update("\n", 1);
+    text += l;
+    text += '\n';
   }
-  return h.hex_digest();
+  return sha256_hex(text);
 }
 
 }  // namespace
@@ -297,8 +301,17 @@ std::string FileManifest::listing_digest() const {
 }
 
 std::string FileManifest::listing_digest_of(const stdfs::path& dir) {
+  std::vector<fs::TreeEntry> entries = fs::list_tree(dir);
   std::vector<std::string> lines;
-  for (auto& e : fs::list_tree(dir)) lines.push_back(std::string(1, static_cast<char>(e.type)) + " " + e.path);
+  lines.reserve(entries.size());
+  for (auto& e : entries) {
+    std::string line;
+    line.reserve(e.path.size() + 2);
+    line += static_cast<char>(e.type);
+    line += ' ';
+    line += e.path;
+    lines.push_back(std::move(line));
+  }
   return listing_digest_of_lines(lines);
 }
 
