@@ -116,4 +116,14 @@ inline double load_average_1min() {
   return getloadavg(l, 1) == 1 ? l[0] : -1;
 }
 
+// main() of a benchmark: runs `run` on the arguments, reports an error as "name: message", exit 1.
+inline int main_of(const char* name, int (*run)(const std::vector<std::string>&), int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 1;
+  }
+}
+
 }  // namespace upkeep::bench

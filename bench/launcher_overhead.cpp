@@ -104,11 +104,4 @@ int run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "launcher_overhead: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return upkeep::bench::main_of("launcher_overhead", run, argc, argv); }
