@@ -27,13 +27,17 @@ const char* kReleaseUsage =
     "  --platform P   target platform, default the build's (e.g. linux-x86_64)\n"
     "  --keys DIR     key folder, default ./keys\n"
     "  --repo DIR     repository folder, default ./repo\n"
-    "  --app-id ID    application id, default the one in DIR/vendor.json\n";
+    "  --app-id ID    application id, default the one in DIR/vendor.json\n"
+    "  --expires R=D  metadata lifetime override per role, e.g. targets=30d\n"
+    "                 (repeatable; default: DIR/vendor.json, else targets 90d,\n"
+    "                 snapshot 7d, timestamp 1d)\n";
 
 }  // namespace
 
 int cmd_release(const Args& args) {
   CliArgs cli(args, {.flags = {"help"},
                      .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id"},
+                     .multi = {"expires"},
                      .max_positional = 1});
   if (cli.flag("help")) {
     std::fputs(kReleaseUsage, stdout);
@@ -52,7 +56,9 @@ int cmd_release(const Args& args) {
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
-  vendor::RepositoryPublisher publisher(repo_dir, store);
+  vendor::Expiries expiries = store.expiries();
+  for (const auto& text : cli.values("expires")) expiries = vendor::apply_expiry_overrides(text, expiries);
+  vendor::RepositoryPublisher publisher(repo_dir, store, expiries);
   vendor::PublishedRelease r = publisher.publish_release(cli.positional().front(), info);
   auto timestamp = publisher.current_timestamp();
   std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),

@@ -21,8 +21,11 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  keys init            create signing keys and the initial signed root\n"
+    "  keys add|revoke|rotate-root|list\n"
+    "                       manage the keys of each role (new root version)\n"
     "  release DIR --version V [--channel C] [--notes FILE]\n"
     "                       publish a build folder into the repository\n"
+    "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
     "  serve REPO [--port P] [--host H]\n"
     "                       serve a repository over HTTP (127.0.0.1 by default)\n"
     "  install --repo URL --prefix DIR [--version V] [--silent]\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::function<int(const cli::Args&)>> commands = {
       {"keys", cli::cmd_keys},       {"release", cli::cmd_release},     {"serve", cli::cmd_serve},
       {"install", cli::cmd_install}, {"uninstall", cli::cmd_uninstall},
+      {"refresh-timestamp", cli::cmd_refresh_timestamp},
   };
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need from Debian's archive (only when
-# something is missing), then configures and builds upkeep into ./build
-# (every target, or the targets named as arguments).
+# something is missing), installs the tuf-js client the interoperability test
+# runs into build/interop (only when it is missing), then configures and
+# builds upkeep into ./build (every target, or the targets named as arguments).
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ packages=(
   # natural peers the tests talk to
   nginx-light curl
 )
+# Node.js runs tuf-js, the independent TUF client of the interoperability test.
+# Debian's packages only when there is no node at all (a NodeSource node brings its own npm).
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,6 +31,14 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# tuf-js 3.x supports Node ^18.17 (Debian 12) and >=20.5; pinned so every machine tests against the same client.
+tuf_js_version=3.1.0
+if [ ! -d build/interop/node_modules/tuf-js ]; then
+  echo "setup: installing tuf-js $tuf_js_version into build/interop"
+  mkdir -p build/interop
+  npm install --prefix build/interop --save-exact --no-audit --no-fund --loglevel=error "tuf-js@$tuf_js_version" >/dev/null
 fi
 
 build_type="${UPKEEP_BUILD_TYPE:-RelWithDebInfo}"

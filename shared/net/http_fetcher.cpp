@@ -112,9 +112,19 @@ struct HttpResponse {
 
 // Sends a GET (optionally with a Range header), following redirects.
 // Poco exceptions escape; callers turn them into Error(kNetwork).
+// The request target exactly as written in the URL: Poco::URI decodes the
+// path, and "%2F" inside a TUF role name must stay "%2F" on the wire.
+std::string raw_request_target(const std::string& url) {
+  auto scheme_end = url.find("://");
+  auto start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (start == std::string::npos) return "/";
+  return url.substr(start, url.find('#', start) - start);
+}
+
 HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range,
                        Poco::Net::Context::Ptr& tls) {
   Poco::URI uri(url);
+  std::string raw_url = url;
   for (int redirects = 0;; ++redirects) {
     HttpResponse r;
     const std::string scheme = uri.getScheme();
@@ -128,8 +138,7 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
                           Poco::Timespan(opts.stall_timeout.count() * 1000),
                           Poco::Timespan(opts.stall_timeout.count() * 1000));
     apply_proxy(*r.session, uri, opts.proxy);
-    std::string target = uri.getPathAndQuery();
-    if (target.empty()) target = "/";
+    std::string target = raw_request_target(raw_url);
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("User-Agent", std::string("upkeep/") + UPKEEP_VERSION_STRING);
     if (!range.empty()) request.set("Range", range);
@@ -144,6 +153,7 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
       fail(ErrorCode::kNetwork, url + ": refusing redirect from " + scheme + " to " + next.toString());
     spdlog::debug("{}: HTTP {} redirect to {}", uri.toString(), status, next.toString());
     uri = next;
+    raw_url = next.toString();
   }
 }
 

@@ -338,7 +338,7 @@ TargetsMetadata TargetsMetadata::parse(const Json& s, std::string_view what) {
     parse_header(s, kTargetsRole, m);
     for (const auto& [path, entry] : object_field(s, "targets").as_object())
       m.targets[path] = TargetFile::parse(path, entry, "targets." + path);
-    if (s.contains("delegations")) m.delegations = object_field(s, "delegations");
+    if (s.contains("delegations")) m.delegations = Delegations::parse(object_field(s, "delegations"), "delegations");
     return m;
   });
 }
@@ -347,7 +347,7 @@ Json TargetsMetadata::to_json() const {
   Json j = header_json(*this, kTargetsRole);
   j["targets"] = Json::object();
   for (const auto& [path, t] : targets) j["targets"][path] = t.to_json();
-  if (!delegations.is_null()) j["delegations"] = delegations;
+  if (delegations) j["delegations"] = delegations->to_json();
   return j;
 }
 

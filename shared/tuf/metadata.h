@@ -5,8 +5,8 @@
 // signatures cover its canonical form: unknown fields stay signed even
 // though the models ignore them. The models parse strictly (every error
 // names the file, the field and what was expected, as Error(kBadInput)) and
-// serialise back to Json for the vendor side. Delegations are carried
-// verbatim in TargetsMetadata::delegations so a later change can add them.
+// serialise back to Json for the vendor side. Delegations (delegated
+// targets roles, succinct hash bins) are modelled in tuf/delegation.h.
 // Values are plain data: share read-only between threads.
 #pragma once
 
@@ -20,7 +20,9 @@
 #include <vector>
 
 #include "json.h"
+#include "tuf/delegation.h"
 #include "tuf/keys.h"
+#include "tuf/role_keys.h"
 
 namespace upkeep::tuf {
 
@@ -53,13 +55,6 @@ struct Envelope {
   void sign(const PrivateKey& key);
   // The file content (pretty-printed; signatures do not depend on layout).
   std::string to_text() const;
-};
-
-using KeyMap = std::map<std::string, std::shared_ptr<const PublicKey>, std::less<>>;
-
-struct RoleKeys {
-  std::vector<std::string> keyids;
-  int64_t threshold = 1;
 };
 
 // Number of distinct key ids of `role` that carry a valid signature. A key
@@ -128,7 +123,7 @@ struct TimestampMetadata : MetadataHeader {
 };
 
 struct SnapshotMetadata : MetadataHeader {
-  std::map<std::string, MetaFile> meta;  // "targets.json" (and delegated roles later)
+  std::map<std::string, MetaFile> meta;  // "targets.json" and "<delegated role>.json"
 
   static SnapshotMetadata parse(const Json& signed_json, std::string_view what = "snapshot.json");
   Json to_json() const;
@@ -136,7 +131,7 @@ struct SnapshotMetadata : MetadataHeader {
 
 struct TargetsMetadata : MetadataHeader {
   std::map<std::string, TargetFile> targets;
-  Json delegations;  // null when absent; not interpreted yet
+  std::optional<Delegations> delegations;  // absent when the role delegates nothing
 
   static TargetsMetadata parse(const Json& signed_json, std::string_view what = "targets.json");
   Json to_json() const;

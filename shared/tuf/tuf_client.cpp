@@ -6,7 +6,9 @@
 
 #include "error.h"
 #include "fs.h"
+#include "hash.h"
 #include "manifest.h"
+#include "tuf/role_names.h"
 
 namespace upkeep::tuf {
 
@@ -36,23 +38,6 @@ std::set<std::string> keyid_set(const RootMetadata& root, const char* role) {
   return {ids.begin(), ids.end()};
 }
 
-std::string percent_encode_path(std::string_view path) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                c == '_' || c == '~' || c == '/';
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 [[noreturn]] void older(const std::string& what, int64_t version, int64_t trusted) {
   fail(ErrorCode::kVerification,
        what + ": version " + std::to_string(version) + " is older than trusted version " + std::to_string(trusted));
@@ -69,10 +54,16 @@ Client::Client(std::filesystem::path metadata_dir, std::string metadata_url, std
       now_(std::move(now)),
       limits_(limits) {}
 
+Client::~Client() = default;
+
 void Client::refresh() {
+  // 5.1: one fixed update start time for every expiry check of this update,
+  // including delegated roles loaded later by target_info().
+  start_time_ = now_();
   timestamp_.reset();
   snapshot_.reset();
   targets_.reset();
+  delegated_.clear();
   load_trusted_root();
   update_root();
   try {
@@ -136,15 +127,19 @@ void Client::update_root() {
       root_ = std::move(root);
     });
   }
-  root_->check_not_expired(now_(), "root.json");
   // 5.3.11 fast-forward recovery: versions signed by replaced keys must not
-  // block newer metadata signed by the new ones.
+  // block newer metadata signed by the new ones. Done before the expiry
+  // check so an expired new root cannot leave the stale files behind. The
+  // spec deletes nothing for a targets key rotation: a cached targets.json
+  // signed by the old keys no longer verifies and load_local() ignores it.
   if (keyid_set(original, kTimestampRole) != keyid_set(*root_, kTimestampRole) ||
       keyid_set(original, kSnapshotRole) != keyid_set(*root_, kSnapshotRole)) {
+    spdlog::info("timestamp or snapshot keys changed: dropping the cached timestamp.json and snapshot.json");
     std::error_code ec;
     std::filesystem::remove(metadata_dir_ / file_of(kTimestampRole), ec);
     std::filesystem::remove(metadata_dir_ / file_of(kSnapshotRole), ec);
   }
+  root_->check_not_expired(start_time_, "root.json");
 }
 
 std::optional<Client::Local> Client::load_local(const char* role) const {
@@ -194,7 +189,7 @@ void Client::update_timestamp() {
                                          std::to_string(trusted->snapshot.version));
     }
   }
-  ts.check_not_expired(now_(), what);
+  ts.check_not_expired(start_time_, what);
   if (!keep_trusted) persist(kTimestampRole, data);
   timestamp_ = std::move(ts);
 }
@@ -228,7 +223,8 @@ Client::ListedRole<Meta> Client::update_listed_role(const char* role, const Meta
       return out;
     }
   }
-  std::string data = fetcher_.get(metadata_url_ + metadata_name(role, want.version), want.length.value_or(default_limit));
+  std::string data =
+      fetcher_.get(metadata_url_ + metadata_name(role, want.version), want.length.value_or(default_limit));
   out.meta = untrusted([&] {
     check_length_and_hashes(data, want.length, want.hashes, what);
     Envelope env = Envelope::parse(data, what);
@@ -259,7 +255,7 @@ void Client::update_snapshot() {
                                            ", older than trusted version " + std::to_string(old_meta.version));
     }
   }
-  snap.meta.check_not_expired(now_(), what);
+  snap.meta.check_not_expired(start_time_, what);
   if (snap.fetched) persist(kSnapshotRole, *snap.fetched);
   snapshot_ = std::move(snap.meta);
 }
@@ -268,7 +264,7 @@ void Client::update_targets() {
   const std::string what = file_of(kTargetsRole);
   auto targets = update_listed_role<TargetsMetadata>(kTargetsRole, snapshot_->meta.at("targets.json"),
                                                      limits_.targets_bytes, "snapshot.json");
-  targets.meta.check_not_expired(now_(), what);
+  targets.meta.check_not_expired(start_time_, what);
   if (targets.fetched) persist(kTargetsRole, *targets.fetched);
   targets_ = std::move(targets.meta);
 }
@@ -280,24 +276,122 @@ std::vector<TargetFile> Client::targets() const {
   return out;
 }
 
-std::optional<TargetFile> Client::find_target(const std::string& path) const {
+// 5.6.7: pre-order depth-first search, as python-tuf's updater does it: a
+// stack of roles to visit; a role's matching delegations are pushed in
+// reverse so the first listed is searched first (with all its descendants);
+// a terminating delegation empties the stack, so nothing outside its
+// subtree is consulted afterwards.
+std::optional<TargetFile> Client::target_info(const std::string& path) {
   if (!targets_) return std::nullopt;
-  auto it = targets_->targets.find(path);
-  if (it == targets_->targets.end()) return std::nullopt;
-  return it->second;
+  if (auto it = targets_->targets.find(path); it != targets_->targets.end()) return it->second;
+
+  struct Visit {
+    std::string role;
+    const KeyMap* keys;         // the delegator's delegation keys (stable: see delegated_)
+    const RoleKeys* role_keys;  // the delegation's key ids and threshold
+    std::string delegator;
+  };
+  std::vector<Visit> stack;
+  auto push_children = [&](const TargetsMetadata& m, const std::string& delegator) {
+    if (!m.delegations) return;
+    auto matches = m.delegations->roles_for_target(path);
+    if (!matches.empty() && matches.back().terminating) stack.clear();
+    for (auto it = matches.rbegin(); it != matches.rend(); ++it)
+      stack.push_back({it->role, &m.delegations->keys, it->keys, delegator});
+  };
+  push_children(*targets_, kTargetsRole);
+
+  std::set<std::string> visited{kTargetsRole};
+  int delegated_visits = 0;
+  while (!stack.empty()) {
+    Visit v = std::move(stack.back());
+    stack.pop_back();
+    if (visited.count(v.role)) continue;  // a cycle, or a role reached twice
+    if (delegated_visits >= limits_.max_delegations) {
+      spdlog::warn("target '{}': stopped after visiting {} delegated roles (the limit); {} left unvisited", path,
+                   delegated_visits, stack.size() + 1);
+      return std::nullopt;
+    }
+    const TargetsMetadata& m = load_delegated(v.role, *v.keys, *v.role_keys, v.delegator);
+    ++delegated_visits;
+    visited.insert(v.role);
+    if (auto it = m.targets.find(path); it != m.targets.end()) {
+      spdlog::debug("target '{}' found in delegated role '{}'", path, v.role);
+      return it->second;
+    }
+    push_children(m, v.role);
+  }
+  return std::nullopt;
+}
+
+// A delegated targets role: listed in snapshot.json as NAME.json, signed by
+// a threshold of the delegation's keys, the listed version, not expired.
+// The local copy (under a safe file name) is used when it is exactly what
+// snapshot.json lists; otherwise the file is fetched and persisted once verified.
+const TargetsMetadata& Client::load_delegated(const std::string& role, const KeyMap& keys, const RoleKeys& role_keys,
+                                              const std::string& delegator) {
+  const std::string what = role + ".json";
+  if (auto it = delegated_.find(role); it != delegated_.end()) {
+    // Reached again through another delegator: its keys must vouch for it too.
+    verify_threshold(it->second.envelope, keys, role_keys, what + " (delegated by " + delegator + ")");
+    return it->second.meta;
+  }
+  auto listed = snapshot_->meta.find(what);
+  if (listed == snapshot_->meta.end())
+    fail(ErrorCode::kVerification,
+         "snapshot.json: does not list '" + what + "', the delegated role of " + delegator + ".json");
+  const MetaFile& want = listed->second;
+  const uint64_t limit = want.length.value_or(limits_.targets_bytes);
+  const auto local_path = metadata_dir_ / role_file_name(role);  // throws for a name that cannot be stored
+  auto verify = [&](const std::string& data) {
+    return untrusted([&] {
+      check_length_and_hashes(data, want.length, want.hashes, what);
+      DelegatedTargets d;
+      d.envelope = Envelope::parse(data, what);
+      verify_threshold(d.envelope, keys, role_keys, what);
+      d.meta = TargetsMetadata::parse(d.envelope.signed_json, what);
+      if (d.meta.version != want.version)
+        fail(ErrorCode::kVerification, what + ": version " + std::to_string(d.meta.version) + ", expected version " +
+                                           std::to_string(want.version) + " as listed by snapshot.json");
+      d.meta.check_not_expired(start_time_, what);
+      return d;
+    });
+  };
+
+  std::optional<DelegatedTargets> loaded;
+  if (std::filesystem::exists(local_path)) {
+    try {
+      loaded = verify(fs::read_file(local_path, limit));
+    } catch (const Error& e) {
+      spdlog::debug("not using cached {}: {}", local_path.string(), e.what());
+    }
+  }
+  if (!loaded) {
+    const std::string version = root_->consistent_snapshot ? std::to_string(want.version) + "." : "";
+    std::string data = fetcher_.get(metadata_url_ + version + role_url_name(role) + ".json", limit);
+    loaded = verify(data);
+    fs::write_file_atomic(local_path, data);
+  }
+  return delegated_.emplace(role, std::move(*loaded)).first->second.meta;
 }
 
 std::string Client::target_url(const TargetFile& t) const {
   std::string why;
   if (!is_safe_relative_path(t.path, &why))
     fail(ErrorCode::kVerification, "targets.json: target path '" + t.path + "' " + why);
-  if (!root_ || !root_->consistent_snapshot) return targets_url_ + percent_encode_path(t.path);
-  const std::string sha = t.sha256();
-  if (sha.empty()) fail(ErrorCode::kVerification, "targets.json: target '" + t.path + "' lists no sha256 hash");
+  if (!root_ || !root_->consistent_snapshot) return targets_url_ + percent_encode(t.path, "/");
+  // HASH.NAME with one of the listed hashes: sha256 when listed, else a supported one.
+  std::string sha = t.sha256();
+  for (const auto& [name, hex] : t.hashes) {
+    HashAlgorithm alg;
+    if (sha.empty() && parse_hash_algorithm(name, alg)) sha = hex;
+  }
+  if (sha.empty())
+    fail(ErrorCode::kVerification, "targets metadata: target '" + t.path + "' lists no sha256 or sha512 hash");
   auto slash = t.path.rfind('/');
   std::string dir = slash == std::string::npos ? "" : t.path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? t.path : t.path.substr(slash + 1);
-  return targets_url_ + percent_encode_path(dir) + sha + "." + percent_encode_path(base);
+  return targets_url_ + percent_encode(dir, "/") + sha + "." + percent_encode(base);
 }
 
 }  // namespace upkeep::tuf

@@ -1,13 +1,14 @@
 #include "vendor/repository_publisher.h"
 
-
+#include <algorithm>
+#include <set>
 #include <vector>
 
 #include "error.h"
-#include "process.h"
 #include "fs.h"
 #include "hash.h"
 #include "manifest.h"
+#include "process.h"
 #include "update/package.h"
 #include "version.h"
 
@@ -42,18 +43,33 @@ tuf::MetaFile describe(int64_t version, const std::string& text) {
   return m;
 }
 
-// Files and folders created by one publish, removed again unless committed.
+// Files and folders created by one publish, removed again unless committed;
+// files it replaced get their old content back.
 class Undo {
  public:
   ~Undo() {
     if (committed_) return;
     std::error_code ec;
+    for (auto it = restores_.rbegin(); it != restores_.rend(); ++it) {
+      try {
+        fs::write_file_atomic(it->first, it->second);
+      } catch (const std::exception&) {  // best effort: the original error is what matters
+      }
+    }
     for (auto it = files_.rbegin(); it != files_.rend(); ++it) stdfs::remove(*it, ec);
     for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) stdfs::remove(*it, ec);  // only when empty
   }
   // Records `file` when it does not exist yet (an identical leftover stays).
   void file(const stdfs::path& f) {
     if (!stdfs::exists(f)) files_.push_back(f);
+  }
+  // Writes `data` to `f` atomically, recording how to undo it.
+  void write(const stdfs::path& f, const std::string& data) {
+    if (stdfs::exists(f))
+      restores_.emplace_back(f, fs::read_file(f, kMaxMetadataBytes));
+    else
+      files_.push_back(f);
+    fs::write_file_atomic(f, data);
   }
   // Creates `dir` below `base`, recording each folder it had to make.
   void make_dirs(const stdfs::path& base, const stdfs::path& rel) {
@@ -71,11 +87,24 @@ class Undo {
  private:
   std::vector<stdfs::path> files_;
   std::vector<stdfs::path> dirs_;
+  std::vector<std::pair<stdfs::path, std::string>> restores_;
   bool committed_ = false;
 };
 
-}  // namespace
+std::string short_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id.substr(0, 16);
+  return out.empty() ? "none" : out;
+}
 
+bool same_role(const tuf::RoleKeys& a, const tuf::RoleKeys& b) {
+  return a.threshold == b.threshold && std::set<std::string>(a.keyids.begin(), a.keyids.end()) ==
+                                           std::set<std::string>(b.keyids.begin(), b.keyids.end());
+}
+
+constexpr const char* kTopRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
+
+}  // namespace
 
 RepositoryPublisher::RepositoryPublisher(stdfs::path repo_dir, const KeyStore& keys, Expiries expiries,
                                          std::function<std::time_t()> now)
@@ -90,10 +119,29 @@ std::time_t RepositoryPublisher::expiry(std::chrono::seconds valid_for) const {
   return now_() + static_cast<std::time_t>(valid_for.count());
 }
 
-std::string RepositoryPublisher::sign_to_text(const Json& signed_json, const char* role) const {
+void RepositoryPublisher::sign_role(tuf::Envelope& e, const tuf::RootMetadata& root, const char* role,
+                                    const std::vector<const tuf::PrivateKey*>& extra) const {
+  const tuf::RoleKeys& keys = root.role(role);
+  std::set<std::string> signed_by;
+  auto use = [&](const tuf::PrivateKey& k) {
+    std::string id = k.key_id();
+    if (signed_by.count(id) || std::find(keys.keyids.begin(), keys.keyids.end(), id) == keys.keyids.end()) return;
+    e.sign(k);
+    signed_by.insert(id);
+  };
+  for (const auto* k : extra) use(*k);
+  for (const auto& k : keys_.load_keys(role)) use(*k);
+  if (static_cast<int64_t>(signed_by.size()) < keys.threshold)
+    fail(ErrorCode::kNotFound, std::string(role) + " metadata needs " + std::to_string(keys.threshold) +
+                                   " signature(s) but " + std::to_string(signed_by.size()) + " of its keys (" +
+                                   short_ids(keys.keyids) + ") are in " + keys_.folder(role).string());
+}
+
+std::string RepositoryPublisher::sign_to_text(const Json& signed_json, const tuf::RootMetadata& root, const char* role,
+                                              const std::vector<const tuf::PrivateKey*>& extra) const {
   tuf::Envelope e;
   e.signed_json = signed_json;
-  e.sign(*keys_.load_key(role));
+  sign_role(e, root, role, extra);
   return e.to_text();
 }
 
@@ -102,24 +150,29 @@ void RepositoryPublisher::initialize() {
     fail(ErrorCode::kExists, metadata_dir().string() + " already holds a repository; refusing to replace its root");
   tuf::RootMetadata root;
   root.expires = expiry(expiries_.root);
-  for (const char* role : {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole}) {
-    auto pub = tuf::PublicKey::from_json(keys_.load_key(role)->public_key().to_json());
-    std::string id = pub->key_id();
-    root.keys[id] = pub;
-    root.roles[role].keyids.push_back(id);
+  for (const char* role : kTopRoles) {
+    auto keys = keys_.load_keys(role);
+    if (keys.empty()) keys_.load_key(role);  // throws, naming the folder
+    for (const auto& k : keys) {
+      auto pub = tuf::PublicKey::from_json(k->public_key().to_json());
+      std::string id = pub->key_id();
+      root.keys[id] = pub;
+      root.roles[role].keyids.push_back(id);
+    }
     root.roles[role].threshold = 1;
   }
   tuf::TargetsMetadata targets;
   targets.expires = expiry(expiries_.targets);
-  std::string targets_text = sign_to_text(targets.to_json(), tuf::kTargetsRole);
+  std::string targets_text = sign_to_text(targets.to_json(), root, tuf::kTargetsRole);
   tuf::SnapshotMetadata snapshot;
   snapshot.expires = expiry(expiries_.snapshot);
   snapshot.meta["targets.json"] = describe(1, targets_text);
-  std::string snapshot_text = sign_to_text(snapshot.to_json(), tuf::kSnapshotRole);
+  std::string snapshot_text = sign_to_text(snapshot.to_json(), root, tuf::kSnapshotRole);
   tuf::TimestampMetadata timestamp;
   timestamp.expires = expiry(expiries_.timestamp);
   timestamp.snapshot = describe(1, snapshot_text);
-  std::string root_text = sign_to_text(root.to_json(), tuf::kRootRole);
+  std::string root_text = sign_to_text(root.to_json(), root, tuf::kRootRole);
+  std::string timestamp_text = sign_to_text(timestamp.to_json(), root, tuf::kTimestampRole);
 
   Undo undo;
   undo.make_dirs(repo_dir_, "metadata");
@@ -136,7 +189,7 @@ void RepositoryPublisher::initialize() {
     fs::write_file_atomic(md / name, *text);
   }
   undo.file(md / "timestamp.json");
-  fs::write_file_atomic(md / "timestamp.json", sign_to_text(timestamp.to_json(), tuf::kTimestampRole));
+  fs::write_file_atomic(md / "timestamp.json", timestamp_text);
   undo.commit();
 }
 
@@ -180,19 +233,19 @@ CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targe
   targets.spec_version = tuf::kSpecVersion;
   targets.version = s.targets.version + 1;
   targets.expires = expiry(expiries_.targets);
-  std::string targets_text = sign_to_text(targets.to_json(), tuf::kTargetsRole);
+  std::string targets_text = sign_to_text(targets.to_json(), s.root, tuf::kTargetsRole);
 
   s.snapshot.spec_version = tuf::kSpecVersion;
   s.snapshot.version += 1;
   s.snapshot.expires = expiry(expiries_.snapshot);
   s.snapshot.meta["targets.json"] = describe(targets.version, targets_text);
-  std::string snapshot_text = sign_to_text(s.snapshot.to_json(), tuf::kSnapshotRole);
+  std::string snapshot_text = sign_to_text(s.snapshot.to_json(), s.root, tuf::kSnapshotRole);
 
   s.timestamp.spec_version = tuf::kSpecVersion;
   s.timestamp.version += 1;
   s.timestamp.expires = expiry(expiries_.timestamp);
   s.timestamp.snapshot = describe(s.snapshot.version, snapshot_text);
-  std::string timestamp_text = sign_to_text(s.timestamp.to_json(), tuf::kTimestampRole);
+  std::string timestamp_text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
 
   stdfs::path targets_path = md / versioned(s.root, targets.version, tuf::kTargetsRole);
   stdfs::path snapshot_path = md / versioned(s.root, s.snapshot.version, tuf::kSnapshotRole);
@@ -211,8 +264,93 @@ int64_t RepositoryPublisher::refresh_timestamp() {
   s.timestamp.spec_version = tuf::kSpecVersion;
   s.timestamp.version += 1;
   s.timestamp.expires = expiry(expiries_.timestamp);
-  fs::write_file_atomic(metadata_dir() / "timestamp.json", sign_to_text(s.timestamp.to_json(), tuf::kTimestampRole));
+  std::string text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
+  fs::write_file_atomic(metadata_dir() / "timestamp.json", text);
   return s.timestamp.version;
+}
+
+RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,
+                                                    const std::vector<const tuf::PrivateKey*>& new_keys) const {
+  State s = load_state();
+  for (const char* role : kTopRoles) {
+    auto it = root.roles.find(role);
+    if (it == root.roles.end() || it->second.keyids.empty())
+      fail(ErrorCode::kUsage, std::string("the ") + role + " role would have no keys; every role needs at least one");
+    const tuf::RoleKeys& r = it->second;
+    if (r.threshold < 1 || r.threshold > static_cast<int64_t>(r.keyids.size()))
+      fail(ErrorCode::kUsage, std::string("threshold ") + std::to_string(r.threshold) + " of the " + role +
+                                  " role must be from 1 to its number of keys (" + std::to_string(r.keyids.size()) +
+                                  ")");
+    for (const auto& id : r.keyids)
+      if (!root.keys.count(id))
+        fail(ErrorCode::kUsage, std::string("key ") + id + " of the " + role + " role is not in the root's keys");
+  }
+  // Keys that no role lists any more leave the root.
+  std::set<std::string> used;
+  for (const auto& [name, r] : root.roles) used.insert(r.keyids.begin(), r.keyids.end());
+  for (auto it = root.keys.begin(); it != root.keys.end();)
+    it = used.count(it->first) ? std::next(it) : root.keys.erase(it);
+
+  root.spec_version = tuf::kSpecVersion;
+  root.version = s.root.version + 1;
+  root.expires = expiry(expiries_.root);
+  RootUpdate update;
+  update.root_version = root.version;
+
+  // Spec 5.3.4: a threshold of the trusted (old) root keys and of the new ones.
+  tuf::Envelope env;
+  env.signed_json = root.to_json();
+  sign_role(env, s.root, tuf::kRootRole, new_keys);
+  sign_role(env, root, tuf::kRootRole, new_keys);
+  const std::string root_name = std::to_string(root.version) + ".root.json";
+  tuf::verify_threshold(env, s.root.keys, s.root.role(tuf::kRootRole),
+                        root_name + " (by the keys of root version " + std::to_string(s.root.version) + ")");
+  tuf::verify_threshold(env, root.keys, root.role(tuf::kRootRole), root_name + " (by its own keys)");
+  const std::string root_text = env.to_text();
+  update.files.emplace_back(root_name, root_text);
+  update.files.emplace_back("root.json", root_text);
+
+  // Metadata signed by keys that changed is re-signed, and so is what lists it.
+  const bool targets = !same_role(s.root.role(tuf::kTargetsRole), root.role(tuf::kTargetsRole));
+  const bool snapshot = targets || !same_role(s.root.role(tuf::kSnapshotRole), root.role(tuf::kSnapshotRole));
+  const bool timestamp = snapshot || !same_role(s.root.role(tuf::kTimestampRole), root.role(tuf::kTimestampRole));
+  if (targets) {
+    s.targets.spec_version = tuf::kSpecVersion;
+    s.targets.version += 1;
+    s.targets.expires = expiry(expiries_.targets);
+    std::string text = sign_to_text(s.targets.to_json(), root, tuf::kTargetsRole, new_keys);
+    s.snapshot.meta["targets.json"] = describe(s.targets.version, text);
+    update.files.emplace_back(versioned(root, s.targets.version, tuf::kTargetsRole), std::move(text));
+    update.resigned.push_back(tuf::kTargetsRole);
+  }
+  if (snapshot) {
+    s.snapshot.spec_version = tuf::kSpecVersion;
+    s.snapshot.version += 1;
+    s.snapshot.expires = expiry(expiries_.snapshot);
+    std::string text = sign_to_text(s.snapshot.to_json(), root, tuf::kSnapshotRole, new_keys);
+    s.timestamp.snapshot = describe(s.snapshot.version, text);
+    update.files.emplace_back(versioned(root, s.snapshot.version, tuf::kSnapshotRole), std::move(text));
+    update.resigned.push_back(tuf::kSnapshotRole);
+  }
+  if (timestamp) {
+    s.timestamp.spec_version = tuf::kSpecVersion;
+    s.timestamp.version += 1;
+    s.timestamp.expires = expiry(expiries_.timestamp);
+    update.files.emplace_back("timestamp.json",
+                              sign_to_text(s.timestamp.to_json(), root, tuf::kTimestampRole, new_keys));
+    update.resigned.push_back(tuf::kTimestampRole);
+  }
+  return update;
+}
+
+void RepositoryPublisher::write_root_update(const RootUpdate& update) {
+  const stdfs::path md = metadata_dir();
+  if (stdfs::exists(md / (std::to_string(update.root_version) + ".root.json")))
+    fail(ErrorCode::kExists, (md / (std::to_string(update.root_version) + ".root.json")).string() +
+                                 " already exists; the repository changed since the update was prepared");
+  Undo undo;
+  for (const auto& [name, text] : update.files) undo.write(md / name, text);
+  undo.commit();
 }
 
 PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_dir, const ReleaseInfo& info) {

@@ -21,19 +21,14 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tuf/metadata.h"
+#include "vendor/expiries.h"
 #include "vendor/key_store.h"
 
 namespace upkeep::vendor {
-
-// How long freshly signed metadata stays valid.
-struct Expiries {
-  std::chrono::seconds root = std::chrono::hours(24 * 365);
-  std::chrono::seconds targets = std::chrono::hours(24 * 90);
-  std::chrono::seconds snapshot = std::chrono::hours(24 * 7);
-  std::chrono::seconds timestamp = std::chrono::hours(24);
-};
 
 using upkeep::build_platform;
 
@@ -65,6 +60,15 @@ struct CommittedVersions {
   int64_t timestamp = 0;
 };
 
+// A new root version and whatever it forces to be re-signed, fully signed in
+// memory by prepare_root_update() and written by write_root_update().
+struct RootUpdate {
+  int64_t root_version = 0;
+  std::vector<std::string> resigned;  // roles re-signed because their keys or threshold changed
+  // Metadata file name -> content, in write order; "timestamp.json" (when present) last.
+  std::vector<std::pair<std::string, std::string>> files;
+};
+
 class RepositoryPublisher {
  public:
   RepositoryPublisher(
@@ -74,9 +78,10 @@ class RepositoryPublisher {
   // True when REPO/metadata already holds a root or a timestamp.
   static bool is_initialized(const std::filesystem::path& repo_dir);
 
-  // Writes 1.root.json (+ root.json) with the store's four keys (threshold 1
-  // each), signed by the root key, and version 1 of targets (empty),
-  // snapshot and timestamp. Error(kExists) when the repository is initialized.
+  // Writes 1.root.json (+ root.json) listing every key of the store for each
+  // role (threshold 1 each), signed by the root key(s), and version 1 of
+  // targets (empty), snapshot and timestamp. Error(kExists) when the
+  // repository is initialized.
   void initialize();
 
   // Publishes `build_dir` as a release: files.json and package.zip under
@@ -91,8 +96,23 @@ class RepositoryPublisher {
   // reusable tail of every change to the targets (release, key rotation).
   CommittedVersions commit_targets(tuf::TargetsMetadata targets);
 
-  // Re-signs only the timestamp (next version, fresh expiry). Returns its version.
+  // Re-signs only the timestamp (next version, fresh expiry). Returns its
+  // version. Needs only the online timestamp key(s).
   int64_t refresh_timestamp();
+
+  // Root rotation (TUF 1.0.31 sections 5.3.4 and 6.1): signs `new_root` as
+  // version N+1 (fresh expiry; keys no role uses are dropped) by a threshold
+  // of the current root's root keys AND a threshold of its own, then
+  // re-signs each role whose keys or threshold changed, and what lists it
+  // (targets -> snapshot -> timestamp). Signing keys come from `new_keys`
+  // and the key store. Nothing is written; Error(kNotFound) naming the key
+  // folder when a threshold of keys is not at hand, Error(kUsage) for a
+  // role without keys or a threshold above its key count.
+  RootUpdate prepare_root_update(tuf::RootMetadata new_root,
+                                 const std::vector<const tuf::PrivateKey*>& new_keys = {}) const;
+  // Writes a prepared update: N+1.root.json, root.json, re-signed roles,
+  // timestamp.json last. On failure the repository is restored as it was.
+  void write_root_update(const RootUpdate& update);
 
   // The repository's current metadata, read from disk and checked (parse and
   // signature threshold). Error(kNotFound) for an uninitialized repository.
@@ -112,7 +132,12 @@ class RepositoryPublisher {
   };
   State load_state() const;
   tuf::Envelope load(const std::string& file_name, const tuf::RootMetadata& root, const char* role) const;
-  std::string sign_to_text(const Json& signed_json, const char* role) const;
+  // Signs with every available key of `role` listed in `root` (`extra` first,
+  // then the key store); Error(kNotFound) below the role's threshold.
+  void sign_role(tuf::Envelope& e, const tuf::RootMetadata& root, const char* role,
+                 const std::vector<const tuf::PrivateKey*>& extra = {}) const;
+  std::string sign_to_text(const Json& signed_json, const tuf::RootMetadata& root, const char* role,
+                           const std::vector<const tuf::PrivateKey*>& extra = {}) const;
   std::time_t expiry(std::chrono::seconds valid_for) const;
 
   std::filesystem::path repo_dir_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.h"
+#include "hash.h"
 #include "net/http_fetcher.h"
 #include "net/repo_server.h"
 #include "test_support.h"

@@ -130,8 +130,15 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   auto init = run({upkeep, "keys", "init", "--keys", keys, "--repo", repo, "--app-id", "demo"});
   INFO(init.err);
   REQUIRE(init.exit_code == 0);
-  CHECK(fs::file_mode(tmp / "keys" / "root.key") == 0600);
-  CHECK(fs::file_mode(tmp / "keys" / "timestamp.key") == 0600);
+  size_t key_files = 0;
+  for (const char* sub : {"offline", "online"}) {
+    CHECK(fs::file_mode(tmp / "keys" / sub) == 0700);
+    for (const auto& e : stdfs::directory_iterator(tmp / "keys" / sub)) {
+      CHECK(fs::file_mode(e.path()) == 0600);
+      ++key_files;
+    }
+  }
+  CHECK(key_files == 4);
   CHECK(fs::file_mode(tmp / "keys") == 0700);
 
   write_text(tmp / "build" / "bin" / "app", "binary");
@@ -175,10 +182,11 @@ TEST_CASE("a release that fails while signing leaves nothing behind", "[vendor]"
   f.release("1.0.0");
   auto before = snapshot_tree(f.repo());
   // The package and manifest are written before the metadata is signed.
-  stdfs::remove(f.tmp / "keys" / "snapshot.key");
+  REQUIRE(f.keys.remove_key(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   auto [code, message] = error_of([&] { f.release("1.1.0"); });
   CHECK(code == ErrorCode::kNotFound);
-  CHECK(contains(message, "snapshot.key"));
+  CHECK(contains(message, "snapshot metadata needs 1 signature(s) but 0 of its keys"));
+  CHECK(contains(message, (f.tmp / "keys" / "online").string()));
   CHECK(snapshot_tree(f.repo()) == before);
   CHECK_FALSE(stdfs::exists(f.repo() / "targets" / "demo" / "1.1.0"));
 }

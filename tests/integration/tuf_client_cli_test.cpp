@@ -1,0 +1,150 @@
+// upkeep-tuf-client as a real process against `upkeep serve`, with a
+// repository made by `upkeep keys init` and `upkeep release`: the
+// conformance command-line interface (init, refresh, download) end to end.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "hash.h"
+#include "json.h"
+#include "release_fixture.h"
+#include "tuf/role_names.h"
+
+using namespace upkeep;
+using namespace upkeep::test;
+
+namespace {
+
+std::string tool() { return program("upkeep-tuf-client").string(); }
+
+std::set<std::string> names_in(const stdfs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : stdfs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// The target paths listed by a verified targets.json in the client's folder.
+std::vector<std::string> target_paths(const stdfs::path& targets_json) {
+  Json doc = Json::parse(read_text(targets_json), "targets.json");
+  std::vector<std::string> out;
+  for (const auto& [path, _] : doc.at("signed").get_object("targets")) out.push_back(path);
+  return out;
+}
+
+struct CliFixture {
+  VendorRepo vendor;
+  TempDir client;
+  stdfs::path metadata() const { return client / "metadata"; }
+  stdfs::path targets() const { return client / "targets"; }
+
+  CliFixture() {
+    stdfs::path build = vendor.dir() / "build";
+    write_text(build / "bin" / "app", "#!/bin/sh\necho 1.0.0\n");
+    write_text(build / "README", "the demo application\n");
+    vendor.release(build, "1.0.0");
+  }
+
+  RunResult refresh(const std::string& url) {
+    // Options in another order than the usage text, and URLs without a trailing slash.
+    return run({tool(), "--metadata-url", url + "metadata", "--metadata-dir", metadata().string(), "refresh"});
+  }
+  RunResult download(const std::string& url, const std::vector<std::string>& names) {
+    std::vector<std::string> argv{tool(), "--metadata-dir", metadata().string(), "--metadata-url", url + "metadata"};
+    for (const auto& n : names) argv.insert(argv.end(), {"--target-name", n});
+    argv.insert(argv.end(), {"--target-base-url", url + "targets", "--target-dir", targets().string(), "download"});
+    return run(argv);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("upkeep-tuf-client: init, refresh, download, cached download, tampered target", "[tuf_client_cli]") {
+  CliFixture f;
+  REQUIRE(stdfs::exists(program("upkeep-tuf-client")));  // built by the upkeep_tuf_client target
+
+  // init copies the trusted root, without any network.
+  auto init = run({tool(), "--metadata-dir", f.metadata().string(), "init", f.vendor.root_json().string()});
+  INFO("init stderr: " << init.err);
+  REQUIRE(init.exit_code == 0);
+  CHECK(read_text(f.metadata() / "root.json") == read_text(f.vendor.root_json()));
+  CHECK(run({tool(), "--metadata-dir", (f.client / "other").string(), "init", (f.client / "missing.json").string()})
+            .exit_code == 1);
+
+  RepoServerProcess server(f.vendor.repo());
+  auto refresh = f.refresh(server.url);
+  INFO("refresh stderr: " << refresh.err);
+  REQUIRE(refresh.exit_code == 0);
+  // Plain names only (root.json, not 1.root.json), each the verified published file.
+  CHECK(names_in(f.metadata()) ==
+        std::set<std::string>{"root.json", "timestamp.json", "snapshot.json", "targets.json"});
+  CHECK(read_text(f.metadata() / "timestamp.json") == read_text(f.vendor.repo() / "metadata" / "timestamp.json"));
+  CHECK(read_text(f.metadata() / "targets.json") == read_text(f.vendor.repo() / "metadata" / "2.targets.json"));
+
+  const auto paths = target_paths(f.metadata() / "targets.json");
+  REQUIRE(paths.size() == 2);  // package.zip and files.json
+  auto first = f.download(server.url, paths);
+  INFO("download stderr: " << first.err);
+  REQUIRE(first.exit_code == 0);
+  // Each target under its safe file name, with the published bytes, and nothing else in the folder.
+  std::set<std::string> expected_files;
+  for (const auto& p : paths) expected_files.insert(tuf::safe_file_name(p));
+  CHECK(names_in(f.targets()) == expected_files);
+  const stdfs::path package = f.targets() / tuf::safe_file_name(paths[1]);
+  CHECK(paths[1].find("package.zip") != std::string::npos);
+  CHECK(hash_file_hex(package) == hash_file_hex(f.vendor.package_file("1.0.0")));
+  const auto written = stdfs::last_write_time(package);
+
+  SECTION("a second download needs no target transfer: a server without the targets folder suffices") {
+    server.process.stop();
+    TempDir mirror;
+    stdfs::copy(f.vendor.repo() / "metadata", mirror / "metadata", stdfs::copy_options::recursive);
+    RepoServerProcess metadata_only(mirror.path());
+    auto again = f.download(metadata_only.url, paths);
+    INFO("second download stderr: " << again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(names_in(f.targets()) == expected_files);
+    CHECK(stdfs::last_write_time(package) == written);
+    CHECK(again.err.find("up to date") != std::string::npos);
+
+    // With no server at all the refresh that precedes any download fails: exit 1, files kept.
+    metadata_only.process.stop();
+    auto offline = f.download(metadata_only.url, paths);
+    CHECK(offline.exit_code == 1);
+    CHECK(names_in(f.targets()) == expected_files);
+  }
+  SECTION("a tampered target is refused and leaves nothing behind") {
+    stdfs::remove(package);
+    std::string bytes = read_text(f.vendor.package_file("1.0.0"));
+    bytes[bytes.size() / 2] ^= 0x55;
+    write_text(f.vendor.package_file("1.0.0"), bytes);
+    auto tampered = f.download(server.url, {paths[1]});
+    CHECK(tampered.exit_code == 1);
+    INFO("tampered stderr: " << tampered.err);
+    CHECK(tampered.err.find("SHA-256 mismatch") != std::string::npos);
+    expected_files.erase(tuf::safe_file_name(paths[1]));
+    CHECK(names_in(f.targets()) == expected_files);  // no partial or temporary file either
+  }
+  SECTION("an unknown target fails, after the targets before it were handled") {
+    auto missing = f.download(server.url, {paths[0], "demo/9.9.9/none.zip", paths[1]});
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.find("target 'demo/9.9.9/none.zip': no trusted targets metadata lists it") != std::string::npos);
+  }
+}
+
+TEST_CASE("upkeep-tuf-client: usage errors exit 1 with the usage text", "[tuf_client_cli]") {
+  TempDir dir;
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {tool()},
+           {tool(), "--metadata-dir", dir.path().string(), "refresh"},  // no --metadata-url
+           {tool(), "--metadata-dir", dir.path().string(), "--metadata-url", "http://127.0.0.1:1/", "download"},
+           {tool(), "--metadata-dir", dir.path().string(), "frobnicate"},
+           {tool(), "--bogus", "x", "refresh"}}) {
+    auto r = run(argv);
+    INFO("argv size " << argv.size() << " stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("usage: upkeep-tuf-client") != std::string::npos);
+  }
+  // A refresh with no trusted root says so.
+  auto r = run({tool(), "--metadata-dir", dir.path().string(), "--metadata-url", "http://127.0.0.1:1/", "refresh"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("no trusted root metadata") != std::string::npos);
+}
