@@ -273,16 +273,24 @@ std::string FileManifest::to_json() const {
 
 namespace {
 
-// "d a\n", "f a/b\n", ... sorted: the canonical text both digests hash,
-// hashed in one call (10,000 small updates cost more than the sort).
-std::string listing_digest_of_lines(std::vector<std::string>& lines) {
-  std::sort(lines.begin(), lines.end());
+// One name of a version folder: its path and type ('f' file, 'd' folder, ...).
+struct ListingLine {
+  std::string_view path;
+  char type;
+};
+
+// "d a\n", "f a/b\n", ... sorted by path: the canonical text both digests
+// hash, built without a string per line and hashed in one call.
+std::string digest_of_listing(std::vector<ListingLine>& lines) {
+  std::sort(lines.begin(), lines.end(), [](const ListingLine& a, const ListingLine& b) { return a.path < b.path; });
   size_t total = 0;
-  for (const auto& l : lines) total += l.size() + 1;
+  for (const auto& l : lines) total += l.path.size() + 3;
   std::string text;
   text.reserve(total);
   for (const auto& l : lines) {
-    text += l;
+    text += l.type;
+    text += ' ';
+    text += l.path;
     text += '\n';
   }
   return sha256_hex(text);
@@ -293,26 +301,19 @@ std::string listing_digest_of_lines(std::vector<std::string>& lines) {
 std::string FileManifest::listing_digest() const {
   std::set<std::string, std::less<>> dirs;
   for (const FileEntry& f : files_) add_parent_dirs(f.path, dirs);
-  std::vector<std::string> lines;
+  std::vector<ListingLine> lines;
   lines.reserve(files_.size() + dirs.size());
-  for (const auto& d : dirs) lines.push_back("d " + d);
-  for (const FileEntry& f : files_) lines.push_back("f " + f.path);
-  return listing_digest_of_lines(lines);
+  for (const auto& d : dirs) lines.push_back({d, 'd'});
+  for (const FileEntry& f : files_) lines.push_back({f.path, 'f'});
+  return digest_of_listing(lines);
 }
 
 std::string FileManifest::listing_digest_of(const stdfs::path& dir) {
   std::vector<fs::TreeEntry> entries = fs::list_tree(dir);
-  std::vector<std::string> lines;
+  std::vector<ListingLine> lines;
   lines.reserve(entries.size());
-  for (auto& e : entries) {
-    std::string line;
-    line.reserve(e.path.size() + 2);
-    line += static_cast<char>(e.type);
-    line += ' ';
-    line += e.path;
-    lines.push_back(std::move(line));
-  }
-  return listing_digest_of_lines(lines);
+  for (const auto& e : entries) lines.push_back({e.path, static_cast<char>(e.type)});
+  return digest_of_listing(lines);
 }
 
 void FileManifest::verify_directory(const stdfs::path& dir, Depth depth) const {
