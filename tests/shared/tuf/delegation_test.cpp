@@ -9,24 +9,10 @@
 #include "hash.h"
 #include "tuf/keys.h"
 #include "tuf/metadata.h"
+#include "succinct_bins.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
-
-namespace {
-
-// Independent of SuccinctRoles: the first `bits` bits of SHA-256(path), as hex of the bin width.
-std::string expected_bin(const std::string& prefix, const std::string& path, int bits) {
-  std::string raw;
-  REQUIRE(from_hex(sha256_hex(path), raw));
-  uint64_t first32 = 0;
-  for (int i = 0; i < 4; ++i) first32 = first32 << 8 | static_cast<unsigned char>(raw[i]);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*llx", (bits + 3) / 4, static_cast<unsigned long long>(first32 >> (32 - bits)));
-  return prefix + "-" + buf;
-}
-
-}  // namespace
 
 TEST_CASE("delegations model: parse and serialise", "[tuf_delegation]") {
   auto key = tuf::PrivateKey::generate_ed25519();

@@ -22,6 +22,7 @@
 #include "tuf/delegation.h"
 #include "tuf/role_names.h"
 #include "tuf/tuf_client.h"
+#include "succinct_bins.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -204,17 +205,6 @@ std::vector<std::string> fetched(std::initializer_list<const char*> roles) {
   std::vector<std::string> out;
   for (const char* r : roles) out.push_back(std::string("/metadata/1.") + r + ".json");
   return out;
-}
-
-// Independent of SuccinctRoles: the first `bits` bits of SHA-256(path), as hex of the bin width.
-std::string expected_bin(const std::string& prefix, const std::string& path, int bits) {
-  std::string raw;
-  REQUIRE(from_hex(sha256_hex(path), raw));
-  uint64_t first32 = 0;
-  for (int i = 0; i < 4; ++i) first32 = first32 << 8 | static_cast<unsigned char>(raw[i]);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*llx", (bits + 3) / 4, static_cast<unsigned long long>(first32 >> (32 - bits)));
-  return prefix + "-" + buf;
 }
 
 }  // namespace
