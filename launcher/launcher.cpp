@@ -50,6 +50,8 @@ LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
       if (*o.after_pid <= 0) fail(ErrorCode::kUsage, "--after-pid expects a positive process id");
     } else if (a == "--status") {
       o.status = true;
+    } else if (a == "--rollback") {
+      o.rollback = true;
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--check-on-start") {
@@ -90,6 +92,7 @@ void Launcher::exec_version(const Config& config, const std::string& version, co
 
 int Launcher::run(const LauncherOptions& options) {
   if (options.status) return print_status(layout_, options.json);
+  if (options.rollback) return rollback_by_hand();
   if (options.after_pid) {
     // The old main program asked for a restart; it must be gone before we touch `current`.
     if (!process::wait_for_exit(*options.after_pid, std::chrono::seconds(60)))
@@ -188,6 +191,36 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
   applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
   lock.release();
   exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
+}
+
+int Launcher::rollback_by_hand() {
+  init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
+  Config config = Config::load(layout_.config_file());
+  auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
+  StateStore store(layout_.state_db());
+  Applier applier(layout_, store);
+  applier.recover();
+  auto current = layout_.current_version();
+  if (!current) fail(ErrorCode::kNoRunnableVersion, "nothing to roll back: `current` is missing in " + layout_.root().string());
+  // The version to go back to: the one recorded when `current` was applied,
+  // else the newest good version older than it that is still on disk.
+  std::optional<std::string> target;
+  if (auto rec = store.get(*current); rec && !rec->previous.empty() &&
+                                      stdfs::is_directory(layout_.version_dir(rec->previous)))
+    target = rec->previous;
+  if (!target) {
+    Version cur = Version::parse_or_throw(*current);
+    for (const auto& r : store.in_state(VersionState::kGood)) {
+      if (!stdfs::is_directory(layout_.version_dir(r.version))) continue;
+      Version v = Version::parse_or_throw(r.version);
+      if (v.compare(cur) < 0 && (!target || Version::parse_or_throw(*target).compare(v) < 0)) target = r.version;
+    }
+  }
+  if (!target) fail(ErrorCode::kNotFound, "no earlier version of " + *current + " is kept in " + layout_.root().string());
+  // Marked bad like a failed trial, so the next check does not offer it straight back.
+  applier.rollback(*current, *target, "rolled back by hand");
+  std::printf("rolled back from %s to %s\n", current->c_str(), target->c_str());
+  return 0;
 }
 
 int Launcher::run_updater(const LauncherOptions& options) {

@@ -26,6 +26,7 @@ namespace upkeep {
 struct LauncherOptions {
   std::optional<long long> after_pid;
   bool status = false;
+  bool rollback = false;  // go back to the previous good version by hand, then exit
   bool json = false;
   bool check_on_start = false;
   bool help = false;
@@ -52,6 +53,7 @@ class Launcher {
                                        const LauncherOptions& options) const;
   process::Environment environment_for(const std::string& version, const process::Environment& extra) const;
   int run_updater(const LauncherOptions& options);
+  int rollback_by_hand();
 
   Layout layout_;
   std::string self_;

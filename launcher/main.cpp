@@ -13,12 +13,14 @@ namespace {
 const char* kHelp =
     "usage: launcher [--after-pid PID] [--check-on-start] [--] [ARGS for the application...]\n"
     "       launcher --status [--json]\n"
+    "       launcher --rollback\n"
     "\n"
     "Applies a staged update if there is one, then starts the installed application\n"
     "with ARGS. A new version that fails its first start is rolled back at once.\n"
     "  --after-pid PID     wait for process PID to exit first (restart to update)\n"
     "  --check-on-start    check for, download and apply an update before starting\n"
-    "  --status [--json]   show installed versions, pending work and recent events\n";
+    "  --status [--json]   show installed versions, pending work and recent events\n"
+    "  --rollback          go back to the previous good version (the current one is marked bad)\n";
 }
 
 int main(int argc, char** argv) {

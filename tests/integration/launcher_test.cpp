@@ -122,3 +122,26 @@ TEST_CASE("an installed version is never downgraded", "[launcher][integration]")
   CHECK_FALSE(contains(r.out, "found version 1.0.0"));
   CHECK(app.current() == "versions/2.0.0");
 }
+
+TEST_CASE("launcher --rollback goes back to the previous good version by hand", "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+
+  // Nothing earlier is kept after a fresh install.
+  RunResult none = run({app.launcher().string(), "--rollback"});
+  CHECK(none.exit_code == 9);
+  CHECK(contains(none.err, "no earlier version of 1.0.0"));
+
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  REQUIRE(app.current() == "versions/2.0.0");
+
+  CHECK(run_ok({app.launcher().string(), "--rollback"}).out == "rolled back from 2.0.0 to 1.0.0\n");
+  CHECK(app.current() == "versions/1.0.0");
+  CHECK(app.state_of("2.0.0") == "bad");
+  CHECK(run_ok({app.launcher().string(), "--version"}).out == "mainapp 1.0.0\n");
+  // Not offered straight back.
+  CHECK(contains(run_ok({app.launcher().string(), "--exit-after-check"}).out, "up to date (1.0.0)"));
+}
