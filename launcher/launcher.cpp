@@ -145,7 +145,7 @@ int Launcher::slow_path(const Config& config, const LauncherOptions& options) {
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty())
     return run_trial(config, *current, rec->previous, options, store, lock);
 
-  applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+  applier.cleanup();
   lock.release();
   exec_version(config, *current, options, {});
 }
@@ -168,18 +168,16 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
     int64_t pid = process::spawn(spawn);
     channel.close_child_end();
     auto result = channel.wait(pid, std::chrono::seconds(config.trial_timeout_seconds));
-    if (result.outcome == HealthChannel::Outcome::kConfirmed) {
+    const bool confirmed = result.outcome == HealthChannel::Outcome::kConfirmed;
+    // Running to a clean end before confirming (e.g. --version) is healthy too.
+    if (confirmed || (result.outcome == HealthChannel::Outcome::kExited && result.status.success())) {
       applier.mark_good(version);
-      applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+      applier.cleanup();
       lock.release();
+      if (!confirmed) return 0;
       // Stay the program's parent until it ends, so callers see its exit code.
       auto status = process::wait_child(pid);
       return status.exited ? status.code : 128 + status.signal;
-    }
-    if (result.outcome == HealthChannel::Outcome::kExited && result.status.success()) {
-      applier.mark_good(version);  // ran to a clean end: that is healthy too
-      applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
-      return 0;
     }
     failure = result.outcome == HealthChannel::Outcome::kTimedOut
                   ? "did not confirm a healthy start within " + std::to_string(config.trial_timeout_seconds) + " s"
@@ -188,7 +186,7 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
   std::fprintf(stderr, "launcher: version %s %s; going back to %s\n", version.c_str(), failure.c_str(),
                previous.c_str());
   applier.rollback(version, previous, failure);
-  applier.cleanup(InstallLock::try_acquire(layout_.staging_lock_file()).has_value());
+  applier.cleanup();
   lock.release();
   exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
 }

@@ -8,6 +8,7 @@
 #include "fault_injection.h"
 #include "fs.h"
 #include "hash.h"
+#include "install_lock.h"
 #include "manifest.h"
 #include "version.h"
 
@@ -178,7 +179,7 @@ bool Applier::recover() {
 
 // --- cleanup ----------------------------------------------------------------
 
-void Applier::cleanup(bool staging_idle) {
+void Applier::cleanup() {
   std::set<std::string> keep;
   auto current = layout_.current_version();
   if (current) {
@@ -200,7 +201,8 @@ void Applier::cleanup(bool staging_idle) {
       store_.set_state(name, VersionState::kRemoved);
     spdlog::info("removed old version {}", name);
   }
-  if (staging_idle) {
+  // A stager at work holds the staging lock: its files are not leftovers.
+  if (InstallLock::try_acquire(layout_.staging_lock_file())) {
     std::set<std::string> staged;
     for (const auto& r : store_.in_state(VersionState::kStaged)) staged.insert(r.version);
     for (const auto& e : stdfs::directory_iterator(layout_.staging_dir(), ec)) {

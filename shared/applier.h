@@ -42,10 +42,10 @@ class Applier {
   void mark_good(const std::string& version);
 
   // Removes version folders other than current and the version it would
-  // roll back to, and (when `staging_idle`) every staging leftover that is
-  // not a staged version. Clears the .pending marker when nothing is left
-  // for the launcher.
-  void cleanup(bool staging_idle);
+  // roll back to, and, when no stager holds the staging lock, every staging
+  // leftover that is not a staged version or a resumable *.part. Clears the
+  // .pending marker when nothing is left for the launcher.
+  void cleanup();
 
   // The newest staged version, if any.
   std::optional<std::string> staged_version() const;

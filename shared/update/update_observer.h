@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "net/fetcher.h"
+
 namespace upkeep {
 
 struct ReleaseInfo;
@@ -24,6 +26,16 @@ class UpdateObserver {
   virtual void on_error(const std::string& message) {}
   // A check finished, whatever its outcome (after one of the calls above).
   virtual void on_check_finished() {}
+};
+
+// Hands a download's progress to an observer (the Stager takes a DownloadProgress).
+class ObserverProgress : public DownloadProgress {
+ public:
+  explicit ObserverProgress(UpdateObserver& observer) : observer_(observer) {}
+  void on_progress(uint64_t done, uint64_t total) override { observer_.on_download_progress(done, total); }
+
+ private:
+  UpdateObserver& observer_;
 };
 
 }  // namespace upkeep

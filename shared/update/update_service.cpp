@@ -11,20 +11,6 @@
 
 namespace upkeep {
 
-namespace {
-
-// Forwards download progress to the observer.
-class ProgressToObserver : public DownloadProgress {
- public:
-  explicit ProgressToObserver(UpdateObserver& o) : o_(o) {}
-  void on_progress(uint64_t done, uint64_t total) override { o_.on_download_progress(done, total); }
-
- private:
-  UpdateObserver& o_;
-};
-
-}  // namespace
-
 UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<Fetcher> fetcher, UpdateObserver& observer)
     : layout_(std::move(layout)), config_(std::move(config)), fetcher_(std::move(fetcher)), observer_(observer) {}
 
@@ -64,7 +50,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
     return staged();
   }
   observer_.on_update_found(*release);
-  ProgressToObserver progress(observer_);
+  ObserverProgress progress(observer_);
   Stager(layout_, *fetcher_).stage(*release, client.target_url(release->package), client.target_url(release->manifest),
                                    &progress);
   {

@@ -22,15 +22,6 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-class ProgressToObserver : public DownloadProgress {
- public:
-  explicit ProgressToObserver(UpdateObserver& o) : o_(o) {}
-  void on_progress(uint64_t done, uint64_t total) override { o_.on_download_progress(done, total); }
-
- private:
-  UpdateObserver& o_;
-};
-
 std::string only_app_id(const std::vector<tuf::TargetFile>& targets) {
   std::set<std::string> ids;
   for (const auto& t : targets)
@@ -88,7 +79,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
                          " is not in the repository"
                    : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel);
   observer.on_update_found(*release);
-  ProgressToObserver progress(observer);
+  ObserverProgress progress(observer);
   Stager(layout, fetcher)
       .stage(*release, client.target_url(release->package), client.target_url(release->manifest), &progress);
   observer.on_staged(*release);

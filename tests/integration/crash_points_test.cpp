@@ -105,21 +105,24 @@ void crash_during_rollback(Scenario& s, const std::string& step) {
   CHECK(contains(checked.out, "mainapp 2.0.0\n"));
 }
 
+// Every named crash point of staging (stager) and apply (launcher), in order.
+const char* const kUpdateSteps[] = {"stage.manifest_fetched", "stage.downloaded", "stage.extracted",
+                                    "stage.marked",           "stage.recorded",   "apply.journaled",
+                                    "apply.moved",            "apply.switched",   "apply.recorded"};
+
 }  // namespace
 
 TEST_CASE("a crash at any step of staging or apply leaves an install the next start completes",
           "[crash][integration]") {
   Scenario s(false);
-  for (const char* step : {"stage.manifest_fetched", "stage.downloaded", "stage.extracted", "stage.marked",
-                           "stage.recorded", "apply.journaled", "apply.moved", "apply.switched", "apply.recorded"})
+  for (const char* step : kUpdateSteps)
     crash_during_update(s, step, Stager::kUpdater);
 }
 
 TEST_CASE("a crash while mainapp stages or its restart applies leaves an install the next start updates",
           "[crash][integration]") {
   Scenario s(false);
-  for (const char* step : {"stage.manifest_fetched", "stage.downloaded", "stage.extracted", "stage.marked",
-                           "stage.recorded", "apply.journaled", "apply.moved", "apply.switched", "apply.recorded"})
+  for (const char* step : kUpdateSteps)
     crash_during_update(s, step, Stager::kMainapp);
 }
 

@@ -1,4 +1,5 @@
 #include "applier.h"
+#include "install_lock.h"
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -290,12 +291,14 @@ TEST_CASE("cleanup keeps current and previous and removes older versions with th
   write_text(in.layout.staging_dir() / "old.zip", "finished download");
 
   SECTION("with staging idle, leftovers go but *.part and staged versions stay") {
-    in.applier().cleanup(true);
+    in.applier().cleanup();
     CHECK_FALSE(stdfs::exists(in.layout.staging_dir() / "leftover"));
     CHECK_FALSE(stdfs::exists(in.layout.staging_dir() / "old.zip"));
   }
   SECTION("with a stager at work, staging is left alone") {
-    in.applier().cleanup(false);
+    auto stager = upkeep::InstallLock::try_acquire(in.layout.staging_lock_file());
+    REQUIRE(stager);
+    in.applier().cleanup();
     CHECK(stdfs::exists(in.layout.staging_dir() / "leftover/file"));
     CHECK(stdfs::exists(in.layout.staging_dir() / "old.zip"));
   }
@@ -323,7 +326,7 @@ TEST_CASE("cleanup keeps a bad version recorded as bad", "[applier]") {
   in.stage("2.0.0", "two");
   in.applier().apply("2.0.0");
   in.applier().rollback("2.0.0", "1.0.0", "crashed");
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.version_dir("2.0.0")));
   CHECK(in.state("2.0.0") == VersionState::kBad);  // never offered again
   CHECK(stdfs::is_directory(in.layout.version_dir("1.0.0")));
@@ -333,7 +336,7 @@ TEST_CASE("cleanup removes no version folder when current cannot be read", "[app
   Install in;
   in.add_installed("0.9.0");
   stdfs::remove(in.layout.current_link());
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK(stdfs::is_directory(in.layout.version_dir("1.0.0")));
   CHECK(stdfs::is_directory(in.layout.version_dir("0.9.0")));
   CHECK(in.state("1.0.0") == VersionState::kGood);
@@ -343,7 +346,7 @@ TEST_CASE("cleanup of an old folder keeps the manifest of a staged copy of the s
   Install in;
   write_text(in.layout.version_dir("3.0.0") / "app.txt", "stale folder of an earlier install");
   in.stage("3.0.0", "three");
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.version_dir("3.0.0")));
   CHECK(stdfs::exists(in.layout.manifest_file("3.0.0")));
   in.applier().apply("3.0.0");
@@ -362,7 +365,7 @@ TEST_CASE("cleanup retires an unfinished trial whose folder it removes", "[appli
   in.applier().apply("4.0.0");
   in.applier().mark_good("4.0.0");
   upkeep::set_pending_marker(in.layout);
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.version_dir("2.0.0")));
   CHECK(in.state("2.0.0") == VersionState::kRemoved);
   CHECK_FALSE(in.store->has_pending_work());
@@ -375,13 +378,13 @@ TEST_CASE("the .pending marker is cleared only when no work is left", "[applier]
   upkeep::set_pending_marker(in.layout);  // idempotent
   CHECK(stdfs::exists(in.layout.pending_marker()));
   in.stage("2.0.0", "two");
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK(stdfs::exists(in.layout.pending_marker()));  // a staged version waits
   in.applier().apply("2.0.0");
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK(stdfs::exists(in.layout.pending_marker()));  // a trial waits
   in.applier().mark_good("2.0.0");
-  in.applier().cleanup(true);
+  in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.pending_marker()));
   upkeep::clear_pending_marker_if_idle(in.layout, *in.store);  // absent: fine
 }
