@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <iterator>
 #include <ctime>
 
 #include "error.h"
@@ -10,9 +11,11 @@
 namespace upkeep {
 namespace {
 
-constexpr int kSchemaVersion = 1;
-
-const char* kSchema = R"sql(
+// Schema migrations: kMigrations[i] takes a database from schema version i
+// to i + 1, in one transaction. Append only; never edit a released step.
+const char* const kMigrations[] = {
+    // 1: versions, journal, events, meta.
+    R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS versions(
   version TEXT PRIMARY KEY,
@@ -35,18 +38,38 @@ CREATE TABLE IF NOT EXISTS events(
   kind TEXT NOT NULL,
   version TEXT NOT NULL,
   detail TEXT NOT NULL);
-)sql";
+)sql",
+    // 2: failed tries per update (quarantine) and release hook runs.
+    R"sql(
+CREATE TABLE IF NOT EXISTS failures(
+  version TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hook_runs(
+  version TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  output TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(version, kind));
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 // Refuses a schema newer than ours. A value that is not a number is a damaged
 // file (kBadInput), not a std::invalid_argument escaping from std::stoi.
-void check_schema_version(const std::string& v) {
+int check_schema_version(const std::string& v) {
   int n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || n < 1)
     fail(ErrorCode::kBadInput, "meta 'schema_version' is '" + v + "', expected a positive integer");
   if (n > kSchemaVersion) fail(ErrorCode::kBadInput, "schema version " + v + " is newer than this program understands");
+  return n;
 }
 
 // A prepared statement bound and stepped in one place; finalized on scope exit.
@@ -150,10 +173,10 @@ void StateStore::exec(const char* sql) const {
 
 void StateStore::migrate() {
   transaction([&] {
-    exec(kSchema);
     auto v = meta("schema_version");
-    if (v) check_schema_version(*v);
-    if (!v) set_meta("schema_version", std::to_string(kSchemaVersion));
+    int from = v ? check_schema_version(*v) : 0;
+    for (int i = from; i < kSchemaVersion; ++i) exec(kMigrations[i]);
+    if (from != kSchemaVersion) set_meta("schema_version", std::to_string(kSchemaVersion));
   });
 }
 

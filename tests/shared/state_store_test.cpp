@@ -77,11 +77,11 @@ TEST_CASE("a new state database has the schema, WAL mode and synchronous=FULL", 
 
   RawDb raw(file);
   CHECK(raw.scalar("PRAGMA journal_mode") == "wal");  // persistent in the file
-  for (const char* table : {"meta", "versions", "journal", "events"})
+  for (const char* table : {"meta", "versions", "journal", "events", "failures", "hook_runs"})
     CHECK(raw.scalar(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='") + table + "'") ==
           "1");
-  CHECK(raw.scalar("SELECT value FROM meta WHERE key='schema_version'") == "1");
-  CHECK(store.meta("schema_version") == std::optional<std::string>("1"));
+  CHECK(raw.scalar("SELECT value FROM meta WHERE key='schema_version'") == "2");
+  CHECK(store.meta("schema_version") == std::optional<std::string>("2"));
   CHECK(store.integrity_check() == "ok");
   CHECK(store.all().empty());
   CHECK_FALSE(store.journal().has_value());
@@ -321,14 +321,14 @@ TEST_CASE("a database written by a newer upkeep is refused", "[state_store]") {
   { StateStore s(file); }
   {
     RawDb raw(file);
-    raw.exec("UPDATE meta SET value='2' WHERE key='schema_version'");
+    raw.exec("UPDATE meta SET value='99' WHERE key='schema_version'");
   }
   auto msg = error_of([&] { StateStore s(file); }, ErrorCode::kBadInput);
   CHECK_THAT(msg, Catch::Contains(file.string()) && Catch::Contains("newer"));
   msg = error_of([&] { StateStore s(file, StateStore::Mode::kReadOnly); }, ErrorCode::kBadInput);
   CHECK_THAT(msg, Catch::Contains(file.string()) && Catch::Contains("newer"));
   RawDb raw(file);
-  CHECK(raw.scalar("SELECT value FROM meta WHERE key='schema_version'") == "2");  // not downgraded
+  CHECK(raw.scalar("SELECT value FROM meta WHERE key='schema_version'") == "99");  // not downgraded
 }
 
 TEST_CASE("a garbled schema_version is kBadInput, not a crash", "[state_store]") {
@@ -342,6 +342,32 @@ TEST_CASE("a garbled schema_version is kBadInput, not a crash", "[state_store]")
   auto msg = error_of([&] { StateStore s(file); }, ErrorCode::kBadInput);
   CHECK_THAT(msg, Catch::Contains(file.string()) && Catch::Contains("schema_version"));
   error_of([&] { StateStore s(file, StateStore::Mode::kReadOnly); }, ErrorCode::kBadInput);
+}
+
+TEST_CASE("a schema 1 database (the first release) is migrated in place, keeping its rows", "[state_store]") {
+  TempDir dir;
+  auto file = dir / "state.db";
+  {
+    // Exactly what schema 1 created (an empty file is an empty database).
+    write_text(file, "");
+    RawDb raw(file);
+    raw.exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+             "CREATE TABLE versions(version TEXT PRIMARY KEY, state INTEGER NOT NULL, manifest_sha256 TEXT NOT NULL "
+             "DEFAULT '', listing_sha256 TEXT NOT NULL DEFAULT '', previous TEXT NOT NULL DEFAULT '', attempts INTEGER "
+             "NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL);"
+             "CREATE TABLE journal(id INTEGER PRIMARY KEY CHECK (id = 1), op INTEGER NOT NULL, version TEXT NOT NULL, "
+             "from_version TEXT NOT NULL, started_at INTEGER NOT NULL);"
+             "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+             "version TEXT NOT NULL, detail TEXT NOT NULL);"
+             "INSERT INTO meta VALUES('schema_version', '1');"
+             "INSERT INTO versions(version, state, updated_at) VALUES('1.0.0', 4, 1);");
+  }
+  StateStore s(file);
+  CHECK(s.meta("schema_version") == std::optional<std::string>("2"));
+  CHECK(s.get("1.0.0")->state == VersionState::kGood);
+  RawDb raw(file);
+  CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN ('failures', 'hook_runs')") ==
+        "2");
 }
 
 TEST_CASE("an existing database is reopened without losing data", "[state_store]") {
