@@ -6,6 +6,7 @@
 
 #include "applier.h"
 #include "error.h"
+#include "fault_injection.h"
 #include "fs.h"
 #include "health_channel.h"
 #include "install_lock.h"
@@ -19,6 +20,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 constexpr int kMaxTrialStarts = 3;  // a version killed on trial this often counts as failed
+
+bool recorded_good(StateStore& store, const std::string& version) {
+  auto r = store.get(version);
+  return r && r->state == VersionState::kGood;
+}
 
 // The newest version folder recorded as good, for a root whose `current` is broken.
 std::optional<std::string> newest_good_version(const Layout& layout, StateStore& store) {
@@ -161,20 +167,26 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
     HealthChannel channel;
     process::SpawnOptions spawn;
     spawn.argv = command_for(config, version, options);
-    spawn.env = environment_for(version, {{env::kTrial, "1"},
-                                          {env::kHealthFd, std::to_string(channel.child_fd())},
-                                          {env::kPreviousVersion, previous}});
+    spawn.env = environment_for(
+        version,
+        {{env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd())}, {env::kPreviousVersion, previous}});
     spawn.inherit_fds = {channel.child_fd()};
     int64_t pid = process::spawn(spawn);
     channel.close_child_end();
+    crash_point("trial.spawned");
     auto result = channel.wait(pid, std::chrono::seconds(config.trial_timeout_seconds));
-    const bool confirmed = result.outcome == HealthChannel::Outcome::kConfirmed;
+    // The app records `good` before it writes to the channel: a program that
+    // died between the two had confirmed, and what ends it later is no failed start.
+    const bool confirmed = result.outcome == HealthChannel::Outcome::kConfirmed ||
+                           (result.outcome == HealthChannel::Outcome::kExited && recorded_good(store, version));
     // Running to a clean end before confirming (e.g. --version) is healthy too.
     if (confirmed || (result.outcome == HealthChannel::Outcome::kExited && result.status.success())) {
       applier.mark_good(version);
+      crash_point("trial.recorded");
       applier.cleanup();
       lock.release();
-      if (!confirmed) return 0;
+      if (result.outcome == HealthChannel::Outcome::kExited)
+        return result.status.exited ? result.status.code : 128 + result.status.signal;
       // Stay the program's parent until it ends, so callers see its exit code.
       auto status = process::wait_child(pid);
       return status.exited ? status.code : 128 + status.signal;
@@ -199,12 +211,13 @@ int Launcher::rollback_by_hand() {
   Applier applier(layout_, store);
   applier.recover();
   auto current = layout_.current_version();
-  if (!current) fail(ErrorCode::kNoRunnableVersion, "nothing to roll back: `current` is missing in " + layout_.root().string());
+  if (!current)
+    fail(ErrorCode::kNoRunnableVersion, "nothing to roll back: `current` is missing in " + layout_.root().string());
   // The version to go back to: the one recorded when `current` was applied,
   // else the newest good version older than it that is still on disk.
   std::optional<std::string> target;
-  if (auto rec = store.get(*current); rec && !rec->previous.empty() &&
-                                      stdfs::is_directory(layout_.version_dir(rec->previous)))
+  if (auto rec = store.get(*current);
+      rec && !rec->previous.empty() && stdfs::is_directory(layout_.version_dir(rec->previous)))
     target = rec->previous;
   if (!target) {
     Version cur = Version::parse_or_throw(*current);
@@ -214,7 +227,8 @@ int Launcher::rollback_by_hand() {
       if (v.compare(cur) < 0 && (!target || Version::parse_or_throw(*target).compare(v) < 0)) target = r.version;
     }
   }
-  if (!target) fail(ErrorCode::kNotFound, "no earlier version of " + *current + " is kept in " + layout_.root().string());
+  if (!target)
+    fail(ErrorCode::kNotFound, "no earlier version of " + *current + " is kept in " + layout_.root().string());
   // Marked bad like a failed trial, so the next check does not offer it straight back.
   applier.rollback(*current, *target, "rolled back by hand");
   std::printf("rolled back from %s to %s\n", current->c_str(), target->c_str());

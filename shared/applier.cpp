@@ -43,7 +43,8 @@ void Applier::verify_staged(const std::string& version) {
   if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
   try {
     // Defence in depth: the selector never offers a downgrade, and apply never performs one.
-    if (auto cur = layout_.current_version(); cur && Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur)) <= 0)
+    if (auto cur = layout_.current_version();
+        cur && Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur)) <= 0)
       fail(ErrorCode::kDowngrade, "version " + version + " is not newer than the current " + *cur);
     std::string text = fs::read_file(layout_.manifest_file(version));
     if (sha256_hex(text) != rec->manifest_sha256)
@@ -55,7 +56,8 @@ void Applier::verify_staged(const std::string& version) {
       // Rare: spend the time to name what differs.
       FileManifest::parse(text, layout_.manifest_file(version).string())
           .verify_directory(layout_.staged_dir(version), FileManifest::Depth::kQuick);
-      fail(ErrorCode::kVerification, layout_.staged_dir(version).string() + ": its files differ from the signed manifest");
+      fail(ErrorCode::kVerification,
+           layout_.staged_dir(version).string() + ": its files differ from the signed manifest");
     }
   } catch (const Error& e) {
     spdlog::error("discarding staged version {}: {}", version, e.what());
@@ -93,7 +95,8 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
   store_.journal_finish([&] {
     // A version still on trial was never confirmed: it is replaced, not a rollback target.
     for (const auto& r : store_.in_state(VersionState::kTrial))
-      if (r.version != version) store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
+      if (r.version != version)
+        store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
     store_.begin_trial(version, from);
     store_.add_event("applied", version, from.empty() ? "" : "from " + from);
   });
@@ -104,7 +107,8 @@ void Applier::apply(const std::string& version) {
   // Roll back to the last confirmed version: if `current` is itself still on
   // trial, the version it would go back to.
   std::string from = layout_.current_version().value_or("");
-  if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty()) from = cur->previous;
+  if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty())
+    from = cur->previous;
   store_.journal_begin(JournalOp::kApply, version, from);
   crash_point("apply.journaled");
   step_move_into_versions(version);
@@ -129,7 +133,8 @@ void Applier::finish_rollback(const std::string& bad, const std::string& to, con
 
 void Applier::rollback(const std::string& bad, const std::string& to, const std::string& reason) {
   if (!stdfs::is_directory(layout_.version_dir(to)))
-    fail(ErrorCode::kNoRunnableVersion, "cannot roll back to " + to + ": " + layout_.version_dir(to).string() + " is missing");
+    fail(ErrorCode::kNoRunnableVersion,
+         "cannot roll back to " + to + ": " + layout_.version_dir(to).string() + " is missing");
   store_.journal_begin(JournalOp::kRollback, bad, to);
   crash_point("rollback.journaled");
   step_switch_current(to);
@@ -179,6 +184,18 @@ bool Applier::recover() {
 
 // --- cleanup ----------------------------------------------------------------
 
+// A download is worth keeping while its version is newer than `current` and not refused.
+bool Applier::still_wanted(const std::string& version, const std::optional<std::string>& current) const {
+  auto v = Version::parse(version);
+  if (!v) return false;
+  if (current) {
+    auto cur = Version::parse(*current);
+    if (cur && v->compare(*cur) <= 0) return false;
+  }
+  auto r = store_.get(version);
+  return !r || r->state != VersionState::kBad;
+}
+
 void Applier::cleanup() {
   std::set<std::string> keep;
   auto current = layout_.current_version();
@@ -191,15 +208,17 @@ void Applier::cleanup() {
     if (!current) break;  // without a readable `current` nothing says which folder runs: remove none
     std::string name = e.path().filename().string();
     if (keep.count(name)) continue;
-    fs::remove_tree(e.path());
     auto r = store_.get(name);
+    // Recorded first: a crash before the folder is gone leaves a folder the
+    // next clean-up removes, never a "good" record without its folder.
+    if (r && (r->state == VersionState::kGood || r->state == VersionState::kTrial))
+      store_.set_state(name, VersionState::kRemoved);
     // A staged copy of the same version (in staging/) still needs its manifest.
     std::error_code ignore;
     if (!r || r->state != VersionState::kStaged) stdfs::remove(layout_.manifest_file(name), ignore);
-    // A trial never concluded must not stay "pending work" once its folder is gone.
-    if (r && (r->state == VersionState::kGood || r->state == VersionState::kTrial))
-      store_.set_state(name, VersionState::kRemoved);
+    fs::remove_tree(e.path());
     spdlog::info("removed old version {}", name);
+    crash_point("cleanup.removed");
   }
   // A stager at work holds the staging lock: its files are not leftovers.
   if (InstallLock::try_acquire(layout_.staging_lock_file())) {
@@ -207,8 +226,9 @@ void Applier::cleanup() {
     for (const auto& r : store_.in_state(VersionState::kStaged)) staged.insert(r.version);
     for (const auto& e : stdfs::directory_iterator(layout_.staging_dir(), ec)) {
       std::string name = e.path().filename().string();
-      // Staged versions wait for apply; *.part downloads resume later.
-      if (staged.count(name) || e.path().extension() == ".part") continue;
+      // Staged versions wait for apply; downloads of a version that may still be wanted resume later.
+      if (staged.count(name)) continue;
+      if (auto v = Layout::download_version(name); v && still_wanted(*v, current)) continue;
       fs::remove_tree(e.path());
     }
   }

@@ -43,14 +43,17 @@ class Applier {
 
   // Removes version folders other than current and the version it would
   // roll back to, and, when no stager holds the staging lock, every staging
-  // leftover that is not a staged version or a resumable *.part. Clears the
-  // .pending marker when nothing is left for the launcher.
+  // leftover that is not a staged version or a download (*.package.zip,
+  // *.part) of a version newer than current and not bad, which a later
+  // check resumes. Clears the .pending marker when nothing is left for the
+  // launcher.
   void cleanup();
 
   // The newest staged version, if any.
   std::optional<std::string> staged_version() const;
 
  private:
+  bool still_wanted(const std::string& version, const std::optional<std::string>& current) const;
   void verify_staged(const std::string& version);
   void step_move_into_versions(const std::string& version);
   void step_switch_current(const std::string& version);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "applier.h"
+#include "fault_injection.h"
 #include "health_channel.h"
 #include "launch_env.h"
 #include "layout.h"
@@ -28,6 +29,7 @@ HealthResult confirm_healthy_start() {
     spdlog::error("could not record a healthy start of {}: {}", version, e.what());
     result = HealthResult::kFailed;
   }
+  crash_point("trial.confirmed");
   // The launcher re-reads the state store and records `good` itself if we could not.
   report_healthy_to_launcher();
   return result;

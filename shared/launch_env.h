@@ -10,5 +10,6 @@ inline constexpr const char* kLauncher = "UPKEEP_LAUNCHER";          // the laun
 inline constexpr const char* kTrial = "UPKEEP_TRIAL";                // "1" while this version is on trial
 inline constexpr const char* kHealthFd = "UPKEEP_HEALTH_FD";         // the trial's health channel
 inline constexpr const char* kCrashAt = "UPKEEP_CRASH_AT";           // fault injection (tests only)
+inline constexpr const char* kTraceSteps = "UPKEEP_TRACE_STEPS";     // fault injection: log of steps passed
 
 }  // namespace upkeep::env

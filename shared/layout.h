@@ -35,6 +35,10 @@ class Layout {
   std::filesystem::path manifest_file(const std::string& v) const { return manifests_dir() / (v + ".json"); }
   std::filesystem::path staging_dir() const { return root_ / "staging"; }
   std::filesystem::path staged_dir(const std::string& v) const { return staging_dir() / v; }
+  // The verified download of a version's package (its partial form adds ".part").
+  std::filesystem::path package_download(const std::string& v) const { return staging_dir() / (v + ".package.zip"); }
+  // The version a staging/ entry named like package_download() (or its .part) belongs to.
+  static std::optional<std::string> download_version(const std::string& file_name);
   std::filesystem::path state_db() const { return root_ / "state.db"; }
   std::filesystem::path trust_dir() const { return root_ / "trust"; }
   std::filesystem::path config_file() const { return root_ / "config.json"; }

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "fault_injection.h"
 #include "fs.h"
 #include "hash.h"
 
@@ -432,7 +433,10 @@ Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdf
           throw;
         }
         hasher.update(buf.data(), n);
+        const uint64_t half = expected_length / 2;
+        const bool crossed_half = done < half && done + n >= half;
         done += n;
+        if (crossed_half) crash_point("download.half");
         if (progress && done - reported >= kProgressStep && done < expected_length) {
           progress->on_progress(done, expected_length);
           reported = done;

@@ -3,6 +3,7 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
+#include <Poco/File.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -12,13 +13,13 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timestamp.h>
-#include <Poco/File.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -38,7 +39,13 @@ constexpr int kMaxThreads = 16;
 struct State {
   stdfs::path root;  // canonical
   std::mutex mutex;
-  std::optional<uint64_t> drop_after;  // testing aid, consumed by one response
+  std::optional<uint64_t> drop_after;          // testing aid, consumed by one response
+  std::map<std::string, uint64_t> body_bytes;  // per request target, since the last reset
+
+  void count(const std::string& target, uint64_t n) {
+    std::lock_guard lock(mutex);
+    body_bytes[target] += n;
+  }
 
   std::optional<uint64_t> take_drop() {
     std::lock_guard lock(mutex);
@@ -172,6 +179,7 @@ class FileHandler : public Poco::Net::HTTPRequestHandler {
     }
     spdlog::debug("{} {} {} -> {} ({} body bytes)", req.clientAddress().toString(), req.getMethod(), req.getURI(),
                   static_cast<int>(resp.getStatus()), sent);
+    state_->count(req.getURI(), sent);
   }
 
  private:
@@ -329,6 +337,19 @@ void RepoServer::stop() {
   impl_->pool->joinAll();
   impl_->server.reset();
   impl_->pool.reset();
+}
+
+uint64_t RepoServer::body_bytes_sent(std::string_view target_contains) const {
+  std::lock_guard lock(impl_->state->mutex);
+  uint64_t total = 0;
+  for (const auto& [target, n] : impl_->state->body_bytes)
+    if (target.find(target_contains) != std::string::npos) total += n;
+  return total;
+}
+
+void RepoServer::reset_byte_counts() {
+  std::lock_guard lock(impl_->state->mutex);
+  impl_->state->body_bytes.clear();
 }
 
 void RepoServer::set_drop_after_bytes(std::optional<uint64_t> n) {

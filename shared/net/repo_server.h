@@ -15,7 +15,8 @@
 // the whole file. Other methods get 405. Each request is logged at debug.
 //
 // Thread-safety: construct, start(), stop() and destroy from one owning
-// thread; port() and set_drop_after_bytes() may be called from any thread.
+// thread; port(), set_drop_after_bytes(), body_bytes_sent() and
+// reset_byte_counts() may be called from any thread.
 // Requests are served on the server's own thread pool. After start() returns
 // the socket is bound and listening; on failure start() throws and nothing is
 // listening. After stop() (or destruction) no request handler is running.
@@ -26,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace upkeep {
 
@@ -47,6 +49,12 @@ class RepoServer {
   // Testing aid (fault injection for resume tests): the next response that
   // has a body sends only the first n body bytes, then closes the connection.
   void set_drop_after_bytes(std::optional<uint64_t> n);
+
+  // Testing and benchmark aid: response body bytes sent since the last
+  // reset, summed over request targets that contain `target_contains`
+  // ("" = all), to prove what a client did or did not fetch.
+  uint64_t body_bytes_sent(std::string_view target_contains = "") const;
+  void reset_byte_counts();
 
  private:
   struct Impl;

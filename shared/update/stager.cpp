@@ -27,8 +27,8 @@ FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const 
     fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash");
   FileManifest m = FileManifest::parse(text, release.manifest.path);
   if (m.version() != release.version)
-    fail(ErrorCode::kVerification, release.manifest.path + ": lists version " + m.version() + ", expected " +
-                                       release.version);
+    fail(ErrorCode::kVerification,
+         release.manifest.path + ": lists version " + m.version() + ", expected " + release.version);
   return m;
 }
 
@@ -40,6 +40,13 @@ void check_space(const Layout& layout, const ReleaseInfo& release, const FileMan
                                   " bytes, " + std::to_string(have) + " available on " + layout.staging_dir().string());
 }
 
+// A package an earlier run downloaded and verified but died before extracting.
+bool have_verified_package(const stdfs::path& zip, const ReleaseInfo& release) {
+  std::error_code ec;
+  if (stdfs::file_size(zip, ec) != release.package.length || ec) return false;
+  return hash_file_hex(zip) == release.package.sha256();
+}
+
 }  // namespace
 
 void Stager::stage(const ReleaseInfo& release, const std::string& package_url, const std::string& manifest_url,
@@ -48,7 +55,8 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
   fs::create_directories_durable(layout_.staging_dir());
   fs::create_directories_durable(layout_.manifests_dir());
   auto staging_lock = InstallLock::try_acquire(layout_.staging_lock_file());
-  if (!staging_lock) fail(ErrorCode::kLockTimeout, "another process is already staging an update in " + layout_.root().string());
+  if (!staging_lock)
+    fail(ErrorCode::kLockTimeout, "another process is already staging an update in " + layout_.root().string());
 
   {
     StateStore store(layout_.state_db());
@@ -62,10 +70,16 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
   check_space(layout_, release, manifest);
   crash_point("stage.manifest_fetched");
 
-  stdfs::path zip = layout_.staging_dir() / (v + ".package.zip");
+  stdfs::path zip = layout_.package_download(v);
   stdfs::path dest = layout_.staged_dir(v);
   try {
-    fetcher_.download(package_url, zip, release.package.length, release.package.sha256(), progress);
+    if (have_verified_package(zip, release)) {
+      spdlog::info("{}: verified by an earlier run, not downloaded again", zip.string());
+    } else {
+      auto got = fetcher_.download(package_url, zip, release.package.length, release.package.sha256(), progress);
+      spdlog::info("downloaded {}: {} of {} bytes over the network{}", zip.filename().string(), got.bytes_transferred,
+                   release.package.length, got.resumed ? " (resumed)" : "");
+    }
     crash_point("stage.downloaded");
     fs::remove_tree(dest);  // an unrecorded leftover of an interrupted run
     extract_package(zip, dest, manifest);

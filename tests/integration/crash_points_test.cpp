@@ -3,6 +3,10 @@
 // (UPKEEP_CRASH_AT), then the launcher starts again without the variable and
 // the install root must satisfy the invariants of invariants.h, with the
 // update (or the rollback) completed.
+#include <algorithm>
+#include <set>
+
+#include "fault_injection.h"
 #include "invariants.h"
 #include "release_fixture.h"
 
@@ -35,29 +39,68 @@ enum class Stager {
   kMainapp,  // `launcher --exit-after-check`: mainapp stages in the background, the prompt restarts
 };
 
-// Staging and apply: 1.0.0 installed, 2.0.0 on the server. The crash run
-// stages and applies in one launch, dying at `step`.
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The steps a crash run passed (UPKEEP_TRACE_STEPS), one per line.
+std::vector<std::string> traced_steps(const stdfs::path& trace) {
+  std::vector<std::string> steps;
+  std::string text = stdfs::exists(trace) ? read_text(trace) : "";
+  for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+    steps.push_back(text.substr(at, nl - at));
+  return steps;
+}
+
+// Runs the launcher with UPKEEP_CRASH_AT=step and checks the step was reached.
+RunResult crash_run(const Installed& app, const std::vector<std::string>& argv, const std::string& step,
+                    const std::optional<std::string>& input = std::nullopt) {
+  stdfs::path trace = app.dir / ("trace-" + step);
+  RunResult r = run(argv, {{"UPKEEP_CRASH_AT", step}, {"UPKEEP_TRACE_STEPS", trace.string()}}, input);
+  auto steps = traced_steps(trace);
+  INFO("steps passed: " << joined(steps));
+  CHECK(std::find(steps.begin(), steps.end(), step) != steps.end());
+  return r;
+}
+
+// The package download of `version` in the updater's log: "N of L bytes over the network[ (resumed)]".
+std::string download_log_line(const Installed& app, const std::string& version) {
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  std::string key = "downloaded " + version + ".package.zip: ";
+  auto at = log.rfind(key);
+  return at == std::string::npos ? "" : log.substr(at + key.size(), log.find('\n', at) - at - key.size());
+}
+
+// Staging, apply and trial: 1.0.0 installed, 2.0.0 on the server. The crash
+// run stages and applies in one launch, dying at `step`.
 void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
   INFO("crash point: " << step
                        << (stager == Stager::kMainapp ? " (staged by mainapp)" : " (staged by upkeep-updater)"));
   Installed app(s.server->url, s.vendor.root_json(), "1.0.0");
-  RunResult crashed =
-      stager == Stager::kUpdater
-          ? run({app.launcher().string(), "--check-on-start", "--", "--version"}, {{"UPKEEP_CRASH_AT", step}})
-          : run({app.launcher().string(), "--exit-after-check"}, {{"UPKEEP_CRASH_AT", step}}, std::string("y\n"));
+  RunResult crashed = stager == Stager::kUpdater
+                          ? crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, step)
+                          : crash_run(app, {app.launcher().string(), "--exit-after-check"}, step, std::string("y\n"));
   INFO("crash run (exit " << crashed.exit_code << ")\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
-  // The crash really happened. A stage step kills the updater (the launcher
-  // goes on and says so) or mainapp (which the launcher exec'd, so the whole
-  // launch dies). An apply step kills the launcher: the one we started, or
-  // the one mainapp's restart started after mainapp exited 0.
-  bool stage_step = step.rfind("stage.", 0) == 0;
+  // Who died: a stage step kills the updater (the launcher goes on and says
+  // so) or mainapp (which the launcher exec'd, so the whole launch dies). An
+  // apply or trial step kills the launcher (the one we started, or the one
+  // mainapp's restart started after mainapp exited 0), trial.confirmed the
+  // new version on trial, whose exit status the launcher passes on.
+  bool stage_step = starts_with(step, "stage.") || starts_with(step, "download.");
   if (stage_step && stager == Stager::kUpdater) {
     CHECK(contains(crashed.err, "the update check failed (exit 137)"));
+    // Killed once the record was written, the updater still staged the update: the launcher applies it.
+    CHECK(contains(crashed.out, step == "stage.recorded" ? "mainapp 2.0.0\n" : "mainapp 1.0.0\n"));
   } else if (!stage_step && stager == Stager::kMainapp) {
     CHECK(contains(crashed.out, "restarting to update to 2.0.0"));
-    CHECK_FALSE(contains(crashed.out, "mainapp 2.0.0 running"));
+    if (starts_with(step, "apply.")) CHECK_FALSE(contains(crashed.out, "mainapp 2.0.0 running"));
   } else {
     CHECK(crashed.exit_code == 128 + 9);
+  }
+  uint64_t part_bytes = 0;
+  if (step == "download.half") {
+    stdfs::path part = app.prefix() / "staging" / "2.0.0.package.zip.part";
+    REQUIRE(stdfs::exists(part));
+    part_bytes = stdfs::file_size(part);
+    CHECK(part_bytes > 0);
   }
 
   // Start again without the variable: the update completes and 2.0.0 runs.
@@ -65,6 +108,12 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
   INFO("second run (exit " << again.exit_code << ")\nstdout:\n" << again.out << "\nstderr:\n" << again.err);
   CHECK(again.exit_code == 0);
   CHECK(contains(again.out, "mainapp 2.0.0\n"));
+  if (step == "download.half") {
+    // The resumed download fetched only what was missing.
+    uint64_t length = stdfs::file_size(s.vendor.package_file("2.0.0"));
+    CHECK(download_log_line(app, "2.0.0") ==
+          std::to_string(length - part_bytes) + " of " + std::to_string(length) + " bytes over the network (resumed)");
+  }
 
   RunResult version = run({app.launcher().string(), "--", "--version"});
   CHECK(version.exit_code == 0);
@@ -76,21 +125,22 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
 }
 
 // Rollback: 2.0.0 installed, crashing 3.0.0 on the server. The crash run
-// stages and applies 3.0.0, whose trial fails, and dies in the rollback.
+// stages and applies 3.0.0, whose trial fails, and dies in the trial or the
+// rollback.
 void crash_during_rollback(Scenario& s, const std::string& step) {
   INFO("crash point: " << step);
   Installed app(s.server->url, s.vendor.root_json(), "2.0.0");
-  RunResult crashed =
-      run({app.launcher().string(), "--check-on-start", "--", "--version"}, {{"UPKEEP_CRASH_AT", step}});
+  RunResult crashed = crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, step);
   INFO("crash run (exit " << crashed.exit_code << ")\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
   CHECK(contains(crashed.out, "mainapp 3.0.0 crashing"));
   CHECK(crashed.exit_code == 128 + 9);
 
-  // Start again (no check): the rollback is finished and 2.0.0 runs.
+  // Start again (no check): the rollback is finished (or, killed on trial,
+  // the trial is run again and fails) and 2.0.0 runs.
   RunResult again = run({app.launcher().string(), "--", "--version"});
   INFO("second run (exit " << again.exit_code << ")\nstdout:\n" << again.out << "\nstderr:\n" << again.err);
   CHECK(again.exit_code == 0);
-  CHECK(again.out == "mainapp 2.0.0\n");
+  CHECK(contains(again.out, "mainapp 2.0.0\n"));
 
   auto problems = check_invariants(app.prefix(), {{"2.0.0"}, true, true});
   INFO("invariants violated:\n" << joined(problems));
@@ -105,32 +155,67 @@ void crash_during_rollback(Scenario& s, const std::string& step) {
   CHECK(contains(checked.out, "mainapp 2.0.0\n"));
 }
 
-// Every named crash point of staging (stager) and apply (launcher), in order.
-const char* const kUpdateSteps[] = {"stage.manifest_fetched", "stage.downloaded", "stage.extracted",
-                                    "stage.marked",           "stage.recorded",   "apply.journaled",
-                                    "apply.moved",            "apply.switched",   "apply.recorded"};
+// Every named crash point, by the scenario that reaches it.
+const std::vector<std::string> kUpdateSteps = {
+    "stage.manifest_fetched", "download.half",   "stage.downloaded", "stage.extracted", "stage.marked",
+    "stage.recorded",         "apply.journaled", "apply.moved",      "apply.switched",  "apply.recorded",
+    "trial.spawned",          "trial.confirmed", "trial.recorded"};
+const std::vector<std::string> kRollbackSteps = {"trial.spawned", "rollback.journaled", "rollback.switched",
+                                                 "rollback.recorded"};
+const std::vector<std::string> kCleanupSteps = {"cleanup.removed"};
 
 }  // namespace
 
-TEST_CASE("a crash at any step of staging or apply leaves an install the next start completes",
+TEST_CASE("every named crash point is exercised by a crash test", "[crash][integration]") {
+  std::set<std::string> tested(kUpdateSteps.begin(), kUpdateSteps.end());
+  tested.insert(kRollbackSteps.begin(), kRollbackSteps.end());
+  tested.insert(kCleanupSteps.begin(), kCleanupSteps.end());
+  std::set<std::string> named(std::begin(upkeep::kCrashPoints), std::end(upkeep::kCrashPoints));
+  CHECK(tested == named);
+}
+
+TEST_CASE("a crash at any step of staging, apply or trial leaves an install the next start completes",
           "[crash][integration]") {
   Scenario s(false);
-  for (const char* step : kUpdateSteps)
-    crash_during_update(s, step, Stager::kUpdater);
+  for (const auto& step : kUpdateSteps) crash_during_update(s, step, Stager::kUpdater);
 }
 
 TEST_CASE("a crash while mainapp stages or its restart applies leaves an install the next start updates",
           "[crash][integration]") {
   Scenario s(false);
-  for (const char* step : kUpdateSteps)
-    crash_during_update(s, step, Stager::kMainapp);
+  for (const auto& step : kUpdateSteps) crash_during_update(s, step, Stager::kMainapp);
 }
 
 TEST_CASE("a crash at any step of a rollback leaves the previous version current and the broken one bad",
           "[crash][integration]") {
   Scenario s(true);
-  for (const char* step : {"rollback.journaled", "rollback.switched", "rollback.recorded"})
-    crash_during_rollback(s, step);
+  for (const auto& step : kRollbackSteps) crash_during_rollback(s, step);
+}
+
+TEST_CASE("a crash while clean-up removes an old version leaves no record of a folder that is gone",
+          "[crash][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  REQUIRE(app.current() == "versions/2.0.0");
+  vendor.release(vendor.build_folder("3.0.0"), "3.0.0");
+
+  // 3.0.0 confirms; clean-up then removes 1.0.0 (neither current nor its rollback target) and dies.
+  RunResult crashed =
+      crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, "cleanup.removed");
+  INFO("crash run\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
+  CHECK(crashed.exit_code == 128 + 9);
+  CHECK_FALSE(stdfs::exists(app.prefix() / "versions" / "1.0.0"));
+
+  RunResult again = run_ok({app.launcher().string(), "--", "--version"});
+  CHECK(again.out == "mainapp 3.0.0\n");
+  auto problems = check_invariants(app.prefix(), {{"3.0.0"}, true, true});
+  INFO("invariants violated:\n" << joined(problems));
+  CHECK(problems.empty());
+  CHECK(app.state_of("1.0.0") == "removed");
 }
 
 TEST_CASE("the invariant checker names a damaged file, a stray staging folder and a wrong current",

@@ -2,7 +2,8 @@
 // the launcher has started again (issue #4): `current` names a folder in
 // versions/ that is one of the expected versions and matches its manifest
 // file by file, state.db passes PRAGMA integrity_check and agrees with the
-// files, and staging/ holds no leftover except resumable *.part downloads.
+// files, and staging/ holds no leftover except downloads of a newer version
+// (*.package.zip, *.part), which a later check resumes.
 //
 // check_invariants() only reads: it opens state.db read-only and never
 // changes the root. It returns the list of violations, each naming the file,
@@ -20,6 +21,7 @@
 #include "layout.h"
 #include "manifest.h"
 #include "state_store.h"
+#include "version.h"
 
 namespace upkeep::test {
 
@@ -90,13 +92,16 @@ inline std::vector<std::string> check_invariants(const std::filesystem::path& ro
     problems.push_back("state.db: cannot be read: " + std::string(e.what()));
   }
 
-  // 4. No staging leftover except resumable downloads.
+  // 4. No staging leftover except downloads of a version newer than current (they resume).
   if (opt.require_clean_staging) {
     std::error_code ec;
     for (const auto& e : stdfs::directory_iterator(layout.staging_dir(), ec)) {
       std::string name = e.path().filename().string();
-      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0) continue;
-      problems.push_back("staging: leftover '" + name + "', expected only *.part downloads");
+      auto v = Layout::download_version(name);
+      if (v && current && Version::parse(*v) && Version::parse(*current) &&
+          Version::parse(*v)->compare(*Version::parse(*current)) > 0)
+        continue;
+      problems.push_back("staging: leftover '" + name + "', expected only downloads of versions newer than current");
     }
   }
   return problems;

@@ -1,14 +1,14 @@
 #include "applier.h"
-#include "install_lock.h"
 
 #include <catch2/catch.hpp>
 #include <memory>
 
 #include "error.h"
+#include "expect_error.h"
 #include "hash.h"
+#include "install_lock.h"
 #include "manifest.h"
 #include "test_support.h"
-#include "expect_error.h"
 
 using upkeep::Applier;
 using upkeep::Error;
@@ -286,23 +286,31 @@ TEST_CASE("cleanup keeps current and previous and removes older versions with th
   in.applier().apply("2.0.0");
   in.applier().mark_good("2.0.0");
   in.stage("3.0.0", "three");  // staged, waiting for the next start
-  write_text(in.layout.staging_dir() / "package-3.1.0.zip.part", "partial download");
+  write_text(in.layout.staging_dir() / "3.1.0.package.zip.part", "partial download of a newer version");
+  write_text(in.layout.staging_dir() / "3.2.0.package.zip", "verified download of a newer version");
   write_text(in.layout.staging_dir() / "leftover/file", "half-extracted");
-  write_text(in.layout.staging_dir() / "old.zip", "finished download");
+  write_text(in.layout.staging_dir() / "old.zip", "unknown file");
+  write_text(in.layout.staging_dir() / "1.5.0.package.zip.part", "download of a version older than current");
+  write_text(in.layout.staging_dir() / "2.0.0.package.zip", "download of the current version");
 
-  SECTION("with staging idle, leftovers go but *.part and staged versions stay") {
+  SECTION("with staging idle, leftovers go but downloads of newer versions and staged versions stay") {
     in.applier().cleanup();
-    CHECK_FALSE(stdfs::exists(in.layout.staging_dir() / "leftover"));
-    CHECK_FALSE(stdfs::exists(in.layout.staging_dir() / "old.zip"));
+    for (const char* gone : {"leftover", "old.zip", "1.5.0.package.zip.part", "2.0.0.package.zip"}) {
+      INFO(gone);
+      CHECK_FALSE(stdfs::exists(in.layout.staging_dir() / gone));
+    }
   }
   SECTION("with a stager at work, staging is left alone") {
     auto stager = upkeep::InstallLock::try_acquire(in.layout.staging_lock_file());
     REQUIRE(stager);
     in.applier().cleanup();
-    CHECK(stdfs::exists(in.layout.staging_dir() / "leftover/file"));
-    CHECK(stdfs::exists(in.layout.staging_dir() / "old.zip"));
+    for (const char* kept : {"leftover/file", "old.zip", "1.5.0.package.zip.part", "2.0.0.package.zip"}) {
+      INFO(kept);
+      CHECK(stdfs::exists(in.layout.staging_dir() / kept));
+    }
   }
-  CHECK(stdfs::exists(in.layout.staging_dir() / "package-3.1.0.zip.part"));
+  CHECK(stdfs::exists(in.layout.staging_dir() / "3.1.0.package.zip.part"));
+  CHECK(stdfs::exists(in.layout.staging_dir() / "3.2.0.package.zip"));
   CHECK(stdfs::exists(in.layout.staged_dir("3.0.0") / "app.txt"));
   CHECK(stdfs::exists(in.layout.manifest_file("3.0.0")));
   CHECK(in.state("3.0.0") == VersionState::kStaged);

@@ -55,6 +55,34 @@ TEST_CASE("stage: a connection dropped half-way resumes and fetches only the res
   CHECK_FALSE(stdfs::exists(part));
 }
 
+TEST_CASE("stage: a package verified by a run that died before extracting is not fetched again", "[stager]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  // What a run killed between download and extraction leaves: the verified package.
+  stdfs::path zip = f.layout.package_download("2.0.0");
+  for (const auto& e : stdfs::recursive_directory_iterator(f.repo / "targets"))
+    if (e.path().filename().string().find(".package.zip") != std::string::npos) stdfs::copy_file(e.path(), zip);
+  REQUIRE(stdfs::file_size(zip) == f.package_length);
+  f.server.reset_byte_counts();
+  f.stage();
+  CHECK(f.fetcher.downloads == 0);
+  CHECK(f.server.body_bytes_sent(".package.zip") == 0);
+  CHECK(f.server.body_bytes_sent(".files.json") > 0);  // the counter does count what was fetched
+  StateStore store(f.layout.state_db());
+  CHECK(store.get("2.0.0")->state == VersionState::kStaged);
+  CHECK_FALSE(stdfs::exists(zip));
+}
+
+TEST_CASE("stage: a package file of the right length but other bytes is downloaded again", "[stager]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  write_text(f.layout.package_download("2.0.0"), std::string(f.package_length, 'x'));
+  f.server.reset_byte_counts();
+  f.stage();
+  CHECK(f.fetcher.downloads == 1);
+  CHECK(f.server.body_bytes_sent(".package.zip") == f.package_length);
+}
+
 TEST_CASE("stage: a manifest that does not match its signed hash stages nothing", "[stager]") {
   TempDir root;
   StagingFixture f(root.path());
