@@ -94,15 +94,19 @@ class ScratchDir {
     path_ = templ;
   }
   ~ScratchDir() {
+    if (keep_) return;
     std::error_code ec;
     stdfs::remove_all(path_, ec);
   }
+  // Leaves the folder in place (for a post-mortem of a failed run).
+  void keep() { keep_ = true; }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   const stdfs::path& path() const { return path_; }
 
  private:
   stdfs::path path_;
+  bool keep_ = false;
 };
 
 // $TMPDIR when set, else /var/tmp (on disk, unlike a tmpfs /tmp).

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -41,10 +42,17 @@ struct State {
   std::mutex mutex;
   std::optional<uint64_t> drop_after;          // testing aid, consumed by one response
   std::map<std::string, uint64_t> body_bytes;  // per request target, since the last reset
+  int in_flight = 0;                           // requests being answered
+  std::condition_variable idle;                // notified when in_flight drops to 0
 
-  void count(const std::string& target, uint64_t n) {
+  void begin_request() {
+    std::lock_guard lock(mutex);
+    ++in_flight;
+  }
+  void end_request(const std::string& target, uint64_t n) {
     std::lock_guard lock(mutex);
     body_bytes[target] += n;
+    if (--in_flight == 0) idle.notify_all();
   }
 
   std::optional<uint64_t> take_drop() {
@@ -170,6 +178,7 @@ class FileHandler : public Poco::Net::HTTPRequestHandler {
   explicit FileHandler(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+    state_->begin_request();
     uint64_t sent = 0;
     try {
       sent = serve(req, resp);
@@ -179,7 +188,7 @@ class FileHandler : public Poco::Net::HTTPRequestHandler {
     }
     spdlog::debug("{} {} {} -> {} ({} body bytes)", req.clientAddress().toString(), req.getMethod(), req.getURI(),
                   static_cast<int>(resp.getStatus()), sent);
-    state_->count(req.getURI(), sent);
+    state_->end_request(req.getURI(), sent);
   }
 
  private:
@@ -348,7 +357,9 @@ uint64_t RepoServer::body_bytes_sent(std::string_view target_contains) const {
 }
 
 void RepoServer::reset_byte_counts() {
-  std::lock_guard lock(impl_->state->mutex);
+  std::unique_lock lock(impl_->state->mutex);
+  // A response to a client that was just killed may still be on its way out: count it before the reset.
+  impl_->state->idle.wait(lock, [&] { return impl_->state->in_flight == 0; });
   impl_->state->body_bytes.clear();
 }
 

@@ -52,8 +52,11 @@ class RepoServer {
 
   // Testing and benchmark aid: response body bytes sent since the last
   // reset, summed over request targets that contain `target_contains`
-  // ("" = all), to prove what a client did or did not fetch.
+  // ("" = all), to prove what a client did or did not fetch. A response is
+  // counted when it ends.
   uint64_t body_bytes_sent(std::string_view target_contains = "") const;
+  // Waits until no request is being answered (a response to a client that
+  // died ends at its next write), then sets every count to zero.
   void reset_byte_counts();
 
  private:

@@ -62,6 +62,8 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     StateStore store(layout_.state_db());
     auto rec = store.get(v);
     if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return;
+    // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
+    if (auto j = store.journal(); j && j->op == JournalOp::kApply && j->version == v) return;
     if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
   }
 

@@ -83,6 +83,26 @@ TEST_CASE("stage: a package file of the right length but other bytes is download
   CHECK(f.server.body_bytes_sent(".package.zip") == f.package_length);
 }
 
+TEST_CASE("stage: a version whose interrupted apply already moved it is not downloaded again", "[stager]") {
+  // Found by the torture harness: a power cut between the apply's journal
+  // row and its commit left 2.0.0 in versions/ and "staged" in the store;
+  // `--check-on-start` then downloaded and staged it a second time.
+  TempDir root;
+  StagingFixture f(root.path());
+  f.stage();
+  {
+    StateStore store(f.layout.state_db());
+    store.journal_begin(JournalOp::kApply, "2.0.0", "");
+  }
+  stdfs::create_directories(f.layout.versions_dir());
+  stdfs::rename(f.layout.staged_dir("2.0.0"), f.layout.version_dir("2.0.0"));
+  f.server.reset_byte_counts();
+  f.stage();
+  CHECK(f.fetcher.downloads == 1);  // the first staging only
+  CHECK(f.server.body_bytes_sent(".package.zip") == 0);
+  CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+}
+
 TEST_CASE("stage: a manifest that does not match its signed hash stages nothing", "[stager]") {
   TempDir root;
   StagingFixture f(root.path());
