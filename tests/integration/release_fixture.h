@@ -4,9 +4,9 @@
 // made by `upkeep install`.
 #pragma once
 
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
+
+#include <catch2/catch.hpp>
 
 #include "json.h"
 #include "test_support.h"
@@ -17,7 +17,9 @@ namespace upkeep::test {
 inline RunResult run_ok(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                         const std::optional<std::string>& input = std::nullopt) {
   RunResult r = run(argv, env, input);
-  INFO("command: " << argv[0] << (argv.size() > 1 ? " " + argv[1] : "") << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+  INFO("command: " << argv[0] << (argv.size() > 1 ? " " + argv[1] : "") << "\nstdout:\n"
+                   << r.out << "\nstderr:\n"
+                   << r.err);
   REQUIRE(r.exit_code == 0);
   return r;
 }
@@ -47,16 +49,31 @@ class VendorRepo {
 
   // A build folder whose main program crashes at once (a broken release).
   stdfs::path crashing_build_folder(const std::string& version) {
+    return script_build_folder(version, "echo \"mainapp " + version + " crashing\"\nkill -SEGV $$\n");
+  }
+
+  // A build folder whose main program is a shell script with this body.
+  stdfs::path script_build_folder(const std::string& version, const std::string& body) {
     stdfs::path d = dir_ / ("build-" + version);
     stdfs::create_directories(d);
-    write_text(d / "mainapp", "#!/bin/sh\necho \"mainapp " + version + " crashing\"\nkill -SEGV $$\n");
+    write_text(d / "mainapp", "#!/bin/sh\n" + body);
     chmod((d / "mainapp").c_str(), 0755);
     return d;
   }
 
-  void release(const stdfs::path& folder, const std::string& version, const std::string& notes = "") {
-    std::vector<std::string> argv{program("upkeep").string(), "release", folder.string(), "--version", version,
-                                  "--keys", keys().string(), "--repo", repo().string()};
+  void release(const stdfs::path& folder, const std::string& version, const std::string& notes = "",
+               const std::string& channel = "stable") {
+    std::vector<std::string> argv{program("upkeep").string(),
+                                  "release",
+                                  folder.string(),
+                                  "--version",
+                                  version,
+                                  "--keys",
+                                  keys().string(),
+                                  "--repo",
+                                  repo().string(),
+                                  "--channel",
+                                  channel};
     if (!notes.empty()) {
       stdfs::path notes_file = dir_ / ("notes-" + version);
       write_text(notes_file, notes);
