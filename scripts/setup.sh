@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config binutils ca-certificates
   libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev catch2
   # natural peers the tests talk to
-  nginx-light curl
+  nginx-light curl strace
 )
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).
