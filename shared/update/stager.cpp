@@ -17,6 +17,8 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+constexpr std::chrono::seconds kStagingLockWait{10};
+
 // The signed manifest, checked against its target info before it is parsed.
 FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const std::string& url, std::string& text) {
   text = fetcher.get(url, release.manifest.length);
@@ -54,9 +56,10 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
   const std::string& v = release.version;
   fs::create_directories_durable(layout_.staging_dir());
   fs::create_directories_durable(layout_.manifests_dir());
-  auto staging_lock = InstallLock::try_acquire(layout_.staging_lock_file());
-  if (!staging_lock)
-    fail(ErrorCode::kLockTimeout, "another process is already staging an update in " + layout_.root().string());
+  // Waits a little: the launcher's clean-up holds this lock for a moment to
+  // see whether staging is idle, and a second stager then finds the version
+  // staged. A stager still at work after that is reported (kLockTimeout).
+  auto staging_lock = InstallLock::acquire(layout_.staging_lock_file(), kStagingLockWait);
 
   {
     StateStore store(layout_.state_db());
