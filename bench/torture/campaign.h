@@ -4,10 +4,11 @@
 //   2.0.0 on the server, starts an update, and SIGKILLs at a random moment
 //   (uniform over an undisturbed run's duration) either the launcher alone,
 //   the launcher's whole process group (a power cut), or mainapp while it
-//   downloads and stages; a fourth kind starts from 2.0.0 already staged and
-//   cuts the power while the launcher applies it and runs its trial (the
-//   download dominates an update's time, so uniform kills would seldom land
-//   in apply). Then it starts again and checks the invariants.
+//   downloads and stages; two more start later in an update's life (the
+//   download dominates its time, so uniform kills would seldom land in
+//   apply or rollback): a power cut while the launcher applies an update
+//   already staged, and one while a crashing release is tried and rolled
+//   back. Then it starts again and checks the invariants.
 // - broken_campaign: broken releases (crash, non-zero exit, abort, no
 //   confirmation). Each must be rolled back in the same launch, marked bad,
 //   recorded, and never downloaded again.

@@ -15,51 +15,68 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Mode { kLauncher, kPowerCut, kMainapp, kApplying };
-const char* mode_name(Mode m) {
-  switch (m) {
-    case Mode::kLauncher:
-      return "kill -9 launcher";
-    case Mode::kPowerCut:
-      return "kill -9 process group (power cut)";
-    case Mode::kMainapp:
-      return "kill -9 mainapp while it stages";
-    case Mode::kApplying:
-      return "power cut while the launcher applies a staged update";
+// One way of disturbing an update. Every mode ends, after the restart, on
+// 2.0.0 good; `update` is the release whose package the restart may fetch.
+struct Mode {
+  const char* name;
+  TortureWorld::Template from;
+  const char* channel;  // "" keeps the template's
+  enum Run { kCheckOnStart, kMainappHeadless, kPlainStart } run;
+  bool power_cut;  // SIGKILL the whole process group, not only the first process
+  const char* update;
+  const char* ends_bad;  // a broken release that must end up bad, or ""
+};
+
+// The download dominates an update's time, so uniform kills seldom land in
+// apply or rollback: two modes start later in the update's life to give
+// those steps their share.
+const Mode kModes[] = {
+    {"kill -9 launcher", TortureWorld::Template::kV1, "", Mode::kCheckOnStart, false, "2.0.0", ""},
+    {"kill -9 process group (power cut)", TortureWorld::Template::kV1, "", Mode::kCheckOnStart, true, "2.0.0", ""},
+    {"kill -9 mainapp while it stages", TortureWorld::Template::kV1, "", Mode::kMainappHeadless, false, "2.0.0", ""},
+    {"power cut while the launcher applies a staged update", TortureWorld::Template::kV1Staged, "", Mode::kPlainStart,
+     true, "2.0.0", ""},
+    {"power cut while a crashing release is tried and rolled back", TortureWorld::Template::kV2, "broken-segfault",
+     Mode::kCheckOnStart, true, "3.1.0", "3.1.0"},
+};
+
+std::vector<std::string> argv_for(TortureWorld& w, const stdfs::path& root, const Mode& m) {
+  switch (m.run) {
+    case Mode::kPlainStart:
+      return {w.launcher(root).string(), "--", "--version"};
+    case Mode::kMainappHeadless:
+      return {w.launcher(root).string(), "--headless", "--exit-after-check"};
+    case Mode::kCheckOnStart:
+      break;
   }
-  return "?";
-}
-
-// The download dominates an update's time; a staged update gives apply and trial their share of kills.
-TortureWorld::Template template_for(Mode m) {
-  return m == Mode::kApplying ? TortureWorld::Template::kV1Staged : TortureWorld::Template::kV1;
-}
-
-std::vector<std::string> argv_for(TortureWorld& w, const stdfs::path& root, Mode m) {
-  if (m == Mode::kApplying) return {w.launcher(root).string(), "--", "--version"};
-  if (m == Mode::kMainapp) return {w.launcher(root).string(), "--headless", "--exit-after-check"};
   return {w.launcher(root).string(), "--check-on-start", "--", "--version"};
 }
 
-// What the recovery start must fetch of 2.0.0's package: nothing once it
-// was staged or completely downloaded, otherwise only what the .part lacks.
-uint64_t bytes_still_missing(const stdfs::path& root, uint64_t length) {
+stdfs::path install_for(TortureWorld& w, const Mode& m) {
+  stdfs::path root = w.fresh_install(m.from);
+  if (*m.channel) TortureWorld::set_channel(root, m.channel);
+  return root;
+}
+
+// What the restart must fetch of `version`'s package: nothing once it was
+// staged (recorded) or completely downloaded, otherwise what the .part lacks.
+uint64_t bytes_still_missing(const stdfs::path& root, const std::string& version, uint64_t length) {
   Layout layout(root);
   {
     StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
-    if (store.get("2.0.0")) return 0;  // staged (or further): recorded, nothing to fetch
+    if (store.get(version)) return 0;
   }
   std::error_code ec;
-  if (stdfs::file_size(layout.package_download("2.0.0"), ec) == length && !ec) return 0;
-  uint64_t part = stdfs::file_size(layout.package_download("2.0.0").string() + ".part", ec);
+  if (stdfs::file_size(layout.package_download(version), ec) == length && !ec) return 0;
+  uint64_t part = stdfs::file_size(layout.package_download(version).string() + ".part", ec);
   return ec ? length : length - std::min(part, length);
 }
 
-// One undisturbed run's duration: the calibration of the kill window.
-std::chrono::microseconds undisturbed(TortureWorld& w, Mode m) {
+// An undisturbed run's duration (median of three): the kill window.
+std::chrono::microseconds undisturbed(TortureWorld& w, const Mode& m) {
   std::vector<std::chrono::microseconds> runs;
   for (int i = 0; i < 3; ++i) {
-    stdfs::path root = w.fresh_install(template_for(m));
+    stdfs::path root = install_for(w, m);
     auto t0 = Clock::now();
     Exit e;
     {
@@ -69,12 +86,40 @@ std::chrono::microseconds undisturbed(TortureWorld& w, Mode m) {
     runs.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0));
     reap_descendants(std::chrono::seconds(120));
     if (e.code != 0)
-      fail(ErrorCode::kFailure, std::string("torture: an undisturbed run (") + mode_name(m) + ") exited " +
+      fail(ErrorCode::kFailure, std::string("torture: an undisturbed run (") + m.name + ") exited " +
                                     std::to_string(e.code) + "; see " + root.string() + ".err");
     stdfs::remove_all(root);
   }
   std::sort(runs.begin(), runs.end());
   return runs[1];
+}
+
+// The checks after the restart; each returned line is one broken invariant.
+std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path& root, const Mode& m) {
+  std::vector<std::string> problems;
+  const auto package = w.package(m.update);
+  uint64_t missing = bytes_still_missing(root, m.update, package.length);
+  w.server().reset_byte_counts();
+  Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
+  if (again.exit.code != 0 || again.out.find("mainapp 2.0.0\n") == std::string::npos)
+    problems.push_back("restart exited " + std::to_string(again.exit.code) + ", stdout '" + again.out + "', stderr '" +
+                       again.err + "'");
+  if (uint64_t fetched = w.server().body_bytes_sent(package.name); fetched != missing)
+    problems.push_back("the restart fetched " + std::to_string(fetched) + " bytes of " + m.update +
+                       "'s package, expected " + std::to_string(missing) + " (only what was missing)");
+  Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
+  if (version.exit.code != 0 || version.out != "mainapp 2.0.0\n")
+    problems.push_back("a further start exited " + std::to_string(version.exit.code) + " printing '" + version.out +
+                       "'");
+  if (*m.ends_bad) {
+    StateStore store(Layout(root).state_db(), StateStore::Mode::kReadOnly);
+    auto r = store.get(m.ends_bad);
+    if (!r || r->state != VersionState::kBad)
+      problems.push_back(std::string(m.ends_bad) + " is " + (r ? version_state_name(r->state) : "unrecorded") +
+                         ", expected bad");
+  }
+  for (auto& p : test::check_invariants(root, {{"2.0.0"}, true, true})) problems.push_back(p);
+  return problems;
 }
 
 }  // namespace
@@ -83,16 +128,15 @@ Tally kill_campaign(TortureWorld& w, const CampaignOptions& o) {
   Tally t{.name = "random kills"};
   auto started = Clock::now();
   std::mt19937_64 rng(o.seed);
-  const Mode modes[] = {Mode::kLauncher, Mode::kPowerCut, Mode::kMainapp, Mode::kApplying};
-  std::map<Mode, std::chrono::microseconds> window;
-  for (Mode m : modes) window[m] = undisturbed(w, m);
-  const auto package = w.package("2.0.0");
+  std::vector<std::chrono::microseconds> window;
+  for (const Mode& m : kModes) window.push_back(undisturbed(w, m));
 
   for (int i = 1; i <= o.trials; ++i) {
-    Mode mode = modes[(i - 1) % std::size(modes)];
-    stdfs::path root = w.fresh_install(template_for(mode));
+    const size_t mi = static_cast<size_t>(i - 1) % std::size(kModes);
+    const Mode& mode = kModes[mi];
+    stdfs::path root = install_for(w, mode);
     stdfs::path trace = root.string() + ".trace";
-    std::uniform_int_distribution<int64_t> pick(0, window[mode].count() * 21 / 20);
+    std::uniform_int_distribution<int64_t> pick(0, window[mi].count() * 21 / 20);
     std::chrono::microseconds delay(pick(rng));
     std::string kill_point;
     {
@@ -101,42 +145,26 @@ Tally kill_campaign(TortureWorld& w, const CampaignOptions& o) {
       if (c.wait_for(delay)) {
         kill_point = "(ended before the kill)";
       } else {
-        c.kill(mode == Mode::kPowerCut || mode == Mode::kApplying);
+        c.kill(mode.power_cut);
         auto steps = lines_of(read_file_or_empty(trace));  // read at once: orphans may go on
         kill_point = steps.empty() ? "(before the first step)" : steps.back();
         c.wait();
       }
     }
     ++t.trials;
-    ++t.modes[mode_name(mode)];
+    ++t.modes[mode.name];
     ++t.kill_points[kill_point];
     std::vector<std::string> problems;
     if (!reap_descendants(std::chrono::seconds(120)))
       problems.push_back("processes still running 120 s after the kill");
-
-    // Start again: the update completes, 2.0.0 runs, and the invariants hold.
-    uint64_t missing = bytes_still_missing(root, package.length);
-    w.server().reset_byte_counts();
-    Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
-    if (again.exit.code != 0 || again.out.find("mainapp 2.0.0\n") == std::string::npos)
-      problems.push_back("restart exited " + std::to_string(again.exit.code) + ", stdout '" + again.out +
-                         "', stderr '" + again.err + "'");
-    uint64_t fetched = w.server().body_bytes_sent(package.name);
-    if (fetched != missing)
-      problems.push_back("the restart fetched " + std::to_string(fetched) + " bytes of the package, expected " +
-                         std::to_string(missing) + " (only what was missing)");
-    Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
-    if (version.exit.code != 0 || version.out != "mainapp 2.0.0\n")
-      problems.push_back("a further start exited " + std::to_string(version.exit.code) + " printing '" + version.out +
-                         "'");
-    for (auto& p : test::check_invariants(root, {{"2.0.0"}, true, true})) problems.push_back(p);
+    for (auto& p : check_after_restart(w, root, mode)) problems.push_back(p);
 
     if (problems.empty()) {
       stdfs::remove_all(root);
     } else {
       report_failure(t, i,
-                     std::string(mode_name(mode)) + " after " + std::to_string(delay.count()) + " us, at " +
-                         kill_point + " (root kept: " + root.string() + ")",
+                     std::string(mode.name) + " after " + std::to_string(delay.count()) + " us, at " + kill_point +
+                         " (root kept: " + root.string() + ")",
                      problems);
     }
     std::error_code ec;
