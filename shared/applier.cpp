@@ -59,14 +59,15 @@ void Applier::verify_staged(const std::string& version) {
     }
   } catch (const Error& e) {
     spdlog::error("discarding staged version {}: {}", version, e.what());
-    fs::remove_tree(layout_.staged_dir(version));
-    if (rec) {
-      store_.transaction([&] {
-        store_.set_state(version, VersionState::kRemoved, e.what());
-        store_.add_event("discarded", version, e.what());
-      });
-    }
-    fail(ErrorCode::kVerification, std::string("staged version ") + version + " failed its check: " + e.what());
+    Quarantine::Verdict verdict;
+    store_.transaction([&] {
+      store_.set_state(version, VersionState::kRemoved, e.what());
+      store_.add_event("discarded", version, e.what());
+      verdict = count_failed_try(version, e);
+    });
+    step_discard_files(version);
+    fail(ErrorCode::kVerification,
+         verdict.annotate(std::string("staged version ") + version + " failed its check: " + e.what(), version));
   }
 }
 
@@ -95,22 +96,75 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
     for (const auto& r : store_.in_state(VersionState::kTrial))
       if (r.version != version) store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
     store_.begin_trial(version, from);
+    store_.clear_failures(version);  // its tries are over: the trial decides now
     store_.add_event("applied", version, from.empty() ? "" : "from " + from);
   });
 }
 
+// Removes what a discarded or abandoned try of `version` left behind: its
+// staged folder and, unless it is current, its folder in versions/ and its
+// manifest. Best effort after the records: whatever cannot be removed now is
+// a leftover that cleanup() removes later.
+void Applier::step_discard_files(const std::string& version) {
+  std::vector<stdfs::path> paths{layout_.staged_dir(version)};
+  if (layout_.current_version() != version)
+    paths.insert(paths.end(), {layout_.version_dir(version), layout_.manifest_file(version)});
+  for (const auto& p : paths) {
+    try {
+      fs::remove_tree(p);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not remove {} of version {}: {}", p.string(), version, e.what());
+    }
+  }
+}
+
+// Counts a failed try of `version`; the K-th quarantines it and, in the same
+// transaction, abandons an apply in flight (the journal row goes).
+Quarantine::Verdict Applier::count_failed_try(const std::string& version, const Error& error) {
+  Quarantine::Verdict verdict;
+  store_.transaction([&] {
+    verdict = quarantine_.record_failed_try(version, error);
+    if (auto j = store_.journal(); verdict.quarantined && j && j->op == JournalOp::kApply && j->version == version)
+      store_.journal_finish([] {});
+  });
+  return verdict;
+}
+
+// Runs the steps of an apply of `version` up to and including the switch of
+// `current`. A failure while `current` is unchanged is a failed try (the
+// K-th abandons the apply and discards its files); once `current` points at
+// `version` only records are left, and the next start finishes them.
+void Applier::counted_as_a_try(const std::string& version, const std::function<void()>& steps) {
+  try {
+    steps();
+  } catch (const Error& e) {
+    if (layout_.current_version() == version) throw;
+    auto verdict = count_failed_try(version, e);
+    if (verdict.quarantined) step_discard_files(version);
+    fail(e.code(), verdict.annotate(e.what(), version));
+  }
+}
+
+// The last confirmed version: `current`, or, if that is itself still on
+// trial, the version it would go back to.
+std::string Applier::rollback_target() const {
+  std::string from = layout_.current_version().value_or("");
+  if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty())
+    from = cur->previous;
+  return from;
+}
+
 void Applier::apply(const std::string& version) {
   verify_staged(version);
-  // Roll back to the last confirmed version: if `current` is itself still on
-  // trial, the version it would go back to.
-  std::string from = layout_.current_version().value_or("");
-  if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty()) from = cur->previous;
+  std::string from = rollback_target();
   store_.journal_begin(JournalOp::kApply, version, from);
   crash_point("apply.journaled");
-  step_move_into_versions(version);
-  crash_point("apply.moved");
-  // Point of no return: after this rename the new version is what starts.
-  step_switch_current(version);
+  counted_as_a_try(version, [&] {
+    step_move_into_versions(version);
+    crash_point("apply.moved");
+    // Point of no return: after this rename the new version is what starts.
+    step_switch_current(version);
+  });
   crash_point("apply.switched");
   finish_apply(version, from);
   crash_point("apply.recorded");
@@ -158,15 +212,20 @@ bool Applier::recover() {
   if (j->op == JournalOp::kApply) {
     bool present = stdfs::exists(layout_.staged_dir(j->version)) || stdfs::exists(layout_.version_dir(j->version));
     if (!present) {
-      // Nothing to roll forward with: keep what is current and forget the attempt.
+      // Nothing to roll forward with: keep what is current and forget the attempt, a failed try.
+      Error lost(ErrorCode::kNotFound, "neither " + layout_.staged_dir(j->version).string() + " nor " +
+                                           layout_.version_dir(j->version).string() + " exists");
       store_.journal_finish([&] {
         if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
         store_.add_event("recovered", j->version, "apply abandoned: files missing");
+        count_failed_try(j->version, lost);
       });
       return true;
     }
-    step_move_into_versions(j->version);
-    step_switch_current(j->version);
+    counted_as_a_try(j->version, [&] {
+      step_move_into_versions(j->version);
+      step_switch_current(j->version);  // point of no return
+    });
     finish_apply(j->version, j->from_version);
     store_.add_event("recovered", j->version, "apply finished");
   } else {
@@ -186,6 +245,8 @@ void Applier::cleanup() {
     keep.insert(*current);
     if (auto r = store_.get(*current); r && !r->previous.empty()) keep.insert(r->previous);
   }
+  // An operation that could not be finished needs both of its versions (the launcher may start either).
+  if (auto j = store_.journal()) keep.insert({j->version, j->from_version});
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(layout_.versions_dir(), ec)) {
     if (!current) break;  // without a readable `current` nothing says which folder runs: remove none
