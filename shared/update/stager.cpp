@@ -55,6 +55,7 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     auto rec = store.get(v);
     if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return;
     if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
+    if (rec && rec->state == VersionState::kQuarantined) fail(ErrorCode::kVerification, "version " + v + " is quarantined");
   }
 
   std::string manifest_text;
