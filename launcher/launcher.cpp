@@ -32,15 +32,14 @@ std::optional<std::string> newest_good_version(const Layout& layout, StateStore&
 }
 
 // Runs a step of the slow path whose failure must not stop the launch: the
-// failure is logged and printed, and the launcher goes on to start what is
-// installed. Returns false when the step failed.
+// failure is logged (the console sink prints it on stderr), and the launcher
+// goes on to start what is installed. Returns false when the step failed.
 bool survive(const std::string& what, const std::function<void()>& step) {
   try {
     step();
     return true;
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", what, e.what());
-    std::fprintf(stderr, "launcher: %s: %s\n", what.c_str(), e.what());
     return false;
   }
 }

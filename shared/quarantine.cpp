@@ -51,10 +51,11 @@ Quarantine::Verdict Quarantine::record_failed_try(const std::string& version, co
       store_.record_quarantined(
           version, "quarantined after " + std::to_string(v.failures) + " failed tries; last error: " + error.what());
   });
+  // The caller reports the error with describe(); the log keeps the count.
   if (v.quarantined)
-    spdlog::error("version {} quarantined after {} failed tries: {}", version, v.failures, error.what());
+    spdlog::warn("version {} quarantined after {} failed tries: {}", version, v.failures, error.what());
   else
-    spdlog::warn("version {}: {}: {}", version, v.describe(version), error.what());
+    spdlog::info("version {}: {}: {}", version, v.describe(version), error.what());
   return v;
 }
 
