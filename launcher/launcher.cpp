@@ -153,10 +153,11 @@ int Launcher::slow_path(const Config& config, const LauncherOptions& options) {
 
 std::string Launcher::version_to_start(StateStore& store) {
   auto current = layout_.current_version();
-  // An operation that switched `current` but could not record it (its journal
-  // row is left for the next start): start the confirmed version it came from.
-  if (auto j = store.journal(); j && current == j->version && !j->from_version.empty() &&
-                                stdfs::is_directory(layout_.version_dir(j->from_version))) {
+  // An operation left unfinished (its journal row waits for the next start):
+  // a rollback, or an apply that switched `current` but could not record it.
+  // Start the confirmed version it came from.
+  if (auto j = store.journal(); j && (j->op == JournalOp::kRollback || current == j->version) &&
+                                !j->from_version.empty() && stdfs::is_directory(layout_.version_dir(j->from_version))) {
     spdlog::warn("{} of {} unfinished: starting {}", j->op == JournalOp::kApply ? "apply" : "rollback", j->version,
                  j->from_version);
     return j->from_version;
@@ -167,8 +168,11 @@ std::string Launcher::version_to_start(StateStore& store) {
     fail(ErrorCode::kNoRunnableVersion, "no runnable version in " + layout_.root().string() +
                                             ": `current` is missing and no good version is installed; reinstall");
   spdlog::warn("`current` was missing or broken; pointing it at {}", *good);
-  layout_.switch_current(*good);
-  store.add_event("repaired", *good, "current pointed at the newest good version");
+  // Started even when the link cannot be replaced (e.g. a folder sits where it belongs).
+  survive("could not point `current` at " + *good, [&] {
+    layout_.switch_current(*good);
+    store.add_event("repaired", *good, "current pointed at the newest good version");
+  });
   return *good;
 }
 

@@ -8,7 +8,7 @@
 
 using namespace upkeep::test;
 
-TEST_CASE("an apply that keeps failing still starts the current version every launch; the K-th quarantines it",
+TEST_CASE("an apply that keeps failing still starts the current version every launch, and the K-th quarantines it",
           "[quarantine][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");

@@ -19,7 +19,7 @@ using upkeep::test::read_text;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
-TEST_CASE("a move into versions/ that keeps failing is a failed try at every start; the K-th abandons the apply",
+TEST_CASE("a move into versions/ that keeps failing is a failed try at every start, and the K-th abandons the apply",
           "[applier][quarantine]") {
   Install in;
   in.stage("2.0.0", "two");
@@ -65,9 +65,8 @@ TEST_CASE("a move into versions/ that keeps failing is a failed try at every sta
   CHECK(in.state("2.0.0") == VersionState::kQuarantined);
 }
 
-TEST_CASE(
-    "a staged version that fails its check at every apply is quarantined at the K-th; staging again keeps the count",
-    "[applier][quarantine]") {
+TEST_CASE("a staged version failing its check at every apply is quarantined at the K-th, re-staging keeps the count",
+          "[applier][quarantine]") {
   Install in;
   for (int i = 1; i <= kMaxFailures; ++i) {
     INFO("try " << i);

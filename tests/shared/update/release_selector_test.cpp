@@ -124,7 +124,7 @@ TEST_CASE("never a downgrade, never the same version, never a bad one", "[select
   CHECK(picked(t, criteria("")) == "1.2.0");  // nothing installed: the newest
 }
 
-TEST_CASE("a quarantined release is never offered; a newer one is", "[selector]") {
+TEST_CASE("a quarantined release is never offered, a newer one is", "[selector]") {
   std::vector<TargetFile> t;
   add(t, {"1.1.0"});
   add(t, {"1.2.0"});

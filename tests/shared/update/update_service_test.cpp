@@ -174,7 +174,7 @@ TEST_CASE("a package that fails verification at every check is quarantined after
   CHECK(record_of(f, "2.0.0")->state == VersionState::kQuarantined);
 }
 
-TEST_CASE("connections dropped during the download, more than K times, never quarantine; the download resumes",
+TEST_CASE("connections dropped during the download, more than K times, never quarantine, and the download resumes",
           "[update_service][quarantine]") {
   Checks s;
   StagingFixture& f = s.f;
