@@ -135,13 +135,19 @@ Quarantine::Verdict Applier::count_failed_try(const std::string& version, const 
 // K-th abandons the apply and discards its files); once `current` points at
 // `version` only records are left, and the next start finishes them.
 void Applier::counted_as_a_try(const std::string& version, const std::function<void()>& steps) {
-  try {
-    steps();
-  } catch (const Error& e) {
-    if (layout_.current_version() == version) throw;
+  auto failed = [&](const Error& e) {
+    if (layout_.current_version() == version) throw e;
     auto verdict = count_failed_try(version, e);
     if (verdict.quarantined) step_discard_files(version);
     fail(e.code(), verdict.annotate(e.what(), version));
+  };
+  try {
+    steps();
+  } catch (const Error& e) {
+    failed(e);
+  } catch (const stdfs::filesystem_error& e) {
+    // std::filesystem's own checks (a folder that cannot be searched, say) fail the same way.
+    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what()));
   }
 }
 

@@ -48,8 +48,7 @@ Quarantine::Verdict Quarantine::record_failed_try(const std::string& version, co
     v.failures = store_.record_failure(version, error.what());
     v.quarantined = v.failures >= max_failures_;
     if (v.quarantined)
-      store_.record_quarantined(
-          version, "quarantined after " + std::to_string(v.failures) + " failed tries; last error: " + error.what());
+      store_.record_quarantined(version, std::to_string(v.failures) + " failed tries; last error: " + error.what());
   });
   // The caller reports the error with describe(); the log keeps the count.
   if (v.quarantined)

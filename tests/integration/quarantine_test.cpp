@@ -54,7 +54,7 @@ TEST_CASE("an apply that keeps failing still starts the current version every la
   CHECK(app.has_event("quarantined", "2.0.0"));
   CHECK_FALSE(status.get_bool("pending"));
   RunResult text = run_ok({launcher, "--status"});
-  CHECK(contains(text.out, "2.0.0  quarantined  (quarantined after 3 failed tries"));
+  CHECK(contains(text.out, "2.0.0  quarantined  (3 failed tries; last error: "));
   CHECK(contains(text.out, "failed update tries:\n  2.0.0  3  (last: "));
 
   // The slow path stops retrying: no marker, the fast path starts 1.0.0 and says nothing.

@@ -187,12 +187,12 @@ TEST_CASE("a quarantined version is stored as 7, created when unknown, with an e
   StateStore store(file);
   RawDb raw(file);
   // Never staged (its download failed): the row is created.
-  store.record_quarantined("2.0.0", "quarantined after 3 failed tries; last error: bad zip");
+  store.record_quarantined("2.0.0", "3 failed tries; last error: bad zip");
   CHECK(raw.scalar("SELECT state FROM versions WHERE version='2.0.0'") == "7");
   auto r = store.get("2.0.0");
   REQUIRE(r.has_value());
   CHECK(r->state == VersionState::kQuarantined);
-  CHECK(r->reason == "quarantined after 3 failed tries; last error: bad zip");
+  CHECK(r->reason == "3 failed tries; last error: bad zip");
   CHECK(store.events(1)[0].kind == "quarantined");
   CHECK(store.events(1)[0].version == "2.0.0");
   CHECK_THAT(store.events(1)[0].detail, Catch::Contains("bad zip"));
