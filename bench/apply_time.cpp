@@ -31,6 +31,7 @@
 #include "applier.h"
 #include "bench_util.h"
 #include "cli_args.h"
+#include "config.h"
 #include "hash.h"
 #include "layout.h"
 #include "manifest.h"
@@ -218,7 +219,7 @@ Row run_scenario(const Scenario& sc, const stdfs::path& base, int runs, int cp_r
 
     // The whole apply.
     double s = bench::now_ms();
-    Applier(r.layout, store).apply("2.0.0");
+    Applier(r.layout, store, Config().max_update_failures).apply("2.0.0");
     apply.push_back(bench::now_ms() - s);
     if (r.layout.current_version() != "2.0.0" || store.get("2.0.0")->state != VersionState::kTrial)
       fail(ErrorCode::kFailure, "apply did not leave 2.0.0 current and on trial");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <functional>
 
 #include "applier.h"
 #include "error.h"
@@ -34,6 +35,19 @@ std::optional<std::string> newest_good_version(const Layout& layout, StateStore&
     if (!best || Version::parse_or_throw(*best).compare(Version::parse_or_throw(r.version)) < 0) best = r.version;
   }
   return best;
+}
+
+// Runs a step of the slow path whose failure must not stop the launch: the
+// failure is logged (the console sink prints it on stderr), and the launcher
+// goes on to start what is installed. Returns false when the step failed.
+bool survive(const std::string& what, const std::function<void()>& step) {
+  try {
+    step();
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", what, e.what());
+    return false;
+  }
 }
 }  // namespace
 
@@ -123,42 +137,54 @@ int Launcher::slow_path(const Config& config, const LauncherOptions& options) {
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
   StateStore store(layout_.state_db());
-  Applier applier(layout_, store);
-  applier.recover();
-
-  if (auto staged = applier.staged_version()) {
-    try {
-      applier.apply(*staged);
-    } catch (const Error& e) {
-      spdlog::error("could not apply {}: {}", *staged, e.what());
-      std::fprintf(stderr, "launcher: update to %s not applied: %s\n", staged->c_str(), e.what());
-    }
+  Applier applier(layout_, store, config.max_update_failures);
+  // A recovery or an apply that fails never stops the launch: the applier
+  // counted it as a failed try of that version (quarantine.h); what is
+  // installed starts, and the next start tries again until the version is
+  // quarantined. No new apply while an interrupted one is unfinished.
+  if (survive("could not finish an interrupted update", [&] { applier.recover(); })) {
+    if (auto staged = applier.staged_version())
+      survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });
   }
 
+  std::string start = version_to_start(store);
+  auto rec = store.get(start);
+  if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
+    return run_trial(config, start, rec->previous, options, store, lock);
+
+  survive("clean-up failed", [&] { applier.cleanup(); });
+  lock.release();
+  exec_version(config, start, options, {});
+}
+
+std::string Launcher::version_to_start(StateStore& store) {
   auto current = layout_.current_version();
-  if (!current || !stdfs::is_directory(layout_.version_dir(*current))) {
-    auto good = newest_good_version(layout_, store);
-    if (!good)
-      fail(ErrorCode::kNoRunnableVersion, "no runnable version in " + layout_.root().string() +
-                                              ": `current` is missing and no good version is installed; reinstall");
-    spdlog::warn("`current` was missing or broken; pointing it at {}", *good);
+  // An operation left unfinished (its journal row waits for the next start):
+  // a rollback, or an apply that switched `current` but could not record it.
+  // Start the confirmed version it came from.
+  if (auto j = store.journal(); j && (j->op == JournalOp::kRollback || current == j->version) &&
+                                !j->from_version.empty() && stdfs::is_directory(layout_.version_dir(j->from_version))) {
+    spdlog::warn("{} of {} unfinished: starting {}", j->op == JournalOp::kApply ? "apply" : "rollback", j->version,
+                 j->from_version);
+    return j->from_version;
+  }
+  if (current && stdfs::is_directory(layout_.version_dir(*current))) return *current;
+  auto good = newest_good_version(layout_, store);
+  if (!good)
+    fail(ErrorCode::kNoRunnableVersion, "no runnable version in " + layout_.root().string() +
+                                            ": `current` is missing and no good version is installed; reinstall");
+  spdlog::warn("`current` was missing or broken; pointing it at {}", *good);
+  // Started even when the link cannot be replaced (e.g. a folder sits where it belongs).
+  survive("could not point `current` at " + *good, [&] {
     layout_.switch_current(*good);
     store.add_event("repaired", *good, "current pointed at the newest good version");
-    current = good;
-  }
-
-  auto rec = store.get(*current);
-  if (rec && rec->state == VersionState::kTrial && !rec->previous.empty())
-    return run_trial(config, *current, rec->previous, options, store, lock);
-
-  applier.cleanup();
-  lock.release();
-  exec_version(config, *current, options, {});
+  });
+  return *good;
 }
 
 int Launcher::run_trial(const Config& config, const std::string& version, const std::string& previous,
                         const LauncherOptions& options, StateStore& store, InstallLock& lock) {
-  Applier applier(layout_, store);
+  Applier applier(layout_, store, config.max_update_failures);
   int starts = store.add_trial_attempt(version);
   std::string failure;
   if (starts > kMaxTrialStarts) {
@@ -183,7 +209,7 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
     if (confirmed || (result.outcome == HealthChannel::Outcome::kExited && result.status.success())) {
       applier.mark_good(version);
       crash_point("trial.recorded");
-      applier.cleanup();
+      survive("clean-up failed", [&] { applier.cleanup(); });
       lock.release();
       if (result.outcome == HealthChannel::Outcome::kExited)
         return result.status.exited ? result.status.code : 128 + result.status.signal;
@@ -197,8 +223,13 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
   }
   std::fprintf(stderr, "launcher: version %s %s; going back to %s\n", version.c_str(), failure.c_str(),
                previous.c_str());
-  applier.rollback(version, previous, failure);
-  applier.cleanup();
+  // A rollback that cannot switch `current` or record itself still starts
+  // the previous version; its journal row makes the next start finish it.
+  if (!survive("rollback to " + previous + " not finished", [&] { applier.rollback(version, previous, failure); }) &&
+      !stdfs::is_directory(layout_.version_dir(previous)))
+    fail(ErrorCode::kNoRunnableVersion,
+         "no runnable version: " + version + " failed and " + layout_.version_dir(previous).string() + " is missing");
+  survive("clean-up failed", [&] { applier.cleanup(); });
   lock.release();
   exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
 }
@@ -208,7 +239,7 @@ int Launcher::rollback_by_hand() {
   Config config = Config::load(layout_.config_file());
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
   StateStore store(layout_.state_db());
-  Applier applier(layout_, store);
+  Applier applier(layout_, store, config.max_update_failures);
   applier.recover();
   auto current = layout_.current_version();
   if (!current)

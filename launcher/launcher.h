@@ -10,7 +10,10 @@
 //
 // It never downloads (--check-on-start runs the separate updater first).
 // It always ends by starting some runnable version, or exits with
-// kNoRunnableVersion and a message saying why. Single-threaded.
+// kNoRunnableVersion and a message saying why: a recovery, apply, rollback
+// or clean-up that fails is logged and printed, counted as a failed try of
+// that update where it is one (quarantine.h), and the launch goes on.
+// Single-threaded.
 #pragma once
 
 #include <optional>
@@ -45,6 +48,7 @@ class Launcher {
 
  private:
   int slow_path(const Config& config, const LauncherOptions& options);
+  std::string version_to_start(class StateStore& store);
   int run_trial(const Config& config, const std::string& version, const std::string& previous,
                 const LauncherOptions& options, class StateStore& store, class InstallLock& lock);
   [[noreturn]] void exec_version(const Config& config, const std::string& version, const LauncherOptions& options,
@@ -59,7 +63,7 @@ class Launcher {
   std::string self_;
 };
 
-// `launcher --status [--json]`: prints versions, current, staged, bad, events.
+// `launcher --status [--json]`: prints versions, current, staged, bad, quarantined, failed tries, events.
 int print_status(const Layout& layout, bool json);
 
 }  // namespace upkeep

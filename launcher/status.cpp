@@ -32,6 +32,7 @@ int print_status(const Layout& layout, bool json) {
   Json versions = Json::array();
   Json staged = Json::array();
   Json bad = Json::array();
+  Json quarantined = Json::array();
   for (const auto& r : store.all()) {
     Json v = Json::object();
     v["version"] = r.version;
@@ -42,10 +43,23 @@ int print_status(const Layout& layout, bool json) {
     versions.push_back(v);
     if (r.state == VersionState::kStaged) staged.push_back(r.version);
     if (r.state == VersionState::kBad) bad.push_back(r.version);
+    if (r.state == VersionState::kQuarantined) quarantined.push_back(r.version);
   }
   out["versions"] = versions;
   out["staged"] = staged;
   out["bad"] = bad;
+  out["quarantined"] = quarantined;
+  // Failed tries of updates not (yet) applied; quarantine.h says what counts.
+  Json failures = Json::array();
+  for (const auto& f : store.failures()) {
+    Json j = Json::object();
+    j["version"] = f.version;
+    j["count"] = static_cast<int64_t>(f.count);
+    j["last_error"] = f.last_error;
+    j["updated_at"] = iso_time(f.updated_at);
+    failures.push_back(j);
+  }
+  out["failures"] = failures;
   Json events = Json::array();
   for (const auto& e : store.events(10)) {
     Json ev = Json::object();
@@ -68,6 +82,10 @@ int print_status(const Layout& layout, bool json) {
     if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
     std::printf("%s\n", line.c_str());
   }
+  if (!failures.as_array().empty()) std::printf("failed update tries:\n");
+  for (const auto& f : failures.as_array())
+    std::printf("  %s  %lld  (last: %s)\n", f.get_string("version").c_str(), static_cast<long long>(f.get_int("count")),
+                f.get_string("last_error").c_str());
   std::printf("recent events:\n");
   for (const auto& e : events.as_array())
     std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),

@@ -61,14 +61,15 @@ void Applier::verify_staged(const std::string& version) {
     }
   } catch (const Error& e) {
     spdlog::error("discarding staged version {}: {}", version, e.what());
-    fs::remove_tree(layout_.staged_dir(version));
-    if (rec) {
-      store_.transaction([&] {
-        store_.set_state(version, VersionState::kRemoved, e.what());
-        store_.add_event("discarded", version, e.what());
-      });
-    }
-    fail(ErrorCode::kVerification, std::string("staged version ") + version + " failed its check: " + e.what());
+    Quarantine::Verdict verdict;
+    store_.transaction([&] {
+      store_.set_state(version, VersionState::kRemoved, e.what());
+      store_.add_event("discarded", version, e.what());
+      verdict = count_failed_try(version, e);
+    });
+    step_discard_files(version);
+    fail(ErrorCode::kVerification,
+         verdict.annotate(std::string("staged version ") + version + " failed its check: " + e.what(), version));
   }
 }
 
@@ -98,23 +99,81 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
       if (r.version != version)
         store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
     store_.begin_trial(version, from);
+    store_.clear_failures(version);  // its tries are over: the trial decides now
     store_.add_event("applied", version, from.empty() ? "" : "from " + from);
   });
 }
 
-void Applier::apply(const std::string& version) {
-  verify_staged(version);
-  // Roll back to the last confirmed version: if `current` is itself still on
-  // trial, the version it would go back to.
+// Removes what a discarded or abandoned try of `version` left behind: its
+// staged folder and, unless it is current, its folder in versions/ and its
+// manifest. Best effort after the records: whatever cannot be removed now is
+// a leftover that cleanup() removes later.
+void Applier::step_discard_files(const std::string& version) {
+  std::vector<stdfs::path> paths{layout_.staged_dir(version)};
+  if (layout_.current_version() != version)
+    paths.insert(paths.end(), {layout_.version_dir(version), layout_.manifest_file(version)});
+  for (const auto& p : paths) {
+    try {
+      fs::remove_tree(p);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not remove {} of version {}: {}", p.string(), version, e.what());
+    }
+  }
+}
+
+// Counts a failed try of `version`; the K-th quarantines it and, in the same
+// transaction, abandons an apply in flight (the journal row goes).
+Quarantine::Verdict Applier::count_failed_try(const std::string& version, const Error& error) {
+  Quarantine::Verdict verdict;
+  store_.transaction([&] {
+    verdict = quarantine_.record_failed_try(version, error);
+    if (auto j = store_.journal(); verdict.quarantined && j && j->op == JournalOp::kApply && j->version == version)
+      store_.journal_finish([] {});
+  });
+  return verdict;
+}
+
+// Runs the steps of an apply of `version` up to and including the switch of
+// `current`. A failure while `current` is unchanged is a failed try (the
+// K-th abandons the apply and discards its files); once `current` points at
+// `version` only records are left, and the next start finishes them.
+void Applier::counted_as_a_try(const std::string& version, const std::function<void()>& steps) {
+  auto failed = [&](const Error& e) {
+    if (layout_.current_version() == version) throw e;
+    auto verdict = count_failed_try(version, e);
+    if (verdict.quarantined) step_discard_files(version);
+    fail(e.code(), verdict.annotate(e.what(), version));
+  };
+  try {
+    steps();
+  } catch (const Error& e) {
+    failed(e);
+  } catch (const stdfs::filesystem_error& e) {
+    // std::filesystem's own checks (a folder that cannot be searched, say) fail the same way.
+    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what()));
+  }
+}
+
+// The last confirmed version: `current`, or, if that is itself still on
+// trial, the version it would go back to.
+std::string Applier::rollback_target() const {
   std::string from = layout_.current_version().value_or("");
   if (auto cur = store_.get(from); cur && cur->state == VersionState::kTrial && !cur->previous.empty())
     from = cur->previous;
+  return from;
+}
+
+void Applier::apply(const std::string& version) {
+  verify_staged(version);
+  std::string from = rollback_target();
   store_.journal_begin(JournalOp::kApply, version, from);
   crash_point("apply.journaled");
-  step_move_into_versions(version);
-  crash_point("apply.moved");
-  // Point of no return: after this rename the new version is what starts.
-  step_switch_current(version);
+  counted_as_a_try(version, [&] {
+    step_move_into_versions(version);
+    crash_point("apply.moved");
+    // Point of no return: after this rename the new version is what starts.
+    step_switch_current(version);
+  });
   crash_point("apply.switched");
   finish_apply(version, from);
   crash_point("apply.recorded");
@@ -163,15 +222,20 @@ bool Applier::recover() {
   if (j->op == JournalOp::kApply) {
     bool present = stdfs::exists(layout_.staged_dir(j->version)) || stdfs::exists(layout_.version_dir(j->version));
     if (!present) {
-      // Nothing to roll forward with: keep what is current and forget the attempt.
+      // Nothing to roll forward with: keep what is current and forget the attempt, a failed try.
+      Error lost(ErrorCode::kNotFound, "neither " + layout_.staged_dir(j->version).string() + " nor " +
+                                           layout_.version_dir(j->version).string() + " exists");
       store_.journal_finish([&] {
         if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
         store_.add_event("recovered", j->version, "apply abandoned: files missing");
+        count_failed_try(j->version, lost);
       });
       return true;
     }
-    step_move_into_versions(j->version);
-    step_switch_current(j->version);
+    counted_as_a_try(j->version, [&] {
+      step_move_into_versions(j->version);
+      step_switch_current(j->version);  // point of no return
+    });
     finish_apply(j->version, j->from_version);
     store_.add_event("recovered", j->version, "apply finished");
   } else {
@@ -184,7 +248,7 @@ bool Applier::recover() {
 
 // --- cleanup ----------------------------------------------------------------
 
-// A download is worth keeping while its version is newer than `current` and not refused.
+// A download is worth keeping while its version is newer than `current` and not refused (bad or quarantined).
 bool Applier::still_wanted(const std::string& version, const std::optional<std::string>& current) const {
   auto v = Version::parse(version);
   if (!v) return false;
@@ -193,7 +257,7 @@ bool Applier::still_wanted(const std::string& version, const std::optional<std::
     if (cur && v->compare(*cur) <= 0) return false;
   }
   auto r = store_.get(version);
-  return !r || r->state != VersionState::kBad;
+  return !r || (r->state != VersionState::kBad && r->state != VersionState::kQuarantined);
 }
 
 void Applier::cleanup() {
@@ -203,6 +267,8 @@ void Applier::cleanup() {
     keep.insert(*current);
     if (auto r = store_.get(*current); r && !r->previous.empty()) keep.insert(r->previous);
   }
+  // An operation that could not be finished needs both of its versions (the launcher may start either).
+  if (auto j = store_.journal()) keep.insert({j->version, j->from_version});
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(layout_.versions_dir(), ec)) {
     if (!current) break;  // without a readable `current` nothing says which folder runs: remove none

@@ -16,7 +16,7 @@ Config Config::load(const std::filesystem::path& file) {
 Config Config::from_json(const Json& j, const std::string& what) {
   static const std::set<std::string, std::less<>> known = {
       "app_id", "repository", "channel", "platform", "main_program", "check_interval_minutes", "check_on_start",
-      "trial_timeout_seconds", "headless"};
+      "trial_timeout_seconds", "headless", "max_update_failures"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -31,9 +31,11 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.check_on_start = j.get_bool_or("check_on_start", c.check_on_start);
     c.trial_timeout_seconds = j.get_int_or("trial_timeout_seconds", c.trial_timeout_seconds);
     c.headless = j.get_bool_or("headless", c.headless);
+    c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
     if (c.app_id.empty()) fail(ErrorCode::kBadInput, "field 'app_id' must not be empty");
     if (c.check_interval_minutes < 0) fail(ErrorCode::kBadInput, "field 'check_interval_minutes' must be 0 or more");
     if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
+    if (c.max_update_failures < 1) fail(ErrorCode::kBadInput, "field 'max_update_failures' must be at least 1");
     if (!c.repository_url.empty() && c.repository_url.back() != '/') c.repository_url += '/';
     return c;
   } catch (const Error& e) {
@@ -52,6 +54,7 @@ Json Config::to_json() const {
   j["check_on_start"] = check_on_start;
   j["trial_timeout_seconds"] = trial_timeout_seconds;
   j["headless"] = headless;
+  j["max_update_failures"] = max_update_failures;
   return j;
 }
 

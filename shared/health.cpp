@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "applier.h"
+#include "config.h"
 #include "fault_injection.h"
 #include "health_channel.h"
 #include "launch_env.h"
@@ -23,7 +24,7 @@ HealthResult confirm_healthy_start() {
   try {
     Layout layout(root);
     StateStore store(layout.state_db());
-    Applier(layout, store).mark_good(version);
+    Applier(layout, store, Config().max_update_failures).mark_good(version);  // counts no tries: K is moot
     spdlog::info("version {} confirmed a healthy start", version);
   } catch (const std::exception& e) {
     spdlog::error("could not record a healthy start of {}: {}", version, e.what());

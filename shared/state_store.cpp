@@ -131,6 +131,7 @@ const char* version_state_name(VersionState s) {
     case VersionState::kGood: return "good";
     case VersionState::kBad: return "bad";
     case VersionState::kRemoved: return "removed";
+    case VersionState::kQuarantined: return "quarantined";
   }
   return "unknown";
 }
@@ -283,6 +284,52 @@ int StateStore::add_trial_attempt(const std::string& version) {
     attempts = get(version)->attempts;
   });
   return attempts;
+}
+
+int StateStore::record_failure(const std::string& version, const std::string& error) {
+  int count = 0;
+  transaction([&] {
+    Stmt s(db_,
+           "INSERT INTO failures(version, count, last_error, updated_at) VALUES(?, 1, ?, ?) "
+           "ON CONFLICT(version) DO UPDATE SET count = count + 1, last_error = excluded.last_error, "
+           "updated_at = excluded.updated_at");
+    s.bind(1, version).bind(2, error).bind(3, now());
+    s.step();
+    count = failure_count(version);
+  });
+  return count;
+}
+
+int StateStore::failure_count(const std::string& version) const {
+  Stmt s(db_, "SELECT count FROM failures WHERE version = ?");
+  s.bind(1, version);
+  return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+void StateStore::clear_failures(const std::string& version) {
+  transaction([&] {
+    Stmt s(db_, "DELETE FROM failures WHERE version = ?");
+    s.bind(1, version);
+    s.step();
+  });
+}
+
+std::vector<FailureRecord> StateStore::failures() const {
+  Stmt s(db_, "SELECT version, count, last_error, updated_at FROM failures ORDER BY updated_at, version");
+  std::vector<FailureRecord> out;
+  while (s.step()) out.push_back({s.text(0), static_cast<int>(s.integer(1)), s.text(2), s.integer(3)});
+  return out;
+}
+
+void StateStore::record_quarantined(const std::string& version, const std::string& reason) {
+  transaction([&] {
+    Stmt s(db_,
+           "INSERT INTO versions(version, state, reason, updated_at) VALUES(?, 7, ?, ?) "
+           "ON CONFLICT(version) DO UPDATE SET state = 7, reason = excluded.reason, updated_at = excluded.updated_at");
+    s.bind(1, version).bind(2, reason).bind(3, now());
+    s.step();
+    add_event("quarantined", version, reason);
+  });
 }
 
 std::optional<JournalEntry> StateStore::journal() const {

@@ -2,8 +2,9 @@
 // synchronous=FULL), and the only module that speaks SQL.
 //
 // It holds one row per known version with its state, the apply/rollback
-// journal (at most one operation in flight), events for `launcher --status`,
-// and small key/value facts. Each public write is one transaction: after it
+// journal (at most one operation in flight), the count of failed tries per
+// update version (quarantine.h decides what counts), events for
+// `launcher --status`, and small key/value facts. Each public write is one transaction: after it
 // returns the change is durable; after it throws nothing changed.
 //
 // One StateStore per thread (SQLite connections are not shared); several
@@ -28,6 +29,7 @@ enum class VersionState : int {
   kGood = 4,     // confirmed healthy (current or kept for rollback)
   kBad = 5,      // failed its trial or was rolled back: never offered again
   kRemoved = 6,  // its folder was cleaned up (kept as history)
+  kQuarantined = 7,  // failed max_update_failures tries to stage or apply: never tried again
 };
 const char* version_state_name(VersionState s);
 
@@ -49,6 +51,14 @@ struct JournalEntry {
   std::string version;       // being applied / being rolled back
   std::string from_version;  // what was current when it began
   int64_t started_at = 0;
+};
+
+// Failed tries of one update version so far (the `failures` table).
+struct FailureRecord {
+  std::string version;
+  int count = 0;
+  std::string last_error;
+  int64_t updated_at = 0;  // unix seconds of the last failure
 };
 
 struct Event {
@@ -86,6 +96,17 @@ class StateStore {
   int add_trial_attempt(const std::string& version);
   // Records a version present on disk without history (installer, recovery).
   void record_installed(const std::string& version, const std::string& manifest_sha256);
+
+  // Counts one more failed try of `version` with its error; returns the new count.
+  int record_failure(const std::string& version, const std::string& error);
+  // 0 when no try of `version` failed (or its count was cleared).
+  int failure_count(const std::string& version) const;
+  void clear_failures(const std::string& version);
+  // Every version with a failure count, oldest failure first.
+  std::vector<FailureRecord> failures() const;
+  // kQuarantined with `reason` (the row is created when the version was never
+  // recorded, e.g. it failed before it was staged) and an event "quarantined".
+  void record_quarantined(const std::string& version, const std::string& reason);
 
   std::optional<JournalEntry> journal() const;
   void journal_begin(JournalOp op, const std::string& version, const std::string& from_version);

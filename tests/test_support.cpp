@@ -1,6 +1,8 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -31,6 +33,28 @@ TempDir::~TempDir() {
     if (it->is_directory(ec) && !it->is_symlink(ec)) stdfs::permissions(it->path(), stdfs::perms::owner_all, stdfs::perm_options::add, ec);
   }
   stdfs::remove_all(path_, ec);
+}
+
+namespace {
+// Sets or clears FS_IMMUTABLE_FL on `dir`; false when the file system or the privileges refuse.
+bool set_immutable(const stdfs::path& dir, bool on) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
+ImmutableDir::ImmutableDir(const stdfs::path& dir) : dir_(dir), active_(set_immutable(dir, true)) {}
+
+void ImmutableDir::release() {
+  if (active_ && set_immutable(dir_, false)) active_ = false;
 }
 
 stdfs::path program(const std::string& name) { return stdfs::path(UPKEEP_BIN_DIR) / name; }

@@ -26,6 +26,26 @@ class TempDir {
   stdfs::path path_;
 };
 
+// The immutable attribute (chattr +i) on a folder while this object lives:
+// nothing can be created in, renamed into or removed from it, even by root.
+// Tests run as root, where permission bits stop no write; this makes a real
+// rename(2) into the folder fail with EPERM. active() is false when the file
+// system or the process's privileges do not allow it (the test then skips).
+class ImmutableDir {
+ public:
+  explicit ImmutableDir(const stdfs::path& dir);
+  ~ImmutableDir() { release(); }
+  ImmutableDir(const ImmutableDir&) = delete;
+  ImmutableDir& operator=(const ImmutableDir&) = delete;
+  bool active() const { return active_; }
+  // Clears the attribute now (idempotent).
+  void release();
+
+ private:
+  stdfs::path dir_;
+  bool active_ = false;
+};
+
 // Path of a program built by this project: "launcher", "mainapp", "upkeep".
 stdfs::path program(const std::string& name);
 stdfs::path source_dir();

@@ -80,9 +80,17 @@ void ConsoleReporter::on_staged(const ReleaseInfo& release) {
   say("version " + release.version + " downloaded, verified and staged");
 }
 
-void ConsoleReporter::on_error(const std::string& message) {
+void ConsoleReporter::on_quarantined(const std::string& version, int failures, const std::string& last_error) {
+  print_always("version " + version + " quarantined after " + std::to_string(failures) +
+               " failed tries: it will not be offered again (last error: " + last_error + ")");
+}
+
+void ConsoleReporter::on_error(const std::string& message) { print_always("update failed: " + message); }
+
+// Failures are printed even in quiet mode.
+void ConsoleReporter::print_always(const std::string& line) {
   std::lock_guard<std::mutex> g(out_mutex_);
-  std::printf("update failed: %s\n", message.c_str());
+  std::printf("%s\n", line.c_str());
   std::fflush(stdout);
 }
 

@@ -3,7 +3,7 @@
 // Status lines go to stdout; download progress is a redrawn bar on a
 // terminal (stderr), a line every 25% with Progress::kAlways when not on a
 // terminal, and nothing with kNever or when not on a terminal in kAuto.
-// quiet=true prints nothing but errors (silent mode). Thread-safe.
+// quiet=true prints nothing but errors and quarantines (silent mode). Thread-safe.
 #pragma once
 
 #include <mutex>
@@ -25,6 +25,7 @@ class ConsoleReporter : public UpdateObserver {
   void on_update_found(const ReleaseInfo& release) override;
   void on_download_progress(uint64_t done, uint64_t total) override;
   void on_staged(const ReleaseInfo& release) override;
+  void on_quarantined(const std::string& version, int failures, const std::string& last_error) override;
   void on_error(const std::string& message) override;
 
   void say(const std::string& line);
@@ -34,6 +35,7 @@ class ConsoleReporter : public UpdateObserver {
   bool tty_ = false;
 
  private:
+  void print_always(const std::string& line);
   bool show_progress_ = false;
   bool quiet_ = false;
   int last_step_ = -1;

@@ -2,8 +2,8 @@
 //
 // A target is a release when its custom metadata names our app id and
 // platform and it has a package and a manifest target. Offered: the newest
-// release in our channel that is newer than the installed version and not
-// recorded as bad. Stateless; thread-safe.
+// release in our channel that is newer than the installed version and
+// recorded neither bad nor quarantined. Stateless; thread-safe.
 #pragma once
 
 #include <optional>
@@ -30,6 +30,7 @@ struct SelectionCriteria {
   std::string channel;
   std::string installed_version;       // "" when nothing is installed
   std::set<std::string> bad_versions;  // never offered again
+  std::set<std::string> quarantined_versions;  // failed max_update_failures tries: never offered again
   std::optional<std::string> exact_version;  // install a given version (installer)
 };
 

@@ -22,6 +22,9 @@ class UpdateObserver {
   virtual void on_update_found(const ReleaseInfo& release) {}
   virtual void on_download_progress(uint64_t bytes_done, uint64_t bytes_total) {}
   virtual void on_staged(const ReleaseInfo& release) {}
+  // Staging `version` failed for the `failures`-th time (max_update_failures):
+  // it is quarantined and will not be offered again. on_error follows.
+  virtual void on_quarantined(const std::string& version, int failures, const std::string& last_error) {}
   // The check or the download failed; nothing was staged, the running version is unaffected.
   virtual void on_error(const std::string& message) {}
   // A check finished, whatever its outcome (after one of the calls above).

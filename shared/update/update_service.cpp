@@ -5,6 +5,7 @@
 #include <random>
 
 #include "error.h"
+#include "quarantine.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
 #include "update/stager.h"
@@ -40,19 +41,35 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
   criteria.platform = config_.platform;
   criteria.channel = config_.channel;
   criteria.installed_version = layout_.current_version().value_or("");
+  bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
   {
     StateStore store(layout_.state_db());
     for (const auto& r : store.in_state(VersionState::kBad)) criteria.bad_versions.insert(r.version);
+    for (const auto& r : store.in_state(VersionState::kQuarantined)) criteria.quarantined_versions.insert(r.version);
+    if (auto s = staged(); s)
+      if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
   }
   auto release = select_release(client.targets(), criteria);
   if (!release) {
     observer_.on_up_to_date(criteria.installed_version);
+    if (!still_staged) {
+      std::lock_guard<std::mutex> g(mutex_);
+      staged_.reset();
+    }
     return staged();
   }
   observer_.on_update_found(*release);
   ObserverProgress progress(observer_);
-  Stager(layout_, *fetcher_).stage(*release, client.target_url(release->package), client.target_url(release->manifest),
-                                   &progress);
+  try {
+    Stager(layout_, *fetcher_)
+        .stage(*release, client.target_url(release->package), client.target_url(release->manifest), &progress);
+  } catch (const Error& e) {
+    // The update's own failure is a failed try; the K-th quarantines it (quarantine.h).
+    StateStore store(layout_.state_db());
+    auto verdict = Quarantine(store, config_.max_update_failures).record_failed_try(release->version, e);
+    if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
+    fail(e.code(), verdict.annotate(e.what(), release->version));
+  }
   {
     std::lock_guard<std::mutex> g(mutex_);
     staged_ = release;

@@ -9,7 +9,10 @@
 //
 // Public methods may be called from any thread; only one check runs at a
 // time. After a failed check nothing is staged and the running version is
-// unaffected; the next check starts afresh (a download resumes).
+// unaffected; the next check starts afresh (a download resumes). A staging
+// failure that is the update's own (not the network's, the disk's or a
+// lock's) is a failed try of that version: the K-th (max_update_failures)
+// quarantines it, and it is never selected again (quarantine.h).
 #pragma once
 
 #include <condition_variable>
@@ -40,7 +43,8 @@ class UpdateService {
   void start();
   void stop();
 
-  // The newest release staged by this service (or found staged), if any.
+  // The newest release staged by this service that, as of the last check,
+  // still waits for the launcher (not applied, discarded or quarantined).
   std::optional<ReleaseInfo> staged() const;
 
  private:

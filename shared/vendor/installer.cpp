@@ -87,7 +87,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   {
     auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
     StateStore store(layout.state_db());
-    Applier applier(layout, store);
+    Applier applier(layout, store, config.max_update_failures);
     applier.apply(release->version);
     applier.mark_good(release->version);  // a first install has nothing to roll back to
     store.add_event("installed", release->version, "");

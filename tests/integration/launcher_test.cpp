@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "release_fixture.h"
+#include "state_store.h"
 
 using namespace upkeep::test;
 
@@ -77,7 +78,7 @@ TEST_CASE("launcher --check-on-start downloads with progress, applies, and start
   CHECK(app.state_of("2.0.0") == "good");  // --version exited 0 on trial
 }
 
-TEST_CASE("a missing `current` is repaired from the newest good version; none at all is exit code 3",
+TEST_CASE("a missing `current` is repaired from the newest good version, none at all is exit code 3",
           "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
@@ -144,4 +145,46 @@ TEST_CASE("launcher --rollback goes back to the previous good version by hand", 
   CHECK(run_ok({app.launcher().string(), "--version"}).out == "mainapp 1.0.0\n");
   // Not offered straight back.
   CHECK(contains(run_ok({app.launcher().string(), "--exit-after-check"}).out, "up to date (1.0.0)"));
+}
+
+TEST_CASE("a folder where the `current` link belongs: the launcher says so and starts the newest good version",
+          "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+  stdfs::remove(app.prefix() / "current");
+  write_text(app.prefix() / "current" / "stray.txt", "a folder copied over the link");  // rename(2) over it fails
+  RunResult r = run({app.launcher().string(), "--version"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "mainapp 1.0.0\n");
+  CHECK(contains(r.err, "could not point `current` at 1.0.0"));
+}
+
+TEST_CASE("a rollback that cannot switch `current` starts the version it goes back to, and the next start finishes it",
+          "[launcher][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RepoServerProcess server(vendor.repo());
+  Installed app(server.url, vendor.root_json(), "1.0.0");
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  REQUIRE(app.current() == "versions/2.0.0");
+  // A rollback of 2.0.0 was journaled, and the link it must replace is now a folder.
+  upkeep::StateStore(app.prefix() / "state.db").journal_begin(upkeep::JournalOp::kRollback, "2.0.0", "1.0.0");
+  stdfs::remove(app.prefix() / "current");
+  write_text(app.prefix() / "current" / "stray.txt", "x");
+
+  RunResult r = run({app.launcher().string(), "--version"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "mainapp 1.0.0\n");
+  CHECK(contains(r.err, "could not finish an interrupted update"));
+
+  stdfs::remove_all(app.prefix() / "current");
+  r = run({app.launcher().string(), "--version"});
+  CHECK(r.out == "mainapp 1.0.0\n");
+  CHECK(app.current() == "versions/1.0.0");
+  CHECK(app.state_of("2.0.0") == "bad");
 }

@@ -112,6 +112,13 @@ struct Installed {
       if (v.get_string("version") == version) return v.get_string("state");
     return "";
   }
+  // An event of this kind about this version is among the recent ones of `launcher --status`.
+  bool has_event(const std::string& kind, const std::string& version) const {
+    Json s = status();  // kept alive: the loop iterates over a part of it
+    for (const auto& e : s.get_array("events"))
+      if (e.get_string("kind") == kind && e.get_string("version") == version) return true;
+    return false;
+  }
   TempDir dir;
 };
 

@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "install_lock.h"
 #include "manifest.h"
+#include "install_fixture.h"
 #include "test_support.h"
 
 using upkeep::Applier;
@@ -24,57 +25,9 @@ using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
 using upkeep::test::error_of;
+using upkeep::test::Install;
 
 namespace {
-
-// A real install root: versions/1.0.0 is current and good; versions can be staged as the stager would.
-struct Install {
-  TempDir dir;
-  Layout layout{dir.path()};
-  std::unique_ptr<StateStore> store;
-
-  Install() {
-    stdfs::create_directories(layout.staging_dir());
-    store = std::make_unique<StateStore>(layout.state_db());
-    write_text(layout.version_dir("1.0.0") / "app.txt", "one");
-    store->record_installed("1.0.0", write_manifest("1.0.0", layout.version_dir("1.0.0")));
-    layout.switch_current("1.0.0");
-  }
-
-  // Writes manifests/<v>.json for `dir`; returns its SHA-256 (what the signed target says).
-  std::string write_manifest(const std::string& v, const stdfs::path& dir) {
-    std::string json = FileManifest::from_directory(dir, v).to_json();
-    write_text(layout.manifest_file(v), json);
-    return upkeep::sha256_hex(json);
-  }
-
-  void stage(const std::string& v, const std::string& content) {
-    write_text(layout.staged_dir(v) / "app.txt", content);
-    write_text(layout.staged_dir(v) / "lib/data.bin", "data of " + v);
-    std::string sha = write_manifest(v, layout.staged_dir(v));
-    store->record_staged(v, sha, FileManifest::from_directory(layout.staged_dir(v), v).listing_digest());
-  }
-
-  // A promoted version folder (as an earlier apply left it) with its manifest, recorded good.
-  void add_installed(const std::string& v) {
-    write_text(layout.version_dir(v) / "app.txt", v);
-    store->record_installed(v, write_manifest(v, layout.version_dir(v)));
-  }
-
-  Applier applier() { return Applier(layout, *store); }
-
-  VersionState state(const std::string& v) {
-    auto r = store->get(v);
-    REQUIRE(r.has_value());
-    return r->state;
-  }
-
-  bool has_event(const std::string& kind, const std::string& version) {
-    for (const auto& e : store->events(1000))
-      if (e.kind == kind && e.version == version) return true;
-    return false;
-  }
-};
 
 // What a completed apply of `v` over `from` leaves behind.
 void check_applied(Install& in, const std::string& v, const std::string& from, const std::string& content) {
@@ -149,8 +102,9 @@ TEST_CASE("a staged version that changed on disk is discarded with kVerification
     what = in.layout.manifest_file("2.0.0").string();
   }
   auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kVerification);
-  CHECK_THAT(msg, Catch::Contains("2.0.0") && Catch::Contains(what));
+  CHECK_THAT(msg, Catch::Contains("2.0.0") && Catch::Contains(what) && Catch::Contains("failed try 1 of 3"));
   check_discarded(in, "2.0.0");
+  CHECK(in.store->failure_count("2.0.0") == 1);
   CHECK(read_text(in.layout.current_link() / "app.txt") == "one");
 }
 
@@ -170,6 +124,7 @@ TEST_CASE("apply refuses a staged version that is not newer than the current one
   auto msg = error_of([&] { in.applier().apply("0.9.0"); }, ErrorCode::kVerification);
   CHECK_THAT(msg, Catch::Contains("not newer"));
   check_discarded(in, "0.9.0");
+  CHECK(in.store->failure_count("0.9.0") == 0);  // stale, not broken: no failed try
 }
 
 TEST_CASE("apply of a version that is not staged changes nothing", "[applier]") {
@@ -272,6 +227,7 @@ TEST_CASE("recover abandons an apply whose files vanished and keeps the current 
   CHECK(in.applier().recover());
   CHECK(in.layout.current_version() == std::optional<std::string>("1.0.0"));
   CHECK(in.state("2.0.0") == VersionState::kRemoved);
+  CHECK(in.store->failure_count("2.0.0") == 1);  // a failed try: something keeps eating its files?
   CHECK(in.state("1.0.0") == VersionState::kGood);
   CHECK_FALSE(in.store->journal().has_value());
   CHECK(in.has_event("recovered", "2.0.0"));

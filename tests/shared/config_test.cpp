@@ -38,6 +38,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   c.check_on_start = true;
   c.trial_timeout_seconds = 5;
   c.headless = true;
+  c.max_update_failures = 5;
   c.save(dir / "config.json");
   Config d = Config::load(dir / "config.json");
   CHECK(d.app_id == c.app_id);
@@ -49,6 +50,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   CHECK(d.check_on_start);
   CHECK(d.trial_timeout_seconds == 5);
   CHECK(d.headless);
+  CHECK(d.max_update_failures == 5);
   CHECK(d.to_json() == c.to_json());
 }
 
@@ -65,6 +67,7 @@ TEST_CASE("config defaults apply to optional fields and a trailing slash is adde
   CHECK_FALSE(c.check_on_start);
   CHECK(c.trial_timeout_seconds == 30);
   CHECK_FALSE(c.headless);
+  CHECK(c.max_update_failures == 3);
 }
 
 TEST_CASE("config errors name the file and the key", "[config]") {
@@ -92,6 +95,12 @@ TEST_CASE("config errors name the file and the key", "[config]") {
 
   msg = load_error(R"({"app_id":"a","repository":"r","trial_timeout_seconds":0})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("trial_timeout_seconds"));
+
+  msg = load_error(R"({"app_id":"a","repository":"r","max_update_failures":0})", file);
+  CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("'max_update_failures' must be at least 1"));
+
+  msg = load_error(R"({"app_id":"a","repository":"r","max_update_failures":"3"})", file);
+  CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("max_update_failures"));
 
   msg = load_error(R"({"app_id":"a"})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("repository"));

@@ -81,7 +81,7 @@ int64_t spawn_sh(const std::string& script, OutputPipe* out = nullptr, bool deta
 
 }  // namespace
 
-TEST_CASE("spawn of a missing program is kNotFound naming it; a non-executable is kFailure", "[process]") {
+TEST_CASE("spawn of a missing program is kNotFound naming it, a non-executable is kFailure", "[process]") {
   TempDir dir;
   process::SpawnOptions o;
   o.argv = {(dir / "no-such-program").string()};

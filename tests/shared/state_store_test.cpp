@@ -152,6 +152,62 @@ TEST_CASE("re-staging a version resets its state, hash and reason", "[state_stor
   CHECK(store.all().size() == 1);
 }
 
+TEST_CASE("failed tries are counted per version, listed, and cleared", "[state_store]") {
+  TempDir dir;
+  auto file = dir / "state.db";
+  StateStore store(file);
+  CHECK(store.failure_count("2.0.0") == 0);
+  CHECK(store.record_failure("2.0.0", "SHA-256 mismatch") == 1);
+  CHECK(store.record_failure("3.0.0", "bad zip") == 1);
+  CHECK(store.record_failure("2.0.0", "rename failed") == 2);
+  CHECK(store.failure_count("2.0.0") == 2);
+  RawDb raw(file);
+  CHECK(raw.scalar("SELECT count FROM failures WHERE version='2.0.0'") == "2");
+  CHECK(raw.scalar("SELECT last_error FROM failures WHERE version='2.0.0'") == "rename failed");
+  auto all = store.failures();
+  REQUIRE(all.size() == 2);
+  for (const auto& f : all) {
+    CHECK(f.updated_at > 0);
+    if (f.version == "2.0.0") CHECK((f.count == 2 && f.last_error == "rename failed"));
+  }
+  // Counting is not a version state: nothing becomes pending work.
+  CHECK(store.all().empty());
+  CHECK_FALSE(store.has_pending_work());
+
+  store.clear_failures("2.0.0");
+  CHECK(store.failure_count("2.0.0") == 0);
+  CHECK(store.failure_count("3.0.0") == 1);
+  store.clear_failures("9.9.9");  // nothing to clear: fine
+  CHECK(store.record_failure("2.0.0", "again") == 1);  // counting starts afresh
+}
+
+TEST_CASE("a quarantined version is stored as 7, created when unknown, with an event", "[state_store]") {
+  TempDir dir;
+  auto file = dir / "state.db";
+  StateStore store(file);
+  RawDb raw(file);
+  // Never staged (its download failed): the row is created.
+  store.record_quarantined("2.0.0", "3 failed tries; last error: bad zip");
+  CHECK(raw.scalar("SELECT state FROM versions WHERE version='2.0.0'") == "7");
+  auto r = store.get("2.0.0");
+  REQUIRE(r.has_value());
+  CHECK(r->state == VersionState::kQuarantined);
+  CHECK(r->reason == "3 failed tries; last error: bad zip");
+  CHECK(store.events(1)[0].kind == "quarantined");
+  CHECK(store.events(1)[0].version == "2.0.0");
+  CHECK_THAT(store.events(1)[0].detail, Catch::Contains("bad zip"));
+  // A staged one: its row is updated, and it is no longer work for the launcher.
+  store.record_staged("3.0.0", "x", "listing");
+  REQUIRE(store.has_pending_work());
+  store.record_quarantined("3.0.0", "check failed");
+  CHECK(store.get("3.0.0")->state == VersionState::kQuarantined);
+  CHECK(store.get("3.0.0")->manifest_sha256 == "x");
+  CHECK_FALSE(store.has_pending_work());
+  CHECK(store.in_state(VersionState::kQuarantined).size() == 2);
+  CHECK_FALSE(store.is_bad("2.0.0"));  // a state of its own
+  CHECK(std::string(upkeep::version_state_name(VersionState::kQuarantined)) == "quarantined");
+}
+
 TEST_CASE("changes to an unknown version are kNotFound", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
@@ -177,7 +233,7 @@ TEST_CASE("begin_trial resets the attempt count and add_trial_attempt counts", "
   CHECK(store.add_trial_attempt("2.0.0") == 1);
 }
 
-TEST_CASE("the journal holds one operation; finishing it applies `then` atomically", "[state_store]") {
+TEST_CASE("the journal holds one operation, finishing it applies `then` atomically", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
   store.record_staged("2.0.0", "x", "listing");

@@ -124,6 +124,21 @@ TEST_CASE("never a downgrade, never the same version, never a bad one", "[select
   CHECK(picked(t, criteria("")) == "1.2.0");  // nothing installed: the newest
 }
 
+TEST_CASE("a quarantined release is never offered, a newer one is", "[selector]") {
+  std::vector<TargetFile> t;
+  add(t, {"1.1.0"});
+  add(t, {"1.2.0"});
+  auto c = criteria("1.0.0");
+  c.quarantined_versions = {"1.2.0"};
+  CHECK(picked(t, c) == "1.1.0");
+  c.quarantined_versions = {"1.2.0", "1.1.0"};
+  CHECK(picked(t, c) == "none");
+  add(t, {"1.3.0"});
+  CHECK(picked(t, c) == "1.3.0");
+  c.exact_version = "1.2.0";  // an explicit install (a fresh root) is the admin's choice
+  CHECK(picked(t, c) == "1.2.0");
+}
+
 TEST_CASE("a prerelease of the installed version is older than it", "[selector]") {
   std::vector<TargetFile> t;
   add(t, {"2.0.0-rc.1"});

@@ -148,3 +148,13 @@ TEST_CASE("stage: a full disk fails with 'not enough space' and leaves nothing",
     CHECK(stdfs::is_empty(f.layout.staging_dir()));
   }
 }
+
+TEST_CASE("stage refuses a quarantined version before fetching anything", "[stager][quarantine]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  StateStore(f.layout.state_db()).record_quarantined("2.0.0", "3 failed tries; last error: x");
+  auto msg = upkeep::test::error_of([&] { f.stage(); }, ErrorCode::kVerification);
+  CHECK_THAT(msg, Catch::Contains("2.0.0 is quarantined"));
+  CHECK(f.fetcher.downloads == 0);
+  CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+}

@@ -53,6 +53,7 @@ struct StagingFixture {
   Layout layout;
   RecordingFetcher fetcher;
   uint64_t package_length = 0;
+  stdfs::path package_file;  // 2.0.0's package in the repository (for tampering)
 
   explicit StagingFixture(const stdfs::path& root) : layout(root) {
     vendor::RepositoryPublisher publisher(repo, keys);
@@ -67,12 +68,24 @@ struct StagingFixture {
     vendor::ReleaseInfo info;
     info.app_id = "demo";
     info.version = "2.0.0";
-    package_length = publisher.publish_release(build, info).package_length;
+    auto published = publisher.publish_release(build, info);
+    package_length = published.package_length;
+    package_file = published.package_file;
     server.start();
     for (const auto& d : {layout.trust_dir(), layout.staging_dir(), layout.versions_dir()})
       stdfs::create_directories(d);
     stdfs::copy_file(repo / "metadata" / "1.root.json", layout.trust_dir() / "root.json");
     StateStore store(layout.state_db());
+  }
+
+  // Publishes another small, good release of the same app.
+  void publish(const std::string& version) {
+    stdfs::path build = dir / ("build-" + version);
+    write_text(build / "bin" / "app", "app " + version + "\n");
+    vendor::ReleaseInfo info;
+    info.app_id = "demo";
+    info.version = version;
+    vendor::RepositoryPublisher(repo, keys).publish_release(build, info);
   }
 
   std::string base() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/"; }

@@ -1,10 +1,12 @@
 // UpdateService against a real repository over HTTP: what the observer
-// hears for "up to date", "staged" and "failed", and a background thread
-// that stop() wakes from its long wait.
+// hears for "up to date", "staged" and "failed", a background thread that
+// stop() wakes from its long wait, and failed tries: a broken release is
+// quarantined after max_update_failures checks, a flaky network never.
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
 
+#include "applier.h"
 #include "expect_error.h"
 #include "staging_fixture.h"
 #include "update/update_service.h"
@@ -25,6 +27,9 @@ class RecordingObserver : public UpdateObserver {
     last_progress_ = {done, total};
   }
   void on_staged(const ReleaseInfo& r) override { add("staged " + r.version); }
+  void on_quarantined(const std::string& v, int failures, const std::string& last_error) override {
+    add("quarantined " + v + " after " + std::to_string(failures));
+  }
   void on_error(const std::string& msg) override { add("error"); }
   void on_check_finished() override {
     add("finished");
@@ -112,4 +117,116 @@ TEST_CASE("the background thread checks at start, then stop() wakes it from its 
   service.stop();  // returns at once: the wait is interrupted, not served
   CHECK(observer.calls().back() == "finished");
   CHECK(service.staged()->version == "2.0.0");
+}
+
+namespace {
+
+// A fresh install root, the repository, and the service with a RecordingFetcher the test keeps an eye on.
+struct Checks {
+  TempDir root;
+  StagingFixture f{root.path()};
+  RecordingObserver observer;
+  RecordingFetcher* fetcher = new RecordingFetcher;  // owned by the service
+  UpdateService service{f.layout, config_for(f), std::unique_ptr<Fetcher>(fetcher), observer};
+};
+
+std::optional<VersionRecord> record_of(const StagingFixture& f, const std::string& v) {
+  return StateStore(f.layout.state_db()).get(v);
+}
+
+}  // namespace
+
+TEST_CASE("a package that fails verification at every check is quarantined after K and never downloaded again",
+          "[update_service][quarantine]") {
+  Checks s;
+  StagingFixture& f = s.f;
+  std::string bytes = read_text(f.package_file);
+  bytes[bytes.size() / 2] ^= 0x5a;  // tampered on the server
+  write_text(f.package_file, bytes);
+  for (int i = 1; i <= 3; ++i) {
+    INFO("check " << i);
+    auto msg = error_of([&] { s.service.check_now(); }, ErrorCode::kVerification);
+    CHECK_THAT(msg, Catch::Contains("SHA-256") && Catch::Contains("failed try " + std::to_string(i) + " of 3"));
+    CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+    CHECK_FALSE(stdfs::exists(f.layout.pending_marker()));
+  }
+  CHECK(s.fetcher->downloads == 3);
+  auto calls = s.observer.calls();
+  CHECK(std::vector<std::string>(calls.end() - 5, calls.end()) ==
+        std::vector<std::string>{"started", "found 2.0.0", "quarantined 2.0.0 after 3", "error", "finished"});
+  REQUIRE(record_of(f, "2.0.0"));
+  CHECK(record_of(f, "2.0.0")->state == VersionState::kQuarantined);
+  CHECK_THAT(record_of(f, "2.0.0")->reason, Catch::Contains("SHA-256"));
+  CHECK_FALSE(stdfs::exists(f.layout.staging_dir() / "2.0.0.package.zip.part"));
+
+  // The fourth check offers nothing and downloads nothing.
+  CHECK_FALSE(s.service.check_now());
+  CHECK(s.observer.calls().back() == "finished");
+  CHECK(s.observer.calls()[s.observer.calls().size() - 2] == "up_to_date ");
+  CHECK(s.fetcher->downloads == 3);
+
+  // A newer, good release is still offered.
+  f.publish("3.0.0");
+  auto staged = s.service.check_now();
+  REQUIRE(staged);
+  CHECK(staged->version == "3.0.0");
+  CHECK(record_of(f, "3.0.0")->state == VersionState::kStaged);
+  CHECK(record_of(f, "2.0.0")->state == VersionState::kQuarantined);
+}
+
+TEST_CASE("connections dropped during the download, more than K times, never quarantine, and the download resumes",
+          "[update_service][quarantine]") {
+  Checks s;
+  StagingFixture& f = s.f;
+  s.fetcher->before_download = [&] { f.server.set_drop_after_bytes(64 * 1024); };
+  stdfs::path part = f.layout.staging_dir() / "2.0.0.package.zip.part";
+  for (int i = 1; i <= 4; ++i) {
+    INFO("check " << i);
+    auto msg = error_of([&] { s.service.check_now(); }, ErrorCode::kNetwork);
+    CHECK_THAT(msg, !Catch::Contains("failed try"));
+    CHECK(stdfs::file_size(part) == static_cast<uint64_t>(i) * 64 * 1024);  // each try got a little further
+  }
+  StateStore store(f.layout.state_db());
+  CHECK(store.failure_count("2.0.0") == 0);
+  CHECK_FALSE(store.get("2.0.0"));
+  s.fetcher->before_download = nullptr;
+  auto staged = s.service.check_now();
+  REQUIRE(staged);
+  CHECK(staged->version == "2.0.0");
+  CHECK(s.fetcher->last.resumed);
+  CHECK(s.fetcher->last.bytes_transferred == f.package_length - 4 * 64 * 1024);
+}
+
+TEST_CASE("a server stopped during the download and then gone quarantines nothing", "[update_service][quarantine]") {
+  Checks s;
+  StagingFixture& f = s.f;
+  s.fetcher->before_download = [&] { f.server.stop(); };  // the release was selected, then the network went away
+  for (int i = 1; i <= 3; ++i) error_of([&] { s.service.check_now(); }, ErrorCode::kNetwork);
+  CHECK(s.fetcher->downloads == 1);  // later checks fail before any release is selected
+  StateStore store(f.layout.state_db());
+  CHECK(store.failure_count("2.0.0") == 0);
+  CHECK(store.failures().empty());
+  CHECK(store.in_state(VersionState::kQuarantined).empty());
+}
+
+TEST_CASE("a release that stages but fails its check at every apply is quarantined after K, then not downloaded",
+          "[update_service][quarantine]") {
+  Checks s;
+  StagingFixture& f = s.f;
+  for (int i = 1; i <= 3; ++i) {
+    INFO("try " << i);
+    auto staged = s.service.check_now();  // downloaded and staged again after each discard
+    REQUIRE(staged);
+    CHECK(staged->version == "2.0.0");
+    // Something changes the staged folder before the launcher applies it.
+    write_text(f.layout.staged_dir("2.0.0") / "stray.txt", "x");
+    StateStore store(f.layout.state_db());
+    auto msg = error_of([&] { Applier(f.layout, store, 3).apply("2.0.0"); }, ErrorCode::kVerification);
+    CHECK_THAT(msg, Catch::Contains("stray.txt") && Catch::Contains("failed try " + std::to_string(i) + " of 3"));
+  }
+  CHECK(s.fetcher->downloads == 3);
+  CHECK(record_of(f, "2.0.0")->state == VersionState::kQuarantined);
+  CHECK_FALSE(s.service.check_now());  // not offered, not reported as staged
+  CHECK_FALSE(s.service.staged());
+  CHECK(s.fetcher->downloads == 3);
 }
