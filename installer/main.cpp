@@ -30,7 +30,7 @@ const char* kUsage =
     "                       serve a repository over HTTP (127.0.0.1 by default)\n"
     "  install --repo URL --prefix DIR [--version V] [--silent]\n"
     "                       install an application\n"
-    "  uninstall --prefix DIR\n"
+    "  uninstall --prefix DIR [--json]\n"
     "                       remove an installed application\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";

@@ -3,7 +3,7 @@
 //
 // It holds one row per known version with its state, the apply/rollback
 // journal (at most one operation in flight), events for `launcher --status`,
-// and small key/value facts. Each public write is one transaction: after it
+// the latest run of each release hook, and small key/value facts. Each public write is one transaction: after it
 // returns the change is durable; after it throws nothing changed.
 //
 // One StateStore per thread (SQLite connections are not shared); several
