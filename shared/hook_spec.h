@@ -46,8 +46,8 @@ struct HookSpec {
 // each path a listed file with an x bit, each time limit in 1..3600. Throws
 // Error(kBadInput) "<what>: hooks.update.path 'bin/x' is not a file <where>"
 // and the like, naming the field and what was expected. `files` is sorted
-// by path; `where` says what the list is ("listed in the manifest", "in the
-// release folder /build").
+// by path; `where` says what the list is ("listed in the manifest", "of
+// this release folder").
 void validate_hooks(const std::vector<HookSpec>& hooks, const std::vector<FileEntry>& files, const std::string& what,
                     const std::string& where);
 

@@ -107,7 +107,7 @@ std::string read_fifo_line(const stdfs::path& path, pid_t pid) {
 }  // namespace
 
 TEST_CASE(
-    "hooks run at install, update and uninstall; failing or timed-out update hooks roll back; a crash "
+    "hooks run at install, update and uninstall, failing or timed-out update hooks roll back, a crash "
     "mid-hook runs it again",
     "[hooks][integration]") {
   VendorRepo vendor;
@@ -283,7 +283,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "upkeep release refuses a hook that is missing or not executable; a failing install hook undoes the "
+    "upkeep release refuses a hook that is missing or not executable, a failing install hook undoes the "
     "install",
     "[hooks][integration]") {
   VendorRepo vendor;

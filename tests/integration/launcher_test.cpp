@@ -77,7 +77,7 @@ TEST_CASE("launcher --check-on-start downloads with progress, applies, and start
   CHECK(app.state_of("2.0.0") == "good");  // --version exited 0 on trial
 }
 
-TEST_CASE("a missing `current` is repaired from the newest good version; none at all is exit code 3",
+TEST_CASE("a missing `current` is repaired from the newest good version, none at all is exit code 3",
           "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");

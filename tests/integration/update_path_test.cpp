@@ -8,7 +8,7 @@ namespace {
 const std::string kUpdateArgs = "--exit-after-check";
 }
 
-TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2; tampered v3 refused; crashing v4 rolled back",
+TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered v3 refused, crashing v4 rolled back",
           "[e2e][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");

@@ -54,7 +54,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 }  // namespace
 
-TEST_CASE("a hook gets its argv, working directory, null stdin and environment; output is captured", "[hooks]") {
+TEST_CASE("a hook gets its argv, working directory, null stdin and environment, output is captured", "[hooks]") {
   HookFolder f(
       "echo \"argv: $0 $1\"\n"
       "echo \"cwd: $(pwd)\"\n"
@@ -87,7 +87,7 @@ TEST_CASE("a hook gets its argv, working directory, null stdin and environment; 
   CHECK(contains(install.output, "env: install /install/root 2.0.0 none\n"));
 }
 
-TEST_CASE("a hook that exits non-zero or dies of a signal has failed; one that cannot start too", "[hooks]") {
+TEST_CASE("a hook that exits non-zero or dies of a signal has failed, one that cannot start too", "[hooks]") {
   HookResult exit3 = HookFolder("echo failing; exit 3\n").run();
   CHECK(exit3.state == HookRunState::kFailed);
   CHECK_FALSE(exit3.succeeded());

@@ -52,7 +52,7 @@ TEST_CASE("hook kinds have fixed names and numbers", "[hooks][manifest]") {
   CHECK_FALSE(upkeep::parse_hook_kind("Update"));
 }
 
-TEST_CASE("a release with hooks is signed as format 2 and read back; one without stays format 1", "[hooks][manifest]") {
+TEST_CASE("a release with hooks is signed as format 2 and read back, one without stays format 1", "[hooks][manifest]") {
   TempDir tmp;
   make_release(tmp.path());
   FileManifest m = FileManifest::from_directory(

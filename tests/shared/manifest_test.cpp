@@ -82,7 +82,7 @@ TEST_CASE("is_safe_relative_path accepts plain relative paths and says why other
   }
 }
 
-TEST_CASE("from_directory lists every file sorted with size, mode and hash; to_json is canonical", "[manifest]") {
+TEST_CASE("from_directory lists every file sorted with size, mode and hash, to_json is canonical", "[manifest]") {
   TempDir tmp;
   make_tree(tmp.path());
   FileManifest m = FileManifest::from_directory(tmp.path(), "1.2.0");

@@ -81,7 +81,7 @@ int64_t spawn_sh(const std::string& script, OutputPipe* out = nullptr, bool deta
 
 }  // namespace
 
-TEST_CASE("spawn of a missing program is kNotFound naming it; a non-executable is kFailure", "[process]") {
+TEST_CASE("spawn of a missing program is kNotFound naming it, a non-executable is kFailure", "[process]") {
   TempDir dir;
   process::SpawnOptions o;
   o.argv = {(dir / "no-such-program").string()};
@@ -211,7 +211,7 @@ TEST_CASE("run_captured: own process group, its working directory, output of bot
   CHECK(r.output_bytes == r.output_tail.size());
 }
 
-TEST_CASE("spawn into a missing working directory says so; kill_group refuses what is not a group", "[process]") {
+TEST_CASE("spawn into a missing working directory says so, kill_group refuses what is not a group", "[process]") {
   process::SpawnOptions o;
   o.argv = {"/bin/true"};
   o.cwd = "/nonexistent/upkeep-test";

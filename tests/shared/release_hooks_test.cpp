@@ -114,7 +114,7 @@ TEST_CASE("a failed or timed-out hook is recorded as such and its outcome stands
   }
 }
 
-TEST_CASE("only the declared kind runs; a release without that hook records nothing", "[hooks]") {
+TEST_CASE("only the declared kind runs, a release without that hook records nothing", "[hooks]") {
   Root root("exit 0\n", {{HookKind::kInstall, "bin/hook", 30}});
   CHECK_FALSE(root.run(HookKind::kUpdate));
   CHECK_FALSE(root.run(HookKind::kUninstall));

@@ -180,7 +180,7 @@ TEST_CASE("begin_trial resets the attempt count and add_trial_attempt counts", "
   CHECK(store.add_trial_attempt("2.0.0") == 1);
 }
 
-TEST_CASE("the journal holds one operation; finishing it applies `then` atomically", "[state_store]") {
+TEST_CASE("the journal holds one operation, finishing it applies `then` atomically", "[state_store]") {
   TempDir dir;
   StateStore store(dir / "state.db");
   store.record_staged("2.0.0", "x", "listing");

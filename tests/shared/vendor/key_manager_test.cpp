@@ -164,7 +164,7 @@ TEST_CASE("keys revoke removes a key, deletes its private key and refuses to go 
   }
 }
 
-TEST_CASE("keys rotate-root replaces the root keys; clients follow 1 -> 2 -> 3", "[vendor][keymgmt]") {
+TEST_CASE("keys rotate-root replaces the root keys, clients follow 1 -> 2 -> 3", "[vendor][keymgmt]") {
   RepoFixture f;
   auto client = f.client();
   client->refresh();
