@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "json.h"
 #include "logging.h"
+#include "release_hooks.h"
 #include "update/console_reporter.h"
 #include "vendor/installer.h"
 
@@ -59,11 +60,27 @@ int cmd_install(const Args& argv) {
 }
 
 int cmd_uninstall(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent"}, .values = {"prefix"}});
+  CliArgs args(argv, {.flags = {"silent", "json"}, .values = {"prefix"}});
   auto prefix = args.value("prefix");
   if (!prefix) fail(ErrorCode::kUsage, "uninstall needs --prefix DIR");
-  bool removed = uninstall(*prefix);
-  if (!args.flag("silent")) std::printf(removed ? "removed %s\n" : "nothing installed at %s\n", prefix->c_str());
+  UninstallResult r = uninstall(*prefix);
+  // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
+  std::string warning = r.hook_problem;
+  if (r.hook && r.hook->state != HookRunState::kSucceeded) {
+    warning = describe_hook_run(*r.hook) + "; the application was removed anyway";
+    if (!r.hook->output.empty()) warning += "\nits output ended with:\n" + r.hook->output;
+  }
+  if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
+  if (args.flag("json")) {
+    Json j = Json::object();
+    j["prefix"] = std::filesystem::absolute(*prefix).string();
+    j["removed"] = r.removed;
+    if (r.hook) j["hook"] = hook_run_to_json(*r.hook);
+    if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!args.flag("silent")) {
+    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix->c_str());
+  }
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "error.h"
 #include "fs.h"
+#include "hook_spec.h"
 #include "vendor/key_store.h"
 #include "vendor/repository_publisher.h"
 
@@ -30,14 +31,50 @@ const char* kReleaseUsage =
     "  --app-id ID    application id, default the one in DIR/vendor.json\n"
     "  --expires R=D  metadata lifetime override per role, e.g. targets=30d\n"
     "                 (repeatable; default: DIR/vendor.json, else targets 90d,\n"
-    "                 snapshot 7d, timestamp 1d)\n";
+    "                 snapshot 7d, timestamp 1d)\n"
+    "  --hook K=PATH  declare PATH, a file of DIR with an x bit, as the release's\n"
+    "                 K hook (repeatable, one per kind), signed in files.json:\n"
+    "                 install  after `upkeep install` put the version in place\n"
+    "                          (failure: the install is undone)\n"
+    "                 update   when the launcher first starts the version after\n"
+    "                          an update (failure: rolled back at once)\n"
+    "                 uninstall before `upkeep uninstall` removes the files\n"
+    "                          (failure: reported, the uninstall goes on)\n"
+    "                 It runs as `PATH K` in the version folder, stdin empty,\n"
+    "                 with UPKEEP_HOOK, UPKEEP_ROOT, UPKEEP_VERSION (and for\n"
+    "                 update UPKEEP_PREVIOUS_VERSION) set; exit 0 is success.\n"
+    "                 A hook interrupted by a crash runs again at the next\n"
+    "                 start: hooks must be idempotent.\n"
+    "  --hook-timeout S  time limit of every hook, 1-3600 seconds, default 60;\n"
+    "                 a hook still running then is killed with its process group\n";
+
+// --hook KIND=PATH (repeatable) and --hook-timeout SECONDS. The paths are
+// checked against the folder when its manifest is made (validate_hooks()).
+std::vector<HookSpec> hooks_of(const CliArgs& cli) {
+  const long long timeout = cli.int_value_or("hook-timeout", kDefaultHookTimeoutSeconds, 1, kMaxHookTimeoutSeconds);
+  std::vector<HookSpec> hooks;
+  for (const std::string& text : cli.values("hook")) {
+    size_t eq = text.find('=');
+    auto kind = eq == std::string::npos ? std::nullopt : parse_hook_kind(text.substr(0, eq));
+    if (!kind || eq + 1 == text.size())
+      fail(ErrorCode::kUsage, "--hook expects KIND=PATH with KIND one of " + std::string(hook_kind_choices()) +
+                                  " and PATH a file of DIR, got '" + text + "'");
+    for (const HookSpec& h : hooks)
+      if (h.kind == *kind)
+        fail(ErrorCode::kUsage, "--hook " + text.substr(0, eq) + "=... is given twice (one per kind)");
+    hooks.push_back({*kind, text.substr(eq + 1), timeout});
+  }
+  if (hooks.empty() && cli.value("hook-timeout"))
+    fail(ErrorCode::kUsage, "--hook-timeout needs at least one --hook KIND=PATH");
+  return hooks;
+}
 
 }  // namespace
 
 int cmd_release(const Args& args) {
   CliArgs cli(args, {.flags = {"help"},
-                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id"},
-                     .multi = {"expires"},
+                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout"},
+                     .multi = {"expires", "hook"},
                      .max_positional = 1});
   if (cli.flag("help")) {
     std::fputs(kReleaseUsage, stdout);
@@ -54,6 +91,7 @@ int cmd_release(const Args& args) {
   info.channel = cli.value_or("channel", "stable");
   info.platform = cli.value_or("platform", vendor::build_platform());
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
+  info.hooks = hooks_of(cli);
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   vendor::Expiries expiries = store.expiries();
@@ -66,6 +104,9 @@ int cmd_release(const Args& args) {
   std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
               static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
   std::printf("  %s\n", r.manifest_target.c_str());
+  for (const HookSpec& h : info.hooks)
+    std::printf("  %s hook: %s (time limit %lld s)\n", hook_kind_name(h.kind), h.path.c_str(),
+                static_cast<long long>(h.timeout_seconds));
   std::printf("  timestamp version %lld, snapshot version %lld\n", static_cast<long long>(timestamp.version),
               static_cast<long long>(timestamp.snapshot.version));
   return 0;

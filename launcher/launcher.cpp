@@ -13,6 +13,7 @@
 #include "install_lock.h"
 #include "launch_env.h"
 #include "logging.h"
+#include "release_hooks.h"
 #include "state_store.h"
 #include "version.h"
 
@@ -190,6 +191,10 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
   if (starts > kMaxTrialStarts) {
     failure = "did not confirm a healthy start in " + std::to_string(kMaxTrialStarts) + " starts";
   } else {
+    // Part of the trial: a failing or timed-out update hook fails it.
+    failure = run_update_hook(version, previous, store);
+  }
+  if (failure.empty()) {
     HealthChannel channel;
     process::SpawnOptions spawn;
     spawn.argv = command_for(config, version, options);
@@ -232,6 +237,20 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
   survive("clean-up failed", [&] { applier.cleanup(); });
   lock.release();
   exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
+}
+
+std::string Launcher::run_update_hook(const std::string& version, const std::string& previous, StateStore& store) {
+  try {
+    auto run = ReleaseHooks(layout_, store).run(HookKind::kUpdate, version, previous);
+    if (!run || run->state == HookRunState::kSucceeded) return "";
+    if (!run->output.empty()) std::fprintf(stderr, "launcher: the update hook's output:\n%s\n", run->output.c_str());
+    return (run->state == HookRunState::kTimedOut ? "timed out in its update hook " : "failed its update hook ") +
+           run->path + " (" + run->detail + ")";
+  } catch (const Error& e) {
+    // Without verified metadata nothing of this version runs.
+    spdlog::error("cannot run the update hook of {}: {}", version, e.what());
+    return std::string("could not run its update hook: ") + e.what();
+  }
 }
 
 int Launcher::rollback_by_hand() {

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "json.h"
 #include "launcher.h"
+#include "release_hooks.h"
 #include "state_store.h"
 
 namespace upkeep {
@@ -70,6 +71,9 @@ int print_status(const Layout& layout, bool json) {
     events.push_back(ev);
   }
   out["events"] = events;
+  Json hooks = Json::array();
+  for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
+  out["hooks"] = hooks;
   out["pending"] = store.has_pending_work();
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
@@ -86,6 +90,10 @@ int print_status(const Layout& layout, bool json) {
   for (const auto& f : failures.as_array())
     std::printf("  %s  %lld  (last: %s)\n", f.get_string("version").c_str(), static_cast<long long>(f.get_int("count")),
                 f.get_string("last_error").c_str());
+  if (!hooks.as_array().empty()) std::printf("release hooks:\n");
+  for (const auto& h : hooks.as_array())
+    std::printf("  %s  %-9s %-10s %s (%s)\n", h.get_string("version").c_str(), h.get_string("kind").c_str(),
+                h.get_string("state").c_str(), h.get_string("path").c_str(), h.get_string("detail").c_str());
   std::printf("recent events:\n");
   for (const auto& e : events.as_array())
     std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),

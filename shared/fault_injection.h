@@ -16,7 +16,8 @@ namespace upkeep {
 
 // Every named step, in the order an update passes them: download and
 // staging (stager, in mainapp or upkeep-updater), apply, trial, rollback and
-// clean-up (launcher). crash_point() accepts only these names.
+// clean-up (launcher), and release hooks (launcher, upkeep). crash_point()
+// accepts only these names.
 inline constexpr std::string_view kCrashPoints[] = {
     "stage.manifest_fetched",  // signed manifest fetched and checked, space checked
     "download.half",           // half of the package is in staging/<v>.package.zip.part
@@ -35,6 +36,7 @@ inline constexpr std::string_view kCrashPoints[] = {
     "rollback.switched",       // `current` points back at the previous version
     "rollback.recorded",       // journal cleared, the failed version marked bad
     "cleanup.removed",         // an old version folder was removed
+    "hook.started",            // a release hook's "started" record is committed, the hook not yet spawned
 };
 
 #ifdef UPKEEP_FAULT_INJECTION

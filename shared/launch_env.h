@@ -1,4 +1,5 @@
-// Names of the environment variables the launcher sets for the main program.
+// Names of the environment variables the launcher sets for the main program
+// (and, with UPKEEP_HOOK, for release hooks).
 #pragma once
 
 namespace upkeep::env {
@@ -11,5 +12,6 @@ inline constexpr const char* kTrial = "UPKEEP_TRIAL";                // "1" whil
 inline constexpr const char* kHealthFd = "UPKEEP_HEALTH_FD";         // the trial's health channel
 inline constexpr const char* kCrashAt = "UPKEEP_CRASH_AT";           // fault injection (tests only)
 inline constexpr const char* kTraceSteps = "UPKEEP_TRACE_STEPS";     // fault injection: log of steps passed
+inline constexpr const char* kHook = "UPKEEP_HOOK";  // set for a release hook: install, update, uninstall
 
 }  // namespace upkeep::env

@@ -18,6 +18,7 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr int64_t kFormat = 1;
+constexpr int64_t kFormatWithHooks = 2;  // adds "hooks"
 constexpr size_t kMaxPathBytes = 4096;
 constexpr uint32_t kModeMask = 07777;
 
@@ -138,15 +139,18 @@ FileManifest FileManifest::parse(std::string_view json_text, std::string_view wh
   const std::string w(what);
   Json doc = Json::parse(json_text, what);
   if (!doc.is_object()) fail(ErrorCode::kBadInput, w + ": expected a JSON object at the top level");
-  for (const auto& [key, value] : doc.as_object()) {
-    if (key != "files" && key != "format" && key != "version") {
-      fail(ErrorCode::kBadInput, w + ": unknown field '" + key + "' (expected only files, format, version)");
-    }
-  }
   const Json* format = doc.find("format");
   if (!format) fail(ErrorCode::kBadInput, w + ": missing field 'format'");
-  if (!format->is_int() || format->as_int() != kFormat) {
-    fail(ErrorCode::kBadInput, w + ": field 'format' is " + format->dump(0) + ", expected 1");
+  if (!format->is_int() || (format->as_int() != kFormat && format->as_int() != kFormatWithHooks)) {
+    fail(ErrorCode::kBadInput, w + ": field 'format' is " + format->dump(0) + ", expected 1 or 2");
+  }
+  const bool with_hooks = format->as_int() == kFormatWithHooks;
+  for (const auto& [key, value] : doc.as_object()) {
+    if (key == "hooks" && !with_hooks) fail(ErrorCode::kBadInput, w + ": field 'hooks' needs format 2, found format 1");
+    if (key != "files" && key != "format" && key != "version" && key != "hooks") {
+      fail(ErrorCode::kBadInput, w + ": unknown field '" + key + "' (expected only files, format, " +
+                                     (with_hooks ? "hooks, " : "") + "version)");
+    }
   }
   const Json* version = doc.find("version");
   if (!version) fail(ErrorCode::kBadInput, w + ": missing field 'version'");
@@ -203,10 +207,14 @@ FileManifest FileManifest::parse(std::string_view json_text, std::string_view wh
       }
     }
   }
+  if (const Json* hooks = doc.find("hooks")) {
+    m.hooks_ = parse_hooks(*hooks, w);
+    validate_hooks(m.hooks_, m.files_, w, "listed in the manifest");
+  }
   return m;
 }
 
-FileManifest FileManifest::from_directory(const stdfs::path& dir, std::string version) {
+FileManifest FileManifest::from_directory(const stdfs::path& dir, std::string version, std::vector<HookSpec> hooks) {
   Version::parse_or_throw(version, "manifest version");
   std::error_code ec;
   if (!stdfs::is_directory(stdfs::symlink_status(dir, ec))) {
@@ -239,7 +247,16 @@ FileManifest FileManifest::from_directory(const stdfs::path& dir, std::string ve
     fail(ErrorCode::kFailure, "cannot list " + dir.string() + ": " + e.what());
   }
   std::sort(m.files_.begin(), m.files_.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  std::sort(hooks.begin(), hooks.end(), [](const HookSpec& a, const HookSpec& b) { return a.kind < b.kind; });
+  validate_hooks(hooks, m.files_, dir.string(), "of this release folder");
+  m.hooks_ = std::move(hooks);
   return m;
+}
+
+const HookSpec* FileManifest::hook(HookKind kind) const {
+  for (const HookSpec& h : hooks_)
+    if (h.kind == kind) return &h;
+  return nullptr;
 }
 
 const FileEntry* FileManifest::find(std::string_view path) const {
@@ -266,7 +283,8 @@ std::string FileManifest::to_json() const {
   }
   Json doc = Json::object();
   doc["files"] = std::move(files);
-  doc["format"] = Json(kFormat);
+  doc["format"] = Json(hooks_.empty() ? kFormat : kFormatWithHooks);
+  if (!hooks_.empty()) doc["hooks"] = hooks_to_json(hooks_);
   doc["version"] = Json(version_);
   return doc.dump_canonical();
 }

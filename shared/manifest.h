@@ -9,6 +9,9 @@
 // Format (canonical JSON, files sorted by path):
 //   {"files":[{"mode":493,"path":"bin/app","sha256":"<hex>","size":1234},...],
 //    "format":1,"version":"1.2.0"}
+// A release that declares hooks (hook_spec.h) is written as format 2 with a
+// "hooks" object; one without stays format 1, so every client that reads
+// format 1 can still install it. Both formats are read.
 // Paths use '/', are relative, and never contain "", ".", ".." components,
 // backslashes or NUL. Directories are implied by the paths. Symlinks are not
 // part of a release (refused on both sides).
@@ -20,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hook_spec.h"
 
 namespace upkeep {
 
@@ -44,11 +49,16 @@ class FileManifest {
   // Strict parse; throws Error(kBadInput) naming `what`, the entry and the field.
   static FileManifest parse(std::string_view json_text, std::string_view what = "files.json");
   // Walks `dir` and hashes every file. Throws Error(kBadInput) for a symlink,
-  // a special file or an unsafe name, naming it.
-  static FileManifest from_directory(const std::filesystem::path& dir, std::string version);
+  // a special file or an unsafe name, naming it, and for a hook that is not
+  // an executable file of `dir` (validate_hooks()).
+  static FileManifest from_directory(const std::filesystem::path& dir, std::string version,
+                                     std::vector<HookSpec> hooks = {});
 
   const std::string& version() const { return version_; }
   const std::vector<FileEntry>& files() const { return files_; }
+  const std::vector<HookSpec>& hooks() const { return hooks_; }
+  // The hook of `kind`, or nullptr when the release declares none.
+  const HookSpec* hook(HookKind kind) const;
   const FileEntry* find(std::string_view path) const;
   uint64_t total_size() const;
 
@@ -69,6 +79,7 @@ class FileManifest {
  private:
   std::string version_;
   std::vector<FileEntry> files_;  // sorted by path
+  std::vector<HookSpec> hooks_;   // sorted by kind
 };
 
 }  // namespace upkeep

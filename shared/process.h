@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,18 @@ struct SpawnOptions {
   Environment env;                // the complete environment of the child
   bool detach = false;            // new session, stdin from /dev/null: outlives the parent
   std::vector<int> inherit_fds;   // descriptors the child keeps (others are close-on-exec)
+  std::filesystem::path cwd;      // the child's working directory; empty: the parent's
+  bool own_process_group = false;  // the child leads a new process group (kill_group reaches its descendants)
+  bool stdin_null = false;         // stdin from the null device
+  int output_fd = -1;              // when >= 0: the child's stdout and stderr both go here
+};
+
+// What run_captured() saw.
+struct CapturedRun {
+  ExitStatus status;
+  bool timed_out = false;     // the time limit passed and the program's group was ended
+  std::string output_tail;    // the last bytes of its stdout and stderr together
+  uint64_t output_bytes = 0;  // how much it wrote in all
 };
 
 Environment current_environment();
@@ -42,6 +55,20 @@ void exec_replace(const std::vector<std::string>& argv, const Environment& env);
 
 // Waits for a child started by spawn().
 ExitStatus wait_child(int64_t pid);
+
+// Runs a program to its end with a time limit: in its own process group,
+// stdin from the null device, stdout and stderr into one pipe that is read
+// as it comes (the last `tail_bytes` kept). It waits on the pipe and a
+// process handle, no polling. When `timeout` passes the whole group is asked
+// to end, and `grace` later (or as soon as the program itself ended) it is
+// ended hard; whatever the program leaves running in its group when it ends
+// is ended hard too. The program is reaped before this returns. Throws
+// Error naming the program when it cannot be started.
+CapturedRun run_captured(SpawnOptions options, std::chrono::milliseconds timeout, size_t tail_bytes,
+                         std::chrono::milliseconds grace = std::chrono::seconds(2));
+
+// Ends every process of a process group: asks (SIGTERM) or, `hard`, forces (SIGKILL).
+void kill_group(int64_t pgid, bool hard);
 
 // Waits for any process (not necessarily our child) to end; returns false on
 // timeout. Uses a process handle (pidfd), not polling.

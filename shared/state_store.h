@@ -3,8 +3,9 @@
 //
 // It holds one row per known version with its state, the apply/rollback
 // journal (at most one operation in flight), the count of failed tries per
-// update version (quarantine.h decides what counts), events for
-// `launcher --status`, and small key/value facts. Each public write is one transaction: after it
+// update version (quarantine.h decides what counts), the latest run of each
+// release hook, events for `launcher --status`, and small key/value facts.
+// Each public write is one transaction: after it
 // returns the change is durable; after it throws nothing changed.
 //
 // One StateStore per thread (SQLite connections are not shared); several
@@ -17,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "hook_spec.h"
 
 struct sqlite3;
 
@@ -44,6 +47,29 @@ struct VersionRecord {
   int attempts = 0;             // trial starts so far
   std::string reason;           // why it is bad, for people
   int64_t updated_at = 0;       // unix seconds
+};
+
+// A release hook's run (hook_runs.state). Explicit values that only grow.
+enum class HookRunState : int {
+  kStarted = 1,    // committed before the hook is spawned: no outcome yet (a crash shows as this)
+  kSucceeded = 2,  // exited 0: never run again for this version
+  kFailed = 3,     // exited non-zero, was killed by a signal, or could not be started or checked
+  kTimedOut = 4,   // still running at its time limit: its process group was killed
+};
+const char* hook_run_state_name(HookRunState s);
+
+// One row per version and kind: the latest run of that hook.
+struct HookRun {
+  std::string version;
+  HookKind kind = HookKind::kUpdate;
+  HookRunState state = HookRunState::kStarted;
+  std::string path;         // the hook's path inside the version folder
+  int attempts = 0;         // starts so far (more than 1: it was interrupted and run again)
+  int exit_code = 0;        // the exit code, or 128 + signal when killed
+  std::string output;       // the last 4 KiB of its stdout and stderr
+  std::string detail;       // for people: "exit code 1", "still running after its 60 s time limit"
+  int64_t started_at = 0;   // unix seconds
+  int64_t finished_at = 0;  // 0 while started
 };
 
 struct JournalEntry {
@@ -115,6 +141,16 @@ class StateStore {
 
   void add_event(const std::string& kind, const std::string& version, const std::string& detail);
   std::vector<Event> events(int limit) const;
+
+  // Release hook runs (hook_runner.h, release_hooks.h).
+  std::optional<HookRun> hook_run(const std::string& version, HookKind kind) const;
+  std::vector<HookRun> hook_runs() const;
+  // Records the hook as started (clearing an earlier outcome) and counts the
+  // start; returns the record. Durable before it returns, so before the hook runs.
+  HookRun hook_started(const std::string& version, HookKind kind, const std::string& path);
+  // Records the outcome of the run hook_started() began. `state` is not kStarted.
+  void hook_finished(const std::string& version, HookKind kind, HookRunState state, int exit_code,
+                     const std::string& output, const std::string& detail);
 
   std::optional<std::string> meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value);

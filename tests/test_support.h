@@ -65,11 +65,11 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
               const std::optional<std::string>& stdin_text = std::nullopt);
 
 // A long-running program (a server) started in the background. Its stdout
-// is a pipe the test reads lines from; stderr is inherited. The destructor
-// sends SIGTERM and reaps it.
+// is a pipe the test reads lines from; stderr is inherited; `env` entries are
+// added to the current environment. The destructor sends SIGTERM and reaps it.
 class BackgroundProcess {
  public:
-  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  explicit BackgroundProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;

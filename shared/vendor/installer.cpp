@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "net/http_fetcher.h"
 #include "platform.h"
+#include "release_hooks.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
 #include "update/release_selector.h"
@@ -39,6 +40,32 @@ void copy_executable(const stdfs::path& from, const stdfs::path& to) {
   fs::set_file_mode(tmp, 0755);
   fs::fsync_file(tmp);
   fs::rename_durable(tmp, to);
+}
+
+// The first version's install hook, once everything else is in place. A
+// failure throws, and install() then removes what was installed.
+void run_install_hook(const Layout& layout, const std::string& version) {
+  auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+  StateStore store(layout.state_db());
+  auto run = ReleaseHooks(layout, store).run(HookKind::kInstall, version);
+  if (!run || run->state == HookRunState::kSucceeded) return;
+  fail(ErrorCode::kFailure, describe_hook_run(*run) + "; the install is undone" +
+                                (run->output.empty() ? "" : ". Its output ended with:\n" + run->output));
+}
+
+// The current version's uninstall hook, if it declares one. Never throws:
+// a hook that cannot run is reported in `problem` and does not block the uninstall.
+std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& problem) {
+  auto current = layout.current_version();
+  if (!current || !stdfs::exists(layout.state_db())) return std::nullopt;
+  try {
+    StateStore store(layout.state_db());
+    return ReleaseHooks(layout, store).run(HookKind::kUninstall, *current);
+  } catch (const std::exception& e) {
+    problem = std::string("could not check for an uninstall hook of ") + *current + ": " + e.what();
+    spdlog::warn("{}", problem);
+    return std::nullopt;
+  }
 }
 
 InstallResult install_into(const InstallOptions& o, const Layout& layout, UpdateObserver& observer) {
@@ -98,6 +125,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   copy_executable(o.launcher_binary, result.launcher);
   if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
     copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
+  run_install_hook(layout, release->version);
   result.version = release->version;
   return result;
 }
@@ -125,21 +153,24 @@ InstallResult install(const InstallOptions& options, UpdateObserver& observer) {
   }
 }
 
-bool uninstall(const stdfs::path& prefix) {
+UninstallResult uninstall(const stdfs::path& prefix) {
   Layout layout(stdfs::absolute(prefix));
-  if (!stdfs::exists(layout.root())) return false;
+  UninstallResult result;
+  if (!stdfs::exists(layout.root())) return result;
   if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
     fail(ErrorCode::kBadInput,
          layout.root().string() + " is not an install root (no config.json or state.db); not removing it");
   {
     auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+    result.hook = run_uninstall_hook(layout, result.hook_problem);
     // The lock file goes last, so a launcher starting now waits, then finds nothing.
     std::error_code ec;
     for (const auto& e : stdfs::directory_iterator(layout.root(), ec))
       if (e.path() != layout.lock_file()) fs::remove_tree(e.path());
   }
   fs::remove_tree(layout.root());
-  return true;
+  result.removed = true;
+  return result;
 }
 
 }  // namespace upkeep

@@ -4,17 +4,21 @@
 // 1.root.json on first use), refreshes the signed metadata, picks the
 // newest (or the requested) release, downloads, verifies and stages it
 // with the same Stager the updater uses, promotes it, and writes the
-// launcher, the config and the state. After success the root starts with
-// `<root>/<app-id>`. After failure the root folder is removed if install()
-// created it, and nothing else changed.
-// uninstall(): removes an install root under its lock; a root that does not
-// exist is not an error (safe to run twice). One thread.
+// launcher, the config and the state, and last runs the release's install
+// hook (release_hooks.h). After success the root starts with
+// `<root>/<app-id>`. After failure (a failed install hook included) the root
+// folder is removed if install() created it, and nothing else changed.
+// uninstall(): under the root's lock, runs the current version's uninstall
+// hook (its failure is reported, never blocks), then removes the install
+// root; a root that does not exist is not an error (safe to run twice).
+// One thread.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include "state_store.h"
 #include "update/update_observer.h"
 
 namespace upkeep {
@@ -39,7 +43,12 @@ struct InstallResult {
 
 InstallResult install(const InstallOptions& options, UpdateObserver& observer);
 
-// Returns false when there was nothing to remove.
-bool uninstall(const std::filesystem::path& prefix);
+struct UninstallResult {
+  bool removed = false;         // false: nothing was installed there
+  std::optional<HookRun> hook;  // the uninstall hook's run, when the current version declares one
+  std::string hook_problem;     // why a declared hook could not be run (unverified manifest, ...)
+};
+
+UninstallResult uninstall(const std::filesystem::path& prefix);
 
 }  // namespace upkeep

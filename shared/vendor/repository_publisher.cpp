@@ -382,7 +382,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
                                    "); release a new version instead");
   }
 
-  FileManifest manifest = FileManifest::from_directory(build_dir, info.version);
+  FileManifest manifest = FileManifest::from_directory(build_dir, info.version, info.hooks);
   if (manifest.files().empty()) fail(ErrorCode::kBadInput, build_dir.string() + ": the build folder holds no files");
   const std::string manifest_text = manifest.to_json();
   const std::string manifest_sha = sha256_hex(manifest_text);

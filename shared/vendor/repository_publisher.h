@@ -14,8 +14,6 @@
 // the same time; one thread at a time.
 #pragma once
 
-#include "platform.h"
-
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -24,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "hook_spec.h"
+#include "platform.h"
 #include "tuf/metadata.h"
 #include "vendor/expiries.h"
 #include "vendor/key_store.h"
@@ -41,6 +41,7 @@ struct ReleaseInfo {
   std::string notes;
   bool critical = false;
   int rollout = 100;  // percent of installations offered the release
+  std::vector<HookSpec> hooks;  // release hooks, signed in files.json (hook_spec.h)
 };
 
 struct PublishedRelease {
@@ -88,7 +89,8 @@ class RepositoryPublisher {
   // their consistent-snapshot names, both added as targets, then
   // commit_targets(). Error(kUsage) for a bad version/channel/platform,
   // Error(kExists) when the version (by Version precedence) is already
-  // released for that app and platform; nothing is written then.
+  // released for that app and platform, Error(kBadInput) for a hook that is
+  // not an executable file of `build_dir`; nothing is written then.
   PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info);
 
   // Signs `targets` as the next targets version (fresh expiry), then a new

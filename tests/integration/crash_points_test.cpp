@@ -163,6 +163,8 @@ const std::vector<std::string> kUpdateSteps = {
 const std::vector<std::string> kRollbackSteps = {"trial.spawned", "rollback.journaled", "rollback.switched",
                                                  "rollback.recorded"};
 const std::vector<std::string> kCleanupSteps = {"cleanup.removed"};
+// Crashed at by the hooks test (tests/integration/hooks_test.cpp).
+const std::vector<std::string> kHookSteps = {"hook.started"};
 
 }  // namespace
 
@@ -170,6 +172,7 @@ TEST_CASE("every named crash point is exercised by a crash test", "[crash][integ
   std::set<std::string> tested(kUpdateSteps.begin(), kUpdateSteps.end());
   tested.insert(kRollbackSteps.begin(), kRollbackSteps.end());
   tested.insert(kCleanupSteps.begin(), kCleanupSteps.end());
+  tested.insert(kHookSteps.begin(), kHookSteps.end());
   std::set<std::string> named(std::begin(upkeep::kCrashPoints), std::end(upkeep::kCrashPoints));
   CHECK(tested == named);
 }

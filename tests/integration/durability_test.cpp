@@ -44,7 +44,7 @@ std::string parent(const std::string& p) { return stdfs::path(p).parent_path().s
 
 }  // namespace
 
-TEST_CASE("every rename that publishes an update is fsynced before and its folder after; SQLite syncs each commit",
+TEST_CASE("every rename that publishes an update is fsynced before and its folder after, and SQLite syncs each commit",
           "[durability][integration]") {
   REQUIRE(stdfs::exists("/usr/bin/strace"));  // installed by scripts/setup.sh
   VendorRepo vendor;

@@ -61,19 +61,18 @@ class VendorRepo {
     return d;
   }
 
+  // `upkeep release FOLDER --version V` for this repository, with `extra` options.
+  std::vector<std::string> release_argv(const stdfs::path& folder, const std::string& version,
+                                        const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> argv{program("upkeep").string(), "release", folder.string(), "--version", version,
+                                  "--keys", keys().string(), "--repo", repo().string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+
   void release(const stdfs::path& folder, const std::string& version, const std::string& notes = "",
-               const std::string& channel = "stable") {
-    std::vector<std::string> argv{program("upkeep").string(),
-                                  "release",
-                                  folder.string(),
-                                  "--version",
-                                  version,
-                                  "--keys",
-                                  keys().string(),
-                                  "--repo",
-                                  repo().string(),
-                                  "--channel",
-                                  channel};
+               const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = release_argv(folder, version, extra);
     if (!notes.empty()) {
       stdfs::path notes_file = dir_ / ("notes-" + version);
       write_text(notes_file, notes);
@@ -95,9 +94,11 @@ class VendorRepo {
 
 // An installed application: `upkeep install` of a version into a temporary root.
 struct Installed {
-  Installed(const std::string& repo_url, const stdfs::path& root_json, const std::string& version) {
+  Installed(const std::string& repo_url, const stdfs::path& root_json, const std::string& version,
+            const std::map<std::string, std::string>& env = {}) {
     run_ok({program("upkeep").string(), "install", "--repo", repo_url, "--prefix", prefix().string(), "--version",
-            version, "--trusted-root", root_json.string()});
+            version, "--trusted-root", root_json.string()},
+           env);
   }
   stdfs::path prefix() const { return dir / "app"; }
   stdfs::path launcher() const { return prefix() / "demo"; }

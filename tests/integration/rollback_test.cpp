@@ -34,7 +34,7 @@ TEST_CASE("a new version that crashes, exits non-zero or never confirms is rolle
   for (const auto& b : kBroken)
     vendor.release(
         vendor.script_build_folder(b.version, std::string("echo \"mainapp ") + b.version + " started\"\n" + b.body),
-        b.version, "", b.name);
+        b.version, "", {"--channel", b.name});
   RepoServerProcess server(vendor.repo());
 
   for (const auto& b : kBroken) {

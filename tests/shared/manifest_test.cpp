@@ -152,8 +152,8 @@ TEST_CASE("parse accepts a well-formed manifest and refuses every malformed one 
 
   std::vector<std::pair<std::string, std::string>> cases = {
       {"[]", "files.json: expected a JSON object at the top level"},
-      {"{\"files\":[],\"format\":2,\"version\":\"1.0.0\"}", "files.json: field 'format' is 2, expected 1"},
-      {"{\"files\":[],\"format\":\"1\",\"version\":\"1.0.0\"}", "field 'format' is \"1\", expected 1"},
+      {"{\"files\":[],\"format\":3,\"version\":\"1.0.0\"}", "files.json: field 'format' is 3, expected 1 or 2"},
+      {"{\"files\":[],\"format\":\"1\",\"version\":\"1.0.0\"}", "field 'format' is \"1\", expected 1 or 2"},
       {"{\"files\":[],\"version\":\"1.0.0\"}", "files.json: missing field 'format'"},
       {"{\"files\":[],\"format\":1}", "files.json: missing field 'version'"},
       {"{\"format\":1,\"version\":\"1.0.0\"}", "files.json: missing field 'files'"},

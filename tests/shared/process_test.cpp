@@ -193,3 +193,31 @@ TEST_CASE("current_environment reads the process environment", "[process]") {
   ::unsetenv("UPKEEP_PROCESS_TEST");
   CHECK(env["UPKEEP_PROCESS_TEST"] == "a=b");
 }
+
+TEST_CASE("run_captured: own process group, its working directory, output of both streams, the exit status",
+          "[process]") {
+  TempDir dir;
+  process::SpawnOptions o;
+  // Field 5 of /proc/<pid>/stat is the process group: a child leading its own has pgrp == pid.
+  o.argv = {"/bin/sh", "-c",
+            "echo out; echo err >&2; pwd; [ \"$(cut -d' ' -f5 /proc/$$/stat)\" = \"$$\" ] && echo leader; exit 4"};
+  o.cwd = dir.path();
+  o.env = process::current_environment();
+  process::CapturedRun r = process::run_captured(o, std::chrono::seconds(30), 4096);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.status.exited);
+  CHECK(r.status.code == 4);
+  CHECK(r.output_tail == "out\nerr\n" + stdfs::canonical(dir.path()).string() + "\nleader\n");
+  CHECK(r.output_bytes == r.output_tail.size());
+}
+
+TEST_CASE("spawn into a missing working directory says so, kill_group refuses what is not a group", "[process]") {
+  process::SpawnOptions o;
+  o.argv = {"/bin/true"};
+  o.cwd = "/nonexistent/upkeep-test";
+  std::string message = error_of([&] { process::spawn(o); }, ErrorCode::kNotFound);
+  CHECK(message == "cannot start /bin/true in /nonexistent/upkeep-test: No such file or directory");
+  // -1 and 0 would signal every process we may signal, or our own group.
+  error_of([] { process::kill_group(1, true); }, ErrorCode::kUsage);
+  error_of([] { process::kill_group(0, true); }, ErrorCode::kUsage);
+}

@@ -10,6 +10,9 @@
 
 using upkeep::Error;
 using upkeep::ErrorCode;
+using upkeep::HookKind;
+using upkeep::HookRun;
+using upkeep::HookRunState;
 using upkeep::JournalOp;
 using upkeep::StateStore;
 using upkeep::VersionState;
@@ -418,6 +421,8 @@ TEST_CASE("a schema 1 database (the first release) is migrated in place, keeping
              "INSERT INTO meta VALUES('schema_version', '1');"
              "INSERT INTO versions(version, state, updated_at) VALUES('1.0.0', 4, 1);");
   }
+  // `launcher --status` reads before anything migrated: no hook_runs table yet is no hook runs.
+  CHECK(StateStore(file, StateStore::Mode::kReadOnly).hook_runs().empty());
   StateStore s(file);
   CHECK(s.meta("schema_version") == std::optional<std::string>("2"));
   CHECK(s.get("1.0.0")->state == VersionState::kGood);
@@ -438,4 +443,51 @@ TEST_CASE("an existing database is reopened without losing data", "[state_store]
   CHECK(s.get("1.0.0")->state == VersionState::kGood);
   CHECK(s.events(10).size() == 1);
   CHECK(s.integrity_check() == "ok");
+}
+
+TEST_CASE("hook runs: 'started' is committed with its count, the outcome replaces it, numbers are explicit",
+          "[state_store][hooks]") {
+  CHECK(static_cast<int>(HookRunState::kStarted) == 1);
+  CHECK(static_cast<int>(HookRunState::kSucceeded) == 2);
+  CHECK(static_cast<int>(HookRunState::kFailed) == 3);
+  CHECK(static_cast<int>(HookRunState::kTimedOut) == 4);
+  TempDir dir;
+  auto file = dir / "state.db";
+  StateStore store(file);
+  CHECK_FALSE(store.hook_run("2.0.0", HookKind::kUpdate));
+
+  HookRun r = store.hook_started("2.0.0", HookKind::kUpdate, "bin/setup");
+  CHECK(r.state == HookRunState::kStarted);
+  CHECK(r.path == "bin/setup");
+  CHECK(r.attempts == 1);
+  CHECK(r.started_at > 0);
+  CHECK(r.finished_at == 0);
+  // Durable at once: another connection sees it.
+  RawDb raw(file);
+  CHECK(raw.scalar("SELECT kind || ' ' || state || ' ' || attempts FROM hook_runs WHERE version = '2.0.0'") == "2 1 1");
+
+  store.hook_finished("2.0.0", HookKind::kUpdate, HookRunState::kTimedOut, 143, "tail\n", "still running");
+  CHECK(raw.scalar("SELECT state || ' ' || exit_code || ' ' || detail FROM hook_runs") == "4 143 still running");
+  auto done = store.hook_run("2.0.0", HookKind::kUpdate);
+  REQUIRE(done);
+  CHECK(done->state == HookRunState::kTimedOut);
+  CHECK(done->output == "tail\n");
+  CHECK(done->finished_at >= done->started_at);
+
+  // Started again (after a crash, say): the old outcome is cleared and the start counted.
+  r = store.hook_started("2.0.0", HookKind::kUpdate, "bin/setup");
+  CHECK(r.state == HookRunState::kStarted);
+  CHECK(r.attempts == 2);
+  CHECK(r.output.empty());
+  CHECK(r.exit_code == 0);
+  CHECK(r.finished_at == 0);
+  store.hook_started("2.0.0", HookKind::kInstall, "bin/install");
+  CHECK(store.hook_runs().size() == 2);
+  CHECK(upkeep::hook_run_state_name(HookRunState::kTimedOut) == std::string("timed_out"));
+
+  CHECK_THAT(error_of([&] { store.hook_finished("9.9.9", HookKind::kUpdate, HookRunState::kFailed, 1, "", ""); },
+                      ErrorCode::kNotFound),
+             Catch::Contains("no started update hook run of version 9.9.9"));
+  error_of([&] { store.hook_finished("2.0.0", HookKind::kUpdate, HookRunState::kStarted, 0, "", ""); },
+           ErrorCode::kUsage);
 }
