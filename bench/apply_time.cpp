@@ -286,7 +286,9 @@ int run(const std::vector<std::string>& argv) {
                 r.sc.files, ap, r.read_hash.median, r.listing.median, rest, cp, r.verify.median,
                 r.cp.n ? r.cp.median / r.apply.median : 0.0);
   }
-  std::printf("\n  the per-file stat check apply does NOT do (\"stat chk\" = parse + verify_directory(kQuick)), and its floors:\n");
+  std::printf(
+      "\n  the per-file stat check apply does NOT do (\"stat chk\" = parse + verify_directory(kQuick)), and its "
+      "floors:\n");
   for (const auto& r : rows)
     std::printf("  %-9s %6d files: directory walk %.2f, one lstat per file %.2f, verify_directory(kQuick) %.2f\n",
                 human_bytes(r.sc.bytes).c_str(), r.sc.files, r.walk.median, r.lstat_all.median, r.verify.median);

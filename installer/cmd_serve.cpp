@@ -11,8 +11,8 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "error.h"
-#include "termination.h"
 #include "net/repo_server.h"
+#include "termination.h"
 
 namespace upkeep::cli {
 

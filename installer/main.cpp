@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::map<std::string, std::function<int(const cli::Args&)>> commands = {
-      {"keys", cli::cmd_keys},       {"release", cli::cmd_release},     {"serve", cli::cmd_serve},
-      {"install", cli::cmd_install}, {"uninstall", cli::cmd_uninstall},
-      {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
+      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
+      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
   };
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {

@@ -15,7 +15,7 @@ CliArgs::CliArgs(const std::vector<std::string>& argv, const Spec& spec) {
         options_done = true;
         continue;
       }
-      if (!options_done && a.size() > 1 && a[0] == '-' ) fail(ErrorCode::kUsage, "unknown option '" + a + "'");
+      if (!options_done && a.size() > 1 && a[0] == '-') fail(ErrorCode::kUsage, "unknown option '" + a + "'");
       positional_.push_back(a);
       continue;
     }

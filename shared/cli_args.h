@@ -17,9 +17,9 @@ namespace upkeep {
 class CliArgs {
  public:
   struct Spec {
-    std::set<std::string> flags;        // boolean options, e.g. "json"
-    std::set<std::string> values;       // options taking one value, e.g. "port"
-    std::set<std::string> multi;        // options that may repeat, e.g. "target-name"
+    std::set<std::string> flags;   // boolean options, e.g. "json"
+    std::set<std::string> values;  // options taking one value, e.g. "port"
+    std::set<std::string> multi;   // options that may repeat, e.g. "target-name"
     size_t min_positional = 0;
     size_t max_positional = 0;
   };

@@ -14,9 +14,11 @@ Config Config::load(const std::filesystem::path& file) {
 }
 
 Config Config::from_json(const Json& j, const std::string& what) {
-  static const std::set<std::string, std::less<>> known = {
-      "app_id", "repository", "channel", "platform", "main_program", "check_interval_minutes", "check_on_start",
-      "trial_timeout_seconds", "headless", "max_update_failures"};
+  static const std::set<std::string, std::less<>> known = {"app_id",         "repository",
+                                                           "channel",        "platform",
+                                                           "main_program",   "check_interval_minutes",
+                                                           "check_on_start", "trial_timeout_seconds",
+                                                           "headless",       "max_update_failures"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -59,6 +61,5 @@ Json Config::to_json() const {
 }
 
 void Config::save(const std::filesystem::path& file) const { fs::write_file_atomic(file, to_json().dump() + "\n"); }
-
 
 }  // namespace upkeep

@@ -14,9 +14,9 @@ namespace upkeep {
 
 struct Config {
   std::string app_id;
-  std::string repository_url;       // base URL of the repository (…/ with metadata/ and targets/ below)
+  std::string repository_url;  // base URL of the repository (…/ with metadata/ and targets/ below)
   std::string channel = "stable";
-  std::string platform;             // e.g. linux-x86_64
+  std::string platform;                  // e.g. linux-x86_64
   std::string main_program = "mainapp";  // path of the main program inside a version folder
   int64_t check_interval_minutes = 360;  // background checks; 0 disables
   bool check_on_start = false;           // launcher checks, downloads and applies before starting

@@ -13,17 +13,17 @@ namespace upkeep {
 // Process exit codes. Documented in README.md; values only ever grow.
 enum class ErrorCode : int {
   kOk = 0,
-  kFailure = 1,          // anything not covered below
-  kUsage = 2,            // bad command line
-  kNoRunnableVersion = 3,// launcher: nothing installed can start
-  kLockTimeout = 4,      // another process holds the install lock too long
-  kVerification = 5,     // signature, hash, length, manifest or expiry check failed
-  kNetwork = 6,          // repository unreachable or bad HTTP reply
-  kNoSpace = 7,          // disk full while writing
-  kExists = 8,           // already exists (release version, install root)
-  kNotFound = 9,         // no such version, file, install root
-  kBadInput = 10,        // malformed file: JSON, archive, config, policy
-  kDowngrade = 11,       // refused: older than what is installed
+  kFailure = 1,            // anything not covered below
+  kUsage = 2,              // bad command line
+  kNoRunnableVersion = 3,  // launcher: nothing installed can start
+  kLockTimeout = 4,        // another process holds the install lock too long
+  kVerification = 5,       // signature, hash, length, manifest or expiry check failed
+  kNetwork = 6,            // repository unreachable or bad HTTP reply
+  kNoSpace = 7,            // disk full while writing
+  kExists = 8,             // already exists (release version, install root)
+  kNotFound = 9,           // no such version, file, install root
+  kBadInput = 10,          // malformed file: JSON, archive, config, policy
+  kDowngrade = 11,         // refused: older than what is installed
 };
 
 class Error : public std::runtime_error {

@@ -175,11 +175,16 @@ namespace {
 
 TreeEntry::Type type_of(int dir_fd, const char* name, unsigned char d_type, const stdfs::path& where) {
   switch (d_type) {
-    case DT_REG: return TreeEntry::Type::kFile;
-    case DT_DIR: return TreeEntry::Type::kDirectory;
-    case DT_LNK: return TreeEntry::Type::kSymlink;
-    case DT_UNKNOWN: break;  // some file systems do not say: ask
-    default: return TreeEntry::Type::kOther;
+    case DT_REG:
+      return TreeEntry::Type::kFile;
+    case DT_DIR:
+      return TreeEntry::Type::kDirectory;
+    case DT_LNK:
+      return TreeEntry::Type::kSymlink;
+    case DT_UNKNOWN:
+      break;  // some file systems do not say: ask
+    default:
+      return TreeEntry::Type::kOther;
   }
   struct stat st {};
   if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) fail_errno("cannot stat", where / name, errno);

@@ -31,7 +31,8 @@ struct Hasher::Impl {
 Hasher::Hasher(HashAlgorithm algorithm) : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
   const EVP_MD* md = algorithm == HashAlgorithm::kSha256 ? EVP_sha256() : EVP_sha512();
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, md, nullptr) != 1) fail(ErrorCode::kFailure, "OpenSSL: cannot start a digest");
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, md, nullptr) != 1)
+    fail(ErrorCode::kFailure, "OpenSSL: cannot start a digest");
 }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;

@@ -17,7 +17,8 @@ namespace upkeep {
 
 HealthChannel::HealthChannel() {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) fail(ErrorCode::kFailure, std::string("cannot create health pipe: ") + std::strerror(errno));
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    fail(ErrorCode::kFailure, std::string("cannot create health pipe: ") + std::strerror(errno));
   read_fd_ = fds[0];
   write_fd_ = fds[1];
 }

@@ -25,8 +25,8 @@ class Parser {
   [[noreturn]] void error(std::string_view expected) const {
     std::string found = pos_ < s_.size() ? "'" + std::string(1, s_[pos_]) + "'" : "end of data";
     if (pos_ < s_.size() && static_cast<unsigned char>(s_[pos_]) < 0x20) found = "a control character";
-    fail(ErrorCode::kBadInput, std::string(what_) + ": invalid JSON at byte " + std::to_string(pos_) +
-                                   ": expected " + std::string(expected) + ", found " + found);
+    fail(ErrorCode::kBadInput, std::string(what_) + ": invalid JSON at byte " + std::to_string(pos_) + ": expected " +
+                                   std::string(expected) + ", found " + found);
   }
 
   void skip_ws() {
@@ -120,9 +120,12 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[pos_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
       else {
         --pos_;
         error("a hex digit");
@@ -169,14 +172,30 @@ class Parser {
       if (pos_ >= s_.size()) error("an escape character");
       char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = parse_hex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -268,17 +287,27 @@ void write(std::string& out, const Json& v, bool canonical, int indent, int leve
     }
   };
   switch (v.type()) {
-    case Json::Type::kNull: out += "null"; break;
-    case Json::Type::kBool: out += v.as_bool() ? "true" : "false"; break;
-    case Json::Type::kInt: out += std::to_string(v.as_int()); break;
+    case Json::Type::kNull:
+      out += "null";
+      break;
+    case Json::Type::kBool:
+      out += v.as_bool() ? "true" : "false";
+      break;
+    case Json::Type::kInt:
+      out += std::to_string(v.as_int());
+      break;
     case Json::Type::kDouble: {
-      if (canonical) fail(ErrorCode::kBadInput, "canonical JSON cannot hold the non-integer number " + std::to_string(v.as_double()));
+      if (canonical)
+        fail(ErrorCode::kBadInput,
+             "canonical JSON cannot hold the non-integer number " + std::to_string(v.as_double()));
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
       out += buf;
       break;
     }
-    case Json::Type::kString: write_string(out, v.as_string(), canonical); break;
+    case Json::Type::kString:
+      write_string(out, v.as_string(), canonical);
+      break;
     case Json::Type::kArray: {
       const auto& a = v.as_array();
       out += '[';
@@ -315,20 +344,28 @@ void write(std::string& out, const Json& v, bool canonical, int indent, int leve
 }
 
 [[noreturn]] void field_error(std::string_view key, const char* expected, const Json& v) {
-  fail(ErrorCode::kBadInput, "field '" + std::string(key) + "' must be " + expected + ", found " + json_type_name(v.type()));
+  fail(ErrorCode::kBadInput,
+       "field '" + std::string(key) + "' must be " + expected + ", found " + json_type_name(v.type()));
 }
 
 }  // namespace
 
 const char* json_type_name(Json::Type t) {
   switch (t) {
-    case Json::Type::kNull: return "null";
-    case Json::Type::kBool: return "a boolean";
-    case Json::Type::kInt: return "an integer";
-    case Json::Type::kDouble: return "a number";
-    case Json::Type::kString: return "a string";
-    case Json::Type::kArray: return "an array";
-    case Json::Type::kObject: return "an object";
+    case Json::Type::kNull:
+      return "null";
+    case Json::Type::kBool:
+      return "a boolean";
+    case Json::Type::kInt:
+      return "an integer";
+    case Json::Type::kDouble:
+      return "a number";
+    case Json::Type::kString:
+      return "a string";
+    case Json::Type::kArray:
+      return "an array";
+    case Json::Type::kObject:
+      return "an object";
   }
   return "?";
 }

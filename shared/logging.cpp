@@ -11,9 +11,7 @@ namespace upkeep {
 void init_logging(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
   auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  console->set_level(options.quiet ? spdlog::level::err
-                     : options.verbose ? spdlog::level::debug
-                                       : spdlog::level::warn);
+  console->set_level(options.quiet ? spdlog::level::err : options.verbose ? spdlog::level::debug : spdlog::level::warn);
   console->set_pattern(options.program + ": %^%l%$: %v");
   sinks.push_back(console);
   if (!options.log_dir.empty()) {

@@ -10,10 +10,10 @@
 namespace upkeep {
 
 struct LogOptions {
-  std::string program;               // "launcher", "mainapp", "upkeep"
-  std::filesystem::path log_dir;     // empty: no file log
-  bool verbose = false;              // console at debug level
-  bool quiet = false;                // console errors only (silent mode)
+  std::string program;            // "launcher", "mainapp", "upkeep"
+  std::filesystem::path log_dir;  // empty: no file log
+  bool verbose = false;           // console at debug level
+  bool quiet = false;             // console errors only (silent mode)
 };
 
 void init_logging(const LogOptions& options);

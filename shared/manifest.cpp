@@ -6,8 +6,8 @@
 #include <system_error>
 
 #include "error.h"
-#include "hash.h"
 #include "fs.h"
+#include "hash.h"
 #include "json.h"
 #include "version.h"
 

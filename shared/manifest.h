@@ -31,7 +31,7 @@ namespace upkeep {
 struct FileEntry {
   std::string path;  // relative, '/'-separated
   uint64_t size = 0;
-  std::string sha256;  // lower-case hex
+  std::string sha256;    // lower-case hex
   uint32_t mode = 0644;  // permission bits only
 };
 

@@ -27,11 +27,11 @@ struct ExitStatus {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is the program path
-  Environment env;                // the complete environment of the child
-  bool detach = false;            // new session, stdin from /dev/null: outlives the parent
-  std::vector<int> inherit_fds;   // descriptors the child keeps (others are close-on-exec)
-  std::filesystem::path cwd;      // the child's working directory; empty: the parent's
+  std::vector<std::string> argv;   // argv[0] is the program path
+  Environment env;                 // the complete environment of the child
+  bool detach = false;             // new session, stdin from /dev/null: outlives the parent
+  std::vector<int> inherit_fds;    // descriptors the child keeps (others are close-on-exec)
+  std::filesystem::path cwd;       // the child's working directory; empty: the parent's
   bool own_process_group = false;  // the child leads a new process group (kill_group reaches its descendants)
   bool stdin_null = false;         // stdin from the null device
   int output_fd = -1;              // when >= 0: the child's stdout and stderr both go here

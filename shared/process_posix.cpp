@@ -153,7 +153,8 @@ void exec_replace(const std::vector<std::string>& args, const Environment& env) 
   CStrings envp = env_strings(env);
   execve(argv.ptrs[0], argv.ptrs.data(), envp.ptrs.data());
   int err = errno;
-  fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure, "cannot start " + args[0] + ": " + std::strerror(err));
+  fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure,
+       "cannot start " + args[0] + ": " + std::strerror(err));
 }
 
 ExitStatus wait_child(int64_t pid) {

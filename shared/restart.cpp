@@ -6,7 +6,8 @@
 namespace upkeep {
 
 int64_t restart_to_update(const RestartRequest& request) {
-  if (request.launcher.empty()) fail(ErrorCode::kNotFound, "cannot restart: the launcher's path is unknown (not started by the launcher?)");
+  if (request.launcher.empty())
+    fail(ErrorCode::kNotFound, "cannot restart: the launcher's path is unknown (not started by the launcher?)");
   process::SpawnOptions spawn;
   spawn.argv = {request.launcher, "--after-pid", std::to_string(process::current_pid()), "--"};
   spawn.argv.insert(spawn.argv.end(), request.app_args.begin(), request.app_args.end());

@@ -3,8 +3,8 @@
 #include <sqlite3.h>
 
 #include <charconv>
-#include <iterator>
 #include <ctime>
+#include <iterator>
 
 #include "error.h"
 
@@ -123,18 +123,25 @@ VersionRecord read_version(const Stmt& s) {
   return r;
 }
 
-constexpr const char* kVersionColumns = "SELECT version, state, manifest_sha256, previous, attempts, reason, updated_at, listing_sha256 FROM versions";
+constexpr const char* kVersionColumns =
+    "SELECT version, state, manifest_sha256, previous, attempts, reason, updated_at, listing_sha256 FROM versions";
 
 }  // namespace
 
 const char* version_state_name(VersionState s) {
   switch (s) {
-    case VersionState::kStaged: return "staged";
-    case VersionState::kTrial: return "trial";
-    case VersionState::kGood: return "good";
-    case VersionState::kBad: return "bad";
-    case VersionState::kRemoved: return "removed";
-    case VersionState::kQuarantined: return "quarantined";
+    case VersionState::kStaged:
+      return "staged";
+    case VersionState::kTrial:
+      return "trial";
+    case VersionState::kGood:
+      return "good";
+    case VersionState::kBad:
+      return "bad";
+    case VersionState::kRemoved:
+      return "removed";
+    case VersionState::kQuarantined:
+      return "quarantined";
   }
   return "unknown";
 }

@@ -27,11 +27,11 @@ namespace upkeep {
 
 // Stored as integers: values are explicit and only ever grow.
 enum class VersionState : int {
-  kStaged = 2,   // verified and complete in staging/<v>, ready to apply
-  kTrial = 3,    // promoted; must confirm a healthy start
-  kGood = 4,     // confirmed healthy (current or kept for rollback)
-  kBad = 5,      // failed its trial or was rolled back: never offered again
-  kRemoved = 6,  // its folder was cleaned up (kept as history)
+  kStaged = 2,       // verified and complete in staging/<v>, ready to apply
+  kTrial = 3,        // promoted; must confirm a healthy start
+  kGood = 4,         // confirmed healthy (current or kept for rollback)
+  kBad = 5,          // failed its trial or was rolled back: never offered again
+  kRemoved = 6,      // its folder was cleaned up (kept as history)
   kQuarantined = 7,  // failed max_update_failures tries to stage or apply: never tried again
 };
 const char* version_state_name(VersionState s);
@@ -113,8 +113,7 @@ class StateStore {
   // True when the launcher has work: a staged or trial version, or a journal entry.
   bool has_pending_work() const;
 
-  void record_staged(const std::string& version, const std::string& manifest_sha256,
-                     const std::string& listing_sha256);
+  void record_staged(const std::string& version, const std::string& manifest_sha256, const std::string& listing_sha256);
   void set_state(const std::string& version, VersionState s, const std::string& reason = "");
   // kTrial with `previous` to return to and no trial starts yet.
   void begin_trial(const std::string& version, const std::string& previous);

@@ -20,7 +20,8 @@ class Version {
  public:
   // nullopt for anything that is neither SemVer nor dotted numeric.
   static std::optional<Version> parse(std::string_view text);
-  // Throws Error(kBadInput): "<what>: '<text>' is not a version (expected SemVer like 1.2.3 or dotted numbers like 10.0.19041.1)".
+  // Throws Error(kBadInput): "<what>: '<text>' is not a version (expected SemVer like 1.2.3 or dotted numbers
+  // like 10.0.19041.1)".
   static Version parse_or_throw(std::string_view text, std::string_view what = "version");
 
   const std::string& str() const { return text_; }

@@ -21,8 +21,7 @@
 int main(int argc, char** argv) {
   using namespace upkeep;
   try {
-    CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
-                 {.flags = {"quiet"}, .values = {"root", "progress"}});
+    CliArgs args(std::vector<std::string>(argv + 1, argv + argc), {.flags = {"quiet"}, .values = {"root", "progress"}});
     auto root = args.value("root");
     if (!root) fail(ErrorCode::kUsage, "usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]");
     Layout layout(*root);

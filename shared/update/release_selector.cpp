@@ -11,8 +11,7 @@ namespace upkeep {
 std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& targets, const SelectionCriteria& c) {
   std::map<std::string, const tuf::TargetFile*> by_path;
   for (const auto& t : targets) by_path[t.path] = &t;
-  std::optional<Version> installed =
-      c.installed_version.empty() ? std::nullopt : Version::parse(c.installed_version);
+  std::optional<Version> installed = c.installed_version.empty() ? std::nullopt : Version::parse(c.installed_version);
 
   std::optional<ReleaseInfo> best;
   std::optional<Version> best_version;

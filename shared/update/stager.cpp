@@ -68,7 +68,8 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
     if (auto j = store.journal(); j && j->op == JournalOp::kApply && j->version == v) return;
     if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
-    if (rec && rec->state == VersionState::kQuarantined) fail(ErrorCode::kVerification, "version " + v + " is quarantined");
+    if (rec && rec->state == VersionState::kQuarantined)
+      fail(ErrorCode::kVerification, "version " + v + " is quarantined");
   }
 
   std::string manifest_text;

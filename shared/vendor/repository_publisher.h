@@ -40,7 +40,7 @@ struct ReleaseInfo {
   std::string platform = build_platform();
   std::string notes;
   bool critical = false;
-  int rollout = 100;  // percent of installations offered the release
+  int rollout = 100;            // percent of installations offered the release
   std::vector<HookSpec> hooks;  // release hooks, signed in files.json (hook_spec.h)
 };
 

@@ -5,8 +5,8 @@ using namespace upkeep::test;
 
 namespace {
 std::vector<std::string> install_cmd(const std::string& url, const stdfs::path& prefix, const stdfs::path& root_json) {
-  return {program("upkeep").string(), "install", "--repo", url, "--prefix", prefix.string(), "--trusted-root",
-          root_json.string()};
+  return {program("upkeep").string(), "install",         "--repo", url, "--prefix", prefix.string(),
+          "--trusted-root",           root_json.string()};
 }
 }  // namespace
 
@@ -102,7 +102,8 @@ TEST_CASE("install without a pinned root trusts the repository's first root and 
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
   RepoServerProcess server(vendor.repo());
   TempDir dir;
-  RunResult r = run_ok({program("upkeep").string(), "install", "--repo", server.url, "--prefix", (dir / "app").string()});
+  RunResult r =
+      run_ok({program("upkeep").string(), "install", "--repo", server.url, "--prefix", (dir / "app").string()});
   CHECK(contains(r.out, "trusted the repository's root keys on first use"));
   CHECK(read_text(dir / "app" / "trust" / "root.json").find("\"_type\"") != std::string::npos);
 }

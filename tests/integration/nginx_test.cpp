@@ -37,13 +37,14 @@ class Nginx {
     }
     stdfs::create_directories(dir_ / "logs");
     write_text(dir_ / "nginx.conf",
-               std::string(geteuid() == 0 ? "user root;\n" : "") + "worker_processes 1;\ndaemon off;\nerror_log stderr warn;\npid " + (dir_ / "nginx.pid").string() +
+               std::string(geteuid() == 0 ? "user root;\n" : "") +
+                   "worker_processes 1;\ndaemon off;\nerror_log stderr warn;\npid " + (dir_ / "nginx.pid").string() +
                    ";\nevents {}\nhttp {\n  access_log off;\n  types { application/json json; application/zip zip; }\n"
-                   "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + ";\n    root " + root.string() +
-                   ";\n  }\n}\n");
+                   "  server {\n    listen 127.0.0.1:" +
+                   std::to_string(port_) + ";\n    root " + root.string() + ";\n  }\n}\n");
     setenv("NGINX", "3;", 1);
-    process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
-        "/usr/sbin/nginx", "-p", dir_.path().string(), "-c", (dir_ / "nginx.conf").string()});
+    process_ = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.path().string(), "-c", (dir_ / "nginx.conf").string()});
     unsetenv("NGINX");
     close(3);  // nginx holds its own copy
   }

@@ -64,8 +64,15 @@ class VendorRepo {
   // `upkeep release FOLDER --version V` for this repository, with `extra` options.
   std::vector<std::string> release_argv(const stdfs::path& folder, const std::string& version,
                                         const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> argv{program("upkeep").string(), "release", folder.string(), "--version", version,
-                                  "--keys", keys().string(), "--repo", repo().string()};
+    std::vector<std::string> argv{program("upkeep").string(),
+                                  "release",
+                                  folder.string(),
+                                  "--version",
+                                  version,
+                                  "--keys",
+                                  keys().string(),
+                                  "--repo",
+                                  repo().string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }

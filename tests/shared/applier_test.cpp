@@ -6,9 +6,9 @@
 #include "error.h"
 #include "expect_error.h"
 #include "hash.h"
+#include "install_fixture.h"
 #include "install_lock.h"
 #include "manifest.h"
-#include "install_fixture.h"
 #include "test_support.h"
 
 using upkeep::Applier;

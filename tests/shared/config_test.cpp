@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "error.h"
+#include "expect_error.h"
 #include "platform.h"
 #include "test_support.h"
-#include "expect_error.h"
 
 using upkeep::Config;
 using upkeep::Error;

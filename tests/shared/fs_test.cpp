@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <map>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "error.h"
-#include "test_support.h"
 #include "expect_error.h"
+#include "test_support.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -199,7 +199,11 @@ TEST_CASE("list_tree lists every entry once with its type, without following lin
   stdfs::create_symlink("/etc", dir / "t/sub/link");
   std::map<std::string, char> got;
   for (const auto& e : upkeep::fs::list_tree(dir / "t")) got[e.path] = static_cast<char>(e.type);
-  CHECK(got == std::map<std::string, char>{{"a.txt", 'f'},       {"empty", 'd'},  {"sub", 'd'},
-                                           {"sub/deeper", 'd'},  {"sub/deeper/b.txt", 'f'}, {"sub/link", 'l'}});
+  CHECK(got == std::map<std::string, char>{{"a.txt", 'f'},
+                                           {"empty", 'd'},
+                                           {"sub", 'd'},
+                                           {"sub/deeper", 'd'},
+                                           {"sub/deeper/b.txt", 'f'},
+                                           {"sub/link", 'l'}});
   error_of([&] { upkeep::fs::list_tree(dir / "missing"); }, ErrorCode::kNotFound);
 }

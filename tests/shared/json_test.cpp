@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "json.h"
+
+#include <catch2/catch.hpp>
 
 using upkeep::Error;
 using upkeep::ErrorCode;

@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include "error.h"
+#include "expect_error.h"
 #include "hash.h"
 #include "test_support.h"
-#include "expect_error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

@@ -8,8 +8,8 @@
 #include <chrono>
 
 #include "error.h"
-#include "test_support.h"
 #include "expect_error.h"
+#include "test_support.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

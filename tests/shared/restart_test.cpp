@@ -1,3 +1,5 @@
+#include "restart.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -7,7 +9,6 @@
 
 #include "error.h"
 #include "process.h"
-#include "restart.h"
 #include "test_support.h"
 
 using namespace upkeep;
@@ -35,8 +36,10 @@ TEST_CASE("restart_to_update starts the launcher with --after-pid, the app's arg
   REQUIRE(listen(sock, 4) == 0);
   setenv("FD_TO_CHECK", std::to_string(sock).c_str(), 1);
 
-  int64_t pid = restart_to_update(
-      {.launcher = launcher.string(), .app_args = {"--headless", "x y"}, .listen_fds = {sock}, .listen_names = {"http"}});
+  int64_t pid = restart_to_update({.launcher = launcher.string(),
+                                   .app_args = {"--headless", "x y"},
+                                   .listen_fds = {sock},
+                                   .listen_names = {"http"}});
   auto status = process::wait_child(pid);
   unsetenv("FD_TO_CHECK");
   close(sock);

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "error.h"
-#include "test_support.h"
 #include "expect_error.h"
+#include "test_support.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;
@@ -180,7 +180,7 @@ TEST_CASE("failed tries are counted per version, listed, and cleared", "[state_s
   store.clear_failures("2.0.0");
   CHECK(store.failure_count("2.0.0") == 0);
   CHECK(store.failure_count("3.0.0") == 1);
-  store.clear_failures("9.9.9");  // nothing to clear: fine
+  store.clear_failures("9.9.9");                       // nothing to clear: fine
   CHECK(store.record_failure("2.0.0", "again") == 1);  // counting starts afresh
 }
 
@@ -410,16 +410,17 @@ TEST_CASE("a schema 1 database (the first release) is migrated in place, keeping
     // Exactly what schema 1 created (an empty file is an empty database).
     write_text(file, "");
     RawDb raw(file);
-    raw.exec("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-             "CREATE TABLE versions(version TEXT PRIMARY KEY, state INTEGER NOT NULL, manifest_sha256 TEXT NOT NULL "
-             "DEFAULT '', listing_sha256 TEXT NOT NULL DEFAULT '', previous TEXT NOT NULL DEFAULT '', attempts INTEGER "
-             "NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL);"
-             "CREATE TABLE journal(id INTEGER PRIMARY KEY CHECK (id = 1), op INTEGER NOT NULL, version TEXT NOT NULL, "
-             "from_version TEXT NOT NULL, started_at INTEGER NOT NULL);"
-             "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, "
-             "version TEXT NOT NULL, detail TEXT NOT NULL);"
-             "INSERT INTO meta VALUES('schema_version', '1');"
-             "INSERT INTO versions(version, state, updated_at) VALUES('1.0.0', 4, 1);");
+    raw.exec(
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE versions(version TEXT PRIMARY KEY, state INTEGER NOT NULL, manifest_sha256 TEXT NOT NULL "
+        "DEFAULT '', listing_sha256 TEXT NOT NULL DEFAULT '', previous TEXT NOT NULL DEFAULT '', attempts INTEGER "
+        "NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL);"
+        "CREATE TABLE journal(id INTEGER PRIMARY KEY CHECK (id = 1), op INTEGER NOT NULL, version TEXT NOT NULL, "
+        "from_version TEXT NOT NULL, started_at INTEGER NOT NULL);"
+        "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+        "version TEXT NOT NULL, detail TEXT NOT NULL);"
+        "INSERT INTO meta VALUES('schema_version', '1');"
+        "INSERT INTO versions(version, state, updated_at) VALUES('1.0.0', 4, 1);");
   }
   // `launcher --status` reads before anything migrated: no hook_runs table yet is no hook runs.
   CHECK(StateStore(file, StateStore::Mode::kReadOnly).hook_runs().empty());

@@ -7,9 +7,9 @@
 
 #include "expect_error.h"
 #include "hash.h"
+#include "succinct_bins.h"
 #include "tuf/keys.h"
 #include "tuf/metadata.h"
-#include "succinct_bins.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

@@ -102,7 +102,8 @@ TEST_CASE("ecdsa-sha2-nistp256 verifies the RFC 6979 P-256/SHA-256 vector", "[tu
 TEST_CASE("rsassa-pss-sha256 verifies a signature made by python-tuf's securesystemslib", "[tuf][keys]") {
   Json signed_json = Json::parse(kPythonTufRootSigned);
   const Json& pem_key = signed_json.at("keys").at("6986b667c736a3b37471e030cf4ce7aa6c7e0d530325e64c2660276b77be3754");
-  auto key = PublicKey::from_json(public_key_json("rsa", "rsassa-pss-sha256", pem_key.at("keyval").get_string("public")));
+  auto key =
+      PublicKey::from_json(public_key_json("rsa", "rsassa-pss-sha256", pem_key.at("keyval").get_string("public")));
   CHECK(key->type() == KeyType::kRsa);
   // The signature covers canonical JSON with raw newlines inside the PEM strings.
   const std::string canonical = signed_json.dump_canonical();
@@ -112,10 +113,12 @@ TEST_CASE("rsassa-pss-sha256 verifies a signature made by python-tuf's securesys
   changed[changed.find("2030")] = '3';
   CHECK_FALSE(key->verify(changed, unhex(kPythonTufRootSignature)));
   // Another key of the same repository does not verify it.
-  auto other = PublicKey::from_json(public_key_json(
-      "rsa", "rsassa-pss-sha256",
-      signed_json.at("keys").at("5cf100388585b33a11b42e11bb008350c2afc508f9aff248a1dc49cc787c1eb7").at("keyval").get_string(
-          "public")));
+  auto other =
+      PublicKey::from_json(public_key_json("rsa", "rsassa-pss-sha256",
+                                           signed_json.at("keys")
+                                               .at("5cf100388585b33a11b42e11bb008350c2afc508f9aff248a1dc49cc787c1eb7")
+                                               .at("keyval")
+                                               .get_string("public")));
   CHECK_FALSE(other->verify(canonical, unhex(kPythonTufRootSignature)));
 }
 
@@ -195,14 +198,19 @@ TEST_CASE("a signature of one key type never verifies as another", "[tuf][keys]"
     }
   }
   // An ecdsa PEM presented as rsa (and the reverse) is refused when parsing.
-  auto msg = error_of([&] {
-    PublicKey::from_json(public_key_json("rsa", "rsassa-pss-sha256", ec->public_key().public_value()), "keys.ab12");
-  }, ErrorCode::kBadInput);
+  auto msg = error_of(
+      [&] {
+        PublicKey::from_json(public_key_json("rsa", "rsassa-pss-sha256", ec->public_key().public_value()), "keys.ab12");
+      },
+      ErrorCode::kBadInput);
   CHECK(msg == "keys.ab12: keyval.public is not an RSA key");
-  msg = error_of([&] {
-    PublicKey::from_json(
-        public_key_json("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", rsa->public_key().public_value()), "keys.cd34");
-  }, ErrorCode::kBadInput);
+  msg = error_of(
+      [&] {
+        PublicKey::from_json(
+            public_key_json("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", rsa->public_key().public_value()),
+            "keys.cd34");
+      },
+      ErrorCode::kBadInput);
   CHECK(msg == "keys.cd34: keyval.public is not a NIST P-256 (prime256v1) EC key");
   // A private key of one type under another type's header.
   Json file = ec->to_json();
@@ -241,8 +249,10 @@ TEST_CASE("public key parse errors name the key and the field", "[tuf][keys]") {
         "ecdsa-sha2-nistp256/ecdsa-sha2-nistp256, ecdsa/ecdsa-sha2-nistp256, rsa/rsassa-pss-sha256)");
   CHECK(message_for(R"({"keytype":"rsa","scheme":"rsassa-pss-sha256","keyval":{"public":"not a pem"}})") ==
         "keys.abc: keyval.public is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
-  CHECK(message_for(R"({"keytype":"ecdsa","scheme":"ecdsa-sha2-nistp256","keyval":{"public":"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}})") ==
-        "keys.abc: keyval.public is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
+  CHECK(
+      message_for(
+          R"({"keytype":"ecdsa","scheme":"ecdsa-sha2-nistp256","keyval":{"public":"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}})") ==
+      "keys.abc: keyval.public is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
   CHECK(message_for(R"({"keytype":"ecdsa","scheme":"ecdsa-sha2-nistp256","keyval":{"public":7}})") ==
         "keys.abc: field 'public' must be a string, found an integer");
   CHECK(message_for(R"([1])") == "keys.abc: expected a key object");

@@ -19,10 +19,10 @@
 
 #include "hash.h"
 #include "shared/tuf/tuf_test_repo.h"
+#include "succinct_bins.h"
 #include "tuf/delegation.h"
 #include "tuf/role_names.h"
 #include "tuf/tuf_client.h"
-#include "succinct_bins.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.h"
+#include "expect_error.h"
 #include "hash.h"
 #include "net/http_fetcher.h"
 #include "net/repo_server.h"
@@ -18,7 +19,6 @@
 #include "tuf/tuf_client.h"
 #include "vendor/key_store.h"
 #include "vendor/repository_publisher.h"
-#include "expect_error.h"
 
 namespace upkeep::test {
 

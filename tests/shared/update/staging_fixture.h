@@ -93,18 +93,18 @@ struct StagingFixture {
   void stage() {
     tuf::Client client(layout.trust_dir(), base() + "metadata/", base() + "targets/", fetcher);
     client.refresh();
-    auto release = select_release(client.targets(), {.app_id = "demo", .platform = build_platform(), .channel = "stable"});
+    auto release =
+        select_release(client.targets(), {.app_id = "demo", .platform = build_platform(), .channel = "stable"});
     REQUIRE(release);
-    Stager(layout, fetcher).stage(*release, client.target_url(release->package), client.target_url(release->manifest),
-                                  nullptr);
+    Stager(layout, fetcher)
+        .stage(*release, client.target_url(release->package), client.target_url(release->manifest), nullptr);
   }
 
   bool nothing_staged() {
     StateStore store(layout.state_db());
-    return !stdfs::exists(layout.staged_dir("2.0.0")) && !store.get("2.0.0") && !stdfs::exists(layout.pending_marker()) &&
-           !stdfs::exists(layout.manifest_file("2.0.0"));
+    return !stdfs::exists(layout.staged_dir("2.0.0")) && !store.get("2.0.0") &&
+           !stdfs::exists(layout.pending_marker()) && !stdfs::exists(layout.manifest_file("2.0.0"));
   }
 };
-
 
 }  // namespace upkeep::test

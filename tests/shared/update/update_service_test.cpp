@@ -2,6 +2,8 @@
 // hears for "up to date", "staged" and "failed", a background thread that
 // stop() wakes from its long wait, and failed tries: a broken release is
 // quarantined after max_update_failures checks, a flaky network never.
+#include "update/update_service.h"
+
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
@@ -9,7 +11,6 @@
 #include "applier.h"
 #include "expect_error.h"
 #include "staging_fixture.h"
-#include "update/update_service.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
