@@ -94,17 +94,30 @@ std::chrono::microseconds undisturbed(TortureWorld& w, const Mode& m) {
   return runs[1];
 }
 
+// Package bytes of `version` the updater says it received over the network
+// in `log_text` ("downloaded V.package.zip: N of L bytes over the network").
+// The client's own count: a server-side count could include the tail of a
+// request the killed run had sent just before it died.
+uint64_t downloaded_bytes(const std::string& log_text, const std::string& version) {
+  const std::string key = "downloaded " + version + ".package.zip: ";
+  uint64_t total = 0;
+  for (size_t at = log_text.find(key); at != std::string::npos; at = log_text.find(key, at + 1))
+    total += std::stoull(log_text.substr(at + key.size()));
+  return total;
+}
+
 // The checks after the restart; each returned line is one broken invariant.
 std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path& root, const Mode& m) {
   std::vector<std::string> problems;
   const auto package = w.package(m.update);
   uint64_t missing = bytes_still_missing(root, m.update, package.length);
-  w.server().reset_byte_counts();
+  const stdfs::path log = Layout(root).logs_dir() / "updater.log";
+  const size_t log_before = read_file_or_empty(log).size();
   Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
   if (again.exit.code != 0 || again.out.find("mainapp 2.0.0\n") == std::string::npos)
     problems.push_back("restart exited " + std::to_string(again.exit.code) + ", stdout '" + again.out + "', stderr '" +
                        again.err + "'");
-  if (uint64_t fetched = w.server().body_bytes_sent(package.name); fetched != missing)
+  if (uint64_t fetched = downloaded_bytes(read_file_or_empty(log).substr(log_before), m.update); fetched != missing)
     problems.push_back("the restart fetched " + std::to_string(fetched) + " bytes of " + m.update +
                        "'s package, expected " + std::to_string(missing) + " (only what was missing)");
   Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
