@@ -216,11 +216,9 @@ int Launcher::run_trial(const Config& config, const std::string& version, const 
       crash_point("trial.recorded");
       survive("clean-up failed", [&] { applier.cleanup(); });
       lock.release();
-      if (result.outcome == HealthChannel::Outcome::kExited)
-        return result.status.exited ? result.status.code : 128 + result.status.signal;
+      if (result.outcome == HealthChannel::Outcome::kExited) return result.status.as_exit_code();
       // Stay the program's parent until it ends, so callers see its exit code.
-      auto status = process::wait_child(pid);
-      return status.exited ? status.code : 128 + status.signal;
+      return process::wait_child(pid).as_exit_code();
     }
     failure = result.outcome == HealthChannel::Outcome::kTimedOut
                   ? "did not confirm a healthy start within " + std::to_string(config.trial_timeout_seconds) + " s"
@@ -294,8 +292,7 @@ int Launcher::run_updater(const LauncherOptions& options) {
   process::SpawnOptions spawn;
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
   spawn.env = process::current_environment();
-  auto status = process::wait_child(process::spawn(spawn));
-  return status.exited ? status.code : 128 + status.signal;
+  return process::wait_child(process::spawn(spawn)).as_exit_code();
 }
 
 }  // namespace upkeep

@@ -59,8 +59,8 @@ int run(const std::vector<std::string>& args_in) {
   if (args.flag("version")) {
     std::printf("mainapp %s\n", version.c_str());
     // On trial the confirmation is logged: to the install's log, so stdout stays the version alone.
-    if (const char* root = std::getenv(env::kRoot))
-      init_logging({.program = "mainapp", .log_dir = Layout(root).logs_dir()});
+    const char* root = std::getenv(env::kRoot);
+    if (root && std::getenv(env::kTrial)) init_logging({.program = "mainapp", .log_dir = Layout(root).logs_dir()});
     confirm_healthy_start();
     return 0;
   }

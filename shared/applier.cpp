@@ -257,7 +257,7 @@ bool Applier::still_wanted(const std::string& version, const std::optional<std::
     if (cur && v->compare(*cur) <= 0) return false;
   }
   auto r = store_.get(version);
-  return !r || (r->state != VersionState::kBad && r->state != VersionState::kQuarantined);
+  return !r || !is_refused(r->state);
 }
 
 void Applier::cleanup() {

@@ -71,7 +71,7 @@ HookResult HookRunner::run(const HookSpec& hook, const HookContext& context) con
   try {
     process::CapturedRun run = process::run_captured(spawn, std::chrono::seconds(hook.timeout_seconds), tail_bytes_);
     r.output = printable_utf8(run.output_tail);
-    r.exit_code = run.status.exited ? run.status.code : 128 + run.status.signal;
+    r.exit_code = run.status.as_exit_code();
     if (run.timed_out) {
       r.state = HookRunState::kTimedOut;
       r.detail = "still running after its " + std::to_string(hook.timeout_seconds) +

@@ -23,6 +23,8 @@ struct ExitStatus {
   int code = 0;         // exit code when exited
   int signal = 0;       // signal number when killed
   bool success() const { return exited && code == 0; }
+  // As a shell reports it: the exit code, or 128 + the signal.
+  int as_exit_code() const { return exited ? code : 128 + signal; }
   std::string describe() const;  // "exit code 3", "killed by signal 11 (Segmentation fault)"
 };
 
@@ -35,6 +37,7 @@ struct SpawnOptions {
   bool own_process_group = false;  // the child leads a new process group (kill_group reaches its descendants)
   bool stdin_null = false;         // stdin from the null device
   int output_fd = -1;              // when >= 0: the child's stdout and stderr both go here
+  int error_fd = -1;               // when >= 0: the child's stderr goes here instead
 };
 
 // What run_captured() saw.
@@ -72,7 +75,7 @@ void kill_group(int64_t pgid, bool hard);
 
 // Waits for any process (not necessarily our child) to end; returns false on
 // timeout. Uses a process handle (pidfd), not polling.
-bool wait_for_exit(int64_t pid, std::chrono::milliseconds timeout);
+bool wait_for_exit(int64_t pid, std::chrono::microseconds timeout);
 
 bool is_alive(int64_t pid);
 void kill_hard(int64_t pid);  // SIGKILL / TerminateProcess

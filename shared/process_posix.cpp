@@ -118,6 +118,7 @@ int64_t spawn(const SpawnOptions& options) {
       dup2(options.output_fd, 1);
       dup2(options.output_fd, 2);
     }
+    if (options.error_fd >= 0) dup2(options.error_fd, 2);
     signal(SIGPIPE, SIG_DFL);
     int failure[2] = {0, 0};
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
@@ -229,7 +230,7 @@ void kill_group(int64_t pgid, bool hard) {
   ::kill(-static_cast<pid_t>(pgid), hard ? SIGKILL : SIGTERM);
 }
 
-bool wait_for_exit(int64_t pid, std::chrono::milliseconds timeout) {
+bool wait_for_exit(int64_t pid, std::chrono::microseconds timeout) {
   int pidfd = open_pidfd(pid);
   if (pidfd < 0) {
     if (errno == ESRCH) return true;  // already gone
@@ -239,8 +240,11 @@ bool wait_for_exit(int64_t pid, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int rc;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    rc = poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    // ppoll: microseconds matter to a caller that picks the moment to kill a process.
+    auto left = std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now()).count());
+    timespec ts{static_cast<time_t>(left / 1000000000), static_cast<long>(left % 1000000000)};
+    rc = ppoll(&p, 1, &ts, nullptr);
     if (rc < 0 && errno == EINTR) continue;
     break;
   }

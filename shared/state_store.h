@@ -35,6 +35,8 @@ enum class VersionState : int {
   kQuarantined = 7,  // failed max_update_failures tries to stage or apply: never tried again
 };
 const char* version_state_name(VersionState s);
+// Bad or quarantined: never offered, staged or applied again.
+inline bool is_refused(VersionState s) { return s == VersionState::kBad || s == VersionState::kQuarantined; }
 
 enum class JournalOp : int { kApply = 1, kRollback = 2 };
 

@@ -9,7 +9,7 @@
 namespace upkeep::torture {
 
 Tally broken_campaign(TortureWorld& w, const CampaignOptions& o) {
-  Tally t{.name = "broken releases"};
+  Tally t{.name = "broken releases", .counts_rollbacks = true};
   auto started = std::chrono::steady_clock::now();
   const auto& kinds = w.broken_kinds();
   for (int i = 1; i <= o.trials; ++i) {
@@ -24,10 +24,10 @@ Tally broken_campaign(TortureWorld& w, const CampaignOptions& o) {
     const std::string ran_broken = "mainapp " + kind.version + " " + kind.name + "\n";
     if (r.out.find(ran_broken) == std::string::npos)
       problems.push_back("the broken release did not run: stdout '" + r.out + "'");
-    if (r.exit.code != 0 || r.out.find("mainapp 2.0.0\n") == std::string::npos ||
+    if (!r.exit.success() || r.out.find("mainapp 2.0.0\n") == std::string::npos ||
         r.err.find("going back to 2.0.0") == std::string::npos)
-      problems.push_back("not rolled back in the same launch: exit " + std::to_string(r.exit.code) + ", stdout '" +
-                         r.out + "', stderr '" + r.err + "'");
+      problems.push_back("not rolled back in the same launch: exit " + std::to_string(r.exit.as_exit_code()) +
+                         ", stdout '" + r.out + "', stderr '" + r.err + "'");
     {
       StateStore store(Layout(root).state_db(), StateStore::Mode::kReadOnly);
       auto rec = store.get(kind.version);
@@ -44,9 +44,10 @@ Tally broken_campaign(TortureWorld& w, const CampaignOptions& o) {
     const auto package = w.package(kind.version);
     w.server().reset_byte_counts();
     Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
-    if (again.exit.code != 0 || again.out.find("mainapp 2.0.0\n") == std::string::npos ||
+    if (!again.exit.success() || again.out.find("mainapp 2.0.0\n") == std::string::npos ||
         again.out.find("mainapp " + kind.version) != std::string::npos)
-      problems.push_back("the next start exited " + std::to_string(again.exit.code) + " printing '" + again.out + "'");
+      problems.push_back("the next start exited " + std::to_string(again.exit.as_exit_code()) + " printing '" +
+                         again.out + "'");
     if (auto n = w.server().body_bytes_sent(package.name); n != 0)
       problems.push_back("the bad release was downloaded again (" + std::to_string(n) + " bytes)");
 

@@ -35,6 +35,7 @@ struct Tally {
   std::string name;
   int trials = 0;
   int failures = 0;
+  bool counts_rollbacks = false;           // the broken-release campaign
   int rollbacks = 0;                       // broken: rolled back in the same launch
   std::map<std::string, int> modes;        // how each trial was disturbed
   std::map<std::string, int> kill_points;  // the last named step passed before the kill

@@ -1,10 +1,8 @@
 #include "child.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,29 +13,25 @@
 
 #include "error.h"
 
-extern char** environ;
-
 namespace upkeep::torture {
 
 namespace {
 
-Exit exit_of(int status) {
-  if (WIFSIGNALED(status)) return {128 + WTERMSIG(status), true};
-  return {WEXITSTATUS(status), false};
-}
-
-std::vector<std::string> merged_environment(const Env& extra) {
-  Env all;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) all[kv.substr(0, eq)] = kv.substr(eq + 1);
+// A file the child writes its output to; closed in the harness once the child has it.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::filesystem::path& p)
+      : fd_(::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) fail(ErrorCode::kFailure, "torture: cannot open " + p.string() + ": " + std::strerror(errno));
   }
-  for (const auto& [k, v] : extra) all[k] = v;
-  std::vector<std::string> out;
-  for (const auto& [k, v] : all) out.push_back(k + "=" + v);
-  return out;
-}
+  ~OutputFile() { ::close(fd_); }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 // SIGKILL to every process whose parent is this one (after a missed deadline).
 void kill_children() {
@@ -59,33 +53,16 @@ void kill_children() {
 
 Child::Child(const std::vector<std::string>& argv, const Env& env, const std::filesystem::path& out_file,
              const std::filesystem::path& err_file) {
-  // Everything the child needs is prepared before fork: no allocation after it.
-  std::vector<std::string> envs = merged_environment(env);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : envs) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (in < 0 || out < 0 || err < 0) fail(ErrorCode::kFailure, "torture: cannot open the output files of " + argv[0]);
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::setpgid(0, 0);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::execve(cargv[0], cargv.data(), cenv.data());
-    ::_exit(127);
-  }
-  ::close(in);
-  ::close(out);
-  ::close(err);
-  if (pid_ < 0) fail(ErrorCode::kFailure, "torture: fork failed: " + std::string(std::strerror(errno)));
-  ::setpgid(pid_, pid_);  // also from the parent, so kill(-pid) works at once
-  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-  if (pidfd_ < 0) fail(ErrorCode::kFailure, "torture: pidfd_open failed: " + std::string(std::strerror(errno)));
+  OutputFile out(out_file), err(err_file);
+  process::SpawnOptions o;
+  o.argv = argv;
+  o.env = process::current_environment();
+  for (const auto& [k, v] : env) o.env[k] = v;
+  o.own_process_group = true;
+  o.stdin_null = true;
+  o.output_fd = out.fd();
+  o.error_fd = err.fd();
+  pid_ = process::spawn(o);
 }
 
 Child::~Child() {
@@ -93,43 +70,30 @@ Child::~Child() {
     kill(true);
     wait();
   }
-  if (pidfd_ >= 0) ::close(pidfd_);
 }
 
 std::optional<Exit> Child::wait_for(std::chrono::microseconds timeout) {
-  if (exit_) return exit_;
-  pollfd p{pidfd_, POLLIN, 0};
-  timespec ts{static_cast<time_t>(timeout.count() / 1000000), static_cast<long>((timeout.count() % 1000000) * 1000)};
-  int rc;
-  do {
-    rc = ::ppoll(&p, 1, &ts, nullptr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc == 0) return std::nullopt;
-  return wait();
+  if (exit_ || process::wait_for_exit(pid_, timeout)) return wait();
+  return std::nullopt;
 }
 
 Exit Child::wait() {
-  if (exit_) return *exit_;
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0) {
-    if (errno != EINTR) fail(ErrorCode::kFailure, "torture: waitpid failed: " + std::string(std::strerror(errno)));
-  }
-  exit_ = exit_of(status);
+  if (!exit_) exit_ = process::wait_child(pid_);
   return *exit_;
 }
 
 void Child::kill(bool whole_group) {
   if (exit_) return;
-  ::kill(whole_group ? -pid_ : pid_, SIGKILL);
+  if (whole_group)
+    process::kill_group(pid_, true);
+  else
+    process::kill_hard(pid_);
 }
 
 Ran run_to_end(const std::vector<std::string>& argv, const Env& env, const std::filesystem::path& scratch) {
   auto out = scratch / "run.out", err = scratch / "run.err";
   Ran r;
-  {
-    Child c(argv, env, out, err);
-    r.exit = c.wait();
-  }
+  r.exit = Child(argv, env, out, err).wait();
   r.out = read_file_or_empty(out);
   r.err = read_file_or_empty(err);
   return r;
@@ -138,34 +102,36 @@ Ran run_to_end(const std::vector<std::string>& argv, const Env& env, const std::
 void enable_subreaper() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     fail(ErrorCode::kFailure, "torture: cannot become a child subreaper: " + std::string(std::strerror(errno)));
-  // SIGCHLD stays blocked so reap_descendants() can wait for it with a deadline.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
-  ::sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
 bool reap_descendants(std::chrono::seconds limit) {
+  // SIGCHLD is blocked only while waiting here (children started elsewhere
+  // inherit a clean mask); one that ended before is found by waitpid below.
+  sigset_t chld, before;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &chld, &before);
   auto deadline = std::chrono::steady_clock::now() + limit;
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
+  bool all_ended = true;
   for (;;) {
     int status = 0;
     pid_t p = ::waitpid(-1, &status, WNOHANG);
     if (p > 0) continue;
-    if (p < 0 && errno == ECHILD) return true;
+    if (p < 0 && errno == ECHILD) break;
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::seconds(0)) {
       kill_children();
       while (::waitpid(-1, &status, 0) > 0) {
       }
-      return false;
+      all_ended = false;
+      break;
     }
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    ::sigtimedwait(&set, nullptr, &ts);  // woken by the next child's end
+    ::sigtimedwait(&chld, nullptr, &ts);  // woken by the next child's end
   }
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
+  return all_ended;
 }
 
 std::string read_file_or_empty(const std::filesystem::path& p) {

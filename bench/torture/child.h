@@ -1,7 +1,7 @@
-// Child: one program started by the torture harness, in its own process
-// group, with stdin from /dev/null and stdout/stderr captured to files, so
-// the harness can SIGKILL it (or its whole group, as a power cut would) at
-// a chosen moment and then read what it printed.
+// Child: one program started by the torture harness through process.h, in
+// its own process group, with stdin from the null device and stdout/stderr
+// captured to files, so the harness can SIGKILL it (or its whole group, as a
+// power cut would) at a chosen moment and then read what it printed.
 //
 // The harness makes itself a child subreaper (enable_subreaper), so that
 // processes orphaned by a kill (an updater whose launcher died, a detached
@@ -10,23 +10,18 @@
 // POSIX (Linux) only: this is test tooling, not the product. One thread.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "process.h"
+
 namespace upkeep::torture {
 
-using Env = std::map<std::string, std::string>;
-
-struct Exit {
-  int code = -1;  // exit code, or 128 + signal when killed
-  bool signaled = false;
-};
+using Env = process::Environment;
+using Exit = process::ExitStatus;
 
 class Child {
  public:
@@ -38,18 +33,16 @@ class Child {
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
-  // Waits up to `timeout` for the child to end (a pidfd, no polling); the
-  // exit when it ended, nullopt when it is still running.
+  // Waits up to `timeout` for the child to end; its exit when it ended,
+  // nullopt when it is still running.
   std::optional<Exit> wait_for(std::chrono::microseconds timeout);
   // Waits for the end without a limit.
   Exit wait();
   // SIGKILL to the child alone, or to its whole process group.
   void kill(bool whole_group);
-  pid_t pid() const { return pid_; }
 
  private:
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
+  int64_t pid_ = -1;
   std::optional<Exit> exit_;
 };
 

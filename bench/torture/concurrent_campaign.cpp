@@ -36,20 +36,21 @@ Tally concurrent_campaign(TortureWorld& w, const CampaignOptions& o) {
       Exit e = launchers[static_cast<size_t>(k)]->wait();
       std::string out = read_file_or_empty(out_of(k)), started_version = first_line(out);
       ++t.outcomes[started_version.empty() ? "(nothing)" : started_version];
-      if (e.code != 0 || (started_version != "mainapp 1.0.0" && started_version != "mainapp 2.0.0" &&
-                          started_version != "mainapp 3.0.0"))
-        problems.push_back("launcher " + std::to_string(k) + " exited " + std::to_string(e.code) + " printing '" + out +
-                           "', stderr '" + read_file_or_empty(err_of(k)) + "'");
+      if (!e.success() || (started_version != "mainapp 1.0.0" && started_version != "mainapp 2.0.0" &&
+                           started_version != "mainapp 3.0.0"))
+        problems.push_back("launcher " + std::to_string(k) + " exited " + std::to_string(e.as_exit_code()) +
+                           " printing '" + out + "', stderr '" + read_file_or_empty(err_of(k)) + "'");
     }
-    if (Exit e = app.wait(); e.code != 0)
-      problems.push_back("mainapp exited " + std::to_string(e.code) + ": " + read_file_or_empty(err_of(kLaunchers)));
+    if (Exit e = app.wait(); !e.success())
+      problems.push_back("mainapp exited " + std::to_string(e.as_exit_code()) + ": " +
+                         read_file_or_empty(err_of(kLaunchers)));
     if (!reap_descendants(std::chrono::seconds(120))) problems.push_back("processes still running after 120 s");
 
     // One more start settles what the round left (mainapp's 3.0.0 is applied by then or now).
     Ran settle = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
-    if (settle.exit.code != 0 || settle.out.rfind("mainapp 3.0.0\n", 0) != 0)
-      problems.push_back("the settling start exited " + std::to_string(settle.exit.code) + " printing '" + settle.out +
-                         "', expected 3.0.0 (staged by mainapp during the round)");
+    if (!settle.exit.success() || settle.out.rfind("mainapp 3.0.0\n", 0) != 0)
+      problems.push_back("the settling start exited " + std::to_string(settle.exit.as_exit_code()) + " printing '" +
+                         settle.out + "', expected 3.0.0 (staged by mainapp during the round)");
     {
       StateStore store(Layout(root).state_db(), StateStore::Mode::kReadOnly);
       std::map<std::string, int> applied;

@@ -85,9 +85,9 @@ std::chrono::microseconds undisturbed(TortureWorld& w, const Mode& m) {
     }
     runs.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0));
     reap_descendants(std::chrono::seconds(120));
-    if (e.code != 0)
+    if (!e.success())
       fail(ErrorCode::kFailure, std::string("torture: an undisturbed run (") + m.name + ") exited " +
-                                    std::to_string(e.code) + "; see " + root.string() + ".err");
+                                    std::to_string(e.as_exit_code()) + "; see " + root.string() + ".err");
     stdfs::remove_all(root);
   }
   std::sort(runs.begin(), runs.end());
@@ -114,16 +114,16 @@ std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path&
   const stdfs::path log = Layout(root).logs_dir() / "updater.log";
   const size_t log_before = read_file_or_empty(log).size();
   Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
-  if (again.exit.code != 0 || again.out.find("mainapp 2.0.0\n") == std::string::npos)
-    problems.push_back("restart exited " + std::to_string(again.exit.code) + ", stdout '" + again.out + "', stderr '" +
-                       again.err + "'");
+  if (!again.exit.success() || again.out.find("mainapp 2.0.0\n") == std::string::npos)
+    problems.push_back("restart exited " + std::to_string(again.exit.as_exit_code()) + ", stdout '" + again.out +
+                       "', stderr '" + again.err + "'");
   if (uint64_t fetched = downloaded_bytes(read_file_or_empty(log).substr(log_before), m.update); fetched != missing)
     problems.push_back("the restart fetched " + std::to_string(fetched) + " bytes of " + m.update +
                        "'s package, expected " + std::to_string(missing) + " (only what was missing)");
   Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
-  if (version.exit.code != 0 || version.out != "mainapp 2.0.0\n")
-    problems.push_back("a further start exited " + std::to_string(version.exit.code) + " printing '" + version.out +
-                       "'");
+  if (!version.exit.success() || version.out != "mainapp 2.0.0\n")
+    problems.push_back("a further start exited " + std::to_string(version.exit.as_exit_code()) + " printing '" +
+                       version.out + "'");
   if (*m.ends_bad) {
     StateStore store(Layout(root).state_db(), StateStore::Mode::kReadOnly);
     auto r = store.get(m.ends_bad);

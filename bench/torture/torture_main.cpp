@@ -60,7 +60,7 @@ void print_tally(const Tally& t) {
                 std::size(kCrashPoints));
     for (const auto& [k, n] : t.kill_points) std::printf("    %6d  %s\n", n, k.c_str());
   }
-  if (t.name == "broken releases") std::printf("  rolled back in the same launch: %d of %d\n", t.rollbacks, t.trials);
+  if (t.counts_rollbacks) std::printf("  rolled back in the same launch: %d of %d\n", t.rollbacks, t.trials);
   print_counts("launchers started", t.outcomes);
 }
 

@@ -43,7 +43,7 @@ TortureWorld::TortureWorld(const stdfs::path& scratch)
   stdfs::path staged = scratch_ / "template-staged";
   stdfs::copy(templates_[0], staged, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks);
   Ran r = run_to_end({(staged / "upkeep-updater").string(), "--root", staged.string(), "--quiet"}, {}, scratch_);
-  if (r.exit.code != 0) fail(ErrorCode::kFailure, "torture: upkeep-updater could not stage 2.0.0: " + r.err);
+  if (!r.exit.success()) fail(ErrorCode::kFailure, "torture: upkeep-updater could not stage 2.0.0: " + r.err);
   templates_[static_cast<int>(Template::kV1Staged)] = staged;
 }
 
@@ -79,7 +79,7 @@ stdfs::path TortureWorld::build_folder(const std::string& version, uint64_t payl
   stdfs::create_directories(d);
   stdfs::copy_file(program("mainapp"), d / "mainapp", stdfs::copy_options::overwrite_existing);
   Ran r = run_to_end({"/usr/bin/strip", "--strip-debug", (d / "mainapp").string()}, {}, scratch_);
-  if (r.exit.code != 0) fail(ErrorCode::kFailure, "torture: strip failed: " + r.err);
+  if (!r.exit.success()) fail(ErrorCode::kFailure, "torture: strip failed: " + r.err);
   write_text(d / "VERSION", version + "\n");
   write_text(d / "share" / "readme.txt", "torture application " + version + "\n");
   if (payload_bytes > 0) {
@@ -118,9 +118,9 @@ void TortureWorld::upkeep_ok(const std::vector<std::string>& args) {
   std::vector<std::string> argv{program("upkeep").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   Ran r = run_to_end(argv, {}, scratch_);
-  if (r.exit.code != 0)
+  if (!r.exit.success())
     fail(ErrorCode::kFailure,
-         "torture: upkeep " + args[0] + " failed (exit " + std::to_string(r.exit.code) + "): " + r.err);
+         "torture: upkeep " + args[0] + " failed (exit " + std::to_string(r.exit.as_exit_code()) + "): " + r.err);
 }
 
 }  // namespace upkeep::torture

@@ -35,7 +35,7 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
       } else {
         if (r.channel != c.channel) continue;
         if (installed && v->compare(*installed) <= 0) continue;  // never a downgrade
-        if (c.bad_versions.count(r.version) || c.quarantined_versions.count(r.version)) continue;
+        if (c.refused_versions.count(r.version)) continue;
       }
       auto m = by_path.find(custom.get_string("manifest"));
       if (m == by_path.end()) {

@@ -28,10 +28,9 @@ struct SelectionCriteria {
   std::string app_id;
   std::string platform;
   std::string channel;
-  std::string installed_version;               // "" when nothing is installed
-  std::set<std::string> bad_versions;          // never offered again
-  std::set<std::string> quarantined_versions;  // failed max_update_failures tries: never offered again
-  std::optional<std::string> exact_version;    // install a given version (installer)
+  std::string installed_version;             // "" when nothing is installed
+  std::set<std::string> refused_versions;    // bad or quarantined (is_refused): never offered again
+  std::optional<std::string> exact_version;  // install a given version (installer)
 };
 
 // nullopt when nothing newer is allowed. Targets with malformed release

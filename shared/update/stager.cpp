@@ -65,8 +65,11 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     StateStore store(layout_.state_db());
     auto rec = store.get(v);
     if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return;
-    // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
-    if (auto j = store.journal(); j && j->op == JournalOp::kApply && j->version == v) return;
+    if (auto j = store.journal(); j && j->version == v) {
+      // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
+      if (j->op == JournalOp::kApply) return;
+      fail(ErrorCode::kVerification, "version " + v + " is being rolled back");
+    }
     if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
     if (rec && rec->state == VersionState::kQuarantined)
       fail(ErrorCode::kVerification, "version " + v + " is quarantined");

@@ -44,8 +44,10 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
   bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
   {
     StateStore store(layout_.state_db());
-    for (const auto& r : store.in_state(VersionState::kBad)) criteria.bad_versions.insert(r.version);
-    for (const auto& r : store.in_state(VersionState::kQuarantined)) criteria.quarantined_versions.insert(r.version);
+    for (const auto& r : store.all())
+      if (is_refused(r.state)) criteria.refused_versions.insert(r.version);
+    // A rollback the next start finishes: its version is on its way to bad (found by bench/torture).
+    if (auto j = store.journal(); j && j->op == JournalOp::kRollback) criteria.refused_versions.insert(j->version);
     if (auto s = staged(); s)
       if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
   }

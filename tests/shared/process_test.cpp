@@ -129,6 +129,30 @@ TEST_CASE("wait_child reports exit codes and signals", "[process]") {
   process::kill_hard(pid);
   auto killed = process::wait_child(pid);
   CHECK(killed.signal == SIGKILL);
+
+  // As a shell reports them.
+  CHECK(ok.as_exit_code() == 0);
+  CHECK(three.as_exit_code() == 3);
+  CHECK(segv.as_exit_code() == 128 + SIGSEGV);
+  CHECK(killed.as_exit_code() == 128 + SIGKILL);
+}
+
+TEST_CASE("output_fd takes stdout and stderr, error_fd takes stderr apart", "[process]") {
+  OutputPipe out, err;
+  process::SpawnOptions o;
+  o.argv = {"/bin/sh", "-c", "echo to-out; echo to-err >&2"};
+  o.env = {{"PATH", "/usr/bin:/bin"}};
+  o.output_fd = out.write_fd();
+  SECTION("both streams into output_fd") {
+    REQUIRE(process::wait_child(process::spawn(o)).success());
+    CHECK(out.read_all() == "to-out\nto-err\n");
+  }
+  SECTION("stderr into error_fd") {
+    o.error_fd = err.write_fd();
+    REQUIRE(process::wait_child(process::spawn(o)).success());
+    CHECK(out.read_all() == "to-out\n");
+    CHECK(err.read_all() == "to-err\n");
+  }
 }
 
 TEST_CASE("the child gets exactly the given environment and the inherited descriptors", "[process]") {

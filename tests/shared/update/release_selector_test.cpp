@@ -117,9 +117,9 @@ TEST_CASE("never a downgrade, never the same version, never a bad one", "[select
   add(t, {"1.1.0"});
   add(t, {"1.2.0"});
   auto c = criteria("1.0.0");
-  c.bad_versions = {"1.2.0"};
+  c.refused_versions = {"1.2.0"};
   CHECK(picked(t, c) == "1.1.0");
-  c.bad_versions = {"1.2.0", "1.1.0"};
+  c.refused_versions = {"1.2.0", "1.1.0"};
   CHECK(picked(t, c) == "none");
   CHECK(picked(t, criteria("")) == "1.2.0");  // nothing installed: the newest
 }
@@ -129,9 +129,9 @@ TEST_CASE("a quarantined release is never offered, a newer one is", "[selector]"
   add(t, {"1.1.0"});
   add(t, {"1.2.0"});
   auto c = criteria("1.0.0");
-  c.quarantined_versions = {"1.2.0"};
+  c.refused_versions = {"1.2.0"};
   CHECK(picked(t, c) == "1.1.0");
-  c.quarantined_versions = {"1.2.0", "1.1.0"};
+  c.refused_versions = {"1.2.0", "1.1.0"};
   CHECK(picked(t, c) == "none");
   add(t, {"1.3.0"});
   CHECK(picked(t, c) == "1.3.0");
@@ -153,7 +153,7 @@ TEST_CASE("an exact version is offered whatever the channel, installed version o
   add(t, {"2.0.0"});
   auto c = criteria("2.0.0");
   c.exact_version = "1.5.0";
-  c.bad_versions = {"1.5.0"};
+  c.refused_versions = {"1.5.0"};
   CHECK(picked(t, c) == "1.5.0");
   c.exact_version = "3.0.0";
   CHECK(picked(t, c) == "none");

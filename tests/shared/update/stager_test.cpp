@@ -149,6 +149,16 @@ TEST_CASE("stage: a full disk fails with 'not enough space' and leaves nothing",
   }
 }
 
+TEST_CASE("stage refuses a version whose rollback the journal holds, before fetching anything", "[stager]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  StateStore(f.layout.state_db()).journal_begin(JournalOp::kRollback, "2.0.0", "1.0.0");
+  auto msg = upkeep::test::error_of([&] { f.stage(); }, ErrorCode::kVerification);
+  CHECK_THAT(msg, Catch::Contains("2.0.0 is being rolled back"));
+  CHECK(f.fetcher.downloads == 0);
+  CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+}
+
 TEST_CASE("stage refuses a quarantined version before fetching anything", "[stager][quarantine]") {
   TempDir root;
   StagingFixture f(root.path());

@@ -94,6 +94,24 @@ TEST_CASE("check_now with the newest version installed reports up to date", "[up
   CHECK(observer.calls() == std::vector<std::string>{"started", "up_to_date 2.0.0", "finished"});
 }
 
+TEST_CASE("a version whose interrupted rollback the journal holds is not offered again", "[update_service]") {
+  // Found by the torture harness: a power cut after a rollback switched
+  // `current` back but before it marked the version bad; the next check
+  // downloaded and staged the version being rolled back.
+  TempDir root;
+  StagingFixture f(root.path());
+  stdfs::create_directories(f.layout.version_dir("1.0.0"));
+  f.layout.switch_current("1.0.0");
+  StateStore(f.layout.state_db()).journal_begin(JournalOp::kRollback, "2.0.0", "1.0.0");
+  RecordingObserver observer;
+  UpdateService service(f.layout, config_for(f), std::make_unique<HttpFetcher>(), observer);
+  f.server.reset_byte_counts();
+  CHECK_FALSE(service.check_now());
+  CHECK(observer.calls() == std::vector<std::string>{"started", "up_to_date 1.0.0", "finished"});
+  CHECK(f.server.body_bytes_sent(".package.zip") == 0);
+  CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+}
+
 TEST_CASE("a failed check reports the error, rethrows it and stages nothing", "[update_service]") {
   TempDir root;
   StagingFixture f(root.path());
