@@ -10,8 +10,11 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config binutils ca-certificates
   libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev catch2
+  libzstd-dev libdivsufsort-dev
   # natural peers the tests talk to
   nginx-light curl strace
+  # the delta benchmark's comparison tools (bench/delta)
+  bsdiff xdelta3 zstd
 )
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).

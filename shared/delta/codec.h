@@ -1,0 +1,62 @@
+// Delta codecs: the byte-level pieces of delta updates, free of any network
+// or repository knowledge.
+//
+// A *blob* is one whole file compressed as a single zstd frame. A *patch*
+// rebuilds a target file from a source file; two algorithms:
+//   kZstd   "zstd"   zstd's patch-from: the source is the dictionary of a
+//                    long-distance-matching frame (zstd_patch.cpp);
+//   kBsdiff "bsdiff" a suffix-array diff (libdivsufsort) in bsdiff's
+//                    control/diff/extra form, each stream zstd-compressed
+//                    (suffix_patch.cpp).
+// The numeric values are stored nowhere; the names are (in delta.json).
+//
+// Readers never trust their input: a blob or patch that is malformed, too
+// long, too short or would write more than `expected_size` bytes is
+// Error(kVerification) naming the file; a full disk is Error(kNoSpace). The
+// output file must not exist; it is created 0600, written, fsynced, and
+// removed again on any failure. Memory stays bounded whatever the file size:
+// blobs and bsdiff patches stream (the source is read with positioned reads);
+// a zstd patch maps its source and target (see kMaxZstdPatchSource).
+// Free functions; thread-safe for distinct paths.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace upkeep::delta {
+
+enum class PatchAlgorithm : int {
+  kZstd = 1,
+  kBsdiff = 2,
+};
+
+const char* algorithm_name(PatchAlgorithm a);
+// nullopt for a name this build does not know (a newer publisher's); such
+// routes are skipped, never an error.
+std::optional<PatchAlgorithm> parse_algorithm(std::string_view name);
+
+// Files whose source or target is larger than this get no zstd patch: its
+// decoder needs both mapped at once, and the client's peak memory must stay
+// bounded (docs/architecture.md, "Delta updates"). bsdiff has no such limit.
+constexpr uint64_t kMaxZstdPatchSource = 64ull << 20;
+
+// Compresses `src` into the blob `dest` (level 1-22). Vendor side.
+void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19);
+// Decompresses `blob` into `dest`; returns the SHA-256 (hex) of what was
+// written. Exactly `expected_size` bytes must come out.
+std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,
+                            uint64_t expected_size);
+
+// Writes a patch from `source` to `target` into `dest`. Vendor side; may use
+// much memory (a suffix array is 4 bytes per source byte).
+void make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
+                const std::filesystem::path& dest);
+// Applies `patch` to `source`, writing `dest`; returns the SHA-256 (hex) of
+// what was written. Exactly `expected_size` bytes must come out.
+std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& patch,
+                        const std::filesystem::path& dest, uint64_t expected_size);
+
+}  // namespace upkeep::delta
