@@ -55,6 +55,9 @@ step "start the application through its launcher; answer the restart prompt with
 # waits until every program writing to this terminal (v1, launcher, v2) is done.
 echo y | "$work/app/demo" --exit-after-check --progress=always | cat
 
+step "what the update downloaded (delta: only the files 1.0.0 lacked)"
+grep -h -o "rebuilt 2.0.0 from .*\|downloaded 2.0.0.package.zip: .*" "$work/app/logs/"*.log || true
+
 step "what the launcher recorded"
 "$work/app/demo" --status
 

@@ -18,7 +18,8 @@ Config Config::from_json(const Json& j, const std::string& what) {
                                                            "channel",        "platform",
                                                            "main_program",   "check_interval_minutes",
                                                            "check_on_start", "trial_timeout_seconds",
-                                                           "headless",       "max_update_failures"};
+                                                           "headless",       "max_update_failures",
+                                                           "delta_updates"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -34,6 +35,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.trial_timeout_seconds = j.get_int_or("trial_timeout_seconds", c.trial_timeout_seconds);
     c.headless = j.get_bool_or("headless", c.headless);
     c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
+    c.delta_updates = j.get_bool_or("delta_updates", c.delta_updates);
     if (c.app_id.empty()) fail(ErrorCode::kBadInput, "field 'app_id' must not be empty");
     if (c.check_interval_minutes < 0) fail(ErrorCode::kBadInput, "field 'check_interval_minutes' must be 0 or more");
     if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
@@ -57,6 +59,7 @@ Json Config::to_json() const {
   j["trial_timeout_seconds"] = trial_timeout_seconds;
   j["headless"] = headless;
   j["max_update_failures"] = max_update_failures;
+  j["delta_updates"] = delta_updates;
   return j;
 }
 

@@ -23,6 +23,7 @@ struct Config {
   int64_t trial_timeout_seconds = 30;    // a version on trial must confirm within this
   bool headless = false;                 // main program: no prompt, apply at exit
   int64_t max_update_failures = 3;       // failed tries of one update before it is quarantined
+  bool delta_updates = true;             // fetch only missing files and patches when the release offers them
 
   static Config load(const std::filesystem::path& file);
   static Config from_json(const Json& j, const std::string& what);

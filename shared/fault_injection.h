@@ -20,9 +20,10 @@ namespace upkeep {
 // accepts only these names.
 inline constexpr std::string_view kCrashPoints[] = {
     "stage.manifest_fetched",  // signed manifest fetched and checked, space checked
-    "download.half",           // half of the package is in staging/<v>.package.zip.part
+    "download.half",           // half of a download (package, blob or patch) is in its .part file
     "stage.downloaded",        // package complete and verified (renamed from .part)
     "stage.extracted",         // staging/<v> complete, every file hashed
+    "delta.rebuilt",           // a delta update rebuilt one file into staging/<v>.delta/objects
     "stage.marked",            // .pending exists, nothing recorded yet
     "stage.recorded",          // state store says staged
     "apply.journaled",         // journal row written

@@ -21,7 +21,7 @@ void Layout::switch_current(const std::string& v) const {
 }
 
 std::optional<std::string> Layout::download_version(const std::string& file_name) {
-  for (std::string_view suffix : {".package.zip.part", ".package.zip"}) {
+  for (std::string_view suffix : {".package.zip.part", ".package.zip", ".delta"}) {
     if (file_name.size() > suffix.size() &&
         file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) == 0)
       return file_name.substr(0, file_name.size() - suffix.size());

@@ -37,7 +37,11 @@ class Layout {
   std::filesystem::path staged_dir(const std::string& v) const { return staging_dir() / v; }
   // The verified download of a version's package (its partial form adds ".part").
   std::filesystem::path package_download(const std::string& v) const { return staging_dir() / (v + ".package.zip"); }
-  // The version a staging/ entry named like package_download() (or its .part) belongs to.
+  // The work folder of a delta download (fetched blobs and patches, rebuilt
+  // files): kept across runs so an interrupted delta download resumes.
+  std::filesystem::path delta_work_dir(const std::string& v) const { return staging_dir() / (v + ".delta"); }
+  // The version a staging/ entry named like package_download() (or its
+  // .part) or delta_work_dir() belongs to.
   static std::optional<std::string> download_version(const std::string& file_name);
   std::filesystem::path state_db() const { return root_ / "state.db"; }
   std::filesystem::path trust_dir() const { return root_ / "trust"; }

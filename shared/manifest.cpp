@@ -9,6 +9,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "json.h"
+#include "json_entry_reader.h"
 #include "version.h"
 
 namespace upkeep {
@@ -26,11 +27,6 @@ std::string octal_mode(uint32_t mode) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04o", mode);
   return buf;
-}
-
-bool is_lower_hex_sha256(const std::string& s) {
-  return s.size() == 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Every proper directory prefix of a '/'-separated path: "a/b/c" -> "a", "a/b".
@@ -67,40 +63,6 @@ uint32_t mode_of(const stdfs::file_status& st) { return static_cast<uint32_t>(st
 std::string relative_name(const stdfs::path& p, const stdfs::path& root) {
   return p.lexically_relative(root).generic_string();
 }
-
-// Field access for one manifest entry that names the file, the entry and the field on error.
-class EntryReader {
- public:
-  EntryReader(std::string_view what, size_t index, const Json& entry) : entry_(entry) {
-    prefix_ = std::string(what) + ": files[" + std::to_string(index) + "]";
-  }
-  void set_path(const std::string& path) { prefix_ += " (" + path + ")"; }
-  [[noreturn]] void bad(const std::string& field, const std::string& problem) const {
-    fail(ErrorCode::kBadInput, prefix_ + ": field '" + field + "' " + problem);
-  }
-  [[noreturn]] void bad(const std::string& problem) const { fail(ErrorCode::kBadInput, prefix_ + ": " + problem); }
-  const Json& field(const char* name) const {
-    const Json* j = entry_.find(name);
-    if (!j) bad(name, "is missing");
-    return *j;
-  }
-  const std::string& string(const char* name) const {
-    const Json& j = field(name);
-    if (!j.is_string()) bad(name, std::string("must be a string, found ") + json_type_name(j.type()));
-    return j.as_string();
-  }
-  int64_t integer(const char* name, int64_t min, int64_t max, const char* range) const {
-    const Json& j = field(name);
-    if (!j.is_int()) bad(name, std::string("must be an integer, found ") + json_type_name(j.type()));
-    int64_t v = j.as_int();
-    if (v < min || v > max) bad(name, "is " + std::to_string(v) + ", expected " + range);
-    return v;
-  }
-
- private:
-  const Json& entry_;
-  std::string prefix_;
-};
 
 }  // namespace
 
@@ -171,21 +133,15 @@ FileManifest FileManifest::parse(std::string_view json_text, std::string_view wh
   m.files_.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
     const Json& e = list[i];
-    EntryReader r(what, i, e);
-    if (!e.is_object()) r.bad(std::string("must be an object, found ") + json_type_name(e.type()));
-    for (const auto& [key, value] : e.as_object()) {
-      if (key != "mode" && key != "path" && key != "sha256" && key != "size") {
-        r.bad("unknown field '" + key + "' (expected only mode, path, sha256, size)");
-      }
-    }
+    JsonEntryReader r(what, "files", i, e);
+    r.only_fields({"mode", "path", "sha256", "size"}, "mode, path, sha256, size");
     FileEntry f;
     f.path = r.string("path");
     std::string why;
     if (!is_safe_relative_path(f.path, &why)) r.bad("path", "'" + f.path + "' " + why);
-    r.set_path(f.path);
+    r.set_name(f.path);
     f.size = static_cast<uint64_t>(r.integer("size", 0, INT64_MAX, "a non-negative integer"));
-    f.sha256 = r.string("sha256");
-    if (!is_lower_hex_sha256(f.sha256)) r.bad("sha256", "must be 64 lower-case hex characters");
+    f.sha256 = r.sha256("sha256");
     f.mode = static_cast<uint32_t>(r.integer("mode", 0, kModeMask, "0..4095 (permission bits 0..07777)"));
     if (!m.files_.empty()) {
       const std::string& prev = m.files_.back().path;
@@ -201,8 +157,8 @@ FileManifest FileManifest::parse(std::string_view json_text, std::string_view wh
     add_parent_dirs(m.files_[i].path, parents);
     for (const std::string& dir : parents) {
       if (paths.count(dir)) {
-        EntryReader r(what, i, list[i]);
-        r.set_path(m.files_[i].path);
+        JsonEntryReader r(what, "files", i, list[i]);
+        r.set_name(m.files_[i].path);
         r.bad("path", "lies below '" + dir + "', which is also listed as a file");
       }
     }

@@ -81,6 +81,8 @@ class Client {
   // targets_url + path. Throws Error(kVerification) for an unsafe target path
   // or one without a supported hash.
   std::string target_url(const TargetFile& t) const;
+  // The targets base URL given at construction (ends with '/').
+  const std::string& targets_url() const { return targets_url_; }
   // The fixed update start time of the last refresh() (5.1).
   std::time_t update_start_time() const { return start_time_; }
 

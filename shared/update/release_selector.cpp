@@ -45,6 +45,14 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
       }
       r.package = t;
       r.manifest = *m->second;
+      if (custom.contains("delta")) {
+        auto d = by_path.find(custom.get_string("delta"));
+        if (d != by_path.end())
+          r.delta = *d->second;
+        else  // still installable from its package
+          spdlog::warn("release {}: its delta target {} is not listed; using the package", r.version,
+                       custom.get_string("delta"));
+      }
       if (!best_version || best_version->compare(*v) < 0) {
         best_version = *v;
         best = std::move(r);

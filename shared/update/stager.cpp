@@ -10,6 +10,7 @@
 #include "install_lock.h"
 #include "manifest.h"
 #include "state_store.h"
+#include "update/delta_stager.h"
 #include "update/package.h"
 
 namespace upkeep {
@@ -34,6 +35,25 @@ FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const 
   return m;
 }
 
+// The signed delta.json, or nullopt (logged) when it does not pass its checks: the package still can.
+std::optional<delta::DeltaIndex> fetch_delta_index(Fetcher& fetcher, const ReleaseInfo& release, const std::string& url,
+                                                   const FileManifest& manifest) {
+  if (!release.delta || url.empty()) return std::nullopt;
+  const tuf::TargetFile& t = *release.delta;
+  try {
+    std::string text = fetcher.get(url, t.length);
+    if (text.size() != t.length || sha256_hex(text) != t.sha256())
+      fail(ErrorCode::kVerification, t.path + ": length or SHA-256 does not match the signed target");
+    auto index = delta::DeltaIndex::parse(text, t.path);
+    index.check_matches(manifest);
+    return index;
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNetwork) throw;  // the package would not come either
+    spdlog::warn("{}; using the package instead", e.what());
+    return std::nullopt;
+  }
+}
+
 void check_space(const Layout& layout, const ReleaseInfo& release, const FileManifest& manifest) {
   uint64_t need = release.package.length + manifest.total_size();
   uint64_t have = fs::available_bytes(layout.staging_dir());
@@ -51,8 +71,17 @@ bool have_verified_package(const stdfs::path& zip, const ReleaseInfo& release) {
 
 }  // namespace
 
-void Stager::stage(const ReleaseInfo& release, const std::string& package_url, const std::string& manifest_url,
-                   DownloadProgress* progress) {
+ReleaseUrls ReleaseUrls::of(const ReleaseInfo& release, const tuf::Client& client, const std::string& app_id,
+                            bool use_delta) {
+  ReleaseUrls u;
+  u.package = client.target_url(release.package);
+  u.manifest = client.target_url(release.manifest);
+  if (use_delta && release.delta) u.delta = client.target_url(*release.delta);
+  u.delta_source = {app_id, client.targets_url()};
+  return u;
+}
+
+void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, DownloadProgress* progress) {
   const std::string& v = release.version;
   fs::create_directories_durable(layout_.staging_dir());
   fs::create_directories_durable(layout_.manifests_dir());
@@ -76,17 +105,32 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
   }
 
   std::string manifest_text;
-  FileManifest manifest = fetch_manifest(fetcher_, release, manifest_url, manifest_text);
+  FileManifest manifest = fetch_manifest(fetcher_, release, urls.manifest, manifest_text);
+  auto delta_index = fetch_delta_index(fetcher_, release, urls.delta, manifest);
   check_space(layout_, release, manifest);
   crash_point("stage.manifest_fetched");
 
   stdfs::path zip = layout_.package_download(v);
   stdfs::path dest = layout_.staged_dir(v);
+  if (delta_index) {
+    auto r = DeltaStager(layout_, fetcher_)
+                 .stage(manifest, *delta_index, urls.delta_source, release.package.length, dest, progress);
+    if (r.staged) {
+      spdlog::info(
+          "rebuilt {} from {} local, {} patched and {} whole files: {} bytes over the network ({} planned, "
+          "package {}){}",
+          v, r.have, r.patched, r.blobs, r.bytes_transferred, r.planned_bytes, release.package.length,
+          r.patch_fallbacks ? ", " + std::to_string(r.patch_fallbacks) + " patch(es) replaced by whole files" : "");
+      crash_point("stage.extracted");
+      fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
+      return record(v, manifest, manifest_text);
+    }
+  }
   try {
     if (have_verified_package(zip, release)) {
       spdlog::info("{}: verified by an earlier run, not downloaded again", zip.string());
     } else {
-      auto got = fetcher_.download(package_url, zip, release.package.length, release.package.sha256(), progress);
+      auto got = fetcher_.download(urls.package, zip, release.package.length, release.package.sha256(), progress);
       spdlog::info("downloaded {}: {} of {} bytes over the network{}", zip.filename().string(), got.bytes_transferred,
                    release.package.length, got.resumed ? " (resumed)" : "");
     }
@@ -103,7 +147,10 @@ void Stager::stage(const ReleaseInfo& release, const std::string& package_url, c
     throw;
   }
   stdfs::remove(zip);
+  record(v, manifest, manifest_text);
+}
 
+void Stager::record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text) {
   {
     auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(120));
     StateStore store(layout_.state_db());

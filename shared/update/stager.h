@@ -2,35 +2,54 @@
 // apply with one rename.
 //
 // Steps: fetch the signed manifest (length and hash checked against the
-// signed target), check free space, download the package with resume into
-// staging/ (length and SHA-256 checked while streaming), extract it safely
-// into staging/<v> checking every file, save the manifest, then record
-// `staged` in the state store under the install lock. Nothing is staged
-// unless every check passed.
+// signed target), check free space, then build staging/<v> one of two ways:
+// a delta (the release's signed delta.json: only missing files and patches
+// are fetched, delta_stager.h) when it costs fewer bytes than the package,
+// else the package, downloaded with resume into staging/ (length and SHA-256
+// checked while streaming) and extracted safely checking every file. Then
+// save the manifest and record `staged` in the state store under the install
+// lock. Nothing is staged unless every check passed. A delta.json that fails
+// its checks is logged and the package is used.
 //
 // Holds the staging lock (<root>/.staging.lock) for its whole run, so the
 // launcher's clean-up never removes a download in progress; takes the
 // install lock only for the final record. After success: staging/<v> and
 // manifests/<v>.json exist and the state store says kStaged. After failure:
 // Error thrown, staging/<v> does not exist, the state store is unchanged;
-// only a resumable *.part download may remain. One thread at a time.
+// only a resumable *.part download or delta work folder may remain. One
+// thread at a time.
 #pragma once
 
 #include "layout.h"
 #include "net/fetcher.h"
+#include "tuf/tuf_client.h"
+#include "update/delta_stager.h"
 #include "update/release_selector.h"
 
 namespace upkeep {
+
+// Where a release's files come from.
+struct ReleaseUrls {
+  std::string package;
+  std::string manifest;
+  std::string delta;  // "" when the release has no delta.json or deltas are off
+  DeltaSource delta_source;
+
+  // From the verified targets of `client`; `use_delta` false ignores delta.json.
+  static ReleaseUrls of(const ReleaseInfo& release, const tuf::Client& client, const std::string& app_id,
+                        bool use_delta);
+};
 
 class Stager {
  public:
   Stager(const Layout& layout, Fetcher& fetcher) : layout_(layout), fetcher_(fetcher) {}
 
-  // `package_url` and `manifest_url` come from tuf::Client::target_url().
-  void stage(const ReleaseInfo& release, const std::string& package_url, const std::string& manifest_url,
-             DownloadProgress* progress);
+  void stage(const ReleaseInfo& release, const ReleaseUrls& urls, DownloadProgress* progress);
 
  private:
+  // Marks the pending update and records v as staged, under the install lock.
+  void record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text);
+
   const Layout& layout_;
   Fetcher& fetcher_;
 };

@@ -64,7 +64,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
   ObserverProgress progress(observer_);
   try {
     Stager(layout_, *fetcher_)
-        .stage(*release, client.target_url(release->package), client.target_url(release->manifest), &progress);
+        .stage(*release, ReleaseUrls::of(*release, client, config_.app_id, config_.delta_updates), &progress);
   } catch (const Error& e) {
     // The update's own failure is a failed try; the K-th quarantines it (quarantine.h).
     StateStore store(layout_.state_db());

@@ -108,7 +108,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   observer.on_update_found(*release);
   ObserverProgress progress(observer);
   Stager(layout, fetcher)
-      .stage(*release, client.target_url(release->package), client.target_url(release->manifest), &progress);
+      .stage(*release, ReleaseUrls::of(*release, client, config.app_id, /*use_delta=*/false), &progress);
   observer.on_staged(*release);
 
   {

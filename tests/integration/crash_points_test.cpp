@@ -165,6 +165,8 @@ const std::vector<std::string> kRollbackSteps = {"trial.spawned", "rollback.jour
 const std::vector<std::string> kCleanupSteps = {"cleanup.removed"};
 // Crashed at by the hooks test (tests/integration/hooks_test.cpp).
 const std::vector<std::string> kHookSteps = {"hook.started"};
+// Crashed at by the delta test (tests/integration/delta_update_test.cpp).
+const std::vector<std::string> kDeltaSteps = {"delta.rebuilt"};
 
 }  // namespace
 
@@ -173,6 +175,7 @@ TEST_CASE("every named crash point is exercised by a crash test", "[crash][integ
   tested.insert(kRollbackSteps.begin(), kRollbackSteps.end());
   tested.insert(kCleanupSteps.begin(), kCleanupSteps.end());
   tested.insert(kHookSteps.begin(), kHookSteps.end());
+  tested.insert(kDeltaSteps.begin(), kDeltaSteps.end());
   std::set<std::string> named(std::begin(upkeep::kCrashPoints), std::end(upkeep::kCrashPoints));
   CHECK(tested == named);
 }

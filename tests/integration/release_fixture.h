@@ -61,6 +61,10 @@ class VendorRepo {
     return d;
   }
 
+  // Releases carry a delta.json only when set: most tests exercise the
+  // package path on purpose (tests/integration/delta_update_test.cpp the other).
+  bool deltas = false;
+
   // `upkeep release FOLDER --version V` for this repository, with `extra` options.
   std::vector<std::string> release_argv(const stdfs::path& folder, const std::string& version,
                                         const std::vector<std::string>& extra = {}) const {
@@ -73,6 +77,7 @@ class VendorRepo {
                                   keys().string(),
                                   "--repo",
                                   repo().string()};
+    if (!deltas) argv.push_back("--no-delta");
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }

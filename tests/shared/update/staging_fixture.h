@@ -88,6 +88,9 @@ struct StagingFixture {
     vendor::RepositoryPublisher(repo, keys).publish_release(build, info);
   }
 
+  // The stager tests exercise the package path; delta staging has its own tests.
+  bool use_delta = false;
+
   std::string base() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/"; }
 
   void stage() {
@@ -96,8 +99,7 @@ struct StagingFixture {
     auto release =
         select_release(client.targets(), {.app_id = "demo", .platform = build_platform(), .channel = "stable"});
     REQUIRE(release);
-    Stager(layout, fetcher)
-        .stage(*release, client.target_url(release->package), client.target_url(release->manifest), nullptr);
+    Stager(layout, fetcher).stage(*release, ReleaseUrls::of(*release, client, "demo", use_delta), nullptr);
   }
 
   bool nothing_staged() {

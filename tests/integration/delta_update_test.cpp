@@ -1,0 +1,248 @@
+// Delta updates with the real programs (issue #5): releases published with
+// delta.json by `upkeep release`, an install made from the package, and
+// `launcher --check-on-start`, whose updater fetches only what it lacks.
+// The figures come from the updater's log line "rebuilt V from H local, P
+// patched and B whole files: N bytes over the network (M planned, package L)".
+#include <sys/stat.h>
+
+#include <random>
+#include <regex>
+
+#include "fault_injection.h"
+#include "invariants.h"
+#include "release_fixture.h"
+
+using namespace upkeep::test;
+
+namespace {
+
+struct Rebuilt {
+  int have = -1, patched = -1, whole = -1;
+  uint64_t bytes = 0, planned = 0, package = 0;
+  bool fallback = false;
+};
+
+// The last "rebuilt <version> ..." line of the updater's log.
+std::optional<Rebuilt> rebuilt_line(const Installed& app, const std::string& version) {
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  std::regex re("rebuilt " + std::regex_replace(version, std::regex("\\."), "\\.") +
+                " from (\\d+) local, (\\d+) patched and (\\d+) whole files: (\\d+) bytes over the network \\((\\d+) "
+                "planned, package (\\d+)\\)([^\\n]*)");
+  std::optional<Rebuilt> last;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    last = Rebuilt{std::stoi(m[1]),
+                   std::stoi(m[2]),
+                   std::stoi(m[3]),
+                   std::stoull(m[4]),
+                   std::stoull(m[5]),
+                   std::stoull(m[6]),
+                   m[7].str().find("replaced by whole files") != std::string::npos};
+  }
+  return last;
+}
+
+// 2 MiB of fixed pseudo-random bytes, edited per version: a few bytes
+// changed and a short insertion that shifts everything after it.
+std::string data_of(int edits) {
+  std::string s(2 << 20, '\0');
+  std::mt19937 rng(42);
+  for (auto& c : s) c = static_cast<char>(rng());
+  for (int k = 1; k <= edits; ++k) {
+    s[static_cast<size_t>(k) * 100000] ^= 0x33;
+    s.insert(static_cast<size_t>(k) * 400000, "inserted in release " + std::to_string(k));
+  }
+  return s;
+}
+
+struct DeltaWorld {
+  DeltaWorld() { vendor.deltas = true; }
+  // The real mainapp (identical in every release), VERSION, readme and a data file edited per release.
+  stdfs::path folder(const std::string& version, int edits) {
+    stdfs::path d = vendor.build_folder(version);
+    write_text(d / "share" / "data.bin", data_of(edits));
+    return d;
+  }
+  void release(const std::string& version, int edits) { vendor.release(folder(version, edits), version); }
+  void serve() { server = std::make_unique<RepoServerProcess>(vendor.repo()); }
+  std::vector<stdfs::path> repo_files(const std::string& sub) const {
+    std::vector<stdfs::path> out;
+    for (const auto& e : stdfs::directory_iterator(vendor.repo() / "targets" / "demo" / sub)) out.push_back(e.path());
+    return out;
+  }
+  VendorRepo vendor;
+  std::unique_ptr<RepoServerProcess> server;
+};
+
+RunResult update(const Installed& app, const std::map<std::string, std::string>& env = {}) {
+  return run({app.launcher().string(), "--check-on-start", "--", "--version"}, env);
+}
+
+ino_t inode_of(const stdfs::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+void flip_byte(const stdfs::path& file) {
+  std::string bytes = read_text(file);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  write_text(file, bytes);
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += "  " + l + "\n";
+  return s;
+}
+
+void check_clean(const Installed& app, const std::string& version) {
+  auto problems = check_invariants(app.prefix(), {{version}, true, true});
+  INFO("invariants violated:\n" << joined(problems));
+  CHECK(problems.empty());
+}
+
+}  // namespace
+
+TEST_CASE("a delta update fetches a patch and the changed small files, and links the unchanged ones",
+          "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  w.serve();
+  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  auto line = rebuilt_line(app, "2.0.0");
+  REQUIRE(line);
+  CHECK(line->have == 1);     // mainapp
+  CHECK(line->patched == 1);  // share/data.bin
+  CHECK(line->whole == 2);    // VERSION and readme.txt: new contents too small for a patch
+  CHECK(line->bytes == line->planned);
+  CHECK(line->bytes * 10 < line->package);  // a patch release costs under 10% of the package
+  CHECK_FALSE(line->fallback);
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  CHECK_FALSE(contains(log, "downloaded 2.0.0.package.zip"));
+
+  // The unchanged program is a hard link to the old version's file.
+  CHECK(inode_of(app.prefix() / "versions" / "2.0.0" / "mainapp") ==
+        inode_of(app.prefix() / "versions" / "1.0.0" / "mainapp"));
+  check_clean(app, "2.0.0");
+}
+
+TEST_CASE("a delta update works from any installed version, not only the previous one", "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  w.release("3.0.0", 2);
+  w.serve();
+  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 3.0.0\n"));
+  auto line = rebuilt_line(app, "3.0.0");
+  REQUIRE(line);
+  CHECK(line->patched == 1);  // data.bin from 1.0.0's content, two releases back
+  CHECK(line->bytes * 10 < line->package);
+  check_clean(app, "3.0.0");
+}
+
+TEST_CASE("a patch the server corrupted is replaced by the whole file and the update still lands",
+          "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  auto patches = w.repo_files("patches");
+  REQUIRE(patches.size() == 1);
+  flip_byte(patches[0]);
+  w.serve();
+  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  auto line = rebuilt_line(app, "2.0.0");
+  REQUIRE(line);
+  CHECK(line->fallback);
+  CHECK(line->patched == 0);
+  CHECK(line->whole == 3);
+  CHECK(contains(read_text(app.prefix() / "logs" / "updater.log"), "fetching the whole file"));
+  check_clean(app, "2.0.0");
+}
+
+TEST_CASE("a blob the server corrupted is a verification error and nothing is staged", "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  for (const auto& p : w.repo_files("patches")) flip_byte(p);  // forces the blob of data.bin
+  std::string new_data_sha;
+  {
+    // The blob of 2.0.0's data.bin: named by its content hash.
+    Json m = Json::parse(read_text([&] {
+      for (const auto& e : stdfs::directory_iterator(w.vendor.repo() / "targets" / "demo" / "2.0.0" / "linux-x86_64"))
+        if (contains(e.path().filename().string(), ".files.json")) return e.path();
+      return stdfs::path();
+    }()));
+    for (const auto& f : m.get_array("files"))
+      if (f.get_string("path") == "share/data.bin") new_data_sha = f.get_string("sha256");
+  }
+  REQUIRE(!new_data_sha.empty());
+  flip_byte(w.vendor.repo() / "targets" / "demo" / "blobs" / (new_data_sha + ".zst"));
+  w.serve();
+  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 1.0.0\n"));
+  CHECK(contains(r.err, "the update check failed"));
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  CHECK(contains(log, "blobs/" + new_data_sha + ".zst: SHA-256 mismatch"));
+  CHECK_FALSE(stdfs::exists(app.prefix() / "staging" / "2.0.0"));
+  CHECK_FALSE(stdfs::exists(app.prefix() / "staging" / "2.0.0.delta"));
+  CHECK(app.state_of("2.0.0").empty());
+  check_clean(app, "1.0.0");
+}
+
+TEST_CASE("an interrupted delta download resumes and a rebuilt file is not fetched again", "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  {
+    // 2.0.0 adds 4 MiB of new incompressible data: one large blob to interrupt.
+    stdfs::path d = w.folder("2.0.0", 1);
+    std::string big(4 << 20, '\0');
+    std::mt19937 rng(9);
+    for (auto& c : big) c = static_cast<char>(rng());
+    write_text(d / "share" / "new.bin", big);
+    w.vendor.release(d, "2.0.0");
+  }
+  w.serve();
+
+  for (const std::string step : {"download.half", "delta.rebuilt"}) {
+    INFO("crash point: " << step);
+    Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+    RunResult crashed = update(app, {{"UPKEEP_CRASH_AT", step}});
+    INFO("crash run\n" << crashed.out << crashed.err);
+    CHECK(contains(crashed.err, "the update check failed (exit 137)"));
+    CHECK(contains(crashed.out, "mainapp 1.0.0\n"));
+    const stdfs::path work = app.prefix() / "staging" / "2.0.0.delta";
+    REQUIRE(stdfs::is_directory(work));
+    uint64_t part_bytes = 0, objects = 0;
+    for (const auto& e : stdfs::recursive_directory_iterator(work)) {
+      if (e.path().extension() == ".part") part_bytes += e.file_size();
+      if (e.path().parent_path().filename() == "objects" && e.is_regular_file()) ++objects;
+    }
+    if (step == "download.half") CHECK(part_bytes > 0);
+    if (step == "delta.rebuilt") CHECK(objects == 1);
+
+    RunResult again = update(app);
+    INFO("second run\n" << again.out << again.err);
+    CHECK(contains(again.out, "mainapp 2.0.0\n"));
+    auto line = rebuilt_line(app, "2.0.0");
+    REQUIRE(line);
+    // Only what was missing came over the network: the rest of the .part, nothing rebuilt before.
+    CHECK(line->bytes == line->planned - part_bytes);
+    CHECK(line->have == 1 + static_cast<int>(objects));
+    check_clean(app, "2.0.0");
+  }
+}
