@@ -18,6 +18,11 @@ namespace upkeep::fs {
 
 namespace stdfs = std::filesystem;
 
+// Throws the Error for a failed system call on `path` (`err` is its errno):
+// kNoSpace for ENOSPC/EDQUOT, kNotFound for ENOENT, kFailure otherwise; the
+// message is "<what> <path>: <strerror>".
+[[noreturn]] void fail_errno(const std::string& what, const stdfs::path& path, int err);
+
 // Whole-file read; throws kNotFound when missing, kBadInput when larger than max_bytes.
 std::string read_file(const stdfs::path& path, uint64_t max_bytes = 64u << 20);
 

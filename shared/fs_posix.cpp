@@ -16,15 +16,6 @@
 namespace upkeep::fs {
 namespace {
 
-[[noreturn]] void fail_errno(const std::string& what, const stdfs::path& path, int err) {
-  ErrorCode code = (err == ENOSPC || err == EDQUOT) ? ErrorCode::kNoSpace
-                   : err == ENOENT                  ? ErrorCode::kNotFound
-                                                    : ErrorCode::kFailure;
-  std::string msg = what + " " + path.string() + ": " + std::strerror(err);
-  if (code == ErrorCode::kNoSpace) msg = "not enough space: " + msg;
-  fail(code, msg);
-}
-
 // Closes the descriptor on scope exit.
 struct Fd {
   int fd = -1;
@@ -51,6 +42,15 @@ void write_all(int fd, std::string_view data, const stdfs::path& path) {
 }
 
 }  // namespace
+
+void fail_errno(const std::string& what, const stdfs::path& path, int err) {
+  ErrorCode code = (err == ENOSPC || err == EDQUOT) ? ErrorCode::kNoSpace
+                   : err == ENOENT                  ? ErrorCode::kNotFound
+                                                    : ErrorCode::kFailure;
+  std::string msg = what + " " + path.string() + ": " + std::strerror(err);
+  if (code == ErrorCode::kNoSpace) msg = "not enough space: " + msg;
+  fail(code, msg);
+}
 
 std::string read_file(const stdfs::path& path, uint64_t max_bytes) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};

@@ -1,0 +1,55 @@
+// codec.h: algorithm names, and dispatch of patches to their implementation
+// (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
+#include "delta/codec.h"
+
+#include "delta/suffix_patch.h"
+#include "delta/zstd_patch.h"
+#include "error.h"
+
+namespace upkeep::delta {
+
+const char* algorithm_name(PatchAlgorithm a) {
+  switch (a) {
+    case PatchAlgorithm::kZstd:
+      return "zstd";
+    case PatchAlgorithm::kBsdiff:
+      return "bsdiff";
+  }
+  return "unknown";
+}
+
+std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
+  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff})
+    if (name == algorithm_name(a)) return a;
+  return std::nullopt;
+}
+
+namespace {
+[[noreturn]] void unknown(PatchAlgorithm a) {
+  fail(ErrorCode::kUsage, "unknown patch algorithm " + std::to_string(static_cast<int>(a)));
+}
+}  // namespace
+
+void make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
+                const std::filesystem::path& dest) {
+  switch (a) {
+    case PatchAlgorithm::kZstd:
+      return make_zstd_patch(source, target, dest);
+    case PatchAlgorithm::kBsdiff:
+      return make_suffix_patch(source, target, dest);
+  }
+  unknown(a);
+}
+
+std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& patch,
+                        const std::filesystem::path& dest, uint64_t expected_size) {
+  switch (a) {
+    case PatchAlgorithm::kZstd:
+      return apply_zstd_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kBsdiff:
+      return apply_suffix_patch(source, patch, dest, expected_size);
+  }
+  unknown(a);
+}
+
+}  // namespace upkeep::delta

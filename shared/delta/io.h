@@ -1,0 +1,82 @@
+// The files the delta codecs read and write (internal to shared/delta).
+//
+// InputFile reads with positioned reads, so several streams of one file (the
+// three of a bsdiff patch, the source of a patch) share one descriptor
+// without seeking. OutputFile is the file every codec writes: it must not
+// exist (Error(kExists)), is created 0600, written through a buffer and
+// hashed (SHA-256) on the way, fsynced by commit(), and removed by the
+// destructor when commit() was not reached. RemoveOnFailure is that last
+// guarantee alone, for outputs written some other way (a mapping).
+//
+// One object per thread. Failures throw Error naming the path; a full disk is
+// Error(kNoSpace).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hash.h"
+
+namespace upkeep::delta {
+
+class InputFile {
+ public:
+  explicit InputFile(const std::filesystem::path& path);  // kNotFound when missing
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  uint64_t size() const { return size_; }  // as when opened
+  // Reads up to n bytes at `offset`; fewer only at the end of the file.
+  size_t read_at(uint64_t offset, void* data, size_t n) const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+// Removes `path` on destruction unless keep() was called.
+class RemoveOnFailure {
+ public:
+  explicit RemoveOnFailure(std::filesystem::path path) : path_(std::move(path)) {}
+  ~RemoveOnFailure();
+  RemoveOnFailure(const RemoveOnFailure&) = delete;
+  RemoveOnFailure& operator=(const RemoveOnFailure&) = delete;
+  void keep() { armed_ = false; }
+
+ private:
+  std::filesystem::path path_;
+  bool armed_ = true;
+};
+
+class OutputFile {
+ public:
+  explicit OutputFile(const std::filesystem::path& path);
+  ~OutputFile();  // closes; removes the file unless committed
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(const void* data, size_t n);
+  uint64_t written() const { return written_; }
+  // Flushes, fsyncs and closes; the file then stays. Returns the SHA-256
+  // (hex) of everything written.
+  std::string commit();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void flush();
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  RemoveOnFailure guard_;
+  std::vector<char> buffer_;
+  size_t used_ = 0;
+  uint64_t written_ = 0;
+  Hasher hasher_;
+};
+
+}  // namespace upkeep::delta

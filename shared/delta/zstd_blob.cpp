@@ -1,0 +1,97 @@
+// compress_blob / decompress_blob (codec.h): a blob is a single zstd frame.
+#include "delta/zstd_blob.h"
+
+#include <zstd.h>
+
+#include <memory>
+#include <vector>
+
+#include "delta/codec.h"
+#include "delta/io.h"
+#include "delta/zstd_stream.h"
+#include "error.h"
+
+namespace upkeep::delta {
+
+namespace {
+
+struct FreeCCtx {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+using CCtx = std::unique_ptr<ZSTD_CCtx, FreeCCtx>;
+
+void check(size_t r, const std::string& what) {
+  if (ZSTD_isError(r)) fail(ErrorCode::kFailure, what + ": zstd: " + ZSTD_getErrorName(r));
+}
+
+CCtx make_cctx(int level, const std::string& what) {
+  CCtx c(ZSTD_createCCtx());
+  if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level), what);
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
+  return c;
+}
+
+}  // namespace
+
+std::string zstd_compress(std::string_view data, int level, const std::string& what) {
+  CCtx c = make_cctx(level, what);
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress2(c.get(), out.data(), out.size(), data.data(), data.size());
+  check(n, what);
+  out.resize(n);
+  return out;
+}
+
+void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level) {
+  if (level < 1 || level > ZSTD_maxCLevel())
+    fail(ErrorCode::kUsage,
+         "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
+  InputFile in(src);
+  const std::string what = "compressing " + src.string();
+  CCtx c = make_cctx(level, what);
+  // The size goes into the frame header; zstd fails if the file then changes size.
+  check(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
+  OutputFile out(dest);
+  std::vector<char> ibuf(ZSTD_CStreamInSize()), obuf(ZSTD_CStreamOutSize());
+  uint64_t offset = 0;
+  bool last = false;
+  while (!last) {
+    size_t n = in.read_at(offset, ibuf.data(), ibuf.size());
+    offset += n;
+    last = n < ibuf.size();
+    ZSTD_inBuffer ib{ibuf.data(), n, 0};
+    ZSTD_EndDirective mode = last ? ZSTD_e_end : ZSTD_e_continue;
+    // e_continue consumes all input; e_end is repeated until the frame is flushed (returns 0).
+    while (true) {
+      ZSTD_outBuffer ob{obuf.data(), obuf.size(), 0};
+      size_t r = ZSTD_compressStream2(c.get(), &ob, &ib, mode);
+      check(r, what);
+      out.write(obuf.data(), ob.pos);
+      if (last ? r == 0 : ib.pos == ib.size) break;
+    }
+  }
+  out.commit();
+}
+
+std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,
+                            uint64_t expected_size) {
+  InputFile in(blob);
+  ZstdFrameReader reader(in, 0, in.size(), blob.string());
+  OutputFile out(dest);
+  std::vector<char> buf(1 << 16);
+  while (out.written() < expected_size) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), expected_size - out.written()));
+    size_t got = reader.read(buf.data(), want);
+    out.write(buf.data(), got);
+    if (got < want)
+      fail(ErrorCode::kVerification, blob.string() + ": decompresses to only " + std::to_string(out.written()) +
+                                         " bytes, expected " + std::to_string(expected_size));
+  }
+  if (!reader.at_end())
+    fail(ErrorCode::kVerification,
+         blob.string() + ": decompresses to more than the expected " + std::to_string(expected_size) + " bytes");
+  return out.commit();
+}
+
+}  // namespace upkeep::delta

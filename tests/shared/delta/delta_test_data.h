@@ -1,0 +1,93 @@
+// Data and file helpers shared by the delta codec tests.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "delta/codec.h"
+#include "expect_error.h"
+#include "hash.h"
+#include "test_support.h"
+
+namespace upkeep::test::delta_data {
+
+inline std::string random_bytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// An executable to diff, as a vendor's release would hold.
+inline std::string executable_bytes() { return read_text("/bin/ls"); }
+
+// A new build of `old`: bytes inserted near the start (shifting everything
+// after), a few bytes changed, a block appended.
+inline std::string edited(std::string old, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int i = 0; i < 20; ++i) old[rng() % old.size()] = static_cast<char>(rng());
+  old.insert(old.size() / 10, random_bytes(300, seed + 1));
+  old.insert(old.size() / 2, "a new string in the middle of the file");
+  old.append(random_bytes(1000, seed + 2));
+  return old;
+}
+
+// Flips one byte of a file in place.
+inline void flip_byte(const stdfs::path& p, size_t at) {
+  std::string s = read_text(p);
+  REQUIRE(at < s.size());
+  s[at] = static_cast<char>(s[at] ^ 0x5a);
+  stdfs::remove(p);
+  write_text(p, s);
+}
+
+inline void truncate_to(const stdfs::path& p, size_t n) { stdfs::resize_file(p, n); }
+
+// Makes the patch source -> target, applies it to `out` and checks the result.
+// Returns the patch size.
+inline uint64_t round_trip(delta::PatchAlgorithm a, const std::string& source, const std::string& target,
+                           const TempDir& dir) {
+  write_text(dir / "source", source);
+  write_text(dir / "target", target);
+  delta::make_patch(a, dir / "source", dir / "target", dir / "patch");
+  std::string hash = delta::apply_patch(a, dir / "source", dir / "patch", dir / "out", target.size());
+  CHECK(read_text(dir / "out") == target);
+  CHECK(hash == sha256_hex(target));
+  CHECK((stdfs::status(dir / "out").permissions() & stdfs::perms::all) ==
+        (stdfs::perms::owner_read | stdfs::perms::owner_write));
+  return stdfs::file_size(dir / "patch");
+}
+
+// Runs `apply`, which must fail with Error(kVerification) naming `input` and
+// leave no `out`; returns the message.
+template <class F>
+std::string refused(F&& apply, const stdfs::path& input, const stdfs::path& out) {
+  std::string msg = error_of(std::forward<F>(apply), ErrorCode::kVerification);
+  CHECK(msg.find(input.string()) != std::string::npos);
+  CHECK_FALSE(stdfs::exists(out));
+  return msg;
+}
+
+// An executable and its next build (dir/source, dir/target) with the patch
+// between them in dir/patch.
+struct ExecutablePair {
+  delta::PatchAlgorithm algorithm;
+  TempDir dir;
+  std::string source = executable_bytes();
+  std::string target;
+  ExecutablePair(delta::PatchAlgorithm a, uint32_t seed) : algorithm(a), target(edited(source, seed)) {
+    write_text(dir / "source", source);
+    write_text(dir / "target", target);
+    delta::make_patch(a, dir / "source", dir / "target", dir / "patch");
+  }
+  // Applying dir/patch must be refused.
+  std::string rejected(uint64_t expected_size) {
+    return refused([&] { delta::apply_patch(algorithm, dir / "source", dir / "patch", dir / "out", expected_size); },
+                   dir / "patch", dir / "out");
+  }
+};
+
+}  // namespace upkeep::test::delta_data
