@@ -5,9 +5,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,6 +20,16 @@
 extern char** environ;
 
 namespace upkeep::test {
+
+SmallTmpfs::SmallTmpfs(const stdfs::path& dir, const std::string& size) : dir_(dir) {
+  stdfs::create_directories(dir);
+  mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+  if (!mounted_) error_ = std::strerror(errno);
+}
+
+SmallTmpfs::~SmallTmpfs() {
+  if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");

@@ -46,6 +46,24 @@ class ImmutableDir {
   bool active_ = false;
 };
 
+// A real, small tmpfs mounted on `dir` (created) for one test, to fill the
+// disk for real; unmounted on destruction. mounted() is false where the
+// process may not mount (the test then skips, saying error()).
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const stdfs::path& dir, const std::string& size = "64k");
+  ~SmallTmpfs();
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  stdfs::path dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
 // Path of a program built by this project: "launcher", "mainapp", "upkeep".
 stdfs::path program(const std::string& name);
 stdfs::path source_dir();

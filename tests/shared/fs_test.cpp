@@ -16,6 +16,7 @@
 using upkeep::Error;
 using upkeep::ErrorCode;
 using upkeep::test::read_text;
+using upkeep::test::SmallTmpfs;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace fs = upkeep::fs;
@@ -33,26 +34,6 @@ std::vector<std::string> entries(const stdfs::path& dir) {
   std::sort(out.begin(), out.end());
   return out;
 }
-
-// A real, tiny tmpfs mounted for one test; unmounted on destruction.
-class SmallTmpfs {
- public:
-  explicit SmallTmpfs(const stdfs::path& dir) : dir_(dir) {
-    stdfs::create_directories(dir);
-    mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k") == 0;
-    if (!mounted_) error_ = std::strerror(errno);
-  }
-  ~SmallTmpfs() {
-    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-
- private:
-  stdfs::path dir_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 }  // namespace
 

@@ -124,3 +124,28 @@ TEST_CASE("missing inputs are not found errors", "[delta]") {
     CHECK_FALSE(stdfs::exists(dir / "out"));
   }
 }
+
+TEST_CASE("a full disk is kNoSpace naming the output, and leaves no output", "[delta]") {
+  TempDir dir;
+  SmallTmpfs disk(dir / "disk", "1m");
+  if (!disk.mounted()) {
+    WARN("skipping: cannot mount a tmpfs (" << disk.error() << ")");
+    return;
+  }
+  const std::string target = random_bytes(2 << 20, 8);
+  write_text(dir / "source", target.substr(0, 1000));
+  write_text(dir / "target", target);
+  delta::compress_blob(dir / "target", dir / "blob", 1);
+  delta::make_patch(PatchAlgorithm::kZstd, dir / "source", dir / "target", dir / "zstd.patch");
+  delta::make_patch(PatchAlgorithm::kBsdiff, dir / "source", dir / "target", dir / "bsdiff.patch");
+  const stdfs::path out = dir / "disk" / "out";
+  auto full = [&](auto&& write) {
+    std::string msg = error_of(write, ErrorCode::kNoSpace);
+    CHECK_THAT(msg, Catch::Contains("not enough space") && Catch::Contains(out.string()));
+    CHECK(stdfs::is_empty(dir / "disk"));
+  };
+  full([&] { delta::decompress_blob(dir / "blob", out, target.size()); });
+  full([&] { delta::apply_patch(PatchAlgorithm::kZstd, dir / "source", dir / "zstd.patch", out, target.size()); });
+  full([&] { delta::apply_patch(PatchAlgorithm::kBsdiff, dir / "source", dir / "bsdiff.patch", out, target.size()); });
+  full([&] { delta::compress_blob(dir / "target", out, 1); });  // random bytes: the blob is as large
+}
