@@ -1,7 +1,8 @@
 // `upkeep release DIR --version V ...`: publishes a build folder into the
-// repository as a signed release (package.zip + files.json targets).
+// repository as a signed release (package.zip + files.json + delta.json targets).
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "cli_args.h"
 #include "commands.h"
@@ -18,9 +19,10 @@ namespace {
 const char* kReleaseUsage =
     "usage: upkeep release DIR --version V [options]\n"
     "\n"
-    "Publishes the build folder DIR as version V: writes files.json and\n"
-    "package.zip into the repository and re-signs targets, snapshot and\n"
-    "timestamp. A version that is already released is refused.\n"
+    "Publishes the build folder DIR as version V: writes files.json,\n"
+    "package.zip and delta.json (with the blobs and patches it lists) into\n"
+    "the repository and re-signs targets, snapshot and timestamp. A version\n"
+    "that is already released is refused.\n"
     "\n"
     "  --version V    release version (SemVer 1.2.3 or dotted numbers 10.0.1)\n"
     "  --channel C    release channel, default stable\n"
@@ -46,7 +48,15 @@ const char* kReleaseUsage =
     "                 A hook interrupted by a crash runs again at the next\n"
     "                 start: hooks must be idempotent.\n"
     "  --hook-timeout S  time limit of every hook, 1-3600 seconds, default 60;\n"
-    "                 a hook still running then is killed with its process group\n";
+    "                 a hook still running then is killed with its process group\n"
+    "  --delta-from N delta updates: every file is stored once as a zstd blob,\n"
+    "                 and a changed file gets patches from its version in each of\n"
+    "                 the N newest older releases (any channel), kept when at most\n"
+    "                 80% of the blob; 0 to 100, default 3; 0 = blobs only\n"
+    "  --no-delta     publish no delta.json (clients download package.zip)\n";
+
+constexpr int kDefaultDeltaFrom = 3;
+constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage
 
 // --hook KIND=PATH (repeatable) and --hook-timeout SECONDS. The paths are
 // checked against the folder when its manifest is made (validate_hooks()).
@@ -69,11 +79,43 @@ std::vector<HookSpec> hooks_of(const CliArgs& cli) {
   return hooks;
 }
 
+// --delta-from N / --no-delta as ReleaseInfo::delta_from (negative: none).
+int delta_from_of(const CliArgs& cli) {
+  if (cli.flag("no-delta")) {
+    if (cli.value("delta-from"))
+      fail(ErrorCode::kUsage, "--no-delta and --delta-from N exclude each other (give one of them)");
+    return -1;
+  }
+  return static_cast<int>(cli.int_value_or("delta-from", kDefaultDeltaFrom, 0, kMaxDeltaFrom));
+}
+
+std::string sizes(uint64_t bytes) {
+  char buf[48];
+  if (bytes < 10000)
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  else if (bytes < 10000000)
+    std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+// "delta: 3/12 files" on one rewritten line of stderr; nothing when stderr is no terminal.
+vendor::DeltaProgress terminal_progress() {
+  if (!fs::is_terminal(2)) return {};
+  return [](size_t done, size_t total) {
+    std::fprintf(stderr, "\rdelta: %zu/%zu files", done, total);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+}
+
 }  // namespace
 
 int cmd_release(const Args& args) {
-  CliArgs cli(args, {.flags = {"help"},
-                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout"},
+  CliArgs cli(args, {.flags = {"help", "no-delta"},
+                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
+                                "delta-from"},
                      .multi = {"expires", "hook"},
                      .max_positional = 1});
   if (cli.flag("help")) {
@@ -92,18 +134,29 @@ int cmd_release(const Args& args) {
   info.platform = cli.value_or("platform", vendor::build_platform());
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
   info.hooks = hooks_of(cli);
+  info.delta_from = delta_from_of(cli);
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   vendor::Expiries expiries = store.expiries();
   for (const auto& text : cli.values("expires")) expiries = vendor::apply_expiry_overrides(text, expiries);
   vendor::RepositoryPublisher publisher(repo_dir, store, expiries);
-  vendor::PublishedRelease r = publisher.publish_release(cli.positional().front(), info);
+  vendor::PublishedRelease r = publisher.publish_release(cli.positional().front(), info, terminal_progress());
   auto timestamp = publisher.current_timestamp();
   std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),
               info.platform.c_str(), info.channel.c_str(), r.file_count);
   std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
               static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
   std::printf("  %s\n", r.manifest_target.c_str());
+  if (!r.delta_target.empty()) {
+    const vendor::DeltaStats& d = r.delta;
+    std::printf("  %s  %zu contents: %zu blobs new (%s), %zu reused, %s in all\n", r.delta_target.c_str(), d.contents,
+                d.blobs_written, sizes(d.blob_bytes_written).c_str(), d.blobs_reused, sizes(d.blob_bytes).c_str());
+    if (info.delta_from == 0)
+      std::printf("    no patches (--delta-from 0)\n");
+    else
+      std::printf("    %zu patches kept of %zu computed (%s)\n", d.patches_kept, d.patches_computed,
+                  sizes(d.patch_bytes).c_str());
+  }
   for (const HookSpec& h : info.hooks)
     std::printf("  %s hook: %s (time limit %lld s)\n", hook_kind_name(h.kind), h.path.c_str(),
                 static_cast<long long>(h.timeout_seconds));

@@ -24,6 +24,7 @@ const char* kUsage =
     "  keys add|revoke|rotate-root|list\n"
     "                       manage the keys of each role (new root version)\n"
     "  release DIR --version V [--channel C] [--notes FILE] [--hook KIND=PATH]\n"
+    "          [--delta-from N | --no-delta]\n"
     "                       publish a build folder into the repository\n"
     "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
     "  serve REPO [--port P] [--host H]\n"

@@ -10,6 +10,8 @@
 #include "manifest.h"
 #include "process.h"
 #include "update/package.h"
+#include "vendor/release_history.h"
+#include "vendor/undo.h"
 #include "version.h"
 
 namespace upkeep::vendor {
@@ -42,54 +44,6 @@ tuf::MetaFile describe(int64_t version, const std::string& text) {
   m.hashes["sha256"] = sha256_hex(text);
   return m;
 }
-
-// Files and folders created by one publish, removed again unless committed;
-// files it replaced get their old content back.
-class Undo {
- public:
-  ~Undo() {
-    if (committed_) return;
-    std::error_code ec;
-    for (auto it = restores_.rbegin(); it != restores_.rend(); ++it) {
-      try {
-        fs::write_file_atomic(it->first, it->second);
-      } catch (const std::exception&) {  // best effort: the original error is what matters
-      }
-    }
-    for (auto it = files_.rbegin(); it != files_.rend(); ++it) stdfs::remove(*it, ec);
-    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) stdfs::remove(*it, ec);  // only when empty
-  }
-  // Records `file` when it does not exist yet (an identical leftover stays).
-  void file(const stdfs::path& f) {
-    if (!stdfs::exists(f)) files_.push_back(f);
-  }
-  // Writes `data` to `f` atomically, recording how to undo it.
-  void write(const stdfs::path& f, const std::string& data) {
-    if (stdfs::exists(f))
-      restores_.emplace_back(f, fs::read_file(f, kMaxMetadataBytes));
-    else
-      files_.push_back(f);
-    fs::write_file_atomic(f, data);
-  }
-  // Creates `dir` below `base`, recording each folder it had to make.
-  void make_dirs(const stdfs::path& base, const stdfs::path& rel) {
-    stdfs::path p = base;
-    for (const auto& part : rel) {
-      p /= part;
-      if (!stdfs::exists(p)) {
-        fs::create_directories_durable(p);
-        dirs_.push_back(p);
-      }
-    }
-  }
-  void commit() { committed_ = true; }
-
- private:
-  std::vector<stdfs::path> files_;
-  std::vector<stdfs::path> dirs_;
-  std::vector<std::pair<stdfs::path, std::string>> restores_;
-  bool committed_ = false;
-};
 
 std::string short_ids(const std::vector<std::string>& ids) {
   std::string out;
@@ -353,7 +307,8 @@ void RepositoryPublisher::write_root_update(const RootUpdate& update) {
   undo.commit();
 }
 
-PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_dir, const ReleaseInfo& info) {
+PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_dir, const ReleaseInfo& info,
+                                                      const DeltaProgress& progress) {
   validate_app_id(info.app_id);
   validate_name("channel", info.channel);
   validate_name("platform", info.platform);
@@ -370,10 +325,11 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   PublishedRelease out;
   out.package_target = rel + "/package.zip";
   out.manifest_target = rel + "/files.json";
+  const std::string delta_target = rel + "/delta.json";
   for (const auto& [path, t] : s.targets.targets) {
     const Json& c = t.custom;
     auto other = Version::parse(c.get_string_or("version", ""));
-    bool same = path == out.package_target || path == out.manifest_target ||
+    bool same = path == out.package_target || path == out.manifest_target || path == delta_target ||
                 (c.get_string_or("app_id", "") == info.app_id && c.get_string_or("platform", "") == info.platform &&
                  other && *other == *version);
     if (same)
@@ -406,6 +362,28 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   fs::rename_durable(tmp_zip, out.package_file);
   out.file_count = manifest.files().size();
 
+  // Delta store and delta.json: after the package, so a failure of either is
+  // undone with the rest.
+  std::optional<tuf::TargetFile> delta_json;
+  if (info.delta_from >= 0) {
+    DeltaBuilder builder(repo_dir_, info.app_id);
+    builder.set_progress(progress);
+    DeltaBuild d = builder.build(manifest, build_dir,
+                                 previous_releases(repo_dir_, s.targets, info.app_id, info.platform, *version,
+                                                   static_cast<size_t>(info.delta_from)));
+    undo.adopt(d.created_files, d.created_dirs);
+    d.index.check_matches(manifest);  // never sign routes for files the manifest does not hold
+    const std::string text = d.index.to_json();
+    delta_json.emplace();
+    delta_json->path = out.delta_target = delta_target;
+    delta_json->length = text.size();
+    delta_json->hashes["sha256"] = sha256_hex(text);
+    out.delta_file = target_dir / (delta_json->sha256() + ".delta.json");
+    undo.file(out.delta_file);
+    fs::write_file_atomic(out.delta_file, text);
+    out.delta = d.stats;
+  }
+
   tuf::TargetFile package;
   package.path = out.package_target;
   package.length = out.package_length;
@@ -420,6 +398,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   package.custom["rollout"] = info.rollout;
   package.custom["manifest"] = out.manifest_target;
   package.custom["released"] = tuf::format_time(now_());
+  if (delta_json) package.custom["delta"] = delta_json->path;  // how a client finds it
   tuf::TargetFile files;
   files.path = out.manifest_target;
   files.length = manifest_text.size();
@@ -428,6 +407,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   tuf::TargetsMetadata targets = s.targets;
   targets.targets[package.path] = package;
   targets.targets[files.path] = files;
+  if (delta_json) targets.targets[delta_json->path] = *delta_json;
   commit_targets(std::move(targets));
   undo.commit();
   return out;

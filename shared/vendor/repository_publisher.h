@@ -5,8 +5,13 @@
 // Layout (consistent snapshots, see docs/architecture.md):
 //   REPO/metadata/N.root.json (all kept) and root.json (copy of the newest),
 //   REPO/metadata/N.targets.json, N.snapshot.json, timestamp.json,
-//   REPO/targets/<app>/<version>/<platform>/<sha256>.package.zip and
-//   <sha256>.files.json.
+//   REPO/targets/<app>/<version>/<platform>/<sha256>.package.zip,
+//   <sha256>.files.json and (unless delta_from < 0) <sha256>.delta.json,
+//   REPO/targets/<app>/blobs/<content sha256>.zst and
+//   REPO/targets/<app>/patches/<from>-<to>.<algorithm>: the delta store,
+//   content-addressed and shared by every release of the app
+//   (vendor/delta_builder.h, delta/delta_index.h). The package target's
+//   custom "delta" names the release's delta.json target.
 // timestamp.json is written last, atomically: it is the commit point. Until
 // it changes no client can reach anything new, and on failure every file
 // written before it is removed again, so a failed publish leaves the
@@ -25,6 +30,7 @@
 #include "hook_spec.h"
 #include "platform.h"
 #include "tuf/metadata.h"
+#include "vendor/delta_builder.h"
 #include "vendor/expiries.h"
 #include "vendor/key_store.h"
 
@@ -42,6 +48,9 @@ struct ReleaseInfo {
   bool critical = false;
   int rollout = 100;            // percent of installations offered the release
   std::vector<HookSpec> hooks;  // release hooks, signed in files.json (hook_spec.h)
+  // Patches start from the newest `delta_from` older releases of the app and
+  // platform (any channel); 0: blobs only; negative: no delta.json at all.
+  int delta_from = 3;
 };
 
 struct PublishedRelease {
@@ -52,6 +61,9 @@ struct PublishedRelease {
   uint64_t package_length = 0;
   std::string package_sha256;
   size_t file_count = 0;
+  std::string delta_target;  // "<app>/<version>/<platform>/delta.json"; empty without delta.json
+  std::filesystem::path delta_file;
+  DeltaStats delta;
 };
 
 // New versions after a commit of the metadata chain.
@@ -85,13 +97,17 @@ class RepositoryPublisher {
   // repository is initialized.
   void initialize();
 
-  // Publishes `build_dir` as a release: files.json and package.zip under
-  // their consistent-snapshot names, both added as targets, then
+  // Publishes `build_dir` as a release: files.json, package.zip and
+  // delta.json (with the blobs and patches it lists, see info.delta_from)
+  // under their consistent-snapshot names, all added as targets, then
   // commit_targets(). Error(kUsage) for a bad version/channel/platform,
   // Error(kExists) when the version (by Version precedence) is already
   // released for that app and platform, Error(kBadInput) for a hook that is
-  // not an executable file of `build_dir`; nothing is written then.
-  PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info);
+  // not an executable file of `build_dir`; nothing is written then. Any
+  // later failure removes every file and folder the publish created.
+  // `progress` follows the delta build (DeltaBuilder::set_progress).
+  PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info,
+                                   const DeltaProgress& progress = {});
 
   // Signs `targets` as the next targets version (fresh expiry), then a new
   // snapshot listing it and a new timestamp listing that snapshot. The

@@ -1,6 +1,7 @@
 #include "vendor/repository_publisher.h"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "fs.h"
 #include "hash.h"
@@ -52,11 +53,11 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   // No temporary files remain beside the published ones.
   size_t entries = 0;
   for (const auto& e : stdfs::directory_iterator(r.package_file.parent_path())) entries += e.is_regular_file();
-  CHECK(entries == 2);
+  CHECK(entries == 3);  // package.zip, files.json, delta.json
 
   auto client = f.client();
   client->refresh();
-  REQUIRE(client->targets().size() == 2);
+  REQUIRE(client->targets().size() == 3);
   auto pkg = client->find_target(r.package_target);
   REQUIRE(pkg);
   const Json& c = pkg->custom;
@@ -69,6 +70,8 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   CHECK(c.get_int("rollout") == 100);
   CHECK(c.get_string("manifest") == r.manifest_target);
   CHECK(c.get_string("released") == tuf::format_time(f.now));
+  CHECK(c.get_string("delta") == "demo/1.2.0/linux-x86_64/delta.json");
+  CHECK(client->find_target("demo/1.2.0/linux-x86_64/delta.json"));
   CHECK(pkg->length == stdfs::file_size(r.package_file));
 
   auto files = client->find_target(r.manifest_target);
@@ -83,7 +86,7 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   // A second release keeps the first.
   f.release("1.3.0");
   client->refresh();
-  CHECK(client->targets().size() == 4);
+  CHECK(client->targets().size() == 6);
   CHECK(client->targets_version() == 3);
 }
 
@@ -148,6 +151,8 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   INFO(rel.err);
   REQUIRE(rel.exit_code == 0);
   CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/package.zip"));
+  CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/delta.json  1 contents: 1 blobs new"));
+  CHECK_FALSE(contains(rel.err, "delta:"));  // progress only on a terminal
 
   auto before = snapshot_tree(tmp / "repo");
   auto dup = run({upkeep, "release", (tmp / "build").string(), "--version", "2.0.0", "--keys", keys, "--repo", repo,
@@ -169,7 +174,7 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   tuf::Client client(tmp / "trust", base + "metadata/", base + "targets/", fetcher);
   client.refresh();
   auto targets = client.targets();
-  REQUIRE(targets.size() == 2);
+  REQUIRE(targets.size() == 3);
   auto pkg = client.find_target("demo/2.0.0/linux-x86_64/package.zip");
   REQUIRE(pkg);
   CHECK(pkg->custom.get_string("channel") == "stable");
@@ -189,4 +194,55 @@ TEST_CASE("a release that fails while signing leaves nothing behind", "[vendor]"
   CHECK(contains(message, (f.tmp / "keys" / "online").string()));
   CHECK(snapshot_tree(f.repo()) == before);
   CHECK_FALSE(stdfs::exists(f.repo() / "targets" / "demo" / "1.1.0"));
+}
+
+TEST_CASE("upkeep release --delta-from and --no-delta", "[vendor][delta]") {
+  TempDir tmp;
+  const std::string upkeep = program("upkeep").string();
+  REQUIRE(stdfs::exists(upkeep));
+  const std::string keys = (tmp / "keys").string(), repo = (tmp / "repo").string();
+  REQUIRE(run({upkeep, "keys", "init", "--keys", keys, "--repo", repo, "--app-id", "demo"}).exit_code == 0);
+  const std::string build = (tmp / "build").string();
+  // Incompressible, so a patch between versions is far smaller than the blob.
+  std::mt19937 rng(7);
+  std::string content(20000, '\0');
+  for (char& c : content) c = static_cast<char>(rng() & 0xff);
+  write_text(tmp / "build" / "app", content);
+  auto release = [&](const std::string& version, std::vector<std::string> extra) {
+    std::vector<std::string> argv{upkeep, "release", build, "--version", version, "--keys", keys, "--repo", repo};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv);
+  };
+
+  auto before = snapshot_tree(tmp / "repo");
+  for (const char* bad : {"x", "-1", "101", ""}) {
+    auto r = release("1.0.0", {"--delta-from", bad});
+    CHECK(r.exit_code == static_cast<int>(ErrorCode::kUsage));
+    CHECK(contains(r.err, "--delta-from expects an integer from 0 to 100"));
+  }
+  auto both = release("1.0.0", {"--delta-from", "2", "--no-delta"});
+  CHECK(both.exit_code == static_cast<int>(ErrorCode::kUsage));
+  CHECK(contains(both.err, "--no-delta and --delta-from N exclude each other"));
+  CHECK(snapshot_tree(tmp / "repo") == before);
+
+  auto none = release("1.0.0", {"--no-delta"});
+  INFO(none.err);
+  REQUIRE(none.exit_code == 0);
+  CHECK_FALSE(contains(none.out, "delta.json"));
+  content[100] = 'y';
+  write_text(tmp / "build" / "app", content);
+  auto blobs = release("1.1.0", {"--delta-from", "0"});
+  REQUIRE(blobs.exit_code == 0);
+  CHECK(contains(blobs.out, "no patches (--delta-from 0)"));
+  content[200] = 'z';
+  write_text(tmp / "build" / "app", content);
+  auto patched = release("1.2.0", {});
+  REQUIRE(patched.exit_code == 0);
+  INFO(patched.out);
+  // From 1.1.0's blob and from 1.0.0's package.zip (published without deltas).
+  CHECK(contains(patched.out, "2 patches kept of 4 computed"));
+
+  auto help = run({upkeep, "release", "--help"});
+  CHECK(contains(help.out, "--delta-from N"));
+  CHECK(contains(help.out, "--no-delta"));
 }
