@@ -13,6 +13,7 @@
 #include "release_fixture.h"
 
 using namespace upkeep::test;
+using upkeep::Json;
 
 namespace {
 
@@ -119,8 +120,8 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   auto line = rebuilt_line(app, "2.0.0");
   REQUIRE(line);
   CHECK(line->have == 1);     // mainapp
-  CHECK(line->patched == 1);  // share/data.bin
-  CHECK(line->whole == 2);    // VERSION and readme.txt: new contents too small for a patch
+  CHECK(line->patched == 2);  // share/data.bin and share/readme.txt
+  CHECK(line->whole == 1);    // VERSION: too small for a patch to pay
   CHECK(line->bytes == line->planned);
   CHECK(line->bytes * 10 < line->package);  // a patch release costs under 10% of the package
   CHECK_FALSE(line->fallback);
@@ -145,7 +146,7 @@ TEST_CASE("a delta update works from any installed version, not only the previou
   CHECK(contains(r.out, "mainapp 3.0.0\n"));
   auto line = rebuilt_line(app, "3.0.0");
   REQUIRE(line);
-  CHECK(line->patched == 1);  // data.bin from 1.0.0's content, two releases back
+  CHECK(line->patched == 2);  // data.bin and readme.txt from 1.0.0's contents, two releases back
   CHECK(line->bytes * 10 < line->package);
   check_clean(app, "3.0.0");
 }
@@ -156,8 +157,8 @@ TEST_CASE("a patch the server corrupted is replaced by the whole file and the up
   w.release("1.0.0", 0);
   w.release("2.0.0", 1);
   auto patches = w.repo_files("patches");
-  REQUIRE(patches.size() == 1);
-  flip_byte(patches[0]);
+  REQUIRE(patches.size() == 2);
+  for (const auto& p : patches) flip_byte(p);
   w.serve();
   Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
   RunResult r = update(app);

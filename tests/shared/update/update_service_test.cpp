@@ -65,6 +65,7 @@ Config config_for(const StagingFixture& f) {
   c.app_id = "demo";
   c.repository_url = f.base();
   c.platform = build_platform();
+  c.delta_updates = f.use_delta;  // these tests count package downloads
   return c;
 }
 
