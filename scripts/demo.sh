@@ -34,6 +34,9 @@ for v in 1.0.0 2.0.0; do
   strip --strip-debug "$work/build-$v/mainapp"
   echo "$v" > "$work/build-$v/VERSION"
 done
+# 2.0.0's program differs from 1.0.0's (bytes appended after the ELF image
+# change nothing when it runs), so the update carries a binary patch.
+printf 'build 2.0.0\n' >> "$work/build-2.0.0/mainapp"
 echo "Starts faster; fixes the crash on exit." > "$work/notes-2.0.0"
 "$bin/upkeep" release "$work/build-1.0.0" --version 1.0.0 --keys "$work/keys" --repo "$work/repo"
 "$bin/upkeep" release "$work/build-2.0.0" --version 2.0.0 --notes "$work/notes-2.0.0" \
