@@ -115,7 +115,11 @@ bool is_immutable_name(const std::string& name) {
   while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits]))) ++digits;
   while (hex < name.size() && hex_value(name[hex]) >= 0) ++hex;
   const auto dot_at = [&](size_t i) { return i < name.size() && name[i] == '.'; };
-  return (digits > 0 && dot_at(digits)) || (hex >= 32 && dot_at(hex));
+  // A delta patch, "<from sha>-<to sha>.<algorithm>", is named by content too.
+  size_t second = 0;
+  if (hex >= 32 && hex < name.size() && name[hex] == '-')
+    while (hex + 1 + second < name.size() && hex_value(name[hex + 1 + second]) >= 0) ++second;
+  return (digits > 0 && dot_at(digits)) || (hex >= 32 && dot_at(hex)) || (second >= 32 && dot_at(hex + 1 + second));
 }
 
 std::string content_type(const stdfs::path& p) {

@@ -117,6 +117,14 @@ TEST_CASE("repo server marks consistent-snapshot names immutable and the rest no
         "public, max-age=31536000, immutable");
   CHECK(get(f.server.port(), "/metadata/root.json").header("cache-control") == "no-cache");
   CHECK(get(f.server.port(), "/metadata/timestamp.json").header("cache-control") == "no-cache");
+  // Delta blobs and patches are named by content.
+  const std::string blob = "/repo/targets/app/blobs/" + std::string(64, 'b') + ".zst";
+  const std::string patch = "/repo/targets/app/patches/" + std::string(64, 'a') + "-" + std::string(64, 'b') + ".zstd";
+  const std::string not_patch = "/repo/targets/app/patches/" + std::string(64, 'a') + "-x.zstd";
+  for (const auto& p : {blob, patch, not_patch}) write_text(f.dir / p.substr(1), "bytes");
+  CHECK(get(f.server.port(), blob.substr(5)).header("cache-control") == "public, max-age=31536000, immutable");
+  CHECK(get(f.server.port(), patch.substr(5)).header("cache-control") == "public, max-age=31536000, immutable");
+  CHECK(get(f.server.port(), not_patch.substr(5)).header("cache-control") == "no-cache");
 }
 
 TEST_CASE("repo server gives 404 for missing files and directories, 405 for other methods", "[net]") {
