@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iterator>
+#include <optional>
 
 #include "campaign.h"
 #include "error.h"
@@ -106,20 +107,58 @@ uint64_t downloaded_bytes(const std::string& log_text, const std::string& versio
   return total;
 }
 
+// Delta route: bytes of `version`'s blobs and patches already in its work
+// folder (complete or .part) whose file is not rebuilt yet: the restart
+// must not fetch them again.
+uint64_t delta_bytes_held(const stdfs::path& root, const std::string& version) {
+  const stdfs::path work = Layout(root).delta_work_dir(version);
+  uint64_t held = 0;
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(work, ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    std::string name = e.path().filename().string();
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0) name.resize(name.size() - 5);
+    std::string content = name.substr(0, name.find('.'));                                              // <sha>.zst
+    if (auto dash = content.find('-'); dash != std::string::npos) content = content.substr(dash + 1);  // <from>-<to>
+    if (!stdfs::exists(work / "objects" / content)) held += e.file_size(ec);
+  }
+  return held;
+}
+
+// "rebuilt V from ...: N bytes over the network (M planned, ...": N and M, or nullopt.
+std::optional<std::pair<uint64_t, uint64_t>> rebuilt_bytes(const std::string& log_text, const std::string& version) {
+  const std::string key = "rebuilt " + version + " from ";
+  auto at = log_text.rfind(key);
+  if (at == std::string::npos) return std::nullopt;
+  auto colon = log_text.find(": ", at);
+  auto paren = log_text.find(" (", colon);
+  if (colon == std::string::npos || paren == std::string::npos) return std::nullopt;
+  return std::pair{std::stoull(log_text.substr(colon + 2)), std::stoull(log_text.substr(paren + 2))};
+}
+
 // The checks after the restart; each returned line is one broken invariant.
 std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path& root, const Mode& m) {
   std::vector<std::string> problems;
   const auto package = w.package(m.update);
   uint64_t missing = bytes_still_missing(root, m.update, package.length);
+  const uint64_t delta_held = delta_bytes_held(root, m.update);
   const stdfs::path log = Layout(root).logs_dir() / "updater.log";
   const size_t log_before = read_file_or_empty(log).size();
   Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
   if (!again.exit.success() || again.out.find("mainapp 2.0.0\n") == std::string::npos)
     problems.push_back("restart exited " + std::to_string(again.exit.as_exit_code()) + ", stdout '" + again.out +
                        "', stderr '" + again.err + "'");
-  if (uint64_t fetched = downloaded_bytes(read_file_or_empty(log).substr(log_before), m.update); fetched != missing)
+  const std::string restart_log = read_file_or_empty(log).substr(log_before);
+  // With deltas the package is fetched only when it is the cheaper route.
+  const bool package_route =
+      !w.deltas() || restart_log.find(std::string("downloaded ") + m.update + ".package.zip") != std::string::npos;
+  if (uint64_t fetched = downloaded_bytes(restart_log, m.update); package_route && fetched != missing)
     problems.push_back("the restart fetched " + std::to_string(fetched) + " bytes of " + m.update +
                        "'s package, expected " + std::to_string(missing) + " (only what was missing)");
+  if (auto r = rebuilt_bytes(restart_log, m.update); r && r->first != r->second - delta_held)
+    problems.push_back("the restart fetched " + std::to_string(r->first) + " bytes of " + m.update +
+                       "'s delta, expected " + std::to_string(r->second - delta_held) + " (planned " +
+                       std::to_string(r->second) + " less " + std::to_string(delta_held) + " already held)");
   Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
   if (!version.exit.success() || version.out != "mainapp 2.0.0\n")
     problems.push_back("a further start exited " + std::to_string(version.exit.as_exit_code()) + " printing '" +

@@ -1,6 +1,6 @@
 // torture: the fault-injection harness of issue #4, runnable by one command.
 //
-//   torture [--trials N] [--broken N] [--concurrent N] [--seed S] [--json]
+//   torture [--trials N] [--broken N] [--concurrent N] [--seed S] [--deltas] [--json]
 //
 // Runs the three campaigns of campaign.h against the real launcher, mainapp,
 // upkeep-updater and upkeep, and prints trials, failures, the distribution of
@@ -80,7 +80,7 @@ Json tally_json(const Tally& t) {
 }
 
 int run(const std::vector<std::string>& args) {
-  CliArgs cli(args, {.flags = {"json"}, .values = {"trials", "broken", "concurrent", "seed"}});
+  CliArgs cli(args, {.flags = {"json", "deltas"}, .values = {"trials", "broken", "concurrent", "seed"}});
   auto number = [&](const char* name, int dflt) {
     auto v = cli.value(name);
     if (!v) return dflt;
@@ -101,7 +101,7 @@ int run(const std::vector<std::string>& args) {
   bench::ScratchDir scratch(bench::temp_base(), "upkeep-torture");
   std::fprintf(stderr, "torture: seed %llu, setting up in %s\n", static_cast<unsigned long long>(base.seed),
                scratch.path().c_str());
-  TortureWorld world(scratch.path());
+  TortureWorld world(scratch.path(), cli.flag("deltas"));
 
   std::vector<Tally> tallies;
   CampaignOptions o = base;

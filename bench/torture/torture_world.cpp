@@ -17,8 +17,8 @@ void write_text(const stdfs::path& p, const std::string& text, uint32_t mode = 0
 
 }  // namespace
 
-TortureWorld::TortureWorld(const stdfs::path& scratch)
-    : scratch_(scratch), bin_dir_(fs::self_executable_path().parent_path()) {
+TortureWorld::TortureWorld(const stdfs::path& scratch, bool deltas)
+    : scratch_(scratch), bin_dir_(fs::self_executable_path().parent_path()), deltas_(deltas) {
   keys_ = scratch_ / "keys";
   repo_ = scratch_ / "repo";
   upkeep_ok({"keys", "init", "--app-id", "demo", "--keys", keys_.string(), "--repo", repo_.string()});
@@ -103,9 +103,10 @@ stdfs::path TortureWorld::broken_folder(const BrokenKind& kind) {
 }
 
 void TortureWorld::release(const stdfs::path& folder, const std::string& version, const std::string& channel) {
-  // Package path only: the harness's resume check counts the package's bytes (docs/benchmarks.md).
-  upkeep_ok({"release", folder.string(), "--version", version, "--channel", channel, "--keys", keys_.string(), "--repo",
-             repo_.string(), "--no-delta"});
+  std::vector<std::string> args{"release", folder.string(), "--version",    version,  "--channel",
+                                channel,   "--keys",        keys_.string(), "--repo", repo_.string()};
+  if (!deltas_) args.push_back("--no-delta");
+  upkeep_ok(args);
 }
 
 stdfs::path TortureWorld::install(const std::string& version) {

@@ -38,7 +38,9 @@ class TortureWorld {
     kV1Staged,  // 1.0.0 installed, 2.0.0 staged (the launcher's work is waiting)
   };
 
-  explicit TortureWorld(const stdfs::path& scratch);
+  // `deltas`: releases carry delta.json, so updates take the delta route
+  // (only the 8 MiB payload is fetched); otherwise package only.
+  explicit TortureWorld(const stdfs::path& scratch, bool deltas = false);
   ~TortureWorld();
 
   // A new install root, a copy of the template, in its own folder under the scratch folder.
@@ -46,6 +48,7 @@ class TortureWorld {
   stdfs::path launcher(const stdfs::path& root) const { return root / "demo"; }
   stdfs::path program(const std::string& name) const { return bin_dir_ / name; }
   RepoServer& server() { return *server_; }
+  bool deltas() const { return deltas_; }
   std::string url() const;
   // The published package of a version: its file name (unique, hash-named) and length.
   struct Package {
@@ -66,6 +69,7 @@ class TortureWorld {
   void upkeep_ok(const std::vector<std::string>& args);
 
   stdfs::path scratch_, bin_dir_, keys_, repo_;
+  bool deltas_ = false;
   std::unique_ptr<RepoServer> server_;
   std::vector<BrokenKind> broken_;
   stdfs::path templates_[3];
