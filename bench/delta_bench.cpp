@@ -10,7 +10,7 @@
 // the root each time), measuring the bytes served, the staging run's wall
 // time and the updater's peak RSS; each staged version is applied and checked
 // file by file. Beside it: the full package.zip, and the best per file of
-// bsdiff, xdelta3 -9 and zstd -19 --long=31 --patch-from (tool_baseline.h).
+// bsdiff, xdelta3 -9 -D and zstd -19 --long=31 --patch-from (tool_baseline.h).
 // openssl also goes 1.0.0 -> 3.0.0 directly (patches from any older release).
 //
 // usage: delta_bench [--apps DIR] [--cache DIR] [--runs R] [--only NAME]
@@ -98,7 +98,7 @@ void print_table(const std::vector<Row>& rows, bool tools_only) {
                 have ? human(r.rss_kib() * 1024).c_str() : "TBD");
   }
   std::printf(
-      "\n| package | from → to | bytes of changed + new files | bsdiff | xdelta3 -9 | zstd -19 --long=31 "
+      "\n| package | from → to | bytes of changed + new files | bsdiff | xdelta3 -9 -D | zstd -19 --long=31 "
       "--patch-from | best of three per file | upkeep: package / blobs / patches / metadata | release time |\n"
       "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
   for (const Row& r : rows) {

@@ -22,7 +22,8 @@ namespace upkeep::bench {
 namespace {
 
 enum Tool { kBsdiff, kXdelta3, kZstdPatch, kZstdAlone };
-const char* const kToolNames[] = {"bsdiff", "xdelta3", "zstd", "zstd-alone"};
+// The cache suffix of each tool ("xdelta3-D": results from before -D were not byte-exact).
+const char* const kToolNames[] = {"bsdiff", "xdelta3-D", "zstd", "zstd-alone"};
 
 struct Job {
   Tool tool;
@@ -54,7 +55,10 @@ std::vector<std::string> tool_argv(const Job& j, const stdfs::path& out) {
       argv.insert(argv.end(), {"/usr/bin/bsdiff", o, n, p});
       break;
     case kXdelta3:
-      argv.insert(argv.end(), {"/usr/bin/xdelta3", "-9", "-e", "-f"});
+      // -D: without it xdelta3 gunzips .gz inputs, diffs the plain text and
+      // re-gzips on decoding, which does not give back the original bytes
+      // (Debian's .gz differ from byte 9 on): not a patch of the file.
+      argv.insert(argv.end(), {"/usr/bin/xdelta3", "-9", "-D", "-e", "-f"});
       // The source window defaults to 64 MiB; a larger source would lose matches past it.
       if (big > (64u << 20)) argv.insert(argv.end(), {"-B", std::to_string((big + (1u << 20)) & ~((1ull << 20) - 1))});
       argv.insert(argv.end(), {"-s", o, n, p});
