@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "delta/codec.h"
+#include "delta/io.h"
 #include "error.h"
 #include "fault_injection.h"
 #include "fs.h"
@@ -36,24 +36,18 @@ class TotalProgress : public DownloadProgress {
 
 // Copies `from` to a new file `to` with `mode`, fsynced; returns the SHA-256 of the bytes copied.
 std::string copy_hashed(const stdfs::path& from, const stdfs::path& to, uint32_t mode) {
-  std::ifstream in(from, std::ios::binary);
-  if (!in) fail(ErrorCode::kNotFound, from.string() + ": cannot be read");
-  fs::File out(to);
-  out.truncate(0);
-  Hasher h;
+  delta::InputFile in(from);
+  delta::OutputFile out(to);  // removed again unless committed
   std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    auto n = static_cast<size_t>(in.gcount());
-    if (n == 0) break;
-    h.update(buf.data(), n);
+  for (uint64_t at = 0; at < in.size();) {
+    size_t n = in.read_at(at, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), in.size() - at)));
+    if (n == 0) break;  // the file shrank: the hash tells
     out.write(buf.data(), n);
+    at += n;
   }
-  if (in.bad()) fail(ErrorCode::kFailure, from.string() + ": read error");
-  out.sync();
-  out.close();
+  std::string sha = out.commit();
   fs::set_file_mode(to, mode);
-  return h.hex_digest();
+  return sha;
 }
 
 // Places `from` (verified content) at the new path `to` with `mode`: a hard
@@ -177,11 +171,10 @@ void assemble(const FileManifest& manifest, const std::unordered_map<std::string
               const Run& run, const stdfs::path& dest) {
   fs::remove_tree(dest);
   fs::create_directories_durable(dest);
-  std::set<stdfs::path> dirs{dest};
+  std::set<stdfs::path> dirs{dest};  // every folder made, fsynced at the end
   for (const auto& f : manifest.files()) {
     const stdfs::path to = dest / f.path;
-    for (stdfs::path d = to.parent_path(); d != dest && dirs.insert(d).second; d = d.parent_path()) {
-    }
+    for (stdfs::path d = to.parent_path(); d != dest; d = d.parent_path()) dirs.insert(d);
     stdfs::create_directories(to.parent_path());
     const ContentRoute& r = *routes.at(f.sha256);
     stdfs::path from = r.kind == ContentRoute::Kind::kHave ? r.local->path : run.object(f.sha256);

@@ -443,7 +443,8 @@ void extract_package(const stdfs::path& zip_path, const stdfs::path& dest_dir, c
   }
 }
 
-void extract_package_file(const stdfs::path& zip_path, const FileEntry& f, const stdfs::path& dest) {
+void extract_package_file(const stdfs::path& zip_path, const FileManifest& manifest, const FileEntry& f,
+                          const stdfs::path& dest) {
   std::error_code ec;
   if (stdfs::symlink_status(dest, ec).type() != stdfs::file_type::not_found)
     fail(ErrorCode::kExists, dest.string() + ": already exists (extraction needs a fresh file name)");
@@ -452,20 +453,7 @@ void extract_package_file(const stdfs::path& zip_path, const FileEntry& f, const
     ZipFile zip(zip_path, "rb");
     cd = read_central_directory(zip);
   }
-  std::set<std::string, std::less<>> seen;
-  const CentralEntry* found = nullptr;
-  for (const CentralEntry& e : cd.entries) {
-    // Poco's ZipArchive asserts on a duplicate name: refuse it here first.
-    if (!seen.insert(e.name).second) bad_entry(zip_path, e.name, "appears twice in the archive");
-    if (e.name == f.path) found = &e;
-  }
-  if (!found) fail(ErrorCode::kVerification, zip_path.string() + ": file '" + f.path + "' is missing from the archive");
-  uint32_t type = (found->external >> 16) & kTypeMask;
-  if ((type != 0 && type != kTypeRegular) || (found->flags & 1) || (found->method != 0 && found->method != 8))
-    bad_entry(zip_path, f.path, "is not a regular, unencrypted, stored or deflated file");
-  if (found->uncompressed != f.size)
-    bad_entry(zip_path, f.path,
-              "has size " + std::to_string(found->uncompressed) + ", expected " + std::to_string(f.size));
+  check_entries(zip_path, cd, manifest);  // the whole archive, as for a full extraction
   std::ifstream in(zip_path, std::ios::binary);
   if (!in) fail(ErrorCode::kBadInput, zip_path.string() + ": cannot open the archive");
   try {

@@ -27,11 +27,12 @@ void create_package(const std::filesystem::path& source_dir, const std::filesyst
 void extract_package(const std::filesystem::path& zip_path, const std::filesystem::path& dest_dir,
                      const FileManifest& manifest);
 
-// Extracts the one file `f` of the archive into `dest` (which must not
-// exist), checked against f's size and SHA-256 and given its mode, fsynced.
-// The archive's central directory is checked for duplicate names and for
-// f's entry being a regular file of f's size. On failure `dest` is removed.
-// Used by the vendor side to read an old release's file (delta sources).
-void extract_package_file(const std::filesystem::path& zip_path, const FileEntry& f, const std::filesystem::path& dest);
+// Extracts the one file `f` of `manifest` from the archive into `dest`
+// (which must not exist), checked against f's size and SHA-256 and given its
+// mode, fsynced. The archive is checked against `manifest` as
+// extract_package() checks it. On failure `dest` is removed. Used by the
+// vendor side to read an old release's file (delta sources).
+void extract_package_file(const std::filesystem::path& zip_path, const FileManifest& manifest, const FileEntry& f,
+                          const std::filesystem::path& dest);
 
 }  // namespace upkeep

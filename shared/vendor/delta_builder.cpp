@@ -5,7 +5,6 @@
 #include <optional>
 #include <set>
 #include <system_error>
-#include <tuple>
 #include <utility>
 
 #include "delta/codec.h"
@@ -142,7 +141,7 @@ std::optional<stdfs::path> Build::source_bytes(const FileEntry& s, const PriorRe
                                          " (its name): the blob store is damaged; restore the file from a backup");
     }
   } else if (!prior.package_file.empty() && stdfs::exists(prior.package_file)) {
-    extract_package_file(prior.package_file, s, *out);  // a release from before deltas
+    extract_package_file(prior.package_file, prior.manifest, s, *out);  // a release from before deltas
   } else {
     out.reset();
   }
@@ -273,14 +272,11 @@ DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& b
           if (auto route = b.best_patch(*s, p, c, e.blob.length, stats)) e.patches.push_back(std::move(*route));
         }
       }
-      std::sort(e.patches.begin(), e.patches.end(), [](const delta::PatchRoute& x, const delta::PatchRoute& y) {
-        return std::tie(x.from, x.algorithm) < std::tie(y.from, y.algorithm);
-      });
     }
     entries.push_back(std::move(e));
     if (progress_) progress_(entries.size(), contents.size());
   }
-  out.index = delta::DeltaIndex(release.version(), std::move(entries));  // std::map order: sorted by sha256
+  out.index = delta::DeltaIndex(release.version(), std::move(entries));  // sorts entries and their patches
   b.keep(out);
   return out;
 }

@@ -9,11 +9,11 @@
 #include <regex>
 
 #include "fault_injection.h"
+#include "hash.h"
 #include "invariants.h"
 #include "release_fixture.h"
 
 using namespace upkeep::test;
-using upkeep::Json;
 
 namespace {
 
@@ -65,7 +65,11 @@ struct DeltaWorld {
     return d;
   }
   void release(const std::string& version, int edits) { vendor.release(folder(version, edits), version); }
-  void serve() { server = std::make_unique<RepoServerProcess>(vendor.repo()); }
+  // Serves the repository (once) and installs `version` from its package.
+  std::unique_ptr<Installed> install(const std::string& version) {
+    if (!server) server = std::make_unique<RepoServerProcess>(vendor.repo());
+    return std::make_unique<Installed>(server->url, vendor.root_json(), version);
+  }
   std::vector<stdfs::path> repo_files(const std::string& sub) const {
     std::vector<stdfs::path> out;
     for (const auto& e : stdfs::directory_iterator(vendor.repo() / "targets" / "demo" / sub)) out.push_back(e.path());
@@ -110,8 +114,8 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   DeltaWorld w;
   w.release("1.0.0", 0);
   w.release("2.0.0", 1);
-  w.serve();
-  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
 
   RunResult r = update(app);
   INFO(r.out << r.err);
@@ -139,8 +143,8 @@ TEST_CASE("a delta update works from any installed version, not only the previou
   w.release("1.0.0", 0);
   w.release("2.0.0", 1);
   w.release("3.0.0", 2);
-  w.serve();
-  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
   RunResult r = update(app);
   INFO(r.out << r.err);
   CHECK(contains(r.out, "mainapp 3.0.0\n"));
@@ -159,8 +163,8 @@ TEST_CASE("a patch the server corrupted is replaced by the whole file and the up
   auto patches = w.repo_files("patches");
   REQUIRE(patches.size() == 2);
   for (const auto& p : patches) flip_byte(p);
-  w.serve();
-  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
   RunResult r = update(app);
   INFO(r.out << r.err);
   CHECK(contains(r.out, "mainapp 2.0.0\n"));
@@ -177,22 +181,11 @@ TEST_CASE("a blob the server corrupted is a verification error and nothing is st
   DeltaWorld w;
   w.release("1.0.0", 0);
   w.release("2.0.0", 1);
-  for (const auto& p : w.repo_files("patches")) flip_byte(p);  // forces the blob of data.bin
-  std::string new_data_sha;
-  {
-    // The blob of 2.0.0's data.bin: named by its content hash.
-    Json m = Json::parse(read_text([&] {
-      for (const auto& e : stdfs::directory_iterator(w.vendor.repo() / "targets" / "demo" / "2.0.0" / "linux-x86_64"))
-        if (contains(e.path().filename().string(), ".files.json")) return e.path();
-      return stdfs::path();
-    }()));
-    for (const auto& f : m.get_array("files"))
-      if (f.get_string("path") == "share/data.bin") new_data_sha = f.get_string("sha256");
-  }
-  REQUIRE(!new_data_sha.empty());
+  for (const auto& p : w.repo_files("patches")) flip_byte(p);       // forces the blob of data.bin
+  const std::string new_data_sha = upkeep::sha256_hex(data_of(1));  // blobs are named by content
   flip_byte(w.vendor.repo() / "targets" / "demo" / "blobs" / (new_data_sha + ".zst"));
-  w.serve();
-  Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
   RunResult r = update(app);
   INFO(r.out << r.err);
   CHECK(contains(r.out, "mainapp 1.0.0\n"));
@@ -217,11 +210,10 @@ TEST_CASE("an interrupted delta download resumes and a rebuilt file is not fetch
     write_text(d / "share" / "new.bin", big);
     w.vendor.release(d, "2.0.0");
   }
-  w.serve();
-
   for (const std::string step : {"download.half", "delta.rebuilt"}) {
     INFO("crash point: " << step);
-    Installed app(w.server->url, w.vendor.root_json(), "1.0.0");
+    auto installed = w.install("1.0.0");
+    const Installed& app = *installed;
     RunResult crashed = update(app, {{"UPKEEP_CRASH_AT", step}});
     INFO("crash run\n" << crashed.out << crashed.err);
     CHECK(contains(crashed.err, "the update check failed (exit 137)"));
