@@ -2,6 +2,7 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "delta/codec.h"
 
+#include "delta/gzip_patch.h"
 #include "delta/suffix_patch.h"
 #include "delta/zstd_patch.h"
 #include "error.h"
@@ -14,12 +15,14 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "zstd";
     case PatchAlgorithm::kBsdiff:
       return "bsdiff";
+    case PatchAlgorithm::kGzip:
+      return "gzip";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
-  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff})
+  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
 }
@@ -30,13 +33,17 @@ namespace {
 }
 }  // namespace
 
-void make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
+bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
                 const std::filesystem::path& dest) {
   switch (a) {
     case PatchAlgorithm::kZstd:
-      return make_zstd_patch(source, target, dest);
+      make_zstd_patch(source, target, dest);
+      return true;
     case PatchAlgorithm::kBsdiff:
-      return make_suffix_patch(source, target, dest);
+      make_suffix_patch(source, target, dest);
+      return true;
+    case PatchAlgorithm::kGzip:
+      return make_gzip_patch(source, target, dest);
   }
   unknown(a);
 }
@@ -48,6 +55,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
       return apply_zstd_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kBsdiff:
       return apply_suffix_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kGzip:
+      return apply_gzip_patch(source, patch, dest, expected_size);
   }
   unknown(a);
 }

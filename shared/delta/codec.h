@@ -7,8 +7,12 @@
 //                    long-distance-matching frame (zstd_patch.cpp);
 //   kBsdiff "bsdiff" a suffix-array diff (libdivsufsort) in bsdiff's
 //                    control/diff/extra form, each stream zstd-compressed
-//                    (suffix_patch.cpp).
-// The numeric values are stored nowhere; the names are (in delta.json).
+//                    (suffix_patch.cpp);
+//   kGzip   "gzip"   for .gz files: a zstd or bsdiff patch of the contents,
+//                    recompressed byte-exactly as GNU gzip does
+//                    (gzip_patch.cpp); the numbers 1 and 2 name its inner
+//                    algorithm inside the patch, so they never change.
+// The names are stored in delta.json.
 //
 // Readers never trust their input: a blob or patch that is malformed, too
 // long, too short or would write more than `expected_size` bytes is
@@ -31,6 +35,7 @@ namespace upkeep::delta {
 enum class PatchAlgorithm : int {
   kZstd = 1,
   kBsdiff = 2,
+  kGzip = 3,
 };
 
 const char* algorithm_name(PatchAlgorithm a);
@@ -51,8 +56,10 @@ std::string decompress_blob(const std::filesystem::path& blob, const std::filesy
                             uint64_t expected_size);
 
 // Writes a patch from `source` to `target` into `dest`. Vendor side; may use
-// much memory (a suffix array is 4 bytes per source byte).
-void make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
+// much memory (a suffix array is 4 bytes per source byte). False (and no
+// `dest`) when the algorithm cannot express this pair (kGzip: the files are
+// not both gzip files, or the target cannot be recompressed exactly).
+bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
                 const std::filesystem::path& dest);
 // Applies `patch` to `source`, writing `dest`; returns the SHA-256 (hex) of
 // what was written. Exactly `expected_size` bytes must come out.

@@ -8,6 +8,9 @@
 // destructor when commit() was not reached. RemoveOnFailure is that last
 // guarantee alone, for outputs written some other way (a mapping).
 //
+// Durability::kScratch skips the fsync, for intermediate files that are
+// removed again in the same call (a gzip patch's contents).
+//
 // One object per thread. Failures throw Error naming the path; a full disk is
 // Error(kNoSpace).
 #pragma once
@@ -20,6 +23,8 @@
 #include "hash.h"
 
 namespace upkeep::delta {
+
+enum class Durability { kDurable, kScratch };
 
 class InputFile {
  public:
@@ -55,14 +60,14 @@ class RemoveOnFailure {
 
 class OutputFile {
  public:
-  explicit OutputFile(const std::filesystem::path& path);
+  explicit OutputFile(const std::filesystem::path& path, Durability d = Durability::kDurable);
   ~OutputFile();  // closes; removes the file unless committed
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
   void write(const void* data, size_t n);
   uint64_t written() const { return written_; }
-  // Flushes, fsyncs and closes; the file then stays. Returns the SHA-256
+  // Flushes, fsyncs (unless kScratch) and closes; the file then stays. Returns the SHA-256
   // (hex) of everything written.
   std::string commit();
   const std::filesystem::path& path() const { return path_; }
@@ -72,6 +77,7 @@ class OutputFile {
 
   std::filesystem::path path_;
   int fd_ = -1;
+  Durability durability_;
   RemoveOnFailure guard_;
   std::vector<char> buffer_;
   size_t used_ = 0;

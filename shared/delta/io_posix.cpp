@@ -59,8 +59,8 @@ int create_new(const std::filesystem::path& path) {
 
 }  // namespace
 
-OutputFile::OutputFile(const std::filesystem::path& path)
-    : path_(path), fd_(create_new(path)), guard_(path), buffer_(1 << 16) {
+OutputFile::OutputFile(const std::filesystem::path& path, Durability d)
+    : path_(path), fd_(create_new(path)), durability_(d), guard_(path), buffer_(1 << 16) {
   if (::fchmod(fd_, 0600) != 0) {  // past the umask
     int err = errno;
     ::close(fd_);
@@ -101,7 +101,7 @@ void OutputFile::flush() {
 
 std::string OutputFile::commit() {
   flush();
-  if (::fsync(fd_) != 0) fs::fail_errno("cannot fsync", path_, errno);
+  if (durability_ == Durability::kDurable && ::fsync(fd_) != 0) fs::fail_errno("cannot fsync", path_, errno);
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fs::fail_errno("cannot close", path_, errno);  // NFS reports a full disk here

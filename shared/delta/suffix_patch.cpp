@@ -156,7 +156,7 @@ Streams diff_streams(const unsigned char* old, int64_t old_size, const unsigned 
 }  // namespace
 
 void make_suffix_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                       const std::filesystem::path& dest) {
+                       const std::filesystem::path& dest, Durability d) {
   MappedFile src = MappedFile::open_read_only(source);
   MappedFile tgt = MappedFile::open_read_only(target);
   if (src.size() > static_cast<uint64_t>(std::numeric_limits<saidx_t>::max()))
@@ -177,7 +177,7 @@ void make_suffix_patch(const std::filesystem::path& source, const std::filesyste
   put_u64(header, control.size());
   put_u64(header, diff.size());
   put_u64(header, extra.size());
-  OutputFile out(dest);
+  OutputFile out(dest, d);
   for (const std::string* part : {&header, &control, &diff, &extra}) out.write(part->data(), part->size());
   out.commit();
 }
@@ -265,7 +265,7 @@ class Applier {
 }  // namespace
 
 std::string apply_suffix_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
-                               const std::filesystem::path& dest, uint64_t expected_size) {
+                               const std::filesystem::path& dest, uint64_t expected_size, Durability d) {
   const std::string name = patch.string();
   InputFile in(patch);
   unsigned char header[kHeaderSize];
@@ -290,7 +290,7 @@ std::string apply_suffix_patch(const std::filesystem::path& source, const std::f
          name + ": " + std::to_string(body - declared) + " bytes after the declared streams, expected none");
   InputFile src(source);
   Applier applier(in, src, expected_size, lengths);
-  OutputFile out(dest);
+  OutputFile out(dest, d);
   applier.run(out);
   return out.commit();
 }

@@ -20,12 +20,15 @@
 #include <filesystem>
 #include <string>
 
+#include "delta/io.h"
+
 namespace upkeep::delta {
 
 // Error(kUsage) when the source is too large for a 32-bit suffix array (2 GiB).
 void make_suffix_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                       const std::filesystem::path& dest);
+                       const std::filesystem::path& dest, Durability d = Durability::kDurable);
 std::string apply_suffix_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
-                               const std::filesystem::path& dest, uint64_t expected_size);
+                               const std::filesystem::path& dest, uint64_t expected_size,
+                               Durability d = Durability::kDurable);
 
 }  // namespace upkeep::delta

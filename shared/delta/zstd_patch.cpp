@@ -47,7 +47,7 @@ int window_log(uint64_t max_size) {
 }  // namespace
 
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                     const std::filesystem::path& dest) {
+                     const std::filesystem::path& dest, Durability durability) {
   MappedFile src = MappedFile::open_read_only(source);
   MappedFile tgt = MappedFile::open_read_only(target);
   for (const MappedFile* f : {&src, &tgt})
@@ -67,13 +67,13 @@ void make_zstd_patch(const std::filesystem::path& source, const std::filesystem:
   std::string frame(ZSTD_compressBound(tgt.size()), '\0');
   size_t n = ZSTD_compress2(c.get(), frame.data(), frame.size(), tgt.data(), tgt.size());
   check(n, what);
-  OutputFile out(dest);
+  OutputFile out(dest, durability);
   out.write(frame.data(), n);
   out.commit();
 }
 
 std::string apply_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
-                             const std::filesystem::path& dest, uint64_t expected_size) {
+                             const std::filesystem::path& dest, uint64_t expected_size, Durability durability) {
   const std::string name = patch.string();
   if (expected_size > kMaxZstdPatchSource)
     fail(ErrorCode::kVerification, name + ": a zstd patch cannot make " + std::to_string(expected_size) +
@@ -114,7 +114,7 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
          name + ": the patch made " + std::to_string(n) + " bytes, expected " + std::to_string(expected_size));
   Hasher h;
   h.update(out.data(), out.size());
-  out.sync();
+  if (durability == Durability::kDurable) out.sync();
   out.close();
   guard.keep();
   return h.hex_digest();

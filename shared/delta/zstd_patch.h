@@ -14,12 +14,15 @@
 #include <filesystem>
 #include <string>
 
+#include "delta/io.h"
+
 namespace upkeep::delta {
 
 // Error(kUsage) when source or target is larger than kMaxZstdPatchSource.
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                     const std::filesystem::path& dest);
+                     const std::filesystem::path& dest, Durability d = Durability::kDurable);
 std::string apply_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
-                             const std::filesystem::path& dest, uint64_t expected_size);
+                             const std::filesystem::path& dest, uint64_t expected_size,
+                             Durability d = Durability::kDurable);
 
 }  // namespace upkeep::delta

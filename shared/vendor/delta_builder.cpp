@@ -155,6 +155,7 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
   if (s.size <= delta::kMaxZstdPatchSource && c.size <= delta::kMaxZstdPatchSource)
     algorithms.push_back(delta::PatchAlgorithm::kZstd);
   algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
+  algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
 
   std::vector<Attempt> attempts;
   std::optional<stdfs::path> source;
@@ -172,7 +173,7 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
     }
     if (!source) continue;
     const stdfs::path tmp = work_.next(delta::algorithm_name(a));
-    delta::make_patch(a, *source, build_dir_ / c.path, tmp);
+    if (!delta::make_patch(a, *source, build_dir_ / c.path, tmp)) continue;
     ++stats.patches_computed;
     attempts.push_back({a, tmp, false, stored_of(tmp)});
   }

@@ -35,6 +35,34 @@ inline std::string edited(std::string old, uint32_t seed) {
   return old;
 }
 
+// Text shaped like a man page or changelog: lines from a small vocabulary,
+// so deflate finds matches and ends blocks as on real documentation.
+inline std::string document_text(size_t lines, uint32_t seed, const std::string& version = "3.0.20") {
+  static const char* const words[] = {"the",  "openssl", "certificate", "option", "key",     "file",  "output",
+                                      "must", "be",      "a",           "with",   "default", "value", "see"};
+  std::mt19937 rng(seed);
+  std::string s = ".TH OPENSSL 1SSL 2026-12-02 " + version + " OpenSSL\n";
+  for (size_t i = 0; i < lines; ++i) {
+    const size_t n = 3 + rng() % 12;
+    for (size_t w = 0; w < n; ++w) s += std::string(words[rng() % 14]) + (w + 1 < n ? " " : "\n");
+    if (i % 37 == 0) s += ".SH SECTION " + std::to_string(rng() % 1000) + "\n";
+  }
+  return s;
+}
+
+// `content` compressed by GNU gzip itself (the real program) at `level`,
+// without a name and time stamp (-n) unless `with_name`.
+inline std::string gzip_bytes(const std::string& content, int level, const TempDir& dir, bool with_name = false) {
+  const stdfs::path in = dir / "gzip-input.txt";
+  write_text(in, content);
+  std::vector<std::string> argv = {"/usr/bin/gzip", "-" + std::to_string(level), "-c", in.string()};
+  if (!with_name) argv.insert(argv.begin() + 2, "-n");
+  RunResult r = run(argv);
+  REQUIRE(r.exit_code == 0);
+  stdfs::remove(in);
+  return r.out;
+}
+
 // Flips one byte of a file in place.
 inline void flip_byte(const stdfs::path& p, size_t at) {
   std::string s = read_text(p);

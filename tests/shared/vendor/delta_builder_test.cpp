@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "manifest.h"
+#include "shared/delta/delta_test_data.h"
 #include "shared/tuf/tuf_test_repo.h"
 
 using namespace upkeep;
@@ -135,6 +136,33 @@ TEST_CASE("a changed file gets one new blob and a patch that rebuilds it", "[del
   REQUIRE(algorithm);
   CHECK(delta::apply_patch(*algorithm, work / "old", patch, work / "new", next.size()) == sha256_hex(next));
   CHECK(read_text(work / "new") == next);
+}
+
+TEST_CASE("a changed .gz man page gets a gzip patch, far smaller than patches of its bytes", "[delta][vendor][gzip]") {
+  RepoFixture f;
+  TempDir tmp;
+  namespace data = upkeep::test::delta_data;
+  const std::string old_gz = data::gzip_bytes(data::document_text(6000, 5, "3.0.17"), 9, tmp);
+  const std::string new_gz = data::gzip_bytes(data::document_text(6000, 5, "3.0.20"), 9, tmp);
+  publish(f, "1.0.0", {{"man/openssl.1.gz", old_gz}});
+  auto r = publish(f, "1.1.0", {{"man/openssl.1.gz", new_gz}});
+  CHECK(r.delta.patches_computed == 3);  // zstd, bsdiff and gzip
+  auto index = index_of(r);
+  const delta::ContentEntry* page = index.find(sha256_hex(new_gz));
+  REQUIRE(page);
+  REQUIRE(page->patches.size() == 1);
+  const delta::PatchRoute& p = page->patches[0];
+  CHECK(p.algorithm == "gzip");
+  // Only the title line changed; the bytes of the .gz differ almost everywhere.
+  TempDir work;
+  write_text(work / "old", old_gz);
+  write_text(work / "new", new_gz);
+  REQUIRE(delta::make_patch(delta::PatchAlgorithm::kZstd, work / "old", work / "new", work / "bytes.zstd"));
+  INFO("gzip patch " << p.stored.length << " bytes, zstd patch of the bytes " << stdfs::file_size(work / "bytes.zstd"));
+  CHECK(p.stored.length * 10 < stdfs::file_size(work / "bytes.zstd"));
+  const stdfs::path patch = store(f, delta::patch_target_path("demo", p.from, page->sha256, p.algorithm));
+  CHECK(delta::apply_patch(delta::PatchAlgorithm::kGzip, work / "old", patch, work / "rebuilt", new_gz.size()) ==
+        sha256_hex(new_gz));
 }
 
 TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {

@@ -1,0 +1,175 @@
+#include "delta/gzip_patch.h"
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "delta/codec.h"
+#include "delta/gzip_member.h"
+#include "delta/io.h"
+#include "delta/suffix_patch.h"
+#include "delta/zstd_patch.h"
+#include "error.h"
+
+namespace upkeep::delta {
+
+namespace {
+
+constexpr char kMagic[8] = {'U', 'P', 'K', 'G', 'Z', 'P', '0', '1'};
+constexpr size_t kFixedSize = 8 + 1 + 1 + 4;
+constexpr uint32_t kMaxHeader = 64 * 1024;
+// Deflate cannot compress better than about 1032:1; a content larger than
+// that many times the expected .gz is not what the patch claims.
+constexpr uint64_t kMaxRatio = 1032;
+constexpr uint64_t kMaxContent = 4ull << 30;
+
+void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>(v >> (8 * i));
+}
+uint64_t get_le(const unsigned char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+
+// The temporary files of one call, next to `dest`; removed on destruction.
+class Scratch {
+ public:
+  explicit Scratch(const std::filesystem::path& dest) : base_(dest.string()) {}
+  ~Scratch() {
+    for (const auto& p : made_) {
+      std::error_code ec;
+      std::filesystem::remove(p, ec);
+    }
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  // A fresh path; one left by a killed run is removed first.
+  std::filesystem::path make(const char* suffix) {
+    std::filesystem::path p = base_ + suffix;
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+    made_.push_back(p);
+    return p;
+  }
+
+ private:
+  std::string base_;
+  std::vector<std::filesystem::path> made_;
+};
+
+// Copies `in` from `offset` to its end into `out`.
+void copy_from(const InputFile& in, uint64_t offset, OutputFile& out) {
+  std::vector<char> buf(64 * 1024);
+  for (uint64_t off = offset; off < in.size();) {
+    const size_t n = in.read_at(off, buf.data(), buf.size());
+    if (n == 0) break;
+    out.write(buf.data(), n);
+    off += n;
+  }
+}
+
+}  // namespace
+
+bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem::path& target,
+                     const std::filesystem::path& dest) {
+  Scratch scratch(dest);
+  const std::filesystem::path target_content = scratch.make(".target-content");
+  const std::optional<GzipMember> t = inflate_gzip(target, target_content, kMaxContent);
+  if (!t) return false;
+  const std::optional<int> level = reproducing_level(target, *t, target_content);
+  if (!level) return false;
+  const std::filesystem::path source_content = scratch.make(".source-content");
+  const std::optional<GzipMember> s = inflate_gzip(source, source_content, kMaxContent);
+  if (!s) return false;
+
+  std::optional<PatchAlgorithm> best;
+  std::filesystem::path best_file;
+  uint64_t best_size = 0;
+  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff}) {
+    if (a == PatchAlgorithm::kZstd && (s->content_size > kMaxZstdPatchSource || t->content_size > kMaxZstdPatchSource))
+      continue;
+    const std::filesystem::path inner = scratch.make(a == PatchAlgorithm::kZstd ? ".inner-zstd" : ".inner-bsdiff");
+    if (a == PatchAlgorithm::kZstd)
+      make_zstd_patch(source_content, target_content, inner, Durability::kScratch);
+    else
+      make_suffix_patch(source_content, target_content, inner, Durability::kScratch);
+    const uint64_t size = std::filesystem::file_size(inner);
+    if (!best || size < best_size) best = a, best_file = inner, best_size = size;
+  }
+
+  std::string head(kMagic, sizeof kMagic);
+  put_le(head, static_cast<uint64_t>(*level), 1);
+  put_le(head, static_cast<uint64_t>(*best), 1);
+  put_le(head, t->header.size(), 4);
+  head += t->header;
+  put_le(head, s->content_size, 8);
+  put_le(head, t->content_size, 8);
+  OutputFile out(dest);
+  out.write(head.data(), head.size());
+  copy_from(InputFile(best_file), 0, out);
+  out.commit();
+  return true;
+}
+
+std::string apply_gzip_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
+                             const std::filesystem::path& dest, uint64_t expected_size) {
+  const std::string name = patch.string();
+  auto bad = [&](const std::string& why) { fail(ErrorCode::kVerification, name + ": " + why); };
+  InputFile in(patch);
+  std::array<unsigned char, kFixedSize> fixed{};
+  if (in.read_at(0, fixed.data(), fixed.size()) != fixed.size() || std::memcmp(fixed.data(), kMagic, 8) != 0)
+    bad("not a gzip patch (expected the header UPKGZP01)");
+  const int level = fixed[8];
+  if (level < 4 || level > 9) bad("gzip level " + std::to_string(level) + ", expected 4-9");
+  const int inner_code = fixed[9];
+  if (inner_code != static_cast<int>(PatchAlgorithm::kZstd) && inner_code != static_cast<int>(PatchAlgorithm::kBsdiff))
+    bad("inner algorithm " + std::to_string(inner_code) + ", expected 1 (zstd) or 2 (bsdiff)");
+  const uint64_t header_size = get_le(fixed.data() + 10, 4);
+  if (header_size < 10 || header_size > kMaxHeader) bad("a gzip header of " + std::to_string(header_size) + " bytes");
+  std::string header(header_size, '\0');
+  std::array<unsigned char, 16> sizes{};
+  if (in.read_at(kFixedSize, header.data(), header.size()) != header.size() ||
+      in.read_at(kFixedSize + header_size, sizes.data(), sizes.size()) != sizes.size())
+    bad("truncated header");
+  if (static_cast<unsigned char>(header[0]) != 0x1f || static_cast<unsigned char>(header[1]) != 0x8b)
+    bad("the gzip header it carries does not start with 1f 8b");
+  const uint64_t source_size = get_le(sizes.data(), 8), target_size = get_le(sizes.data() + 8, 8);
+  if (target_size > expected_size * kMaxRatio + 1024 || source_size > kMaxContent)
+    bad("content sizes " + std::to_string(source_size) + " and " + std::to_string(target_size) + " are beyond what a " +
+        std::to_string(expected_size) + "-byte .gz file holds");
+
+  Scratch scratch(dest);
+  const std::filesystem::path source_content = scratch.make(".source-content");
+  const std::optional<GzipMember> s = inflate_gzip(source, source_content, source_size);
+  if (!s || s->content_size != source_size)
+    bad("its source " + source.string() + " is not the gzip file it was made from (expected " +
+        std::to_string(source_size) + " bytes of content)");
+  const std::filesystem::path inner = scratch.make(".inner");
+  {
+    OutputFile out(inner, Durability::kScratch);
+    copy_from(in, kFixedSize + header_size + sizes.size(), out);
+    out.commit();
+  }
+  const std::filesystem::path target_content = scratch.make(".target-content");
+  try {
+    if (inner_code == static_cast<int>(PatchAlgorithm::kZstd))
+      apply_zstd_patch(source_content, inner, target_content, target_size, Durability::kScratch);
+    else
+      apply_suffix_patch(source_content, inner, target_content, target_size, Durability::kScratch);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kVerification) throw;
+    bad(std::string("its inner patch: ") + e.what());
+  }
+  RemoveOnFailure guard(dest);
+  const std::string sha = rebuild_gzip(header, level, target_content, dest, expected_size, name);
+  const uint64_t made = std::filesystem::file_size(dest);
+  if (made != expected_size)
+    bad("rebuilt " + std::to_string(made) + " bytes, expected " + std::to_string(expected_size));
+  guard.keep();
+  return sha;
+}
+
+}  // namespace upkeep::delta
