@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "invariants.h"
 #include "release_fixture.h"
+#include "shared/delta/delta_test_data.h"
 
 using namespace upkeep::test;
 
@@ -135,6 +136,38 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   // The unchanged program is a hard link to the old version's file.
   CHECK(inode_of(app.prefix() / "versions" / "2.0.0" / "mainapp") ==
         inode_of(app.prefix() / "versions" / "1.0.0" / "mainapp"));
+  check_clean(app, "2.0.0");
+}
+
+TEST_CASE("a changed .gz manual comes as a gzip patch and is rebuilt byte for byte", "[delta][integration]") {
+  namespace data = upkeep::test::delta_data;
+  DeltaWorld w;
+  TempDir tmp;
+  // Compressed by the real gzip, as a build system would. One new sentence near
+  // the start: the deflate stream differs from there on.
+  const std::string old_text = data::document_text(6000, 8, "1.0.0");
+  const std::string new_text = data::document_text(6000, 8, "2.0.0").insert(2000, "A sentence new in 2.0.0.\n");
+  const std::string old_gz = data::gzip_bytes(old_text, 9, tmp), new_gz = data::gzip_bytes(new_text, 9, tmp);
+  for (const auto& [version, edits, gz] : {std::tuple{"1.0.0", 0, old_gz}, std::tuple{"2.0.0", 1, new_gz}}) {
+    stdfs::path d = w.folder(version, edits);
+    write_text(d / "share" / "man" / "demo.1.gz", gz);
+    w.vendor.release(d, version);
+  }
+  const stdfs::path gzip_patch = w.vendor.repo() / "targets" / "demo" / "patches" /
+                                 (upkeep::sha256_hex(old_gz) + "-" + upkeep::sha256_hex(new_gz) + ".gzip");
+  REQUIRE(stdfs::exists(gzip_patch));
+  CHECK(stdfs::file_size(gzip_patch) * 10 < new_gz.size());
+
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  auto line = rebuilt_line(app, "2.0.0");
+  REQUIRE(line);
+  CHECK(line->patched == 3);  // data.bin, readme.txt and the manual
+  CHECK_FALSE(line->fallback);
+  CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "man" / "demo.1.gz") == new_gz);
   check_clean(app, "2.0.0");
 }
 
