@@ -102,6 +102,17 @@ std::string joined(const std::vector<std::string>& lines) {
   return s;
 }
 
+// Runs the update, checks `version` then started, and returns its "rebuilt" log line.
+Rebuilt updated_to(const Installed& app, const std::string& version) {
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "mainapp " + version + "\n"));
+  auto line = rebuilt_line(app, version);
+  REQUIRE(line);
+  return *line;
+}
+
 void check_clean(const Installed& app, const std::string& version) {
   auto problems = check_invariants(app.prefix(), {{version}, true, true});
   INFO("invariants violated:\n" << joined(problems));
@@ -160,13 +171,9 @@ TEST_CASE("a changed .gz manual comes as a gzip patch and is rebuilt byte for by
 
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
-  RunResult r = update(app);
-  INFO(r.out << r.err);
-  CHECK(contains(r.out, "mainapp 2.0.0\n"));
-  auto line = rebuilt_line(app, "2.0.0");
-  REQUIRE(line);
-  CHECK(line->patched == 3);  // data.bin, readme.txt and the manual
-  CHECK_FALSE(line->fallback);
+  const Rebuilt line = updated_to(app, "2.0.0");
+  CHECK(line.patched == 3);  // data.bin, readme.txt and the manual
+  CHECK_FALSE(line.fallback);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "man" / "demo.1.gz") == new_gz);
   check_clean(app, "2.0.0");
 }
@@ -178,13 +185,9 @@ TEST_CASE("a delta update works from any installed version, not only the previou
   w.release("3.0.0", 2);
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
-  RunResult r = update(app);
-  INFO(r.out << r.err);
-  CHECK(contains(r.out, "mainapp 3.0.0\n"));
-  auto line = rebuilt_line(app, "3.0.0");
-  REQUIRE(line);
-  CHECK(line->patched == 2);  // data.bin and readme.txt from 1.0.0's contents, two releases back
-  CHECK(line->bytes * 10 < line->package);
+  const Rebuilt line = updated_to(app, "3.0.0");
+  CHECK(line.patched == 2);  // data.bin and readme.txt from 1.0.0's contents, two releases back
+  CHECK(line.bytes * 10 < line.package);
   check_clean(app, "3.0.0");
 }
 
