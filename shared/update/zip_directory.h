@@ -1,0 +1,63 @@
+// A zip archive's central directory (APPNOTE.TXT 4.3), read and patched by
+// our own code; internal to package.cpp.
+//
+// We read the central directory ourselves because Poco's ZipArchive keeps
+// entries in a map (a duplicate name asserts instead of being reported) and
+// does not expose the external attributes that mark symlinks. Every failure
+// to read is Error(kBadInput) naming the archive. One object per thread.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace upkeep::zip {
+
+// File types in the high 16 bits of an entry's external attributes (st_mode).
+constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000, kTypeDir = 0040000, kTypeSymlink = 0120000;
+
+struct CentralEntry {
+  std::string name;
+  size_t record_offset = 0;  // within the central directory bytes
+  uint32_t made_by = 0, flags = 0, method = 0, external = 0;
+  uint64_t compressed = 0, uncompressed = 0;
+};
+
+struct CentralDirectory {
+  uint64_t offset = 0;
+  std::string bytes;
+  std::vector<CentralEntry> entries;
+};
+
+// Random-access reads (and writes, with mode "r+b") of a whole zip file.
+class ZipFile {
+ public:
+  ZipFile(const std::filesystem::path& path, const char* mode);
+  ~ZipFile();
+  ZipFile(const ZipFile&) = delete;
+  ZipFile& operator=(const ZipFile&) = delete;
+  uint64_t size() const { return static_cast<uint64_t>(size_); }
+  std::string read(uint64_t at, uint64_t n);
+  void write(uint64_t at, const std::string& data);  // kNoSpace on a full disk
+  [[noreturn]] void corrupt(const std::string& why) const;
+
+ private:
+  std::filesystem::path path_;
+  std::FILE* f_;
+  long size_ = 0;
+};
+
+CentralDirectory read_central_directory(ZipFile& zip);
+
+// Gives every entry Info-ZIP style Unix attributes: host "Unix" in version-made-by and
+// st_mode in the high 16 bits of the external attributes (Poco writes a fixed 0640).
+void set_unix_modes(const std::filesystem::path& zip_path, const std::map<std::string, uint32_t>& modes);
+
+// Names as they appear in messages: control bytes escaped so a hostile name cannot forge log lines.
+std::string printable(std::string_view name);
+
+}  // namespace upkeep::zip
