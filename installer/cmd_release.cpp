@@ -1,5 +1,5 @@
 // `upkeep release DIR --version V ...`: publishes a build folder into the
-// repository as a signed release (package.zip + files.json + delta.json targets).
+// repository as a signed release (package.zip + files.json + delta.zst targets).
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -20,7 +20,8 @@ const char* kReleaseUsage =
     "usage: upkeep release DIR --version V [options]\n"
     "\n"
     "Publishes the build folder DIR as version V: writes files.json,\n"
-    "package.zip and delta.json (with the blobs and patches it lists) into\n"
+    "package.zip and delta.zst (files.json and the list of blobs and patches,\n"
+    "zstd-compressed together: all a delta update fetches besides them) into\n"
     "the repository and re-signs targets, snapshot and timestamp. A version\n"
     "that is already released is refused.\n"
     "\n"
@@ -52,8 +53,8 @@ const char* kReleaseUsage =
     "  --delta-from N delta updates: every file is stored once as a zstd blob,\n"
     "                 and a changed file gets patches from its version in each of\n"
     "                 the N newest older releases (any channel), kept when at most\n"
-    "                 80% of the blob; 0 to 100, default 3; 0 = blobs only\n"
-    "  --no-delta     publish no delta.json (clients download package.zip)\n";
+    "                 95% of the blob; 0 to 100, default 3; 0 = blobs only\n"
+    "  --no-delta     publish no delta.zst (clients download package.zip)\n";
 
 constexpr int kDefaultDeltaFrom = 3;
 constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage

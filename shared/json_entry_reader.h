@@ -1,5 +1,5 @@
 // JsonEntryReader: typed field access for one entry of a list in a signed
-// JSON document (files.json, delta.json), whose errors name the document,
+// JSON document (files.json, the delta index), whose errors name the document,
 // the entry and the field: "files.json: files[3] (bin/app): field 'size' is
 // missing". Errors are Error(kBadInput). Cheap; one per entry, one thread.
 #pragma once
@@ -28,7 +28,7 @@ class JsonEntryReader {
     prefix_ = std::string(what) + ": " + std::string(list) + "[" + std::to_string(index) + "]";
     if (!entry.is_object()) bad(std::string("must be an object, found ") + json_type_name(entry.type()));
   }
-  // An object that is not a list entry; `prefix` names it ("delta.json: files[2].blob").
+  // An object that is not a list entry; `prefix` names it ("delta index: files[2].blob").
   JsonEntryReader(std::string prefix, const Json& entry) : entry_(entry), prefix_(std::move(prefix)) {
     if (!entry.is_object()) bad(std::string("must be an object, found ") + json_type_name(entry.type()));
   }

@@ -42,7 +42,7 @@ class SeriesRepo {
   double release(const std::filesystem::path& folder, const std::string& version);
   // Length of the version's package.zip as published.
   uint64_t package_length(const std::string& version) const;
-  // Bytes of delta.json's blobs and patches directories (all releases so far).
+  // Bytes of the delta store's blobs and patches directories (all releases so far).
   uint64_t stored_delta_bytes() const;
   // A root with `version` installed by `upkeep install` (made once per version).
   std::filesystem::path installed(const std::string& version);

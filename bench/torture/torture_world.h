@@ -38,7 +38,7 @@ class TortureWorld {
     kV1Staged,  // 1.0.0 installed, 2.0.0 staged (the launcher's work is waiting)
   };
 
-  // `deltas`: releases carry delta.json, so updates take the delta route
+  // `deltas`: releases carry a delta bundle (delta.zst), so updates take the delta route
   // (only the 8 MiB payload is fetched); otherwise package only.
   explicit TortureWorld(const stdfs::path& scratch, bool deltas = false);
   ~TortureWorld();

@@ -13,7 +13,7 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr int64_t kFormat = 1;
+constexpr int64_t kFormat = 2;
 
 Stored read_stored(const JsonEntryReader& owner, const char* name, const std::string& prefix) {
   JsonEntryReader r(prefix + "." + name, owner.field(name));
@@ -60,8 +60,12 @@ DeltaIndex DeltaIndex::parse(std::string_view json_text, std::string_view what) 
   Json doc = Json::parse(json_text, what);
   if (!doc.is_object()) fail(ErrorCode::kBadInput, w + ": must be a JSON object");
   const Json* format = doc.find("format");
-  if (!format || !format->is_int() || format->as_int() != kFormat)
-    fail(ErrorCode::kBadInput, w + ": field 'format' must be 1 (this client reads delta.json format 1)");
+  if (!format || !format->is_int())
+    fail(ErrorCode::kBadInput, w + ": field 'format' must be the integer " + std::to_string(kFormat));
+  if (format->as_int() != kFormat)
+    fail(ErrorCode::kBadInput, w + ": field 'format' is " + std::to_string(format->as_int()) + ", must be " +
+                                   std::to_string(kFormat) + " (this client reads delta index format " +
+                                   std::to_string(kFormat) + " only, as published in delta.zst)");
   const Json* version = doc.find("version");
   if (!version || !version->is_string()) fail(ErrorCode::kBadInput, w + ": field 'version' must be a string");
   Version::parse_or_throw(version->as_string(), w + ": field 'version'");
@@ -75,11 +79,10 @@ DeltaIndex DeltaIndex::parse(std::string_view json_text, std::string_view what) 
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string at = w + ": files[" + std::to_string(i) + "]";
     JsonEntryReader r(what, "files", i, list[i]);
-    r.only_fields({"blob", "patches", "sha256", "size"}, "blob, patches, sha256, size");
+    r.only_fields({"blob", "patches", "sha256"}, "blob, patches, sha256");
     ContentEntry e;
     e.sha256 = r.sha256("sha256");
     r.set_name(e.sha256.substr(0, 16));
-    e.size = static_cast<uint64_t>(r.integer("size", 0, INT64_MAX, "a non-negative integer"));
     e.blob = read_stored(r, "blob", at);
     if (const Json* patches = list[i].find("patches")) {
       if (!patches->is_array()) r.bad("patches", "must be an array");
@@ -116,23 +119,19 @@ const ContentEntry* DeltaIndex::find(std::string_view content_sha256) const {
   return it != entries_.end() && it->sha256 == content_sha256 ? &*it : nullptr;
 }
 
-void DeltaIndex::check_matches(const FileManifest& m) const {
+void DeltaIndex::check_matches(const FileManifest& m) {
   if (m.version() != version_)
-    fail(ErrorCode::kVerification, "delta.json lists version " + version_ + ", its files.json " + m.version());
+    fail(ErrorCode::kVerification, "the delta index lists version " + version_ + ", its files.json " + m.version());
   std::map<std::string, uint64_t> contents;
   for (const auto& f : m.files()) contents.emplace(f.sha256, f.size);
-  for (const auto& [sha, size] : contents) {
-    const ContentEntry* e = find(sha);
-    if (!e)
+  for (const auto& content : contents)
+    if (!find(content.first))
       fail(ErrorCode::kVerification,
-           "delta.json of " + version_ + " has no entry for content " + sha + " of its files.json");
-    if (e->size != size)
-      fail(ErrorCode::kVerification, "delta.json of " + version_ + ": content " + sha + " has size " +
-                                         std::to_string(e->size) + ", files.json says " + std::to_string(size));
-  }
+           "the delta index of " + version_ + " has no entry for content " + content.first + " of its files.json");
   if (contents.size() != entries_.size())
-    fail(ErrorCode::kVerification, "delta.json of " + version_ + " lists " + std::to_string(entries_.size()) +
+    fail(ErrorCode::kVerification, "the delta index of " + version_ + " lists " + std::to_string(entries_.size()) +
                                        " contents, its files.json holds " + std::to_string(contents.size()));
+  for (auto& e : entries_) e.size = contents.at(e.sha256);
 }
 
 std::string DeltaIndex::to_json() const {
@@ -140,7 +139,6 @@ std::string DeltaIndex::to_json() const {
   for (const auto& e : entries_) {
     Json j = Json::object();
     j["sha256"] = e.sha256;
-    j["size"] = e.size;
     j["blob"] = stored_json(e.blob);
     if (!e.patches.empty()) {
       Json patches = Json::array();

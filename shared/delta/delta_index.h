@@ -1,25 +1,29 @@
-// DeltaIndex: the signed list of ways to fetch each file of a release
-// (delta.json), beside the release's files.json and package.zip.
+// DeltaIndex: the signed list of ways to fetch each file content of a
+// release, beside the release's files.json and package.zip.
 //
-// files.json says what a version is; delta.json says how to get its bytes
-// from what a client already has. It is a TUF target of its own (length and
-// hash signed in targets.json), so every route it lists is signed through
-// it. One entry per distinct file content of the release:
+// files.json says what a version is; the delta index says how to get its
+// bytes from what a client already has. It is published inside the
+// release's delta bundle (delta_bundle.h: files.json and this text in one
+// zstd frame), a TUF target of its own, so every route it lists is signed
+// through it. One entry per distinct file content of the release:
 //   {"files":[{"blob":{"length":812,"sha256":"<hex>"},
 //              "patches":[{"algorithm":"zstd","from":"<hex>","length":90,"sha256":"<hex>"}],
-//              "sha256":"<content hex>","size":4096}, ...],
-//    "format":1,"version":"1.2.0"}
-// "sha256"/"size" are the file's content (as in files.json); "blob" is the
-// zstd-compressed file; each patch rebuilds that content from the file whose
-// content hash is "from". Lengths and hashes of blobs and patches are of the
-// bytes as served. Entries are sorted by content hash, patches by (from,
-// algorithm). Unknown algorithms are kept as written and skipped by clients.
+//              "sha256":"<content hex>"}, ...],
+//    "format":2,"version":"1.2.0"}
+// "sha256" is the file's content (as in files.json, which also has its
+// size); "blob" is the zstd-compressed file; each patch rebuilds that
+// content from the file whose content hash is "from". Lengths and hashes of
+// blobs and patches are of the bytes as served. Entries are sorted by
+// content hash, patches by (from, algorithm). Unknown algorithms are kept as
+// written and skipped by clients. Format 1 (a separate delta.json whose
+// entries also had "size") is refused.
 //
 // Where the bytes live (relative to the repository's targets/ URL), shared
 // by all releases of an app, named by content so every file is stored once:
 //   <app>/blobs/<content sha256>.zst
 //   <app>/patches/<from sha256>-<to sha256>.<algorithm>
-// Immutable after construction; thread-safe to share.
+// The const members are thread-safe to share; check_matches() is the one
+// that modifies (it sets the sizes), called once before the index is shared.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +48,8 @@ struct PatchRoute {
 
 struct ContentEntry {
   std::string sha256;  // content
+  // Its size, from files.json: not written to the index. Set by whoever
+  // builds the entry (the vendor), or by check_matches() after parse().
   uint64_t size = 0;
   Stored blob;
   std::vector<PatchRoute> patches;
@@ -63,19 +69,22 @@ class DeltaIndex {
   DeltaIndex(std::string version, std::vector<ContentEntry> entries);
 
   // Strict parse; throws Error(kBadInput) naming `what`, the entry and the
-  // field (a hash that is not 64 hex digits, a missing length, ...).
-  static DeltaIndex parse(std::string_view json_text, std::string_view what = "delta.json");
+  // field (a hash that is not 64 hex digits, a missing length, a format
+  // other than 2, ...). The entries' sizes are 0 until check_matches().
+  static DeltaIndex parse(std::string_view json_text, std::string_view what = "delta index");
 
   const std::string& version() const { return version_; }
   const std::vector<ContentEntry>& entries() const { return entries_; }
   const ContentEntry* find(std::string_view content_sha256) const;
 
   // Throws Error(kVerification) unless the index lists exactly the distinct
-  // contents of `m` (same version, same sizes): a client never fetches a
-  // route for a file the signed manifest does not hold.
-  void check_matches(const FileManifest& m) const;
+  // contents of `m` (same version): a client never fetches a route for a
+  // file the signed manifest does not hold. After success every entry's
+  // size is its content's size in `m`; after a failure the index is
+  // unchanged.
+  void check_matches(const FileManifest& m);
 
-  std::string to_json() const;  // canonical, as signed
+  std::string to_json() const;  // canonical, as signed (one line: canonical JSON holds no newline)
 
  private:
   std::string version_;

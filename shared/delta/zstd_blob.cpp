@@ -19,9 +19,13 @@ struct FreeCCtx {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 using CCtx = std::unique_ptr<ZSTD_CCtx, FreeCCtx>;
+struct FreeDCtx {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+using DCtx = std::unique_ptr<ZSTD_DCtx, FreeDCtx>;
 
-void check(size_t r, const std::string& what) {
-  if (ZSTD_isError(r)) fail(ErrorCode::kFailure, what + ": zstd: " + ZSTD_getErrorName(r));
+void check(size_t r, const std::string& what, ErrorCode code = ErrorCode::kFailure) {
+  if (ZSTD_isError(r)) fail(code, what + ": zstd: " + ZSTD_getErrorName(r));
 }
 
 CCtx make_cctx(int level, const std::string& what) {
@@ -40,6 +44,41 @@ std::string zstd_compress(std::string_view data, int level, const std::string& w
   size_t n = ZSTD_compress2(c.get(), out.data(), out.size(), data.data(), data.size());
   check(n, what);
   out.resize(n);
+  return out;
+}
+
+uint64_t zstd_frame_content_size(const void* data, size_t size, const std::string& what) {
+  unsigned long long content = ZSTD_getFrameContentSize(data, size);
+  if (content == ZSTD_CONTENTSIZE_ERROR)
+    fail(ErrorCode::kVerification, what + ": not a zstd frame (bad or truncated header)");
+  if (content == ZSTD_CONTENTSIZE_UNKNOWN)
+    fail(ErrorCode::kVerification, what + ": the zstd frame does not declare its content size, expected it to");
+  size_t frame_size = ZSTD_findFrameCompressedSize(data, size);
+  check(frame_size, what + ": truncated or corrupt frame", ErrorCode::kVerification);
+  if (frame_size != size)
+    fail(ErrorCode::kVerification, what + ": " + std::to_string(size - frame_size) +
+                                       " bytes of trailing data after the zstd frame, expected none");
+  return content;
+}
+
+void zstd_decompress_exact(ZSTD_DCtx* dctx, const void* frame, size_t frame_size, void* out, size_t out_size,
+                           const std::string& what) {
+  size_t n = ZSTD_decompressDCtx(dctx, out, out_size, frame, frame_size);
+  check(n, what + ": corrupt zstd data", ErrorCode::kVerification);
+  if (n != out_size)
+    fail(ErrorCode::kVerification,
+         what + ": the zstd frame decoded to " + std::to_string(n) + " bytes, expected " + std::to_string(out_size));
+}
+
+std::string zstd_decompress(std::string_view frame, uint64_t max_size, const std::string& what) {
+  const uint64_t content = zstd_frame_content_size(frame.data(), frame.size(), what);
+  if (content > max_size)
+    fail(ErrorCode::kVerification, what + ": the zstd frame declares " + std::to_string(content) +
+                                       " bytes, expected at most " + std::to_string(max_size));
+  DCtx d(ZSTD_createDCtx());
+  if (!d) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd decoder");
+  std::string out(static_cast<size_t>(content), '\0');
+  zstd_decompress_exact(d.get(), frame.data(), frame.size(), out.data(), out.size(), what);
   return out;
 }
 

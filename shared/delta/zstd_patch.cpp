@@ -8,6 +8,7 @@
 
 #include "delta/codec.h"
 #include "delta/io.h"
+#include "delta/zstd_blob.h"
 #include "error.h"
 #include "hash.h"
 #include "mapped_file.h"
@@ -84,20 +85,10 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
   MappedFile in = MappedFile::open_read_only(patch);
 
   // Everything about the frame is checked before the output exists.
-  unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (content == ZSTD_CONTENTSIZE_ERROR)
-    fail(ErrorCode::kVerification, name + ": not a zstd frame (bad or truncated header)");
-  if (content == ZSTD_CONTENTSIZE_UNKNOWN)
-    fail(ErrorCode::kVerification,
-         name + ": the zstd frame does not declare its size, expected " + std::to_string(expected_size) + " bytes");
+  const uint64_t content = zstd_frame_content_size(in.data(), in.size(), name);
   if (content != expected_size)
     fail(ErrorCode::kVerification,
          name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
-  size_t frame_size = ZSTD_findFrameCompressedSize(in.data(), in.size());
-  check(frame_size, name + ": truncated or corrupt frame", ErrorCode::kVerification);
-  if (frame_size != in.size())
-    fail(ErrorCode::kVerification, name + ": " + std::to_string(in.size() - frame_size) +
-                                       " bytes of trailing data after the zstd frame, expected none");
 
   DCtx d(ZSTD_createDCtx());
   if (!d) fail(ErrorCode::kFailure, name + ": cannot allocate a zstd decoder");
@@ -107,11 +98,7 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
   MappedFile out = MappedFile::create(dest, expected_size);
   RemoveOnFailure guard(dest);
   // One-shot into the mapping: the output itself is the decoder's window.
-  size_t n = ZSTD_decompressDCtx(d.get(), out.writable_data(), out.size(), in.data(), in.size());
-  check(n, name + ": corrupt patch", ErrorCode::kVerification);
-  if (n != expected_size)
-    fail(ErrorCode::kVerification,
-         name + ": the patch made " + std::to_string(n) + " bytes, expected " + std::to_string(expected_size));
+  zstd_decompress_exact(d.get(), in.data(), in.size(), out.writable_data(), out.size(), name);
   Hasher h;
   h.update(out.data(), out.size());
   if (durability == Durability::kDurable) out.sync();

@@ -22,7 +22,7 @@ struct ReleaseInfo {
   bool critical = false;
   tuf::TargetFile package;
   tuf::TargetFile manifest;
-  std::optional<tuf::TargetFile> delta;  // delta.json (delta/delta_index.h), when the release has one
+  std::optional<tuf::TargetFile> delta;  // delta.zst (delta/delta_bundle.h), when the release has one
 };
 
 struct SelectionCriteria {

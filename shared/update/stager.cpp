@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "applier.h"
+#include "delta/delta_bundle.h"
 #include "error.h"
 #include "fault_injection.h"
 #include "fs.h"
@@ -20,6 +21,15 @@ namespace {
 
 constexpr std::chrono::seconds kStagingLockWait{10};
 
+// The manifest text as signed (checked by the caller), parsed for `release`.
+FileManifest parse_manifest(const ReleaseInfo& release, const std::string& text) {
+  FileManifest m = FileManifest::parse(text, release.manifest.path);
+  if (m.version() != release.version)
+    fail(ErrorCode::kVerification,
+         release.manifest.path + ": lists version " + m.version() + ", expected " + release.version);
+  return m;
+}
+
 // The signed manifest, checked against its target info before it is parsed.
 FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const std::string& url, std::string& text) {
   text = fetcher.get(url, release.manifest.length);
@@ -28,28 +38,33 @@ FileManifest fetch_manifest(Fetcher& fetcher, const ReleaseInfo& release, const 
                                        " bytes, the signed length is " + std::to_string(release.manifest.length));
   if (sha256_hex(text) != release.manifest.sha256())
     fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash");
-  FileManifest m = FileManifest::parse(text, release.manifest.path);
-  if (m.version() != release.version)
-    fail(ErrorCode::kVerification,
-         release.manifest.path + ": lists version " + m.version() + ", expected " + release.version);
-  return m;
+  return parse_manifest(release, text);
 }
 
-// The signed delta.json, or nullopt (logged) when it does not pass its checks: the package still can.
-std::optional<delta::DeltaIndex> fetch_delta_index(Fetcher& fetcher, const ReleaseInfo& release, const std::string& url,
-                                                   const FileManifest& manifest) {
+// What the release's delta bundle gives: the signed manifest and the routes to its files.
+struct DeltaMetadata {
+  std::string manifest_text;
+  FileManifest manifest;
+  delta::DeltaIndex index;
+};
+
+// The signed delta bundle (delta/delta_bundle.h), or nullopt (logged) when it
+// cannot be fetched or does not pass its checks: the package route, which
+// fetches files.json on its own, still can.
+std::optional<DeltaMetadata> fetch_delta_metadata(Fetcher& fetcher, const ReleaseInfo& release,
+                                                  const std::string& url) {
   if (!release.delta || url.empty()) return std::nullopt;
   const tuf::TargetFile& t = *release.delta;
   try {
-    std::string text = fetcher.get(url, t.length);
-    if (text.size() != t.length || sha256_hex(text) != t.sha256())
-      fail(ErrorCode::kVerification, t.path + ": length or SHA-256 does not match the signed target");
-    auto index = delta::DeltaIndex::parse(text, t.path);
-    index.check_matches(manifest);
-    return index;
+    delta::DeltaBundle parts = delta::unpack_delta_bundle(fetcher.get(url, t.length), {t.length, t.sha256()},
+                                                          {release.manifest.length, release.manifest.sha256()}, t.path);
+    DeltaMetadata d{std::move(parts.manifest_text), {}, {}};
+    d.manifest = parse_manifest(release, d.manifest_text);
+    d.index = delta::DeltaIndex::parse(parts.index_text, t.path + ": the delta index");
+    d.index.check_matches(d.manifest);
+    return d;
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kNetwork) throw;  // the package would not come either
-    spdlog::warn("{}; using the package instead", e.what());
+    spdlog::warn("{}; using the package and {} instead", e.what(), release.manifest.path);
     return std::nullopt;
   }
 }
@@ -104,17 +119,24 @@ void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, Download
       fail(ErrorCode::kVerification, "version " + v + " is quarantined");
   }
 
+  // The delta bundle holds the manifest: files.json is fetched only without it.
+  std::optional<DeltaMetadata> delta = fetch_delta_metadata(fetcher_, release, urls.delta);
   std::string manifest_text;
-  FileManifest manifest = fetch_manifest(fetcher_, release, urls.manifest, manifest_text);
-  auto delta_index = fetch_delta_index(fetcher_, release, urls.delta, manifest);
+  FileManifest manifest;
+  if (delta) {
+    manifest_text = std::move(delta->manifest_text);
+    manifest = std::move(delta->manifest);
+  } else {
+    manifest = fetch_manifest(fetcher_, release, urls.manifest, manifest_text);
+  }
   check_space(layout_, release, manifest);
   crash_point("stage.manifest_fetched");
 
   stdfs::path zip = layout_.package_download(v);
   stdfs::path dest = layout_.staged_dir(v);
-  if (delta_index) {
+  if (delta) {
     auto r = DeltaStager(layout_, fetcher_)
-                 .stage(manifest, *delta_index, urls.delta_source, release.package.length, dest, progress);
+                 .stage(manifest, delta->index, urls.delta_source, release.package.length, dest, progress);
     if (r.staged) {
       spdlog::info(
           "rebuilt {} from {} local, {} patched and {} whole files: {} bytes over the network ({} planned, "

@@ -1,15 +1,22 @@
 // Stager: turns a verified release into a staged version the launcher can
 // apply with one rename.
 //
-// Steps: fetch the signed manifest (length and hash checked against the
-// signed target), check free space, then build staging/<v> one of two ways:
-// a delta (the release's signed delta.json: only missing files and patches
-// are fetched, delta_stager.h) when it costs fewer bytes than the package,
-// else the package, downloaded with resume into staging/ (length and SHA-256
+// Steps: fetch the signed manifest, check free space, then build
+// staging/<v> one of two ways: a delta (only missing files and patches are
+// fetched, delta_stager.h) when it costs fewer bytes than the package, else
+// the package, downloaded with resume into staging/ (length and SHA-256
 // checked while streaming) and extracted safely checking every file. Then
 // save the manifest and record `staged` in the state store under the install
-// lock. Nothing is staged unless every check passed. A delta.json that fails
-// its checks is logged and the package is used.
+// lock. Nothing is staged unless every check passed.
+//
+// Where the manifest comes from: with deltas on and a release that lists a
+// delta target, from the delta bundle (delta/delta_bundle.h), which is
+// checked against its signed length and hash before it is decompressed and
+// whose files.json part must match the signed files.json target; files.json
+// itself is then not fetched. A bundle that cannot be fetched or fails any
+// check (network, verification, parse, an index that does not list exactly
+// the manifest's contents) is logged and the package route is taken, which
+// fetches files.json (checked against its signed length and hash).
 //
 // Holds the staging lock (<root>/.staging.lock) for its whole run, so the
 // launcher's clean-up never removes a download in progress; takes the
@@ -32,10 +39,10 @@ namespace upkeep {
 struct ReleaseUrls {
   std::string package;
   std::string manifest;
-  std::string delta;  // "" when the release has no delta.json or deltas are off
+  std::string delta;  // the delta bundle (delta.zst); "" when the release has none or deltas are off
   DeltaSource delta_source;
 
-  // From the verified targets of `client`; `use_delta` false ignores delta.json.
+  // From the verified targets of `client`; `use_delta` false ignores the delta bundle.
   static ReleaseUrls of(const ReleaseInfo& release, const tuf::Client& client, const std::string& app_id,
                         bool use_delta);
 };

@@ -1,6 +1,6 @@
 // DeltaBuilder: the vendor side of delta updates. For one new release it
 // fills the repository's content-addressed blob and patch store and returns
-// the release's DeltaIndex (delta.json, see delta/delta_index.h).
+// the release's DeltaIndex (published in delta.zst, see delta/delta_index.h).
 //
 // What it writes, below REPO/targets/ (paths from delta_index.h):
 //   - the zstd blob of every distinct content of the release, unless the

@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "delta/delta_bundle.h"
 #include "error.h"
 #include "fs.h"
 #include "hash.h"
@@ -325,7 +326,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   PublishedRelease out;
   out.package_target = rel + "/package.zip";
   out.manifest_target = rel + "/files.json";
-  const std::string delta_target = rel + "/delta.json";
+  const std::string delta_target = rel + "/delta.zst";
   for (const auto& [path, t] : s.targets.targets) {
     const Json& c = t.custom;
     auto other = Version::parse(c.get_string_or("version", ""));
@@ -362,9 +363,9 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   fs::rename_durable(tmp_zip, out.package_file);
   out.file_count = manifest.files().size();
 
-  // Delta store and delta.json: after the package, so a failure of either is
-  // undone with the rest.
-  std::optional<tuf::TargetFile> delta_json;
+  // Delta store and delta bundle: after the package, so a failure of either
+  // is undone with the rest.
+  std::optional<tuf::TargetFile> delta_bundle;
   if (info.delta_from >= 0) {
     DeltaBuilder builder(repo_dir_, info.app_id);
     builder.set_progress(progress);
@@ -373,14 +374,15 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
                                                    static_cast<size_t>(info.delta_from)));
     undo.adopt(d.created_files, d.created_dirs);
     d.index.check_matches(manifest);  // never sign routes for files the manifest does not hold
-    const std::string text = d.index.to_json();
-    delta_json.emplace();
-    delta_json->path = out.delta_target = delta_target;
-    delta_json->length = text.size();
-    delta_json->hashes["sha256"] = sha256_hex(text);
-    out.delta_file = target_dir / (delta_json->sha256() + ".delta.json");
+    // files.json inside, so a delta client needs no other metadata (delta/delta_bundle.h).
+    const std::string bundle = delta::pack_delta_bundle(manifest_text, d.index.to_json());
+    delta_bundle.emplace();
+    delta_bundle->path = out.delta_target = delta_target;
+    delta_bundle->length = bundle.size();
+    delta_bundle->hashes["sha256"] = sha256_hex(bundle);
+    out.delta_file = target_dir / (delta_bundle->sha256() + ".delta.zst");
     undo.file(out.delta_file);
-    fs::write_file_atomic(out.delta_file, text);
+    fs::write_file_atomic(out.delta_file, bundle);
     out.delta = d.stats;
   }
 
@@ -398,7 +400,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   package.custom["rollout"] = info.rollout;
   package.custom["manifest"] = out.manifest_target;
   package.custom["released"] = tuf::format_time(now_());
-  if (delta_json) package.custom["delta"] = delta_json->path;  // how a client finds it
+  if (delta_bundle) package.custom["delta"] = delta_bundle->path;  // how a client finds it
   tuf::TargetFile files;
   files.path = out.manifest_target;
   files.length = manifest_text.size();
@@ -407,7 +409,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   tuf::TargetsMetadata targets = s.targets;
   targets.targets[package.path] = package;
   targets.targets[files.path] = files;
-  if (delta_json) targets.targets[delta_json->path] = *delta_json;
+  if (delta_bundle) targets.targets[delta_bundle->path] = *delta_bundle;
   commit_targets(std::move(targets));
   undo.commit();
   return out;

@@ -6,12 +6,14 @@
 //   REPO/metadata/N.root.json (all kept) and root.json (copy of the newest),
 //   REPO/metadata/N.targets.json, N.snapshot.json, timestamp.json,
 //   REPO/targets/<app>/<version>/<platform>/<sha256>.package.zip,
-//   <sha256>.files.json and (unless delta_from < 0) <sha256>.delta.json,
+//   <sha256>.files.json and (unless delta_from < 0) <sha256>.delta.zst (the
+//   delta bundle: files.json and the delta index in one zstd frame,
+//   delta/delta_bundle.h),
 //   REPO/targets/<app>/blobs/<content sha256>.zst and
 //   REPO/targets/<app>/patches/<from>-<to>.<algorithm>: the delta store,
 //   content-addressed and shared by every release of the app
 //   (vendor/delta_builder.h, delta/delta_index.h). The package target's
-//   custom "delta" names the release's delta.json target.
+//   custom "delta" names the release's delta.zst target.
 // timestamp.json is written last, atomically: it is the commit point. Until
 // it changes no client can reach anything new, and on failure every file
 // written before it is removed again, so a failed publish leaves the
@@ -49,7 +51,7 @@ struct ReleaseInfo {
   int rollout = 100;            // percent of installations offered the release
   std::vector<HookSpec> hooks;  // release hooks, signed in files.json (hook_spec.h)
   // Patches start from the newest `delta_from` older releases of the app and
-  // platform (any channel); 0: blobs only; negative: no delta.json at all.
+  // platform (any channel); 0: blobs only; negative: no delta.zst at all.
   int delta_from = 3;
 };
 
@@ -61,8 +63,8 @@ struct PublishedRelease {
   uint64_t package_length = 0;
   std::string package_sha256;
   size_t file_count = 0;
-  std::string delta_target;  // "<app>/<version>/<platform>/delta.json"; empty without delta.json
-  std::filesystem::path delta_file;
+  std::string delta_target;          // "<app>/<version>/<platform>/delta.zst"; empty without deltas
+  std::filesystem::path delta_file;  // <sha256>.delta.zst
   DeltaStats delta;
 };
 
@@ -98,7 +100,7 @@ class RepositoryPublisher {
   void initialize();
 
   // Publishes `build_dir` as a release: files.json, package.zip and
-  // delta.json (with the blobs and patches it lists, see info.delta_from)
+  // delta.zst (with the blobs and patches it lists, see info.delta_from)
   // under their consistent-snapshot names, all added as targets, then
   // commit_targets(). Error(kUsage) for a bad version/channel/platform,
   // Error(kExists) when the version (by Version precedence) is already

@@ -1,8 +1,11 @@
 // Delta updates with the real programs (issue #5): releases published with
-// delta.json by `upkeep release`, an install made from the package, and
-// `launcher --check-on-start`, whose updater fetches only what it lacks.
-// The figures come from the updater's log line "rebuilt V from H local, P
-// patched and B whole files: N bytes over the network (M planned, package L)".
+// a delta bundle (delta.zst) by `upkeep release`, an install made from the
+// package, and `launcher --check-on-start`, whose updater fetches only what
+// it lacks. The figures come from the updater's log line "rebuilt V from H
+// local, P patched and B whole files: N bytes over the network (M planned,
+// package L)" and from the repository server's count of the bytes it sent
+// per target (the server runs in this process: RepoServer, the class behind
+// `upkeep serve`).
 #include <sys/stat.h>
 
 #include <random>
@@ -11,6 +14,7 @@
 #include "fault_injection.h"
 #include "hash.h"
 #include "invariants.h"
+#include "net/repo_server.h"
 #include "release_fixture.h"
 #include "shared/delta/delta_test_data.h"
 
@@ -66,10 +70,23 @@ struct DeltaWorld {
     return d;
   }
   void release(const std::string& version, int edits) { vendor.release(folder(version, edits), version); }
-  // Serves the repository (once) and installs `version` from its package.
+  // Serves the repository (once) and installs `version` from its package;
+  // the server's byte counts then start from zero.
   std::unique_ptr<Installed> install(const std::string& version) {
-    if (!server) server = std::make_unique<RepoServerProcess>(vendor.repo());
-    return std::make_unique<Installed>(server->url, vendor.root_json(), version);
+    if (!server) {
+      server = std::make_unique<upkeep::RepoServer>(vendor.repo());
+      server->start();
+    }
+    auto app = std::make_unique<Installed>("http://127.0.0.1:" + std::to_string(server->port()) + "/",
+                                           vendor.root_json(), version);
+    server->reset_byte_counts();
+    return app;
+  }
+  // The file of `version`'s release whose name ends in `suffix` (".delta.zst", ".files.json", ...).
+  stdfs::path stored(const std::string& version, const std::string& suffix) const {
+    for (const auto& e : stdfs::directory_iterator(vendor.repo() / "targets" / "demo" / version / "linux-x86_64"))
+      if (e.path().filename().string().ends_with(suffix)) return e.path();
+    throw std::runtime_error("no " + suffix + " in release " + version);
   }
   std::vector<stdfs::path> repo_files(const std::string& sub) const {
     std::vector<stdfs::path> out;
@@ -77,7 +94,7 @@ struct DeltaWorld {
     return out;
   }
   VendorRepo vendor;
-  std::unique_ptr<RepoServerProcess> server;
+  std::unique_ptr<upkeep::RepoServer> server;
 };
 
 RunResult update(const Installed& app, const std::map<std::string, std::string>& env = {}) {
@@ -143,6 +160,12 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   CHECK_FALSE(line->fallback);
   std::string log = read_text(app.prefix() / "logs" / "updater.log");
   CHECK_FALSE(contains(log, "downloaded 2.0.0.package.zip"));
+  // Of the targets, only the delta bundle (which holds files.json) and the pieces the log line counts came.
+  const uint64_t bundle = stdfs::file_size(w.stored("2.0.0", ".delta.zst"));
+  CHECK(w.server->body_bytes_sent(".files.json") == 0);
+  CHECK(w.server->body_bytes_sent(".delta.zst") == bundle);
+  CHECK(w.server->body_bytes_sent("/targets/") == bundle + line->bytes);
+  CHECK((bundle + line->bytes) * 10 < line->package);  // metadata included, still under 10% of the package
 
   // The unchanged program is a hard link to the old version's file.
   CHECK(inode_of(app.prefix() / "versions" / "2.0.0" / "mainapp") ==
@@ -210,6 +233,29 @@ TEST_CASE("a patch the server corrupted is replaced by the whole file and the up
   CHECK(line->patched == 0);
   CHECK(line->whole == 3);
   CHECK(contains(read_text(app.prefix() / "logs" / "updater.log"), "fetching the whole file"));
+  check_clean(app, "2.0.0");
+}
+
+TEST_CASE("a delta bundle the server corrupted is refused and the package and files.json are used",
+          "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  const stdfs::path bundle = w.stored("2.0.0", ".delta.zst");
+  flip_byte(bundle);
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  CHECK(contains(log, "demo/2.0.0/linux-x86_64/delta.zst has SHA-256 " + upkeep::hash_file_hex(bundle)));
+  CHECK(contains(log, "using the package and demo/2.0.0/linux-x86_64/files.json instead"));
+  CHECK(contains(log, "downloaded 2.0.0.package.zip"));
+  CHECK_FALSE(rebuilt_line(app, "2.0.0"));
+  CHECK(w.server->body_bytes_sent(".files.json") == stdfs::file_size(w.stored("2.0.0", ".files.json")));
+  CHECK(w.server->body_bytes_sent(".package.zip") == stdfs::file_size(w.vendor.package_file("2.0.0")));
+  CHECK(w.server->body_bytes_sent("/blobs/") + w.server->body_bytes_sent("/patches/") == 0);
   check_clean(app, "2.0.0");
 }
 

@@ -61,7 +61,7 @@ class VendorRepo {
     return d;
   }
 
-  // Releases carry a delta.json only when set: most tests exercise the
+  // Releases carry a delta bundle (delta.zst) only when set: most tests exercise the
   // package path on purpose (tests/integration/delta_update_test.cpp the other).
   bool deltas = false;
 

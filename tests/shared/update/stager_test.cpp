@@ -1,6 +1,7 @@
 // Stager against a real repository made by the vendor classes and served
 // over real HTTP: staging, resume after a dropped connection, a tampered
-// manifest, and a full disk.
+// manifest, a full disk, and the delta route's metadata (the delta bundle
+// instead of files.json, and the package when the bundle is damaged).
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,55 @@
 
 using namespace upkeep;
 using namespace upkeep::test;
+
+namespace {
+
+// The one file of 2.0.0's release directory whose name ends in `suffix` (".delta.zst", ...).
+stdfs::path stored_target(const StagingFixture& f, const std::string& suffix) {
+  std::vector<stdfs::path> found;
+  for (const auto& e : stdfs::directory_iterator(f.repo / "targets" / "demo" / "2.0.0" / build_platform()))
+    if (e.path().filename().string().ends_with(suffix)) found.push_back(e.path());
+  REQUIRE(found.size() == 1);
+  return found.front();
+}
+
+// Installs 1.0.0 holding 2.0.0's large file, so that a delta of 2.0.0 is
+// far cheaper than its package and the delta route stages it.
+void install_old_version(StagingFixture& f) {
+  const stdfs::path v1 = f.layout.version_dir("1.0.0");
+  stdfs::create_directories(v1 / "bin");
+  stdfs::copy_file(f.dir / "build" / "bin" / "app", v1 / "bin" / "app");
+  write_text(f.layout.manifest_file("1.0.0"), FileManifest::from_directory(v1, "1.0.0").to_json());
+}
+
+// Stages 2.0.0 with deltas on, counting from a clean slate what the server sent.
+void stage_with_deltas(StagingFixture& f) {
+  f.use_delta = true;
+  f.server.reset_byte_counts();
+  f.stage();
+  StateStore store(f.layout.state_db());
+  REQUIRE(store.get("2.0.0"));
+  CHECK(store.get("2.0.0")->state == VersionState::kStaged);
+  // The saved manifest is files.json exactly as signed, wherever it came from.
+  const std::string files_json = read_text(stored_target(f, ".files.json"));
+  CHECK(fs::read_file(f.layout.manifest_file("2.0.0")) == files_json);
+  CHECK(store.get("2.0.0")->manifest_sha256 == sha256_hex(files_json));
+  FileManifest::parse(files_json).verify_directory(f.layout.staged_dir("2.0.0"), FileManifest::Depth::kFull);
+}
+
+// What the server sent of each kind of target, which must add up to all it sent below targets/.
+struct TargetBytes {
+  uint64_t bundle, manifest, package, pieces;
+};
+TargetBytes target_bytes(const StagingFixture& f) {
+  TargetBytes b{f.server.body_bytes_sent(".delta.zst"), f.server.body_bytes_sent(".files.json"),
+                f.server.body_bytes_sent(".package.zip"),
+                f.server.body_bytes_sent("/blobs/") + f.server.body_bytes_sent("/patches/")};
+  CHECK(f.server.body_bytes_sent("/targets/") == b.bundle + b.manifest + b.package + b.pieces);
+  return b;
+}
+
+}  // namespace
 
 TEST_CASE("stage: download, verify, extract and record", "[stager]") {
   TempDir root;
@@ -167,4 +217,49 @@ TEST_CASE("stage refuses a quarantined version before fetching anything", "[stag
   CHECK_THAT(msg, Catch::Contains("2.0.0 is quarantined"));
   CHECK(f.fetcher.downloads == 0);
   CHECK_FALSE(stdfs::exists(f.layout.staged_dir("2.0.0")));
+}
+
+TEST_CASE("stage on the delta route takes the manifest from the delta bundle and fetches no files.json",
+          "[stager][delta]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  install_old_version(f);
+  stage_with_deltas(f);
+  TargetBytes b = target_bytes(f);
+  CHECK(b.manifest == 0);
+  CHECK(b.bundle == stdfs::file_size(stored_target(f, ".delta.zst")));
+  CHECK(b.package == 0);
+  CHECK(f.fetcher.downloads == 1);  // README's blob: bin/app is held by 1.0.0
+  CHECK(b.pieces == f.fetcher.last.bytes_transferred);
+  CHECK_FALSE(stdfs::exists(f.layout.delta_work_dir("2.0.0")));
+}
+
+TEST_CASE("a damaged or missing delta bundle falls back to files.json and the package", "[stager][delta]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  install_old_version(f);
+  const stdfs::path bundle = stored_target(f, ".delta.zst");
+  const uint64_t bundle_length = stdfs::file_size(bundle);
+  SECTION("a byte changed: its hash is not the signed one") {
+    std::string bytes = read_text(bundle);
+    bytes[bytes.size() / 2] ^= 0x01;
+    write_text(bundle, bytes);
+    stage_with_deltas(f);
+    CHECK(target_bytes(f).bundle == bundle_length);  // fetched, refused before decompressing
+  }
+  SECTION("gone from the server (404)") {
+    stdfs::remove(bundle);
+    stage_with_deltas(f);
+    CHECK(target_bytes(f).bundle < bundle_length);  // the 404 reply's short body only
+  }
+  SECTION("more bytes than signed") {
+    write_text(bundle, read_text(bundle) + "x");
+    stage_with_deltas(f);
+    CHECK(target_bytes(f).bundle <= bundle_length + 1);
+  }
+  TargetBytes b = target_bytes(f);
+  CHECK(b.manifest == stdfs::file_size(stored_target(f, ".files.json")));
+  CHECK(b.package == f.package_length);
+  CHECK(b.pieces == 0);
+  CHECK(f.fetcher.downloads == 1);
 }

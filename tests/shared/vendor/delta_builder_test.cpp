@@ -6,6 +6,7 @@
 #include <set>
 
 #include "delta/codec.h"
+#include "delta/delta_bundle.h"
 #include "delta/delta_index.h"
 #include "fs.h"
 #include "hash.h"
@@ -38,9 +39,15 @@ vendor::PublishedRelease publish(RepoFixture& f, const std::string& version,
   return f.publisher.publish_release(build, info);
 }
 
+// The delta index in the release's delta bundle, matched with its files.json (which gives the sizes).
 delta::DeltaIndex index_of(const vendor::PublishedRelease& r) {
   REQUIRE(!r.delta_file.empty());
-  return delta::DeltaIndex::parse(read_text(r.delta_file), r.delta_file.string());
+  const std::string bundle = read_text(r.delta_file), manifest = read_text(r.manifest_file);
+  auto parts = delta::unpack_delta_bundle(bundle, {bundle.size(), sha256_hex(bundle)},
+                                          {manifest.size(), sha256_hex(manifest)}, r.delta_file.string());
+  auto index = delta::DeltaIndex::parse(parts.index_text, r.delta_file.string());
+  index.check_matches(FileManifest::parse(manifest));
+  return index;
 }
 
 stdfs::path store(const RepoFixture& f, const std::string& target) { return f.repo() / "targets" / target; }
@@ -72,7 +79,7 @@ std::string changed() {
 TEST_CASE("the first release writes one blob per distinct content and duplicates share one", "[delta][vendor]") {
   RepoFixture f;
   auto r = publish(f, "1.0.0", {{"bin/app", kOld}, {"lib/copy", kOld}, {"README", "hello\n"}});
-  CHECK(r.delta_target == "demo/1.0.0/linux-x86_64/delta.json");
+  CHECK(r.delta_target == "demo/1.0.0/linux-x86_64/delta.zst");
   CHECK(r.delta.contents == 2);
   CHECK(r.delta.blobs_written == 2);
   CHECK(r.delta.blobs_reused == 0);
@@ -177,7 +184,7 @@ TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {
   CHECK_FALSE(stdfs::exists(f.repo() / "targets/demo/patches"));
 }
 
-TEST_CASE("delta_from below 0 publishes no delta.json", "[delta][vendor]") {
+TEST_CASE("delta_from below 0 publishes no delta bundle", "[delta][vendor]") {
   RepoFixture f;
   auto r = publish(f, "1.0.0", {{"bin/app", kOld}}, -1);
   CHECK(r.delta_target.empty());
@@ -283,11 +290,12 @@ TEST_CASE("a publish that fails inside the delta build leaves the store as it wa
   CHECK(listing(f.repo()) == names);
 }
 
-TEST_CASE("delta.json is a signed target and the package's custom names it", "[delta][vendor]") {
+TEST_CASE("the delta bundle is a signed target holding files.json, and the package's custom names it",
+          "[delta][vendor]") {
   RepoFixture f;
   publish(f, "1.0.0", {{"bin/app", kOld}});
   auto r = publish(f, "1.1.0", {{"bin/app", changed()}, {"README", "hi\n"}});
-  CHECK(r.delta_file == f.repo() / "targets/demo/1.1.0/linux-x86_64" / (hash_file_hex(r.delta_file) + ".delta.json"));
+  CHECK(r.delta_file == f.repo() / "targets/demo/1.1.0/linux-x86_64" / (hash_file_hex(r.delta_file) + ".delta.zst"));
   auto client = f.client();
   client->refresh();
   auto pkg = client->find_target(r.package_target);
@@ -295,10 +303,16 @@ TEST_CASE("delta.json is a signed target and the package's custom names it", "[d
   CHECK(pkg->custom.get_string("delta") == r.delta_target);
   auto target = client->find_target(r.delta_target);
   REQUIRE(target);
-  const std::string text = f.fetcher.get(client->target_url(*target), target->length);
-  CHECK(sha256_hex(text) == target->sha256());
-  auto index = delta::DeltaIndex::parse(text);
-  CHECK(index.to_json() == text);
+  auto files = client->find_target(r.manifest_target);
+  REQUIRE(files);
+  const std::string bundle = f.fetcher.get(client->target_url(*target), target->length);
+  const std::string manifest = f.fetcher.get(client->target_url(*files), files->length);
+  // Checked against both signed targets: its own and files.json's.
+  auto parts = delta::unpack_delta_bundle(bundle, {target->length, target->sha256()}, {files->length, files->sha256()},
+                                          r.delta_target);
+  CHECK(parts.manifest_text == manifest);
+  auto index = delta::DeltaIndex::parse(parts.index_text);
+  CHECK(index.to_json() == parts.index_text);
   CHECK(index.entries().size() == 2);
   // Every route the index lists is served, with the signed length and hash.
   for (const auto& e : index.entries()) {

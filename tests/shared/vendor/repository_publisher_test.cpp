@@ -53,7 +53,7 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   // No temporary files remain beside the published ones.
   size_t entries = 0;
   for (const auto& e : stdfs::directory_iterator(r.package_file.parent_path())) entries += e.is_regular_file();
-  CHECK(entries == 3);  // package.zip, files.json, delta.json
+  CHECK(entries == 3);  // package.zip, files.json, delta.zst
 
   auto client = f.client();
   client->refresh();
@@ -70,8 +70,8 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   CHECK(c.get_int("rollout") == 100);
   CHECK(c.get_string("manifest") == r.manifest_target);
   CHECK(c.get_string("released") == tuf::format_time(f.now));
-  CHECK(c.get_string("delta") == "demo/1.2.0/linux-x86_64/delta.json");
-  CHECK(client->find_target("demo/1.2.0/linux-x86_64/delta.json"));
+  CHECK(c.get_string("delta") == "demo/1.2.0/linux-x86_64/delta.zst");
+  CHECK(client->find_target("demo/1.2.0/linux-x86_64/delta.zst"));
   CHECK(pkg->length == stdfs::file_size(r.package_file));
 
   auto files = client->find_target(r.manifest_target);
@@ -151,7 +151,7 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   INFO(rel.err);
   REQUIRE(rel.exit_code == 0);
   CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/package.zip"));
-  CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/delta.json  1 contents: 1 blobs new"));
+  CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/delta.zst  1 contents: 1 blobs new"));
   CHECK_FALSE(contains(rel.err, "delta:"));  // progress only on a terminal
 
   auto before = snapshot_tree(tmp / "repo");
@@ -228,7 +228,7 @@ TEST_CASE("upkeep release --delta-from and --no-delta", "[vendor][delta]") {
   auto none = release("1.0.0", {"--no-delta"});
   INFO(none.err);
   REQUIRE(none.exit_code == 0);
-  CHECK_FALSE(contains(none.out, "delta.json"));
+  CHECK_FALSE(contains(none.out, "delta.zst"));
   content[100] = 'y';
   write_text(tmp / "build" / "app", content);
   auto blobs = release("1.1.0", {"--delta-from", "0"});
