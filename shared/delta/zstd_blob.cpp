@@ -38,8 +38,11 @@ CCtx make_cctx(int level, const std::string& what) {
 
 }  // namespace
 
-std::string zstd_compress(std::string_view data, int level, const std::string& what) {
+std::string zstd_compress(std::string_view data, int level, const std::string& what, int window_log) {
   CCtx c = make_cctx(level, what);
+  // Smaller inputs get a window no larger than themselves anyway.
+  if (window_log > 0 && data.size() > (size_t{1} << window_log))
+    check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log), what);
   std::string out(ZSTD_compressBound(data.size()), '\0');
   size_t n = ZSTD_compress2(c.get(), out.data(), out.size(), data.data(), data.size());
   check(n, what);

@@ -17,9 +17,11 @@ struct ZSTD_DCtx_s;
 
 namespace upkeep::delta {
 
-// Compresses `data` into one zstd frame with its content size and checksum.
-// Thread-safe. Throws Error(kFailure) naming `what` if zstd fails.
-std::string zstd_compress(std::string_view data, int level, const std::string& what);
+// Compresses `data` into one zstd frame with its content size and checksum;
+// a window_log above 0 caps the frame's window (the decoder's memory) at
+// 2^window_log bytes. Thread-safe. Throws Error(kFailure) naming `what` if
+// zstd fails.
+std::string zstd_compress(std::string_view data, int level, const std::string& what, int window_log = 0);
 
 // The content size `data` declares, after checking that it is exactly one
 // zstd frame: a header that parses, a declared content size, and no byte

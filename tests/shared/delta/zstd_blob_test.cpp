@@ -1,6 +1,9 @@
 // Blobs (zstd_blob.cpp): round trips and hostile blobs.
 #include "delta/zstd_blob.h"
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader
+#include <zstd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 
@@ -127,4 +130,17 @@ TEST_CASE("zstd_compress makes a frame decompress_blob reads back", "[delta]") {
   std::string data = random_bytes(1000, 6) + std::string(1000, 'b');
   write_text(dir / "blob", delta::zstd_compress(data, 19, "test"));
   CHECK(delta::decompress_blob(dir / "blob", dir / "out", data.size()) == upkeep::sha256_hex(data));
+}
+
+TEST_CASE("zstd_compress caps the frame's window when asked", "[delta]") {
+  // 6 MiB that level 19 would give an 8 MiB window.
+  const std::string data = random_bytes(1 << 20, 7) + std::string(5 << 20, 'c');
+  auto window_of = [](const std::string& frame) {
+    ZSTD_frameHeader h;
+    REQUIRE(ZSTD_getFrameHeader(&h, frame.data(), frame.size()) == 0);
+    return h.windowSize;
+  };
+  CHECK(window_of(delta::zstd_compress(data, 19, "test")) > (4u << 20));
+  CHECK(window_of(delta::zstd_compress(data, 19, "test", 22)) == (4u << 20));
+  CHECK(window_of(delta::zstd_compress("small", 19, "test", 22)) < 1024);  // no larger than the input
 }
