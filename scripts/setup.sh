@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config binutils ca-certificates
   libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev catch2
-  libzstd-dev libdivsufsort-dev zlib1g-dev
+  libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace
   # the delta benchmark's comparison tools (bench/delta)
