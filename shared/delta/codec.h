@@ -6,7 +6,7 @@
 //   kZstd   "zstd"   zstd's patch-from: the source is the dictionary of a
 //                    long-distance-matching frame (zstd_patch.cpp);
 //   kBsdiff "bsdiff" a suffix-array diff (libdivsufsort) in bsdiff's
-//                    control/diff/extra form, each stream zstd-compressed
+//                    control/diff/extra form, each stream zstd or bzip2
 //                    (suffix_patch.cpp);
 //   kGzip   "gzip"   for .gz files: a zstd or bsdiff patch of the contents,
 //                    recompressed byte-exactly as GNU gzip does
