@@ -3,7 +3,6 @@
 #include <bzlib.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "error.h"
 
@@ -33,9 +32,9 @@ std::string bz_error(int r) {
 std::string bzip2_compress(std::string_view data, int block_size_100k, const std::string& what) {
   if (block_size_100k < 1 || block_size_100k > 9)
     fail(ErrorCode::kUsage, what + ": bzip2 block size " + std::to_string(block_size_100k) + " is outside 1-9");
-  // libbz2 counts in unsigned int; its documented bound is 1 % + 600 bytes over the input.
-  if (data.size() > std::numeric_limits<unsigned int>::max() / 2)
+  if (data.size() > kMaxBzip2Input)
     fail(ErrorCode::kUsage, what + ": " + std::to_string(data.size()) + " bytes are too many for one bzip2 call");
+  // libbz2's documented bound: 1 % + 600 bytes over the input.
   std::string out(data.size() + data.size() / 100 + 600, '\0');
   auto out_len = static_cast<unsigned int>(out.size());
   int r = BZ2_bzBuffToBuffCompress(out.data(), &out_len, const_cast<char*>(data.data()),

@@ -17,8 +17,12 @@
 
 namespace upkeep::delta {
 
+// The most bzip2_compress takes in one call (libbz2 counts in unsigned int).
+constexpr uint64_t kMaxBzip2Input = uint64_t{1} << 31;
+
 // Compresses `data` into one bzip2 stream with blocks of block_size_100k x
-// 100 kB (1-9). Thread-safe. Throws Error(kFailure) naming `what` if libbz2 fails.
+// 100 kB (1-9). Thread-safe. Error(kUsage) for a block size outside 1-9 or
+// more than kMaxBzip2Input bytes; Error(kFailure) naming `what` if libbz2 fails.
 std::string bzip2_compress(std::string_view data, int block_size_100k, const std::string& what);
 
 class Bzip2StreamReader final : public StreamReader {

@@ -179,10 +179,11 @@ struct Encoded {
 
 // The smaller of zstd and bzip2 at every block size that makes a
 // difference (bzip2 often does better on the diff stream with blocks below
-// its maximum); zstd on a tie, as it decodes faster.
+// its maximum); zstd on a tie, as it decodes faster, and for a stream too
+// large for one bzip2 call.
 Encoded encode_smallest(std::string_view raw, const std::string& what) {
   Encoded best{StreamCodec::kZstd, zstd_compress(raw, kZstdLevel, what, kZstdWindowLog)};
-  for (int block = 1; block <= kMaxBzip2Block; ++block) {
+  for (int block = 1; block <= kMaxBzip2Block && raw.size() <= kMaxBzip2Input; ++block) {
     std::string b = bzip2_compress(raw, block, what);
     if (b.size() < best.bytes.size()) best = {StreamCodec::kBzip2, std::move(b)};
     // Once the stream fits in one block, larger blocks give the same bytes.

@@ -59,10 +59,15 @@ TEST_CASE("bzip2 streams round-trip at every block size", "[delta]") {
   CHECK(decode(dir, stream, 1).size() == data.size());  // byte by byte too
 }
 
-TEST_CASE("bzip2_compress refuses a block size outside 1-9", "[delta]") {
+TEST_CASE("bzip2_compress refuses a block size outside 1-9 and more than one call takes", "[delta]") {
   for (int block : {0, 10, -1})
     CHECK_THAT(error_of([&] { delta::bzip2_compress("x", block, "test"); }, ErrorCode::kUsage),
                Catch::Contains("block size"));
+  // The size is checked before any byte is read.
+  const char byte = 'x';
+  std::string_view too_much(&byte, delta::kMaxBzip2Input + 1);
+  CHECK_THAT(error_of([&] { delta::bzip2_compress(too_much, 9, "test"); }, ErrorCode::kUsage),
+             Catch::Contains("too many for one bzip2 call"));
 }
 
 TEST_CASE("a truncated bzip2 stream is refused", "[delta]") {
