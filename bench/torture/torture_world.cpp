@@ -88,6 +88,15 @@ stdfs::path TortureWorld::build_folder(const std::string& version, uint64_t payl
     for (auto& c : payload) c = static_cast<char>(rng());
     write_text(d / "share" / "payload.bin", payload);
   }
+  if (deltas_) {  // a man page compressed by the real gzip, so delta updates take gzip patches too
+    std::string manual;
+    for (int i = 0; i < 800; ++i)
+      manual += "line " + std::to_string(i) + " of the manual, about option " + std::to_string(i % 37) + "\n";
+    manual.insert(manual.size() / 3, "new in " + version + "\n");
+    write_text(d / "share" / "mainapp.1", manual);
+    Ran g = run_to_end({"/usr/bin/gzip", "-9", "-n", "-f", (d / "share" / "mainapp.1").string()}, {}, scratch_);
+    if (!g.exit.success()) fail(ErrorCode::kFailure, "torture: gzip failed: " + g.err);
+  }
   return d;
 }
 

@@ -38,8 +38,10 @@ class TortureWorld {
     kV1Staged,  // 1.0.0 installed, 2.0.0 staged (the launcher's work is waiting)
   };
 
-  // `deltas`: releases carry a delta bundle (delta.zst), so updates take the delta route
-  // (only the 8 MiB payload is fetched); otherwise package only.
+  // `deltas`: releases carry a delta bundle (delta.zst) and a man page
+  // compressed by gzip, so updates take the delta route (the payload is
+  // held; the man page's gzip patch and the small files are fetched);
+  // otherwise package only.
   explicit TortureWorld(const stdfs::path& scratch, bool deltas = false);
   ~TortureWorld();
 
