@@ -12,7 +12,7 @@
 //                    recompressed byte-exactly as GNU gzip does
 //                    (gzip_patch.cpp); the numbers 1 and 2 name its inner
 //                    algorithm inside the patch, so they never change.
-// The names are stored in delta.json.
+// The names are stored in the delta index (delta_index.h).
 //
 // Readers never trust their input: a blob or patch that is malformed, too
 // long, too short or would write more than `expected_size` bytes is
