@@ -89,9 +89,12 @@ stdfs::path TortureWorld::build_folder(const std::string& version, uint64_t payl
     write_text(d / "share" / "payload.bin", payload);
   }
   if (deltas_) {  // a man page compressed by the real gzip, so delta updates take gzip patches too
+    // Words in a fixed random order: text that deflate cuts into several
+    // blocks, so the insertion changes the .gz from there on.
+    static const char* const words[] = {"the", "option", "file", "must", "be", "a", "with", "default", "see"};
+    std::mt19937 words_rng(7);
     std::string manual;
-    for (int i = 0; i < 800; ++i)
-      manual += "line " + std::to_string(i) + " of the manual, about option " + std::to_string(i % 37) + "\n";
+    for (int i = 0; i < 4000; ++i) manual += std::string(words[words_rng() % 9]) + (i % 11 == 10 ? "\n" : " ");
     manual.insert(manual.size() / 3, "new in " + version + "\n");
     write_text(d / "share" / "mainapp.1", manual);
     Ran g = run_to_end({"/usr/bin/gzip", "-9", "-n", "-f", (d / "share" / "mainapp.1").string()}, {}, scratch_);
