@@ -60,17 +60,6 @@ class Scratch {
   std::vector<std::filesystem::path> made_;
 };
 
-// Copies `in` from `offset` to its end into `out`.
-void copy_from(const InputFile& in, uint64_t offset, OutputFile& out) {
-  std::vector<char> buf(64 * 1024);
-  for (uint64_t off = offset; off < in.size();) {
-    const size_t n = in.read_at(off, buf.data(), buf.size());
-    if (n == 0) break;
-    out.write(buf.data(), n);
-    off += n;
-  }
-}
-
 }  // namespace
 
 bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem::path& target,
@@ -109,7 +98,7 @@ bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem:
   put_le(head, t->content_size, 8);
   OutputFile out(dest);
   out.write(head.data(), head.size());
-  copy_from(InputFile(best_file), 0, out);
+  append_file(out, InputFile(best_file));
   out.commit();
   return true;
 }
@@ -150,7 +139,7 @@ std::string apply_gzip_patch(const std::filesystem::path& source, const std::fil
   const std::filesystem::path inner = scratch.make(".inner");
   {
     OutputFile out(inner, Durability::kScratch);
-    copy_from(in, kFixedSize + header_size + sizes.size(), out);
+    append_file(out, in, kFixedSize + header_size + sizes.size());
     out.commit();
   }
   const std::filesystem::path target_content = scratch.make(".target-content");

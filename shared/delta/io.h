@@ -15,6 +15,7 @@
 // Error(kNoSpace).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -84,5 +85,16 @@ class OutputFile {
   uint64_t written_ = 0;
   Hasher hasher_;
 };
+
+// Appends `in` from `offset` to its end (as its size was when opened) to `out`.
+inline void append_file(OutputFile& out, const InputFile& in, uint64_t offset = 0) {
+  std::vector<char> buf(1 << 20);
+  for (uint64_t at = offset; at < in.size();) {
+    const size_t n = in.read_at(at, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), in.size() - at)));
+    if (n == 0) break;  // the file shrank: a caller that cares checks the hash or length
+    out.write(buf.data(), n);
+    at += n;
+  }
+}
 
 }  // namespace upkeep::delta

@@ -37,14 +37,8 @@ class TotalProgress : public DownloadProgress {
 // Copies `from` to a new file `to` with `mode`, fsynced; returns the SHA-256 of the bytes copied.
 std::string copy_hashed(const stdfs::path& from, const stdfs::path& to, uint32_t mode) {
   delta::InputFile in(from);
-  delta::OutputFile out(to);  // removed again unless committed
-  std::vector<char> buf(1 << 20);
-  for (uint64_t at = 0; at < in.size();) {
-    size_t n = in.read_at(at, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), in.size() - at)));
-    if (n == 0) break;  // the file shrank: the hash tells
-    out.write(buf.data(), n);
-    at += n;
-  }
+  delta::OutputFile out(to);    // removed again unless committed
+  delta::append_file(out, in);  // a file that shrank meanwhile: the hash tells
   std::string sha = out.commit();
   fs::set_file_mode(to, mode);
   return sha;
