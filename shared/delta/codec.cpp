@@ -2,6 +2,7 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "delta/codec.h"
 
+#include "delta/bits_patch.h"
 #include "delta/gzip_patch.h"
 #include "delta/suffix_patch.h"
 #include "delta/zstd_patch.h"
@@ -17,12 +18,15 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "bsdiff";
     case PatchAlgorithm::kGzip:
       return "gzip";
+    case PatchAlgorithm::kBits:
+      return "bits";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
-  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip})
+  for (PatchAlgorithm a :
+       {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
 }
@@ -44,6 +48,8 @@ bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std
       return true;
     case PatchAlgorithm::kGzip:
       return make_gzip_patch(source, target, dest);
+    case PatchAlgorithm::kBits:
+      return make_bits_patch(source, target, dest);
   }
   unknown(a);
 }
@@ -57,6 +63,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
       return apply_suffix_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kGzip:
       return apply_gzip_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kBits:
+      return apply_bits_patch(source, patch, dest, expected_size);
   }
   unknown(a);
 }

@@ -3,14 +3,12 @@
 #include <array>
 #include <cstring>
 #include <optional>
-#include <system_error>
 #include <vector>
 
 #include "delta/codec.h"
 #include "delta/gzip_member.h"
+#include "delta/inner_patch.h"
 #include "delta/io.h"
-#include "delta/suffix_patch.h"
-#include "delta/zstd_patch.h"
 #include "error.h"
 
 namespace upkeep::delta {
@@ -34,37 +32,11 @@ uint64_t get_le(const unsigned char* p, int bytes) {
   return v;
 }
 
-// The temporary files of one call, next to `dest`; removed on destruction.
-class Scratch {
- public:
-  explicit Scratch(const std::filesystem::path& dest) : base_(dest.string()) {}
-  ~Scratch() {
-    for (const auto& p : made_) {
-      std::error_code ec;
-      std::filesystem::remove(p, ec);
-    }
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  // A fresh path; one left by a killed run is removed first.
-  std::filesystem::path make(const char* suffix) {
-    std::filesystem::path p = base_ + suffix;
-    std::error_code ec;
-    std::filesystem::remove(p, ec);
-    made_.push_back(p);
-    return p;
-  }
-
- private:
-  std::string base_;
-  std::vector<std::filesystem::path> made_;
-};
-
 }  // namespace
 
 bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem::path& target,
                      const std::filesystem::path& dest) {
-  Scratch scratch(dest);
+  ScratchFiles scratch(dest);
   const std::filesystem::path target_content = scratch.make(".target-content");
   const std::optional<GzipMember> t = inflate_gzip(target, target_content, kMaxContent);
   if (!t) return false;
@@ -74,31 +46,18 @@ bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem:
   const std::optional<GzipMember> s = inflate_gzip(source, source_content, kMaxContent);
   if (!s) return false;
 
-  std::optional<PatchAlgorithm> best;
-  std::filesystem::path best_file;
-  uint64_t best_size = 0;
-  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff}) {
-    if (a == PatchAlgorithm::kZstd && (s->content_size > kMaxZstdPatchSource || t->content_size > kMaxZstdPatchSource))
-      continue;
-    const std::filesystem::path inner = scratch.make(a == PatchAlgorithm::kZstd ? ".inner-zstd" : ".inner-bsdiff");
-    if (a == PatchAlgorithm::kZstd)
-      make_zstd_patch(source_content, target_content, inner, Durability::kScratch);
-    else
-      make_suffix_patch(source_content, target_content, inner, Durability::kScratch);
-    const uint64_t size = std::filesystem::file_size(inner);
-    if (!best || size < best_size) best = a, best_file = inner, best_size = size;
-  }
+  const InnerPatch inner = make_inner_patch(source_content, target_content, scratch);
 
   std::string head(kMagic, sizeof kMagic);
   put_le(head, static_cast<uint64_t>(*level), 1);
-  put_le(head, static_cast<uint64_t>(*best), 1);
+  put_le(head, static_cast<uint64_t>(inner.algorithm), 1);
   put_le(head, t->header.size(), 4);
   head += t->header;
   put_le(head, s->content_size, 8);
   put_le(head, t->content_size, 8);
   OutputFile out(dest);
   out.write(head.data(), head.size());
-  append_file(out, InputFile(best_file));
+  append_file(out, InputFile(inner.file));
   out.commit();
   return true;
 }
@@ -113,9 +72,7 @@ std::string apply_gzip_patch(const std::filesystem::path& source, const std::fil
     bad("not a gzip patch (expected the header UPKGZP01)");
   const int level = fixed[8];
   if (level < 4 || level > 9) bad("gzip level " + std::to_string(level) + ", expected 4-9");
-  const int inner_code = fixed[9];
-  if (inner_code != static_cast<int>(PatchAlgorithm::kZstd) && inner_code != static_cast<int>(PatchAlgorithm::kBsdiff))
-    bad("inner algorithm " + std::to_string(inner_code) + ", expected 1 (zstd) or 2 (bsdiff)");
+  const PatchAlgorithm inner_code = inner_algorithm(fixed[9], name);
   const uint64_t header_size = get_le(fixed.data() + 10, 4);
   if (header_size < 10 || header_size > kMaxHeader) bad("a gzip header of " + std::to_string(header_size) + " bytes");
   std::string header(header_size, '\0');
@@ -130,28 +87,15 @@ std::string apply_gzip_patch(const std::filesystem::path& source, const std::fil
     bad("content sizes " + std::to_string(source_size) + " and " + std::to_string(target_size) + " are beyond what a " +
         std::to_string(expected_size) + "-byte .gz file holds");
 
-  Scratch scratch(dest);
+  ScratchFiles scratch(dest);
   const std::filesystem::path source_content = scratch.make(".source-content");
   const std::optional<GzipMember> s = inflate_gzip(source, source_content, source_size);
   if (!s || s->content_size != source_size)
     bad("its source " + source.string() + " is not the gzip file it was made from (expected " +
         std::to_string(source_size) + " bytes of content)");
-  const std::filesystem::path inner = scratch.make(".inner");
-  {
-    OutputFile out(inner, Durability::kScratch);
-    append_file(out, in, kFixedSize + header_size + sizes.size());
-    out.commit();
-  }
+  const std::filesystem::path inner = copy_inner_patch(in, kFixedSize + header_size + sizes.size(), scratch);
   const std::filesystem::path target_content = scratch.make(".target-content");
-  try {
-    if (inner_code == static_cast<int>(PatchAlgorithm::kZstd))
-      apply_zstd_patch(source_content, inner, target_content, target_size, Durability::kScratch);
-    else
-      apply_suffix_patch(source_content, inner, target_content, target_size, Durability::kScratch);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kVerification) throw;
-    bad(std::string("its inner patch: ") + e.what());
-  }
+  apply_inner_patch(inner_code, source_content, inner, target_content, target_size, Durability::kScratch, name);
   RemoveOnFailure guard(dest);
   const std::string sha = rebuild_gzip(header, level, target_content, dest, expected_size, name);
   const uint64_t made = std::filesystem::file_size(dest);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "hash.h"
@@ -84,6 +85,33 @@ class OutputFile {
   size_t used_ = 0;
   uint64_t written_ = 0;
   Hasher hasher_;
+};
+
+// The temporary files of one call, named `dest` + a suffix (next to the
+// output, so on its file system); removed on destruction whatever happened.
+class ScratchFiles {
+ public:
+  explicit ScratchFiles(const std::filesystem::path& dest) : base_(dest.string()) {}
+  ~ScratchFiles() {
+    for (const auto& p : made_) {
+      std::error_code ec;
+      std::filesystem::remove(p, ec);
+    }
+  }
+  ScratchFiles(const ScratchFiles&) = delete;
+  ScratchFiles& operator=(const ScratchFiles&) = delete;
+  // A fresh path; one left by a killed run is removed first.
+  std::filesystem::path make(const char* suffix) {
+    std::filesystem::path p = base_ + suffix;
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+    made_.push_back(p);
+    return p;
+  }
+
+ private:
+  std::string base_;
+  std::vector<std::filesystem::path> made_;
 };
 
 // Appends `in` from `offset` to its end (as its size was when opened) to `out`.

@@ -173,7 +173,8 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   check_clean(app, "2.0.0");
 }
 
-TEST_CASE("a changed .gz manual comes as a gzip patch and is rebuilt byte for byte", "[delta][integration]") {
+TEST_CASE("a changed .gz manual and a changed bitcode file come as gzip and bit-shift patches, rebuilt exactly",
+          "[delta][integration]") {
   namespace data = upkeep::test::delta_data;
   DeltaWorld w;
   TempDir tmp;
@@ -182,22 +183,30 @@ TEST_CASE("a changed .gz manual comes as a gzip patch and is rebuilt byte for by
   const std::string old_text = data::document_text(6000, 8, "1.0.0");
   const std::string new_text = data::document_text(6000, 8, "2.0.0").insert(2000, "A sentence new in 2.0.0.\n");
   const std::string old_gz = data::gzip_bytes(old_text, 9, tmp), new_gz = data::gzip_bytes(new_text, 9, tmp);
-  for (const auto& [version, edits, gz] : {std::tuple{"1.0.0", 0, old_gz}, std::tuple{"2.0.0", 1, new_gz}}) {
+  // LLVM-bitcode-like: one field added a quarter in, every later one 7 bits on.
+  const std::string old_bc = data::bit_stream(20000, 4), new_bc = data::bit_stream(20000, 4, 5000);
+  for (const auto& [version, edits, gz, bc] :
+       {std::tuple{"1.0.0", 0, old_gz, old_bc}, std::tuple{"2.0.0", 1, new_gz, new_bc}}) {
     stdfs::path d = w.folder(version, edits);
     write_text(d / "share" / "man" / "demo.1.gz", gz);
+    write_text(d / "lib" / "bitcode" / "demo.bc", bc);
     w.vendor.release(d, version);
   }
-  const stdfs::path gzip_patch = w.vendor.repo() / "targets" / "demo" / "patches" /
-                                 (upkeep::sha256_hex(old_gz) + "-" + upkeep::sha256_hex(new_gz) + ".gzip");
+  const stdfs::path patches = w.vendor.repo() / "targets" / "demo" / "patches";
+  const stdfs::path gzip_patch = patches / (upkeep::sha256_hex(old_gz) + "-" + upkeep::sha256_hex(new_gz) + ".gzip");
   REQUIRE(stdfs::exists(gzip_patch));
   CHECK(stdfs::file_size(gzip_patch) * 10 < new_gz.size());
+  const stdfs::path bits_patch = patches / (upkeep::sha256_hex(old_bc) + "-" + upkeep::sha256_hex(new_bc) + ".bits");
+  REQUIRE(stdfs::exists(bits_patch));
+  CHECK(stdfs::file_size(bits_patch) * 50 < new_bc.size());
 
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
   const Rebuilt line = updated_to(app, "2.0.0");
-  CHECK(line.patched == 3);  // data.bin, readme.txt and the manual
+  CHECK(line.patched == 4);  // data.bin, readme.txt, the manual and the bitcode
   CHECK_FALSE(line.fallback);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "man" / "demo.1.gz") == new_gz);
+  CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "lib" / "bitcode" / "demo.bc") == new_bc);
   check_clean(app, "2.0.0");
 }
 

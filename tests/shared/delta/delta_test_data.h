@@ -50,6 +50,40 @@ inline std::string document_text(size_t lines, uint32_t seed, const std::string&
   return s;
 }
 
+// A bit stream shaped like LLVM bitcode: the raw magic "BC" C0 DE, then
+// `records` records of fields packed least significant bit first with no
+// byte alignment (a 4-bit code, a 6-bit-chunk variable-length value, fields
+// of 3 to 13 bits). `insert_at` (a record number) adds a 23-bit field there,
+// which shifts every later field by 7 bits; `change_at` alters one value.
+inline std::string bit_stream(size_t records, uint32_t seed, size_t insert_at = SIZE_MAX, size_t change_at = SIZE_MAX) {
+  std::string out = "BC\xC0\xDE";
+  uint64_t acc = 0;
+  int bits = 0;
+  auto put = [&](uint64_t v, int width) {
+    acc |= (v & ((uint64_t{1} << width) - 1)) << bits;
+    bits += width;
+    while (bits >= 8) {
+      out += static_cast<char>(acc & 0xff);
+      acc >>= 8;
+      bits -= 8;
+    }
+  };
+  std::mt19937 rng(seed);
+  for (size_t r = 0; r < records; ++r) {
+    if (r == insert_at) put(0x5a5a5a, 23);
+    put(rng() % 16, 4);
+    uint64_t value = rng() % 100000;
+    if (r == change_at) value ^= 0x155;
+    do {  // VBR6: 5 bits of value and a continuation bit
+      put((value & 31) | (value > 31 ? 32 : 0), 6);
+      value >>= 5;
+    } while (value);
+    for (int f = 0; f < 3; ++f) put(rng(), 3 + static_cast<int>(rng() % 11));
+  }
+  if (bits) put(0, 8 - bits);
+  return out;
+}
+
 // `content` compressed by GNU gzip itself (the real program) at `level`,
 // without a name and time stamp (-n) unless `with_name`.
 inline std::string gzip_bytes(const std::string& content, int level, const TempDir& dir, bool with_name = false) {

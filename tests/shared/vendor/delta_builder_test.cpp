@@ -172,6 +172,36 @@ TEST_CASE("a changed .gz man page gets a gzip patch, far smaller than patches of
         sha256_hex(new_gz));
 }
 
+TEST_CASE("a changed LLVM bitcode file gets a bit-shift patch, far smaller than patches of its bytes",
+          "[delta][vendor][bits]") {
+  RepoFixture f;
+  namespace data = upkeep::test::delta_data;
+  const std::string old_bc = data::bit_stream(20000, 9);
+  const std::string new_bc = data::bit_stream(20000, 9, 5000);
+  publish(f, "1.0.0", {{"lib/bitcode/heapam.bc", old_bc}, {"bin/app", kOld}});
+  auto r = publish(f, "1.1.0", {{"lib/bitcode/heapam.bc", new_bc}, {"bin/app", changed()}});
+  CHECK(r.delta.patches_computed == 5);  // zstd, bsdiff and bits for the bitcode; zstd and bsdiff for the program
+  auto index = index_of(r);
+  const delta::ContentEntry* bc = index.find(sha256_hex(new_bc));
+  REQUIRE(bc);
+  REQUIRE(bc->patches.size() == 1);
+  CHECK(bc->patches[0].algorithm == "bits");
+  const delta::ContentEntry* app = index.find(sha256_hex(changed()));
+  REQUIRE(app);
+  REQUIRE(app->patches.size() == 1);
+  CHECK(app->patches[0].algorithm != "bits");  // not a bit stream: never tried
+
+  TempDir work;
+  write_text(work / "old", old_bc);
+  write_text(work / "new", new_bc);
+  REQUIRE(delta::make_patch(delta::PatchAlgorithm::kZstd, work / "old", work / "new", work / "bytes.zstd"));
+  INFO("bits patch " << bc->patches[0].stored.length << " bytes, zstd patch " << stdfs::file_size(work / "bytes.zstd"));
+  CHECK(bc->patches[0].stored.length * 10 < stdfs::file_size(work / "bytes.zstd"));
+  const stdfs::path patch = store(f, delta::patch_target_path("demo", bc->patches[0].from, bc->sha256, "bits"));
+  CHECK(delta::apply_patch(delta::PatchAlgorithm::kBits, work / "old", patch, work / "rebuilt", new_bc.size()) ==
+        sha256_hex(new_bc));
+}
+
 TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {
   RepoFixture f;
   publish(f, "1.0.0", {{"bin/app", kOld}});
