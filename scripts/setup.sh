@@ -13,6 +13,8 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace
+  # clang makes real LLVM bitcode for the bitcode patch tests
+  clang
   # the delta benchmark's comparison tools (bench/delta)
   bsdiff xdelta3 zstd
 )

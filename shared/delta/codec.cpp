@@ -2,6 +2,7 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "delta/codec.h"
 
+#include "delta/bitcode_patch.h"
 #include "delta/bits_patch.h"
 #include "delta/gzip_patch.h"
 #include "delta/suffix_patch.h"
@@ -20,13 +21,15 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "gzip";
     case PatchAlgorithm::kBits:
       return "bits";
+    case PatchAlgorithm::kBitcode:
+      return "bitcode";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
-  for (PatchAlgorithm a :
-       {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits})
+  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
+                           PatchAlgorithm::kBitcode})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
 }
@@ -50,6 +53,8 @@ bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std
       return make_gzip_patch(source, target, dest);
     case PatchAlgorithm::kBits:
       return make_bits_patch(source, target, dest);
+    case PatchAlgorithm::kBitcode:
+      return make_bitcode_patch(source, target, dest);
   }
   unknown(a);
 }
@@ -65,6 +70,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
       return apply_gzip_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kBits:
       return apply_bits_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kBitcode:
+      return apply_bitcode_patch(source, patch, dest, expected_size);
   }
   unknown(a);
 }

@@ -37,6 +37,7 @@ enum class PatchAlgorithm : int {
   kBsdiff = 2,
   kGzip = 3,
   kBits = 4,
+  kBitcode = 5,
 };
 
 const char* algorithm_name(PatchAlgorithm a);
@@ -52,9 +53,13 @@ constexpr uint64_t kMaxZstdPatchSource = 64ull << 20;
 // Bit-shift patches (kBits) hold the source and its seven shifted copies,
 // eight times the source, in a scratch file; sources above this get none.
 constexpr uint64_t kMaxBitsPatchSource = 4ull << 20;
-// Whether `file` starts as a bit stream kBits is for: LLVM bitcode, raw
-// ("BC" C0 DE) or in its wrapper (DE C0 17 0B). The vendor tries kBits on
-// these only, as it costs two more diffs against eight times the source.
+// Bitcode patches (kBitcode) hold both files and their decoded forms in
+// memory; files above this get none.
+constexpr uint64_t kMaxBitcodePatchFile = 16ull << 20;
+// Whether `file` starts as a bit stream kBits and kBitcode are for: LLVM bitcode, raw
+// ("BC" C0 DE) or in its wrapper (DE C0 17 0B). The vendor tries kBits and
+// kBitcode on these only (kBits costs two more diffs against eight times
+// the source).
 bool is_bit_stream(const std::filesystem::path& file);
 
 // Compresses `src` into the blob `dest` (level 1-22). Vendor side.
@@ -68,7 +73,8 @@ std::string decompress_blob(const std::filesystem::path& blob, const std::filesy
 // much memory (a suffix array is 4 bytes per source byte). False (and no
 // `dest`) when the algorithm cannot express this pair (kGzip: the files are
 // not both gzip files, or the target cannot be recompressed exactly; kBits: the
-// source is empty or larger than kMaxBitsPatchSource).
+// source is empty or larger than kMaxBitsPatchSource; kBitcode: either file
+// is not bitcode that decodes and encodes back exactly).
 bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
                 const std::filesystem::path& dest);
 // Applies `patch` to `source`, writing `dest`; returns the SHA-256 (hex) of

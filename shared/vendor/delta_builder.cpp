@@ -156,9 +156,11 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
     algorithms.push_back(delta::PatchAlgorithm::kZstd);
   algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
   algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
-  if (s.size <= delta::kMaxBitsPatchSource && c.size <= delta::kMaxZstdPatchSource &&
-      delta::is_bit_stream(build_dir_ / c.path))
-    algorithms.push_back(delta::PatchAlgorithm::kBits);
+  if (delta::is_bit_stream(build_dir_ / c.path)) {
+    if (s.size <= delta::kMaxBitsPatchSource && c.size <= delta::kMaxZstdPatchSource)
+      algorithms.push_back(delta::PatchAlgorithm::kBits);
+    algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
+  }
 
   std::vector<Attempt> attempts;
   std::optional<stdfs::path> source;

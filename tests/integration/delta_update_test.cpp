@@ -173,7 +173,7 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   check_clean(app, "2.0.0");
 }
 
-TEST_CASE("a changed .gz manual and a changed bitcode file come as gzip and bit-shift patches, rebuilt exactly",
+TEST_CASE("a changed .gz manual and changed bitcode come as gzip, bit-shift and bitcode patches, rebuilt exactly",
           "[delta][integration]") {
   namespace data = upkeep::test::delta_data;
   DeltaWorld w;
@@ -185,11 +185,15 @@ TEST_CASE("a changed .gz manual and a changed bitcode file come as gzip and bit-
   const std::string old_gz = data::gzip_bytes(old_text, 9, tmp), new_gz = data::gzip_bytes(new_text, 9, tmp);
   // LLVM-bitcode-like: one field added a quarter in, every later one 7 bits on.
   const std::string old_bc = data::bit_stream(20000, 4), new_bc = data::bit_stream(20000, 4, 5000);
-  for (const auto& [version, edits, gz, bc] :
-       {std::tuple{"1.0.0", 0, old_gz, old_bc}, std::tuple{"2.0.0", 1, new_gz, new_bc}}) {
+  // Real bitcode from clang, as PostgreSQL ships for its JIT.
+  const std::string old_ir = data::clang_bitcode(data::c_program(120, false), tmp);
+  const std::string new_ir = data::clang_bitcode(data::c_program(120, true), tmp);
+  for (const auto& [version, edits, gz, bc, ir] :
+       {std::tuple{"1.0.0", 0, old_gz, old_bc, old_ir}, std::tuple{"2.0.0", 1, new_gz, new_bc, new_ir}}) {
     stdfs::path d = w.folder(version, edits);
     write_text(d / "share" / "man" / "demo.1.gz", gz);
     write_text(d / "lib" / "bitcode" / "demo.bc", bc);
+    write_text(d / "lib" / "bitcode" / "prog.bc", ir);
     w.vendor.release(d, version);
   }
   const stdfs::path patches = w.vendor.repo() / "targets" / "demo" / "patches";
@@ -199,14 +203,18 @@ TEST_CASE("a changed .gz manual and a changed bitcode file come as gzip and bit-
   const stdfs::path bits_patch = patches / (upkeep::sha256_hex(old_bc) + "-" + upkeep::sha256_hex(new_bc) + ".bits");
   REQUIRE(stdfs::exists(bits_patch));
   CHECK(stdfs::file_size(bits_patch) * 50 < new_bc.size());
+  const stdfs::path bitcode_patch =
+      patches / (upkeep::sha256_hex(old_ir) + "-" + upkeep::sha256_hex(new_ir) + ".bitcode");
+  REQUIRE(stdfs::exists(bitcode_patch));
 
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
   const Rebuilt line = updated_to(app, "2.0.0");
-  CHECK(line.patched == 4);  // data.bin, readme.txt, the manual and the bitcode
+  CHECK(line.patched == 5);  // data.bin, readme.txt, the manual and both bitcode files
   CHECK_FALSE(line.fallback);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "man" / "demo.1.gz") == new_gz);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "lib" / "bitcode" / "demo.bc") == new_bc);
+  CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "lib" / "bitcode" / "prog.bc") == new_ir);
   check_clean(app, "2.0.0");
 }
 

@@ -84,6 +84,39 @@ inline std::string bit_stream(size_t records, uint32_t seed, size_t insert_at = 
   return out;
 }
 
+// C source for a bitcode test: `functions` functions of loops, branches,
+// calls and string constants. `edited` adds a statement to the third
+// function and changes a constant in the last, as a bug-fix release would.
+inline std::string c_program(int functions, bool edited) {
+  std::string s = "#include <stdio.h>\n#include <string.h>\n";
+  for (int f = 0; f < functions; ++f) {
+    s += "int fn" + std::to_string(f) + "(int a, const char *text) {\n";
+    s += "  int sum = " + std::to_string(f * 7 + 3) + ";\n";
+    s += "  for (int i = 0; i < a; ++i) sum += (int)strlen(text) * i + " + std::to_string(f % 5) + ";\n";
+    if (edited && f == 2) s += "  if (a > 1000) { puts(\"fn2: a is too large, clamping\"); a = 1000; }\n";
+    s += "  if (sum % " + std::to_string(f + 2) + " == 0) printf(\"fn" + std::to_string(f) +
+         ": %d %s\\n\", sum, text);\n";
+    if (f > 0) s += "  sum ^= fn" + std::to_string(f - 1) + "(a - 1, \"called from fn" + std::to_string(f) + "\");\n";
+    const int k = edited && f == functions - 1 ? 99 : 17;
+    s += "  return sum * " + std::to_string(k) + ";\n}\n";
+  }
+  return s;
+}
+
+// `c_source` compiled to LLVM bitcode by the real clang, as PostgreSQL's
+// build makes its JIT bitcode (clang -O2 -emit-llvm).
+inline std::string clang_bitcode(const std::string& c_source, const TempDir& dir) {
+  const stdfs::path in = dir / "clang-input.c", out = dir / "clang-output.bc";
+  write_text(in, c_source);
+  RunResult r = run({"/usr/bin/clang", "-O2", "-c", "-emit-llvm", in.string(), "-o", out.string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string bc = read_text(out);
+  stdfs::remove(in);
+  stdfs::remove(out);
+  return bc;
+}
+
 // `content` compressed by GNU gzip itself (the real program) at `level`,
 // without a name and time stamp (-n) unless `with_name`.
 inline std::string gzip_bytes(const std::string& content, int level, const TempDir& dir, bool with_name = false) {
@@ -131,6 +164,26 @@ std::string refused(F&& apply, const stdfs::path& input, const stdfs::path& out)
   CHECK(msg.find(input.string()) != std::string::npos);
   CHECK_FALSE(stdfs::exists(out));
   return msg;
+}
+
+// Only a patch test's inputs and outputs are in `dir`: no scratch file of
+// the codec stayed behind.
+inline void only_inputs_left(const TempDir& dir) {
+  for (const auto& e : stdfs::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    CHECK((name == "source" || name == "target" || name == "patch" || name == "out"));
+  }
+}
+
+// Writes `patch` over dir/patch, applies it, which must be refused naming it
+// with a message containing `expect`, and checks nothing stayed behind.
+template <class F>
+void check_refused(F&& apply, const TempDir& dir, const std::string& patch, const std::string& expect) {
+  write_text(dir / "patch", patch);
+  const std::string msg = refused(std::forward<F>(apply), dir / "patch", dir / "out");
+  INFO(msg);
+  CHECK(msg.find(expect) != std::string::npos);
+  only_inputs_left(dir);
 }
 
 // An executable and its next build (dir/source, dir/target) with the patch

@@ -202,6 +202,28 @@ TEST_CASE("a changed LLVM bitcode file gets a bit-shift patch, far smaller than 
         sha256_hex(new_bc));
 }
 
+TEST_CASE("clang's bitcode of a changed program gets a bitcode patch, the smallest of the four",
+          "[delta][vendor][bits]") {
+  RepoFixture f;
+  TempDir tmp;
+  namespace data = upkeep::test::delta_data;
+  const std::string old_bc = data::clang_bitcode(data::c_program(120, false), tmp);
+  const std::string new_bc = data::clang_bitcode(data::c_program(120, true), tmp);
+  publish(f, "1.0.0", {{"lib/bitcode/prog.bc", old_bc}});
+  auto r = publish(f, "1.1.0", {{"lib/bitcode/prog.bc", new_bc}});
+  CHECK(r.delta.patches_computed == 4);  // zstd, bsdiff, bits and bitcode
+  auto index = index_of(r);
+  const delta::ContentEntry* bc = index.find(sha256_hex(new_bc));
+  REQUIRE(bc);
+  REQUIRE(bc->patches.size() == 1);
+  CHECK(bc->patches[0].algorithm == "bitcode");
+  TempDir work;
+  write_text(work / "old", old_bc);
+  const stdfs::path patch = store(f, delta::patch_target_path("demo", bc->patches[0].from, bc->sha256, "bitcode"));
+  CHECK(delta::apply_patch(delta::PatchAlgorithm::kBitcode, work / "old", patch, work / "rebuilt", new_bc.size()) ==
+        sha256_hex(new_bc));
+}
+
 TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {
   RepoFixture f;
   publish(f, "1.0.0", {{"bin/app", kOld}});
