@@ -9,6 +9,7 @@
 #include "logging.h"
 #include "release_hooks.h"
 #include "update/console_reporter.h"
+#include "vendor/install_paths.h"
 #include "vendor/installer.h"
 
 namespace upkeep::cli {
@@ -19,20 +20,49 @@ std::string with_slash(std::string url) {
   return url;
 }
 
+// Where the scope's paths are, with the command line's overrides.
+InstallPathOverrides path_overrides(const CliArgs& args) {
+  InstallPathOverrides o;
+  if (auto v = args.value("prefix")) o.prefix = *v;
+  if (auto v = args.value("applications-dir")) o.applications_dir = *v;
+  if (auto v = args.value("icons-dir")) o.icons_dir = *v;
+  return o;
+}
+
+InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? InstallScope::kSystem : InstallScope::kUser; }
+
+// Silent mode: no console output but errors, and the whole log in a file
+// (--log FILE's folder, else the scope's log folder, install_paths.h).
+void init_silent_logging(const CliArgs& args, const std::string& program_name) {
+  std::filesystem::path dir;
+  if (auto f = args.value("log")) {
+    dir = std::filesystem::absolute(*f).parent_path();
+  } else {
+    try {
+      dir = InstallPaths::resolve(scope_of(args), "upkeep", {}).log_dir;
+    } catch (const Error&) {
+      // no HOME: no file log; the exit code still says what happened
+    }
+  }
+  init_logging({.program = program_name, .log_dir = dir, .quiet = true});
+}
+
 }  // namespace
 
 int cmd_install(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json"},
-                      .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher"}});
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut"},
+                      .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
+                                 "applications-dir", "icons-dir", "log"}});
   auto repo = args.value("repo");
-  auto prefix = args.value("prefix");
-  if (!repo || !prefix) fail(ErrorCode::kUsage, "install needs --repo URL and --prefix DIR");
+  if (!repo) fail(ErrorCode::kUsage, "install needs --repo URL (and optionally --prefix DIR, --system)");
   bool silent = args.flag("silent") || args.flag("json");
-  if (args.flag("silent")) init_logging({.program = "upkeep", .quiet = true});
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
 
   InstallOptions o;
   o.repository_url = with_slash(*repo);
-  o.prefix = *prefix;
+  o.scope = scope_of(args);
+  o.paths = path_overrides(args);
+  o.shortcut = !args.flag("no-shortcut");
   o.version = args.value("version");
   o.app_id = args.value("app-id");
   o.channel = args.value_or("channel", "stable");
@@ -48,22 +78,32 @@ int cmd_install(const Args& argv) {
     j["app_id"] = r.app_id;
     j["version"] = r.version;
     j["launcher"] = r.launcher.string();
+    j["root"] = r.launcher.parent_path().string();
+    j["desktop_entry"] = r.desktop_entry ? Json(r.desktop_entry->string()) : Json(nullptr);
     j["trusted_on_first_use"] = r.trusted_on_first_use;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!silent) {
     if (r.trusted_on_first_use)
       std::printf("note: trusted the repository's root keys on first use; pin them with --trusted-root\n");
     std::printf("installed %s %s into %s\nstart it with: %s\n", r.app_id.c_str(), r.version.c_str(),
-                std::filesystem::absolute(*prefix).c_str(), r.launcher.c_str());
+                r.launcher.parent_path().c_str(), r.launcher.c_str());
+    if (r.desktop_entry) std::printf("shortcut: %s\n", r.desktop_entry->c_str());
   }
   return 0;
 }
 
 int cmd_uninstall(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json"}, .values = {"prefix"}});
-  auto prefix = args.value("prefix");
-  if (!prefix) fail(ErrorCode::kUsage, "uninstall needs --prefix DIR");
-  UninstallResult r = uninstall(*prefix);
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
+  std::filesystem::path prefix;
+  if (auto p = args.value("prefix")) {
+    prefix = *p;
+  } else if (auto id = args.value("app-id")) {
+    prefix = InstallPaths::resolve(scope_of(args), *id, {}).root;
+  } else {
+    fail(ErrorCode::kUsage, "uninstall needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
+  }
+  UninstallResult r = uninstall(prefix, args.flag("purge"));
   // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
   std::string warning = r.hook_problem;
   if (r.hook && r.hook->state != HookRunState::kSucceeded) {
@@ -73,13 +113,17 @@ int cmd_uninstall(const Args& argv) {
   if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
   if (args.flag("json")) {
     Json j = Json::object();
-    j["prefix"] = std::filesystem::absolute(*prefix).string();
+    j["prefix"] = std::filesystem::absolute(prefix).string();
     j["removed"] = r.removed;
+    Json purged = Json::array();
+    for (const auto& d : r.purged) purged.push_back(d.string());
+    j["purged"] = purged;
     if (r.hook) j["hook"] = hook_run_to_json(*r.hook);
     if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!args.flag("silent")) {
-    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix->c_str());
+    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
+    for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fs.h"
 #include "hook_spec.h"
+#include "vendor/desktop_entry.h"
 #include "vendor/key_store.h"
 #include "vendor/repository_publisher.h"
 
@@ -54,7 +55,13 @@ const char* kReleaseUsage =
     "                 and a changed file gets patches from its version in each of\n"
     "                 the N newest older releases (any channel), kept when at most\n"
     "                 95% of the blob; 0 to 100, default 3; 0 = blobs only\n"
-    "  --no-delta     publish no delta.zst (clients download package.zip)\n";
+    "  --no-delta     publish no delta.zst (clients download package.zip)\n"
+    "  --name TEXT    the desktop shortcut's name, default the app id\n"
+    "  --comment TEXT the shortcut's tooltip\n"
+    "  --icon PATH    a file of DIR, a square PNG (16-512 px) or an SVG: the\n"
+    "                 shortcut's icon, installed into the hicolor theme\n"
+    "  --category C   a desktop menu category (repeatable), default Utility;\n"
+    "                 one must be a main category (Office, Development, ...)\n";
 
 constexpr int kDefaultDeltaFrom = 3;
 constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage
@@ -111,13 +118,31 @@ vendor::DeltaProgress terminal_progress() {
   };
 }
 
+// --name/--comment/--icon/--category as the release's desktop metadata
+// (null when none is given: installs then use the defaults).
+Json desktop_of(const CliArgs& cli, const std::string& app_id, const std::filesystem::path& dir) {
+  if (!cli.value("name") && !cli.value("comment") && !cli.value("icon") && cli.values("category").empty())
+    return Json(nullptr);
+  DesktopEntry e;
+  e.app_id = app_id;
+  e.name = cli.value_or("name", app_id);
+  e.comment = cli.value_or("comment", "");
+  if (auto icon = cli.value("icon")) {
+    e.icon_path = *icon;
+    icon_kind(dir / *icon);  // a PNG of a theme size or an SVG, or a clear error now
+  }
+  e.categories = cli.values("category");
+  if (e.categories.empty()) e.categories = {"Utility"};
+  return e.to_metadata();
+}
+
 }  // namespace
 
 int cmd_release(const Args& args) {
   CliArgs cli(args, {.flags = {"help", "no-delta"},
                      .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
-                                "delta-from"},
-                     .multi = {"expires", "hook"},
+                                "delta-from", "name", "comment", "icon"},
+                     .multi = {"expires", "hook", "category"},
                      .max_positional = 1});
   if (cli.flag("help")) {
     std::fputs(kReleaseUsage, stdout);
@@ -136,6 +161,7 @@ int cmd_release(const Args& args) {
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
   info.hooks = hooks_of(cli);
   info.delta_from = delta_from_of(cli);
+  info.desktop = desktop_of(cli, info.app_id, cli.positional().front());
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   vendor::Expiries expiries = store.expiries();

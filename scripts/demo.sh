@@ -22,6 +22,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# The per-user shortcut goes under XDG_DATA_HOME: keep it inside the demo's folder.
+export XDG_DATA_HOME="$work/xdg/data" XDG_CONFIG_HOME="$work/xdg/config" \
+  XDG_STATE_HOME="$work/xdg/state" XDG_CACHE_HOME="$work/xdg/cache"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "vendor: create signing keys and an empty repository"
@@ -38,9 +41,10 @@ done
 # change nothing when it runs), so the update carries a binary patch.
 printf 'build 2.0.0\n' >> "$work/build-2.0.0/mainapp"
 echo "Starts faster; fixes the crash on exit." > "$work/notes-2.0.0"
-"$bin/upkeep" release "$work/build-1.0.0" --version 1.0.0 --keys "$work/keys" --repo "$work/repo"
+shortcut=(--name "upkeep demo" --comment "The reference application of upkeep" --category Utility)
+"$bin/upkeep" release "$work/build-1.0.0" --version 1.0.0 --keys "$work/keys" --repo "$work/repo" "${shortcut[@]}"
 "$bin/upkeep" release "$work/build-2.0.0" --version 2.0.0 --notes "$work/notes-2.0.0" \
-  --keys "$work/keys" --repo "$work/repo"
+  --keys "$work/keys" --repo "$work/repo" "${shortcut[@]}"
 
 step "serve the repository with the built-in server (127.0.0.1, ephemeral port)"
 "$bin/upkeep" serve "$work/repo" --port 0 > "$work/serve.out" &
@@ -52,6 +56,11 @@ url="${line##* at }"
 step "install version 1.0.0 (trust pinned to the vendor's root keys)"
 "$bin/upkeep" install --repo "$url" --prefix "$work/app" --version 1.0.0 \
   --trusted-root "$work/repo/metadata/1.root.json"
+echo "its desktop shortcut ($XDG_DATA_HOME/applications/demo.desktop):"
+sed 's/^/  /' "$XDG_DATA_HOME/applications/demo.desktop"
+if command -v desktop-file-validate >/dev/null; then
+  desktop-file-validate "$XDG_DATA_HOME/applications/demo.desktop" && echo "  (valid: desktop-file-validate)"
+fi
 
 step "start the application through its launcher; answer the restart prompt with 'y'"
 # v1 exits after handing over to the launcher, which starts v2 detached; `| cat`

@@ -12,7 +12,7 @@ packages=(
   libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev catch2
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
-  nginx-light curl strace
+  nginx-light curl strace desktop-file-utils
   # clang makes real LLVM bitcode for the bitcode patch tests
   clang
   # the delta benchmark's comparison tools (bench/delta)

@@ -24,6 +24,7 @@ enum class ErrorCode : int {
   kNotFound = 9,           // no such version, file, install root
   kBadInput = 10,          // malformed file: JSON, archive, config, policy
   kDowngrade = 11,         // refused: older than what is installed
+  kNeedsRoot = 12,         // a per-machine operation run without administrator rights
 };
 
 class Error : public std::runtime_error {

@@ -83,7 +83,7 @@ stdfs::path SeriesRepo::installed(const std::string& version) {
   if (stdfs::exists(root)) return root;
   upkeep_ok({"install", "--repo", "http://127.0.0.1:" + std::to_string(server_->port()) + "/", "--prefix",
              root.string(), "--version", version, "--trusted-root", (repo_ / "metadata" / "1.root.json").string(),
-             "--silent"});
+             "--silent", "--no-shortcut"});
   return root;
 }
 

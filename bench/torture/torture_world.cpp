@@ -124,7 +124,7 @@ void TortureWorld::release(const stdfs::path& folder, const std::string& version
 stdfs::path TortureWorld::install(const std::string& version) {
   stdfs::path root = scratch_ / ("template-" + version);
   upkeep_ok({"install", "--repo", url(), "--prefix", root.string(), "--version", version, "--trusted-root",
-             (repo_ / "metadata" / "1.root.json").string(), "--silent"});
+             (repo_ / "metadata" / "1.root.json").string(), "--silent", "--no-shortcut"});
   return root;
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <random>
 #include <set>
 
 #include "applier.h"
@@ -12,11 +13,14 @@
 #include "layout.h"
 #include "net/http_fetcher.h"
 #include "platform.h"
+#include "privileges.h"
 #include "release_hooks.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
 #include "update/release_selector.h"
 #include "update/stager.h"
+#include "vendor/desktop_shortcut.h"
+#include "vendor/install_record.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;
@@ -68,28 +72,76 @@ std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& pro
   }
 }
 
+// Trust: a pinned root, or the repository's first root on first use (true).
+bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, Fetcher& fetcher) {
+  std::string root_json;
+  const bool first_use = !o.trusted_root;
+  if (o.trusted_root)
+    root_json = fs::read_file(*o.trusted_root, 512 << 10);
+  else
+    root_json = fetcher.get(o.repository_url + "metadata/1.root.json", 512 << 10);
+  fs::create_directories_durable(trust_dir);
+  fs::write_file_atomic(trust_dir / "root.json", root_json);
+  return first_use;
+}
+
+// The repository's one app id, read through verified metadata in a
+// temporary trust folder (the install root's name depends on it).
+std::string discover_app_id(const InstallOptions& o) {
+  std::random_device rd;
+  const stdfs::path dir =
+      stdfs::temp_directory_path() / ("upkeep-install-" + std::to_string(rd()) + std::to_string(rd()));
+  struct Cleanup {
+    stdfs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      stdfs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  HttpFetcher fetcher;
+  bootstrap_trust(o, dir, fetcher);
+  tuf::Client client(dir, o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
+  client.refresh();
+  return only_app_id(client.targets());
+}
+
+// The shortcut and the record of what lies outside the root.
+void install_desktop(const InstallOptions& o, const Layout& layout, const ReleaseInfo& release, InstallResult& result) {
+  InstallPathOverrides where = o.paths;
+  where.prefix = layout.root();
+  const InstallPaths paths = InstallPaths::resolve(o.scope, result.app_id, where);
+  InstallRecord record;
+  record.scope = o.scope;
+  record.user_data = paths.user_data;
+  if (o.shortcut) {
+    const Json& custom = release.package.custom;
+    const Json desktop = custom.is_object() && custom.contains("desktop") ? custom.at("desktop") : Json(nullptr);
+    const DesktopEntry entry = DesktopEntry::from_metadata(desktop, result.app_id, result.launcher);
+    const InstalledShortcut made = install_shortcut(entry, layout.version_dir(release.version), paths);
+    record.desktop_entry = made.desktop_entry;
+    record.icon = made.icon;
+    result.desktop_entry = made.desktop_entry;
+  }
+  try {
+    record.save(layout.root());
+  } catch (...) {
+    remove_shortcut(record.desktop_entry, record.icon);
+    throw;
+  }
+}
+
 InstallResult install_into(const InstallOptions& o, const Layout& layout, UpdateObserver& observer) {
   InstallResult result;
   for (const auto& d :
        {layout.trust_dir(), layout.staging_dir(), layout.versions_dir(), layout.manifests_dir(), layout.logs_dir()})
     fs::create_directories_durable(d);
 
-  // Trust: a pinned root, or the repository's first root on first use.
   HttpFetcher fetcher;
-  std::string root_json;
-  if (o.trusted_root) {
-    root_json = fs::read_file(*o.trusted_root, 512 << 10);
-  } else {
-    root_json = fetcher.get(o.repository_url + "metadata/1.root.json", 512 << 10);
-    result.trusted_on_first_use = true;
-  }
-  fs::write_file_atomic(layout.trust_dir() / "root.json", root_json);
-
+  result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
   tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
   client.refresh();
   result.app_id = o.app_id ? *o.app_id : only_app_id(client.targets());
-  if (result.app_id.empty() || result.app_id.find('/') != std::string::npos || result.app_id[0] == '.')
-    fail(ErrorCode::kBadInput, "app id '" + result.app_id + "' cannot name a file");
+  check_app_id(result.app_id);
 
   Config config;
   config.app_id = result.app_id;
@@ -125,15 +177,31 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   copy_executable(o.launcher_binary, result.launcher);
   if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
     copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
-  run_install_hook(layout, release->version);
+  install_desktop(o, layout, *release, result);
+  try {
+    run_install_hook(layout, release->version);
+  } catch (...) {
+    const auto record = InstallRecord::load(layout.root());
+    if (record) remove_shortcut(record->desktop_entry, record->icon);
+    throw;
+  }
   result.version = release->version;
   return result;
 }
 
 }  // namespace
 
-InstallResult install(const InstallOptions& options, UpdateObserver& observer) {
-  Layout layout(stdfs::absolute(options.prefix));
+InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
+  if (in.scope == InstallScope::kSystem && !running_as_administrator())
+    fail(ErrorCode::kNeedsRoot,
+         "a per-machine install (--system) needs administrator rights: run it as root (sudo), or install for "
+         "this user without --system");
+  InstallOptions options = in;
+  if (!options.paths.prefix) {
+    if (!options.app_id) options.app_id = discover_app_id(options);
+    options.paths.prefix = InstallPaths::resolve(options.scope, *options.app_id, options.paths).root;
+  }
+  Layout layout(stdfs::absolute(*options.paths.prefix));
   if (stdfs::exists(layout.config_file()))
     fail(ErrorCode::kExists, layout.root().string() + " already holds an installed application (uninstall it first)");
   bool created = !stdfs::exists(layout.root());
@@ -153,16 +221,31 @@ InstallResult install(const InstallOptions& options, UpdateObserver& observer) {
   }
 }
 
-UninstallResult uninstall(const stdfs::path& prefix) {
+UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
   Layout layout(stdfs::absolute(prefix));
   UninstallResult result;
   if (!stdfs::exists(layout.root())) return result;
+  if (const auto record = InstallRecord::load(layout.root());
+      record && record->scope == InstallScope::kSystem && !running_as_administrator())
+    fail(ErrorCode::kNeedsRoot,
+         layout.root().string() + " is a per-machine install: removing it needs administrator rights (root)");
   if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
     fail(ErrorCode::kBadInput,
          layout.root().string() + " is not an install root (no config.json or state.db); not removing it");
   {
     auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
     result.hook = run_uninstall_hook(layout, result.hook_problem);
+    // Outside the root first: a failure after this leaves a root that a
+    // second uninstall removes, never a shortcut to nothing.
+    if (const auto record = InstallRecord::load(layout.root())) {
+      remove_shortcut(record->desktop_entry, record->icon);
+      if (purge)
+        for (const auto& d : record->user_data)
+          if (stdfs::exists(d)) {
+            fs::remove_tree(d);
+            result.purged.push_back(d);
+          }
+    }
     // The lock file goes last, so a launcher starting now waits, then finds nothing.
     std::error_code ec;
     for (const auto& e : stdfs::directory_iterator(layout.root(), ec))

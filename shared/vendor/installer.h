@@ -4,28 +4,38 @@
 // 1.root.json on first use), refreshes the signed metadata, picks the
 // newest (or the requested) release, downloads, verifies and stages it
 // with the same Stager the updater uses, promotes it, and writes the
-// launcher, the config and the state, and last runs the release's install
-// hook (release_hooks.h). After success the root starts with
-// `<root>/<app-id>`. After failure (a failed install hook included) the root
-// folder is removed if install() created it, and nothing else changed.
+// launcher, the config and the state, the desktop shortcut and icon
+// (desktop_shortcut.h) and <root>/install.json (install_record.h), and last
+// runs the release's install hook (release_hooks.h). Per user by default,
+// per machine with InstallScope::kSystem (Error(kNeedsRoot) unless run as
+// administrator); install_paths.h says where. After success the root starts
+// with `<root>/<app-id>`. After failure (a failed install hook included) the
+// root folder is removed if install() created it, the shortcut and icon
+// too, and nothing else changed.
 // uninstall(): under the root's lock, runs the current version's uninstall
-// hook (its failure is reported, never blocks), then removes the install
-// root; a root that does not exist is not an error (safe to run twice).
+// hook (its failure is reported, never blocks), removes the shortcut and
+// icon the record names, with `purge` the user data folders too, then the
+// install root; a root that does not exist is not an error (safe to run
+// twice). User data stays unless `purge`.
 // One thread.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "state_store.h"
 #include "update/update_observer.h"
+#include "vendor/install_paths.h"
 
 namespace upkeep {
 
 struct InstallOptions {
-  std::string repository_url;          // ends with '/'
-  std::filesystem::path prefix;        // the install root
+  std::string repository_url;  // ends with '/'
+  InstallScope scope = InstallScope::kUser;
+  InstallPathOverrides paths;          // no prefix: the scope's root for the app id (install_paths.h)
+  bool shortcut = true;                // write the .desktop entry and its icon
   std::optional<std::string> version;  // exact version, else newest in channel
   std::optional<std::string> app_id;   // needed when the repository holds several apps
   std::string channel = "stable";
@@ -38,17 +48,19 @@ struct InstallResult {
   std::string app_id;
   std::string version;
   std::filesystem::path launcher;
+  std::optional<std::filesystem::path> desktop_entry;
   bool trusted_on_first_use = false;
 };
 
 InstallResult install(const InstallOptions& options, UpdateObserver& observer);
 
 struct UninstallResult {
-  bool removed = false;         // false: nothing was installed there
-  std::optional<HookRun> hook;  // the uninstall hook's run, when the current version declares one
-  std::string hook_problem;     // why a declared hook could not be run (unverified manifest, ...)
+  bool removed = false;                       // false: nothing was installed there
+  std::optional<HookRun> hook;                // the uninstall hook's run, when the current version declares one
+  std::string hook_problem;                   // why a declared hook could not be run (unverified manifest, ...)
+  std::vector<std::filesystem::path> purged;  // user data folders removed (--purge)
 };
 
-UninstallResult uninstall(const std::filesystem::path& prefix);
+UninstallResult uninstall(const std::filesystem::path& prefix, bool purge = false);
 
 }  // namespace upkeep

@@ -398,6 +398,7 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   package.custom["notes"] = info.notes;
   package.custom["critical"] = info.critical;
   package.custom["rollout"] = info.rollout;
+  if (!info.desktop.is_null()) package.custom["desktop"] = info.desktop;
   package.custom["manifest"] = out.manifest_target;
   package.custom["released"] = tuf::format_time(now_());
   if (delta_bundle) package.custom["delta"] = delta_bundle->path;  // how a client finds it

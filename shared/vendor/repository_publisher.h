@@ -53,6 +53,7 @@ struct ReleaseInfo {
   // Patches start from the newest `delta_from` older releases of the app and
   // platform (any channel); 0: blobs only; negative: no delta.zst at all.
   int delta_from = 3;
+  Json desktop;  // the shortcut's metadata (DesktopEntry::to_metadata()); null: none
 };
 
 struct PublishedRelease {
