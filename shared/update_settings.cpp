@@ -241,7 +241,7 @@ UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesyst
   }
   policy.apply_to(s);
   for (const auto& [key, src] : s.sources)
-    if (!src.note.empty()) spdlog::warn("{} ({}): {}", key, src.kind_name(), src.describe());
+    if (!src.note.empty()) spdlog::warn("{}: {}", key, src.describe());
   if (s.sources["proxy"].kind == SettingSource::Kind::kDefault) {
     // The fetcher reads these itself (no_proxy too); recorded here to show where the proxy comes from.
     bool https = s.repository_url.rfind("https://", 0) == 0;

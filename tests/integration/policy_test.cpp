@@ -192,3 +192,32 @@ TEST_CASE("download_only: the update is staged but applied only when the user re
   CHECK(restarted.out == "mainapp 2.0.0\n");
   CHECK(app.current() == "versions/2.0.0");
 }
+
+TEST_CASE("rollback_to_target_version takes an install back to the newest release matching the prefix",
+          "[policy][integration]") {
+  InstalledWithPolicy w;
+  auto& [vendor, released, server, app, policy] = w;
+  vendor.release(vendor.build_folder("1.1.0"), "1.1.0");
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  CHECK(contains(run_ok({app.launcher().string(), "--check-on-start", "--", "--version"}).out, "mainapp 2.0.0\n"));
+  REQUIRE(app.current() == "versions/2.0.0");
+
+  // A prefix alone keeps 2.0.0: nothing older is offered.
+  policy.write("10-line.json", R"({"target_version_prefix": "1."})");
+  RunResult kept = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  INFO(kept.out << kept.err);
+  CHECK(kept.out == "checking for updates...\nup to date (2.0.0)\nmainapp 2.0.0\n");
+
+  policy.write("20-rollback.json", R"({"rollback_to_target_version": true})");
+  RunResult back = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  INFO(back.out << back.err);
+  CHECK(back.exit_code == 0);
+  CHECK(contains(back.out, "found version 1.1.0"));
+  CHECK(contains(back.out, "mainapp 1.1.0\n"));
+  CHECK(app.current() == "versions/1.1.0");
+  CHECK(app.state_of("1.1.0") == "good");
+
+  // Inside the prefix now: 2.0.0 is not offered again, and nothing older either.
+  RunResult settled = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  CHECK(settled.out == "checking for updates...\nup to date (1.1.0)\nmainapp 1.1.0\n");
+}
