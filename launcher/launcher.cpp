@@ -13,6 +13,7 @@
 #include "install_lock.h"
 #include "launch_env.h"
 #include "logging.h"
+#include "managed_policy.h"
 #include "release_hooks.h"
 #include "state_store.h"
 #include "version.h"
@@ -22,6 +23,18 @@ namespace stdfs = std::filesystem;
 
 namespace {
 constexpr int kMaxTrialStarts = 3;  // a version killed on trial this often counts as failed
+
+// Why managed policy keeps a staged version from being applied now; "" when it may be.
+std::string apply_refused(const UpdateSettings& settings, const std::string& staged, const LauncherOptions& options) {
+  const std::string mode_source = " (" + settings.sources.at("update_mode").describe() + ")";
+  if (settings.mode == UpdateMode::kDisabled) return "updates are disabled by managed policy" + mode_source;
+  if (settings.mode == UpdateMode::kDownloadOnly && !options.after_pid)
+    return "update_mode download_only" + mode_source + ": applied when the user restarts to update";
+  if (!settings.version_allowed(staged))
+    return "it does not match target_version_prefix '" + settings.target_version_prefix + "' (" +
+           settings.sources.at("target_version_prefix").describe() + ")";
+  return "";
+}
 
 bool recorded_good(StateStore& store, const std::string& version) {
   auto r = store.get(version);
@@ -120,7 +133,13 @@ int Launcher::run(const LauncherOptions& options) {
       fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
   }
   Config config = Config::load(layout_.config_file());
+  UpdateSettings settings = ManagedPolicy::effective_settings(layout_, config);
   bool check = options.check_on_start || config.check_on_start;
+  if (check && !settings.checks_automatically()) {
+    spdlog::info("no check on start: update_mode {} ({})", update_mode_name(settings.mode),
+                 settings.sources.at("update_mode").describe());
+    check = false;
+  }
   if (check) {
     int rc = run_updater(options);
     if (rc != 0) spdlog::warn("the update check failed (exit {}); starting the installed version", rc);
@@ -130,22 +149,26 @@ int Launcher::run(const LauncherOptions& options) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
       exec_version(config, *v, options, {});
   }
-  return slow_path(config, options);
+  return slow_path(config, settings, options);
 }
 
-int Launcher::slow_path(const Config& config, const LauncherOptions& options) {
+int Launcher::slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options) {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
   StateStore store(layout_.state_db());
-  Applier applier(layout_, store, config.max_update_failures);
+  Applier applier(layout_, store, config.max_update_failures, settings.downgrades_allowed());
   // A recovery or an apply that fails never stops the launch: the applier
   // counted it as a failed try of that version (quarantine.h); what is
   // installed starts, and the next start tries again until the version is
   // quarantined. No new apply while an interrupted one is unfinished.
   if (survive("could not finish an interrupted update", [&] { applier.recover(); })) {
-    if (auto staged = applier.staged_version())
-      survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });
+    if (auto staged = applier.staged_version()) {
+      if (std::string why = apply_refused(settings, *staged, options); !why.empty())
+        spdlog::info("staged version {} not applied: {}", *staged, why);
+      else
+        survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });
+    }
   }
 
   std::string start = version_to_start(store);

@@ -9,6 +9,12 @@
 //   5. start the main program of `current` with the caller's arguments.
 //
 // It never downloads (--check-on-start runs the separate updater first).
+// Managed policy (managed_policy.h) is read at every start: update_mode
+// manual or disabled skips --check-on-start; a staged version is applied
+// only when the policy allows it (not "disabled"; in "download_only" only
+// when the user chose to restart to update, i.e. with --after-pid; it must
+// match target_version_prefix; it may be older than `current` only where
+// the policy allows downgrades).
 // It always ends by starting some runnable version, or exits with
 // kNoRunnableVersion and a message saying why: a recovery, apply, rollback
 // or clean-up that fails is logged and printed, counted as a failed try of
@@ -23,6 +29,7 @@
 #include "config.h"
 #include "layout.h"
 #include "process.h"
+#include "update_settings.h"
 
 namespace upkeep {
 
@@ -47,7 +54,7 @@ class Launcher {
   int run(const LauncherOptions& options);
 
  private:
-  int slow_path(const Config& config, const LauncherOptions& options);
+  int slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options);
   std::string version_to_start(class StateStore& store);
   int run_trial(const Config& config, const std::string& version, const std::string& previous,
                 const LauncherOptions& options, class StateStore& store, class InstallLock& lock);

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "json.h"
 #include "launcher.h"
+#include "managed_policy.h"
 #include "release_hooks.h"
 #include "state_store.h"
 
@@ -75,6 +76,17 @@ int print_status(const Layout& layout, bool json) {
   for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
   out["hooks"] = hooks;
   out["pending"] = store.has_pending_work();
+  // The effective update settings and where each came from (README "Managed policy").
+  std::string config_error;
+  try {
+    Config config = Config::load(layout.config_file());
+    UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+    out["settings"] = settings.to_json();
+    out["policy"] = settings.policy_json();
+  } catch (const Error& e) {
+    config_error = e.what();
+    out["settings_error"] = config_error;
+  }
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
@@ -94,6 +106,24 @@ int print_status(const Layout& layout, bool json) {
   for (const auto& h : hooks.as_array())
     std::printf("  %s  %-9s %-10s %s (%s)\n", h.get_string("version").c_str(), h.get_string("kind").c_str(),
                 h.get_string("state").c_str(), h.get_string("path").c_str(), h.get_string("detail").c_str());
+  if (!config_error.empty()) std::printf("settings: cannot read them: %s\n", config_error.c_str());
+  if (out.contains("settings")) {
+    std::printf("settings:\n");
+    for (const auto& key : UpdateSettings::keys()) {
+      const Json& v = out["settings"][key];
+      const Json& value = v.at("value");
+      std::string shown = value.is_string() ? "\"" + value.as_string() + "\"" : value.dump(0);
+      std::string from = v.get_string("source");
+      if (v.contains("origin")) from += " " + v.get_string("origin");
+      if (v.contains("note")) from += "; " + v.get_string("note");
+      std::printf("  %-27s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
+    }
+    const Json& policy = out["policy"];
+    std::printf("managed policy folder: %s (%s)\n", policy.get_string("folder").c_str(),
+                policy.get_string("folder_source").c_str());
+    for (const auto& f : policy.get_array("files")) std::printf("  applied  %s\n", f.as_string().c_str());
+    for (const auto& e : policy.get_array("errors")) std::printf("  REJECTED %s\n", e.get_string("error").c_str());
+  }
   std::printf("recent events:\n");
   for (const auto& e : events.as_array())
     std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),

@@ -18,6 +18,7 @@
 #include "launch_env.h"
 #include "layout.h"
 #include "logging.h"
+#include "managed_policy.h"
 #include "net/http_fetcher.h"
 #include "process.h"
 #include "restart.h"
@@ -84,10 +85,20 @@ int run(const std::vector<std::string>& args_in) {
     ui.say("updated from " + std::string(prev ? prev : "?") + " to " + version + ": healthy start confirmed");
   }
 
-  UpdateService service(layout, config, std::make_unique<HttpFetcher>(), ui);
+  // Managed policy over config.json (README "Managed policy").
+  UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+  for (const auto& e : settings.policy_errors) ui.say("managed policy: " + e.message);
+  FetchOptions fetch;
+  fetch.proxy = settings.proxy;
+  UpdateService service(layout, config, settings, std::make_unique<HttpFetcher>(fetch), ui);
   service.start();
   std::optional<std::string> staged;
   bool exit_after_check = args.flag("exit-after-check");
+  if (!service.background_delay()) {
+    ui.say(std::string("no background update checks: update_mode ") + update_mode_name(settings.mode) + " (" +
+           settings.sources.at("update_mode").describe() + ")");
+    if (exit_after_check) return 0;  // no check will finish
+  }
   bool restart = false;
   while (true) {
     auto e = ui.next_event();
@@ -103,8 +114,10 @@ int run(const std::vector<std::string>& args_in) {
     if (e.kind == TerminalUi::EventKind::kCheckFinished && exit_after_check) break;
   }
   service.stop();
-  // Headless machines apply at exit: nobody is there to answer a prompt.
-  if (headless && staged) restart = true;
+  // Headless machines apply at exit: nobody is there to answer a prompt. Not
+  // where policy wants the user to decide (download_only) or in quiet hours.
+  if (headless && staged && settings.mode == UpdateMode::kAutomatic && !settings.in_quiet_hours(SystemClock()))
+    restart = true;
   if (restart) {
     const char* launcher = std::getenv(env::kLauncher);
     std::vector<std::string> app_args = args_in;

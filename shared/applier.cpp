@@ -42,10 +42,12 @@ void Applier::verify_staged(const std::string& version) {
   // Outside the try: a version that is not staged (e.g. the current one) must never be discarded.
   if (!rec || rec->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
   try {
-    // Defence in depth: the selector never offers a downgrade, and apply never performs one.
-    if (auto cur = layout_.current_version();
-        cur && Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur)) <= 0)
-      fail(ErrorCode::kDowngrade, "version " + version + " is not newer than the current " + *cur);
+    // Defence in depth: the selector offers a downgrade only where policy allows one, and so does apply.
+    if (auto cur = layout_.current_version(); cur) {
+      int order = Version::parse_or_throw(version).compare(Version::parse_or_throw(*cur));
+      if (order == 0 || (order < 0 && !downgrades_allowed_))
+        fail(ErrorCode::kDowngrade, "version " + version + " is not newer than the current " + *cur);
+    }
     std::string text = fs::read_file(layout_.manifest_file(version));
     if (sha256_hex(text) != rec->manifest_sha256)
       fail(ErrorCode::kVerification, layout_.manifest_file(version).string() + " does not match its signed hash");

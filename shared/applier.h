@@ -30,8 +30,14 @@ namespace upkeep {
 class Applier {
  public:
   // `max_update_failures`: failed tries of one version before it is quarantined (config.json).
-  Applier(const Layout& layout, StateStore& store, int64_t max_update_failures)
-      : layout_(layout), store_(store), quarantine_(store, max_update_failures) {}
+  // `downgrades_allowed`: managed policy lets a staged version older than
+  // `current` be applied (rollback_to_target_version, allow_downgrade);
+  // otherwise apply refuses it (kDowngrade).
+  Applier(const Layout& layout, StateStore& store, int64_t max_update_failures, bool downgrades_allowed = false)
+      : layout_(layout),
+        store_(store),
+        quarantine_(store, max_update_failures),
+        downgrades_allowed_(downgrades_allowed) {}
 
   // Finishes an operation the journal says was interrupted. Returns true
   // when there was one. Throws when it cannot be finished now; an apply
@@ -77,6 +83,7 @@ class Applier {
   const Layout& layout_;
   StateStore& store_;
   Quarantine quarantine_;
+  bool downgrades_allowed_;
 };
 
 // Creates <root>/.pending durably. Called before a state change that gives

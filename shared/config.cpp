@@ -25,6 +25,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
     for (const auto& [k, v] : j.as_object())
       if (!known.count(k)) fail(ErrorCode::kBadInput, "unknown key '" + k + "'");
     Config c;
+    for (const auto& [k, v] : j.as_object()) c.keys_in_file.insert(k);
     c.app_id = j.get_string("app_id");
     c.repository_url = j.get_string("repository");
     c.channel = j.get_string_or("channel", c.channel);

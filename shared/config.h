@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "json.h"
@@ -24,6 +25,9 @@ struct Config {
   bool headless = false;                 // main program: no prompt, apply at exit
   int64_t max_update_failures = 3;       // failed tries of one update before it is quarantined
   bool delta_updates = true;             // fetch only missing files and patches when the release offers them
+  // The keys the file named (from_json): tells a value the user set from a
+  // default (UpdateSettings, `launcher --status`). Not written by to_json.
+  std::set<std::string, std::less<>> keys_in_file;
 
   static Config load(const std::filesystem::path& file);
   static Config from_json(const Json& j, const std::string& what);

@@ -4,7 +4,8 @@
 // the launcher then applies and starts the new version.
 //
 // usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]
-// Exit codes as in README.md: 0 staged or up to date, otherwise the error's code.
+// Exit codes as in README.md: 0 staged, up to date, or updates disabled by
+// managed policy (nothing is fetched then), otherwise the error's code.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "error.h"
 #include "layout.h"
 #include "logging.h"
+#include "managed_policy.h"
 #include "net/http_fetcher.h"
 #include "update/console_reporter.h"
 #include "update/update_service.h"
@@ -27,8 +29,12 @@ int main(int argc, char** argv) {
     Layout layout(*root);
     init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = args.flag("quiet")});
     Config config = Config::load(layout.config_file());
+    // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
+    UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
     ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), args.flag("quiet"));
-    UpdateService service(layout, config, std::make_unique<HttpFetcher>(), reporter);
+    FetchOptions fetch;
+    fetch.proxy = settings.proxy;
+    UpdateService service(layout, config, settings, std::make_unique<HttpFetcher>(fetch), reporter);
     service.check_now();
     return 0;
   } catch (const Error& e) {

@@ -23,8 +23,10 @@ class DownloadProgress {
 struct FetchOptions {
   std::chrono::milliseconds connect_timeout{15000};
   std::chrono::milliseconds stall_timeout{30000};  // no byte for this long: give up (slow retrieval)
-  std::string proxy;                               // "http://host:port" or empty
+  std::string proxy;  // "http://host:port"; "direct": none; empty: http_proxy / https_proxy / no_proxy
 };
+
+inline constexpr const char* kDirectProxy = "direct";  // FetchOptions::proxy: connect directly
 
 class Fetcher {
  public:

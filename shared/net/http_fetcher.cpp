@@ -82,6 +82,7 @@ bool bypass_proxy(const std::string& host) {
 
 void apply_proxy(Poco::Net::HTTPClientSession& session, const Poco::URI& target, const std::string& configured) {
   std::string proxy = configured;
+  if (proxy == kDirectProxy) return;  // managed policy: no proxy, whatever the environment says
   if (proxy.empty()) {
     const char* v = target.getScheme() == "https" ? env("https_proxy", "HTTPS_PROXY") : env("http_proxy", "HTTP_PROXY");
     if (!v || bypass_proxy(target.getHost())) return;

@@ -3,8 +3,9 @@
 // HTTP(S) goes through Poco (HTTPClientSession / HTTPSClientSession). HTTPS
 // verifies the server certificate and host name against the system CA store.
 // Up to 5 redirects are followed, to the same scheme or from http to https
-// (never from https down to http). A proxy comes from FetchOptions::proxy or,
-// when that is empty, from http_proxy / https_proxy / no_proxy.
+// (never from https down to http). A proxy comes from FetchOptions::proxy
+// ("direct": none) or, when that is empty, from http_proxy / https_proxy /
+// no_proxy.
 //
 // file:// URLs (file:///absolute/path) are read straight from disk with the
 // same limits, so a repository can live on a share or a USB stick.

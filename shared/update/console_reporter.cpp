@@ -87,6 +87,9 @@ void ConsoleReporter::on_quarantined(const std::string& version, int failures, c
 
 void ConsoleReporter::on_error(const std::string& message) { print_always("update failed: " + message); }
 
+// An administrator's decision the user should see, even in quiet mode.
+void ConsoleReporter::on_updates_off(const std::string& why) { print_always(why); }
+
 // Failures are printed even in quiet mode.
 void ConsoleReporter::print_always(const std::string& line) {
   std::lock_guard<std::mutex> g(out_mutex_);

@@ -27,6 +27,7 @@ class ConsoleReporter : public UpdateObserver {
   void on_staged(const ReleaseInfo& release) override;
   void on_quarantined(const std::string& version, int failures, const std::string& last_error) override;
   void on_error(const std::string& message) override;
+  void on_updates_off(const std::string& why) override;
 
   void say(const std::string& line);
 

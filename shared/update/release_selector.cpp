@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "update_settings.h"
 #include "version.h"
 
 namespace upkeep {
@@ -15,6 +16,7 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
 
   std::optional<ReleaseInfo> best;
   std::optional<Version> best_version;
+  bool installed_allowed = false;  // the installed version is one of the releases offered to us
   for (const auto& t : targets) {
     const Json& custom = t.custom;
     if (!custom.is_object() || !custom.contains("version") || !custom.contains("manifest")) continue;
@@ -34,8 +36,10 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
         if (r.version != *c.exact_version) continue;
       } else {
         if (r.channel != c.channel) continue;
-        if (installed && v->compare(*installed) <= 0) continue;  // never a downgrade
+        if (!version_matches_prefix(r.version, c.version_prefix)) continue;
+        if (installed && v->compare(*installed) == 0) installed_allowed = true;
         if (c.refused_versions.count(r.version)) continue;
+        if (installed && v->compare(*installed) == 0) continue;
       }
       auto m = by_path.find(custom.get_string("manifest"));
       if (m == by_path.end()) {
@@ -61,7 +65,14 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
       spdlog::warn("skipping target {}: {}", t.path, e.what());
     }
   }
-  return best;
+  if (!best || !installed || c.exact_version || best_version->compare(*installed) > 0) return best;
+  // Older than the installed version: a downgrade, only where policy allows it.
+  bool outside_prefix = !c.version_prefix.empty() && !version_matches_prefix(c.installed_version, c.version_prefix);
+  if ((c.rollback_to_prefix && outside_prefix) || (c.allow_downgrade && !installed_allowed)) {
+    best->downgrade = true;
+    return best;
+  }
+  return std::nullopt;
 }
 
 }  // namespace upkeep

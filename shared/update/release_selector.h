@@ -2,8 +2,13 @@
 //
 // A target is a release when its custom metadata names our app id and
 // platform and it has a package and a manifest target. Offered: the newest
-// release in our channel that is newer than the installed version and
-// recorded neither bad nor quarantined. Stateless; thread-safe.
+// release in our channel (and, with a version prefix, matching it) that is
+// newer than the installed version and recorded neither bad nor
+// quarantined. An older one is offered only when managed policy allows a
+// downgrade and the installed version is outside what is allowed:
+// rollback_to_prefix when it does not match the prefix, allow_downgrade when
+// it is not one of the allowed releases (e.g. after a channel change).
+// Stateless; thread-safe.
 #pragma once
 
 #include <optional>
@@ -23,6 +28,7 @@ struct ReleaseInfo {
   tuf::TargetFile package;
   tuf::TargetFile manifest;
   std::optional<tuf::TargetFile> delta;  // delta.zst (delta/delta_bundle.h), when the release has one
+  bool downgrade = false;                // older than the installed version (allowed by policy)
 };
 
 struct SelectionCriteria {
@@ -32,6 +38,9 @@ struct SelectionCriteria {
   std::string installed_version;             // "" when nothing is installed
   std::set<std::string> refused_versions;    // bad or quarantined (is_refused): never offered again
   std::optional<std::string> exact_version;  // install a given version (installer)
+  std::string version_prefix;                // "2.4.": releases not matching are not offered ("" = any)
+  bool rollback_to_prefix = false;           // installed outside the prefix: newest matching, even if older
+  bool allow_downgrade = false;              // installed not an allowed release: newest allowed, even if older
 };
 
 // nullopt when nothing newer is allowed. Targets with malformed release

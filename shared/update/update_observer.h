@@ -27,6 +27,8 @@ class UpdateObserver {
   virtual void on_quarantined(const std::string& version, int failures, const std::string& last_error) {}
   // The check or the download failed; nothing was staged, the running version is unaffected.
   virtual void on_error(const std::string& message) {}
+  // check_now() did not check: managed policy turned updates off (update_mode "disabled"); `why` names the file.
+  virtual void on_updates_off(const std::string& why) {}
   // A check finished, whatever its outcome (after one of the calls above).
   virtual void on_check_finished() {}
 };

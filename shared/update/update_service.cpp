@@ -5,6 +5,7 @@
 #include <random>
 
 #include "error.h"
+#include "managed_policy.h"
 #include "quarantine.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
@@ -13,12 +14,28 @@
 namespace upkeep {
 
 UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<Fetcher> fetcher, UpdateObserver& observer)
-    : layout_(std::move(layout)), config_(std::move(config)), fetcher_(std::move(fetcher)), observer_(observer) {}
+    : UpdateService(layout, config, ManagedPolicy::effective_settings(layout, config), std::move(fetcher), observer) {}
+
+UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings, std::unique_ptr<Fetcher> fetcher,
+                             UpdateObserver& observer, std::shared_ptr<const Clock> clock)
+    : layout_(std::move(layout)),
+      config_(std::move(config)),
+      settings_(std::move(settings)),
+      fetcher_(std::move(fetcher)),
+      clock_(std::move(clock)),
+      observer_(observer) {}
 
 UpdateService::~UpdateService() { stop(); }
 
 std::optional<ReleaseInfo> UpdateService::check_now() {
   std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
+  if (settings_.mode == UpdateMode::kDisabled) {
+    std::string why = "updates are disabled by managed policy (" + settings_.sources.at("update_mode").describe() + ")";
+    spdlog::info("{}", why);
+    observer_.on_updates_off(why);
+    observer_.on_check_finished();
+    return std::nullopt;
+  }
   observer_.on_check_started();
   try {
     auto r = check_locked();
@@ -32,15 +49,18 @@ std::optional<ReleaseInfo> UpdateService::check_now() {
 }
 
 std::optional<ReleaseInfo> UpdateService::check_locked() {
-  tuf::Client client(layout_.trust_dir(), config_.repository_url + "metadata/", config_.repository_url + "targets/",
-                     *fetcher_);
+  const std::string& repo = settings_.repository_url;
+  tuf::Client client(layout_.trust_dir(), repo + "metadata/", repo + "targets/", *fetcher_);
   client.refresh();
 
   SelectionCriteria criteria;
   criteria.app_id = config_.app_id;
   criteria.platform = config_.platform;
-  criteria.channel = config_.channel;
+  criteria.channel = settings_.channel;
   criteria.installed_version = layout_.current_version().value_or("");
+  criteria.version_prefix = settings_.target_version_prefix;
+  criteria.rollback_to_prefix = settings_.rollback_to_target_version;
+  criteria.allow_downgrade = settings_.allow_downgrade;
   bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
   {
     StateStore store(layout_.state_db());
@@ -60,6 +80,8 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
     }
     return staged();
   }
+  if (release->downgrade)
+    spdlog::info("managed policy allows going back from {} to {}", criteria.installed_version, release->version);
   observer_.on_update_found(*release);
   ObserverProgress progress(observer_);
   try {
@@ -101,9 +123,29 @@ void UpdateService::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::optional<std::chrono::minutes> UpdateService::background_delay() const {
+  if (!settings_.checks_automatically()) return std::nullopt;
+  if (!settings_.quiet_hours) return std::chrono::minutes(0);
+  return std::chrono::minutes(settings_.quiet_hours->minutes_until_end(clock_->local_minute_of_day()));
+}
+
 void UpdateService::run() {
   std::mt19937_64 rng{std::random_device{}()};
+  if (!background_delay()) {
+    spdlog::info("no background checks: update_mode {} ({})", update_mode_name(settings_.mode),
+                 settings_.sources.at("update_mode").describe());
+    return;
+  }
   while (true) {
+    if (auto delay = background_delay(); delay && delay->count() > 0) {
+      // Quiet hours: no background download. Wake at the window's end, spread over up to 10 more minutes.
+      spdlog::info("quiet hours {}: next check in {} min", settings_.quiet_hours->to_string(), delay->count());
+      std::uniform_real_distribution<double> spread(0.0, 10.0);
+      auto wait = std::chrono::duration<double, std::ratio<60>>(static_cast<double>(delay->count()) + spread(rng));
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+      continue;
+    }
     try {
       check_now();
     } catch (const std::exception& e) {
@@ -111,8 +153,8 @@ void UpdateService::run() {
       spdlog::warn("update check failed: {}", e.what());
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    if (stopping_ || config_.check_interval_minutes <= 0) return;
-    double minutes = static_cast<double>(config_.check_interval_minutes);
+    if (stopping_ || settings_.check_interval_minutes <= 0) return;
+    double minutes = static_cast<double>(settings_.check_interval_minutes);
     std::uniform_real_distribution<double> jitter(0.9, 1.1);
     auto wait = std::chrono::duration<double, std::ratio<60>>(minutes * jitter(rng));
     if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;

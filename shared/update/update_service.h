@@ -3,9 +3,15 @@
 // check_now() runs one whole check on the calling thread: refresh the
 // signed metadata (TUF), select the newest allowed release, download,
 // verify and stage it. start() runs checks on a background thread: one at
-// start, then every Config::check_interval_minutes with +-10% jitter (so a
-// fleet does not hit the server in step); stop() wakes and joins it.
-// Progress and results go to the UpdateObserver, on the checking thread.
+// start, then every check_interval_minutes with +-10% jitter (so a fleet
+// does not hit the server in step); stop() wakes and joins it. Progress and
+// results go to the UpdateObserver, on the checking thread.
+//
+// The effective UpdateSettings (managed policy over config.json) decide:
+// the repository, channel, version prefix and downgrades for every check;
+// background checks only in update_mode automatic or download_only, never
+// inside quiet hours (postponed to the window's end, read from the Clock);
+// in "disabled" check_now() does not check either (on_updates_off).
 //
 // Public methods may be called from any thread; only one check runs at a
 // time. After a failed check nothing is staged and the running version is
@@ -21,17 +27,22 @@
 #include <optional>
 #include <thread>
 
+#include "clock.h"
 #include "config.h"
 #include "layout.h"
 #include "net/fetcher.h"
 #include "update/release_selector.h"
 #include "update/update_observer.h"
+#include "update_settings.h"
 
 namespace upkeep {
 
 class UpdateService {
  public:
+  // Reads this machine's managed policy for config.app_id (ManagedPolicy::effective_settings).
   UpdateService(Layout layout, Config config, std::unique_ptr<Fetcher> fetcher, UpdateObserver& observer);
+  UpdateService(Layout layout, Config config, UpdateSettings settings, std::unique_ptr<Fetcher> fetcher,
+                UpdateObserver& observer, std::shared_ptr<const Clock> clock = SystemClock::instance());
   ~UpdateService();
   UpdateService(const UpdateService&) = delete;
   UpdateService& operator=(const UpdateService&) = delete;
@@ -47,13 +58,22 @@ class UpdateService {
   // still waits for the launcher (not applied, discarded or quarantined).
   std::optional<ReleaseInfo> staged() const;
 
+  // The effective settings (update mode, restart prompt and deadline, quiet hours, …) with their sources.
+  const UpdateSettings& settings() const { return settings_; }
+  // How long the background thread waits before its next check may run:
+  // zero now, the rest of the quiet hours inside them; nullopt when it
+  // does not check at all (update mode manual or disabled).
+  std::optional<std::chrono::minutes> background_delay() const;
+
  private:
   void run();
   std::optional<ReleaseInfo> check_locked();
 
   Layout layout_;
   Config config_;
+  UpdateSettings settings_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::shared_ptr<const Clock> clock_;
   UpdateObserver& observer_;
 
   std::mutex check_mutex_;  // one check at a time

@@ -127,6 +127,15 @@ TEST_CASE("apply refuses a staged version that is not newer than the current one
   CHECK(in.store->failure_count("0.9.0") == 0);  // stale, not broken: no failed try
 }
 
+TEST_CASE("apply performs a downgrade where managed policy allows one", "[applier][policy]") {
+  Install in;
+  in.stage("0.9.0", "older");
+  Applier allowing(in.layout, *in.store, upkeep::test::kMaxFailures, /*downgrades_allowed=*/true);
+  allowing.apply("0.9.0");
+  CHECK(in.layout.current_version() == "0.9.0");
+  CHECK(in.state("0.9.0") == upkeep::VersionState::kTrial);
+}
+
 TEST_CASE("apply of a version that is not staged changes nothing", "[applier]") {
   Install in;
   // The current version must never be "discarded" by a mistaken apply.

@@ -273,6 +273,13 @@ TEST_CASE("fetcher follows redirects up to five, and uses a configured or enviro
   CHECK(seen.ends_with("/x.json"));
   ::setenv("no_proxy", "localhost,127.0.0.1", 1);
   CHECK(fetcher.get(repo.url("/metadata/timestamp.json"), 100) == "{\"version\":7}");  // bypassed
+  // Managed policy's "direct": the environment's proxy is not used, even without no_proxy.
+  ::unsetenv("no_proxy");
+  seen.clear();
+  HttpFetcher direct(FetchOptions{.proxy = upkeep::kDirectProxy});
+  CHECK(direct.get(repo.url("/metadata/timestamp.json"), 100) == "{\"version\":7}");
+  CHECK(seen.empty());
+  CHECK(fetcher.get(repo.url("/metadata/timestamp.json"), 100) == "via proxy");  // without "direct", it is
   ::unsetenv("http_proxy");
   ::unsetenv("no_proxy");
 }

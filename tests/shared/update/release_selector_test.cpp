@@ -188,3 +188,65 @@ TEST_CASE("no targets, no release", "[selector]") {
   std::vector<TargetFile> t{plain_target("com.example.app/readme.txt")};
   CHECK(picked(t, criteria()) == "none");
 }
+
+TEST_CASE("a target version prefix keeps a fleet on one line: releases outside it are not offered",
+          "[selector][policy]") {
+  std::vector<TargetFile> targets;
+  for (const char* v : {"2.4.1", "2.4.3", "2.40.0", "2.5.0", "3.0.0"}) add(targets, {v});
+  SelectionCriteria c = criteria("2.4.1");
+  CHECK(picked(targets, c) == "3.0.0");
+  c.version_prefix = "2.4.";
+  CHECK(picked(targets, c) == "2.4.3");
+  c.version_prefix = "2.4";  // whole components: not 2.40.0
+  CHECK(picked(targets, c) == "2.4.3");
+  c.installed_version = "2.4.3";
+  CHECK(picked(targets, c) == "none");
+}
+
+TEST_CASE("installed outside the prefix: nothing older without rollback, the newest matching with it",
+          "[selector][policy]") {
+  std::vector<TargetFile> targets;
+  for (const char* v : {"2.4.1", "2.4.3", "2.5.0", "3.0.0"}) add(targets, {v});
+  SelectionCriteria c = criteria("2.5.0");
+  c.version_prefix = "2.4.";
+  CHECK(picked(targets, c) == "none");  // never a downgrade by default
+  c.rollback_to_prefix = true;
+  auto r = select_release(targets, c);
+  REQUIRE(r);
+  CHECK(r->version == "2.4.3");
+  CHECK(r->downgrade);
+  // A refused (bad or quarantined) version is not a rollback target either.
+  c.refused_versions = {"2.4.3"};
+  CHECK(picked(targets, c) == "2.4.1");
+  // Installed inside the prefix: rollback changes nothing.
+  c.refused_versions.clear();
+  c.installed_version = "2.4.3";
+  CHECK(picked(targets, c) == "none");
+  // An upgrade within the prefix is not a downgrade.
+  c.installed_version = "2.4.1";
+  r = select_release(targets, c);
+  REQUIRE(r);
+  CHECK(r->version == "2.4.3");
+  CHECK_FALSE(r->downgrade);
+}
+
+TEST_CASE("allow_downgrade: after a channel change the channel's newest release is offered even if older",
+          "[selector][policy]") {
+  std::vector<TargetFile> targets;
+  add(targets, {"2.0.0"});
+  add(targets, {"2.1.0"});
+  add(targets, {.version = "3.0.0-beta.1", .channel = "beta"});
+  SelectionCriteria c = criteria("3.0.0-beta.1");  // installed from beta, now on stable
+  CHECK(picked(targets, c) == "none");
+  c.allow_downgrade = true;
+  auto r = select_release(targets, c);
+  REQUIRE(r);
+  CHECK(r->version == "2.1.0");
+  CHECK(r->downgrade);
+  // The installed version is a release of the channel: nothing older is offered.
+  c.installed_version = "2.1.0";
+  CHECK(picked(targets, c) == "none");
+  c.channel = "beta";
+  c.installed_version = "3.0.0-beta.1";
+  CHECK(picked(targets, c) == "none");
+}

@@ -10,6 +10,7 @@
 
 #include "applier.h"
 #include "expect_error.h"
+#include "managed_policy.h"
 #include "staging_fixture.h"
 
 using namespace upkeep;
@@ -32,6 +33,15 @@ class RecordingObserver : public UpdateObserver {
     add("quarantined " + v + " after " + std::to_string(failures));
   }
   void on_error(const std::string& msg) override { add("error"); }
+  void on_updates_off(const std::string& why) override {
+    add("off");
+    std::lock_guard<std::mutex> g(m_);
+    last_off_ = why;
+  }
+  std::string last_off() {
+    std::lock_guard<std::mutex> g(m_);
+    return last_off_;
+  }
   void on_check_finished() override {
     add("finished");
     cv_.notify_all();
@@ -58,6 +68,7 @@ class RecordingObserver : public UpdateObserver {
   std::condition_variable cv_;
   std::vector<std::string> calls_;
   std::pair<uint64_t, uint64_t> last_progress_;
+  std::string last_off_;
 };
 
 Config config_for(const StagingFixture& f) {
@@ -249,4 +260,64 @@ TEST_CASE("a release that stages but fails its check at every apply is quarantin
   CHECK_FALSE(s.service.check_now());  // not offered, not reported as staged
   CHECK_FALSE(s.service.staged());
   CHECK(s.fetcher->downloads == 3);
+}
+
+namespace {
+
+UpdateSettings settings_for(const StagingFixture& f) {
+  return UpdateSettings::resolve(config_for(f), f.layout.config_file(), ManagedPolicy{},
+                                 [](const std::string&) { return std::optional<std::string>(); });
+}
+
+}  // namespace
+
+TEST_CASE("update_mode disabled: check_now fetches nothing and says why", "[update_service][policy]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  UpdateSettings s = settings_for(f);
+  s.set("update_mode", Json("disabled"), {SettingSource::Kind::kPolicy, "/p/10.json", ""});
+  RecordingObserver observer;
+  UpdateService service(f.layout, config_for(f), s, std::make_unique<HttpFetcher>(), observer);
+  f.server.reset_byte_counts();
+  CHECK_FALSE(service.check_now());
+  CHECK(observer.calls() == std::vector<std::string>{"off", "finished"});
+  CHECK(observer.last_off() == "updates are disabled by managed policy (policy /p/10.json)");
+  CHECK(f.server.body_bytes_sent("") == 0);
+  CHECK_FALSE(service.background_delay());
+}
+
+TEST_CASE("the background thread waits out quiet hours, read from the clock it is given", "[update_service][policy]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  UpdateSettings s = settings_for(f);
+  s.set("quiet_hours", Json("22:00-06:00"), {});
+  RecordingObserver observer;
+  auto service_at = [&](int minute) {
+    return std::make_unique<UpdateService>(f.layout, config_for(f), s, std::make_unique<HttpFetcher>(), observer,
+                                           std::make_shared<FixedClock>(minute));
+  };
+  CHECK(service_at(23 * 60)->background_delay() == std::chrono::minutes(7 * 60));
+  CHECK(service_at(5 * 60 + 30)->background_delay() == std::chrono::minutes(30));
+  CHECK(service_at(6 * 60)->background_delay() == std::chrono::minutes(0));
+  CHECK(service_at(12 * 60)->background_delay() == std::chrono::minutes(0));
+  // Manual updates: no background checks at all; an explicit check still runs.
+  s.set("update_mode", Json("manual"), {});
+  auto manual = service_at(12 * 60);
+  CHECK_FALSE(manual->background_delay());
+  REQUIRE(manual->check_now());
+  CHECK(manual->staged()->version == "2.0.0");
+}
+
+TEST_CASE("the settings' repository, channel and version prefix decide what a check offers",
+          "[update_service][policy]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  f.publish("2.1.0");
+  UpdateSettings s = settings_for(f);
+  s.set("target_version_prefix", Json("2.0."), {});
+  RecordingObserver observer;
+  UpdateService service(f.layout, config_for(f), s, std::make_unique<HttpFetcher>(), observer);
+  REQUIRE(service.check_now());
+  CHECK(service.staged()->version == "2.0.0");
+  CHECK(service.settings().target_version_prefix == "2.0.");
 }

@@ -1,0 +1,19 @@
+#include <ctime>
+
+#include "clock.h"
+
+namespace upkeep {
+
+int SystemClock::local_minute_of_day() const {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  return tm.tm_hour * 60 + tm.tm_min;
+}
+
+std::shared_ptr<const Clock> SystemClock::instance() {
+  static const std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+  return clock;
+}
+
+}  // namespace upkeep
