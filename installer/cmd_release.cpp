@@ -54,7 +54,13 @@ const char* kReleaseUsage =
     "                 and a changed file gets patches from its version in each of\n"
     "                 the N newest older releases (any channel), kept when at most\n"
     "                 95% of the blob; 0 to 100, default 3; 0 = blobs only\n"
-    "  --no-delta     publish no delta.zst (clients download package.zip)\n";
+    "  --no-delta     publish no delta.zst (clients download package.zip)\n"
+    "  --rollout P    staged rollout: offer the release to P percent of the\n"
+    "                 installations (0-100, default 100); raise it later with\n"
+    "                 `upkeep rollout`. Manual checks and critical releases\n"
+    "                 ignore it\n"
+    "  --critical     mark the release critical: offered to every installation\n"
+    "                 whatever its rollout\n";
 
 constexpr int kDefaultDeltaFrom = 3;
 constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage
@@ -114,9 +120,9 @@ vendor::DeltaProgress terminal_progress() {
 }  // namespace
 
 int cmd_release(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "no-delta"},
+  CliArgs cli(args, {.flags = {"help", "no-delta", "critical"},
                      .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
-                                "delta-from"},
+                                "delta-from", "rollout"},
                      .multi = {"expires", "hook"},
                      .max_positional = 1});
   if (cli.flag("help")) {
@@ -136,6 +142,8 @@ int cmd_release(const Args& args) {
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
   info.hooks = hooks_of(cli);
   info.delta_from = delta_from_of(cli);
+  info.rollout = static_cast<int>(cli.int_value_or("rollout", 100, 0, 100));
+  info.critical = cli.flag("critical");
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   vendor::Expiries expiries = store.expiries();
@@ -148,6 +156,8 @@ int cmd_release(const Args& args) {
   std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
               static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
   std::printf("  %s\n", r.manifest_target.c_str());
+  if (info.rollout < 100 || info.critical)
+    std::printf("  rollout %d%%%s\n", info.rollout, info.critical ? ", critical (offered to every installation)" : "");
   if (!r.delta_target.empty()) {
     const vendor::DeltaStats& d = r.delta;
     std::printf("  %s  %zu contents: %zu blobs new (%s), %zu reused, %s in all\n", r.delta_target.c_str(), d.contents,

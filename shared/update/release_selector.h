@@ -2,10 +2,14 @@
 //
 // A target is a release when its custom metadata names our app id and
 // platform and it has a package and a manifest target. Offered: the newest
-// release in our channel that is newer than the installed version and
-// recorded neither bad nor quarantined. Stateless; thread-safe.
+// release in our channel that is newer than the installed version,
+// recorded neither bad nor quarantined and, when the criteria carry a
+// rollout bucket (a background check), rolled out to that bucket or
+// critical (update/rollout.h). A release held back by its rollout does not
+// hide an older one that is rolled out to us. Stateless; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +24,7 @@ struct ReleaseInfo {
   std::string channel;
   std::string notes;
   bool critical = false;
+  int64_t rollout = 100;  // percent of installations offered it (custom.rollout)
   tuf::TargetFile package;
   tuf::TargetFile manifest;
   std::optional<tuf::TargetFile> delta;  // delta.zst (delta/delta_bundle.h), when the release has one
@@ -32,6 +37,9 @@ struct SelectionCriteria {
   std::string installed_version;             // "" when nothing is installed
   std::set<std::string> refused_versions;    // bad or quarantined (is_refused): never offered again
   std::optional<std::string> exact_version;  // install a given version (installer)
+  // This installation's rollout bucket (Rollout::bucket_of) for a background
+  // check; nullopt for a manual check or an install: the rollout is ignored.
+  std::optional<uint32_t> rollout_bucket;
 };
 
 // nullopt when nothing newer is allowed. Targets with malformed release

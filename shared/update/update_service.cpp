@@ -8,6 +8,7 @@
 #include "quarantine.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
+#include "update/rollout.h"
 #include "update/stager.h"
 
 namespace upkeep {
@@ -17,11 +18,11 @@ UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<Fetch
 
 UpdateService::~UpdateService() { stop(); }
 
-std::optional<ReleaseInfo> UpdateService::check_now() {
+std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
   std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
   observer_.on_check_started();
   try {
-    auto r = check_locked();
+    auto r = check_locked(kind);
     observer_.on_check_finished();
     return r;
   } catch (const std::exception& e) {
@@ -31,7 +32,7 @@ std::optional<ReleaseInfo> UpdateService::check_now() {
   }
 }
 
-std::optional<ReleaseInfo> UpdateService::check_locked() {
+std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   tuf::Client client(layout_.trust_dir(), config_.repository_url + "metadata/", config_.repository_url + "targets/",
                      *fetcher_);
   client.refresh();
@@ -50,6 +51,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
     if (auto j = store.journal(); j && j->op == JournalOp::kRollback) criteria.refused_versions.insert(j->version);
     if (auto s = staged(); s)
       if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
+    if (kind == CheckKind::kBackground) criteria.rollout_bucket = Rollout::bucket_of(store);
   }
   auto release = select_release(client.targets(), criteria);
   if (!release) {
@@ -85,11 +87,11 @@ std::optional<ReleaseInfo> UpdateService::staged() const {
   return staged_;
 }
 
-void UpdateService::start() {
+void UpdateService::start(CheckKind first) {
   std::lock_guard<std::mutex> g(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this, first] { run(first); });
 }
 
 void UpdateService::stop() {
@@ -101,16 +103,18 @@ void UpdateService::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void UpdateService::run() {
+void UpdateService::run(CheckKind first) {
   std::mt19937_64 rng{std::random_device{}()};
+  CheckKind kind = first;
   while (true) {
     try {
-      check_now();
+      check_now(kind);
     } catch (const std::exception& e) {
       // Reported to the observer already; the thread must survive to try again later.
       spdlog::warn("update check failed: {}", e.what());
     }
     std::unique_lock<std::mutex> lock(mutex_);
+    kind = CheckKind::kBackground;
     if (stopping_ || config_.check_interval_minutes <= 0) return;
     double minutes = static_cast<double>(config_.check_interval_minutes);
     std::uniform_real_distribution<double> jitter(0.9, 1.1);

@@ -7,6 +7,12 @@
 // fleet does not hit the server in step); stop() wakes and joins it.
 // Progress and results go to the UpdateObserver, on the checking thread.
 //
+// A check is background (the service's own thread, the launcher's
+// --check-on-start) or manual (a person asked: mainapp --check-now,
+// upkeep-updater --check-now). Only background checks honour a release's
+// staged rollout (update/rollout.h): a manual check is offered the newest
+// release whatever its rollout, and so is everyone a critical release.
+//
 // Public methods may be called from any thread; only one check runs at a
 // time. After a failed check nothing is staged and the running version is
 // unaffected; the next check starts afresh (a download resumes). A staging
@@ -29,6 +35,8 @@
 
 namespace upkeep {
 
+enum class CheckKind { kBackground, kManual };
+
 class UpdateService {
  public:
   UpdateService(Layout layout, Config config, std::unique_ptr<Fetcher> fetcher, UpdateObserver& observer);
@@ -38,9 +46,10 @@ class UpdateService {
 
   // Returns the release that is staged after the check (new or already
   // staged earlier), or nullopt. Errors go to the observer and are rethrown.
-  std::optional<ReleaseInfo> check_now();
+  std::optional<ReleaseInfo> check_now(CheckKind kind = CheckKind::kManual);
 
-  void start();
+  // Background checks; the first one may be manual (mainapp --check-now).
+  void start(CheckKind first = CheckKind::kBackground);
   void stop();
 
   // The newest release staged by this service that, as of the last check,
@@ -48,8 +57,8 @@ class UpdateService {
   std::optional<ReleaseInfo> staged() const;
 
  private:
-  void run();
-  std::optional<ReleaseInfo> check_locked();
+  void run(CheckKind first);
+  std::optional<ReleaseInfo> check_locked(CheckKind kind);
 
   Layout layout_;
   Config config_;
