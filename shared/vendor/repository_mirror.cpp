@@ -187,7 +187,15 @@ void RepositoryMirror::ensure(const Item& item, MirrorResult& result) {
     const stdfs::path tmp = work_dir() / "tmp" / (item.sha256 + "-" + std::to_string(item.length));
     fs::create_directories_durable(tmp.parent_path());
     try {
-      auto got = fetcher_.download(item.url, tmp, item.length, item.sha256, nullptr);
+      // Progress within a large file, as bytes fetched by the whole run.
+      struct Bytes : DownloadProgress {
+        std::function<void(uint64_t)> report;
+        void on_progress(uint64_t done, uint64_t) override { report(done); }
+      } bytes;
+      bytes.report = [&](uint64_t done) {
+        if (progress_) progress_(done_, known_, result.bytes_fetched + done);
+      };
+      auto got = fetcher_.download(item.url, tmp, item.length, item.sha256, &bytes);
       result.bytes_fetched += got.bytes_transferred;
       fs::create_directories_durable(final_path.parent_path());
       fs::rename_durable(tmp, final_path);
