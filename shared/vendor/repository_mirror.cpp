@@ -97,6 +97,7 @@ void RepositoryMirror::prepare_trust(MirrorResult& result) {
 
 MirrorResult RepositoryMirror::run() {
   MirrorResult result;
+  done_ = known_ = 0;
   prepare_trust(result);
   const stdfs::path trust = work_dir() / "trust";
   tuf::Client client(trust, options_.source_url + "metadata/", options_.source_url + "targets/", fetcher_);
