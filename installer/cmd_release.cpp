@@ -61,7 +61,13 @@ const char* kReleaseUsage =
     "  --icon PATH    a file of DIR, a square PNG (16-512 px) or an SVG: the\n"
     "                 shortcut's icon, installed into the hicolor theme\n"
     "  --category C   a desktop menu category (repeatable), default Utility;\n"
-    "                 one must be a main category (Office, Development, ...)\n";
+    "                 one must be a main category (Office, Development, ...)\n"
+    "  --rollout P    staged rollout: offer the release to P percent of the\n"
+    "                 installations (0-100, default 100); raise it later with\n"
+    "                 `upkeep rollout`. Manual checks and critical releases\n"
+    "                 ignore it\n"
+    "  --critical     mark the release critical: offered to every installation\n"
+    "                 whatever its rollout\n";
 
 constexpr int kDefaultDeltaFrom = 3;
 constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage
@@ -139,9 +145,9 @@ Json desktop_of(const CliArgs& cli, const std::string& app_id, const std::filesy
 }  // namespace
 
 int cmd_release(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "no-delta"},
+  CliArgs cli(args, {.flags = {"help", "no-delta", "critical"},
                      .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
-                                "delta-from", "name", "comment", "icon"},
+                                "delta-from", "name", "comment", "icon", "rollout"},
                      .multi = {"expires", "hook", "category"},
                      .max_positional = 1});
   if (cli.flag("help")) {
@@ -162,6 +168,8 @@ int cmd_release(const Args& args) {
   info.hooks = hooks_of(cli);
   info.delta_from = delta_from_of(cli);
   info.desktop = desktop_of(cli, info.app_id, cli.positional().front());
+  info.rollout = static_cast<int>(cli.int_value_or("rollout", 100, 0, 100));
+  info.critical = cli.flag("critical");
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   vendor::Expiries expiries = store.expiries();
@@ -174,6 +182,8 @@ int cmd_release(const Args& args) {
   std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
               static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
   std::printf("  %s\n", r.manifest_target.c_str());
+  if (info.rollout < 100 || info.critical)
+    std::printf("  rollout %d%%%s\n", info.rollout, info.critical ? ", critical (offered to every installation)" : "");
   if (!r.delta_target.empty()) {
     const vendor::DeltaStats& d = r.delta;
     std::printf("  %s  %zu contents: %zu blobs new (%s), %zu reused, %s in all\n", r.delta_target.c_str(), d.contents,

@@ -16,5 +16,7 @@ int cmd_refresh_timestamp(const Args& args);  // cmd_refresh_timestamp.cpp: refr
 int cmd_serve(const Args& args);              // cmd_serve.cpp:   serve REPO [--port P]
 int cmd_install(const Args& args);            // cmd_install.cpp: install --repo URL --prefix DIR
 int cmd_uninstall(const Args& args);          // cmd_install.cpp: uninstall --prefix DIR
+int cmd_rollout(const Args& args);            // cmd_rollout.cpp: rollout --version V --percent P
+int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_URL DIR
 
 }  // namespace upkeep::cli

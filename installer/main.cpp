@@ -24,11 +24,15 @@ const char* kUsage =
     "  keys add|revoke|rotate-root|list\n"
     "                       manage the keys of each role (new root version)\n"
     "  release DIR --version V [--channel C] [--notes FILE] [--hook KIND=PATH]\n"
-    "          [--delta-from N | --no-delta]\n"
+    "          [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
     "                       publish a build folder into the repository\n"
+    "  rollout --version V --percent P\n"
+    "                       offer a published release to P% of installations\n"
     "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
     "  serve REPO [--port P] [--host H]\n"
     "                       serve a repository over HTTP (127.0.0.1 by default)\n"
+    "  mirror SOURCE_URL DIR [--trusted-root FILE] [--json]\n"
+    "                       copy a repository, verified, for hosting inside a network\n"
     "  install --repo URL --prefix DIR [--version V] [--silent]\n"
     "                       install an application\n"
     "  uninstall --prefix DIR [--json]\n"
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
       {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
       {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
       {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
   };
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {

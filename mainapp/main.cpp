@@ -2,8 +2,10 @@
 // a vendor's application would: confirm a healthy start, run the
 // UpdateService in the background, and offer "restart to update".
 //
-// usage: mainapp [--version] [--headless] [--exit-after-check]
+// usage: mainapp [--version] [--headless] [--exit-after-check] [--check-now]
 //                [--progress auto|always|never]
+// --check-now makes the first check a manual one (a person asked: a staged
+// rollout does not hold a release back); later checks are background ones.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -55,7 +57,7 @@ void start_termination_thread(TerminalUi& ui) {
 }
 
 int run(const std::vector<std::string>& args_in) {
-  CliArgs args(args_in, {.flags = {"version", "headless", "exit-after-check"}, .values = {"progress"}});
+  CliArgs args(args_in, {.flags = {"version", "headless", "exit-after-check", "check-now"}, .values = {"progress"}});
   std::string version = own_version();
   if (args.flag("version")) {
     std::printf("mainapp %s\n", version.c_str());
@@ -91,7 +93,7 @@ int run(const std::vector<std::string>& args_in) {
   FetchOptions fetch;
   fetch.proxy = settings.proxy;
   UpdateService service(layout, config, settings, std::make_unique<HttpFetcher>(fetch), ui);
-  service.start();
+  service.start(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground);
   std::optional<std::string> staged;
   bool exit_after_check = args.flag("exit-after-check");
   if (!service.background_delay()) {

@@ -1,9 +1,11 @@
 // upkeep-updater: the synchronous updater the launcher runs for
 // --check-on-start (installs whose main program does not embed the
 // library). It checks, downloads with a progress bar, verifies and stages;
-// the launcher then applies and starts the new version.
+// the launcher then applies and starts the new version. Run by the launcher
+// it is a background check (a release's staged rollout applies); with
+// --check-now a person asked, and the rollout is ignored (update_service.h).
 //
-// usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]
+// usage: upkeep-updater --root DIR [--check-now] [--progress auto|always|never] [--quiet]
 // Exit codes as in README.md: 0 staged, up to date, or updates disabled by
 // managed policy (nothing is fetched then), otherwise the error's code.
 #include <spdlog/spdlog.h>
@@ -23,9 +25,12 @@
 int main(int argc, char** argv) {
   using namespace upkeep;
   try {
-    CliArgs args(std::vector<std::string>(argv + 1, argv + argc), {.flags = {"quiet"}, .values = {"root", "progress"}});
+    CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
+                 {.flags = {"quiet", "check-now"}, .values = {"root", "progress"}});
     auto root = args.value("root");
-    if (!root) fail(ErrorCode::kUsage, "usage: upkeep-updater --root DIR [--progress auto|always|never] [--quiet]");
+    if (!root)
+      fail(ErrorCode::kUsage,
+           "usage: upkeep-updater --root DIR [--check-now] [--progress auto|always|never] [--quiet]");
     Layout layout(*root);
     init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = args.flag("quiet")});
     Config config = Config::load(layout.config_file());
@@ -35,7 +40,7 @@ int main(int argc, char** argv) {
     FetchOptions fetch;
     fetch.proxy = settings.proxy;
     UpdateService service(layout, config, settings, std::make_unique<HttpFetcher>(fetch), reporter);
-    service.check_now();
+    service.check_now(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground);
     return 0;
   } catch (const Error& e) {
     spdlog::error("{}", e.what());

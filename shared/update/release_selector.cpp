@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "update/rollout.h"
 #include "update_settings.h"
 #include "version.h"
 
@@ -27,6 +28,7 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
       r.channel = custom.get_string_or("channel", "stable");
       r.notes = custom.get_string_or("notes", "");
       r.critical = custom.get_bool_or("critical", false);
+      r.rollout = custom.get_int_or("rollout", 100);
       auto v = Version::parse(r.version);
       if (!v) {
         spdlog::warn("skipping target {}: '{}' is not a version", t.path, r.version);
@@ -40,6 +42,10 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
         if (installed && v->compare(*installed) == 0) installed_allowed = true;
         if (c.refused_versions.count(r.version)) continue;
         if (installed && v->compare(*installed) == 0) continue;
+        if (c.rollout_bucket && !r.critical && !Rollout::admits(*c.rollout_bucket, r.rollout)) {
+          spdlog::info("release {} is rolled out to {}% of installations, not yet to this one", r.version, r.rollout);
+          continue;
+        }
       }
       auto m = by_path.find(custom.get_string("manifest"));
       if (m == by_path.end()) {

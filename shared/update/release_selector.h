@@ -8,9 +8,13 @@
 // downgrade and the installed version is outside what is allowed:
 // rollback_to_prefix when it does not match the prefix, allow_downgrade when
 // it is not one of the allowed releases (e.g. after a channel change).
-// Stateless; thread-safe.
+// When the criteria carry a rollout bucket (a background check), a release
+// must also be rolled out to that bucket or be critical (update/rollout.h);
+// a release held back by its rollout does not hide an older one that is
+// rolled out to us. Stateless; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,6 +29,7 @@ struct ReleaseInfo {
   std::string channel;
   std::string notes;
   bool critical = false;
+  int64_t rollout = 100;  // percent of installations offered it (custom.rollout)
   tuf::TargetFile package;
   tuf::TargetFile manifest;
   std::optional<tuf::TargetFile> delta;  // delta.zst (delta/delta_bundle.h), when the release has one
@@ -41,6 +46,9 @@ struct SelectionCriteria {
   std::string version_prefix;                // "2.4.": releases not matching are not offered ("" = any)
   bool rollback_to_prefix = false;           // installed outside the prefix: newest matching, even if older
   bool allow_downgrade = false;              // installed not an allowed release: newest allowed, even if older
+  // This installation's rollout bucket (Rollout::bucket_of) for a background
+  // check; nullopt for a manual check or an install: the rollout is ignored.
+  std::optional<uint32_t> rollout_bucket;
 };
 
 // nullopt when nothing newer is allowed. Targets with malformed release

@@ -9,6 +9,7 @@
 #include "quarantine.h"
 #include "state_store.h"
 #include "tuf/tuf_client.h"
+#include "update/rollout.h"
 #include "update/stager.h"
 
 namespace upkeep {
@@ -27,7 +28,7 @@ UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settin
 
 UpdateService::~UpdateService() { stop(); }
 
-std::optional<ReleaseInfo> UpdateService::check_now() {
+std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
   std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
   if (settings_.mode == UpdateMode::kDisabled) {
     std::string why = "updates are disabled by managed policy (" + settings_.sources.at("update_mode").describe() + ")";
@@ -38,7 +39,7 @@ std::optional<ReleaseInfo> UpdateService::check_now() {
   }
   observer_.on_check_started();
   try {
-    auto r = check_locked();
+    auto r = check_locked(kind);
     observer_.on_check_finished();
     return r;
   } catch (const std::exception& e) {
@@ -48,7 +49,7 @@ std::optional<ReleaseInfo> UpdateService::check_now() {
   }
 }
 
-std::optional<ReleaseInfo> UpdateService::check_locked() {
+std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   const std::string& repo = settings_.repository_url;
   tuf::Client client(layout_.trust_dir(), repo + "metadata/", repo + "targets/", *fetcher_);
   client.refresh();
@@ -70,6 +71,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked() {
     if (auto j = store.journal(); j && j->op == JournalOp::kRollback) criteria.refused_versions.insert(j->version);
     if (auto s = staged(); s)
       if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
+    if (kind == CheckKind::kBackground) criteria.rollout_bucket = Rollout::bucket_of(store);
   }
   auto release = select_release(client.targets(), criteria);
   if (!release) {
@@ -107,11 +109,11 @@ std::optional<ReleaseInfo> UpdateService::staged() const {
   return staged_;
 }
 
-void UpdateService::start() {
+void UpdateService::start(CheckKind first) {
   std::lock_guard<std::mutex> g(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this, first] { run(first); });
 }
 
 void UpdateService::stop() {
@@ -129,8 +131,9 @@ std::optional<std::chrono::minutes> UpdateService::background_delay() const {
   return std::chrono::minutes(settings_.quiet_hours->minutes_until_end(clock_->local_minute_of_day()));
 }
 
-void UpdateService::run() {
+void UpdateService::run(CheckKind first) {
   std::mt19937_64 rng{std::random_device{}()};
+  CheckKind kind = first;
   if (!background_delay()) {
     spdlog::info("no background checks: update_mode {} ({})", update_mode_name(settings_.mode),
                  settings_.sources.at("update_mode").describe());
@@ -147,12 +150,13 @@ void UpdateService::run() {
       continue;
     }
     try {
-      check_now();
+      check_now(kind);
     } catch (const std::exception& e) {
       // Reported to the observer already; the thread must survive to try again later.
       spdlog::warn("update check failed: {}", e.what());
     }
     std::unique_lock<std::mutex> lock(mutex_);
+    kind = CheckKind::kBackground;
     if (stopping_ || settings_.check_interval_minutes <= 0) return;
     double minutes = static_cast<double>(settings_.check_interval_minutes);
     std::uniform_real_distribution<double> jitter(0.9, 1.1);

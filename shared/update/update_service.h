@@ -13,6 +13,12 @@
 // inside quiet hours (postponed to the window's end, read from the Clock);
 // in "disabled" check_now() does not check either (on_updates_off).
 //
+// A check is background (the service's own thread, the launcher's
+// --check-on-start) or manual (a person asked: mainapp --check-now,
+// upkeep-updater --check-now). Only background checks honour a release's
+// staged rollout (update/rollout.h): a manual check is offered the newest
+// release whatever its rollout, and so is everyone a critical release.
+//
 // Public methods may be called from any thread; only one check runs at a
 // time. After a failed check nothing is staged and the running version is
 // unaffected; the next check starts afresh (a download resumes). A staging
@@ -37,6 +43,8 @@
 
 namespace upkeep {
 
+enum class CheckKind { kBackground, kManual };
+
 class UpdateService {
  public:
   // Reads this machine's managed policy for config.app_id (ManagedPolicy::effective_settings).
@@ -49,9 +57,10 @@ class UpdateService {
 
   // Returns the release that is staged after the check (new or already
   // staged earlier), or nullopt. Errors go to the observer and are rethrown.
-  std::optional<ReleaseInfo> check_now();
+  std::optional<ReleaseInfo> check_now(CheckKind kind = CheckKind::kManual);
 
-  void start();
+  // Background checks; the first one may be manual (mainapp --check-now).
+  void start(CheckKind first = CheckKind::kBackground);
   void stop();
 
   // The newest release staged by this service that, as of the last check,
@@ -66,8 +75,8 @@ class UpdateService {
   std::optional<std::chrono::minutes> background_delay() const;
 
  private:
-  void run();
-  std::optional<ReleaseInfo> check_locked();
+  void run(CheckKind first);
+  std::optional<ReleaseInfo> check_locked(CheckKind kind);
 
   Layout layout_;
   Config config_;

@@ -214,6 +214,29 @@ CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targe
   return {targets.version, s.snapshot.version, s.timestamp.version};
 }
 
+int64_t RepositoryPublisher::set_rollout(const std::string& app_id, const std::string& version,
+                                         const std::string& platform, int percent) {
+  if (percent < 0 || percent > 100)
+    fail(ErrorCode::kUsage, "rollout must be from 0 to 100 percent, got " + std::to_string(percent));
+  std::optional<Version> wanted = Version::parse(version);
+  if (!wanted) fail(ErrorCode::kUsage, "version '" + version + "' is not a version");
+  tuf::TargetsMetadata targets = load_state().targets;
+  for (auto& [path, t] : targets.targets) {
+    Json& c = t.custom;
+    if (!c.is_object() || !c.contains("manifest") || c.get_string_or("app_id", "") != app_id ||
+        c.get_string_or("platform", "") != platform)
+      continue;
+    auto v = Version::parse(c.get_string_or("version", ""));
+    if (!v || *v != *wanted) continue;
+    const int64_t before = c.get_int_or("rollout", 100);
+    c["rollout"] = percent;
+    commit_targets(std::move(targets));
+    return before;
+  }
+  fail(ErrorCode::kNotFound,
+       "version " + version + " of " + app_id + " for " + platform + " is not released in " + repo_dir_.string());
+}
+
 int64_t RepositoryPublisher::refresh_timestamp() {
   State s = load_state();
   s.timestamp.spec_version = tuf::kSpecVersion;

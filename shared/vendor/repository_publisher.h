@@ -112,6 +112,15 @@ class RepositoryPublisher {
   PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info,
                                    const DeltaProgress& progress = {});
 
+  // Staged rollout: sets custom.rollout of the published package target of
+  // `version` (by Version precedence) of `app_id` for `platform` to
+  // `percent` and commits the targets (commit_targets: new targets,
+  // snapshot and timestamp versions). No file of the release changes.
+  // Returns the percentage it had. Error(kUsage) for a percent outside
+  // 0..100, Error(kNotFound) when no such release is published; nothing is
+  // written then.
+  int64_t set_rollout(const std::string& app_id, const std::string& version, const std::string& platform, int percent);
+
   // Signs `targets` as the next targets version (fresh expiry), then a new
   // snapshot listing it and a new timestamp listing that snapshot. The
   // reusable tail of every change to the targets (release, key rotation).

@@ -246,3 +246,35 @@ TEST_CASE("upkeep release --delta-from and --no-delta", "[vendor][delta]") {
   CHECK(contains(help.out, "--delta-from N"));
   CHECK(contains(help.out, "--no-delta"));
 }
+
+TEST_CASE("set_rollout re-signs the release's target with the new percentage and nothing else", "[vendor][rollout]") {
+  RepoFixture f;
+  auto r = f.release("1.2.0");
+  const auto before = f.publisher.current_targets();
+  const auto ts_before = f.publisher.current_timestamp();
+  CHECK(before.targets.at(r.package_target).custom.get_int("rollout") == 100);
+
+  CHECK(f.publisher.set_rollout("demo", "1.2.0", "linux-x86_64", 20) == 100);
+  auto after = f.publisher.current_targets();
+  CHECK(after.version == before.version + 1);
+  CHECK(f.publisher.current_timestamp().version == ts_before.version + 1);
+  CHECK(f.publisher.current_snapshot().meta.at("targets.json").version == after.version);
+  const auto& pkg = after.targets.at(r.package_target);
+  CHECK(pkg.custom.get_int("rollout") == 20);
+  CHECK(pkg.sha256() == r.package_sha256);  // the release's files are untouched
+  CHECK(after.targets.size() == before.targets.size());
+  // "1.2" has the same precedence; the old value is returned.
+  CHECK(f.publisher.set_rollout("demo", "1.2", "linux-x86_64", 60) == 20);
+
+  // A client verifies the re-signed chain and sees the new value.
+  auto client = f.client();
+  client->refresh();
+  CHECK(client->target_info(r.package_target)->custom.get_int("rollout") == 60);
+
+  auto unchanged = snapshot_tree(f.repo());
+  CHECK(error_of([&] { f.publisher.set_rollout("demo", "9.9.9", "linux-x86_64", 50); }).first == ErrorCode::kNotFound);
+  CHECK(error_of([&] { f.publisher.set_rollout("demo", "1.2.0", "linux-x86_64", 101); }).first == ErrorCode::kUsage);
+  CHECK(error_of([&] { f.publisher.set_rollout("demo", "1.2.0", "windows-x86_64", 50); }).first ==
+        ErrorCode::kNotFound);
+  CHECK(snapshot_tree(f.repo()) == unchanged);
+}
