@@ -255,50 +255,52 @@ TEST_CASE("allow_downgrade: after a channel change the channel's newest release 
   c.channel = "beta";
   c.installed_version = "3.0.0-beta.1";
   CHECK(picked(targets, c) == "none");
-  TEST_CASE("a staged rollout holds a release back from background checks outside its share", "[selector][rollout]") {
-    std::vector<TargetFile> t;
-    add(t, {.version = "1.1.0"});
-    add(t, {.version = "1.2.0", .rollout = 0});
-    SelectionCriteria background = criteria();
-    background.rollout_bucket = 0;  // the first bucket: in every rollout above 0 %
-    // 0 %: not offered to a background check; the older release rolled out to everyone still is.
-    CHECK(picked(t, background) == "1.1.0");
-    // A manual check (no bucket) ignores the rollout.
-    CHECK(picked(t, criteria()) == "1.2.0");
-    auto r = select_release(t, criteria());
-    REQUIRE(r);
-    CHECK(r->rollout == 0);
+}
 
-    // Raised to 10 %: buckets 0..999 get it, 1000 and above do not yet.
-    t[2].custom["rollout"] = 10;
-    CHECK(picked(t, background) == "1.2.0");
-    background.rollout_bucket = 999;
-    CHECK(picked(t, background) == "1.2.0");
-    background.rollout_bucket = 1000;
-    CHECK(picked(t, background) == "1.1.0");
-    t[2].custom["rollout"] = 100;
-    CHECK(picked(t, background) == "1.2.0");
-  }
+TEST_CASE("a staged rollout holds a release back from background checks outside its share", "[selector][rollout]") {
+  std::vector<TargetFile> t;
+  add(t, {.version = "1.1.0"});
+  add(t, {.version = "1.2.0", .rollout = 0});
+  SelectionCriteria background = criteria();
+  background.rollout_bucket = 0;  // the first bucket: in every rollout above 0 %
+  // 0 %: not offered to a background check; the older release rolled out to everyone still is.
+  CHECK(picked(t, background) == "1.1.0");
+  // A manual check (no bucket) ignores the rollout.
+  CHECK(picked(t, criteria()) == "1.2.0");
+  auto r = select_release(t, criteria());
+  REQUIRE(r);
+  CHECK(r->rollout == 0);
 
-  TEST_CASE("a critical release skips the staged rollout", "[selector][rollout]") {
-    std::vector<TargetFile> t;
-    add(t, {.version = "1.2.0", .rollout = 0, .critical = true});
-    SelectionCriteria background = criteria();
-    background.rollout_bucket = Rollout::kBucketCount - 1;
-    auto r = select_release(t, background);
-    REQUIRE(r);
-    CHECK(r->version == "1.2.0");
-    CHECK(r->critical);
-  }
+  // Raised to 10 %: buckets 0..999 get it, 1000 and above do not yet.
+  t[2].custom["rollout"] = 10;
+  CHECK(picked(t, background) == "1.2.0");
+  background.rollout_bucket = 999;
+  CHECK(picked(t, background) == "1.2.0");
+  background.rollout_bucket = 1000;
+  CHECK(picked(t, background) == "1.1.0");
+  t[2].custom["rollout"] = 100;
+  CHECK(picked(t, background) == "1.2.0");
+}
 
-  TEST_CASE("a release without custom.rollout is rolled out to everyone", "[selector][rollout]") {
-    std::vector<TargetFile> t;
-    add(t, {.version = "1.2.0"});
-    Json custom = Json::object();
-    for (const auto& [k, v] : t[0].custom.as_object())
-      if (k != "rollout") custom[k] = v;
-    t[0].custom = custom;
-    SelectionCriteria background = criteria();
-    background.rollout_bucket = Rollout::kBucketCount - 1;
-    CHECK(picked(t, background) == "1.2.0");
-  }
+TEST_CASE("a critical release skips the staged rollout", "[selector][rollout]") {
+  std::vector<TargetFile> t;
+  add(t, {.version = "1.2.0", .rollout = 0, .critical = true});
+  SelectionCriteria background = criteria();
+  background.rollout_bucket = Rollout::kBucketCount - 1;
+  auto r = select_release(t, background);
+  REQUIRE(r);
+  CHECK(r->version == "1.2.0");
+  CHECK(r->critical);
+}
+
+TEST_CASE("a release without custom.rollout is rolled out to everyone", "[selector][rollout]") {
+  std::vector<TargetFile> t;
+  add(t, {.version = "1.2.0"});
+  Json custom = Json::object();
+  for (const auto& [k, v] : t[0].custom.as_object())
+    if (k != "rollout") custom[k] = v;
+  t[0].custom = custom;
+  SelectionCriteria background = criteria();
+  background.rollout_bucket = Rollout::kBucketCount - 1;
+  CHECK(picked(t, background) == "1.2.0");
+}
