@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include "applier.h"
 #include "error.h"
@@ -133,11 +134,17 @@ int Launcher::run(const LauncherOptions& options) {
       fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
   }
   Config config = Config::load(layout_.config_file());
-  UpdateSettings settings = ManagedPolicy::effective_settings(layout_, config);
+  // Managed policy is read only when something needs it: the fast path
+  // (no check on start, nothing pending) stays one stat, one readlink, one exec.
+  std::optional<UpdateSettings> settings;
+  auto policy = [&]() -> const UpdateSettings& {
+    if (!settings) settings = ManagedPolicy::effective_settings(layout_, config);
+    return *settings;
+  };
   bool check = options.check_on_start || config.check_on_start;
-  if (check && !settings.checks_automatically()) {
-    spdlog::info("no check on start: update_mode {} ({})", update_mode_name(settings.mode),
-                 settings.sources.at("update_mode").describe());
+  if (check && !policy().checks_automatically()) {
+    spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
+                 policy().sources.at("update_mode").describe());
     check = false;
   }
   if (check) {
@@ -149,7 +156,7 @@ int Launcher::run(const LauncherOptions& options) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
       exec_version(config, *v, options, {});
   }
-  return slow_path(config, settings, options);
+  return slow_path(config, policy(), options);
 }
 
 int Launcher::slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options) {

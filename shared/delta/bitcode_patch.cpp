@@ -33,15 +33,6 @@ void write_scratch(const std::filesystem::path& p, const std::string& data) {
   out.commit();
 }
 
-uint64_t get_le64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
-  return v;
-}
-void put_le64(unsigned char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-
 }  // namespace
 
 bool make_bitcode_patch(const std::filesystem::path& source, const std::filesystem::path& target,
@@ -60,11 +51,10 @@ bool make_bitcode_patch(const std::filesystem::path& source, const std::filesyst
   write_scratch(target_decoded, *t);
   const InnerPatch inner = make_inner_patch(source_decoded, target_decoded, scratch);
 
-  std::array<unsigned char, kHeaderSize> head{};
-  std::memcpy(head.data(), kMagic, sizeof kMagic);
-  head[8] = static_cast<unsigned char>(inner.algorithm);
-  put_le64(head.data() + 9, s->size());
-  put_le64(head.data() + 17, t->size());
+  std::string head(kMagic, sizeof kMagic);
+  put_le(head, static_cast<uint64_t>(inner.algorithm), 1);
+  put_le(head, s->size(), 8);
+  put_le(head, t->size(), 8);
   OutputFile out(dest);
   out.write(head.data(), head.size());
   append_file(out, InputFile(inner.file));
@@ -84,7 +74,7 @@ std::string apply_bitcode_patch(const std::filesystem::path& source, const std::
   if (in.read_at(0, head.data(), head.size()) != head.size() || std::memcmp(head.data(), kMagic, 8) != 0)
     bad("not a bitcode patch (expected the header UPKLBC01)");
   const PatchAlgorithm inner_code = inner_algorithm(head[8], name);
-  const uint64_t source_size = get_le64(head.data() + 9), target_size = get_le64(head.data() + 17);
+  const uint64_t source_size = get_le(head.data() + 9, 8), target_size = get_le(head.data() + 17, 8);
   if (target_size > kMaxDecodedRatio * expected_size + 1024)
     bad("a decoded target of " + std::to_string(target_size) + " bytes is more than a " +
         std::to_string(expected_size) + "-byte bitcode file decodes to");

@@ -60,10 +60,9 @@ bool make_bits_patch(const std::filesystem::path& source, const std::filesystem:
   write_bit_shifted(source, shifted);
   const InnerPatch inner = make_inner_patch(shifted, target, scratch);
 
-  std::array<unsigned char, kHeaderSize> head{};
-  std::memcpy(head.data(), kMagic, sizeof kMagic);
-  head[8] = static_cast<unsigned char>(inner.algorithm);
-  for (int i = 0; i < 8; ++i) head[9 + i] = static_cast<unsigned char>(source_size >> (8 * i));
+  std::string head(kMagic, sizeof kMagic);
+  put_le(head, static_cast<uint64_t>(inner.algorithm), 1);
+  put_le(head, source_size, 8);
   OutputFile out(dest);
   out.write(head.data(), head.size());
   append_file(out, InputFile(inner.file));
@@ -80,8 +79,7 @@ std::string apply_bits_patch(const std::filesystem::path& source, const std::fil
   if (in.read_at(0, head.data(), head.size()) != head.size() || std::memcmp(head.data(), kMagic, 8) != 0)
     bad("not a bit-shift patch (expected the header UPKBIT01)");
   const PatchAlgorithm inner_code = inner_algorithm(head[8], name);
-  uint64_t source_size = 0;
-  for (int i = 7; i >= 0; --i) source_size = source_size << 8 | head[9 + i];
+  const uint64_t source_size = get_le(head.data() + 9, 8);
   if (source_size == 0 || source_size > kMaxBitsPatchSource)
     bad("a source of " + std::to_string(source_size) + " bytes, expected 1 to " + std::to_string(kMaxBitsPatchSource));
   const uint64_t held = std::filesystem::file_size(source);

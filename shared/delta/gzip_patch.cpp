@@ -23,15 +23,6 @@ constexpr uint32_t kMaxHeader = 64 * 1024;
 constexpr uint64_t kMaxRatio = 1032;
 constexpr uint64_t kMaxContent = 4ull << 30;
 
-void put_le(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>(v >> (8 * i));
-}
-uint64_t get_le(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
-  return v;
-}
-
 }  // namespace
 
 bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem::path& target,

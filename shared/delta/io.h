@@ -87,6 +87,16 @@ class OutputFile {
   Hasher hasher_;
 };
 
+// Little-endian integers of the codecs' containers (`bytes` of them).
+inline void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>(v >> (8 * i));
+}
+inline uint64_t get_le(const unsigned char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+
 // The temporary files of one call, named `dest` + a suffix (next to the
 // output, so on its file system); removed on destruction whatever happened.
 class ScratchFiles {

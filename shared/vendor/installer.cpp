@@ -178,13 +178,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
     copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
   install_desktop(o, layout, *release, result);
-  try {
-    run_install_hook(layout, release->version);
-  } catch (...) {
-    const auto record = InstallRecord::load(layout.root());
-    if (record) remove_shortcut(record->desktop_entry, record->icon);
-    throw;
-  }
+  run_install_hook(layout, release->version);  // a failure: install() removes the shortcut with the root
   result.version = release->version;
   return result;
 }
@@ -210,8 +204,13 @@ InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
   try {
     return install_into(options, layout, observer);
   } catch (...) {
-    // Leave nothing half-installed behind.
+    // Leave nothing half-installed behind: what the record names outside the root, then the root.
     std::error_code ec;
+    try {
+      if (const auto record = InstallRecord::load(layout.root())) remove_shortcut(record->desktop_entry, record->icon);
+    } catch (const std::exception&) {
+      // an unreadable record was written by no one else: nothing outside the root to remove
+    }
     if (created) {
       stdfs::remove_all(layout.root(), ec);
     } else {
