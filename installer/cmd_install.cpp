@@ -31,6 +31,8 @@ InstallPathOverrides path_overrides(const CliArgs& args) {
 
 InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? InstallScope::kSystem : InstallScope::kUser; }
 
+}  // namespace
+
 // Silent mode: no console output but errors, and the whole log in a file
 // (--log FILE's folder, else the scope's log folder, install_paths.h).
 void init_silent_logging(const CliArgs& args, const std::string& program_name) {
@@ -47,19 +49,29 @@ void init_silent_logging(const CliArgs& args, const std::string& program_name) {
   init_logging({.program = program_name, .log_dir = dir, .quiet = true});
 }
 
-}  // namespace
+std::filesystem::path install_root_from(const CliArgs& args, const std::string& command) {
+  if (auto p = args.value("prefix")) return *p;
+  if (auto id = args.value("app-id")) return InstallPaths::resolve(scope_of(args), *id, {}).root;
+  fail(ErrorCode::kUsage, command + " needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
+}
 
 int cmd_install(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
-                                 "applications-dir", "icons-dir", "log"}});
+                                 "applications-dir", "icons-dir", "log", "bundle"}});
   auto repo = args.value("repo");
-  if (!repo) fail(ErrorCode::kUsage, "install needs --repo URL (and optionally --prefix DIR, --system)");
+  auto bundle = args.value("bundle");
+  if (!repo && !bundle)
+    fail(ErrorCode::kUsage, "install needs --repo URL or --bundle FILE (and optionally --prefix DIR, --system)");
+  if (bundle)
+    for (const char* o : {"version", "app-id", "channel", "launcher"})
+      if (args.value(o))
+        fail(ErrorCode::kUsage, std::string("install --bundle: --") + o + " comes from the bundle; leave it out");
   bool silent = args.flag("silent") || args.flag("json");
   if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
 
   InstallOptions o;
-  o.repository_url = with_slash(*repo);
+  if (repo) o.repository_url = with_slash(*repo);
   o.scope = scope_of(args);
   o.paths = path_overrides(args);
   o.shortcut = !args.flag("no-shortcut");
@@ -72,7 +84,8 @@ int cmd_install(const Args& argv) {
   o.updater_binary = here / "upkeep-updater";
 
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
-  InstallResult r = install(o, progress);
+  if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
+  InstallResult r = bundle ? install_bundle(*bundle, o, progress) : install(o, progress);
   if (args.flag("json")) {
     Json j = Json::object();
     j["app_id"] = r.app_id;
@@ -95,14 +108,7 @@ int cmd_install(const Args& argv) {
 int cmd_uninstall(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
   if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
-  std::filesystem::path prefix;
-  if (auto p = args.value("prefix")) {
-    prefix = *p;
-  } else if (auto id = args.value("app-id")) {
-    prefix = InstallPaths::resolve(scope_of(args), *id, {}).root;
-  } else {
-    fail(ErrorCode::kUsage, "uninstall needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
-  }
+  const std::filesystem::path prefix = install_root_from(args, "uninstall");
   UninstallResult r = uninstall(prefix, args.flag("purge"));
   // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
   std::string warning = r.hook_problem;

@@ -12,7 +12,9 @@
 
 #include "commands.h"
 #include "error.h"
+#include "fs.h"
 #include "logging.h"
+#include "vendor/offline_bundle.h"
 
 namespace {
 
@@ -33,18 +35,68 @@ const char* kUsage =
     "                       serve a repository over HTTP (127.0.0.1 by default)\n"
     "  mirror SOURCE_URL DIR [--trusted-root FILE] [--json]\n"
     "                       copy a repository, verified, for hosting inside a network\n"
-    "  install --repo URL --prefix DIR [--version V] [--silent]\n"
-    "                       install an application\n"
-    "  uninstall --prefix DIR [--json]\n"
+    "  bundle --version V -o FILE [--repo DIR|URL] [--update-url URL]\n"
+    "                       write one file that installs V with no network\n"
+    "  install --repo URL | --bundle FILE [--system] [--version V] [--silent] [--json]\n"
+    "                       install an application (per user; per machine with --system)\n"
+    "  repair --app-id ID [--system] [--json]\n"
+    "                       re-check the current version against its signed manifest\n"
+    "                       and restore what is missing or changed\n"
+    "  uninstall --app-id ID [--system] [--purge] [--json]\n"
     "                       remove an installed application\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";
+
+const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& commands() {
+  using namespace upkeep;
+  static const std::map<std::string, std::function<int(const cli::Args&)>> table = {
+      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
+      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
+      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
+      {"bundle", cli::cmd_bundle},       {"repair", cli::cmd_repair},
+  };
+  return table;
+}
+
+bool is_command(const std::string& name) { return commands().count(name) > 0; }
+
+const char* kBundleUsage =
+    "usage: %s [--system] [--silent [--log FILE]] [--json] [--no-shortcut]\n"
+    "          [--trusted-root root.json] [--repo URL] [--prefix DIR] ...\n"
+    "       %s COMMAND [options]   (any upkeep command, e.g. uninstall)\n"
+    "\n"
+    "This file installs %s %s (%s) with no network: it is `upkeep install\n"
+    "--bundle` with the release inside. Installed copies check %s for updates\n"
+    "(--repo URL names another). Exit codes as `upkeep install`: README.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace upkeep;
   init_logging({.program = "upkeep"});
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // An offline bundle (upkeep bundle) is this program with a release behind
+  // it: run without a command, it installs what it holds.
+  try {
+    const auto self = fs::self_executable_path();
+    if (vendor::OfflineBundle::is_bundle(self) && (args.empty() || !is_command(args[0]))) {
+      if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+        const auto f = vendor::OfflineBundle::open(self).facts();
+        std::printf(kBundleUsage, argv[0], argv[0], f.app_id.c_str(), f.version.c_str(), f.platform.c_str(),
+                    f.update_url.c_str());
+        return 0;
+      }
+      args.insert(args.begin(), {"--bundle", self.string()});
+      return cli::cmd_install(args);
+    }
+  } catch (const Error& e) {
+    spdlog::error("install failed: {}", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("install failed: {}", e.what());
+    return static_cast<int>(ErrorCode::kFailure);
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? static_cast<int>(ErrorCode::kUsage) : 0;
@@ -53,14 +105,8 @@ int main(int argc, char** argv) {
     std::printf("upkeep %s\n", UPKEEP_VERSION_STRING);
     return 0;
   }
-  const std::map<std::string, std::function<int(const cli::Args&)>> commands = {
-      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
-      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
-      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
-      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
-  };
-  auto it = commands.find(argv[1]);
-  if (it == commands.end()) {
+  auto it = commands().find(argv[1]);
+  if (it == commands().end()) {
     std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", argv[1], kUsage);
     return static_cast<int>(ErrorCode::kUsage);
   }

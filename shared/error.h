@@ -25,6 +25,7 @@ enum class ErrorCode : int {
   kBadInput = 10,          // malformed file: JSON, archive, config, policy
   kDowngrade = 11,         // refused: older than what is installed
   kNeedsRoot = 12,         // a per-machine operation run without administrator rights
+  kBadBundle = 13,         // an offline bundle that is not one, is truncated or damaged
 };
 
 class Error : public std::runtime_error {

@@ -13,12 +13,14 @@ bool counts_as_failed_try(ErrorCode code) {
     case ErrorCode::kNotFound:
     case ErrorCode::kBadInput:
     case ErrorCode::kExists:
+    case ErrorCode::kBadBundle:  // (only installs read bundles)
       return true;
     // The surroundings: retried at the next check or start (downloads resume).
     case ErrorCode::kNetwork:
     case ErrorCode::kNoSpace:
     case ErrorCode::kLockTimeout:
-    case ErrorCode::kUsage:  // this machine's proxy or repository URL
+    case ErrorCode::kUsage:      // this machine's proxy or repository URL
+    case ErrorCode::kNeedsRoot:  // this machine's rights
     // Not a try: a staged version the installed one has already passed (never offered again anyway).
     case ErrorCode::kDowngrade:
     case ErrorCode::kNoRunnableVersion:

@@ -9,15 +9,15 @@
 namespace upkeep {
 namespace stdfs = std::filesystem;
 
-LocalContent LocalContent::of_install(const Layout& layout) {
+LocalContent LocalContent::of_install(const Layout& layout, const std::string& without) {
   LocalContent out;
   std::vector<std::string> versions;
   auto current = layout.current_version();
-  if (current) versions.push_back(*current);
+  if (current && *current != without) versions.push_back(*current);
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(layout.versions_dir(), ec)) {
     std::string v = e.path().filename().string();
-    if (v != current && e.is_directory(ec)) versions.push_back(v);
+    if (v != current && v != without && e.is_directory(ec)) versions.push_back(v);
   }
   for (const auto& v : versions) {
     try {

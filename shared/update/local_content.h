@@ -28,7 +28,8 @@ class LocalContent {
  public:
   // Every version folder with a readable manifest; a version whose manifest
   // is missing or malformed is skipped (logged), never an error.
-  static LocalContent of_install(const Layout& layout);
+  // `without` leaves one version out (repair: the damaged one).
+  static LocalContent of_install(const Layout& layout, const std::string& without = "");
 
   // The first file added for a content wins (the current version's).
   void add(const std::string& sha256, LocalFile f);

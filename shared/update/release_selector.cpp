@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 
+#include "error.h"
 #include "update/rollout.h"
 #include "update_settings.h"
 #include "version.h"
@@ -79,6 +81,16 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
     return best;
   }
   return std::nullopt;
+}
+
+std::string sole_app_id(const std::vector<tuf::TargetFile>& targets) {
+  std::set<std::string> ids;
+  for (const auto& t : targets)
+    if (t.custom.is_object() && t.custom.contains("app_id") && t.custom.at("app_id").is_string())
+      ids.insert(t.custom.get_string("app_id"));
+  if (ids.empty()) fail(ErrorCode::kNotFound, "the repository has no releases yet");
+  if (ids.size() > 1) fail(ErrorCode::kUsage, "the repository holds several applications; choose one with --app-id");
+  return *ids.begin();
 }
 
 }  // namespace upkeep

@@ -55,4 +55,8 @@ struct SelectionCriteria {
 // facts are skipped (and logged), never offered.
 std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& targets, const SelectionCriteria& c);
 
+// The one application the targets' release facts name. Error(kNotFound)
+// when there are no releases, Error(kUsage) when there are several apps.
+std::string sole_app_id(const std::vector<tuf::TargetFile>& targets);
+
 }  // namespace upkeep

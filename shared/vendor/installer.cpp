@@ -21,21 +21,27 @@
 #include "update/stager.h"
 #include "vendor/desktop_shortcut.h"
 #include "vendor/install_record.h"
+#include "vendor/offline_bundle.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;
 
 namespace {
 
-std::string only_app_id(const std::vector<tuf::TargetFile>& targets) {
-  std::set<std::string> ids;
-  for (const auto& t : targets)
-    if (t.custom.is_object() && t.custom.contains("app_id") && t.custom.at("app_id").is_string())
-      ids.insert(t.custom.get_string("app_id"));
-  if (ids.empty()) fail(ErrorCode::kNotFound, "the repository has no releases yet");
-  if (ids.size() > 1) fail(ErrorCode::kUsage, "the repository holds several applications; choose one with --app-id");
-  return *ids.begin();
-}
+// A new name under $TMPDIR; whatever is made there is removed on every way out.
+struct TempFolder {
+  stdfs::path path;
+  explicit TempFolder(const std::string& prefix) {
+    std::random_device rd;
+    path = stdfs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+  }
+  ~TempFolder() {
+    std::error_code ec;
+    stdfs::remove_all(path, ec);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+};
 
 void copy_executable(const stdfs::path& from, const stdfs::path& to) {
   if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, "cannot find " + from.string() + " to install it");
@@ -88,21 +94,13 @@ bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, Fetc
 // The repository's one app id, read through verified metadata in a
 // temporary trust folder (the install root's name depends on it).
 std::string discover_app_id(const InstallOptions& o) {
-  std::random_device rd;
-  const stdfs::path dir =
-      stdfs::temp_directory_path() / ("upkeep-install-" + std::to_string(rd()) + std::to_string(rd()));
-  struct Cleanup {
-    stdfs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      stdfs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  const TempFolder temp("upkeep-install-");
+  const stdfs::path& dir = temp.path;
   HttpFetcher fetcher;
   bootstrap_trust(o, dir, fetcher);
   tuf::Client client(dir, o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
   client.refresh();
-  return only_app_id(client.targets());
+  return sole_app_id(client.targets());
 }
 
 // The shortcut and the record of what lies outside the root.
@@ -138,14 +136,16 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
 
   HttpFetcher fetcher;
   result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
-  tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
+  std::function<std::time_t()> now = [] { return std::time(nullptr); };
+  if (o.metadata_time) now = [t = *o.metadata_time] { return t; };
+  tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher, now);
   client.refresh();
-  result.app_id = o.app_id ? *o.app_id : only_app_id(client.targets());
+  result.app_id = o.app_id ? *o.app_id : sole_app_id(client.targets());
   check_app_id(result.app_id);
 
   Config config;
   config.app_id = result.app_id;
-  config.repository_url = o.repository_url;
+  config.repository_url = o.config_repository_url.value_or(o.repository_url);
   config.channel = o.channel;
   config.platform = build_platform();
 
@@ -218,6 +218,33 @@ InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
     }
     throw;
   }
+}
+
+InstallResult install_bundle(const stdfs::path& file, InstallOptions options, UpdateObserver& observer) {
+  const auto bundle = vendor::OfflineBundle::open(file);
+  const auto& facts = bundle.facts();
+  if (facts.platform != build_platform())
+    fail(ErrorCode::kBadBundle, "bundle " + file.string() + " holds " + facts.app_id + " " + facts.version + " for " +
+                                    facts.platform + "; this machine needs " + build_platform());
+  const TempFolder temp("upkeep-bundle-");
+  const stdfs::path payload = temp.path / "payload";
+  fs::create_directories_durable(temp.path);
+  bundle.extract(payload);
+  spdlog::info("unpacked bundle {} ({} {}) into {}", file.string(), facts.app_id, facts.version, payload.string());
+
+  options.repository_url = "file://" + payload.string() + "/";
+  if (!options.config_repository_url) options.config_repository_url = facts.update_url;
+  options.app_id = facts.app_id;
+  options.version = facts.version;
+  options.channel = facts.channel;
+  options.metadata_time = facts.created;
+  const bool pinned = options.trusted_root.has_value();
+  if (!pinned) options.trusted_root = payload / "metadata" / "1.root.json";
+  options.launcher_binary = payload / "bin" / "launcher";
+  options.updater_binary = payload / "bin" / "upkeep-updater";
+  InstallResult result = install(options, observer);
+  result.trusted_on_first_use = !pinned;
+  return result;
 }
 
 UninstallResult uninstall(const stdfs::path& prefix, bool purge) {

@@ -20,6 +20,7 @@
 // One thread.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ struct InstallOptions {
   std::optional<std::filesystem::path> trusted_root;  // pinned root.json; else first use
   std::filesystem::path launcher_binary;              // copied to <root>/<app-id>
   std::filesystem::path updater_binary;               // copied to <root>/upkeep-updater when present
+  // What config.json names as the repository; unset: repository_url. A
+  // bundle installs from its own payload and updates from elsewhere.
+  std::optional<std::string> config_repository_url;
+  // Metadata expiry is checked as of this time (unix seconds); unset: now.
+  // A bundle's metadata is checked as of when the bundle was made.
+  std::optional<std::time_t> metadata_time;
 };
 
 struct InstallResult {
@@ -53,6 +60,18 @@ struct InstallResult {
 };
 
 InstallResult install(const InstallOptions& options, UpdateObserver& observer);
+
+// Installs the release an offline bundle holds (vendor/offline_bundle.h)
+// without any network: the payload is unpacked into a temporary folder
+// ($TMPDIR) and installed from there as from a repository (signatures and
+// hashes verified as ever, expiry as of the bundle's creation), with its
+// launcher and updater. `options` gives the scope, paths, shortcut and an
+// optional pinned root (else the bundle's own 1.root.json, reported as
+// trusted on first use) and config_repository_url (else the bundle's update
+// URL); its version, app id and channel come from the bundle. Error(kBadBundle)
+// for a bundle that is not one, is damaged or is for another platform; the
+// temporary folder is removed on every way out.
+InstallResult install_bundle(const std::filesystem::path& bundle, InstallOptions options, UpdateObserver& observer);
 
 struct UninstallResult {
   bool removed = false;                       // false: nothing was installed there

@@ -118,6 +118,10 @@ MirrorResult RepositoryMirror::run() {
 
   // Top-level targets first; then every blob and patch their delta bundles list.
   std::vector<tuf::TargetFile> targets = client.targets();
+  if (options_.select) {
+    const std::set<std::string> wanted = options_.select(targets);
+    std::erase_if(targets, [&](const tuf::TargetFile& t) { return !wanted.count(t.path); });
+  }
   std::map<std::string, tuf::TargetFile> by_path;
   for (const auto& t : targets) by_path[t.path] = t;
   std::set<std::string> seen;
@@ -132,6 +136,7 @@ MirrorResult RepositoryMirror::run() {
   std::vector<Item> pieces;
   for (const auto& t : targets) {
     const Json& c = t.custom;
+    if (options_.select) break;  // a selection copies no blobs or patches
     if (!c.is_object() || !c.contains("delta") || !c.contains("manifest")) continue;
     auto bundle = by_path.find(c.get_string_or("delta", ""));
     auto manifest = by_path.find(c.get_string_or("manifest", ""));

@@ -34,9 +34,12 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "net/fetcher.h"
+#include "tuf/metadata.h"
 
 namespace upkeep::vendor {
 
@@ -44,6 +47,11 @@ struct MirrorOptions {
   std::string source_url;  // the repository's base URL (with metadata/ and targets/ below); '/' added
   std::filesystem::path dir;
   std::optional<std::filesystem::path> trusted_root;  // pinned root.json for the first run
+  // Which of the verified targets to copy, by path. Unset: all of them and
+  // every blob and patch their delta indexes list; set (an offline bundle
+  // copies one release): those targets only, no blobs or patches. The
+  // metadata is always copied whole (its signatures cover all of it).
+  std::function<std::set<std::string>(const std::vector<tuf::TargetFile>&)> select;
 };
 
 struct MirrorResult {
