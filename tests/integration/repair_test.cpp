@@ -40,7 +40,7 @@ uint32_t mode_of(const stdfs::path& p) {
 
 }  // namespace
 
-TEST_CASE("repair: deleted, changed and re-moded files come back from the package; strays are removed",
+TEST_CASE("repair: deleted, changed and re-moded files come back from the package, and strays are removed",
           "[repair][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
@@ -87,7 +87,7 @@ TEST_CASE("repair: deleted, changed and re-moded files come back from the packag
   CHECK(contains(text.out, "repaired"));
 }
 
-TEST_CASE("repair: content another kept version holds is copied, not downloaded; a lost manifest is fetched again",
+TEST_CASE("repair: content another kept version holds is copied, not downloaded, and a lost manifest is fetched again",
           "[repair][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");

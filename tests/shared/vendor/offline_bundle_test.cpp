@@ -157,7 +157,7 @@ TEST_CASE("a payload that differs from its listing is a damaged bundle and nothi
   CHECK_FALSE(stdfs::exists(m.dir / "out.zip"));
 }
 
-TEST_CASE("a missing file is not found; a short or foreign one is not a bundle", "[offline_bundle]") {
+TEST_CASE("a missing file is not found, and a short or foreign one is not a bundle", "[offline_bundle]") {
   TempDir d;
   CHECK_THAT(error_of([&] { OfflineBundle::open(d / "none"); }, ErrorCode::kNotFound), Catch::Contains("no such file"));
   write_text(d / "short", "tiny");
