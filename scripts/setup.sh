@@ -15,8 +15,8 @@ packages=(
   nginx-light curl strace desktop-file-utils
   # clang makes real LLVM bitcode for the bitcode patch tests
   clang
-  # the delta benchmark's comparison tools (bench/delta)
-  bsdiff xdelta3 zstd
+  # the benchmarks' comparison tools (bench/delta, bench/deploy_time)
+  bsdiff xdelta3 zstd unzip
 )
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).
