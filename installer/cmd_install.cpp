@@ -64,7 +64,7 @@ int cmd_install(const Args& argv) {
   if (!repo && !bundle)
     fail(ErrorCode::kUsage, "install needs --repo URL or --bundle FILE (and optionally --prefix DIR, --system)");
   if (bundle)
-    for (const char* o : {"version", "app-id", "channel", "launcher"})
+    for (const char* o : {"version", "app-id", "channel"})
       if (args.value(o))
         fail(ErrorCode::kUsage, std::string("install --bundle: --") + o + " comes from the bundle; leave it out");
   bool silent = args.flag("silent") || args.flag("json");
@@ -85,7 +85,10 @@ int cmd_install(const Args& argv) {
 
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
   if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
-  InstallResult r = bundle ? install_bundle(*bundle, o, progress) : install(o, progress);
+  // A bundle run as itself installs its own launcher and updater; `upkeep install --bundle` installs ours.
+  std::error_code ec;
+  const bool self = bundle && std::filesystem::equivalent(*bundle, fs::self_executable_path(), ec);
+  InstallResult r = bundle ? install_bundle(*bundle, o, self, progress) : install(o, progress);
   if (args.flag("json")) {
     Json j = Json::object();
     j["app_id"] = r.app_id;

@@ -220,7 +220,8 @@ InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
   }
 }
 
-InstallResult install_bundle(const stdfs::path& file, InstallOptions options, UpdateObserver& observer) {
+InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bool use_bundled_programs,
+                             UpdateObserver& observer) {
   const auto bundle = vendor::OfflineBundle::open(file);
   const auto& facts = bundle.facts();
   if (facts.platform != build_platform())
@@ -240,8 +241,10 @@ InstallResult install_bundle(const stdfs::path& file, InstallOptions options, Up
   options.metadata_time = facts.created;
   const bool pinned = options.trusted_root.has_value();
   if (!pinned) options.trusted_root = payload / "metadata" / "1.root.json";
-  options.launcher_binary = payload / "bin" / "launcher";
-  options.updater_binary = payload / "bin" / "upkeep-updater";
+  if (use_bundled_programs) {
+    options.launcher_binary = payload / "bin" / "launcher";
+    options.updater_binary = payload / "bin" / "upkeep-updater";
+  }
   InstallResult result = install(options, observer);
   result.trusted_on_first_use = !pinned;
   return result;

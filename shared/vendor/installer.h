@@ -64,14 +64,19 @@ InstallResult install(const InstallOptions& options, UpdateObserver& observer);
 // Installs the release an offline bundle holds (vendor/offline_bundle.h)
 // without any network: the payload is unpacked into a temporary folder
 // ($TMPDIR) and installed from there as from a repository (signatures and
-// hashes verified as ever, expiry as of the bundle's creation), with its
-// launcher and updater. `options` gives the scope, paths, shortcut and an
+// hashes verified as ever, expiry as of the bundle's creation). The
+// launcher and updater are not covered by any signature, so they come from
+// the same place as the program doing the install: the bundle's own when
+// `use_bundled_programs` (the bundle runs itself: its program is already
+// trusted that far), else options.launcher_binary and updater_binary (an
+// installed upkeep's). `options` gives the scope, paths, shortcut and an
 // optional pinned root (else the bundle's own 1.root.json, reported as
 // trusted on first use) and config_repository_url (else the bundle's update
 // URL); its version, app id and channel come from the bundle. Error(kBadBundle)
 // for a bundle that is not one, is damaged or is for another platform; the
 // temporary folder is removed on every way out.
-InstallResult install_bundle(const std::filesystem::path& bundle, InstallOptions options, UpdateObserver& observer);
+InstallResult install_bundle(const std::filesystem::path& bundle, InstallOptions options, bool use_bundled_programs,
+                             UpdateObserver& observer);
 
 struct UninstallResult {
   bool removed = false;                       // false: nothing was installed there

@@ -148,6 +148,9 @@ TEST_CASE("bundle: upkeep install --bundle, with a pinned root and --repo naming
   RunResult first = install_bundle(file, target / "a", {"--json"});
   REQUIRE(first.exit_code == 0);
   CHECK(Json::parse(first.out, "install --json").get_bool("trusted_on_first_use"));
+  // Not run as itself, the bundle's unsigned programs are not installed: the installed upkeep's are.
+  CHECK(stdfs::file_size(target / "a" / "demo") == stdfs::file_size(program("launcher")));
+  CHECK(stdfs::file_size(target / "a" / "upkeep-updater") == stdfs::file_size(program("upkeep-updater")));
 
   RunResult pinned = install_bundle(
       file, target / "b",
