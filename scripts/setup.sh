@@ -13,8 +13,8 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace desktop-file-utils
-  # clang makes real LLVM bitcode for the bitcode patch tests
-  clang
+  # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests
+  clang gettext
   # the benchmarks' comparison tools (bench/delta, bench/deploy_time)
   bsdiff xdelta3 zstd unzip
 )

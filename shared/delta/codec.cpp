@@ -5,6 +5,9 @@
 #include "delta/bitcode_patch.h"
 #include "delta/bits_patch.h"
 #include "delta/gzip_patch.h"
+#include "delta/io.h"
+#include "delta/mo_catalog.h"
+#include "delta/mo_patch.h"
 #include "delta/suffix_patch.h"
 #include "delta/zstd_patch.h"
 #include "error.h"
@@ -23,15 +26,23 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "bits";
     case PatchAlgorithm::kBitcode:
       return "bitcode";
+    case PatchAlgorithm::kMo:
+      return "mo";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
   for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
-                           PatchAlgorithm::kBitcode})
+                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
+}
+
+bool is_mo_file(const std::filesystem::path& file) {
+  InputFile in(file);
+  char m[4] = {};
+  return in.read_at(0, m, 4) == 4 && is_mo_catalog(std::string_view(m, 4));
 }
 
 namespace {
@@ -55,6 +66,8 @@ bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std
       return make_bits_patch(source, target, dest);
     case PatchAlgorithm::kBitcode:
       return make_bitcode_patch(source, target, dest);
+    case PatchAlgorithm::kMo:
+      return make_mo_patch(source, target, dest);
   }
   unknown(a);
 }
@@ -72,6 +85,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
       return apply_bits_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kBitcode:
       return apply_bitcode_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kMo:
+      return apply_mo_patch(source, patch, dest, expected_size);
   }
   unknown(a);
 }

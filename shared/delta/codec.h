@@ -11,7 +11,13 @@
 //   kGzip   "gzip"   for .gz files: a zstd or bsdiff patch of the contents,
 //                    recompressed byte-exactly as GNU gzip does
 //                    (gzip_patch.cpp); the numbers 1 and 2 name its inner
-//                    algorithm inside the patch, so they never change.
+//                    algorithm inside the patch, so they never change;
+//   kBits   "bits"   a patch against a source and its copies shifted by
+//                    1..7 bits, for LLVM bitcode (bits_patch.cpp);
+//   kBitcode "bitcode" a patch between decoded forms of LLVM bitcode
+//                    (bitcode_patch.cpp);
+//   kMo     "mo"     a patch between decoded forms of gettext message
+//                    catalogs (mo_patch.cpp).
 // The names are stored in the delta index (delta_index.h).
 //
 // Readers never trust their input: a blob or patch that is malformed, too
@@ -38,6 +44,7 @@ enum class PatchAlgorithm : int {
   kGzip = 3,
   kBits = 4,
   kBitcode = 5,
+  kMo = 6,
 };
 
 const char* algorithm_name(PatchAlgorithm a);
@@ -61,6 +68,11 @@ constexpr uint64_t kMaxBitcodePatchFile = 16ull << 20;
 // kBitcode on these only (kBits costs two more diffs against eight times
 // the source).
 bool is_bit_stream(const std::filesystem::path& file);
+// Catalog patches (kMo) hold both files and their decoded forms in memory.
+constexpr uint64_t kMaxMoPatchFile = 16ull << 20;
+// Whether `file` starts with a (little-endian) gettext catalog's magic: the
+// vendor tries kMo on these only.
+bool is_mo_file(const std::filesystem::path& file);
 
 // Compresses `src` into the blob `dest` (level 1-22). Vendor side.
 void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19);
@@ -74,7 +86,8 @@ std::string decompress_blob(const std::filesystem::path& blob, const std::filesy
 // `dest`) when the algorithm cannot express this pair (kGzip: the files are
 // not both gzip files, or the target cannot be recompressed exactly; kBits: the
 // source is empty or larger than kMaxBitsPatchSource; kBitcode: either file
-// is not bitcode that decodes and encodes back exactly).
+// is not bitcode that decodes and encodes back exactly; kMo: the same for
+// message catalogs).
 bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std::filesystem::path& target,
                 const std::filesystem::path& dest);
 // Applies `patch` to `source`, writing `dest`; returns the SHA-256 (hex) of

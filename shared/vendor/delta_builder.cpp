@@ -161,6 +161,8 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
       algorithms.push_back(delta::PatchAlgorithm::kBits);
     algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
   }
+  if (delta::is_mo_file(build_dir_ / c.path))
+    algorithms.push_back(delta::PatchAlgorithm::kMo);  // declines unless both decode and encode back exactly
 
   std::vector<Attempt> attempts;
   std::optional<stdfs::path> source;

@@ -18,29 +18,14 @@ using delta::PatchAlgorithm;
 
 namespace {
 
-struct ClangPair {
-  TempDir dir;
-  std::string source, target;
-  ClangPair() {
+struct ClangPair : FilePair {
+  ClangPair() : FilePair(PatchAlgorithm::kBitcode, files()) {}
+  static const std::pair<std::string, std::string>& files() {
     static const std::pair<std::string, std::string> built = [] {
       TempDir d;
       return std::pair{clang_bitcode(c_program(200, false), d), clang_bitcode(c_program(200, true), d)};
     }();
-    source = built.first;
-    target = built.second;
-    write_text(dir / "source", source);
-    write_text(dir / "target", target);
-  }
-  bool make() { return delta::make_patch(PatchAlgorithm::kBitcode, dir / "source", dir / "target", dir / "patch"); }
-  std::string apply() {
-    return delta::apply_patch(PatchAlgorithm::kBitcode, dir / "source", dir / "patch", dir / "out", target.size());
-  }
-  uint64_t other_patch(PatchAlgorithm a) {
-    const stdfs::path p = dir / (std::string("other.") + delta::algorithm_name(a));
-    REQUIRE(delta::make_patch(a, dir / "source", dir / "target", p));
-    const uint64_t n = stdfs::file_size(p);
-    stdfs::remove(p);
-    return n;
+    return built;
   }
 };
 

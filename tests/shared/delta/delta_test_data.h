@@ -117,6 +117,28 @@ inline std::string clang_bitcode(const std::string& c_source, const TempDir& dir
   return bc;
 }
 
+// A gettext catalog of `messages` messages made by the real msgfmt; with
+// `added`, one more message sorts first (every later offset moves and the
+// hash table changes size) and message 7 is translated anew.
+inline std::string msgfmt_catalog(int messages, bool added, const TempDir& dir) {
+  std::string po = "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n";
+  if (added) po += "msgid \"AAA a message new in this version\"\nmsgstr \"AAA eine neue Meldung\"\n\n";
+  for (int i = 0; i < messages; ++i) {
+    po += "msgid \"could not open file %s for message " + std::to_string(i) + "\"\n";
+    po += "msgstr \"" + std::string(added && i == 7 ? "neu: " : "") + "konnte Datei %s nicht oeffnen, Meldung " +
+          std::to_string(i) + "\"\n\n";
+  }
+  const stdfs::path in = dir / "msgfmt-input.po", out = dir / "msgfmt-output.mo";
+  write_text(in, po);
+  RunResult r = run({"/usr/bin/msgfmt", "-o", out.string(), in.string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string mo = read_text(out);
+  stdfs::remove(in);
+  stdfs::remove(out);
+  return mo;
+}
+
 // `content` compressed by GNU gzip itself (the real program) at `level`,
 // without a name and time stamp (-n) unless `with_name`.
 inline std::string gzip_bytes(const std::string& content, int level, const TempDir& dir, bool with_name = false) {
@@ -202,6 +224,31 @@ struct ExecutablePair {
   std::string rejected(uint64_t expected_size) {
     return refused([&] { delta::apply_patch(algorithm, dir / "source", dir / "patch", dir / "out", expected_size); },
                    dir / "patch", dir / "out");
+  }
+};
+
+// A source and a target in a fresh folder, patched with one algorithm
+// through codec.h: make() writes dir/patch, apply() rebuilds dir/out.
+struct FilePair {
+  TempDir dir;
+  delta::PatchAlgorithm algorithm;
+  std::string source, target;
+  FilePair(delta::PatchAlgorithm a, const std::pair<std::string, std::string>& files)
+      : algorithm(a), source(files.first), target(files.second) {
+    write_text(dir / "source", source);
+    write_text(dir / "target", target);
+  }
+  bool make() { return delta::make_patch(algorithm, dir / "source", dir / "target", dir / "patch"); }
+  std::string apply() {
+    return delta::apply_patch(algorithm, dir / "source", dir / "patch", dir / "out", target.size());
+  }
+  // The size of another algorithm's patch of the same pair.
+  uint64_t other_patch(delta::PatchAlgorithm a) {
+    const stdfs::path p = dir / (std::string("other.") + delta::algorithm_name(a));
+    REQUIRE(delta::make_patch(a, dir / "source", dir / "target", p));
+    const uint64_t n = stdfs::file_size(p);
+    stdfs::remove(p);
+    return n;
   }
 };
 
