@@ -14,10 +14,33 @@ void check_app_id(const std::string& app_id) {
     fail(ErrorCode::kBadInput, "app id '" + app_id + "' cannot name a file (expected no '/', no leading '.')");
 }
 
+namespace {
+
+InstallPaths::Env or_getenv(const InstallPaths::Env& env) {
+  return env ? env : InstallPaths::Env([](const char* n) -> const char* { return std::getenv(n); });
+}
+
+// An XDG base directory: an unset, empty or relative value means $HOME/<fallback>.
+stdfs::path xdg_dir(const InstallPaths::Env& env, const char* name, const char* fallback) {
+  const char* v = env(name);
+  if (v && *v && stdfs::path(v).is_absolute()) return v;
+  const char* h = env("HOME");
+  if (!h || !*h || !stdfs::path(h).is_absolute())
+    fail(ErrorCode::kUsage, "HOME is not set to an absolute path; give --prefix (and --applications-dir)");
+  return stdfs::path(h) / fallback;
+}
+
+}  // namespace
+
+stdfs::path InstallPaths::user_data_home(const std::string& app_id, const Env& env) {
+  check_app_id(app_id);
+  return xdg_dir(or_getenv(env), "XDG_DATA_HOME", ".local/share") / app_id;
+}
+
 InstallPaths InstallPaths::resolve(InstallScope scope, const std::string& app_id, const InstallPathOverrides& o,
                                    const Env& env_in) {
   check_app_id(app_id);
-  const Env env = env_in ? env_in : Env([](const char* n) -> const char* { return std::getenv(n); });
+  const Env env = or_getenv(env_in);
   InstallPaths p;
   p.scope = scope;
   if (scope == InstallScope::kSystem) {
@@ -27,18 +50,7 @@ InstallPaths InstallPaths::resolve(InstallScope scope, const std::string& app_id
     p.user_data = {stdfs::path("/var/lib") / app_id};
     p.log_dir = "/var/log/upkeep";
   } else {
-    auto home = [&]() -> stdfs::path {
-      const char* h = env("HOME");
-      if (!h || !*h || !stdfs::path(h).is_absolute())
-        fail(ErrorCode::kUsage, "HOME is not set to an absolute path; give --prefix (and --applications-dir)");
-      return h;
-    };
-    // XDG: an unset, empty or relative value means the default.
-    auto xdg = [&](const char* name, const char* fallback) -> stdfs::path {
-      const char* v = env(name);
-      if (v && *v && stdfs::path(v).is_absolute()) return v;
-      return home() / fallback;
-    };
+    auto xdg = [&](const char* name, const char* fallback) { return xdg_dir(env, name, fallback); };
     const stdfs::path data = xdg("XDG_DATA_HOME", ".local/share");
     const stdfs::path state = xdg("XDG_STATE_HOME", ".local/state");
     p.root = data / "upkeep" / app_id;

@@ -45,6 +45,10 @@ struct InstallPaths {
   // relative, or `app_id` cannot name a folder.
   static InstallPaths resolve(InstallScope scope, const std::string& app_id, const InstallPathOverrides& o,
                               const Env& env = {});
+  // The user's own data folder of an application, $XDG_DATA_HOME/<app-id>
+  // (one of user_data), whatever the install's scope: where an application
+  // keeps the user's documents. Errors as resolve().
+  static std::filesystem::path user_data_home(const std::string& app_id, const Env& env = {});
 };
 
 // Error(kBadInput) unless `app_id` can name a file: not empty, no '/', no

@@ -13,15 +13,6 @@ using namespace upkeep::test;
 
 namespace {
 
-// A policy base folder with the folder of app "demo" in it.
-struct PolicyDir {
-  TempDir dir;
-  stdfs::path folder() const { return dir / "demo"; }
-  std::string file(const std::string& name) const { return (folder() / name).string(); }
-  void write(const std::string& name, const std::string& json) const { write_text(folder() / name, json); }
-  std::map<std::string, std::string> env() const { return {{"UPKEEP_POLICY_DIR", dir.path().string()}}; }
-};
-
 RunResult run_updater(const Installed& app, const std::map<std::string, std::string>& env = {}) {
   return run({(app.prefix() / "upkeep-updater").string(), "--root", app.prefix().string()}, env);
 }
@@ -29,15 +20,6 @@ RunResult run_updater(const Installed& app, const std::map<std::string, std::str
 Json status_json(const Installed& app, const std::map<std::string, std::string>& env) {
   return Json::parse(run_ok({app.launcher().string(), "--status", "--json"}, env).out, "launcher --status --json");
 }
-
-// 1.0.0 released, served by `upkeep serve` and installed; a policy folder to fill.
-struct InstalledWithPolicy {
-  VendorRepo vendor;
-  const bool released = (vendor.release(vendor.build_folder("1.0.0"), "1.0.0"), true);
-  RepoServerProcess server{vendor.repo()};
-  Installed app{server.url, vendor.root_json(), "1.0.0"};
-  PolicyDir policy;
-};
 
 }  // namespace
 

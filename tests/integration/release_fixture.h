@@ -135,6 +135,24 @@ struct Installed {
   TempDir dir;
 };
 
+// A managed policy base folder (UPKEEP_POLICY_DIR) with the folder of app "demo" in it.
+struct PolicyDir {
+  TempDir dir;
+  stdfs::path folder() const { return dir / "demo"; }
+  std::string file(const std::string& name) const { return (folder() / name).string(); }
+  void write(const std::string& name, const std::string& json) const { write_text(folder() / name, json); }
+  std::map<std::string, std::string> env() const { return {{"UPKEEP_POLICY_DIR", dir.path().string()}}; }
+};
+
+// 1.0.0 released, served by `upkeep serve` and installed; a policy folder to fill.
+struct InstalledWithPolicy {
+  VendorRepo vendor;
+  const bool released = (vendor.release(vendor.build_folder("1.0.0"), "1.0.0"), true);
+  RepoServerProcess server{vendor.repo()};
+  Installed app{server.url, vendor.root_json(), "1.0.0"};
+  PolicyDir policy;
+};
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }

@@ -46,6 +46,18 @@ TEST_CASE("absolute XDG variables are used, and empty or relative ones mean the 
                                                 "/var/cache/ann/demo"});
 }
 
+TEST_CASE("the user's data home is $XDG_DATA_HOME/<app-id>, else under HOME, whatever the scope", "[install_paths]") {
+  CHECK(InstallPaths::user_data_home("demo", env_of({{"HOME", "/home/ann"}})) == "/home/ann/.local/share/demo");
+  CHECK(InstallPaths::user_data_home("demo", env_of({{"XDG_DATA_HOME", "/data"}})) == "/data/demo");
+  CHECK(upkeep::test::error_of([] { InstallPaths::user_data_home("demo", env_of({})); }, ErrorCode::kUsage) ==
+        "HOME is not set to an absolute path; give --prefix (and --applications-dir)");
+  upkeep::test::error_of(
+      [] {
+        InstallPaths::user_data_home(".hidden", env_of({{"HOME", "/h"}}));
+      },
+      ErrorCode::kBadInput);
+}
+
 TEST_CASE("per-machine paths are /opt and /usr/share, and need no HOME", "[install_paths]") {
   const InstallPaths p = InstallPaths::resolve(InstallScope::kSystem, "demo", {}, env_of({}));
   CHECK(p.root == "/opt/demo");
