@@ -173,8 +173,9 @@ TEST_CASE("a delta update fetches a patch and the changed small files, and links
   check_clean(app, "2.0.0");
 }
 
-TEST_CASE("a changed .gz manual and changed bitcode come as gzip, bit-shift and bitcode patches, rebuilt exactly",
-          "[delta][integration]") {
+TEST_CASE(
+    "a changed .gz manual, bitcode and catalog come as gzip, bit-shift, bitcode and catalog patches, rebuilt exactly",
+    "[delta][integration]") {
   namespace data = upkeep::test::delta_data;
   DeltaWorld w;
   TempDir tmp;
@@ -188,12 +189,15 @@ TEST_CASE("a changed .gz manual and changed bitcode come as gzip, bit-shift and 
   // Real bitcode from clang, as PostgreSQL ships for its JIT.
   const std::string old_ir = data::clang_bitcode(data::c_program(120, false), tmp);
   const std::string new_ir = data::clang_bitcode(data::c_program(120, true), tmp);
-  for (const auto& [version, edits, gz, bc, ir] :
-       {std::tuple{"1.0.0", 0, old_gz, old_bc, old_ir}, std::tuple{"2.0.0", 1, new_gz, new_bc, new_ir}}) {
+  // A translation catalog from the real msgfmt, one message added.
+  const std::string old_mo = data::msgfmt_catalog(1500, false, tmp), new_mo = data::msgfmt_catalog(1500, true, tmp);
+  for (const auto& [version, edits, gz, bc, ir, mo] : {std::tuple{"1.0.0", 0, old_gz, old_bc, old_ir, old_mo},
+                                                       std::tuple{"2.0.0", 1, new_gz, new_bc, new_ir, new_mo}}) {
     stdfs::path d = w.folder(version, edits);
     write_text(d / "share" / "man" / "demo.1.gz", gz);
     write_text(d / "lib" / "bitcode" / "demo.bc", bc);
     write_text(d / "lib" / "bitcode" / "prog.bc", ir);
+    write_text(d / "share" / "locale" / "de" / "LC_MESSAGES" / "demo.mo", mo);
     w.vendor.release(d, version);
   }
   const stdfs::path patches = w.vendor.repo() / "targets" / "demo" / "patches";
@@ -206,15 +210,20 @@ TEST_CASE("a changed .gz manual and changed bitcode come as gzip, bit-shift and 
   const stdfs::path bitcode_patch =
       patches / (upkeep::sha256_hex(old_ir) + "-" + upkeep::sha256_hex(new_ir) + ".bitcode");
   REQUIRE(stdfs::exists(bitcode_patch));
+  const stdfs::path mo_patch = patches / (upkeep::sha256_hex(old_mo) + "-" + upkeep::sha256_hex(new_mo) + ".mo");
+  REQUIRE(stdfs::exists(mo_patch));
+  CHECK(stdfs::file_size(mo_patch) * 20 < new_mo.size());
 
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
   const Rebuilt line = updated_to(app, "2.0.0");
-  CHECK(line.patched == 5);  // data.bin, readme.txt, the manual and both bitcode files
+  CHECK(line.patched == 6);  // data.bin, readme.txt, the manual, both bitcode files and the catalog
   CHECK_FALSE(line.fallback);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "man" / "demo.1.gz") == new_gz);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "lib" / "bitcode" / "demo.bc") == new_bc);
   CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "lib" / "bitcode" / "prog.bc") == new_ir);
+  CHECK(read_text(app.prefix() / "versions" / "2.0.0" / "share" / "locale" / "de" / "LC_MESSAGES" / "demo.mo") ==
+        new_mo);
   check_clean(app, "2.0.0");
 }
 
