@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "json.h"
 #include "logging.h"
+#include "managed_policy.h"
 #include "release_hooks.h"
 #include "update/console_reporter.h"
 #include "vendor/install_paths.h"
@@ -30,6 +31,16 @@ InstallPathOverrides path_overrides(const CliArgs& args) {
 }
 
 InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? InstallScope::kSystem : InstallScope::kUser; }
+
+// This machine's managed policy for `app_id` over the defaults (README
+// "Managed policy"); rejected files are reported and do not apply.
+UpdateSettings policy_settings(const std::string& app_id) {
+  UpdateSettings s;
+  const auto policy = ManagedPolicy::load(ManagedPolicy::folder_for(app_id, process_environment()));
+  policy.apply_to(s);
+  for (const auto& e : s.policy_errors) std::fprintf(stderr, "upkeep: managed policy: %s\n", e.message.c_str());
+  return s;
+}
 
 }  // namespace
 
@@ -59,16 +70,22 @@ int cmd_install(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
                                  "applications-dir", "icons-dir", "log", "bundle"}});
+  bool silent = args.flag("silent") || args.flag("json");
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
   auto repo = args.value("repo");
   auto bundle = args.value("bundle");
+  // Managed policy for --app-id: the repository, channel and version prefix an administrator set.
+  std::optional<UpdateSettings> policy;
+  if (auto id = args.value("app-id"); id && !bundle) policy = policy_settings(*id);
+  if (!repo && policy && policy->sources.at("repository_url").kind == SettingSource::Kind::kPolicy)
+    repo = policy->repository_url;
   if (!repo && !bundle)
-    fail(ErrorCode::kUsage, "install needs --repo URL or --bundle FILE (and optionally --prefix DIR, --system)");
+    fail(ErrorCode::kUsage,
+         "install needs --repo URL or --bundle FILE (or --app-id ID with a managed policy naming repository_url)");
   if (bundle)
     for (const char* o : {"version", "app-id", "channel"})
       if (args.value(o))
         fail(ErrorCode::kUsage, std::string("install --bundle: --") + o + " comes from the bundle; leave it out");
-  bool silent = args.flag("silent") || args.flag("json");
-  if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
 
   InstallOptions o;
   if (repo) o.repository_url = with_slash(*repo);
@@ -78,6 +95,11 @@ int cmd_install(const Args& argv) {
   o.version = args.value("version");
   o.app_id = args.value("app-id");
   o.channel = args.value_or("channel", "stable");
+  if (policy) {
+    if (!args.value("channel") && policy->sources.at("channel").kind == SettingSource::Kind::kPolicy)
+      o.channel = policy->channel;
+    if (!o.version) o.version_prefix = policy->target_version_prefix;
+  }
   if (auto r = args.value("trusted-root")) o.trusted_root = *r;
   auto here = fs::self_executable_path().parent_path();
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());

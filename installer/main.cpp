@@ -37,7 +37,7 @@ const char* kUsage =
     "                       copy a repository, verified, for hosting inside a network\n"
     "  bundle --version V -o FILE [--repo DIR|URL] [--update-url URL]\n"
     "                       write one file that installs V with no network\n"
-    "  install --repo URL | --bundle FILE [--system] [--version V] [--silent] [--json]\n"
+    "  install --repo URL | --bundle FILE | --app-id ID (policy) [--system] [--version V] [--silent] [--json]\n"
     "                       install an application (per user; per machine with --system)\n"
     "  repair --app-id ID [--system] [--json]\n"
     "                       re-check the current version against its signed manifest\n"

@@ -151,12 +151,15 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
 
   SelectionCriteria criteria{.app_id = config.app_id, .platform = config.platform, .channel = config.channel};
   criteria.exact_version = o.version;
+  criteria.version_prefix = o.version_prefix;
   auto release = select_release(client.targets(), criteria);
   if (!release)
-    fail(ErrorCode::kNotFound,
-         o.version ? "version " + *o.version + " of " + config.app_id + " for " + config.platform +
-                         " is not in the repository"
-                   : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel);
+    fail(
+        ErrorCode::kNotFound,
+        o.version
+            ? "version " + *o.version + " of " + config.app_id + " for " + config.platform + " is not in the repository"
+            : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel +
+                  (o.version_prefix.empty() ? "" : " matching target_version_prefix '" + o.version_prefix + "'"));
   observer.on_update_found(*release);
   ObserverProgress progress(observer);
   Stager(layout, fetcher)

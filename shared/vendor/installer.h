@@ -37,7 +37,8 @@ struct InstallOptions {
   InstallScope scope = InstallScope::kUser;
   InstallPathOverrides paths;          // no prefix: the scope's root for the app id (install_paths.h)
   bool shortcut = true;                // write the .desktop entry and its icon
-  std::optional<std::string> version;  // exact version, else newest in channel
+  std::optional<std::string> version;  // exact version, else newest in channel (matching version_prefix)
+  std::string version_prefix;          // "2.4.": only such versions (managed policy's target_version_prefix)
   std::optional<std::string> app_id;   // needed when the repository holds several apps
   std::string channel = "stable";
   std::optional<std::filesystem::path> trusted_root;  // pinned root.json; else first use

@@ -203,3 +203,55 @@ TEST_CASE("rollback_to_target_version takes an install back to the newest releas
   RunResult settled = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
   CHECK(settled.out == "checking for updates...\nup to date (1.1.0)\nmainapp 1.1.0\n");
 }
+
+TEST_CASE("upkeep install --app-id follows the machine's policy: its repository, channel and version prefix",
+          "[policy][integration]") {
+  VendorRepo vendor;
+  for (const char* v : {"1.0.0", "1.1.0", "2.0.0"}) vendor.release(vendor.build_folder(v), v);
+  RepoServerProcess server(vendor.repo());
+  PolicyDir policy;
+  policy.write("10-fleet.json", R"({"repository_url": ")" + server.url + R"(", "target_version_prefix": "1."})");
+  policy.write("20-typo.json", R"({"chanel": "beta"})");  // rejected whole, reported, the other file applies
+  TempDir target;
+  auto install = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> argv{program("upkeep").string(),
+                                  "install",
+                                  "--app-id",
+                                  "demo",
+                                  "--prefix",
+                                  (target / name).string(),
+                                  "--trusted-root",
+                                  vendor.root_json().string(),
+                                  "--no-shortcut"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, policy.env());
+  };
+
+  RunResult r = install("fleet", {});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "installed demo 1.1.0"));  // the newest 1.x, not 2.0.0
+  CHECK(contains(r.err, "20-typo.json"));
+  CHECK(contains(r.err, "chanel"));
+  const Json config = Json::parse(read_text(target / "fleet" / "config.json"), "config.json");
+  CHECK(config.get_string("repository") == server.url);
+
+  // An explicit version wins over the prefix.
+  RunResult exact = install("exact", {"--version", "2.0.0"});
+  REQUIRE(exact.exit_code == 0);
+  CHECK(contains(exact.out, "installed demo 2.0.0"));
+
+  // A prefix no release matches: exit 9, naming the prefix, nothing installed.
+  policy.write("30-line.json", R"({"target_version_prefix": "3."})");
+  RunResult none = install("none", {});
+  CHECK(none.exit_code == 9);
+  CHECK(contains(none.err, "target_version_prefix '3.'"));
+  CHECK_FALSE(stdfs::exists(target / "none"));
+
+  // Without a policy naming a repository, --repo is still needed.
+  RunResult usage =
+      run({program("upkeep").string(), "install", "--app-id", "other", "--prefix", (target / "other").string()},
+          policy.env());
+  CHECK(usage.exit_code == 2);
+  CHECK(contains(usage.err, "repository_url"));
+}
