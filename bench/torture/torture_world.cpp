@@ -99,6 +99,19 @@ stdfs::path TortureWorld::build_folder(const std::string& version, uint64_t payl
     write_text(d / "share" / "mainapp.1", manual);
     Ran g = run_to_end({"/usr/bin/gzip", "-9", "-n", "-f", (d / "share" / "mainapp.1").string()}, {}, scratch_);
     if (!g.exit.success()) fail(ErrorCode::kFailure, "torture: gzip failed: " + g.err);
+    // A translation catalog by the real msgfmt with a message new in each
+    // version (every offset and the hash table renumber): catalog patches.
+    std::string po = "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n";
+    po += "msgid \"AAA new in " + version + "\"\nmsgstr \"AAA neu in " + version + "\"\n\n";
+    for (int i = 0; i < 800; ++i)
+      po += "msgid \"cannot open file %s (" + std::to_string(i) + ")\"\nmsgstr \"Datei %s nicht lesbar (" +
+            std::to_string(i) + ")\"\n\n";
+    const stdfs::path mo = d / "share" / "locale" / "de" / "LC_MESSAGES" / "mainapp.mo";
+    write_text(scratch_ / ("mainapp-" + version + ".po"), po);
+    stdfs::create_directories(mo.parent_path());
+    Ran m = run_to_end({"/usr/bin/msgfmt", "-o", mo.string(), (scratch_ / ("mainapp-" + version + ".po")).string()}, {},
+                       scratch_);
+    if (!m.exit.success()) fail(ErrorCode::kFailure, "torture: msgfmt failed: " + m.err);
   }
   return d;
 }
