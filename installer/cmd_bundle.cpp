@@ -93,8 +93,23 @@ int cmd_bundle(const Args& in) {
   o.updater_binary = cli.value_or("updater", (here.parent_path() / "upkeep-updater").string());
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
 
+  // Progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
+  const bool terminal = !cli.flag("json") && fs::is_terminal(2);
+  if (terminal)
+    o.progress = [](size_t done, size_t known, uint64_t bytes) {
+      std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
+                   static_cast<unsigned long long>(bytes));
+      std::fflush(stderr);
+    };
   HttpFetcher fetcher;
-  const vendor::BundleFacts f = vendor::OfflineBundle::write(o, fetcher);
+  vendor::BundleFacts f;
+  try {
+    f = vendor::OfflineBundle::write(o, fetcher);
+  } catch (...) {
+    if (terminal) std::fputc('\n', stderr);
+    throw;
+  }
+  if (terminal) std::fputc('\n', stderr);
   const auto path = std::filesystem::absolute(o.output);
   const auto size = std::filesystem::file_size(path);
   if (cli.flag("json")) {

@@ -110,7 +110,7 @@ BundleFacts OfflineBundle::write(const BundleOptions& o, Fetcher& fetcher) {
     facts.channel = release->channel;
     return std::set<std::string>{release->package.path, release->manifest.path};
   };
-  RepositoryMirror(mirror, fetcher).run();
+  RepositoryMirror(mirror, fetcher, o.progress).run();
   fs::remove_tree(payload / ".upkeep-mirror");
   copy_program(o.launcher_binary, payload / "bin" / "launcher");
   if (stdfs::exists(o.updater_binary)) copy_program(o.updater_binary, payload / "bin" / "upkeep-updater");

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -57,6 +58,8 @@ struct BundleOptions {
   std::filesystem::path launcher_binary;
   std::filesystem::path updater_binary;
   std::filesystem::path output;
+  // Called while the release is copied (files done, files known, bytes fetched); may be empty.
+  std::function<void(size_t done, size_t known, uint64_t bytes)> progress;
 };
 
 class OfflineBundle {
