@@ -40,6 +40,7 @@
 namespace {
 
 using namespace upkeep;
+using bench::Prng;
 namespace stdfs = std::filesystem;
 
 constexpr uint64_t kMiB = 1024 * 1024;
@@ -48,18 +49,6 @@ constexpr uint64_t kGiB = 1024 * kMiB;
 struct Scenario {
   uint64_t bytes;
   int files;
-};
-
-// xorshift64*: cheap bytes that do not compress or deduplicate trivially.
-struct Prng {
-  uint64_t s;
-  uint64_t next() {
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    return s * 2685821657736338717ull;
-  }
-  double unit() { return static_cast<double>(next() >> 11) / 9007199254740992.0; }
 };
 
 void write_all(int fd, const char* data, size_t n, const stdfs::path& p) {

@@ -115,6 +115,27 @@ inline stdfs::path temp_base() {
   return t && *t ? stdfs::path(t) : stdfs::path("/var/tmp");
 }
 
+// Bytes of every regular file below `dir`; 0 when it does not exist.
+inline uint64_t tree_bytes(const stdfs::path& dir) {
+  uint64_t n = 0;
+  if (!stdfs::exists(dir)) return 0;
+  for (const auto& e : stdfs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) n += e.file_size();
+  return n;
+}
+
+// xorshift64*: cheap bytes that do not compress or deduplicate trivially.
+struct Prng {
+  uint64_t s;
+  uint64_t next() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 2685821657736338717ull;
+  }
+  double unit() { return static_cast<double>(next() >> 11) / 9007199254740992.0; }
+};
+
 inline double load_average_1min() {
   double l[1] = {0};
   return getloadavg(l, 1) == 1 ? l[0] : -1;

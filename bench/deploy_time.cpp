@@ -37,21 +37,11 @@ using namespace upkeep;
 using namespace upkeep::bench;
 namespace stdfs = std::filesystem;
 
-uint64_t tree_bytes(const stdfs::path& dir) {
-  uint64_t n = 0;
-  for (const auto& e : stdfs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) n += e.file_size();
-  return n;
-}
-
 void write_random(const stdfs::path& p, uint64_t bytes, uint64_t seed) {
   std::string data(bytes, '\0');
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  Prng rng{seed * 0x9E3779B97F4A7C15ull + 1};
   for (size_t i = 0; i + 8 <= data.size(); i += 8) {
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    const uint64_t v = s * 2685821657736338717ull;
+    const uint64_t v = rng.next();
     std::memcpy(&data[i], &v, 8);
   }
   fs::create_directories_durable(p.parent_path());
@@ -90,11 +80,10 @@ int run(const std::vector<std::string>& argv) {
   const uint64_t bytes = tree_bytes(build);
   const int file_count = files + 2;
 
-  auto quiet = [](std::vector<std::string> a) { return time_spawn_wait(a); };
-  quiet(
+  time_spawn_wait(
       {upkeep, "keys", "init", "--app-id", "bench", "--keys", (s / "keys").string(), "--repo", (s / "repo").string()});
-  quiet({upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (s / "keys").string(), "--repo",
-         (s / "repo").string(), "--no-delta"});
+  time_spawn_wait({upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (s / "keys").string(), "--repo",
+                   (s / "repo").string(), "--no-delta"});
   RepoServer server(s / "repo");
   server.start();
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
@@ -104,13 +93,13 @@ int run(const std::vector<std::string>& argv) {
   stdfs::create_directories(tools);
   for (const char* name : {"upkeep", "launcher", "upkeep-updater"}) {
     stdfs::copy_file(bin / name, tools / name);
-    quiet({"/usr/bin/strip", "--strip-debug", (tools / name).string()});
+    time_spawn_wait({"/usr/bin/strip", "--strip-debug", (tools / name).string()});
   }
   const stdfs::path bundle = s / "bench-1.0.0.bundle";
   const double bundle_ms =
-      quiet({upkeep, "bundle", "--version", "1.0.0", "-o", bundle.string(), "--repo", (s / "repo").string(),
-             "--update-url", url, "--program", (tools / "upkeep").string(), "--launcher", (tools / "launcher").string(),
-             "--updater", (tools / "upkeep-updater").string()});
+      time_spawn_wait({upkeep, "bundle", "--version", "1.0.0", "-o", bundle.string(), "--repo", (s / "repo").string(),
+                       "--update-url", url, "--program", (tools / "upkeep").string(), "--launcher",
+                       (tools / "launcher").string(), "--updater", (tools / "upkeep-updater").string()});
   const stdfs::path package = package_of(s / "repo");
   const std::string package_url = url + stdfs::relative(package, s / "repo").generic_string();
   std::printf("release: %d files, %.1f MiB; package %.1f MiB; bundle %.1f MiB (written in %.0f ms)\n", file_count,
@@ -119,8 +108,8 @@ int run(const std::vector<std::string>& argv) {
 
   std::vector<double> online, offline, floor_install, repair, floor_repair;
   const stdfs::path kept = s / "kept";  // the install repair checks
-  quiet({upkeep, "install", "--repo", url, "--prefix", kept.string(), "--trusted-root", root_json, "--silent",
-         "--no-shortcut"});
+  time_spawn_wait({upkeep, "install", "--repo", url, "--prefix", kept.string(), "--trusted-root", root_json, "--silent",
+                   "--no-shortcut"});
   const std::string hash_all =
       "find " + (kept / "versions" / "1.0.0").string() + " -type f -exec sha256sum {} + > /dev/null";
   auto reset = [&](const stdfs::path& p) {
@@ -131,20 +120,20 @@ int run(const std::vector<std::string>& argv) {
   for (int i = 0; i < runs; ++i) {
     const stdfs::path a = s / "a", b = s / "b", c = s / "c";
     reset(a);
-    online.push_back(quiet({upkeep, "install", "--repo", url, "--prefix", a.string(), "--trusted-root", root_json,
-                            "--silent", "--no-shortcut"}));
+    online.push_back(time_spawn_wait({upkeep, "install", "--repo", url, "--prefix", a.string(), "--trusted-root",
+                                      root_json, "--silent", "--no-shortcut"}));
     reset(a);
-    offline.push_back(
-        quiet({bundle.string(), "--prefix", b.string(), "--trusted-root", root_json, "--silent", "--no-shortcut"}));
+    offline.push_back(time_spawn_wait(
+        {bundle.string(), "--prefix", b.string(), "--trusted-root", root_json, "--silent", "--no-shortcut"}));
     reset(b);
     stdfs::create_directories(c);
     floor_install.push_back(
-        quiet({"/bin/sh", "-c",
-               "/usr/bin/curl -s -o " + (c / "p.zip").string() + " " + package_url + " && /usr/bin/unzip -q " +
-                   (c / "p.zip").string() + " -d " + (c / "x").string()}));
+        time_spawn_wait({"/bin/sh", "-c",
+                         "/usr/bin/curl -s -o " + (c / "p.zip").string() + " " + package_url +
+                             " && /usr/bin/unzip -q " + (c / "p.zip").string() + " -d " + (c / "x").string()}));
     reset(c);
-    repair.push_back(quiet({upkeep, "repair", "--prefix", kept.string(), "--silent"}));
-    floor_repair.push_back(quiet({"/bin/sh", "-c", hash_all}));
+    repair.push_back(time_spawn_wait({upkeep, "repair", "--prefix", kept.string(), "--silent"}));
+    floor_repair.push_back(time_spawn_wait({"/bin/sh", "-c", hash_all}));
   }
   server.stop();
 

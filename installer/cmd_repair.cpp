@@ -9,9 +9,7 @@
 #include "json.h"
 #include "layout.h"
 #include "net/http_fetcher.h"
-#include "privileges.h"
 #include "update/console_reporter.h"
-#include "vendor/install_record.h"
 #include "vendor/version_repair.h"
 
 namespace upkeep::cli {
@@ -47,10 +45,6 @@ int cmd_repair(const Args& argv) {
   }
   if (args.flag("silent")) init_silent_logging(args, "upkeep-repair");
   const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
-  if (const auto record = InstallRecord::load(layout.root());
-      record && record->scope == InstallScope::kSystem && !running_as_administrator())
-    fail(ErrorCode::kNeedsRoot,
-         layout.root().string() + " is a per-machine install: repairing it needs administrator rights (root)");
   const bool quiet = args.flag("silent") || args.flag("json");
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
   HttpFetcher fetcher;

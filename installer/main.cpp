@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
@@ -70,53 +69,52 @@ const char* kBundleUsage =
     "--bundle` with the release inside. Installed copies check %s for updates\n"
     "(--repo URL names another). Exit codes as `upkeep install`: README.\n";
 
+// Runs the command `args` names (args[0]); none and the top-level flags are
+// handled here. An offline bundle (upkeep bundle) is this program with a
+// release behind it: run without a command, it installs what it holds
+// (`args` then becomes that install's command line).
+int run(std::vector<std::string>& args, const char* program) {
+  using namespace upkeep;
+  const auto self = fs::self_executable_path();
+  if (vendor::OfflineBundle::is_bundle(self) && (args.empty() || !is_command(args[0]))) {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      const auto f = vendor::OfflineBundle::open(self).facts();
+      std::printf(kBundleUsage, program, program, f.app_id.c_str(), f.version.c_str(), f.platform.c_str(),
+                  f.update_url.c_str());
+      return 0;
+    }
+    args.insert(args.begin(), {"install", "--bundle", self.string()});
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? static_cast<int>(ErrorCode::kUsage) : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("upkeep %s\n", UPKEEP_VERSION_STRING);
+    return 0;
+  }
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
+    return static_cast<int>(ErrorCode::kUsage);
+  }
+  return it->second(cli::Args(args.begin() + 1, args.end()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace upkeep;
   init_logging({.program = "upkeep"});
   std::vector<std::string> args(argv + 1, argv + argc);
-  // An offline bundle (upkeep bundle) is this program with a release behind
-  // it: run without a command, it installs what it holds.
+  auto command = [&] { return args.empty() ? std::string("upkeep") : args[0]; };
   try {
-    const auto self = fs::self_executable_path();
-    if (vendor::OfflineBundle::is_bundle(self) && (args.empty() || !is_command(args[0]))) {
-      if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-        const auto f = vendor::OfflineBundle::open(self).facts();
-        std::printf(kBundleUsage, argv[0], argv[0], f.app_id.c_str(), f.version.c_str(), f.platform.c_str(),
-                    f.update_url.c_str());
-        return 0;
-      }
-      args.insert(args.begin(), {"--bundle", self.string()});
-      return cli::cmd_install(args);
-    }
+    return run(args, argv[0]);
   } catch (const Error& e) {
-    spdlog::error("install failed: {}", e.what());
+    spdlog::error("{} failed: {}", command(), e.what());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    spdlog::error("install failed: {}", e.what());
-    return static_cast<int>(ErrorCode::kFailure);
-  }
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? static_cast<int>(ErrorCode::kUsage) : 0;
-  }
-  if (!std::strcmp(argv[1], "--version")) {
-    std::printf("upkeep %s\n", UPKEEP_VERSION_STRING);
-    return 0;
-  }
-  auto it = commands().find(argv[1]);
-  if (it == commands().end()) {
-    std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", argv[1], kUsage);
-    return static_cast<int>(ErrorCode::kUsage);
-  }
-  try {
-    return it->second(cli::Args(argv + 2, argv + argc));
-  } catch (const Error& e) {
-    spdlog::error("{} failed: {}", argv[1], e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    spdlog::error("{} failed: {}", argv[1], e.what());
+    spdlog::error("{} failed: {}", command(), e.what());
     return static_cast<int>(ErrorCode::kFailure);
   }
 }

@@ -47,7 +47,6 @@ void TerminalUi::start_reading_input() {
   std::thread([queue = queue_] {
     std::string line;
     while (std::getline(std::cin, line)) queue->post({EventKind::kLine, "", line});
-    queue->post({EventKind::kEndOfInput, "", ""});
   }).detach();
 }
 

@@ -2,7 +2,7 @@
 //
 // It is the UpdateObserver: the update thread calls it; it prints through
 // ConsoleReporter and queues the events the main thread acts on (an update
-// is staged, a check finished, a line typed, end of input, quit). All
+// is staged, a check finished, a line typed, quit). All
 // methods are thread-safe.
 #pragma once
 
@@ -20,7 +20,7 @@ namespace upkeep {
 
 class TerminalUi : public ConsoleReporter {
  public:
-  enum class EventKind { kStaged, kCheckFinished, kQuit, kLine, kEndOfInput };
+  enum class EventKind { kStaged, kCheckFinished, kQuit, kLine };
   struct Event {
     EventKind kind;
     std::string version;  // kStaged
@@ -38,7 +38,7 @@ class TerminalUi : public ConsoleReporter {
   std::optional<Event> next_event_until(std::chrono::system_clock::time_point until);
 
   // Reads standard input on a thread of its own: each line becomes a kLine
-  // event, the end of input kEndOfInput. The thread is detached (a read
+  // event; the thread ends at the end of input. It is detached (a read
   // cannot be interrupted) and shares the queue, so it may outlive this
   // object. Not with ask_yes_no(), which reads standard input itself.
   void start_reading_input();

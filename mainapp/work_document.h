@@ -28,7 +28,6 @@ class WorkDocument {
 
   const std::filesystem::path& file() const { return file_; }
   size_t line_count() const { return lines_; }
-  bool unsaved() const { return unsaved_; }
   bool loaded() const { return loaded_; }  // a saved document was read
 
  private:

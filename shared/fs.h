@@ -51,6 +51,24 @@ void create_directories_durable(const stdfs::path& dir);
 // Removes a tree; a missing tree is fine. Throws on other errors.
 void remove_tree(const stdfs::path& path);
 
+// A work folder's guard: removes `path` with everything below it on
+// destruction, whatever happened. Never throws (a folder that cannot be
+// removed stays). Makes nothing itself.
+class RemoveTreeOnExit {
+ public:
+  explicit RemoveTreeOnExit(stdfs::path path) : path_(std::move(path)) {}
+  ~RemoveTreeOnExit() {
+    std::error_code ec;
+    stdfs::remove_all(path_, ec);
+  }
+  RemoveTreeOnExit(const RemoveTreeOnExit&) = delete;
+  RemoveTreeOnExit& operator=(const RemoveTreeOnExit&) = delete;
+  const stdfs::path& path() const { return path_; }
+
+ private:
+  stdfs::path path_;
+};
+
 // Bytes available to an unprivileged writer on the file system holding `path`.
 uint64_t available_bytes(const stdfs::path& path);
 

@@ -35,14 +35,6 @@ void run_ok(const std::vector<std::string>& argv, const stdfs::path& log) {
                                   r.status.describe() + ":\n" + r.output_tail);
 }
 
-uint64_t tree_bytes(const stdfs::path& dir) {
-  uint64_t n = 0;
-  if (!stdfs::exists(dir)) return 0;
-  for (const auto& e : stdfs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) n += e.file_size();
-  return n;
-}
-
 }  // namespace
 
 SeriesRepo::SeriesRepo(const stdfs::path& scratch, const std::string& app_id)

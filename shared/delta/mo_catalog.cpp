@@ -20,15 +20,15 @@ void set_u32(std::string& b, uint64_t at, uint32_t v) {
 }
 
 // The layout a header describes, checked against the file's size.
-struct Layout {
+struct CatalogLayout {
   uint32_t count = 0, originals = 0, translations = 0, hash_size = 0, hash_offset = 0;
 };
 
 // nullopt when the header is not a revision-0 little-endian catalog whose
 // tables fit in `size` bytes without overlapping each other or the header.
-std::optional<Layout> layout_of(std::string_view b) {
+std::optional<CatalogLayout> layout_of(std::string_view b) {
   if (b.size() < kHeaderSize || u32(b, 0) != kMagic || u32(b, 4) != 0) return std::nullopt;
-  Layout l{u32(b, 8), u32(b, 12), u32(b, 16), u32(b, 20), u32(b, 24)};
+  CatalogLayout l{u32(b, 8), u32(b, 12), u32(b, 16), u32(b, 20), u32(b, 24)};
   const uint64_t size = b.size();
   const uint64_t table = 8ull * l.count, hash = 4ull * l.hash_size;
   struct Range {
@@ -65,7 +65,7 @@ uint32_t hash_string(std::string_view s) {
 
 // Rewrites both tables' offsets: to distances (decode) or back (encode).
 // The running end starts at 0: the first offset is stored as itself.
-void convert_offsets(std::string& b, const Layout& l, bool to_distance) {
+void convert_offsets(std::string& b, const CatalogLayout& l, bool to_distance) {
   uint32_t end = 0;
   for (uint32_t table : {l.originals, l.translations})
     for (uint32_t i = 0; i < l.count; ++i) {
@@ -79,7 +79,7 @@ void convert_offsets(std::string& b, const Layout& l, bool to_distance) {
 
 // msgfmt's hash table (write-mo.c) of the original strings, into `b`;
 // false when a string lies outside the file or the table cannot hold them.
-bool fill_hash_table(std::string& b, const Layout& l) {
+bool fill_hash_table(std::string& b, const CatalogLayout& l) {
   if (l.hash_size == 0) return true;
   std::vector<uint32_t> slots(l.hash_size, 0);
   for (uint32_t j = 0; j < l.count; ++j) {

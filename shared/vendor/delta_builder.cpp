@@ -27,20 +27,14 @@ delta::Stored stored_of(const stdfs::path& file) { return {stdfs::file_size(file
 class WorkDir {
  public:
   explicit WorkDir(const stdfs::path& repo) : dir_(repo / (".delta-work-" + std::to_string(process::current_pid()))) {
-    fs::remove_tree(dir_);  // left over from a crashed run with the same pid
-    fs::create_directories_durable(dir_);
+    fs::remove_tree(dir_.path());  // left over from a crashed run with the same pid
+    fs::create_directories_durable(dir_.path());
   }
-  ~WorkDir() {
-    std::error_code ec;
-    stdfs::remove_all(dir_, ec);
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
   // A fresh name in the folder; nothing is created.
-  stdfs::path next(const char* kind) { return dir_ / (std::to_string(++count_) + "." + kind); }
+  stdfs::path next(const char* kind) { return dir_.path() / (std::to_string(++count_) + "." + kind); }
 
  private:
-  stdfs::path dir_;
+  fs::RemoveTreeOnExit dir_;
   uint64_t count_ = 0;
 };
 

@@ -1,6 +1,6 @@
 // DesktopEntry: the desktop shortcut of an installed application, a
-// freedesktop.org Desktop Entry (specification 1.4, the newest Debian 12's desktop-file-validate knows) whose Exec is the
-// launcher, so updates never need to touch it.
+// freedesktop.org Desktop Entry (specification 1.4, the newest Debian 12's desktop-file-validate knows) whose Exec is
+// the launcher, so updates never need to touch it.
 //
 // The release's signed metadata carries what the shortcut shows
 // (custom.desktop: name, comment, icon, categories; `upkeep release --name

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "fs.h"
 #include "json.h"
+#include "privileges.h"
 
 namespace upkeep {
 
@@ -50,6 +51,12 @@ void InstallRecord::save(const std::filesystem::path& root) const {
   for (const auto& d : user_data) data.push_back(d.string());
   j["user_data"] = data;
   fs::write_file_atomic(file_in(root), j.dump(2) + "\n", 0644);
+}
+
+void InstallRecord::require_rights(const std::filesystem::path& root, const std::string& doing) {
+  if (const auto record = load(root); record && record->scope == InstallScope::kSystem && !running_as_administrator())
+    fail(ErrorCode::kNeedsRoot,
+         root.string() + " is a per-machine install: " + doing + " needs administrator rights (root)");
 }
 
 }  // namespace upkeep

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "vendor/install_paths.h"
@@ -25,6 +26,11 @@ struct InstallRecord {
   static std::filesystem::path file_in(const std::filesystem::path& root) { return root / "install.json"; }
   static std::optional<InstallRecord> load(const std::filesystem::path& root);
   void save(const std::filesystem::path& root) const;
+
+  // Error(kNeedsRoot) "<root> is a per-machine install: <doing> needs
+  // administrator rights (root)" when the record at `root` says kSystem and
+  // this process is not administrator; `doing` is e.g. "removing it".
+  static void require_rights(const std::filesystem::path& root, const std::string& doing);
 };
 
 }  // namespace upkeep

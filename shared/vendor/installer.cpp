@@ -28,20 +28,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// A new name under $TMPDIR; whatever is made there is removed on every way out.
-struct TempFolder {
-  stdfs::path path;
-  explicit TempFolder(const std::string& prefix) {
-    std::random_device rd;
-    path = stdfs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    stdfs::remove_all(path, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-};
+// A new name under $TMPDIR (nothing is made there).
+stdfs::path temp_name(const std::string& prefix) {
+  std::random_device rd;
+  return stdfs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+}
 
 void copy_executable(const stdfs::path& from, const stdfs::path& to) {
   if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, "cannot find " + from.string() + " to install it");
@@ -94,8 +85,8 @@ bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, Fetc
 // The repository's one app id, read through verified metadata in a
 // temporary trust folder (the install root's name depends on it).
 std::string discover_app_id(const InstallOptions& o) {
-  const TempFolder temp("upkeep-install-");
-  const stdfs::path& dir = temp.path;
+  const fs::RemoveTreeOnExit temp(temp_name("upkeep-install-"));
+  const stdfs::path& dir = temp.path();
   HttpFetcher fetcher;
   bootstrap_trust(o, dir, fetcher);
   tuf::Client client(dir, o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
@@ -230,9 +221,9 @@ InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bo
   if (facts.platform != build_platform())
     fail(ErrorCode::kBadBundle, "bundle " + file.string() + " holds " + facts.app_id + " " + facts.version + " for " +
                                     facts.platform + "; this machine needs " + build_platform());
-  const TempFolder temp("upkeep-bundle-");
-  const stdfs::path payload = temp.path / "payload";
-  fs::create_directories_durable(temp.path);
+  const fs::RemoveTreeOnExit temp(temp_name("upkeep-bundle-"));
+  const stdfs::path payload = temp.path() / "payload";
+  fs::create_directories_durable(temp.path());
   bundle.extract(payload);
   spdlog::info("unpacked bundle {} ({} {}) into {}", file.string(), facts.app_id, facts.version, payload.string());
 
@@ -257,10 +248,7 @@ UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
   Layout layout(stdfs::absolute(prefix));
   UninstallResult result;
   if (!stdfs::exists(layout.root())) return result;
-  if (const auto record = InstallRecord::load(layout.root());
-      record && record->scope == InstallScope::kSystem && !running_as_administrator())
-    fail(ErrorCode::kNeedsRoot,
-         layout.root().string() + " is a per-machine install: removing it needs administrator rights (root)");
+  InstallRecord::require_rights(layout.root(), "removing it");
   if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
     fail(ErrorCode::kBadInput,
          layout.root().string() + " is not an install root (no config.json or state.db); not removing it");

@@ -22,15 +22,6 @@ constexpr char kMagic[8] = {'U', 'P', 'K', 'B', 'N', 'D', '0', '1'};
 constexpr uint64_t kTrailerSize = 8 + 4 * 8;
 constexpr int64_t kFormat = 1;
 
-// Removes a work folder on every way out.
-struct RemoveTree {
-  stdfs::path dir;
-  ~RemoveTree() {
-    std::error_code ec;
-    stdfs::remove_all(dir, ec);
-  }
-};
-
 // Appends `length` bytes of `from`, starting at `offset`, to `to`.
 void copy_range(std::ifstream& from, const stdfs::path& from_path, uint64_t offset, uint64_t length, fs::File& to) {
   from.clear();
@@ -89,7 +80,7 @@ BundleFacts OfflineBundle::write(const BundleOptions& o, Fetcher& fetcher) {
   const stdfs::path work = out.parent_path() / ("." + out.filename().string() + ".work");
   stdfs::remove_all(work);
   fs::create_directories_durable(work);
-  RemoveTree cleanup{work};
+  const fs::RemoveTreeOnExit cleanup(work);
   const stdfs::path payload = work / "payload";
 
   BundleFacts facts;
@@ -126,7 +117,7 @@ void OfflineBundle::assemble(const stdfs::path& program, const stdfs::path& payl
   const stdfs::path work = out.parent_path() / ("." + out.filename().string() + ".assemble");
   stdfs::remove_all(work);
   fs::create_directories_durable(work);
-  RemoveTree cleanup{work};
+  const fs::RemoveTreeOnExit cleanup(work);
   const FileManifest listing = FileManifest::from_directory(payload, facts.version);
   const stdfs::path zip = work / "payload.zip";
   create_package(payload, zip);
@@ -218,7 +209,7 @@ OfflineBundle OfflineBundle::open(const stdfs::path& file) {
 
 void OfflineBundle::extract(const stdfs::path& dest) const {
   const stdfs::path zip = dest.string() + ".zip";
-  RemoveTree zip_cleanup{zip};
+  const fs::RemoveTreeOnExit zip_cleanup(zip);
   {
     std::ifstream in(file_, std::ios::binary);
     if (!in) fail(ErrorCode::kNotFound, "bundle " + file_.string() + ": cannot be read");

@@ -14,6 +14,7 @@
 #include "update/local_content.h"
 #include "update/package.h"
 #include "update/stager.h"
+#include "vendor/install_record.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;
@@ -22,8 +23,6 @@ namespace {
 
 constexpr uint64_t kMaxManifestBytes = 64u << 20;
 constexpr const char* kRepairSuffix = ".upkeep-repair";  // a file being put back; unlisted, so removed by a re-run
-
-uint32_t mode_of(const stdfs::path& p) { return fs::file_mode(p); }
 
 // Copies `from` to `to` (which must not exist), checking the bytes against
 // `f`'s signed hash and size on the way; false when they differ.
@@ -39,11 +38,11 @@ bool copy_verified(const stdfs::path& from, const FileEntry& f, const stdfs::pat
   return true;
 }
 
-// Puts a verified file (`tmp`, beside its final place) in: its mode, then a rename.
+// Puts a verified file (`tmp`, beside its final place) in: its mode, then a
+// rename (inspect() listed anything else at `dest`, a folder say, as a
+// stray, and restore() removed it first).
 void put_in(const stdfs::path& tmp, const FileEntry& f, const stdfs::path& dest) {
   fs::set_file_mode(tmp, f.mode);
-  std::error_code ec;
-  if (stdfs::is_directory(stdfs::symlink_status(dest, ec))) fs::remove_tree(dest);  // rename cannot replace a folder
   fs::rename_durable(tmp, dest);
 }
 
@@ -57,6 +56,7 @@ RepairResult VersionRepair::run() {
     fail(ErrorCode::kNotFound, layout_.root().string() + " is not an install root (no config.json)");
   const auto version = layout_.current_version();
   if (!version) fail(ErrorCode::kNotFound, layout_.root().string() + " has no current version to repair");
+  InstallRecord::require_rights(layout_.root(), "repairing it");
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(30));
   RepairResult result;
   result.version = *version;
@@ -65,7 +65,9 @@ RepairResult VersionRepair::run() {
   result.checked = manifest.files().size();
   const Damage damage = inspect(manifest, dir);
   restore(manifest, damage, result);
-  manifest.verify_directory(dir, FileManifest::Depth::kFull);
+  // Every byte was hashed by inspect() or, for what was put back, while it
+  // was written: the confirmation checks names, types, sizes and modes.
+  manifest.verify_directory(dir, FileManifest::Depth::kQuick);
   if (!result.intact()) {
     StateStore store(layout_.state_db());
     store.add_event("repaired", *version,
@@ -101,8 +103,10 @@ FileManifest VersionRepair::trusted_manifest(const std::string& version, RepairR
     if (auto r = store.get(version)) recorded = r->manifest_sha256;
   }
   std::error_code ec;
-  if (!recorded.empty() && stdfs::is_regular_file(file, ec) && hash_file_hex(file) == recorded)
-    return FileManifest::parse(fs::read_file(file, kMaxManifestBytes), file.string());
+  if (!recorded.empty() && stdfs::is_regular_file(file, ec)) {
+    const std::string text = fs::read_file(file, kMaxManifestBytes);
+    if (sha256_hex(text) == recorded) return FileManifest::parse(text, file.string());
+  }
 
   spdlog::warn("{}: {}; fetching the signed manifest again", file.string(),
                recorded.empty() ? "no signed hash is recorded for it" : "missing or not its signed hash");
@@ -144,7 +148,7 @@ VersionRepair::Damage VersionRepair::inspect(const FileManifest& manifest, const
     const auto st = stdfs::symlink_status(p, ec);
     if (st.type() != stdfs::file_type::regular || stdfs::file_size(p, ec) != f.size || hash_file_hex(p) != f.sha256)
       d.content.push_back(&f);
-    else if (mode_of(p) != f.mode)
+    else if (fs::file_mode(p) != f.mode)
       d.mode.push_back(&f);
   }
   return d;

@@ -18,14 +18,16 @@
 //      copied), else extracted from the release's package, downloaded once
 //      and verified against its signed hash; each goes in with a rename,
 //      so a running program keeps the old inode. Unlisted names are removed.
-//   4. confirm: the folder is verified in full against the manifest, and a
-//      "repaired" event names what was done.
+//   4. confirm: the folder is checked against the manifest (names, types,
+//      sizes, modes: every byte was already hashed by inspect or while it
+//      was put back), and a "repaired" event names what was done.
 // Version folders are otherwise never modified after promotion; repair is
 // the one exception, and writes only what the signed manifest says.
 //
 // After success the current version's folder holds exactly the manifest's
 // files. After failure (Error: kNotFound for no install or no current
-// version, kNetwork, kVerification, kNoSpace, kLockTimeout) files already
+// version, kNeedsRoot for a per-machine install without administrator
+// rights, kNetwork, kVerification, kNoSpace, kLockTimeout) files already
 // restored stay restored (each is complete and verified), nothing else has
 // changed, and a second run continues. One thread.
 #pragma once

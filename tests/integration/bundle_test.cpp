@@ -119,7 +119,9 @@ TEST_CASE("bundle: one file installs with the network unreachable and standard i
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());
+  // Unpacked under $TMPDIR (so the emptiness check below means something).
   CHECK(contains(read_text(log.parent_path() / "upkeep-install.log"), "unpacked bundle"));
+  CHECK(contains(read_text(log.parent_path() / "upkeep-install.log"), "into " + (tmp / "upkeep-bundle-").string()));
 
   // What was installed: the version, the bundle's launcher, and config.json pointing at the update URL.
   const Json config = Json::parse(read_text(prefix / "config.json"), "config.json");
