@@ -28,14 +28,14 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "applier.h"
+#include "upkeep/install/applier.h"
 #include "bench_util.h"
-#include "cli_args.h"
-#include "config.h"
-#include "hash.h"
-#include "layout.h"
-#include "manifest.h"
-#include "state_store.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/install/state_store.h"
 
 namespace {
 

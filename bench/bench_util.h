@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "fs.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
 
 extern char** environ;
 

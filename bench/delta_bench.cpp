@@ -20,7 +20,7 @@
 #include <cstdio>
 
 #include "bench_util.h"
-#include "cli_args.h"
+#include "upkeep/base/cli_args.h"
 #include "delta/series_repo.h"
 #include "delta/tool_baseline.h"
 

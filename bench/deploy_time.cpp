@@ -27,9 +27,9 @@
 #include <cstring>
 
 #include "bench_util.h"
-#include "cli_args.h"
-#include "fs.h"
-#include "net/repo_server.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/net/repo_server.h"
 
 namespace {
 
@@ -84,7 +84,7 @@ int run(const std::vector<std::string>& argv) {
       {upkeep, "keys", "init", "--app-id", "bench", "--keys", (s / "keys").string(), "--repo", (s / "repo").string()});
   time_spawn_wait({upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (s / "keys").string(), "--repo",
                    (s / "repo").string(), "--no-delta"});
-  RepoServer server(s / "repo");
+  net::RepoServer server(s / "repo");
   server.start();
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
   const std::string root_json = (s / "repo" / "metadata" / "1.root.json").string();

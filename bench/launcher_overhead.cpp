@@ -16,9 +16,9 @@
 #include <cstdio>
 
 #include "bench_util.h"
-#include "cli_args.h"
-#include "config.h"
-#include "state_store.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/install/state_store.h"
 
 namespace {
 

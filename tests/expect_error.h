@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "error.h"
+#include "upkeep/base/error.h"
 
 namespace upkeep::test {
 

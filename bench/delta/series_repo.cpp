@@ -9,15 +9,15 @@
 #include <cerrno>
 #include <cstring>
 
-#include "applier.h"
+#include "upkeep/install/applier.h"
 #include "bench_util.h"
-#include "config.h"
-#include "error.h"
-#include "fs.h"
-#include "layout.h"
-#include "manifest.h"
-#include "process.h"
-#include "state_store.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/platform/process.h"
+#include "upkeep/install/state_store.h"
 
 namespace upkeep::bench {
 
@@ -40,7 +40,7 @@ void run_ok(const std::vector<std::string>& argv, const stdfs::path& log) {
 SeriesRepo::SeriesRepo(const stdfs::path& scratch, const std::string& app_id)
     : scratch_(scratch), bin_dir_(build_dir()), keys_(scratch / "keys"), repo_(scratch / "repo"), app_id_(app_id) {
   upkeep_ok({"keys", "init", "--app-id", app_id_, "--keys", keys_.string(), "--repo", repo_.string()});
-  server_ = std::make_unique<RepoServer>(repo_);
+  server_ = std::make_unique<net::RepoServer>(repo_);
   server_->start();
 }
 

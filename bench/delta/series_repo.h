@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "net/repo_server.h"
+#include "upkeep/net/repo_server.h"
 
 namespace upkeep::bench {
 
@@ -55,7 +55,7 @@ class SeriesRepo {
 
   std::filesystem::path scratch_, bin_dir_, keys_, repo_;
   std::string app_id_;
-  std::unique_ptr<RepoServer> server_;
+  std::unique_ptr<net::RepoServer> server_;
   int next_trial_ = 0;
 };
 

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "bench_util.h"
-#include "error.h"
-#include "fs.h"
-#include "hash.h"
-#include "process.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/process.h"
 
 namespace upkeep::bench {
 

@@ -4,7 +4,7 @@
 
 #include "campaign.h"
 #include "invariants.h"
-#include "state_store.h"
+#include "upkeep/install/state_store.h"
 
 namespace upkeep::torture {
 

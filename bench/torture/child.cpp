@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "error.h"
+#include "upkeep/base/error.h"
 
 namespace upkeep::torture {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "process.h"
+#include "upkeep/platform/process.h"
 
 namespace upkeep::torture {
 

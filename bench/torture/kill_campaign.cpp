@@ -6,9 +6,9 @@
 #include <optional>
 
 #include "campaign.h"
-#include "error.h"
+#include "upkeep/base/error.h"
 #include "invariants.h"
-#include "state_store.h"
+#include "upkeep/install/state_store.h"
 
 namespace upkeep::torture {
 

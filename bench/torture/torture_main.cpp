@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <random>
 
-#include "../bench_util.h"
+#include "bench_util.h"
 #include "campaign.h"
-#include "cli_args.h"
-#include "fault_injection.h"
-#include "json.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/platform/fault_injection.h"
+#include "upkeep/base/json.h"
 
 namespace upkeep::torture {
 

@@ -2,9 +2,9 @@
 
 #include <random>
 
-#include "config.h"
-#include "error.h"
-#include "fs.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep::torture {
 
@@ -31,7 +31,7 @@ TortureWorld::TortureWorld(const stdfs::path& scratch, bool deltas)
              {"hang", "3.4.0", "broken-hang"}};
   for (const auto& b : broken_) release(broken_folder(b), b.version, b.channel);
 
-  server_ = std::make_unique<RepoServer>(repo_);
+  server_ = std::make_unique<net::RepoServer>(repo_);
   server_->start();
 
   templates_[static_cast<int>(Template::kV1)] = install("1.0.0");

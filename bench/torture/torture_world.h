@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "child.h"
-#include "net/repo_server.h"
+#include "upkeep/net/repo_server.h"
 
 namespace upkeep::torture {
 
@@ -49,7 +49,7 @@ class TortureWorld {
   stdfs::path fresh_install(Template t);
   stdfs::path launcher(const stdfs::path& root) const { return root / "demo"; }
   stdfs::path program(const std::string& name) const { return bin_dir_ / name; }
-  RepoServer& server() { return *server_; }
+  net::RepoServer& server() { return *server_; }
   bool deltas() const { return deltas_; }
   std::string url() const;
   // The published package of a version: its file name (unique, hash-named) and length.
@@ -72,7 +72,7 @@ class TortureWorld {
 
   stdfs::path scratch_, bin_dir_, keys_, repo_;
   bool deltas_ = false;
-  std::unique_ptr<RepoServer> server_;
+  std::unique_ptr<net::RepoServer> server_;
   std::vector<BrokenKind> broken_;
   stdfs::path templates_[3];
   int next_trial_ = 0;

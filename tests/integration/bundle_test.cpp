@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "release_fixture.h"
-#include "vendor/offline_bundle.h"
+#include "upkeep/admin/offline_bundle.h"
 
 using namespace upkeep::test;
 using upkeep::Json;
@@ -97,8 +97,8 @@ TEST_CASE("bundle: one file installs with the network unreachable and standard i
   CHECK(j.get_string("update_url") == kUpdateUrl);
   CHECK(j.get_int("bytes") == static_cast<int64_t>(stdfs::file_size(file)));
   CHECK((stdfs::status(file).permissions() & stdfs::perms::owner_exec) != stdfs::perms::none);
-  CHECK(upkeep::vendor::OfflineBundle::is_bundle(file));
-  CHECK_FALSE(upkeep::vendor::OfflineBundle::is_bundle(program("upkeep")));
+  CHECK(upkeep::admin::OfflineBundle::is_bundle(file));
+  CHECK_FALSE(upkeep::admin::OfflineBundle::is_bundle(program("upkeep")));
 
   // The namespace really has no network: the repository server is out of reach from inside it.
   RepoServerProcess server(v.vendor.repo());
@@ -220,7 +220,7 @@ TEST_CASE("bundle: truncated, damaged and foreign files are refused with exit co
 TEST_CASE("bundle: a package changed inside a bundle fails its signature check (exit 5), nothing installed",
           "[bundle][integration]") {
   BundleVendor v;
-  const auto bundle = upkeep::vendor::OfflineBundle::open(v.bundle());
+  const auto bundle = upkeep::admin::OfflineBundle::open(v.bundle());
   TempDir work;
   bundle.extract(work / "payload");
   stdfs::path package;
@@ -230,7 +230,7 @@ TEST_CASE("bundle: a package changed inside a bundle fails its signature check (
   flip_byte(package, stdfs::file_size(package) / 2);
   // Re-assembled with a listing that matches the changed file: only the signed metadata can tell.
   const stdfs::path forged = work / "forged.bundle";
-  upkeep::vendor::OfflineBundle::assemble(stripped_tools() / "upkeep", work / "payload", bundle.facts(), forged);
+  upkeep::admin::OfflineBundle::assemble(stripped_tools() / "upkeep", work / "payload", bundle.facts(), forged);
 
   RunResult r = install_bundle(forged, work / "app");
   CHECK(r.exit_code == 5);

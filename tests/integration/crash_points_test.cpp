@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "fault_injection.h"
+#include "upkeep/platform/fault_injection.h"
 #include "invariants.h"
 #include "release_fixture.h"
 

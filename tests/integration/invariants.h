@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "fs.h"
-#include "layout.h"
-#include "manifest.h"
-#include "state_store.h"
-#include "version.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/install/state_store.h"
+#include "upkeep/base/version.h"
 
 namespace upkeep::test {
 

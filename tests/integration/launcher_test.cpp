@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "release_fixture.h"
-#include "state_store.h"
+#include "upkeep/install/state_store.h"
 
 using namespace upkeep::test;
 

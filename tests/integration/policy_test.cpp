@@ -5,7 +5,7 @@
 // setting's value and source, and a rejected policy file.
 #include <catch2/catch.hpp>
 
-#include "json.h"
+#include "upkeep/base/json.h"
 #include "release_fixture.h"
 
 using namespace upkeep;

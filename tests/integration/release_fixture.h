@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "json.h"
+#include "upkeep/base/json.h"
 #include "test_support.h"
 
 namespace upkeep::test {

@@ -3,7 +3,7 @@
 // configured time on its first run is rolled back before the launcher
 // returns, marked bad with the reason, recorded as an event, and never
 // offered again.
-#include "config.h"
+#include "upkeep/policy/config.h"
 #include "invariants.h"
 #include "release_fixture.h"
 

@@ -1,10 +1,10 @@
 // Staged rollout through the real programs: `upkeep release --rollout`,
 // `upkeep rollout`, mainapp's background checks, upkeep-updater with and
 // without --check-now, mainapp --check-now and a critical release.
-#include "update/rollout.h"
+#include "upkeep/update/rollout.h"
 
 #include "release_fixture.h"
-#include "state_store.h"
+#include "upkeep/install/state_store.h"
 
 using namespace upkeep::test;
 

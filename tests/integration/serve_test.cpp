@@ -5,8 +5,8 @@
 #include <regex>
 #include <string>
 
-#include "error.h"
-#include "net/http_fetcher.h"
+#include "upkeep/base/error.h"
+#include "upkeep/net/http_fetcher.h"
 #include "test_support.h"
 
 using upkeep::test::BackgroundProcess;

@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "hash.h"
-#include "json.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/base/json.h"
 #include "release_fixture.h"
-#include "tuf/role_names.h"
+#include "upkeep/tuf/role_names.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

@@ -13,11 +13,11 @@
 #include <regex>
 #include <string>
 
-#include "json.h"
-#include "net/http_fetcher.h"
+#include "upkeep/base/json.h"
+#include "upkeep/net/http_fetcher.h"
 #include "release_fixture.h"
 #include "test_support.h"
-#include "tuf/tuf_client.h"
+#include "upkeep/tuf/tuf_client.h"
 
 using namespace upkeep::test;
 

@@ -1,0 +1,279 @@
+#include "upkeep/admin/installer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+#include <set>
+
+#include "upkeep/install/applier.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/platform/install_lock.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/build_platform.h"
+#include "upkeep/platform/privileges.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/install/state_store.h"
+#include "upkeep/tuf/tuf_client.h"
+#include "upkeep/update/release_selector.h"
+#include "upkeep/update/stager.h"
+#include "upkeep/admin/desktop_shortcut.h"
+#include "upkeep/admin/install_record.h"
+#include "upkeep/admin/offline_bundle.h"
+
+namespace upkeep::admin {
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// A new name under $TMPDIR (nothing is made there).
+stdfs::path temp_name(const std::string& prefix) {
+  std::random_device rd;
+  return stdfs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+}
+
+void copy_executable(const stdfs::path& from, const stdfs::path& to) {
+  if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, "cannot find " + from.string() + " to install it");
+  stdfs::path tmp = to.string() + ".tmp";
+  stdfs::copy_file(from, tmp, stdfs::copy_options::overwrite_existing);
+  fs::set_file_mode(tmp, 0755);
+  fs::fsync_file(tmp);
+  fs::rename_durable(tmp, to);
+}
+
+// The first version's install hook, once everything else is in place. A
+// failure throws, and install() then removes what was installed.
+void run_install_hook(const Layout& layout, const std::string& version) {
+  auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+  StateStore store(layout.state_db());
+  auto run = ReleaseHooks(layout, store).run(HookKind::kInstall, version);
+  if (!run || run->state == HookRunState::kSucceeded) return;
+  fail(ErrorCode::kFailure, describe_hook_run(*run) + "; the install is undone" +
+                                (run->output.empty() ? "" : ". Its output ended with:\n" + run->output));
+}
+
+// The current version's uninstall hook, if it declares one. Never throws:
+// a hook that cannot run is reported in `problem` and does not block the uninstall.
+std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& problem) {
+  auto current = layout.current_version();
+  if (!current || !stdfs::exists(layout.state_db())) return std::nullopt;
+  try {
+    StateStore store(layout.state_db());
+    return ReleaseHooks(layout, store).run(HookKind::kUninstall, *current);
+  } catch (const std::exception& e) {
+    problem = std::string("could not check for an uninstall hook of ") + *current + ": " + e.what();
+    spdlog::warn("{}", problem);
+    return std::nullopt;
+  }
+}
+
+// Trust: a pinned root, or the repository's first root on first use (true).
+bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, net::Fetcher& fetcher) {
+  std::string root_json;
+  const bool first_use = !o.trusted_root;
+  if (o.trusted_root)
+    root_json = fs::read_file(*o.trusted_root, 512 << 10);
+  else
+    root_json = fetcher.get(o.repository_url + "metadata/1.root.json", 512 << 10);
+  fs::create_directories_durable(trust_dir);
+  fs::write_file_atomic(trust_dir / "root.json", root_json);
+  return first_use;
+}
+
+// The repository's one app id, read through verified metadata in a
+// temporary trust folder (the install root's name depends on it).
+std::string discover_app_id(const InstallOptions& o) {
+  const fs::RemoveTreeOnExit temp(temp_name("upkeep-install-"));
+  const stdfs::path& dir = temp.path();
+  net::HttpFetcher fetcher;
+  bootstrap_trust(o, dir, fetcher);
+  tuf::Client client(dir, o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
+  client.refresh();
+  return sole_app_id(client.targets());
+}
+
+// The shortcut and the record of what lies outside the root.
+void install_desktop(const InstallOptions& o, const Layout& layout, const ReleaseInfo& release, InstallResult& result) {
+  InstallPathOverrides where = o.paths;
+  where.prefix = layout.root();
+  const InstallPaths paths = InstallPaths::resolve(o.scope, result.app_id, where);
+  InstallRecord record;
+  record.scope = o.scope;
+  record.user_data = paths.user_data;
+  if (o.shortcut) {
+    const Json& custom = release.package.custom;
+    const Json desktop = custom.is_object() && custom.contains("desktop") ? custom.at("desktop") : Json(nullptr);
+    const DesktopEntry entry = DesktopEntry::from_metadata(desktop, result.app_id, result.launcher);
+    const InstalledShortcut made = install_shortcut(entry, layout.version_dir(release.version), paths);
+    record.desktop_entry = made.desktop_entry;
+    record.icon = made.icon;
+    result.desktop_entry = made.desktop_entry;
+  }
+  try {
+    record.save(layout.root());
+  } catch (...) {
+    remove_shortcut(record.desktop_entry, record.icon);
+    throw;
+  }
+}
+
+InstallResult install_into(const InstallOptions& o, const Layout& layout, UpdateObserver& observer) {
+  InstallResult result;
+  for (const auto& d :
+       {layout.trust_dir(), layout.staging_dir(), layout.versions_dir(), layout.manifests_dir(), layout.logs_dir()})
+    fs::create_directories_durable(d);
+
+  net::HttpFetcher fetcher;
+  result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
+  std::function<std::time_t()> now = [] { return std::time(nullptr); };
+  if (o.metadata_time) now = [t = *o.metadata_time] { return t; };
+  tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher, now);
+  client.refresh();
+  result.app_id = o.app_id ? *o.app_id : sole_app_id(client.targets());
+  check_app_id(result.app_id);
+
+  Config config;
+  config.app_id = result.app_id;
+  config.repository_url = o.config_repository_url.value_or(o.repository_url);
+  config.channel = o.channel;
+  config.platform = build_platform();
+
+  SelectionCriteria criteria{.app_id = config.app_id, .platform = config.platform, .channel = config.channel};
+  criteria.exact_version = o.version;
+  criteria.version_prefix = o.version_prefix;
+  auto release = select_release(client.targets(), criteria);
+  if (!release)
+    fail(
+        ErrorCode::kNotFound,
+        o.version
+            ? "version " + *o.version + " of " + config.app_id + " for " + config.platform + " is not in the repository"
+            : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel +
+                  (o.version_prefix.empty() ? "" : " matching target_version_prefix '" + o.version_prefix + "'"));
+  observer.on_update_found(*release);
+  ObserverProgress progress(observer);
+  Stager(layout, fetcher)
+      .stage(*release, ReleaseUrls::of(*release, client, config.app_id, /*use_delta=*/false), &progress);
+  observer.on_staged(*release);
+
+  {
+    auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+    StateStore store(layout.state_db());
+    Applier applier(layout, store, config.max_update_failures);
+    applier.apply(release->version);
+    applier.mark_good(release->version);  // a first install has nothing to roll back to
+    store.add_event("installed", release->version, "");
+    clear_pending_marker_if_idle(layout, store);
+  }
+  config.save(layout.config_file());
+  result.launcher = layout.root() / result.app_id;
+  copy_executable(o.launcher_binary, result.launcher);
+  if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
+    copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
+  install_desktop(o, layout, *release, result);
+  run_install_hook(layout, release->version);  // a failure: install() removes the shortcut with the root
+  result.version = release->version;
+  return result;
+}
+
+}  // namespace
+
+InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
+  if (in.scope == InstallScope::kSystem && !running_as_administrator())
+    fail(ErrorCode::kNeedsRoot,
+         "a per-machine install (--system) needs administrator rights: run it as root (sudo), or install for "
+         "this user without --system");
+  InstallOptions options = in;
+  if (!options.paths.prefix) {
+    if (!options.app_id) options.app_id = discover_app_id(options);
+    options.paths.prefix = InstallPaths::resolve(options.scope, *options.app_id, options.paths).root;
+  }
+  Layout layout(stdfs::absolute(*options.paths.prefix));
+  if (stdfs::exists(layout.config_file()))
+    fail(ErrorCode::kExists, layout.root().string() + " already holds an installed application (uninstall it first)");
+  bool created = !stdfs::exists(layout.root());
+  if (!created && !stdfs::is_empty(layout.root()))
+    fail(ErrorCode::kExists, layout.root().string() + " exists and is not empty; choose an empty or new folder");
+  try {
+    return install_into(options, layout, observer);
+  } catch (...) {
+    // Leave nothing half-installed behind: what the record names outside the root, then the root.
+    std::error_code ec;
+    try {
+      if (const auto record = InstallRecord::load(layout.root())) remove_shortcut(record->desktop_entry, record->icon);
+    } catch (const std::exception&) {
+      // an unreadable record was written by no one else: nothing outside the root to remove
+    }
+    if (created) {
+      stdfs::remove_all(layout.root(), ec);
+    } else {
+      for (const auto& e : stdfs::directory_iterator(layout.root(), ec)) stdfs::remove_all(e.path(), ec);
+    }
+    throw;
+  }
+}
+
+InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bool use_bundled_programs,
+                             UpdateObserver& observer) {
+  const auto bundle = admin::OfflineBundle::open(file);
+  const auto& facts = bundle.facts();
+  if (facts.platform != build_platform())
+    fail(ErrorCode::kBadBundle, "bundle " + file.string() + " holds " + facts.app_id + " " + facts.version + " for " +
+                                    facts.platform + "; this machine needs " + build_platform());
+  const fs::RemoveTreeOnExit temp(temp_name("upkeep-bundle-"));
+  const stdfs::path payload = temp.path() / "payload";
+  fs::create_directories_durable(temp.path());
+  bundle.extract(payload);
+  spdlog::info("unpacked bundle {} ({} {}) into {}", file.string(), facts.app_id, facts.version, payload.string());
+
+  options.repository_url = "file://" + payload.string() + "/";
+  if (!options.config_repository_url) options.config_repository_url = facts.update_url;
+  options.app_id = facts.app_id;
+  options.version = facts.version;
+  options.channel = facts.channel;
+  options.metadata_time = facts.created;
+  const bool pinned = options.trusted_root.has_value();
+  if (!pinned) options.trusted_root = payload / "metadata" / "1.root.json";
+  if (use_bundled_programs) {
+    options.launcher_binary = payload / "bin" / "launcher";
+    options.updater_binary = payload / "bin" / "upkeep-updater";
+  }
+  InstallResult result = install(options, observer);
+  result.trusted_on_first_use = !pinned;
+  return result;
+}
+
+UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
+  Layout layout(stdfs::absolute(prefix));
+  UninstallResult result;
+  if (!stdfs::exists(layout.root())) return result;
+  InstallRecord::require_rights(layout.root(), "removing it");
+  if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
+    fail(ErrorCode::kBadInput,
+         layout.root().string() + " is not an install root (no config.json or state.db); not removing it");
+  {
+    auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
+    result.hook = run_uninstall_hook(layout, result.hook_problem);
+    // Outside the root first: a failure after this leaves a root that a
+    // second uninstall removes, never a shortcut to nothing.
+    if (const auto record = InstallRecord::load(layout.root())) {
+      remove_shortcut(record->desktop_entry, record->icon);
+      if (purge)
+        for (const auto& d : record->user_data)
+          if (stdfs::exists(d)) {
+            fs::remove_tree(d);
+            result.purged.push_back(d);
+          }
+    }
+    // The lock file goes last, so a launcher starting now waits, then finds nothing.
+    std::error_code ec;
+    for (const auto& e : stdfs::directory_iterator(layout.root(), ec))
+      if (e.path() != layout.lock_file()) fs::remove_tree(e.path());
+  }
+  fs::remove_tree(layout.root());
+  result.removed = true;
+  return result;
+}
+
+}  // namespace upkeep::admin

@@ -1,0 +1,110 @@
+#include "upkeep/delta/zstd_patch.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "upkeep/delta/codec.h"
+#include "upkeep/delta/io.h"
+#include "upkeep/delta/zstd_blob.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/mapped_file.h"
+
+namespace upkeep::delta {
+
+namespace {
+
+constexpr int kLevel = 19;
+// A frame's window covers source and target at once (see window_log), so the
+// largest a valid patch can ask for is ZSTD_WINDOWLOG_MAX; the limit on the
+// sizes already bounds what is mapped.
+constexpr int kDecoderWindowLogMax = 31;
+
+template <class T, size_t (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const { Free(p); }
+};
+using CCtx = std::unique_ptr<ZSTD_CCtx, Deleter<ZSTD_CCtx, ZSTD_freeCCtx>>;
+using DCtx = std::unique_ptr<ZSTD_DCtx, Deleter<ZSTD_DCtx, ZSTD_freeDCtx>>;
+
+void check(size_t r, const std::string& what, ErrorCode code = ErrorCode::kFailure) {
+  if (ZSTD_isError(r)) fail(code, what + ": zstd: " + ZSTD_getErrorName(r));
+}
+
+// The zstd CLI's --patch-from rule: a window of twice the larger input,
+// rounded up to a power of two, so that every target byte can still reach
+// back to the start of the source. The bounds are ZSTD_WINDOWLOG_MIN/MAX,
+// asked through the stable API (the macros are static-linking-only).
+int window_log(uint64_t max_size) {
+  int log = 0;
+  while (log < 63 && (uint64_t{1} << log) < max_size) ++log;  // ceil(log2)
+  ZSTD_bounds b = ZSTD_cParam_getBounds(ZSTD_c_windowLog);
+  return std::clamp(log + 1, b.lowerBound, b.upperBound);
+}
+
+}  // namespace
+
+void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
+                     const std::filesystem::path& dest, Durability durability) {
+  MappedFile src = MappedFile::open_read_only(source);
+  MappedFile tgt = MappedFile::open_read_only(target);
+  for (const MappedFile* f : {&src, &tgt})
+    if (f->size() > kMaxZstdPatchSource)
+      fail(ErrorCode::kUsage, f->path().string() + ": " + std::to_string(f->size()) +
+                                  " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
+                                  "); use bsdiff");
+  const std::string what = "making a zstd patch of " + target.string();
+  CCtx c(ZSTD_createCCtx());
+  if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kLevel), what);
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_enableLongDistanceMatching, 1), what);
+  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(src.size(), tgt.size()))), what);
+  // The prefix is referenced, not copied, and lasts for the next frame only.
+  check(ZSTD_CCtx_refPrefix(c.get(), src.data(), src.size()), what);
+  std::string frame(ZSTD_compressBound(tgt.size()), '\0');
+  size_t n = ZSTD_compress2(c.get(), frame.data(), frame.size(), tgt.data(), tgt.size());
+  check(n, what);
+  OutputFile out(dest, durability);
+  out.write(frame.data(), n);
+  out.commit();
+}
+
+std::string apply_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
+                             const std::filesystem::path& dest, uint64_t expected_size, Durability durability) {
+  const std::string name = patch.string();
+  if (expected_size > kMaxZstdPatchSource)
+    fail(ErrorCode::kVerification, name + ": a zstd patch cannot make " + std::to_string(expected_size) +
+                                       " bytes, the limit is " + std::to_string(kMaxZstdPatchSource));
+  MappedFile src = MappedFile::open_read_only(source);
+  if (src.size() > kMaxZstdPatchSource)
+    fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is larger than a zstd patch allows");
+  MappedFile in = MappedFile::open_read_only(patch);
+
+  // Everything about the frame is checked before the output exists.
+  const uint64_t content = zstd_frame_content_size(in.data(), in.size(), name);
+  if (content != expected_size)
+    fail(ErrorCode::kVerification,
+         name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
+
+  DCtx d(ZSTD_createDCtx());
+  if (!d) fail(ErrorCode::kFailure, name + ": cannot allocate a zstd decoder");
+  check(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), name);
+  check(ZSTD_DCtx_refPrefix(d.get(), src.data(), src.size()), name);
+
+  MappedFile out = MappedFile::create(dest, expected_size);
+  RemoveOnFailure guard(dest);
+  // One-shot into the mapping: the output itself is the decoder's window.
+  zstd_decompress_exact(d.get(), in.data(), in.size(), out.writable_data(), out.size(), name);
+  Hasher h;
+  h.update(out.data(), out.size());
+  if (durability == Durability::kDurable) out.sync();
+  out.close();
+  guard.keep();
+  return h.hex_digest();
+}
+
+}  // namespace upkeep::delta

@@ -1,0 +1,32 @@
+#include "upkeep/install/layout.h"
+
+#include "upkeep/platform/fs.h"
+
+namespace upkeep {
+
+std::optional<std::string> Layout::current_version() const {
+  auto target = fs::read_symlink(current_link());
+  if (!target) return std::nullopt;
+  auto it = target->begin();
+  if (it == target->end() || *it != "versions") return std::nullopt;
+  ++it;
+  if (it == target->end()) return std::nullopt;
+  std::string v = it->string();
+  if (++it != target->end() || v.empty() || v == "." || v == "..") return std::nullopt;
+  return v;
+}
+
+void Layout::switch_current(const std::string& v) const {
+  fs::replace_symlink(current_link(), std::filesystem::path("versions") / v);
+}
+
+std::optional<std::string> Layout::download_version(const std::string& file_name) {
+  for (std::string_view suffix : {".package.zip.part", ".package.zip", ".delta"}) {
+    if (file_name.size() > suffix.size() &&
+        file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return file_name.substr(0, file_name.size() - suffix.size());
+  }
+  return std::nullopt;
+}
+
+}  // namespace upkeep

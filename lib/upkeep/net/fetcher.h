@@ -1,0 +1,57 @@
+// Fetcher: the narrow transport interface between the update core and the
+// network, so the core can be driven by HTTP(S), file:// or a test source.
+//
+// HttpFetcher (http_fetcher.h) implements it with Poco for http://, https://
+// and file:// URLs. One Fetcher may be used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace upkeep::net {
+
+// Receives download progress; called on the downloading thread.
+class DownloadProgress {
+ public:
+  virtual ~DownloadProgress() = default;
+  virtual void on_progress(uint64_t bytes_done, uint64_t bytes_total) = 0;
+};
+
+struct FetchOptions {
+  std::chrono::milliseconds connect_timeout{15000};
+  std::chrono::milliseconds stall_timeout{30000};  // no byte for this long: give up (slow retrieval)
+  std::string proxy;  // "http://host:port"; "direct": none; empty: http_proxy / https_proxy / no_proxy
+};
+
+inline constexpr const char* kDirectProxy = "direct";  // FetchOptions::proxy: connect directly
+
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+
+  // GETs a whole (small) resource. Throws Error(kNetwork) naming the URL and
+  // the HTTP status or socket error; Error(kVerification) when more than
+  // max_bytes arrive (endless-data attack) — reading stops at the limit.
+  virtual std::string get(const std::string& url, uint64_t max_bytes) = 0;
+  // As get(), but a 404 (or a missing file://) gives nullopt.
+  virtual std::optional<std::string> get_if_exists(const std::string& url, uint64_t max_bytes) = 0;
+
+  struct DownloadResult {
+    uint64_t bytes_transferred = 0;  // over the wire in this call
+    bool resumed = false;            // a Range request continued a partial file
+  };
+  // Downloads `url` to `dest`, via `dest` + ".part". An existing .part is
+  // resumed with a Range request (its bytes are hashed first, not fetched
+  // again); a server that ignores Range restarts from zero. The length and
+  // SHA-256 are checked while streaming: more than expected_length bytes, a
+  // short body or a wrong hash is Error(kVerification) and the .part is
+  // deleted. A dropped connection is Error(kNetwork) and the .part stays for
+  // the next attempt. On success `dest` holds the complete verified file.
+  virtual DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
+                                  const std::string& expected_sha256, DownloadProgress* progress) = 0;
+};
+
+}  // namespace upkeep::net

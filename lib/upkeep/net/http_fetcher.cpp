@@ -1,0 +1,458 @@
+#include "upkeep/net/http_fetcher.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fault_injection.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/hash.h"
+
+namespace upkeep::net {
+namespace {
+
+namespace stdfs = std::filesystem;
+using Poco::Net::HTTPResponse;
+
+constexpr int kMaxRedirects = 5;
+constexpr size_t kBufferSize = 64 * 1024;
+constexpr uint64_t kProgressStep = 64 * 1024;
+
+std::string more_than(const std::string& url, uint64_t limit) {
+  return url + ": more than " + std::to_string(limit) + " bytes";
+}
+
+// A client TLS context: verifies the peer against the system CA store
+// (OpenSSL's default paths) and, through Poco, the host name. STRICT, because
+// Poco's RELAXED mode skips the host-name check for 127.0.0.1 and localhost.
+Poco::Net::Context::Ptr make_client_context() {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_STRICT, 9,
+                                /*loadDefaultCAs=*/true);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+const char* env(const char* lower_name, const char* upper_name) {
+  const char* v = std::getenv(lower_name);
+  if (!v || !*v) v = std::getenv(upper_name);
+  return v && *v ? v : nullptr;
+}
+
+// no_proxy: comma-separated host names or domain suffixes; "*" matches all.
+bool bypass_proxy(const std::string& host) {
+  const char* list = env("no_proxy", "NO_PROXY");
+  if (!list) return false;
+  std::stringstream ss(list);
+  std::string entry;
+  const std::string h = lower(host);
+  while (std::getline(ss, entry, ',')) {
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    if (entry.empty()) continue;
+    if (entry == "*") return true;
+    if (entry.front() == '.') entry.erase(0, 1);
+    if (auto colon = entry.rfind(':'); colon != std::string::npos && entry.find(':') == colon) entry.resize(colon);
+    entry = lower(entry);
+    if (h == entry || (h.size() > entry.size() && h.ends_with("." + entry))) return true;
+  }
+  return false;
+}
+
+void apply_proxy(Poco::Net::HTTPClientSession& session, const Poco::URI& target, const std::string& configured) {
+  std::string proxy = configured;
+  if (proxy == kDirectProxy) return;  // managed policy: no proxy, whatever the environment says
+  if (proxy.empty()) {
+    const char* v = target.getScheme() == "https" ? env("https_proxy", "HTTPS_PROXY") : env("http_proxy", "HTTP_PROXY");
+    if (!v || bypass_proxy(target.getHost())) return;
+    proxy = v;
+  }
+  if (proxy.find("://") == std::string::npos) proxy = "http://" + proxy;
+  Poco::URI p;
+  try {
+    p = Poco::URI(proxy);
+  } catch (const Poco::Exception& e) {
+    fail(ErrorCode::kUsage, "proxy '" + proxy + "': " + e.displayText() + " (expected http://host:port)");
+  }
+  if (p.getHost().empty()) fail(ErrorCode::kUsage, "proxy '" + proxy + "': no host (expected http://host:port)");
+  session.setProxy(p.getHost(), p.getPort());
+  if (auto colon = p.getUserInfo().find(':'); colon != std::string::npos)
+    session.setProxyCredentials(p.getUserInfo().substr(0, colon), p.getUserInfo().substr(colon + 1));
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// A response whose headers have arrived; the body is ready to be read.
+struct HttpResponse {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  HTTPResponse head;
+  std::istream* body = nullptr;
+};
+
+// Sends a GET (optionally with a Range header), following redirects.
+// Poco exceptions escape; callers turn them into Error(kNetwork).
+// The request target exactly as written in the URL: Poco::URI decodes the
+// path, and "%2F" inside a TUF role name must stay "%2F" on the wire.
+std::string raw_request_target(const std::string& url) {
+  auto scheme_end = url.find("://");
+  auto start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  if (start == std::string::npos) return "/";
+  return url.substr(start, url.find('#', start) - start);
+}
+
+HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range,
+                       Poco::Net::Context::Ptr& tls) {
+  Poco::URI uri(url);
+  std::string raw_url = url;
+  for (int redirects = 0;; ++redirects) {
+    HttpResponse r;
+    const std::string scheme = uri.getScheme();
+    if (scheme == "https") {
+      if (!tls) tls = make_client_context();
+      r.session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
+    } else {
+      r.session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    }
+    r.session->setTimeout(Poco::Timespan(opts.connect_timeout.count() * 1000),
+                          Poco::Timespan(opts.stall_timeout.count() * 1000),
+                          Poco::Timespan(opts.stall_timeout.count() * 1000));
+    apply_proxy(*r.session, uri, opts.proxy);
+    std::string target = raw_request_target(raw_url);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("User-Agent", std::string("upkeep/") + UPKEEP_VERSION_STRING);
+    if (!range.empty()) request.set("Range", range);
+    r.session->sendRequest(request);
+    r.body = &r.session->receiveResponse(r.head);
+    const int status = r.head.getStatus();
+    if (!is_redirect(status) || !r.head.has("Location")) return r;
+    if (redirects == kMaxRedirects) fail(ErrorCode::kNetwork, url + ": more than 5 redirects");
+    Poco::URI next(uri, r.head.get("Location"));
+    const std::string next_scheme = next.getScheme();
+    if (next_scheme != "https" && next_scheme != scheme)
+      fail(ErrorCode::kNetwork, url + ": refusing redirect from " + scheme + " to " + next.toString());
+    spdlog::debug("{}: HTTP {} redirect to {}", uri.toString(), status, next.toString());
+    uri = next;
+    raw_url = next.toString();
+  }
+}
+
+// Reads what has arrived (at least one byte, at most n), blocking only while
+// nothing is buffered; 0 = the body ended. Returning early matters: bytes
+// received before a stall or reset must reach the .part, not die in a buffer.
+size_t read_some(std::istream& in, char* buf, size_t n) {
+  std::streambuf* sb = in.rdbuf();
+  if (std::char_traits<char>::eq_int_type(sb->sgetc(), std::char_traits<char>::eof())) return 0;
+  const std::streamsize avail = std::max<std::streamsize>(sb->in_avail(), 1);
+  const std::streamsize got = sb->sgetn(buf, std::min(avail, static_cast<std::streamsize>(n)));
+  return got > 0 ? static_cast<size_t>(got) : 0;
+}
+
+// Runs fn, turning socket, TLS and protocol failures into Error(kNetwork).
+template <typename Fn>
+auto network(const std::string& url, const FetchOptions& opts, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error&) {
+    throw;
+  } catch (const Poco::TimeoutException&) {
+    fail(ErrorCode::kNetwork, url + ": timed out (no data for " + std::to_string(opts.stall_timeout.count()) + " ms)");
+  } catch (const Poco::Exception& e) {
+    fail(ErrorCode::kNetwork, url + ": " + e.displayText());
+  } catch (const std::ios_base::failure& e) {
+    fail(ErrorCode::kNetwork, url + ": " + e.what());
+  }
+}
+
+bool is_file_url(const std::string& url) { return lower(url.substr(0, 7)) == "file://"; }
+
+// The local path of a file:// URL; only absolute paths on this host.
+stdfs::path file_path(const std::string& url) {
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(url);
+  } catch (const Poco::Exception& e) {
+    fail(ErrorCode::kUsage, url + ": " + e.displayText());
+  }
+  if (!uri.getHost().empty() && uri.getHost() != "localhost")
+    fail(ErrorCode::kUsage, url + ": file URLs must name a local absolute path (file:///path)");
+  if (uri.getPath().empty() || uri.getPath().front() != '/')
+    fail(ErrorCode::kUsage, url + ": file URLs must name an absolute path (file:///path)");
+  return uri.getPath();
+}
+
+void check_http_scheme(const std::string& url) {
+  const auto colon = url.find("://");
+  const std::string scheme = colon == std::string::npos ? "" : lower(url.substr(0, colon));
+  if (scheme != "http" && scheme != "https")
+    fail(ErrorCode::kUsage, url + ": unsupported URL (expected http://, https:// or file://)");
+}
+
+std::string status_text(const std::string& url, const HTTPResponse& head) {
+  return url + ": HTTP " + std::to_string(head.getStatus()) + " " + head.getReason();
+}
+
+// Reads the whole body, refusing more than max_bytes.
+std::string read_limited(std::istream& in, const std::string& url, uint64_t max_bytes) {
+  std::string out;
+  std::vector<char> buf(kBufferSize);
+  for (;;) {
+    const uint64_t room = max_bytes - out.size() + 1;  // one more byte proves the excess
+    size_t n = read_some(in, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), room)));
+    if (n == 0) return out;
+    out.append(buf.data(), n);
+    if (out.size() > max_bytes) fail(ErrorCode::kVerification, more_than(url, max_bytes));
+  }
+}
+
+// The .part file of a download. Closes on destruction; never deletes by itself.
+class PartFile {
+ public:
+  explicit PartFile(stdfs::path path) : path_(std::move(path)), file_(std::make_unique<fs::File>(path_)) {}
+  PartFile(const PartFile&) = delete;
+  PartFile& operator=(const PartFile&) = delete;
+
+  uint64_t size() const { return file_->size(); }
+  // Feeds the first n bytes to the hasher and leaves the write position at n.
+  void hash_prefix(uint64_t n, Hasher& hasher) {
+    std::vector<char> buf(kBufferSize);
+    uint64_t done = 0;
+    file_->seek(0);
+    while (done < n) {
+      size_t got = file_->read(buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), n - done)));
+      if (got == 0) fail(ErrorCode::kFailure, path_.string() + ": shorter than expected while hashing");
+      hasher.update(buf.data(), got);
+      done += got;
+    }
+    truncate(n);
+  }
+  void truncate(uint64_t n) { file_->truncate(n); }
+  void write(const char* data, size_t n) { file_->write(data, n); }
+  void close() { file_.reset(); }
+  void remove() {
+    close();
+    std::error_code ec;
+    stdfs::remove(path_, ec);
+  }
+
+ private:
+  stdfs::path path_;
+  std::unique_ptr<fs::File> file_;
+};
+
+// Where the bytes of one download attempt come from, after the response head.
+struct Source {
+  HttpResponse http;                    // for http(s)
+  std::unique_ptr<std::ifstream> file;  // for file://
+  std::istream* body = nullptr;
+  uint64_t start = 0;                   // offset of the first body byte in the resource
+  std::optional<uint64_t> body_length;  // bytes the body promises, when known
+  std::optional<uint64_t> total;        // size of the whole resource, when known
+};
+
+// "bytes a-b/total" or "bytes a-b/*": returns false when malformed.
+bool parse_content_range(const std::string& v, uint64_t& start, std::optional<uint64_t>& total) {
+  unsigned long long a = 0, b = 0;
+  char rest[32] = {0};
+  if (std::sscanf(v.c_str(), "bytes %llu-%llu/%31s", &a, &b, rest) != 3 || b < a) return false;
+  start = a;
+  if (std::strcmp(rest, "*") != 0) {
+    char* end = nullptr;
+    total = std::strtoull(rest, &end, 10);
+    if (!end || *end) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct HttpFetcher::Tls {
+  Poco::Net::Context::Ptr context;
+};
+
+HttpFetcher::HttpFetcher(FetchOptions opts) : opts_(std::move(opts)), tls_(std::make_shared<Tls>()) {}
+
+std::string HttpFetcher::get(const std::string& url, uint64_t max_bytes) {
+  auto body = get_if_exists(url, max_bytes);
+  if (!body) fail(ErrorCode::kNetwork, url + (is_file_url(url) ? ": no such file" : ": HTTP 404 Not Found"));
+  return std::move(*body);
+}
+
+std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, uint64_t max_bytes) {
+  if (is_file_url(url)) {
+    const stdfs::path path = file_path(url);
+    std::error_code ec;
+    if (!stdfs::exists(path, ec)) return std::nullopt;
+    if (!stdfs::is_regular_file(path, ec)) fail(ErrorCode::kNetwork, url + ": not a regular file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(ErrorCode::kNetwork, url + ": cannot open: " + std::strerror(errno));
+    return read_limited(in, url, max_bytes);
+  }
+  check_http_scheme(url);
+  return network(url, opts_, [&]() -> std::optional<std::string> {
+    HttpResponse r = open_http(url, opts_, "", tls_->context);
+    const int status = r.head.getStatus();
+    if (status == HTTPResponse::HTTP_NOT_FOUND) return std::nullopt;
+    if (status < 200 || status > 299) fail(ErrorCode::kNetwork, status_text(url, r.head));
+    if (r.head.hasContentLength() && static_cast<uint64_t>(r.head.getContentLength64()) > max_bytes)
+      fail(ErrorCode::kVerification, more_than(url, max_bytes));
+    return read_limited(*r.body, url, max_bytes);
+  });
+}
+
+Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdfs::path& dest, uint64_t expected_length,
+                                              const std::string& expected_sha256, DownloadProgress* progress) {
+  const bool local = is_file_url(url);
+  if (!local) check_http_scheme(url);
+  const std::string want_hash = lower(expected_sha256);
+  const stdfs::path part_path = dest.string() + ".part";
+  if (dest.has_parent_path()) fs::create_directories_durable(dest.parent_path());
+
+  DownloadResult result;
+  PartFile part(part_path);
+  Hasher hasher;
+  uint64_t done = part.size();
+  if (done > expected_length) done = 0;  // cannot be ours: start over
+  part.hash_prefix(done, hasher);
+
+  auto finish = [&](const std::string& got) {
+    if (got != want_hash) {
+      part.remove();
+      fail(ErrorCode::kVerification, url + ": SHA-256 mismatch: got " + got + ", expected " + want_hash);
+    }
+    part.close();
+    fs::fsync_file(part_path);
+    fs::rename_durable(part_path, dest);
+    if (progress) progress->on_progress(expected_length, expected_length);
+  };
+
+  if (done > 0 && done == expected_length) {
+    // A previous attempt received everything but failed before the rename.
+    if (hasher.hex_digest() == want_hash) {
+      finish(want_hash);
+      result.resumed = true;
+      return result;
+    }
+    part.truncate(0);
+    hasher = Hasher();
+    done = 0;
+  }
+  const uint64_t resume_from = done;
+
+  try {
+    return network(url, opts_, [&]() -> DownloadResult {
+      Source src;
+      if (local) {
+        const stdfs::path path = file_path(url);
+        std::error_code ec;
+        if (!stdfs::is_regular_file(path, ec)) fail(ErrorCode::kNetwork, url + ": no such file");
+        src.file = std::make_unique<std::ifstream>(path, std::ios::binary);
+        if (!*src.file) fail(ErrorCode::kNetwork, url + ": cannot open: " + std::strerror(errno));
+        src.total = stdfs::file_size(path);
+        src.start = std::min(resume_from, *src.total);
+        src.file->seekg(static_cast<std::streamoff>(src.start));
+        src.body = src.file.get();
+        src.body_length = *src.total - src.start;
+      } else {
+        const std::string range = resume_from > 0 ? "bytes=" + std::to_string(resume_from) + "-" : "";
+        src.http = open_http(url, opts_, range, tls_->context);
+        const HTTPResponse& head = src.http.head;
+        const int status = head.getStatus();
+        if (status == HTTPResponse::HTTP_REQUESTED_RANGE_NOT_SATISFIABLE && resume_from > 0) {
+          part.remove();
+          fail(ErrorCode::kVerification, url + ": the server has fewer than " + std::to_string(resume_from) +
+                                             " bytes (HTTP 416), expected " + std::to_string(expected_length));
+        }
+        if (status != HTTPResponse::HTTP_OK && status != HTTPResponse::HTTP_PARTIAL_CONTENT)
+          fail(ErrorCode::kNetwork, status_text(url, head));
+        if (head.hasContentLength()) src.body_length = static_cast<uint64_t>(head.getContentLength64());
+        if (status == HTTPResponse::HTTP_PARTIAL_CONTENT) {
+          if (!parse_content_range(head.get("Content-Range", ""), src.start, src.total) || src.start != resume_from) {
+            part.remove();
+            fail(ErrorCode::kNetwork, url + ": HTTP 206 with Content-Range '" + head.get("Content-Range", "") +
+                                          "', expected bytes " + std::to_string(resume_from) + "-");
+          }
+        } else {
+          src.total = src.body_length;
+        }
+        src.body = src.http.body;
+      }
+
+      if (src.start == 0 && resume_from > 0) {  // the server ignored Range: start over
+        spdlog::debug("{}: server ignored the Range request, restarting from zero", url);
+        part.truncate(0);
+        hasher = Hasher();
+        done = 0;
+      }
+      result.resumed = src.start > 0;
+      const std::optional<uint64_t> announced =
+          src.total ? src.total : (src.body_length ? std::optional(src.start + *src.body_length) : std::nullopt);
+      if (announced && *announced != expected_length) {
+        part.remove();
+        if (*announced > expected_length) fail(ErrorCode::kVerification, more_than(url, expected_length));
+        fail(ErrorCode::kVerification, url + ": the server announces " + std::to_string(*announced) +
+                                           " bytes, expected " + std::to_string(expected_length));
+      }
+
+      std::vector<char> buf(kBufferSize);
+      uint64_t reported = done;
+      for (;;) {
+        const uint64_t room = expected_length - done + 1;  // one more byte proves the excess
+        size_t n = read_some(*src.body, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), room)));
+        if (n == 0) break;
+        result.bytes_transferred += n;
+        if (done + n > expected_length) {
+          part.remove();
+          fail(ErrorCode::kVerification, more_than(url, expected_length));
+        }
+        try {
+          part.write(buf.data(), n);
+        } catch (const Error&) {
+          part.remove();
+          throw;
+        }
+        hasher.update(buf.data(), n);
+        const uint64_t half = expected_length / 2;
+        const bool crossed_half = done < half && done + n >= half;
+        done += n;
+        if (crossed_half) crash_point("download.half");
+        if (progress && done - reported >= kProgressStep && done < expected_length) {
+          progress->on_progress(done, expected_length);
+          reported = done;
+        }
+      }
+      if (done < expected_length)
+        fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(done) + " of " +
+                                      std::to_string(expected_length) + " bytes");
+      finish(hasher.hex_digest());
+      return result;
+    });
+  } catch (const Error& e) {
+    spdlog::debug("download {} failed: {}", url, e.what());
+    throw;
+  }
+}
+
+}  // namespace upkeep::net

@@ -1,0 +1,91 @@
+// POSIX implementation of health_channel.h: a pipe plus a pidfd.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "upkeep/base/error.h"
+#include "upkeep/platform/health_channel.h"
+#include "upkeep/base/launch_env.h"
+
+namespace upkeep {
+
+HealthChannel::HealthChannel() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    fail(ErrorCode::kFailure, std::string("cannot create health pipe: ") + std::strerror(errno));
+  read_fd_ = fds[0];
+  write_fd_ = fds[1];
+}
+
+HealthChannel::~HealthChannel() {
+  if (read_fd_ >= 0) close(read_fd_);
+  if (write_fd_ >= 0) close(write_fd_);
+}
+
+void HealthChannel::close_child_end() {
+  if (write_fd_ >= 0) close(write_fd_);
+  write_fd_ = -1;
+}
+
+HealthChannel::Result HealthChannel::wait(int64_t pid, std::chrono::milliseconds timeout) {
+  Result r;
+  // The pidfd catches an exit even when a grandchild still holds the pipe open.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool pipe_open = true;
+  while (true) {
+    pollfd p[2] = {{pipe_open ? read_fd_ : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    int rc = poll(p, 2, static_cast<int>(left.count()));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) break;
+    if (rc == 0) break;  // timed out
+    if (pipe_open && (p[0].revents & (POLLIN | POLLHUP))) {
+      char c;
+      ssize_t n = read(read_fd_, &c, 1);
+      if (n == 1) {
+        r.outcome = Outcome::kConfirmed;
+        if (pidfd >= 0) close(pidfd);
+        return r;
+      }
+      if (n == 0) pipe_open = false;  // closed: the child exited or dropped the channel
+    }
+    if (p[1].revents & POLLIN || (!pipe_open && pidfd < 0)) {
+      if (pidfd >= 0) close(pidfd);
+      r.outcome = Outcome::kExited;
+      r.status = process::wait_child(pid);
+      return r;
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  process::kill_hard(pid);
+  r.outcome = Outcome::kTimedOut;
+  r.status = process::wait_child(pid);
+  return r;
+}
+
+void report_healthy_to_launcher() {
+  static std::atomic<bool> done{false};
+  if (done.exchange(true)) return;
+  const char* v = std::getenv(env::kHealthFd);
+  if (!v) return;
+  char* end = nullptr;
+  long fd = std::strtol(v, &end, 10);
+  if (!end || *end || fd < 3) return;
+  // Only write to the descriptor if it really is the write end of a pipe.
+  if (fcntl(static_cast<int>(fd), F_GETFD) < 0) return;
+  char ok = '1';
+  ssize_t w = write(static_cast<int>(fd), &ok, 1);
+  (void)w;
+  close(static_cast<int>(fd));
+  unsetenv(env::kHealthFd);
+}
+
+}  // namespace upkeep

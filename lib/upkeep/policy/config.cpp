@@ -1,0 +1,69 @@
+#include "upkeep/policy/config.h"
+
+#include <set>
+
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/platform/build_platform.h"
+
+namespace upkeep {
+
+Config Config::load(const std::filesystem::path& file) {
+  std::string text = fs::read_file(file, 1 << 20);
+  return from_json(Json::parse(text, file.string()), file.string());
+}
+
+Config Config::from_json(const Json& j, const std::string& what) {
+  static const std::set<std::string, std::less<>> known = {"app_id",         "repository",
+                                                           "channel",        "platform",
+                                                           "main_program",   "check_interval_minutes",
+                                                           "check_on_start", "trial_timeout_seconds",
+                                                           "headless",       "max_update_failures",
+                                                           "delta_updates"};
+  try {
+    if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
+    for (const auto& [k, v] : j.as_object())
+      if (!known.count(k)) fail(ErrorCode::kBadInput, "unknown key '" + k + "'");
+    Config c;
+    for (const auto& [k, v] : j.as_object()) c.keys_in_file.insert(k);
+    c.app_id = j.get_string("app_id");
+    c.repository_url = j.get_string("repository");
+    c.channel = j.get_string_or("channel", c.channel);
+    c.platform = j.get_string_or("platform", build_platform());
+    c.main_program = j.get_string_or("main_program", c.main_program);
+    c.check_interval_minutes = j.get_int_or("check_interval_minutes", c.check_interval_minutes);
+    c.check_on_start = j.get_bool_or("check_on_start", c.check_on_start);
+    c.trial_timeout_seconds = j.get_int_or("trial_timeout_seconds", c.trial_timeout_seconds);
+    c.headless = j.get_bool_or("headless", c.headless);
+    c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
+    c.delta_updates = j.get_bool_or("delta_updates", c.delta_updates);
+    if (c.app_id.empty()) fail(ErrorCode::kBadInput, "field 'app_id' must not be empty");
+    if (c.check_interval_minutes < 0) fail(ErrorCode::kBadInput, "field 'check_interval_minutes' must be 0 or more");
+    if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
+    if (c.max_update_failures < 1) fail(ErrorCode::kBadInput, "field 'max_update_failures' must be at least 1");
+    if (!c.repository_url.empty() && c.repository_url.back() != '/') c.repository_url += '/';
+    return c;
+  } catch (const Error& e) {
+    fail(e.code(), what + ": " + e.what());
+  }
+}
+
+Json Config::to_json() const {
+  Json j = Json::object();
+  j["app_id"] = app_id;
+  j["repository"] = repository_url;
+  j["channel"] = channel;
+  j["platform"] = platform;
+  j["main_program"] = main_program;
+  j["check_interval_minutes"] = check_interval_minutes;
+  j["check_on_start"] = check_on_start;
+  j["trial_timeout_seconds"] = trial_timeout_seconds;
+  j["headless"] = headless;
+  j["max_update_failures"] = max_update_failures;
+  j["delta_updates"] = delta_updates;
+  return j;
+}
+
+void Config::save(const std::filesystem::path& file) const { fs::write_file_atomic(file, to_json().dump() + "\n"); }
+
+}  // namespace upkeep

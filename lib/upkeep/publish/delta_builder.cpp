@@ -1,0 +1,286 @@
+#include "upkeep/publish/delta_builder.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "upkeep/delta/codec.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/process.h"
+#include "upkeep/update/package.h"
+#include "upkeep/publish/undo.h"
+
+namespace upkeep::publish {
+namespace stdfs = std::filesystem;
+
+namespace {
+
+delta::Stored stored_of(const stdfs::path& file) { return {stdfs::file_size(file), hash_file_hex(file)}; }
+
+// REPO/.delta-work-<pid>: outside targets/ (never served), on the store's
+// file system (renames are atomic). Removed on destruction in any case.
+class WorkDir {
+ public:
+  explicit WorkDir(const stdfs::path& repo) : dir_(repo / (".delta-work-" + std::to_string(process::current_pid()))) {
+    fs::remove_tree(dir_.path());  // left over from a crashed run with the same pid
+    fs::create_directories_durable(dir_.path());
+  }
+  // A fresh name in the folder; nothing is created.
+  stdfs::path next(const char* kind) { return dir_.path() / (std::to_string(++count_) + "." + kind); }
+
+ private:
+  fs::RemoveTreeOnExit dir_;
+  uint64_t count_ = 0;
+};
+
+void remove_quietly(const stdfs::path& p) {
+  std::error_code ec;
+  stdfs::remove(p, ec);
+}
+
+// Final name of a checked file: readable by the web server, fsynced, renamed.
+void publish_file(const stdfs::path& tmp, const stdfs::path& final_path, Undo& created,
+                  const stdfs::path& targets_dir) {
+  fs::set_file_mode(tmp, 0644);
+  fs::fsync_file(tmp);
+  created.make_dirs(targets_dir, final_path.parent_path().lexically_relative(targets_dir));
+  fs::rename_durable(tmp, final_path);
+  created.created(final_path);
+}
+
+// One candidate patch: a source and an algorithm. Either already in the
+// store (`existing`) or just computed into the work folder.
+struct Attempt {
+  delta::PatchAlgorithm algorithm;
+  stdfs::path file;
+  bool existing = false;
+  delta::Stored stored;
+};
+
+// The state of one build() call.
+class Build {
+ public:
+  Build(const stdfs::path& repo, const std::string& app, const stdfs::path& build_dir)
+      : targets_(repo / "targets"), app_(app), build_dir_(build_dir), work_(repo) {}
+
+  delta::Stored put_blob(const FileEntry& c, DeltaStats& stats);
+  std::optional<delta::PatchRoute> best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
+                                              uint64_t blob_length, DeltaStats& stats);
+  // Hands what was created over to `out`; nothing is removed any more.
+  void keep(DeltaBuild& out) {
+    out.created_files = created_.created_files();
+    out.created_dirs = created_.created_dirs();
+    created_.commit();
+  }
+
+ private:
+  std::optional<stdfs::path> source_bytes(const FileEntry& s, const PriorRelease& prior);
+  // Decodes `file` (a blob, or a patch from `source`) into the work folder
+  // and checks it rebuilds `c`; the decoded copy is removed again.
+  void check_decodes(const stdfs::path& file, const FileEntry& c, const stdfs::path* source,
+                     delta::PatchAlgorithm a = delta::PatchAlgorithm::kZstd);
+
+  stdfs::path targets_;
+  std::string app_;
+  stdfs::path build_dir_;
+  Undo created_;  // declared before work_: the work folder goes first
+  WorkDir work_;
+  std::map<std::string, std::optional<stdfs::path>> sources_;  // content sha -> its bytes in the work folder
+};
+
+void Build::check_decodes(const stdfs::path& file, const FileEntry& c, const stdfs::path* source,
+                          delta::PatchAlgorithm a) {
+  const stdfs::path out = work_.next("check");
+  const std::string got =
+      source ? delta::apply_patch(a, *source, file, out, c.size) : delta::decompress_blob(file, out, c.size);
+  remove_quietly(out);
+  if (got != c.sha256)
+    fail(ErrorCode::kVerification,
+         (source ? std::string("a ") + delta::algorithm_name(a) + " patch" : std::string("the blob")) + " of " +
+             (build_dir_ / c.path).string() + " decodes to content " + got + ", expected " + c.sha256 +
+             " as in files.json (was the file changed while the release was published?)");
+}
+
+delta::Stored Build::put_blob(const FileEntry& c, DeltaStats& stats) {
+  const stdfs::path final_path = targets_ / delta::blob_target_path(app_, c.sha256);
+  if (stdfs::exists(final_path)) {  // content addressing: the same bytes, written by an earlier release
+    ++stats.blobs_reused;
+    return stored_of(final_path);
+  }
+  const stdfs::path tmp = work_.next("zst");
+  delta::compress_blob(build_dir_ / c.path, tmp);
+  check_decodes(tmp, c, nullptr);
+  delta::Stored stored = stored_of(tmp);
+  publish_file(tmp, final_path, created_, targets_);
+  ++stats.blobs_written;
+  stats.blob_bytes_written += stored.length;
+  return stored;
+}
+
+std::optional<stdfs::path> Build::source_bytes(const FileEntry& s, const PriorRelease& prior) {
+  auto it = sources_.find(s.sha256);
+  if (it != sources_.end()) return it->second;
+  std::optional<stdfs::path> out = work_.next("source");
+  const stdfs::path blob = targets_ / delta::blob_target_path(app_, s.sha256);
+  if (stdfs::exists(blob)) {
+    const std::string got = delta::decompress_blob(blob, *out, s.size);
+    if (got != s.sha256) {
+      remove_quietly(*out);
+      fail(ErrorCode::kVerification, blob.string() + " decodes to content " + got + ", expected " + s.sha256 +
+                                         " (its name): the blob store is damaged; restore the file from a backup");
+    }
+  } else if (!prior.package_file.empty() && stdfs::exists(prior.package_file)) {
+    extract_package_file(prior.package_file, prior.manifest, s, *out);  // a release from before deltas
+  } else {
+    out.reset();
+  }
+  sources_.emplace(s.sha256, out);
+  return out;
+}
+
+std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
+                                                   uint64_t blob_length, DeltaStats& stats) {
+  std::vector<delta::PatchAlgorithm> algorithms;
+  if (s.size <= delta::kMaxZstdPatchSource && c.size <= delta::kMaxZstdPatchSource)
+    algorithms.push_back(delta::PatchAlgorithm::kZstd);
+  algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
+  algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
+  if (delta::is_bit_stream(build_dir_ / c.path)) {
+    if (s.size <= delta::kMaxBitsPatchSource && c.size <= delta::kMaxZstdPatchSource)
+      algorithms.push_back(delta::PatchAlgorithm::kBits);
+    algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
+  }
+  if (delta::is_mo_file(build_dir_ / c.path))
+    algorithms.push_back(delta::PatchAlgorithm::kMo);  // declines unless both decode and encode back exactly
+
+  std::vector<Attempt> attempts;
+  std::optional<stdfs::path> source;
+  bool source_looked_up = false;
+  for (delta::PatchAlgorithm a : algorithms) {
+    const stdfs::path final_path =
+        targets_ / delta::patch_target_path(app_, s.sha256, c.sha256, delta::algorithm_name(a));
+    if (stdfs::exists(final_path)) {  // e.g. made by this version's release for another platform
+      attempts.push_back({a, final_path, true, stored_of(final_path)});
+      continue;
+    }
+    if (!source_looked_up) {
+      source = source_bytes(s, prior);
+      source_looked_up = true;
+    }
+    if (!source) continue;
+    const stdfs::path tmp = work_.next(delta::algorithm_name(a));
+    if (!delta::make_patch(a, *source, build_dir_ / c.path, tmp)) continue;
+    ++stats.patches_computed;
+    attempts.push_back({a, tmp, false, stored_of(tmp)});
+  }
+  if (attempts.empty()) return std::nullopt;
+
+  auto best = std::min_element(attempts.begin(), attempts.end(),
+                               [](const Attempt& x, const Attempt& y) { return x.stored.length < y.stored.length; });
+  const bool keep = static_cast<double>(best->stored.length) <= kMaxPatchToBlobRatio * static_cast<double>(blob_length);
+  for (auto it = attempts.begin(); it != attempts.end(); ++it)
+    if (!it->existing && (it != best || !keep)) remove_quietly(it->file);
+  if (!keep) return std::nullopt;
+
+  if (!best->existing) {
+    check_decodes(best->file, c, &*source, best->algorithm);
+    const stdfs::path final_path =
+        targets_ / delta::patch_target_path(app_, s.sha256, c.sha256, delta::algorithm_name(best->algorithm));
+    publish_file(best->file, final_path, created_, targets_);
+  }
+  ++stats.patches_kept;
+  stats.patch_bytes += best->stored.length;
+  return delta::PatchRoute{delta::algorithm_name(best->algorithm), s.sha256, best->stored};
+}
+
+// The last component of the parent folder ("" at the top).
+std::string parent_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  const size_t before = path.rfind('/', slash - 1);
+  return path.substr(before == std::string::npos ? 0 : before + 1,
+                     slash - (before == std::string::npos ? 0 : before + 1));
+}
+
+std::string file_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+uint64_t size_distance(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+}  // namespace
+
+const FileEntry* source_candidate(const FileManifest& prior, const FileEntry& target) {
+  if (const FileEntry* same = prior.find(target.path)) return same->sha256 == target.sha256 ? nullptr : same;
+  // A moved file: its name stays, its folder's name often does too.
+  const std::string name = file_name(target.path), parent = parent_name(target.path);
+  const FileEntry* best_same_parent = nullptr;
+  const FileEntry* best_any = nullptr;
+  auto closer = [&](const FileEntry* current, const FileEntry& f) {
+    return !current || size_distance(f.size, target.size) < size_distance(current->size, target.size);
+  };
+  for (const FileEntry& f : prior.files()) {  // sorted by path: ties go to the first
+    if (f.sha256 == target.sha256 || file_name(f.path) != name) continue;
+    if (parent_name(f.path) == parent && closer(best_same_parent, f)) best_same_parent = &f;
+    if (closer(best_any, f)) best_any = &f;
+  }
+  return best_same_parent ? best_same_parent : best_any;
+}
+
+DeltaBuilder::DeltaBuilder(stdfs::path repo_dir, std::string app_id)
+    : repo_dir_(std::move(repo_dir)), app_id_(std::move(app_id)) {}
+
+DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& build_dir,
+                               const std::vector<PriorRelease>& previous) {
+  // Distinct contents, each with every path that holds it.
+  std::map<std::string, std::vector<const FileEntry*>> contents;
+  for (const FileEntry& f : release.files()) {
+    std::error_code ec;
+    const uint64_t size = stdfs::file_size(build_dir / f.path, ec);
+    if (ec || size != f.size)
+      fail(ErrorCode::kVerification, (build_dir / f.path).string() + " has " +
+                                         (ec ? "no readable size" : std::to_string(size) + " bytes") + ", expected " +
+                                         std::to_string(f.size) + " as in files.json (changed during the publish?)");
+    contents[f.sha256].push_back(&f);
+  }
+  std::set<std::string> known;  // contents some previous release holds: clients may have them already
+  for (const PriorRelease& p : previous)
+    for (const FileEntry& f : p.manifest.files()) known.insert(f.sha256);
+
+  DeltaBuild out;
+  DeltaStats& stats = out.stats;
+  stats.contents = contents.size();
+  Build b(repo_dir_, app_id_, build_dir);
+  std::vector<delta::ContentEntry> entries;
+  for (const auto& [sha, paths] : contents) {
+    const FileEntry& c = *paths.front();
+    delta::ContentEntry e;
+    e.sha256 = sha;
+    e.size = c.size;
+    e.blob = b.put_blob(c, stats);
+    stats.blob_bytes += e.blob.length;
+    if (!known.count(sha) && c.size > 0) {
+      std::set<std::string> tried;  // source contents: one patch each, whichever release or path found it
+      for (const PriorRelease& p : previous) {
+        for (const FileEntry* path : paths) {
+          const FileEntry* s = source_candidate(p.manifest, *path);
+          if (!s || s->size == 0 || !tried.insert(s->sha256).second) continue;
+          if (auto route = b.best_patch(*s, p, c, e.blob.length, stats)) e.patches.push_back(std::move(*route));
+        }
+      }
+    }
+    entries.push_back(std::move(e));
+    if (progress_) progress_(entries.size(), contents.size());
+  }
+  out.index = delta::DeltaIndex(release.version(), std::move(entries));  // sorts entries and their patches
+  b.keep(out);
+  return out;
+}
+
+}  // namespace upkeep::publish

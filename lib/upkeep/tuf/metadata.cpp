@@ -1,0 +1,354 @@
+#include "upkeep/tuf/metadata.h"
+
+#include <cstdio>
+#include <set>
+
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
+
+namespace upkeep::tuf {
+namespace {
+
+// Runs `f`; an Error escaping it gets "<context>: " in front of its message.
+template <class F>
+auto in_context(std::string_view context, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    fail(e.code(), std::string(context) + ": " + e.what());
+  }
+}
+
+[[noreturn]] void bad(const std::string& message) { fail(ErrorCode::kBadInput, message); }
+
+const Json& object_field(const Json& j, std::string_view key) {
+  const Json& v = j.at(key);
+  if (!v.is_object()) bad("field '" + std::string(key) + "' must be an object, found " + json_type_name(v.type()));
+  return v;
+}
+
+int64_t positive_int(const Json& j, std::string_view key) {
+  int64_t v = j.get_int(key);
+  if (v < 1) bad("field '" + std::string(key) + "' must be at least 1, found " + std::to_string(v));
+  return v;
+}
+
+std::map<std::string, std::string> parse_hashes(const Json& j) {
+  std::map<std::string, std::string> out;
+  for (const auto& [alg, value] : j.as_object()) {
+    if (!value.is_string()) bad("hashes." + alg + " must be a string");
+    std::string raw;
+    if (value.as_string().empty() || !from_hex(value.as_string(), raw))
+      bad("hashes." + alg + " must be hex digits, found '" + value.as_string() + "'");
+    out[alg] = value.as_string();
+  }
+  return out;
+}
+
+Json hashes_to_json(const std::map<std::string, std::string>& hashes) {
+  Json j = Json::object();
+  for (const auto& [alg, hex] : hashes) j[alg] = hex;
+  return j;
+}
+
+// Reads _type, spec_version, version and expires; `type` is the expected _type.
+void parse_header(const Json& s, std::string_view type, MetadataHeader& h) {
+  if (!s.is_object()) bad("\"signed\" must be an object");
+  const std::string& actual = s.get_string("_type");
+  if (actual != type) bad("_type is '" + actual + "', expected '" + std::string(type) + "'");
+  h.spec_version = s.get_string("spec_version");
+  // Any 1.x.y is compatible with what this client implements.
+  unsigned major = 0, minor = 0, patch = 0;
+  char tail = 0;
+  if (std::sscanf(h.spec_version.c_str(), "%u.%u.%u%c", &major, &minor, &patch, &tail) != 3 || major != 1)
+    bad("spec_version '" + h.spec_version + "' is not supported (expected 1.x.y)");
+  h.version = positive_int(s, "version");
+  h.expires = parse_time(s.get_string("expires"), "expires");
+}
+
+Json header_json(const MetadataHeader& h, std::string_view type) {
+  Json j = Json::object();
+  j["_type"] = std::string(type);
+  j["spec_version"] = h.spec_version;
+  j["version"] = h.version;
+  j["expires"] = format_time(h.expires);
+  return j;
+}
+
+}  // namespace
+
+std::string format_time(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::time_t parse_time(std::string_view text, std::string_view what) {
+  auto invalid = [&] {
+    bad(std::string(what) + ": '" + std::string(text) + "' is not a time like 2030-01-31T00:00:00Z");
+  };
+  if (text.size() != 20) invalid();
+  std::tm tm{};
+  char z = 0;
+  std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &z) != 7 ||
+      z != 'Z')
+    invalid();
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t t = timegm(&tm);
+  // Round-trip: refuses signs, spaces and out-of-range fields such as month 13.
+  if (format_time(t) != s) invalid();
+  return t;
+}
+
+Envelope Envelope::parse(std::string_view text, std::string_view what) {
+  Json doc = Json::parse(text, what);
+  return in_context(what, [&] {
+    if (!doc.is_object()) bad("expected an object with \"signatures\" and \"signed\"");
+    for (const auto& [key, value] : doc.as_object())
+      if (key != "signatures" && key != "signed") bad("unexpected top-level field '" + key + "'");
+    Envelope e;
+    e.signed_json = object_field(doc, "signed");
+    const auto& sigs = doc.get_array("signatures");
+    for (size_t i = 0; i < sigs.size(); ++i) {
+      in_context("signatures[" + std::to_string(i) + "]", [&] {
+        if (!sigs[i].is_object()) bad("expected an object with \"keyid\" and \"sig\"");
+        e.signatures.push_back({sigs[i].get_string("keyid"), sigs[i].get_string("sig")});
+      });
+    }
+    return e;
+  });
+}
+
+void Envelope::sign(const PrivateKey& key) {
+  std::string id = key.key_id();
+  std::string sig = to_hex(key.sign(canonical_signed()));
+  for (auto& s : signatures) {
+    if (s.keyid == id) {
+      s.sig = sig;
+      return;
+    }
+  }
+  signatures.push_back({id, sig});
+}
+
+std::string Envelope::to_text() const {
+  Json doc = Json::object();
+  Json sigs = Json::array();
+  for (const auto& s : signatures) {
+    Json j = Json::object();
+    j["keyid"] = s.keyid;
+    j["sig"] = s.sig;
+    sigs.push_back(j);
+  }
+  doc["signatures"] = sigs;
+  doc["signed"] = signed_json;
+  return doc.dump(2) + "\n";
+}
+
+size_t count_valid_signatures(const Envelope& envelope, const KeyMap& keys, const RoleKeys& role) {
+  const std::string message = envelope.canonical_signed();
+  std::set<std::string> role_ids(role.keyids.begin(), role.keyids.end());
+  std::set<std::string> counted;
+  for (const auto& s : envelope.signatures) {
+    if (!role_ids.count(s.keyid) || counted.count(s.keyid)) continue;
+    auto key = keys.find(s.keyid);
+    std::string raw;
+    if (key == keys.end() || !from_hex(s.sig, raw)) continue;
+    if (key->second->verify(message, raw)) counted.insert(s.keyid);
+  }
+  return counted.size();
+}
+
+void verify_threshold(const Envelope& envelope, const KeyMap& keys, const RoleKeys& role, std::string_view what) {
+  size_t valid = count_valid_signatures(envelope, keys, role);
+  if (role.threshold < 1 || valid < static_cast<uint64_t>(role.threshold))
+    fail(ErrorCode::kVerification, std::string(what) + ": " + std::to_string(valid) + " valid signature" +
+                                       (valid == 1 ? "" : "s") + ", threshold is " + std::to_string(role.threshold));
+}
+
+MetaFile MetaFile::parse(const Json& j, std::string_view what) {
+  return in_context(what, [&] {
+    if (!j.is_object()) bad("expected an object with \"version\"");
+    MetaFile m;
+    m.version = positive_int(j, "version");
+    if (j.contains("length")) {
+      int64_t len = j.get_int("length");
+      if (len < 0) bad("field 'length' must not be negative");
+      m.length = static_cast<uint64_t>(len);
+    }
+    if (j.contains("hashes")) m.hashes = parse_hashes(object_field(j, "hashes"));
+    return m;
+  });
+}
+
+Json MetaFile::to_json() const {
+  Json j = Json::object();
+  j["version"] = version;
+  if (length) j["length"] = *length;
+  if (!hashes.empty()) j["hashes"] = hashes_to_json(hashes);
+  return j;
+}
+
+void check_length_and_hashes(std::string_view data, std::optional<uint64_t> length,
+                             const std::map<std::string, std::string>& hashes, std::string_view what) {
+  if (length && data.size() != *length)
+    fail(ErrorCode::kVerification, std::string(what) + ": length is " + std::to_string(data.size()) +
+                                       " bytes, expected " + std::to_string(*length));
+  if (hashes.empty()) return;
+  bool matched = false;
+  for (const auto& [name, expected] : hashes) {
+    HashAlgorithm alg;
+    if (!parse_hash_algorithm(name, alg)) continue;
+    std::string actual = hash_hex(alg, data);
+    if (actual != expected)
+      fail(ErrorCode::kVerification, std::string(what) + ": " + name + " is " + actual + ", expected " + expected);
+    matched = true;
+  }
+  if (!matched)
+    fail(ErrorCode::kVerification,
+         std::string(what) + ": no supported hash algorithm listed (expected sha256 or sha512)");
+}
+
+std::string TargetFile::sha256() const {
+  auto it = hashes.find("sha256");
+  return it == hashes.end() ? std::string() : it->second;
+}
+
+TargetFile TargetFile::parse(const std::string& path, const Json& j, std::string_view what) {
+  return in_context(what, [&] {
+    if (!j.is_object()) bad("expected an object with \"length\" and \"hashes\"");
+    TargetFile t;
+    t.path = path;
+    int64_t len = j.get_int("length");
+    if (len < 0) bad("field 'length' must not be negative");
+    t.length = static_cast<uint64_t>(len);
+    t.hashes = parse_hashes(object_field(j, "hashes"));
+    if (t.hashes.empty()) bad("field 'hashes' must list at least one hash");
+    if (j.contains("custom")) t.custom = object_field(j, "custom");
+    return t;
+  });
+}
+
+Json TargetFile::to_json() const {
+  Json j = Json::object();
+  j["length"] = length;
+  j["hashes"] = hashes_to_json(hashes);
+  if (custom.is_object() && !custom.as_object().empty()) j["custom"] = custom;
+  return j;
+}
+
+void MetadataHeader::check_not_expired(std::time_t now, std::string_view what) const {
+  if (is_expired(now)) fail(ErrorCode::kVerification, std::string(what) + ": expired at " + format_time(expires));
+}
+
+RootMetadata RootMetadata::parse(const Json& s, std::string_view what) {
+  return in_context(what, [&] {
+    RootMetadata r;
+    parse_header(s, kRootRole, r);
+    r.consistent_snapshot = s.get_bool("consistent_snapshot");
+    for (const auto& [id, key] : object_field(s, "keys").as_object()) {
+      auto pub = PublicKey::from_json(key, "keys." + id);
+      // An id that is not the key's own would let one key count twice.
+      if (pub->key_id() != id) bad("keys." + id + ": key id does not match the key (expected " + pub->key_id() + ")");
+      r.keys[id] = std::move(pub);
+    }
+    const Json& roles = object_field(s, "roles");
+    for (const char* name : {kRootRole, kTimestampRole, kSnapshotRole, kTargetsRole}) {
+      in_context(std::string("roles.") + name, [&] {
+        const Json& role = object_field(roles, name);
+        RoleKeys rk;
+        rk.threshold = positive_int(role, "threshold");
+        std::set<std::string> seen;
+        for (const auto& id : role.get_array("keyids")) {
+          if (!id.is_string()) bad("keyids must be strings");
+          if (!seen.insert(id.as_string()).second) bad("key id " + id.as_string() + " is listed twice");
+          if (!r.keys.count(id.as_string())) bad("key id " + id.as_string() + " is not in 'keys'");
+          rk.keyids.push_back(id.as_string());
+        }
+        r.roles[name] = std::move(rk);
+      });
+    }
+    return r;
+  });
+}
+
+Json RootMetadata::to_json() const {
+  Json j = header_json(*this, kRootRole);
+  j["consistent_snapshot"] = consistent_snapshot;
+  j["keys"] = Json::object();
+  for (const auto& [id, key] : keys) j["keys"][id] = key->to_json();
+  j["roles"] = Json::object();
+  for (const auto& [name, rk] : roles) {
+    Json ids = Json::array();
+    for (const auto& id : rk.keyids) ids.push_back(id);
+    j["roles"][name]["keyids"] = ids;
+    j["roles"][name]["threshold"] = rk.threshold;
+  }
+  return j;
+}
+
+const RoleKeys& RootMetadata::role(std::string_view name) const {
+  auto it = roles.find(std::string(name));
+  if (it == roles.end()) fail(ErrorCode::kVerification, "root.json: no role '" + std::string(name) + "'");
+  return it->second;
+}
+
+TimestampMetadata TimestampMetadata::parse(const Json& s, std::string_view what) {
+  return in_context(what, [&] {
+    TimestampMetadata t;
+    parse_header(s, kTimestampRole, t);
+    const Json& meta = object_field(s, "meta");
+    t.snapshot = MetaFile::parse(meta.at("snapshot.json"), "meta.snapshot.json");
+    return t;
+  });
+}
+
+Json TimestampMetadata::to_json() const {
+  Json j = header_json(*this, kTimestampRole);
+  j["meta"]["snapshot.json"] = snapshot.to_json();
+  return j;
+}
+
+SnapshotMetadata SnapshotMetadata::parse(const Json& s, std::string_view what) {
+  return in_context(what, [&] {
+    SnapshotMetadata m;
+    parse_header(s, kSnapshotRole, m);
+    for (const auto& [name, entry] : object_field(s, "meta").as_object())
+      m.meta[name] = MetaFile::parse(entry, "meta." + name);
+    if (!m.meta.count("targets.json")) bad("meta: missing entry 'targets.json'");
+    return m;
+  });
+}
+
+Json SnapshotMetadata::to_json() const {
+  Json j = header_json(*this, kSnapshotRole);
+  j["meta"] = Json::object();
+  for (const auto& [name, entry] : meta) j["meta"][name] = entry.to_json();
+  return j;
+}
+
+TargetsMetadata TargetsMetadata::parse(const Json& s, std::string_view what) {
+  return in_context(what, [&] {
+    TargetsMetadata m;
+    parse_header(s, kTargetsRole, m);
+    for (const auto& [path, entry] : object_field(s, "targets").as_object())
+      m.targets[path] = TargetFile::parse(path, entry, "targets." + path);
+    if (s.contains("delegations")) m.delegations = Delegations::parse(object_field(s, "delegations"), "delegations");
+    return m;
+  });
+}
+
+Json TargetsMetadata::to_json() const {
+  Json j = header_json(*this, kTargetsRole);
+  j["targets"] = Json::object();
+  for (const auto& [path, t] : targets) j["targets"][path] = t.to_json();
+  if (delegations) j["delegations"] = delegations->to_json();
+  return j;
+}
+
+}  // namespace upkeep::tuf

@@ -1,0 +1,312 @@
+#include "upkeep/update/package.h"
+
+#include <Poco/DateTime.h>
+#include <Poco/Exception.h>
+#include <Poco/Path.h>
+#include <Poco/Zip/Compress.h>
+#include <Poco/Zip/ZipArchive.h>
+#include <Poco/Zip/ZipStream.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/update/zip_directory.h"
+
+namespace upkeep {
+
+namespace stdfs = std::filesystem;
+
+using zip::CentralDirectory;
+using zip::CentralEntry;
+using zip::kTypeDir;
+using zip::kTypeMask;
+using zip::kTypeRegular;
+using zip::kTypeSymlink;
+using zip::printable;
+using zip::read_central_directory;
+using zip::set_unix_modes;
+using zip::ZipFile;
+
+namespace {
+
+[[noreturn]] void bad_entry(const stdfs::path& zip, std::string_view name, const std::string& why) {
+  fail(ErrorCode::kVerification, zip.string() + ": entry '" + printable(name) + "' " + why);
+}
+
+// Checks every entry against the manifest before anything is written.
+void check_entries(const stdfs::path& zip, const CentralDirectory& cd, const FileManifest& manifest) {
+  std::set<std::string, std::less<>> implied_dirs;
+  for (const FileEntry& f : manifest.files()) {
+    for (size_t s = f.path.find('/'); s != std::string::npos; s = f.path.find('/', s + 1))
+      implied_dirs.insert(f.path.substr(0, s));
+  }
+  std::set<std::string, std::less<>> seen;
+  for (const CentralEntry& e : cd.entries) {
+    bool is_dir = !e.name.empty() && e.name.back() == '/';
+    std::string name = is_dir ? e.name.substr(0, e.name.size() - 1) : e.name;
+    std::string why;
+    if (!is_safe_relative_path(name, &why)) bad_entry(zip, e.name, "has an unsafe name: it " + why);
+    if (!seen.insert(name).second) bad_entry(zip, e.name, "appears twice in the archive");
+    if (e.flags & 1) bad_entry(zip, e.name, "is encrypted");
+    uint32_t type = (e.external >> 16) & kTypeMask;
+    if (type == kTypeSymlink) bad_entry(zip, e.name, "is a symlink (a release holds regular files only)");
+    if (type != 0 && type != kTypeRegular && type != kTypeDir)
+      bad_entry(zip, e.name, "is a special file (a release holds regular files only)");
+    if (is_dir) {
+      if (!implied_dirs.count(name)) bad_entry(zip, e.name, "is a directory that no file of the manifest lies in");
+      if (e.uncompressed != 0) bad_entry(zip, e.name, "is a directory entry with data");
+      continue;
+    }
+    if (type == kTypeDir) bad_entry(zip, e.name, "is marked as a directory but its name does not end in '/'");
+    const FileEntry* f = manifest.find(name);
+    if (!f) bad_entry(zip, e.name, "is not listed in the manifest");
+    if (e.uncompressed != f->size) {
+      bad_entry(zip, e.name,
+                "has size " + std::to_string(e.uncompressed) + " in the archive, the manifest says " +
+                    std::to_string(f->size));
+    }
+    if (e.method != 0 && e.method != 8) {
+      fail(ErrorCode::kBadInput, zip.string() + ": entry '" + printable(e.name) +
+                                     "' uses unsupported compression method " + std::to_string(e.method));
+    }
+  }
+  for (const FileEntry& f : manifest.files()) {
+    if (!seen.count(f.path))
+      fail(ErrorCode::kVerification,
+           zip.string() + ": file '" + f.path + "' of the manifest is missing from the archive");
+  }
+}
+
+[[noreturn]] void fail_write(const stdfs::path& path, int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    fail(ErrorCode::kNoSpace, "not enough space: cannot write " + path.string() + ": " + std::strerror(err));
+  fail(ErrorCode::kFailure, "cannot write " + path.string() + ": " + std::strerror(err));
+}
+
+// Streams one entry into `out_path`, hashing as it goes and never writing past the manifest size.
+void extract_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header, const FileEntry& f,
+                   const stdfs::path& out_path, const stdfs::path& zip) {
+  std::FILE* out = std::fopen(out_path.c_str(), "wbx");  // 'x': O_EXCL, never through an existing link
+  if (!out) fail_write(out_path, errno);
+  struct Closer {
+    std::FILE*& f;
+    ~Closer() {
+      if (f) std::fclose(f);
+    }
+  } closer{out};
+  in.clear();
+  Poco::Zip::ZipInputStream zin(in, header, true);
+  zin.exceptions(std::ios::badbit);  // let decompression errors surface with their message
+  Hasher hasher;
+  uint64_t total = 0;
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    try {
+      zin.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    } catch (const Poco::Exception& e) {
+      fail(ErrorCode::kBadInput,
+           zip.string() + ": entry '" + f.path + "' cannot be decompressed (" + e.displayText() + ")");
+    }
+    auto n = static_cast<uint64_t>(zin.gcount());
+    if (n == 0) break;
+    if (n > f.size - total) {
+      bad_entry(zip, f.path,
+                "holds more than the " + std::to_string(f.size) + " bytes the manifest lists (extraction stopped)");
+    }
+    hasher.update(buf.data(), n);
+    if (std::fwrite(buf.data(), 1, n, out) != n) fail_write(out_path, errno);
+    total += n;
+  }
+  if (total != f.size) {
+    bad_entry(zip, f.path,
+              "holds only " + std::to_string(total) + " bytes, the manifest lists " + std::to_string(f.size));
+  }
+  std::string got = hasher.hex_digest();
+  if (got != f.sha256) bad_entry(zip, f.path, "has SHA-256 " + got + ", the manifest says " + f.sha256);
+  int rc = std::fclose(out);
+  out = nullptr;
+  if (rc != 0) fail_write(out_path, errno);
+  // Data first (the file is still readable by us), then the final mode; the
+  // directory fsync that follows commits the mode change with the entry.
+  fs::fsync_file(out_path);
+  fs::set_file_mode(out_path, f.mode);
+}
+
+void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdfs::path& tmp,
+                  const FileManifest& manifest) {
+  std::ifstream in(zip, std::ios::binary);
+  if (!in) fail(ErrorCode::kBadInput, zip.string() + ": cannot open the archive");
+  try {
+    Poco::Zip::ZipArchive archive(in);
+    size_t local_count = static_cast<size_t>(std::distance(archive.headerBegin(), archive.headerEnd()));
+    if (local_count != cd.entries.size()) {
+      fail(ErrorCode::kVerification, zip.string() + ": " + std::to_string(local_count) + " local headers but " +
+                                         std::to_string(cd.entries.size()) + " central directory entries");
+    }
+    if (!stdfs::create_directory(tmp)) fail(ErrorCode::kFailure, tmp.string() + ": could not be created");
+    std::vector<stdfs::path> dirs{tmp};
+    for (const FileEntry& f : manifest.files()) {
+      auto header = archive.findHeader(f.path);
+      if (header == archive.headerEnd()) bad_entry(zip, f.path, "has no local header");
+      stdfs::path out_path = tmp / f.path;
+      for (stdfs::path d = out_path.parent_path(); d != tmp && !stdfs::exists(d); d = d.parent_path()) {
+        dirs.push_back(d);
+      }
+      stdfs::create_directories(out_path.parent_path());
+      extract_entry(in, header->second, f, out_path, zip);
+    }
+    // Deepest first, so each folder's entry in its parent is synced after its content.
+    std::sort(dirs.begin(), dirs.end(),
+              [](const stdfs::path& a, const stdfs::path& b) { return a.native().size() > b.native().size(); });
+    for (const stdfs::path& d : dirs) fs::fsync_dir(d);
+  } catch (const Poco::Exception& e) {
+    fail(ErrorCode::kBadInput, zip.string() + ": not a readable zip archive (" + e.displayText() + ")");
+  } catch (const stdfs::filesystem_error& e) {
+    int err = e.code().value();
+    if (err == ENOSPC || err == EDQUOT) fail(ErrorCode::kNoSpace, std::string("not enough space: ") + e.what());
+    fail(ErrorCode::kFailure, e.what());
+  }
+}
+
+stdfs::path without_trailing_slash(const stdfs::path& p) {
+  stdfs::path n = p.lexically_normal();
+  return n.has_filename() ? n : n.parent_path();
+}
+
+}  // namespace
+
+void create_package(const stdfs::path& source_dir, const stdfs::path& zip_path) {
+  std::error_code ec;
+  if (!stdfs::is_directory(stdfs::symlink_status(source_dir, ec))) {
+    fail(ErrorCode::kNotFound, source_dir.string() + ": is not a directory (expected the build folder of a release)");
+  }
+  std::map<std::string, uint32_t> modes;  // sorted by name: the archive order
+  std::map<std::string, stdfs::path> sources;
+  bool zip64 = false;
+  try {
+    for (const auto& entry : stdfs::recursive_directory_iterator(source_dir)) {
+      stdfs::file_status st = entry.symlink_status();
+      if (st.type() == stdfs::file_type::directory) continue;
+      if (st.type() != stdfs::file_type::regular) {
+        fail(ErrorCode::kBadInput, entry.path().string() + ": is " +
+                                       (st.type() == stdfs::file_type::symlink ? "a symlink" : "a special file") +
+                                       " (a release may hold only regular files and directories)");
+      }
+      std::string rel = entry.path().lexically_relative(source_dir).generic_string();
+      std::string why;
+      if (!is_safe_relative_path(rel, &why))
+        fail(ErrorCode::kBadInput, entry.path().string() + ": name '" + printable(rel) + "' " + why);
+      modes[rel] = static_cast<uint32_t>(st.permissions()) & 07777;
+      sources[rel] = entry.path();
+      zip64 = zip64 || entry.file_size() >= 0xffffffffu;
+    }
+  } catch (const stdfs::filesystem_error& e) {
+    fail(ErrorCode::kFailure, "cannot list " + source_dir.string() + ": " + e.what());
+  }
+
+  const stdfs::path tmp = zip_path.string() + ".tmp";
+  try {
+    fs::remove_tree(tmp);
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) fail_write(tmp, errno);
+      Poco::Zip::Compress compress(out, true, zip64);
+      // A fixed time stamp: the same folder always gives the same bytes.
+      const Poco::DateTime stamp(1980, 1, 1);
+      for (const auto& [rel, src] : sources) {
+        std::ifstream in(src, std::ios::binary);
+        if (!in) fail(ErrorCode::kFailure, "cannot read " + src.string());
+        compress.addFile(in, stamp, Poco::Path(rel, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
+                         Poco::Zip::ZipCommon::CL_NORMAL);
+      }
+      compress.close();
+      out.flush();
+      if (!out) fail_write(tmp, errno);
+    }
+    set_unix_modes(tmp, modes);
+    fs::fsync_file(tmp);
+    fs::rename_durable(tmp, zip_path);
+  } catch (const Poco::Exception& e) {
+    std::error_code ignore;
+    stdfs::remove(tmp, ignore);
+    fail(ErrorCode::kFailure, zip_path.string() + ": cannot write the archive: " + e.displayText());
+  } catch (...) {
+    std::error_code ignore;
+    stdfs::remove(tmp, ignore);
+    throw;
+  }
+}
+
+void extract_package(const stdfs::path& zip_path, const stdfs::path& dest_dir, const FileManifest& manifest) {
+  const stdfs::path dest = without_trailing_slash(dest_dir);
+  std::error_code ec;
+  if (stdfs::symlink_status(dest, ec).type() != stdfs::file_type::not_found) {
+    fail(ErrorCode::kExists, dest.string() + ": already exists (extraction needs a fresh folder)");
+  }
+  const stdfs::path parent = dest.has_parent_path() ? dest.parent_path() : stdfs::path(".");
+  fs::create_directories_durable(parent);
+  uint64_t need = manifest.total_size(), available = fs::available_bytes(parent);
+  if (need > available) {
+    fail(ErrorCode::kNoSpace, "not enough space: need " + std::to_string(need) + " bytes, " +
+                                  std::to_string(available) + " available on " + parent.string());
+  }
+
+  CentralDirectory cd;
+  {
+    ZipFile zip(zip_path, "rb");
+    cd = read_central_directory(zip);
+  }
+  check_entries(zip_path, cd, manifest);
+
+  const stdfs::path tmp = dest.string() + ".tmp-extract";
+  fs::remove_tree(tmp);  // left over from an interrupted run
+  try {
+    extract_into(zip_path, cd, tmp, manifest);
+    fs::rename_durable(tmp, dest);
+  } catch (...) {
+    std::error_code ignore;
+    stdfs::remove_all(tmp, ignore);
+    throw;
+  }
+}
+
+void extract_package_file(const stdfs::path& zip_path, const FileManifest& manifest, const FileEntry& f,
+                          const stdfs::path& dest) {
+  std::error_code ec;
+  if (stdfs::symlink_status(dest, ec).type() != stdfs::file_type::not_found)
+    fail(ErrorCode::kExists, dest.string() + ": already exists (extraction needs a fresh file name)");
+  CentralDirectory cd;
+  {
+    ZipFile zip(zip_path, "rb");
+    cd = read_central_directory(zip);
+  }
+  check_entries(zip_path, cd, manifest);  // the whole archive, as for a full extraction
+  std::ifstream in(zip_path, std::ios::binary);
+  if (!in) fail(ErrorCode::kBadInput, zip_path.string() + ": cannot open the archive");
+  try {
+    Poco::Zip::ZipArchive archive(in);
+    auto header = archive.findHeader(f.path);
+    if (header == archive.headerEnd()) bad_entry(zip_path, f.path, "has no local header");
+    extract_entry(in, header->second, f, dest, zip_path);
+  } catch (const Poco::Exception& e) {
+    std::error_code ignore;
+    stdfs::remove(dest, ignore);
+    fail(ErrorCode::kBadInput, zip_path.string() + ": not a readable zip archive (" + e.displayText() + ")");
+  } catch (...) {
+    std::error_code ignore;
+    stdfs::remove(dest, ignore);
+    throw;
+  }
+}
+
+}  // namespace upkeep

@@ -1,0 +1,46 @@
+// UpdateObserver: how the update core reports to a user interface.
+//
+// The core calls these on its own (background) thread and never calls the
+// UI directly; an implementation hands the news to its UI thread. Every
+// method has an empty default so a UI listens only to what it shows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "upkeep/net/fetcher.h"
+
+namespace upkeep {
+
+struct ReleaseInfo;
+
+class UpdateObserver {
+ public:
+  virtual ~UpdateObserver() = default;
+  virtual void on_check_started() {}
+  virtual void on_up_to_date(const std::string& current_version) {}
+  virtual void on_update_found(const ReleaseInfo& release) {}
+  virtual void on_download_progress(uint64_t bytes_done, uint64_t bytes_total) {}
+  virtual void on_staged(const ReleaseInfo& release) {}
+  // Staging `version` failed for the `failures`-th time (max_update_failures):
+  // it is quarantined and will not be offered again. on_error follows.
+  virtual void on_quarantined(const std::string& version, int failures, const std::string& last_error) {}
+  // The check or the download failed; nothing was staged, the running version is unaffected.
+  virtual void on_error(const std::string& message) {}
+  // check_now() did not check: managed policy turned updates off (update_mode "disabled"); `why` names the file.
+  virtual void on_updates_off(const std::string& why) {}
+  // A check finished, whatever its outcome (after one of the calls above).
+  virtual void on_check_finished() {}
+};
+
+// Hands a download's progress to an observer (the Stager takes a DownloadProgress).
+class ObserverProgress : public net::DownloadProgress {
+ public:
+  explicit ObserverProgress(UpdateObserver& observer) : observer_(observer) {}
+  void on_progress(uint64_t done, uint64_t total) override { observer_.on_download_progress(done, total); }
+
+ private:
+  UpdateObserver& observer_;
+};
+
+}  // namespace upkeep

@@ -1,0 +1,168 @@
+#include "upkeep/update/update_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "upkeep/base/error.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/install/quarantine.h"
+#include "upkeep/install/state_store.h"
+#include "upkeep/tuf/tuf_client.h"
+#include "upkeep/update/rollout.h"
+#include "upkeep/update/stager.h"
+
+namespace upkeep {
+
+UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher, UpdateObserver& observer)
+    : UpdateService(layout, config, ManagedPolicy::effective_settings(layout, config), std::move(fetcher), observer) {}
+
+UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings, std::unique_ptr<net::Fetcher> fetcher,
+                             UpdateObserver& observer, std::shared_ptr<const Clock> clock)
+    : layout_(std::move(layout)),
+      config_(std::move(config)),
+      settings_(std::move(settings)),
+      fetcher_(std::move(fetcher)),
+      clock_(std::move(clock)),
+      observer_(observer) {}
+
+UpdateService::~UpdateService() { stop(); }
+
+std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
+  std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
+  if (settings_.mode == UpdateMode::kDisabled) {
+    std::string why = "updates are disabled by managed policy (" + settings_.sources.at("update_mode").describe() + ")";
+    spdlog::info("{}", why);
+    observer_.on_updates_off(why);
+    observer_.on_check_finished();
+    return std::nullopt;
+  }
+  observer_.on_check_started();
+  try {
+    auto r = check_locked(kind);
+    observer_.on_check_finished();
+    return r;
+  } catch (const std::exception& e) {
+    observer_.on_error(e.what());
+    observer_.on_check_finished();
+    throw;
+  }
+}
+
+std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
+  const std::string& repo = settings_.repository_url;
+  tuf::Client client(layout_.trust_dir(), repo + "metadata/", repo + "targets/", *fetcher_);
+  client.refresh();
+
+  SelectionCriteria criteria;
+  criteria.app_id = config_.app_id;
+  criteria.platform = config_.platform;
+  criteria.channel = settings_.channel;
+  criteria.installed_version = layout_.current_version().value_or("");
+  criteria.version_prefix = settings_.target_version_prefix;
+  criteria.rollback_to_prefix = settings_.rollback_to_target_version;
+  criteria.allow_downgrade = settings_.allow_downgrade;
+  bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
+  {
+    StateStore store(layout_.state_db());
+    for (const auto& r : store.all())
+      if (is_refused(r.state)) criteria.refused_versions.insert(r.version);
+    // A rollback the next start finishes: its version is on its way to bad (found by bench/torture).
+    if (auto j = store.journal(); j && j->op == JournalOp::kRollback) criteria.refused_versions.insert(j->version);
+    if (auto s = staged(); s)
+      if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
+    if (kind == CheckKind::kBackground) criteria.rollout_bucket = Rollout::bucket_of(store);
+  }
+  auto release = select_release(client.targets(), criteria);
+  if (!release) {
+    observer_.on_up_to_date(criteria.installed_version);
+    if (!still_staged) {
+      std::lock_guard<std::mutex> g(mutex_);
+      staged_.reset();
+    }
+    return staged();
+  }
+  if (release->downgrade)
+    spdlog::info("managed policy allows going back from {} to {}", criteria.installed_version, release->version);
+  observer_.on_update_found(*release);
+  ObserverProgress progress(observer_);
+  try {
+    Stager(layout_, *fetcher_)
+        .stage(*release, ReleaseUrls::of(*release, client, config_.app_id, config_.delta_updates), &progress);
+  } catch (const Error& e) {
+    // The update's own failure is a failed try; the K-th quarantines it (quarantine.h).
+    StateStore store(layout_.state_db());
+    auto verdict = Quarantine(store, config_.max_update_failures).record_failed_try(release->version, e);
+    if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
+    fail(e.code(), verdict.annotate(e.what(), release->version));
+  }
+  {
+    std::lock_guard<std::mutex> g(mutex_);
+    staged_ = release;
+  }
+  observer_.on_staged(*release);
+  return release;
+}
+
+std::optional<ReleaseInfo> UpdateService::staged() const {
+  std::lock_guard<std::mutex> g(mutex_);
+  return staged_;
+}
+
+void UpdateService::start(CheckKind first) {
+  std::lock_guard<std::mutex> g(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this, first] { run(first); });
+}
+
+void UpdateService::stop() {
+  {
+    std::lock_guard<std::mutex> g(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<std::chrono::minutes> UpdateService::background_delay() const {
+  if (!settings_.checks_automatically()) return std::nullopt;
+  if (!settings_.quiet_hours) return std::chrono::minutes(0);
+  return std::chrono::minutes(settings_.quiet_hours->minutes_until_end(clock_->local_minute_of_day()));
+}
+
+void UpdateService::run(CheckKind first) {
+  std::mt19937_64 rng{std::random_device{}()};
+  CheckKind kind = first;
+  if (!background_delay()) {
+    spdlog::info("no background checks: update_mode {} ({})", update_mode_name(settings_.mode),
+                 settings_.sources.at("update_mode").describe());
+    return;
+  }
+  while (true) {
+    if (auto delay = background_delay(); delay && delay->count() > 0) {
+      // Quiet hours: no background download. Wake at the window's end, spread over up to 10 more minutes.
+      spdlog::info("quiet hours {}: next check in {} min", settings_.quiet_hours->to_string(), delay->count());
+      std::uniform_real_distribution<double> spread(0.0, 10.0);
+      auto wait = std::chrono::duration<double, std::ratio<60>>(static_cast<double>(delay->count()) + spread(rng));
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+      continue;
+    }
+    try {
+      check_now(kind);
+    } catch (const std::exception& e) {
+      // Reported to the observer already; the thread must survive to try again later.
+      spdlog::warn("update check failed: {}", e.what());
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    kind = CheckKind::kBackground;
+    if (stopping_ || settings_.check_interval_minutes <= 0) return;
+    double minutes = static_cast<double>(settings_.check_interval_minutes);
+    std::uniform_real_distribution<double> jitter(0.9, 1.1);
+    auto wait = std::chrono::duration<double, std::ratio<60>>(minutes * jitter(rng));
+    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace upkeep

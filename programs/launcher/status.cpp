@@ -1,0 +1,134 @@
+// launcher --status: what is installed, what is pending, what happened.
+#include <cstdio>
+#include <ctime>
+
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
+#include "launcher.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/install/state_store.h"
+
+namespace upkeep {
+namespace {
+
+std::string iso_time(int64_t t) {
+  char buf[32];
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int print_status(const Layout& layout, bool json) {
+  if (!std::filesystem::exists(layout.state_db()))
+    fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
+  StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
+  auto current = layout.current_version();
+  Json out = Json::object();
+  out["root"] = layout.root().string();
+  out["current"] = current ? Json(*current) : Json(nullptr);
+  Json versions = Json::array();
+  Json staged = Json::array();
+  Json bad = Json::array();
+  Json quarantined = Json::array();
+  for (const auto& r : store.all()) {
+    Json v = Json::object();
+    v["version"] = r.version;
+    v["state"] = version_state_name(r.state);
+    v["updated_at"] = iso_time(r.updated_at);
+    if (!r.reason.empty()) v["reason"] = r.reason;
+    if (!r.previous.empty()) v["previous"] = r.previous;
+    versions.push_back(v);
+    if (r.state == VersionState::kStaged) staged.push_back(r.version);
+    if (r.state == VersionState::kBad) bad.push_back(r.version);
+    if (r.state == VersionState::kQuarantined) quarantined.push_back(r.version);
+  }
+  out["versions"] = versions;
+  out["staged"] = staged;
+  out["bad"] = bad;
+  out["quarantined"] = quarantined;
+  // Failed tries of updates not (yet) applied; quarantine.h says what counts.
+  Json failures = Json::array();
+  for (const auto& f : store.failures()) {
+    Json j = Json::object();
+    j["version"] = f.version;
+    j["count"] = static_cast<int64_t>(f.count);
+    j["last_error"] = f.last_error;
+    j["updated_at"] = iso_time(f.updated_at);
+    failures.push_back(j);
+  }
+  out["failures"] = failures;
+  Json events = Json::array();
+  for (const auto& e : store.events(10)) {
+    Json ev = Json::object();
+    ev["at"] = iso_time(e.at);
+    ev["kind"] = e.kind;
+    ev["version"] = e.version;
+    if (!e.detail.empty()) ev["detail"] = e.detail;
+    events.push_back(ev);
+  }
+  out["events"] = events;
+  Json hooks = Json::array();
+  for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
+  out["hooks"] = hooks;
+  out["pending"] = store.has_pending_work();
+  // The effective update settings and where each came from (README "Managed policy").
+  std::string config_error;
+  try {
+    Config config = Config::load(layout.config_file());
+    UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+    out["settings"] = settings.to_json();
+    out["policy"] = settings.policy_json();
+  } catch (const Error& e) {
+    config_error = e.what();
+    out["settings_error"] = config_error;
+  }
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("install root: %s\n", layout.root().c_str());
+  std::printf("current:      %s\n", current ? current->c_str() : "(none)");
+  for (const auto& v : versions.as_array()) {
+    std::string line = "  " + v.get_string("version") + "  " + v.get_string("state");
+    if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
+    std::printf("%s\n", line.c_str());
+  }
+  if (!failures.as_array().empty()) std::printf("failed update tries:\n");
+  for (const auto& f : failures.as_array())
+    std::printf("  %s  %lld  (last: %s)\n", f.get_string("version").c_str(), static_cast<long long>(f.get_int("count")),
+                f.get_string("last_error").c_str());
+  if (!hooks.as_array().empty()) std::printf("release hooks:\n");
+  for (const auto& h : hooks.as_array())
+    std::printf("  %s  %-9s %-10s %s (%s)\n", h.get_string("version").c_str(), h.get_string("kind").c_str(),
+                h.get_string("state").c_str(), h.get_string("path").c_str(), h.get_string("detail").c_str());
+  if (!config_error.empty()) std::printf("settings: cannot read them: %s\n", config_error.c_str());
+  if (out.contains("settings")) {
+    std::printf("settings:\n");
+    for (const auto& key : UpdateSettings::keys()) {
+      const Json& v = out["settings"][key];
+      const Json& value = v.at("value");
+      std::string shown = value.is_string() ? "\"" + value.as_string() + "\"" : value.dump(0);
+      std::string from = v.get_string("source");
+      if (v.contains("origin")) from += " " + v.get_string("origin");
+      if (v.contains("note")) from += "; " + v.get_string("note");
+      std::printf("  %-27s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
+    }
+    const Json& policy = out["policy"];
+    std::printf("managed policy folder: %s (%s)\n", policy.get_string("folder").c_str(),
+                policy.get_string("folder_source").c_str());
+    for (const auto& f : policy.get_array("files")) std::printf("  applied  %s\n", f.as_string().c_str());
+    for (const auto& e : policy.get_array("errors")) std::printf("  REJECTED %s\n", e.get_string("error").c_str());
+  }
+  std::printf("recent events:\n");
+  for (const auto& e : events.as_array())
+    std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),
+                e.get_string("version").c_str(), e.get_string_or("detail", "").c_str());
+  return 0;
+}
+
+}  // namespace upkeep

@@ -1,0 +1,133 @@
+// `upkeep bundle --version V -o FILE`: one self-contained file that installs
+// one release with no network (vendor/offline_bundle.h).
+#include <cstdio>
+#include <filesystem>
+
+#include "upkeep/base/cli_args.h"
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/json.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/build_platform.h"
+#include "upkeep/admin/offline_bundle.h"
+
+namespace upkeep::cli {
+namespace {
+
+const char* kBundleUsage =
+    "usage: upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
+    "                     [--app-id ID] [--platform P] [--trusted-root FILE] [--json]\n"
+    "\n"
+    "Writes one executable file that installs version V with no network: the\n"
+    "release's package and manifest, the repository's signed metadata, the\n"
+    "launcher and the updater, behind this program. Run it on the target machine\n"
+    "(`./FILE --silent`, `./FILE --system --silent`, any `upkeep install` option)\n"
+    "or pass it to `upkeep install --bundle FILE`. Everything it copies is\n"
+    "verified against the repository's signatures first.\n"
+    "\n"
+    "  --repo DIR|URL     the repository to read (default ./repo)\n"
+    "  --update-url URL   where installed copies check for updates (default: --repo\n"
+    "                     when it is an http(s) URL; required for a folder)\n"
+    "  --app-id ID        needed when the repository holds several applications\n"
+    "  --platform P       the release's platform (default: this build's)\n"
+    "  --trusted-root F   the vendor's root.json to verify the repository with\n"
+    "  --program F, --launcher F, --updater F\n"
+    "                     the upkeep program the bundle runs as, the launcher and\n"
+    "                     the updater it installs (default: this upkeep and the\n"
+    "                     launcher and upkeep-updater beside it; ship stripped ones)\n"
+    "  --json             print the result as one JSON object\n"
+    "\n"
+    "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
+    "file did not verify; 6 network; 7 no space; 9 no such version; 1 other.\n";
+
+bool is_http(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+}  // namespace
+
+int cmd_bundle(const Args& in) {
+  Args args = in;  // -o is the one short option, as in compilers and archivers
+  for (auto& a : args)
+    if (a == "-o") a = "--output";
+  CliArgs cli(args, {.flags = {"help", "json"},
+                     .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
+                                "program", "launcher", "updater"}});
+  if (cli.flag("help")) {
+    std::fputs(kBundleUsage, stdout);
+    return 0;
+  }
+  auto version = cli.value("version");
+  auto output = cli.value("output");
+  if (!version || !output)
+    fail(ErrorCode::kUsage, std::string("bundle needs --version V and -o FILE\n\n") + kBundleUsage);
+  const std::string repo = cli.value_or("repo", "repo");
+
+  admin::BundleOptions o;
+  if (is_http(repo) || repo.rfind("file://", 0) == 0) {
+    o.repository_url = repo;
+  } else {
+    if (!std::filesystem::is_directory(repo))
+      fail(ErrorCode::kNotFound, "bundle: the repository folder " + repo + " does not exist (--repo DIR|URL)");
+    o.repository_url = "file://" + std::filesystem::absolute(repo).lexically_normal().string();
+  }
+  if (o.repository_url.back() != '/') o.repository_url += '/';
+  if (auto u = cli.value("update-url")) {
+    if (!is_http(*u)) fail(ErrorCode::kUsage, "bundle: --update-url must be an http:// or https:// URL, not " + *u);
+    o.update_url = *u;
+  } else if (is_http(repo)) {
+    o.update_url = repo;
+  } else {
+    fail(ErrorCode::kUsage,
+         "bundle: --update-url URL is needed: where installed copies check for updates (the repository's web "
+         "address; --repo is a folder)");
+  }
+  o.version = *version;
+  o.app_id = cli.value("app-id");
+  o.platform = cli.value_or("platform", build_platform());
+  if (auto r = cli.value("trusted-root")) o.trusted_root = *r;
+  o.output = *output;
+  const auto here = fs::self_executable_path();
+  o.program = cli.value_or("program", here.string());
+  o.launcher_binary = cli.value_or("launcher", (here.parent_path() / "launcher").string());
+  o.updater_binary = cli.value_or("updater", (here.parent_path() / "upkeep-updater").string());
+  if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
+
+  // Progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
+  const bool terminal = !cli.flag("json") && fs::is_terminal(2);
+  if (terminal)
+    o.progress = [](size_t done, size_t known, uint64_t bytes) {
+      std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
+                   static_cast<unsigned long long>(bytes));
+      std::fflush(stderr);
+    };
+  net::HttpFetcher fetcher;
+  admin::BundleFacts f;
+  try {
+    f = admin::OfflineBundle::write(o, fetcher);
+  } catch (...) {
+    if (terminal) std::fputc('\n', stderr);
+    throw;
+  }
+  if (terminal) std::fputc('\n', stderr);
+  const auto path = std::filesystem::absolute(o.output);
+  const auto size = std::filesystem::file_size(path);
+  if (cli.flag("json")) {
+    Json j = Json::object();
+    j["bundle"] = path.string();
+    j["bytes"] = static_cast<int64_t>(size);
+    j["app_id"] = f.app_id;
+    j["version"] = f.version;
+    j["platform"] = f.platform;
+    j["channel"] = f.channel;
+    j["update_url"] = f.update_url;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else {
+    std::printf("bundled %s %s (%s) into %s (%llu bytes)\ninstall it with: %s --silent\n", f.app_id.c_str(),
+                f.version.c_str(), f.platform.c_str(), path.c_str(), static_cast<unsigned long long>(size),
+                path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace upkeep::cli

@@ -1,0 +1,162 @@
+// upkeep install / uninstall.
+#include <cstdio>
+
+#include "upkeep/base/cli_args.h"
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/json.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/update/console_reporter.h"
+#include "upkeep/admin/install_paths.h"
+#include "upkeep/admin/installer.h"
+
+namespace upkeep::cli {
+namespace {
+
+std::string with_slash(std::string url) {
+  if (!url.empty() && url.back() != '/') url += '/';
+  return url;
+}
+
+// Where the scope's paths are, with the command line's overrides.
+admin::InstallPathOverrides path_overrides(const CliArgs& args) {
+  admin::InstallPathOverrides o;
+  if (auto v = args.value("prefix")) o.prefix = *v;
+  if (auto v = args.value("applications-dir")) o.applications_dir = *v;
+  if (auto v = args.value("icons-dir")) o.icons_dir = *v;
+  return o;
+}
+
+admin::InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? admin::InstallScope::kSystem : admin::InstallScope::kUser; }
+
+// This machine's managed policy for `app_id` over the defaults (README
+// "Managed policy"); rejected files are reported and do not apply.
+UpdateSettings policy_settings(const std::string& app_id) {
+  UpdateSettings s;
+  const auto policy = ManagedPolicy::load(ManagedPolicy::folder_for(app_id, process_environment()));
+  policy.apply_to(s);
+  for (const auto& e : s.policy_errors) std::fprintf(stderr, "upkeep: managed policy: %s\n", e.message.c_str());
+  return s;
+}
+
+}  // namespace
+
+// Silent mode: no console output but errors, and the whole log in a file
+// (--log FILE's folder, else the scope's log folder, install_paths.h).
+void init_silent_logging(const CliArgs& args, const std::string& program_name) {
+  std::filesystem::path dir;
+  if (auto f = args.value("log")) {
+    dir = std::filesystem::absolute(*f).parent_path();
+  } else {
+    try {
+      dir = admin::InstallPaths::resolve(scope_of(args), "upkeep", {}).log_dir;
+    } catch (const Error&) {
+      // no HOME: no file log; the exit code still says what happened
+    }
+  }
+  init_logging({.program = program_name, .log_dir = dir, .quiet = true});
+}
+
+std::filesystem::path install_root_from(const CliArgs& args, const std::string& command) {
+  if (auto p = args.value("prefix")) return *p;
+  if (auto id = args.value("app-id")) return admin::InstallPaths::resolve(scope_of(args), *id, {}).root;
+  fail(ErrorCode::kUsage, command + " needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
+}
+
+int cmd_install(const Args& argv) {
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut"},
+                      .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
+                                 "applications-dir", "icons-dir", "log", "bundle"}});
+  bool silent = args.flag("silent") || args.flag("json");
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
+  auto repo = args.value("repo");
+  auto bundle = args.value("bundle");
+  // Managed policy for --app-id: the repository, channel and version prefix an administrator set.
+  std::optional<UpdateSettings> policy;
+  if (auto id = args.value("app-id"); id && !bundle) policy = policy_settings(*id);
+  if (!repo && policy && policy->sources.at("repository_url").kind == SettingSource::Kind::kPolicy)
+    repo = policy->repository_url;
+  if (!repo && !bundle)
+    fail(ErrorCode::kUsage,
+         "install needs --repo URL or --bundle FILE (or --app-id ID with a managed policy naming repository_url)");
+  if (bundle)
+    for (const char* o : {"version", "app-id", "channel"})
+      if (args.value(o))
+        fail(ErrorCode::kUsage, std::string("install --bundle: --") + o + " comes from the bundle; leave it out");
+
+  admin::InstallOptions o;
+  if (repo) o.repository_url = with_slash(*repo);
+  o.scope = scope_of(args);
+  o.paths = path_overrides(args);
+  o.shortcut = !args.flag("no-shortcut");
+  o.version = args.value("version");
+  o.app_id = args.value("app-id");
+  o.channel = args.value_or("channel", "stable");
+  if (policy) {
+    if (!args.value("channel") && policy->sources.at("channel").kind == SettingSource::Kind::kPolicy)
+      o.channel = policy->channel;
+    if (!o.version) o.version_prefix = policy->target_version_prefix;
+  }
+  if (auto r = args.value("trusted-root")) o.trusted_root = *r;
+  auto here = fs::self_executable_path().parent_path();
+  o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
+  o.updater_binary = here / "upkeep-updater";
+
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
+  if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
+  // A bundle run as itself installs its own launcher and updater; `upkeep install --bundle` installs ours.
+  std::error_code ec;
+  const bool self = bundle && std::filesystem::equivalent(*bundle, fs::self_executable_path(), ec);
+  admin::InstallResult r = bundle ? admin::install_bundle(*bundle, o, self, progress) : admin::install(o, progress);
+  if (args.flag("json")) {
+    Json j = Json::object();
+    j["app_id"] = r.app_id;
+    j["version"] = r.version;
+    j["launcher"] = r.launcher.string();
+    j["root"] = r.launcher.parent_path().string();
+    j["desktop_entry"] = r.desktop_entry ? Json(r.desktop_entry->string()) : Json(nullptr);
+    j["trusted_on_first_use"] = r.trusted_on_first_use;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!silent) {
+    if (r.trusted_on_first_use)
+      std::printf("note: trusted the repository's root keys on first use; pin them with --trusted-root\n");
+    std::printf("installed %s %s into %s\nstart it with: %s\n", r.app_id.c_str(), r.version.c_str(),
+                r.launcher.parent_path().c_str(), r.launcher.c_str());
+    if (r.desktop_entry) std::printf("shortcut: %s\n", r.desktop_entry->c_str());
+  }
+  return 0;
+}
+
+int cmd_uninstall(const Args& argv) {
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
+  const std::filesystem::path prefix = install_root_from(args, "uninstall");
+  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"));
+  // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
+  std::string warning = r.hook_problem;
+  if (r.hook && r.hook->state != HookRunState::kSucceeded) {
+    warning = describe_hook_run(*r.hook) + "; the application was removed anyway";
+    if (!r.hook->output.empty()) warning += "\nits output ended with:\n" + r.hook->output;
+  }
+  if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
+  if (args.flag("json")) {
+    Json j = Json::object();
+    j["prefix"] = std::filesystem::absolute(prefix).string();
+    j["removed"] = r.removed;
+    Json purged = Json::array();
+    for (const auto& d : r.purged) purged.push_back(d.string());
+    j["purged"] = purged;
+    if (r.hook) j["hook"] = hook_run_to_json(*r.hook);
+    if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!args.flag("silent")) {
+    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
+    for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
+  }
+  return 0;
+}
+
+}  // namespace upkeep::cli

@@ -1,0 +1,105 @@
+// `upkeep mirror SOURCE_URL DIR`: copies a repository, verified against its
+// signed metadata, into DIR for hosting inside a network
+// (vendor/repository_mirror.h). Progress on stderr when it is a terminal.
+#include <cstdio>
+#include <filesystem>
+
+#include "upkeep/base/cli_args.h"
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/json.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/publish/repository_mirror.h"
+
+namespace upkeep::cli {
+
+namespace {
+
+const char* kMirrorUsage =
+    "usage: upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--json] [--quiet]\n"
+    "\n"
+    "Copies the repository at SOURCE_URL (http://, https:// or file://) into DIR:\n"
+    "its signed metadata, verified with the TUF client workflow, and every target\n"
+    "it references (packages, manifests, delta bundles and their blobs and\n"
+    "patches), each checked against its signed length and SHA-256. Serve DIR with\n"
+    "any static web server or `upkeep serve DIR` and install clients with\n"
+    "--repo at it (config.json's repository): they still verify every signature.\n"
+    "A re-run fetches only what DIR lacks; a failed run leaves DIR's metadata\n"
+    "as it was.\n"
+    "\n"
+    "  --trusted-root FILE  the vendor's root.json to start from on the first run\n"
+    "                       (default: trust the source's 1.root.json on first use)\n"
+    "  --json               print the result as one JSON object\n"
+    "  --quiet              no progress and no summary\n"
+    "\n"
+    "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
+    "signed metadata (named on stderr); 6 network; 7 no space; 1 other.\n";
+
+}  // namespace
+
+int cmd_mirror(const Args& args) {
+  CliArgs cli(args, {.flags = {"help", "json", "quiet"}, .values = {"trusted-root"}, .max_positional = 2});
+  if (cli.flag("help")) {
+    std::fputs(kMirrorUsage, stdout);
+    return 0;
+  }
+  if (cli.positional().size() != 2)
+    fail(ErrorCode::kUsage, std::string("mirror: needs SOURCE_URL and DIR\n\n") + kMirrorUsage);
+  const bool quiet = cli.flag("quiet") || cli.flag("json");
+  if (quiet) init_logging({.program = "upkeep", .quiet = true});
+
+  publish::MirrorOptions o;
+  o.source_url = cli.positional()[0];  // RepositoryMirror adds the final '/'
+  o.dir = cli.positional()[1];
+  if (auto r = cli.value("trusted-root")) o.trusted_root = *r;
+  publish::MirrorProgress progress;
+  const bool terminal = !quiet && fs::is_terminal(2);
+  if (terminal)
+    progress = [](size_t done, size_t known, uint64_t bytes) {
+      std::fprintf(stderr, "\rmirror: %zu/%zu files, %llu bytes fetched", done, known,
+                   static_cast<unsigned long long>(bytes));
+      std::fflush(stderr);
+    };
+  net::HttpFetcher fetcher;
+  publish::RepositoryMirror mirror(o, fetcher, progress);
+  const std::string source = mirror.source_url();
+  publish::MirrorResult r;
+  try {
+    r = mirror.run();
+  } catch (...) {
+    if (terminal) std::fputc('\n', stderr);
+    throw;
+  }
+  if (terminal) std::fputc('\n', stderr);
+  if (cli.flag("json")) {
+    Json j = Json::object();
+    j["source"] = source;
+    j["dir"] = std::filesystem::absolute(o.dir).string();
+    j["root_version"] = r.root_version;
+    j["timestamp_version"] = r.timestamp_version;
+    j["snapshot_version"] = r.snapshot_version;
+    j["targets_version"] = r.targets_version;
+    j["files"] = static_cast<uint64_t>(r.files);
+    j["fetched"] = static_cast<uint64_t>(r.fetched);
+    j["present"] = static_cast<uint64_t>(r.present);
+    j["bytes_total"] = r.bytes_total;
+    j["bytes_fetched"] = r.bytes_fetched;
+    j["metadata_written"] = static_cast<uint64_t>(r.metadata_written);
+    j["trusted_on_first_use"] = r.trusted_on_first_use;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!quiet) {
+    if (r.trusted_on_first_use)
+      std::printf("note: trusted the source's root keys on first use; pin them with --trusted-root\n");
+    std::printf("mirrored %s into %s: %zu files (%zu fetched, %zu already present), %llu bytes fetched of %llu\n",
+                source.c_str(), o.dir.c_str(), r.files, r.fetched, r.present,
+                static_cast<unsigned long long>(r.bytes_fetched), static_cast<unsigned long long>(r.bytes_total));
+    std::printf("  timestamp version %lld, snapshot version %lld, targets version %lld, root version %lld\n",
+                static_cast<long long>(r.timestamp_version), static_cast<long long>(r.snapshot_version),
+                static_cast<long long>(r.targets_version), static_cast<long long>(r.root_version));
+  }
+  return 0;
+}
+
+}  // namespace upkeep::cli

@@ -1,0 +1,75 @@
+// `upkeep repair`: re-checks the current version of an install against its
+// signed manifest and restores what is missing or changed
+// (vendor/version_repair.h).
+#include <cstdio>
+
+#include "upkeep/base/cli_args.h"
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/update/console_reporter.h"
+#include "upkeep/admin/version_repair.h"
+
+namespace upkeep::cli {
+namespace {
+
+const char* kRepairUsage =
+    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--json] [--silent [--log FILE]]\n"
+    "\n"
+    "Re-checks every file of the installed current version against its signed\n"
+    "manifest (size, mode and SHA-256) and puts back what is missing or changed:\n"
+    "from another kept version when it holds the same content, else from the\n"
+    "release's package, downloaded and verified. Files the manifest does not list\n"
+    "are removed from the version folder. User data is never touched.\n"
+    "\n"
+    "Exit codes: 0 intact or repaired; 2 bad command line; 4 the install is busy;\n"
+    "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
+    "installed there or the version is gone from the repository; 12 a per-machine\n"
+    "install needs root.\n";
+
+Json names(const std::vector<std::string>& v) {
+  Json a = Json::array();
+  for (const auto& s : v) a.push_back(s);
+  return a;
+}
+
+}  // namespace
+
+int cmd_repair(const Args& argv) {
+  CliArgs args(argv, {.flags = {"help", "silent", "json", "system"}, .values = {"prefix", "app-id", "log"}});
+  if (args.flag("help")) {
+    std::fputs(kRepairUsage, stdout);
+    return 0;
+  }
+  if (args.flag("silent")) init_silent_logging(args, "upkeep-repair");
+  const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
+  const bool quiet = args.flag("silent") || args.flag("json");
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
+  net::HttpFetcher fetcher;
+  const admin::RepairResult r = admin::VersionRepair(layout, fetcher, progress).run();
+  if (args.flag("json")) {
+    Json j = Json::object();
+    j["root"] = layout.root().string();
+    j["version"] = r.version;
+    j["checked"] = static_cast<int64_t>(r.checked);
+    j["intact"] = r.intact();
+    j["restored"] = names(r.restored);
+    j["modes"] = names(r.modes);
+    j["removed"] = names(r.removed);
+    j["manifest_refetched"] = r.manifest_refetched;
+    j["bytes_downloaded"] = static_cast<int64_t>(r.bytes_downloaded);
+    std::printf("%s\n", j.dump(0).c_str());
+  } else if (!quiet) {
+    if (r.manifest_refetched) std::printf("fetched the signed manifest of %s again\n", r.version.c_str());
+    for (const auto& p : r.restored) std::printf("restored %s\n", p.c_str());
+    for (const auto& p : r.modes) std::printf("mode fixed %s\n", p.c_str());
+    for (const auto& p : r.removed) std::printf("removed %s (not in the signed manifest)\n", p.c_str());
+    std::printf(r.intact() ? "%s %s: %zu files checked, all intact\n" : "%s %s: %zu files checked, repaired\n",
+                layout.root().c_str(), r.version.c_str(), r.checked);
+  }
+  return 0;
+}
+
+}  // namespace upkeep::cli

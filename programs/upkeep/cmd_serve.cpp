@@ -1,0 +1,61 @@
+// `upkeep serve REPO [--port P] [--host H]`: serves a repository folder over
+// HTTP until SIGINT or SIGTERM. The one stdout line "serving REPO at
+// http://HOST:PORT/" is the contract scripts and tests read the port from.
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "upkeep/base/cli_args.h"
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/net/repo_server.h"
+#include "upkeep/platform/termination.h"
+
+namespace upkeep::cli {
+
+namespace {
+
+const char* kServeUsage =
+    "usage: upkeep serve REPO [--port P] [--host H]\n"
+    "\n"
+    "Serves the repository folder REPO (the one holding metadata/ and targets/)\n"
+    "over plain HTTP until interrupted (Ctrl-C or SIGTERM).\n"
+    "\n"
+    "  --port P   TCP port, default 8080; 0 picks a free one\n"
+    "  --host H   address to listen on, default 127.0.0.1\n";
+
+}  // namespace
+
+int cmd_serve(const Args& args) {
+  CliArgs cli(args,
+              {.flags = {"help"}, .values = {"port", "host"}, .multi = {}, .min_positional = 0, .max_positional = 1});
+  if (cli.flag("help")) {
+    std::fputs(kServeUsage, stdout);
+    return 0;
+  }
+  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("serve: missing REPO\n\n") + kServeUsage);
+  const std::string repo = cli.positional().front();
+  const auto port = static_cast<uint16_t>(cli.int_value_or("port", 8080, 0, 65535));
+  const std::string host = cli.value_or("host", "127.0.0.1");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(std::filesystem::path(repo) / "metadata", ec))
+    fail(ErrorCode::kNotFound, repo + ": not a repository (no metadata/ folder)");
+
+  // Before the server starts its threads, so only the wait below sees the request.
+  block_termination_requests();
+
+  net::RepoServer server(repo, host, port);
+  server.start();
+  const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::printf("serving %s at http://%s:%u/\n", repo.c_str(), shown_host.c_str(), static_cast<unsigned>(server.port()));
+  std::fflush(stdout);
+
+  spdlog::info("serve: {} received, stopping", wait_for_termination_request());
+  server.stop();
+  return 0;
+}
+
+}  // namespace upkeep::cli

@@ -1,0 +1,35 @@
+// The subcommands of the `upkeep` vendor/admin tool. Each takes the
+// arguments after its name and returns the process exit code; errors are
+// thrown as upkeep::Error and reported by main().
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "upkeep/base/cli_args.h"
+
+namespace upkeep::cli {
+
+using Args = std::vector<std::string>;
+
+// Shared by install, uninstall and repair (cmd_install.cpp).
+// The install root: --prefix DIR, else the scope's root for --app-id ID
+// (per user, or per machine with --system); Error(kUsage) without either.
+std::filesystem::path install_root_from(const CliArgs& args, const std::string& command);
+// --silent: errors only on the console, the whole log to --log FILE's folder
+// (else the scope's log folder) as <program_name>.log.
+void init_silent_logging(const CliArgs& args, const std::string& program_name);
+
+int cmd_keys(const Args& args);               // cmd_keys.cpp:    keys init|add|revoke|rotate-root|list
+int cmd_release(const Args& args);            // cmd_release.cpp: release DIR --version V ...
+int cmd_refresh_timestamp(const Args& args);  // cmd_refresh_timestamp.cpp: refresh-timestamp
+int cmd_serve(const Args& args);              // cmd_serve.cpp:   serve REPO [--port P]
+int cmd_install(const Args& args);            // cmd_install.cpp: install --repo URL --prefix DIR
+int cmd_uninstall(const Args& args);          // cmd_install.cpp: uninstall --prefix DIR
+int cmd_rollout(const Args& args);            // cmd_rollout.cpp: rollout --version V --percent P
+int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_URL DIR
+int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --version V -o FILE
+int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR
+
+}  // namespace upkeep::cli

@@ -1,0 +1,120 @@
+// upkeep: the vendor and admin tool (keys, releases, repository server,
+// install/uninstall). Dispatches to one subcommand; errors become the exit
+// codes documented in README.md.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/admin/offline_bundle.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: upkeep COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  keys init            create signing keys and the initial signed root\n"
+    "  keys add|revoke|rotate-root|list\n"
+    "                       manage the keys of each role (new root version)\n"
+    "  release DIR --version V [--channel C] [--notes FILE] [--hook KIND=PATH]\n"
+    "          [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
+    "                       publish a build folder into the repository\n"
+    "  rollout --version V --percent P\n"
+    "                       offer a published release to P% of installations\n"
+    "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
+    "  serve REPO [--port P] [--host H]\n"
+    "                       serve a repository over HTTP (127.0.0.1 by default)\n"
+    "  mirror SOURCE_URL DIR [--trusted-root FILE] [--json]\n"
+    "                       copy a repository, verified, for hosting inside a network\n"
+    "  bundle --version V -o FILE [--repo DIR|URL] [--update-url URL]\n"
+    "                       write one file that installs V with no network\n"
+    "  install --repo URL | --bundle FILE | --app-id ID (policy) [--system] [--version V] [--silent] [--json]\n"
+    "                       install an application (per user; per machine with --system)\n"
+    "  repair --app-id ID [--system] [--json]\n"
+    "                       re-check the current version against its signed manifest\n"
+    "                       and restore what is missing or changed\n"
+    "  uninstall --app-id ID [--system] [--purge] [--json]\n"
+    "                       remove an installed application\n"
+    "\n"
+    "Run 'upkeep COMMAND --help' for the options of one command.\n";
+
+const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& commands() {
+  using namespace upkeep;
+  static const std::map<std::string, std::function<int(const cli::Args&)>> table = {
+      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
+      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
+      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
+      {"bundle", cli::cmd_bundle},       {"repair", cli::cmd_repair},
+  };
+  return table;
+}
+
+bool is_command(const std::string& name) { return commands().count(name) > 0; }
+
+const char* kBundleUsage =
+    "usage: %s [--system] [--silent [--log FILE]] [--json] [--no-shortcut]\n"
+    "          [--trusted-root root.json] [--repo URL] [--prefix DIR] ...\n"
+    "       %s COMMAND [options]   (any upkeep command, e.g. uninstall)\n"
+    "\n"
+    "This file installs %s %s (%s) with no network: it is `upkeep install\n"
+    "--bundle` with the release inside. Installed copies check %s for updates\n"
+    "(--repo URL names another). Exit codes as `upkeep install`: README.\n";
+
+// Runs the command `args` names (args[0]); none and the top-level flags are
+// handled here. An offline bundle (upkeep bundle) is this program with a
+// release behind it: run without a command, it installs what it holds
+// (`args` then becomes that install's command line).
+int run(std::vector<std::string>& args, const char* program) {
+  using namespace upkeep;
+  const auto self = fs::self_executable_path();
+  if (admin::OfflineBundle::is_bundle(self) && (args.empty() || !is_command(args[0]))) {
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+      const auto f = admin::OfflineBundle::open(self).facts();
+      std::printf(kBundleUsage, program, program, f.app_id.c_str(), f.version.c_str(), f.platform.c_str(),
+                  f.update_url.c_str());
+      return 0;
+    }
+    args.insert(args.begin(), {"install", "--bundle", self.string()});
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? static_cast<int>(ErrorCode::kUsage) : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("upkeep %s\n", UPKEEP_VERSION_STRING);
+    return 0;
+  }
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
+    return static_cast<int>(ErrorCode::kUsage);
+  }
+  return it->second(cli::Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace upkeep;
+  init_logging({.program = "upkeep"});
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto command = [&] { return args.empty() ? std::string("upkeep") : args[0]; };
+  try {
+    return run(args, argv[0]);
+  } catch (const Error& e) {
+    spdlog::error("{} failed: {}", command(), e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    spdlog::error("{} failed: {}", command(), e.what());
+    return static_cast<int>(ErrorCode::kFailure);
+  }
+}

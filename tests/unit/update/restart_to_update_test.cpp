@@ -1,0 +1,59 @@
+#include "upkeep/update/restart_to_update.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "upkeep/base/error.h"
+#include "upkeep/platform/process.h"
+#include "test_support.h"
+
+using namespace upkeep;
+using namespace upkeep::test;
+
+TEST_CASE("restart_to_update starts the launcher with --after-pid, the app's arguments and the sockets to hand over",
+          "[restart]") {
+  TempDir dir;
+  // Stands in for the launcher: records what it was given.
+  stdfs::path launcher = dir / "launcher";
+  stdfs::path report = dir / "report";
+  write_text(launcher,
+             "#!/bin/sh\n"
+             "{ echo \"args:$*\"; echo \"fds:$LISTEN_FDS names:$LISTEN_FDNAMES\";\n"
+             "  [ -e /proc/self/fd/$FD_TO_CHECK ] && echo inherited || echo missing; } > " +
+                 report.string() + "\n");
+  stdfs::permissions(launcher, stdfs::perms::owner_all);
+
+  int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(sock, 4) == 0);
+  setenv("FD_TO_CHECK", std::to_string(sock).c_str(), 1);
+
+  int64_t pid = restart_to_update({.launcher = launcher.string(),
+                                   .app_args = {"--headless", "x y"},
+                                   .listen_fds = {sock},
+                                   .listen_names = {"http"}});
+  auto status = process::wait_child(pid);
+  unsetenv("FD_TO_CHECK");
+  close(sock);
+  CHECK(status.success());
+  std::string r = read_text(report);
+  CHECK(r == "args:--after-pid " + std::to_string(getpid()) + " -- --headless x y\nfds:1 names:http\ninherited\n");
+}
+
+TEST_CASE("restart_to_update without a launcher path says why", "[restart]") {
+  try {
+    restart_to_update({});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kNotFound);
+    CHECK(std::string(e.what()).find("launcher") != std::string::npos);
+  }
+}
