@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <random>
 
-#include "bench_util.h"
+#include "../bench_util.h"
 #include "campaign.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/platform/fault_injection.h"

@@ -74,7 +74,7 @@ struct DeltaWorld {
   // the server's byte counts then start from zero.
   std::unique_ptr<Installed> install(const std::string& version) {
     if (!server) {
-      server = std::make_unique<upkeep::RepoServer>(vendor.repo());
+      server = std::make_unique<upkeep::net::RepoServer>(vendor.repo());
       server->start();
     }
     auto app = std::make_unique<Installed>("http://127.0.0.1:" + std::to_string(server->port()) + "/",
@@ -94,7 +94,7 @@ struct DeltaWorld {
     return out;
   }
   VendorRepo vendor;
-  std::unique_ptr<upkeep::RepoServer> server;
+  std::unique_ptr<upkeep::net::RepoServer> server;
 };
 
 RunResult update(const Installed& app, const std::map<std::string, std::string>& env = {}) {

@@ -36,7 +36,7 @@ TEST_CASE("upkeep serve prints its address, serves the repository and stops on S
   CHECK(m[1] == repo);
   const std::string base = "http://127.0.0.1:" + m[2].str();
 
-  upkeep::HttpFetcher fetcher;
+  upkeep::net::HttpFetcher fetcher;
   CHECK(fetcher.get(base + "/metadata/timestamp.json", 1000) == "{\"version\":3}");
   CHECK_FALSE(fetcher.get_if_exists(base + "/metadata/1.root.json", 1000).has_value());
 

@@ -151,7 +151,7 @@ TEST_CASE("tuf-js refreshes an upkeep repository, downloads releases and follows
   CHECK(contains(again.out, "cached " + target1));
 
   // Our own client reads the same repository the same way (the sanity anchor).
-  upkeep::HttpFetcher fetcher;
+  upkeep::net::HttpFetcher fetcher;
   upkeep::tuf::Client ours(client_metadata(client, repo, "ours"), server.url + "metadata/", server.url + "targets/",
                            fetcher);
   ours.refresh();

@@ -7,8 +7,8 @@
 #include "test_support.h"
 
 using namespace upkeep::test;
-using upkeep::DesktopEntry;
 using upkeep::ErrorCode;
+namespace admin = upkeep::admin;
 using upkeep::Json;
 
 namespace {
@@ -104,13 +104,13 @@ TEST_CASE("icon_kind knows square PNGs of theme sizes and SVGs", "[desktop_entry
     write_text(dir / "i.png", s);
     return dir / "i.png";
   };
-  CHECK(upkeep::icon_kind(png(48, 48)).size_dir == "48x48");
-  CHECK(upkeep::icon_kind(png(256, 256)).extension == ".png");
-  CHECK(error_of([&] { upkeep::icon_kind(png(48, 32)); }, ErrorCode::kBadInput).find("48x32") != std::string::npos);
-  CHECK(error_of([&] { upkeep::icon_kind(png(50, 50)); }, ErrorCode::kBadInput).find("square one of") !=
+  CHECK(upkeep::admin::icon_kind(png(48, 48)).size_dir == "48x48");
+  CHECK(upkeep::admin::icon_kind(png(256, 256)).extension == ".png");
+  CHECK(error_of([&] { upkeep::admin::icon_kind(png(48, 32)); }, ErrorCode::kBadInput).find("48x32") != std::string::npos);
+  CHECK(error_of([&] { upkeep::admin::icon_kind(png(50, 50)); }, ErrorCode::kBadInput).find("square one of") !=
         std::string::npos);
   write_text(dir / "i.svg", "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
-  CHECK(upkeep::icon_kind(dir / "i.svg").size_dir == "scalable");
+  CHECK(upkeep::admin::icon_kind(dir / "i.svg").size_dir == "scalable");
   write_text(dir / "i.txt", "hello");
-  CHECK(error_of([&] { upkeep::icon_kind(dir / "i.txt"); }, ErrorCode::kBadInput).find("neither") != std::string::npos);
+  CHECK(error_of([&] { upkeep::admin::icon_kind(dir / "i.txt"); }, ErrorCode::kBadInput).find("neither") != std::string::npos);
 }

@@ -6,9 +6,7 @@
 #include "expect_error.h"
 
 using upkeep::ErrorCode;
-using upkeep::InstallPathOverrides;
-using upkeep::InstallPaths;
-using upkeep::InstallScope;
+namespace admin = upkeep::admin;
 namespace stdfs = std::filesystem;
 
 namespace {

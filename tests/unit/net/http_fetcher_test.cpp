@@ -25,12 +25,13 @@
 #include "upkeep/net/repo_server.h"
 #include "test_support.h"
 
-using upkeep::DownloadProgress;
+using upkeep::net::DownloadProgress;
 using upkeep::Error;
 using upkeep::ErrorCode;
-using upkeep::FetchOptions;
-using upkeep::HttpFetcher;
-using upkeep::RepoServer;
+namespace net = upkeep::net;
+using upkeep::net::FetchOptions;
+using upkeep::net::HttpFetcher;
+using upkeep::net::RepoServer;
 using upkeep::test::read_text;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
@@ -276,7 +277,7 @@ TEST_CASE("fetcher follows redirects up to five, and uses a configured or enviro
   // Managed policy's "direct": the environment's proxy is not used, even without no_proxy.
   ::unsetenv("no_proxy");
   seen.clear();
-  net::HttpFetcher direct(net::FetchOptions{.proxy = upkeep::kDirectProxy});
+  net::HttpFetcher direct(net::FetchOptions{.proxy = upkeep::net::kDirectProxy});
   CHECK(direct.get(repo.url("/metadata/timestamp.json"), 100) == "{\"version\":7}");
   CHECK(seen.empty());
   CHECK(fetcher.get(repo.url("/metadata/timestamp.json"), 100) == "via proxy");  // without "direct", it is

@@ -13,7 +13,8 @@
 
 using upkeep::Error;
 using upkeep::ErrorCode;
-using upkeep::RepoServer;
+namespace net = upkeep::net;
+using upkeep::net::RepoServer;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
 

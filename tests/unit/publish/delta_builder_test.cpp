@@ -27,7 +27,7 @@ std::string random_bytes(size_t n, uint32_t seed) {
 }
 
 // Publishes a build folder holding `files` (relative path -> content).
-publish::PublishedRelease publish(RepoFixture& f, const std::string& version,
+publish::PublishedRelease publish_release(RepoFixture& f, const std::string& version,
                                  const std::map<std::string, std::string>& files, int delta_from = 3) {
   stdfs::path build = f.tmp / ("build" + std::to_string(++f.builds));
   for (const auto& [path, content] : files) write_text(build / path, content);
@@ -78,7 +78,7 @@ std::string changed() {
 
 TEST_CASE("the first release writes one blob per distinct content and duplicates share one", "[delta][vendor]") {
   RepoFixture f;
-  auto r = publish(f, "1.0.0", {{"bin/app", kOld}, {"lib/copy", kOld}, {"README", "hello\n"}});
+  auto r = publish_release(f, "1.0.0", {{"bin/app", kOld}, {"lib/copy", kOld}, {"README", "hello\n"}});
   CHECK(r.delta_target == "demo/1.0.0/linux-x86_64/delta.zst");
   CHECK(r.delta.contents == 2);
   CHECK(r.delta.blobs_written == 2);
@@ -112,9 +112,9 @@ TEST_CASE("the first release writes one blob per distinct content and duplicates
 
 TEST_CASE("a changed file gets one new blob and a patch that rebuilds it", "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}, {"README", "hello\n"}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}, {"README", "hello\n"}});
   const std::string next = changed();
-  auto r = publish(f, "1.1.0", {{"bin/app", next}, {"README", "hello\n"}});
+  auto r = publish_release(f, "1.1.0", {{"bin/app", next}, {"README", "hello\n"}});
   CHECK(r.delta.blobs_written == 1);
   CHECK(r.delta.blobs_reused == 1);
   CHECK(r.delta.patches_computed == 2);  // zstd and bsdiff
@@ -151,8 +151,8 @@ TEST_CASE("a changed .gz man page gets a gzip patch, far smaller than patches of
   namespace data = upkeep::test::delta_data;
   const std::string old_gz = data::gzip_bytes(data::document_text(6000, 5, "3.0.17"), 9, tmp);
   const std::string new_gz = data::gzip_bytes(data::document_text(6000, 5, "3.0.20"), 9, tmp);
-  publish(f, "1.0.0", {{"man/openssl.1.gz", old_gz}});
-  auto r = publish(f, "1.1.0", {{"man/openssl.1.gz", new_gz}});
+  publish_release(f, "1.0.0", {{"man/openssl.1.gz", old_gz}});
+  auto r = publish_release(f, "1.1.0", {{"man/openssl.1.gz", new_gz}});
   CHECK(r.delta.patches_computed == 3);  // zstd, bsdiff and gzip
   auto index = index_of(r);
   const delta::ContentEntry* page = index.find(sha256_hex(new_gz));
@@ -178,8 +178,8 @@ TEST_CASE("a changed LLVM bitcode file gets a bit-shift patch, far smaller than 
   namespace data = upkeep::test::delta_data;
   const std::string old_bc = data::bit_stream(20000, 9);
   const std::string new_bc = data::bit_stream(20000, 9, 5000);
-  publish(f, "1.0.0", {{"lib/bitcode/heapam.bc", old_bc}, {"bin/app", kOld}});
-  auto r = publish(f, "1.1.0", {{"lib/bitcode/heapam.bc", new_bc}, {"bin/app", changed()}});
+  publish_release(f, "1.0.0", {{"lib/bitcode/heapam.bc", old_bc}, {"bin/app", kOld}});
+  auto r = publish_release(f, "1.1.0", {{"lib/bitcode/heapam.bc", new_bc}, {"bin/app", changed()}});
   CHECK(r.delta.patches_computed == 5);  // zstd, bsdiff and bits for the bitcode; zstd and bsdiff for the program
   auto index = index_of(r);
   const delta::ContentEntry* bc = index.find(sha256_hex(new_bc));
@@ -209,8 +209,8 @@ TEST_CASE("clang's bitcode of a changed program gets a bitcode patch, the smalle
   namespace data = upkeep::test::delta_data;
   const std::string old_bc = data::clang_bitcode(data::c_program(120, false), tmp);
   const std::string new_bc = data::clang_bitcode(data::c_program(120, true), tmp);
-  publish(f, "1.0.0", {{"lib/bitcode/prog.bc", old_bc}});
-  auto r = publish(f, "1.1.0", {{"lib/bitcode/prog.bc", new_bc}});
+  publish_release(f, "1.0.0", {{"lib/bitcode/prog.bc", old_bc}});
+  auto r = publish_release(f, "1.1.0", {{"lib/bitcode/prog.bc", new_bc}});
   CHECK(r.delta.patches_computed == 4);  // zstd, bsdiff, bits and bitcode
   auto index = index_of(r);
   const delta::ContentEntry* bc = index.find(sha256_hex(new_bc));
@@ -226,8 +226,8 @@ TEST_CASE("clang's bitcode of a changed program gets a bitcode patch, the smalle
 
 TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}});
-  auto r = publish(f, "1.1.0", {{"bin/app", changed()}}, 0);
+  publish_release(f, "1.0.0", {{"bin/app", kOld}});
+  auto r = publish_release(f, "1.1.0", {{"bin/app", changed()}}, 0);
   CHECK(r.delta.blobs_written == 1);
   CHECK(r.delta.patches_computed == 0);
   auto index = index_of(r);
@@ -238,7 +238,7 @@ TEST_CASE("delta_from 0 writes blobs only", "[delta][vendor]") {
 
 TEST_CASE("delta_from below 0 publishes no delta bundle", "[delta][vendor]") {
   RepoFixture f;
-  auto r = publish(f, "1.0.0", {{"bin/app", kOld}}, -1);
+  auto r = publish_release(f, "1.0.0", {{"bin/app", kOld}}, -1);
   CHECK(r.delta_target.empty());
   CHECK_FALSE(stdfs::exists(f.repo() / "targets/demo/blobs"));
   auto client = f.client();
@@ -249,9 +249,9 @@ TEST_CASE("delta_from below 0 publishes no delta bundle", "[delta][vendor]") {
 
 TEST_CASE("a patch that is not clearly smaller than the blob is not kept", "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}});
   const std::string other = random_bytes(kOld.size(), 2);
-  auto r = publish(f, "1.1.0", {{"bin/app", other}});
+  auto r = publish_release(f, "1.1.0", {{"bin/app", other}});
   CHECK(r.delta.patches_computed == 2);
   CHECK(r.delta.patches_kept == 0);
   auto index = index_of(r);
@@ -262,8 +262,8 @@ TEST_CASE("a patch that is not clearly smaller than the blob is not kept", "[del
 
 TEST_CASE("a release published without deltas is a patch source through its package.zip", "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}}, -1);
-  auto r = publish(f, "1.1.0", {{"bin/app", changed()}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}}, -1);
+  auto r = publish_release(f, "1.1.0", {{"bin/app", changed()}});
   CHECK(r.delta.patches_kept == 1);
   auto index = index_of(r);
   const auto& patches = index.find(sha256_hex(changed()))->patches;
@@ -278,12 +278,12 @@ TEST_CASE("patches start from the newest delta_from older releases of any channe
   const std::string v1 = kOld, v2 = changed();
   std::string v3 = v2;
   v3[5000] = static_cast<char>(v3[5000] ^ 1);
-  publish(f, "1.0.0", {{"bin/app", v1}});
-  publish(f, "1.1.0", {{"bin/app", v2}});
+  publish_release(f, "1.0.0", {{"bin/app", v1}});
+  publish_release(f, "1.1.0", {{"bin/app", v2}});
   std::string v4 = v3;
   v4[9000] = static_cast<char>(v4[9000] ^ 1);
-  publish(f, "1.2.0", {{"bin/app", v3}});
-  auto r = publish(f, "1.3.0", {{"bin/app", v4}}, 2);
+  publish_release(f, "1.2.0", {{"bin/app", v3}});
+  auto r = publish_release(f, "1.3.0", {{"bin/app", v4}}, 2);
   std::set<std::string> from;
   auto index = index_of(r);
   for (const auto& p : index.find(sha256_hex(v4))->patches) from.insert(p.from);
@@ -314,11 +314,11 @@ TEST_CASE("source_candidate prefers the same path, then the same folder name, th
 TEST_CASE("a publish that fails after the delta build leaves no new blobs, patches or work folders",
           "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}});
   auto before = snapshot_tree(f.repo());
   auto names = listing(f.repo());
   REQUIRE(f.keys.remove_key(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
-  auto [code, message] = error_of([&] { publish(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
+  auto [code, message] = error_of([&] { publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
   CHECK(code == ErrorCode::kNotFound);
   CHECK(snapshot_tree(f.repo()) == before);
   CHECK(listing(f.repo()) == names);  // no patches folder, no work folder, no release folder
@@ -326,7 +326,7 @@ TEST_CASE("a publish that fails after the delta build leaves no new blobs, patch
 
 TEST_CASE("a publish that fails inside the delta build leaves the store as it was", "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}});
   auto before = snapshot_tree(f.repo());
   auto names = listing(f.repo());
   // The changed file's blob cannot be renamed into place.
@@ -335,7 +335,7 @@ TEST_CASE("a publish that fails inside the delta build leaves the store as it wa
     WARN("skipped: cannot make a folder immutable here (needs root and a file system with chattr +i)");
     return;
   }
-  auto [code, message] = error_of([&] { publish(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
+  auto [code, message] = error_of([&] { publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
   frozen.release();
   CHECK(code != ErrorCode::kOk);
   CHECK(snapshot_tree(f.repo()) == before);
@@ -345,8 +345,8 @@ TEST_CASE("a publish that fails inside the delta build leaves the store as it wa
 TEST_CASE("the delta bundle is a signed target holding files.json, and the package's custom names it",
           "[delta][vendor]") {
   RepoFixture f;
-  publish(f, "1.0.0", {{"bin/app", kOld}});
-  auto r = publish(f, "1.1.0", {{"bin/app", changed()}, {"README", "hi\n"}});
+  publish_release(f, "1.0.0", {{"bin/app", kOld}});
+  auto r = publish_release(f, "1.1.0", {{"bin/app", changed()}, {"README", "hi\n"}});
   CHECK(r.delta_file == f.repo() / "targets/demo/1.1.0/linux-x86_64" / (hash_file_hex(r.delta_file) + ".delta.zst"));
   auto client = f.client();
   client->refresh();
