@@ -76,7 +76,7 @@ int print_status(const Layout& layout, bool json) {
   for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
   out["hooks"] = hooks;
   out["pending"] = store.has_pending_work();
-  // The effective update settings and where each came from (README "Managed policy").
+  // The effective update settings and where each came from (docs/admin-guide.md "Managed policy").
   std::string config_error;
   try {
     Config config = Config::load(layout.config_file());

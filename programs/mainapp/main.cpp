@@ -171,7 +171,7 @@ int run(const std::vector<std::string>& args_in) {
     }
   };
 
-  // Managed policy over config.json (README "Managed policy").
+  // Managed policy over config.json (docs/admin-guide.md "Managed policy").
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   for (const auto& e : settings.policy_errors) ui.say("managed policy: " + e.message);
   net::FetchOptions fetch;

@@ -32,7 +32,7 @@ admin::InstallPathOverrides path_overrides(const CliArgs& args) {
 
 admin::InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? admin::InstallScope::kSystem : admin::InstallScope::kUser; }
 
-// This machine's managed policy for `app_id` over the defaults (README
+// This machine's managed policy for `app_id` over the defaults (docs/admin-guide.md
 // "Managed policy"); rejected files are reported and do not apply.
 UpdateSettings policy_settings(const std::string& app_id) {
   UpdateSettings s;

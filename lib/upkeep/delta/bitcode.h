@@ -1,4 +1,4 @@
-// LLVM bitcode as a byte-aligned stream (internal to shared/delta), the
+// LLVM bitcode as a byte-aligned stream (internal to delta/), the
 // content a bitcode patch (bitcode_patch.h) diffs.
 //
 // Bitcode packs every field without byte alignment, so a changed field

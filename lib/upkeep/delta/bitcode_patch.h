@@ -1,4 +1,4 @@
-// Bitcode patches (internal to shared/delta; reached through codec.h's
+// Bitcode patches (internal to delta/; reached through codec.h's
 // make_patch / apply_patch with PatchAlgorithm::kBitcode).
 //
 // A transform patch (transform_patch.h, magic "UPKLBC01") between the

@@ -1,4 +1,4 @@
-// Bit-shift patches (internal to shared/delta; reached through codec.h's
+// Bit-shift patches (internal to delta/; reached through codec.h's
 // make_patch / apply_patch with PatchAlgorithm::kBits).
 //
 // Bit-stream formats (LLVM bitcode, which PostgreSQL ships for its JIT, is

@@ -1,4 +1,4 @@
-// bzip2 for the streams of a bsdiff patch (internal to shared/delta):
+// bzip2 for the streams of a bsdiff patch (internal to delta/):
 // one-shot compression of a buffer, and Bzip2StreamReader, which decodes one
 // bzip2 stream stored in a byte range of a file (the checks are
 // StreamReader's; libbz2's block and stream CRCs catch corrupt data).

@@ -1,5 +1,5 @@
 // A .gz file of exactly one member (RFC 1952): the unit gzip patches
-// (gzip_patch.h) work on. Internal to shared/delta.
+// (gzip_patch.h) work on. Internal to delta/.
 //
 // inflate_gzip() splits a file into its header bytes and its content;
 // rebuild_gzip() puts them back together with GNU gzip's deflate

@@ -1,4 +1,4 @@
-// gzip-aware patches (internal to shared/delta; reached through codec.h's
+// gzip-aware patches (internal to delta/; reached through codec.h's
 // make_patch / apply_patch with PatchAlgorithm::kGzip).
 //
 // A .gz file changes almost everywhere after a small edit of its content

@@ -1,4 +1,4 @@
-// Inner patches (internal to shared/delta): the zstd or bsdiff patch that a
+// Inner patches (internal to delta/): the zstd or bsdiff patch that a
 // container patch carries between two transformed files (gzip_patch.h: the
 // inflated contents; bits_patch.h: a bit-shifted source). The container
 // stores the algorithm as one byte, 1 zstd or 2 bsdiff (PatchAlgorithm's

@@ -1,4 +1,4 @@
-// The files the delta codecs read and write (internal to shared/delta).
+// The files the delta codecs read and write (internal to delta/).
 //
 // InputFile reads with positioned reads, so several streams of one file (the
 // three of a bsdiff patch, the source of a patch) share one descriptor

@@ -1,5 +1,5 @@
 // GNU gettext message catalogs (.mo) as a form that diffs well (internal to
-// shared/delta), the content a catalog patch (mo_patch.h) diffs.
+// delta/), the content a catalog patch (mo_patch.h) diffs.
 //
 // A .mo file is a header, two tables of (length, offset) pairs, the
 // original and the translated strings, and a hash table of string numbers

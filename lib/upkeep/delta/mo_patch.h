@@ -1,4 +1,4 @@
-// Catalog patches (internal to shared/delta; reached through codec.h's
+// Catalog patches (internal to delta/; reached through codec.h's
 // make_patch / apply_patch with PatchAlgorithm::kMo).
 //
 // A transform patch (transform_patch.h, magic "UPKMOC01") between the

@@ -1,5 +1,5 @@
 // StreamReader: decodes one compressed stream stored in a byte range of a
-// file, through small buffers (internal to shared/delta). The format is the
+// file, through small buffers (internal to delta/). The format is the
 // subclass's: ZstdFrameReader (zstd_stream.h) for blobs and bsdiff streams,
 // Bzip2StreamReader (bzip2_stream.h) for bsdiff streams.
 //

@@ -1,4 +1,4 @@
-// Suffix-array patches in bsdiff's form (internal to shared/delta; reached
+// Suffix-array patches in bsdiff's form (internal to delta/; reached
 // through codec.h's make_patch / apply_patch with PatchAlgorithm::kBsdiff).
 //
 // The maker sorts the source's suffixes (libdivsufsort), then walks the

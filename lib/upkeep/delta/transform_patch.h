@@ -1,4 +1,4 @@
-// Transform patches (internal to shared/delta): a zstd or bsdiff patch
+// Transform patches (internal to delta/): a zstd or bsdiff patch
 // between the *decoded* forms of two files, for formats where a small change
 // moves or renumbers much of the file and a byte-level diff finds little
 // (bitcode_patch.h: LLVM bitcode, whose fields are not byte-aligned;

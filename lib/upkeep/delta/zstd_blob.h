@@ -1,4 +1,4 @@
-// Blobs: one whole file as a single zstd frame (internal to shared/delta;
+// Blobs: one whole file as a single zstd frame (internal to delta/;
 // the public entry points compress_blob / decompress_blob are declared in
 // codec.h and defined in zstd_blob.cpp). This header holds what the other
 // delta code shares with the blob code: one-shot compression of a buffer

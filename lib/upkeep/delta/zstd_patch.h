@@ -1,4 +1,4 @@
-// zstd patch-from (internal to shared/delta; reached through codec.h's
+// zstd patch-from (internal to delta/; reached through codec.h's
 // make_patch / apply_patch with PatchAlgorithm::kZstd).
 //
 // A patch is one zstd frame compressed with the source as its prefix

@@ -1,5 +1,5 @@
 // ZstdFrameReader: decodes one zstd frame stored in a byte range of a file
-// (internal to shared/delta; the checks are StreamReader's). Blobs are one
+// (internal to delta/; the checks are StreamReader's). Blobs are one
 // such frame over the whole file; a bsdiff patch holds up to three.
 //
 // Decoding memory is bounded by the window: a frame whose window is above

@@ -1,7 +1,7 @@
 // HookRunner: runs one release hook as a child process, with its time limit,
 // and says how it ended.
 //
-// The hook contract (README "Release hooks"): argv is
+// The hook contract (docs/vendor-guide.md "Release hooks"): argv is
 // [<version folder>/<path>, <kind>], the working directory is the version
 // folder, stdin is the null device, and the environment is the caller's
 // (without the launcher's trial variables) plus UPKEEP_HOOK=<kind>,

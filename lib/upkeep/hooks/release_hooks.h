@@ -15,7 +15,7 @@
 //      (a file that differs is not run: failed);
 //   5. HookRunner::run, then the outcome and an event in one transaction.
 // Hooks therefore run at least once and, after a success, never again: they
-// must be idempotent (README). The caller holds the install lock. One thread.
+// must be idempotent (docs/vendor-guide.md). The caller holds the install lock. One thread.
 #pragma once
 
 #include <optional>

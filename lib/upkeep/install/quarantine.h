@@ -31,7 +31,7 @@ namespace upkeep {
 inline constexpr int64_t kDefaultMaxUpdateFailures = 3;
 
 // True when an error of this code, raised while staging or applying a
-// version, is a failed try of that version (see the table in README.md).
+// version, is a failed try of that version (see the table in docs/decisions.md).
 bool counts_as_failed_try(ErrorCode code);
 
 class Quarantine {

@@ -1,6 +1,6 @@
 // ManagedPolicy: the settings an administrator imposes on every install of
 // an application on this machine, from JSON files in a policy folder
-// (README "Managed policy"), the way browsers read enterprise policies.
+// (docs/admin-guide.md "Managed policy"), the way browsers read enterprise policies.
 //
 // The folder is <base>/<app-id>/, base being $UPKEEP_POLICY_DIR when set,
 // else the build's default (CMake UPKEEP_DEFAULT_POLICY_DIR,

@@ -1,5 +1,5 @@
 // QuietHours: a daily window of local time ("22:00-06:00") in which no
-// background download or restart may happen (managed policy, README
+// background download or restart may happen (managed policy, docs/admin-guide.md
 // "Managed policy").
 //
 // The window is [start, end): it contains `start` and stops just before

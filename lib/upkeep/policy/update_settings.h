@@ -1,5 +1,5 @@
 // UpdateSettings: the effective update settings of one install, each with
-// the place it came from (README "Managed policy").
+// the place it came from (docs/admin-guide.md "Managed policy").
 //
 // Layers, lowest first: built-in defaults < the user's config.json
 // (Config) < managed policy files (ManagedPolicy, in file name order, the

@@ -1,6 +1,6 @@
 // RestartEscalation: when the application offers, reminds of and finally
 // forces the restart that applies a staged update, as managed policy's
-// restart_prompt and restart_deadline_hours say (README "Restart prompt").
+// restart_prompt and restart_deadline_hours say (docs/launcher-contract.md "Restart prompt").
 //
 // Decision logic only: no I/O, no threads, no words. The application's UI
 // thread calls poll() once a version is staged and again at each Step::wake
