@@ -28,8 +28,8 @@
 
 #include "bench_util.h"
 #include "upkeep/base/cli_args.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/net/repo_server.h"
+#include "upkeep/platform/fs.h"
 
 namespace {
 
@@ -59,96 +59,121 @@ void print_row(const char* name, const std::vector<double>& ms) {
   std::printf("  %-44s %9.1f ms  (p10 %.1f, p90 %.1f, n=%zu)\n", name, s.median, s.p10, s.p90, s.n);
 }
 
+// The vendor's side of the world: keys, one release, the repository served,
+// stripped tools and the offline bundle made from them.
+struct World {
+  stdfs::path s, bin, bundle, package;
+  std::string upkeep, url, package_url, root_json;
+};
+
+void make_release(World& w, int files, uint64_t file_kib) {
+  const stdfs::path build = w.s / "build";
+  stdfs::create_directories(build);
+  stdfs::copy_file(w.bin / "mainapp", build / "mainapp");
+  fs::write_file_atomic(build / "VERSION", "1.0.0\n");
+  for (int i = 0; i < files; ++i)
+    write_random(build / "data" / ("d" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".bin"), file_kib * 1024,
+                 static_cast<uint64_t>(i) + 1);
+  time_spawn_wait({w.upkeep, "keys", "init", "--app-id", "bench", "--keys", (w.s / "keys").string(), "--repo",
+                   (w.s / "repo").string()});
+  time_spawn_wait({w.upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (w.s / "keys").string(),
+                   "--repo", (w.s / "repo").string(), "--no-delta"});
+  std::printf("release: %d files, %.1f MiB; ", files + 2, static_cast<double>(tree_bytes(build)) / (1 << 20));
+}
+
+void make_bundle(World& w) {
+  // A vendor ships stripped programs; ours carry 50-100 MB of debug info each.
+  const stdfs::path tools = w.s / "tools";
+  stdfs::create_directories(tools);
+  for (const char* name : {"upkeep", "launcher", "upkeep-updater"}) {
+    stdfs::copy_file(w.bin / name, tools / name);
+    time_spawn_wait({"/usr/bin/strip", "--strip-debug", (tools / name).string()});
+  }
+  w.bundle = w.s / "bench-1.0.0.bundle";
+  const double bundle_ms =
+      time_spawn_wait({w.upkeep, "bundle", "--version", "1.0.0", "-o", w.bundle.string(), "--repo",
+                       (w.s / "repo").string(), "--update-url", w.url, "--program", (tools / "upkeep").string(),
+                       "--launcher", (tools / "launcher").string(), "--updater", (tools / "upkeep-updater").string()});
+  w.package = package_of(w.s / "repo");
+  w.package_url = w.url + stdfs::relative(w.package, w.s / "repo").generic_string();
+  std::printf("package %.1f MiB; bundle %.1f MiB (written in %.0f ms)\n",
+              static_cast<double>(stdfs::file_size(w.package)) / (1 << 20),
+              static_cast<double>(stdfs::file_size(w.bundle)) / (1 << 20), bundle_ms);
+}
+
+struct Samples {
+  std::vector<double> online, offline, floor_install, repair, floor_repair;
+};
+
+void reset(const stdfs::path& p) {
+  std::error_code ec;
+  stdfs::remove_all(p, ec);
+  ::sync();
+}
+
+// One round of each, interleaved so every command sees the same machine state.
+void measure_round(const World& w, const stdfs::path& kept, const std::string& hash_all, Samples& out) {
+  const stdfs::path a = w.s / "a", b = w.s / "b", c = w.s / "c";
+  reset(a);
+  out.online.push_back(time_spawn_wait({w.upkeep, "install", "--repo", w.url, "--prefix", a.string(), "--trusted-root",
+                                        w.root_json, "--silent", "--no-shortcut"}));
+  reset(a);
+  out.offline.push_back(time_spawn_wait(
+      {w.bundle.string(), "--prefix", b.string(), "--trusted-root", w.root_json, "--silent", "--no-shortcut"}));
+  reset(b);
+  stdfs::create_directories(c);
+  out.floor_install.push_back(
+      time_spawn_wait({"/bin/sh", "-c",
+                       "/usr/bin/curl -s -o " + (c / "p.zip").string() + " " + w.package_url +
+                           " && /usr/bin/unzip -q " + (c / "p.zip").string() + " -d " + (c / "x").string()}));
+  reset(c);
+  out.repair.push_back(time_spawn_wait({w.upkeep, "repair", "--prefix", kept.string(), "--silent"}));
+  out.floor_repair.push_back(time_spawn_wait({"/bin/sh", "-c", hash_all}));
+}
+
+void print_report(const Samples& m, int runs) {
+  std::printf("\n%d rounds, interleaved (load %.2f at the end):\n", runs, load_average_1min());
+  print_row("(a) upkeep install --repo (online)", m.online);
+  print_row("(b) the bundle, run offline", m.offline);
+  print_row("(c) curl -o package + unzip (no checks)", m.floor_install);
+  print_row("(d) upkeep repair, intact install", m.repair);
+  print_row("(e) sha256sum of the same files", m.floor_repair);
+  const double a = stats_of(m.online).median, b = stats_of(m.offline).median, c = stats_of(m.floor_install).median;
+  const double d = stats_of(m.repair).median, e = stats_of(m.floor_repair).median;
+  std::printf(
+      "\nratios of medians: bundle/online %.2f, online/(curl+unzip) %.2f, bundle/(curl+unzip) %.2f, "
+      "repair/sha256sum %.2f\n",
+      b / a, a / c, b / c, d / e);
+}
+
 int run(const std::vector<std::string>& argv) {
   CliArgs args(argv, {.values = {"runs", "files", "file-kib"}});
   const int runs = static_cast<int>(args.int_value_or("runs", 5, 1, 1000));
   const int files = static_cast<int>(args.int_value_or("files", 200, 0, 100000));
   const uint64_t file_kib = static_cast<uint64_t>(args.int_value_or("file-kib", 256, 1, 1 << 20));
-  const stdfs::path bin = build_dir();
-  const std::string upkeep = (bin / "upkeep").string();
 
   ScratchDir scratch(temp_base(), "deploy-bench");
-  const stdfs::path s = scratch.path();
-  std::printf("deploy_time: scratch %s, load %.2f\n", s.c_str(), load_average_1min());
-  const stdfs::path build = s / "build";
-  stdfs::create_directories(build);
-  stdfs::copy_file(bin / "mainapp", build / "mainapp");
-  fs::write_file_atomic(build / "VERSION", "1.0.0\n");
-  for (int i = 0; i < files; ++i)
-    write_random(build / "data" / ("d" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".bin"), file_kib * 1024,
-                 static_cast<uint64_t>(i) + 1);
-  const uint64_t bytes = tree_bytes(build);
-  const int file_count = files + 2;
-
-  time_spawn_wait(
-      {upkeep, "keys", "init", "--app-id", "bench", "--keys", (s / "keys").string(), "--repo", (s / "repo").string()});
-  time_spawn_wait({upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (s / "keys").string(), "--repo",
-                   (s / "repo").string(), "--no-delta"});
-  net::RepoServer server(s / "repo");
+  World w;
+  w.s = scratch.path();
+  w.bin = build_dir();
+  w.upkeep = (w.bin / "upkeep").string();
+  std::printf("deploy_time: scratch %s, load %.2f\n", w.s.c_str(), load_average_1min());
+  make_release(w, files, file_kib);
+  net::RepoServer server(w.s / "repo");
   server.start();
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  const std::string root_json = (s / "repo" / "metadata" / "1.root.json").string();
-  // A vendor ships stripped programs; ours carry 50-100 MB of debug info each.
-  const stdfs::path tools = s / "tools";
-  stdfs::create_directories(tools);
-  for (const char* name : {"upkeep", "launcher", "upkeep-updater"}) {
-    stdfs::copy_file(bin / name, tools / name);
-    time_spawn_wait({"/usr/bin/strip", "--strip-debug", (tools / name).string()});
-  }
-  const stdfs::path bundle = s / "bench-1.0.0.bundle";
-  const double bundle_ms =
-      time_spawn_wait({upkeep, "bundle", "--version", "1.0.0", "-o", bundle.string(), "--repo", (s / "repo").string(),
-                       "--update-url", url, "--program", (tools / "upkeep").string(), "--launcher",
-                       (tools / "launcher").string(), "--updater", (tools / "upkeep-updater").string()});
-  const stdfs::path package = package_of(s / "repo");
-  const std::string package_url = url + stdfs::relative(package, s / "repo").generic_string();
-  std::printf("release: %d files, %.1f MiB; package %.1f MiB; bundle %.1f MiB (written in %.0f ms)\n", file_count,
-              static_cast<double>(bytes) / (1 << 20), static_cast<double>(stdfs::file_size(package)) / (1 << 20),
-              static_cast<double>(stdfs::file_size(bundle)) / (1 << 20), bundle_ms);
+  w.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  w.root_json = (w.s / "repo" / "metadata" / "1.root.json").string();
+  make_bundle(w);
 
-  std::vector<double> online, offline, floor_install, repair, floor_repair;
-  const stdfs::path kept = s / "kept";  // the install repair checks
-  time_spawn_wait({upkeep, "install", "--repo", url, "--prefix", kept.string(), "--trusted-root", root_json, "--silent",
-                   "--no-shortcut"});
+  const stdfs::path kept = w.s / "kept";  // the install repair checks
+  time_spawn_wait({w.upkeep, "install", "--repo", w.url, "--prefix", kept.string(), "--trusted-root", w.root_json,
+                   "--silent", "--no-shortcut"});
   const std::string hash_all =
       "find " + (kept / "versions" / "1.0.0").string() + " -type f -exec sha256sum {} + > /dev/null";
-  auto reset = [&](const stdfs::path& p) {
-    std::error_code ec;
-    stdfs::remove_all(p, ec);
-    ::sync();
-  };
-  for (int i = 0; i < runs; ++i) {
-    const stdfs::path a = s / "a", b = s / "b", c = s / "c";
-    reset(a);
-    online.push_back(time_spawn_wait({upkeep, "install", "--repo", url, "--prefix", a.string(), "--trusted-root",
-                                      root_json, "--silent", "--no-shortcut"}));
-    reset(a);
-    offline.push_back(time_spawn_wait(
-        {bundle.string(), "--prefix", b.string(), "--trusted-root", root_json, "--silent", "--no-shortcut"}));
-    reset(b);
-    stdfs::create_directories(c);
-    floor_install.push_back(
-        time_spawn_wait({"/bin/sh", "-c",
-                         "/usr/bin/curl -s -o " + (c / "p.zip").string() + " " + package_url +
-                             " && /usr/bin/unzip -q " + (c / "p.zip").string() + " -d " + (c / "x").string()}));
-    reset(c);
-    repair.push_back(time_spawn_wait({upkeep, "repair", "--prefix", kept.string(), "--silent"}));
-    floor_repair.push_back(time_spawn_wait({"/bin/sh", "-c", hash_all}));
-  }
+  Samples samples;
+  for (int i = 0; i < runs; ++i) measure_round(w, kept, hash_all, samples);
   server.stop();
-
-  std::printf("\n%d rounds, interleaved (load %.2f at the end):\n", runs, load_average_1min());
-  print_row("(a) upkeep install --repo (online)", online);
-  print_row("(b) the bundle, run offline", offline);
-  print_row("(c) curl -o package + unzip (no checks)", floor_install);
-  print_row("(d) upkeep repair, intact install", repair);
-  print_row("(e) sha256sum of the same files", floor_repair);
-  const double a = stats_of(online).median, b = stats_of(offline).median, c = stats_of(floor_install).median;
-  const double d = stats_of(repair).median, e = stats_of(floor_repair).median;
-  std::printf(
-      "\nratios of medians: bundle/online %.2f, online/(curl+unzip) %.2f, bundle/(curl+unzip) %.2f, "
-      "repair/sha256sum %.2f\n",
-      b / a, a / c, b / c, d / e);
+  print_report(samples, runs);
   return 0;
 }
 
