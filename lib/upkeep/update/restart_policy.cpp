@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/update/restart_to_update.h"
@@ -96,6 +97,7 @@ bool RestartPolicy::at_exit() {
 }
 
 void RestartPolicy::restart(std::vector<std::string> app_args) {
+  if (!version_) fail(ErrorCode::kNotFound, "cannot restart to update: no update is staged");
   const char* launcher = std::getenv(env::kLauncher);
   restart_to_update({.launcher = launcher ? launcher : "", .app_args = std::move(app_args)});
   observer_.on_restarting(*version_);

@@ -36,7 +36,8 @@
 namespace upkeep {
 
 // What the user is told about a staged version ready to apply
-// (UpdateObserver::on_restart_notice): one RestartEscalation step.
+// (UpdateObserver::on_restart_notice): one RestartEscalation step, with
+// what forced restart_prompt adds. A plain value: any thread may copy it.
 struct RestartNotice {
   RestartEscalation::Action action = RestartEscalation::Action::kNotify;  // kNotify, kRemind or kRestart
   std::string version;
@@ -74,7 +75,9 @@ class RestartPolicy {
   bool at_exit();
 
   // Hands over to the launcher (UPKEEP_LAUNCHER) with `app_args` for the new
-  // version, then reports on_restarting. Only after poll() or at_exit() said true.
+  // version, then reports on_restarting; the caller then exits. Meant for
+  // after poll() or at_exit() said true; Error(kNotFound) before staged()
+  // or without a launcher, and then nothing was started or reported.
   void restart(std::vector<std::string> app_args);
 
   // The version a restart applies; nullopt before staged().

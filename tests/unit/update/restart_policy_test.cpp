@@ -209,6 +209,7 @@ TEST_CASE("restart policy: headless asks nothing and restarts at exit where poli
 
 TEST_CASE("restart policy: the hand-over starts UPKEEP_LAUNCHER with the new version's arguments", "[restart]") {
   Fixture f(RestartPrompt::kAsk);
+  CHECK(error_of([&] { f.policy().restart({}); }, ErrorCode::kNotFound).find("no update") != std::string::npos);
   f.policy().staged("2.0.0");
   ::unsetenv(env::kLauncher);
   CHECK(error_of([&] { f.policy().restart({}); }, ErrorCode::kNotFound).find("launcher") != std::string::npos);
