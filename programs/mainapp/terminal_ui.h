@@ -2,10 +2,12 @@
 //
 // It is the UpdateObserver: the update thread calls it; it prints through
 // ConsoleReporter and queues the events the main thread acts on (an update
-// is staged, a check finished, a line typed, quit). All
-// methods are thread-safe.
+// is staged, a check finished, a line typed, quit). It also puts
+// RestartPolicy's restart calls into words, on the main thread, and asks
+// its question. All methods are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -31,6 +33,14 @@ class TerminalUi : public ConsoleReporter {
 
   void on_staged(const ReleaseInfo& release) override;
   void on_check_finished() override;
+  void on_restart_notice(const RestartNotice& notice) override;
+  bool on_restart_question(const std::string& version) override;
+  void on_nothing_to_restart_for() override;
+  void on_restart_blocked(const std::string& error, std::optional<std::chrono::minutes> retry_in) override;
+  void on_restarting(const std::string& version) override;
+
+  // "could not save your work (<error>): <consequence>".
+  void say_not_saved(const std::string& error, const std::string& consequence);
 
   void post(Event e);
   Event next_event();  // blocks
@@ -55,6 +65,7 @@ class TerminalUi : public ConsoleReporter {
     Event pop_locked();  // mutex held, events not empty
   };
   std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
+  std::atomic<bool> reading_input_{false};  // notices then say how to restart: type "restart"
 };
 
 }  // namespace upkeep

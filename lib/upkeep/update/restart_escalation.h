@@ -2,10 +2,10 @@
 // forces the restart that applies a staged update, as managed policy's
 // restart_prompt and restart_deadline_hours say (docs/launcher-contract.md "Restart prompt").
 //
-// Decision logic only: no I/O, no threads, no words. The application's UI
-// thread calls poll() once a version is staged and again at each Step::wake
-// (earlier is harmless: nothing is due, kNone); the application chooses what
-// to show. The time comes from a Clock, so tests set it. The deadline counts
+// Decision logic only: no I/O, no threads, no words. RestartPolicy
+// (restart_policy.h) drives it on the application's UI thread: poll() once
+// a version is staged and again at each Step::wake (earlier is harmless:
+// nothing is due, kNone); the UI chooses the words. The time comes from a Clock, so tests set it. The deadline counts
 // from `ready_at`, when the version was staged (the state store's
 // updated_at), so quitting the application does not move it.
 //

@@ -1,11 +1,15 @@
 // UpdateObserver: how the update core reports to a user interface.
 //
 // The core calls these on its own (background) thread and never calls the
-// UI directly; an implementation hands the news to its UI thread. Every
-// method has an empty default so a UI listens only to what it shows.
+// UI directly; an implementation hands the news to its UI thread. The
+// restart calls are the exception: RestartPolicy makes them on the thread
+// that drives it, the application's UI thread. Every method has an empty
+// default so a UI listens only to what it shows.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "upkeep/net/fetcher.h"
@@ -13,6 +17,7 @@
 namespace upkeep {
 
 struct ReleaseInfo;
+struct RestartNotice;
 
 class UpdateObserver {
  public:
@@ -31,6 +36,18 @@ class UpdateObserver {
   virtual void on_updates_off(const std::string& why) {}
   // A check finished, whatever its outcome (after one of the calls above).
   virtual void on_check_finished() {}
+
+  // Restart to update (RestartPolicy, on the UI thread):
+  // a staged version is ready: the first notice, a reminder, or (forced) the deadline has come.
+  virtual void on_restart_notice(const RestartNotice& notice) {}
+  // restart_prompt "ask": whether to restart into `version` now. Without a UI to ask: no.
+  virtual bool on_restart_question(const std::string& version) { return false; }
+  // The user asked to restart, but no update is staged.
+  virtual void on_nothing_to_restart_for() {}
+  // The save hook failed (`error`): no restart. A forced restart is due again `retry_in` later.
+  virtual void on_restart_blocked(const std::string& error, std::optional<std::chrono::minutes> retry_in) {}
+  // Handed over to the launcher: the application exits now and the launcher applies `version`.
+  virtual void on_restarting(const std::string& version) {}
 };
 
 // Hands a download's progress to an observer (the Stager takes a DownloadProgress).
