@@ -1,5 +1,5 @@
 // RestartPolicy: the whole "restart to update" rule of an application that
-// embeds UpdateService (README "Restart prompt"): when to ask, notify,
+// embeds UpdateService (docs/launcher-contract.md "Restart prompt"): when to ask, notify,
 // remind or force (RestartEscalation, one per staged version, its deadline
 // counted from the staging time in the state store), the save-before-
 // restart rule (the application's SaveWork hook runs first; no restart
