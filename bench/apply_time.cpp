@@ -35,6 +35,7 @@
 #include "upkeep/base/hash.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/manifest.h"
+#include "upkeep/install/pending_marker.h"
 #include "upkeep/install/state_store.h"
 
 namespace {
@@ -122,7 +123,7 @@ Root make_root(const stdfs::path& root, const Scenario& sc) {
     store.record_installed("1.0.0", "");
     store.record_staged("2.0.0", sha, listing);
   }
-  set_pending_marker(layout);
+  PendingMarker(layout).set();
   ::sync();  // the stager fsyncs every file before recording `staged`
   return {layout, sha, listing};
 }
@@ -132,7 +133,7 @@ void reset(const Root& r, StateStore& store) {
   fs::rename_durable(r.layout.version_dir("2.0.0"), r.layout.staged_dir("2.0.0"));
   r.layout.switch_current("1.0.0");
   store.record_staged("2.0.0", r.manifest_sha, r.listing_sha);
-  set_pending_marker(r.layout);
+  PendingMarker(r.layout).set();
   ::sync();
 }
 

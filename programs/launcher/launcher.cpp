@@ -6,18 +6,19 @@
 #include <functional>
 #include <optional>
 
-#include "upkeep/install/applier.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/launch_env.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/base/version.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/install/applier.h"
+#include "upkeep/install/pending_marker.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/health_channel.h"
 #include "upkeep/platform/install_lock.h"
-#include "upkeep/base/launch_env.h"
-#include "upkeep/base/logging.h"
 #include "upkeep/policy/managed_policy.h"
-#include "upkeep/hooks/release_hooks.h"
-#include "upkeep/install/state_store.h"
-#include "upkeep/base/version.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;
@@ -152,7 +153,7 @@ int Launcher::run(const LauncherOptions& options) {
     if (rc != 0) spdlog::warn("the update check failed (exit {}); starting the installed version", rc);
   }
   // Fast path: nothing pending. One stat, one readlink, one exec.
-  if (!stdfs::exists(layout_.pending_marker())) {
+  if (!PendingMarker(layout_).is_set()) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
       exec_version(config, *v, options, {});
   }

@@ -2,12 +2,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "launcher.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
-#include "launcher.h"
-#include "upkeep/policy/managed_policy.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/policy/managed_policy.h"
 
 namespace upkeep {
 namespace {
@@ -21,16 +21,8 @@ std::string iso_time(int64_t t) {
   return buf;
 }
 
-}  // namespace
-
-int print_status(const Layout& layout, bool json) {
-  if (!std::filesystem::exists(layout.state_db()))
-    fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
-  StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
-  auto current = layout.current_version();
-  Json out = Json::object();
-  out["root"] = layout.root().string();
-  out["current"] = current ? Json(*current) : Json(nullptr);
+// The JSON form, piece by piece, in the order --json prints it.
+void add_versions(const StateStore& store, Json& out) {
   Json versions = Json::array();
   Json staged = Json::array();
   Json bad = Json::array();
@@ -51,7 +43,10 @@ int print_status(const Layout& layout, bool json) {
   out["staged"] = staged;
   out["bad"] = bad;
   out["quarantined"] = quarantined;
-  // Failed tries of updates not (yet) applied; quarantine.h says what counts.
+}
+
+// Failed tries of updates not (yet) applied; quarantine.h says what counts.
+Json failures_json(const StateStore& store) {
   Json failures = Json::array();
   for (const auto& f : store.failures()) {
     Json j = Json::object();
@@ -61,7 +56,10 @@ int print_status(const Layout& layout, bool json) {
     j["updated_at"] = iso_time(f.updated_at);
     failures.push_back(j);
   }
-  out["failures"] = failures;
+  return failures;
+}
+
+Json events_json(const StateStore& store) {
   Json events = Json::array();
   for (const auto& e : store.events(10)) {
     Json ev = Json::object();
@@ -71,63 +69,103 @@ int print_status(const Layout& layout, bool json) {
     if (!e.detail.empty()) ev["detail"] = e.detail;
     events.push_back(ev);
   }
-  out["events"] = events;
-  Json hooks = Json::array();
-  for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
-  out["hooks"] = hooks;
-  out["pending"] = store.has_pending_work();
-  // The effective update settings and where each came from (docs/admin-guide.md "Managed policy").
-  std::string config_error;
+  return events;
+}
+
+// The effective update settings and where each came from (docs/admin-guide.md
+// "Managed policy"), or "settings_error" when config.json cannot be read.
+void add_settings(const Layout& layout, Json& out) {
   try {
     Config config = Config::load(layout.config_file());
     UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
     out["settings"] = settings.to_json();
     out["policy"] = settings.policy_json();
   } catch (const Error& e) {
-    config_error = e.what();
-    out["settings_error"] = config_error;
+    out["settings_error"] = std::string(e.what());
   }
-  if (json) {
-    std::printf("%s\n", out.dump(2).c_str());
-    return 0;
-  }
-  std::printf("install root: %s\n", layout.root().c_str());
-  std::printf("current:      %s\n", current ? current->c_str() : "(none)");
-  for (const auto& v : versions.as_array()) {
+}
+
+Json status_json(const Layout& layout, const StateStore& store) {
+  auto current = layout.current_version();
+  Json out = Json::object();
+  out["root"] = layout.root().string();
+  out["current"] = current ? Json(*current) : Json(nullptr);
+  add_versions(store, out);
+  out["failures"] = failures_json(store);
+  out["events"] = events_json(store);
+  Json hooks = Json::array();
+  for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
+  out["hooks"] = hooks;
+  out["pending"] = store.has_pending_work();
+  add_settings(layout, out);
+  return out;
+}
+
+// The text form, printed from the JSON one so that both say the same.
+void print_versions(const Json& out) {
+  std::printf("install root: %s\n", out.get_string("root").c_str());
+  std::printf("current:      %s\n", out.at("current").is_string() ? out.get_string("current").c_str() : "(none)");
+  for (const auto& v : out.get_array("versions")) {
     std::string line = "  " + v.get_string("version") + "  " + v.get_string("state");
     if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
     std::printf("%s\n", line.c_str());
   }
-  if (!failures.as_array().empty()) std::printf("failed update tries:\n");
-  for (const auto& f : failures.as_array())
+}
+
+void print_failures_and_hooks(const Json& out) {
+  if (!out.get_array("failures").empty()) std::printf("failed update tries:\n");
+  for (const auto& f : out.get_array("failures"))
     std::printf("  %s  %lld  (last: %s)\n", f.get_string("version").c_str(), static_cast<long long>(f.get_int("count")),
                 f.get_string("last_error").c_str());
-  if (!hooks.as_array().empty()) std::printf("release hooks:\n");
-  for (const auto& h : hooks.as_array())
+  if (!out.get_array("hooks").empty()) std::printf("release hooks:\n");
+  for (const auto& h : out.get_array("hooks"))
     std::printf("  %s  %-9s %-10s %s (%s)\n", h.get_string("version").c_str(), h.get_string("kind").c_str(),
                 h.get_string("state").c_str(), h.get_string("path").c_str(), h.get_string("detail").c_str());
-  if (!config_error.empty()) std::printf("settings: cannot read them: %s\n", config_error.c_str());
-  if (out.contains("settings")) {
-    std::printf("settings:\n");
-    for (const auto& key : UpdateSettings::keys()) {
-      const Json& v = out["settings"][key];
-      const Json& value = v.at("value");
-      std::string shown = value.is_string() ? "\"" + value.as_string() + "\"" : value.dump(0);
-      std::string from = v.get_string("source");
-      if (v.contains("origin")) from += " " + v.get_string("origin");
-      if (v.contains("note")) from += "; " + v.get_string("note");
-      std::printf("  %-27s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
-    }
-    const Json& policy = out["policy"];
-    std::printf("managed policy folder: %s (%s)\n", policy.get_string("folder").c_str(),
-                policy.get_string("folder_source").c_str());
-    for (const auto& f : policy.get_array("files")) std::printf("  applied  %s\n", f.as_string().c_str());
-    for (const auto& e : policy.get_array("errors")) std::printf("  REJECTED %s\n", e.get_string("error").c_str());
+}
+
+void print_settings(const Json& out) {
+  if (out.contains("settings_error") && !out.get_string("settings_error").empty())
+    std::printf("settings: cannot read them: %s\n", out.get_string("settings_error").c_str());
+  if (!out.contains("settings")) return;
+  std::printf("settings:\n");
+  for (const auto& key : UpdateSettings::keys()) {
+    const Json& v = out.at("settings").at(key);
+    const Json& value = v.at("value");
+    std::string shown = value.is_string() ? "\"" + value.as_string() + "\"" : value.dump(0);
+    std::string from = v.get_string("source");
+    if (v.contains("origin")) from += " " + v.get_string("origin");
+    if (v.contains("note")) from += "; " + v.get_string("note");
+    std::printf("  %-27s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
   }
+  const Json& policy = out.at("policy");
+  std::printf("managed policy folder: %s (%s)\n", policy.get_string("folder").c_str(),
+              policy.get_string("folder_source").c_str());
+  for (const auto& f : policy.get_array("files")) std::printf("  applied  %s\n", f.as_string().c_str());
+  for (const auto& e : policy.get_array("errors")) std::printf("  REJECTED %s\n", e.get_string("error").c_str());
+}
+
+void print_events(const Json& out) {
   std::printf("recent events:\n");
-  for (const auto& e : events.as_array())
+  for (const auto& e : out.get_array("events"))
     std::printf("  %s  %-12s %s %s\n", e.get_string("at").c_str(), e.get_string("kind").c_str(),
                 e.get_string("version").c_str(), e.get_string_or("detail", "").c_str());
+}
+
+}  // namespace
+
+int print_status(const Layout& layout, bool json) {
+  if (!std::filesystem::exists(layout.state_db()))
+    fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
+  StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
+  Json out = status_json(layout, store);
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  print_versions(out);
+  print_failures_and_hooks(out);
+  print_settings(out);
+  print_events(out);
   return 0;
 }
 

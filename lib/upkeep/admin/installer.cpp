@@ -11,6 +11,7 @@
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/pending_marker.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/privileges.h"
@@ -164,7 +165,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
     applier.apply(release->version);
     applier.mark_good(release->version);  // a first install has nothing to roll back to
     store.add_event("installed", release->version, "");
-    clear_pending_marker_if_idle(layout, store);
+    PendingMarker(layout).clear_if_idle(store);
   }
   config.save(layout.config_file());
   result.launcher = layout.root() / result.app_id;

@@ -21,8 +21,6 @@ bool parse_hash_algorithm(std::string_view name, HashAlgorithm& out) {
   return false;
 }
 
-const char* hash_algorithm_name(HashAlgorithm a) { return a == HashAlgorithm::kSha256 ? "sha256" : "sha512"; }
-
 struct Hasher::Impl {
   EVP_MD_CTX* ctx = nullptr;
   ~Impl() { EVP_MD_CTX_free(ctx); }

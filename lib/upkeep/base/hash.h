@@ -17,7 +17,6 @@ enum class HashAlgorithm { kSha256, kSha512 };
 // Parses "sha256" / "sha512"; returns false for anything else (an unknown
 // algorithm must never count as a match).
 bool parse_hash_algorithm(std::string_view name, HashAlgorithm& out);
-const char* hash_algorithm_name(HashAlgorithm a);
 
 class Hasher {
  public:

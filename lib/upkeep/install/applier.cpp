@@ -5,25 +5,17 @@
 #include <set>
 
 #include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/base/version.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/install/pending_marker.h"
+#include "upkeep/install/refused_versions.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/platform/install_lock.h"
-#include "upkeep/install/manifest.h"
-#include "upkeep/base/version.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;
-
-void set_pending_marker(const Layout& layout) {
-  if (!stdfs::exists(layout.pending_marker())) fs::write_file_atomic(layout.pending_marker(), "");
-}
-
-void clear_pending_marker_if_idle(const Layout& layout, StateStore& store) {
-  if (store.has_pending_work()) return;
-  std::error_code ec;
-  if (stdfs::remove(layout.pending_marker(), ec)) fs::fsync_dir(layout.root());
-}
 
 std::optional<std::string> Applier::staged_version() const {
   std::optional<std::string> best;
@@ -67,7 +59,7 @@ void Applier::verify_staged(const std::string& version) {
     store_.transaction([&] {
       store_.set_state(version, VersionState::kRemoved, e.what());
       store_.add_event("discarded", version, e.what());
-      verdict = count_failed_try(version, e);
+      verdict = quarantine_.count_failed_try(version, e);
     });
     step_discard_files(version);
     fail(ErrorCode::kVerification,
@@ -123,18 +115,6 @@ void Applier::step_discard_files(const std::string& version) {
   }
 }
 
-// Counts a failed try of `version`; the K-th quarantines it and, in the same
-// transaction, abandons an apply in flight (the journal row goes).
-Quarantine::Verdict Applier::count_failed_try(const std::string& version, const Error& error) {
-  Quarantine::Verdict verdict;
-  store_.transaction([&] {
-    verdict = quarantine_.record_failed_try(version, error);
-    if (auto j = store_.journal(); verdict.quarantined && j && j->op == JournalOp::kApply && j->version == version)
-      store_.journal_finish([] {});
-  });
-  return verdict;
-}
-
 // Runs the steps of an apply of `version` up to and including the switch of
 // `current`. A failure while `current` is unchanged is a failed try (the
 // K-th abandons the apply and discards its files); once `current` points at
@@ -142,7 +122,7 @@ Quarantine::Verdict Applier::count_failed_try(const std::string& version, const 
 void Applier::counted_as_a_try(const std::string& version, const std::function<void()>& steps) {
   auto failed = [&](const Error& e) {
     if (layout_.current_version() == version) throw e;
-    auto verdict = count_failed_try(version, e);
+    auto verdict = quarantine_.count_failed_try(version, e);
     if (verdict.quarantined) step_discard_files(version);
     fail(e.code(), verdict.annotate(e.what(), version));
   };
@@ -230,7 +210,7 @@ bool Applier::recover() {
       store_.journal_finish([&] {
         if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
         store_.add_event("recovered", j->version, "apply abandoned: files missing");
-        count_failed_try(j->version, lost);
+        quarantine_.count_failed_try(j->version, lost);
       });
       return true;
     }
@@ -250,16 +230,16 @@ bool Applier::recover() {
 
 // --- cleanup ----------------------------------------------------------------
 
-// A download is worth keeping while its version is newer than `current` and not refused (bad or quarantined).
-bool Applier::still_wanted(const std::string& version, const std::optional<std::string>& current) const {
+// A download is worth keeping while its version is newer than `current` and not refused.
+bool Applier::still_wanted(const std::string& version, const std::optional<std::string>& current,
+                           const RefusedVersions& refused) const {
   auto v = Version::parse(version);
   if (!v) return false;
   if (current) {
     auto cur = Version::parse(*current);
     if (cur && v->compare(*cur) <= 0) return false;
   }
-  auto r = store_.get(version);
-  return !r || !is_refused(r->state);
+  return !refused.contains(version);
 }
 
 void Applier::cleanup() {
@@ -292,15 +272,16 @@ void Applier::cleanup() {
   if (InstallLock::try_acquire(layout_.staging_lock_file())) {
     std::set<std::string> staged;
     for (const auto& r : store_.in_state(VersionState::kStaged)) staged.insert(r.version);
+    RefusedVersions refused(store_);
     for (const auto& e : stdfs::directory_iterator(layout_.staging_dir(), ec)) {
       std::string name = e.path().filename().string();
       // Staged versions wait for apply; downloads of a version that may still be wanted resume later.
       if (staged.count(name)) continue;
-      if (auto v = Layout::download_version(name); v && still_wanted(*v, current)) continue;
+      if (auto v = Layout::download_version(name); v && still_wanted(*v, current, refused)) continue;
       fs::remove_tree(e.path());
     }
   }
-  clear_pending_marker_if_idle(layout_, store_);
+  PendingMarker(layout_).clear_if_idle(store_);
 }
 
 }  // namespace upkeep

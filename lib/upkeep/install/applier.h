@@ -23,6 +23,7 @@
 
 #include "upkeep/install/layout.h"
 #include "upkeep/install/quarantine.h"
+#include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_store.h"
 
 namespace upkeep {
@@ -61,22 +62,24 @@ class Applier {
   // back to and both versions of an unfinished journal operation, and, when
   // no stager holds the staging lock, every staging leftover that is not a
   // staged version or a download (*.package.zip, *.part) of a version newer
-  // than current and not bad or quarantined, which a later check resumes.
-  // Clears the .pending marker when nothing is left for the launcher.
+  // than current and not refused (refused_versions.h), which a later check
+  // resumes.
+  // Clears the .pending marker (PendingMarker) when nothing is left for the
+  // launcher.
   void cleanup();
 
   // The newest staged version, if any.
   std::optional<std::string> staged_version() const;
 
  private:
-  bool still_wanted(const std::string& version, const std::optional<std::string>& current) const;
+  bool still_wanted(const std::string& version, const std::optional<std::string>& current,
+                    const RefusedVersions& refused) const;
   void verify_staged(const std::string& version);
   void step_move_into_versions(const std::string& version);
   void step_switch_current(const std::string& version);
   void finish_apply(const std::string& version, const std::string& from);
   void finish_rollback(const std::string& bad, const std::string& to, const std::string& reason);
   void step_discard_files(const std::string& version);
-  Quarantine::Verdict count_failed_try(const std::string& version, const Error& error);
   void counted_as_a_try(const std::string& version, const std::function<void()>& steps);
   std::string rollback_target() const;
 
@@ -85,11 +88,5 @@ class Applier {
   Quarantine quarantine_;
   bool downgrades_allowed_;
 };
-
-// Creates <root>/.pending durably. Called before a state change that gives
-// the launcher work, so that "no marker" always means "nothing to do".
-void set_pending_marker(const Layout& layout);
-// Removes the marker when the state store has no pending work.
-void clear_pending_marker_if_idle(const Layout& layout, StateStore& store);
 
 }  // namespace upkeep

@@ -41,7 +41,7 @@ std::string Quarantine::Verdict::annotate(const std::string& message, const std:
   return counted ? message + " (" + describe(version) + ")" : message;
 }
 
-Quarantine::Verdict Quarantine::record_failed_try(const std::string& version, const Error& error) {
+Quarantine::Verdict Quarantine::count_failed_try(const std::string& version, const Error& error) {
   Verdict v;
   v.max_failures = max_failures_;
   if (!counts_as_failed_try(error.code()) || is_quarantined(version)) return v;
@@ -49,8 +49,11 @@ Quarantine::Verdict Quarantine::record_failed_try(const std::string& version, co
     v.counted = true;
     v.failures = store_.record_failure(version, error.what());
     v.quarantined = v.failures >= max_failures_;
-    if (v.quarantined)
-      store_.record_quarantined(version, std::to_string(v.failures) + " failed tries; last error: " + error.what());
+    if (!v.quarantined) return;
+    store_.record_quarantined(version, std::to_string(v.failures) + " failed tries; last error: " + error.what());
+    // Never applied now: an apply of it the next start would finish is abandoned.
+    if (auto j = store_.journal(); j && j->op == JournalOp::kApply && j->version == version)
+      store_.journal_finish([] {});
   });
   // The caller reports the error with describe(); the log keeps the count.
   if (v.quarantined)

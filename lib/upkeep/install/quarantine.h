@@ -13,8 +13,10 @@
 // failure records the version as kQuarantined with an event "quarantined"
 // naming the last error: it is never selected, staged or applied again, while
 // a newer release still is. A successful apply clears the count.
+// count_failed_try() is the one place this rule is applied: the update
+// service (staging) and the applier (apply, recovery) both call it.
 //
-// Uses the caller's StateStore, on the caller's thread. record_failed_try()
+// Uses the caller's StateStore, on the caller's thread. count_failed_try()
 // is one transaction (or part of the caller's): after it returns the count
 // and any quarantine are durable; after it throws nothing changed.
 #pragma once
@@ -50,9 +52,12 @@ class Quarantine {
     std::string annotate(const std::string& message, const std::string& version) const;
   };
 
-  // Counts `error` as a failed try of `version` when it is one; the K-th
-  // quarantines the version. A version already quarantined is not counted again.
-  Verdict record_failed_try(const std::string& version, const Error& error);
+  // Counts `error` as a failed try of `version` when its code says so
+  // (counts_as_failed_try). The K-th records the version kQuarantined with
+  // an event "quarantined" and, in the same transaction, abandons an apply
+  // of it still in the journal. A version already quarantined is not
+  // counted again. The caller reports its error with Verdict::annotate().
+  Verdict count_failed_try(const std::string& version, const Error& error);
 
   bool is_quarantined(const std::string& version) const;
 

@@ -231,11 +231,6 @@ std::vector<VersionRecord> StateStore::in_state(VersionState st) const {
   return out;
 }
 
-bool StateStore::is_bad(const std::string& version) const {
-  auto r = get(version);
-  return r && r->state == VersionState::kBad;
-}
-
 bool StateStore::has_pending_work() const {
   Stmt s(db_, "SELECT (SELECT COUNT(*) FROM versions WHERE state IN (2, 3)) + (SELECT COUNT(*) FROM journal)");
   s.step();

@@ -35,8 +35,6 @@ enum class VersionState : int {
   kQuarantined = 7,  // failed max_update_failures tries to stage or apply: never tried again
 };
 const char* version_state_name(VersionState s);
-// Bad or quarantined: never offered, staged or applied again.
-inline bool is_refused(VersionState s) { return s == VersionState::kBad || s == VersionState::kQuarantined; }
 
 enum class JournalOp : int { kApply = 1, kRollback = 2 };
 
@@ -111,7 +109,6 @@ class StateStore {
   std::optional<VersionRecord> get(const std::string& version) const;
   std::vector<VersionRecord> all() const;
   std::vector<VersionRecord> in_state(VersionState s) const;
-  bool is_bad(const std::string& version) const;
   // True when the launcher has work: a staged or trial version, or a journal entry.
   bool has_pending_work() const;
 

@@ -2,8 +2,9 @@
 //
 // The launcher creates the channel, passes its child end to the main
 // program (environment variable UPKEEP_HEALTH_FD), and waits for one of:
-// the program confirms (report_healthy_to_launcher(), called by confirm_healthy_start() once
-// the state store says `good`), the program ends, or the trial time runs
+// the program confirms (report_healthy_to_launcher(), called by
+// confirm_healthy_start() once the state store says `good`), the program
+// ends, or the trial time runs
 // out. No polling: the launcher blocks on the pipe and a process handle.
 // Implemented per platform (health_channel_posix.cpp). One thread.
 #pragma once

@@ -18,8 +18,6 @@ class QuietHours {
  public:
   static QuietHours parse(std::string_view text);
 
-  int start_minute() const { return start_; }
-  int end_minute() const { return end_; }
   bool contains(int minute_of_day) const;
   // Minutes from `minute_of_day` until the window ends (0 when outside it).
   int minutes_until_end(int minute_of_day) const;

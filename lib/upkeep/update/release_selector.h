@@ -1,11 +1,12 @@
-// ReleaseSelector: picks the release to offer from verified TUF targets.
+// select_release(): picks the release to offer from verified TUF targets.
 //
 // A target is a release when its custom metadata names our app id and
 // platform and it has a package and a manifest target. Offered: the newest
 // release in our channel (and, with a version prefix, matching it) that is
-// newer than the installed version and recorded neither bad nor
-// quarantined. An older one is offered only when managed policy allows a
-// downgrade and the installed version is outside what is allowed:
+// newer than the installed version and not refused (refused_versions.h:
+// bad, quarantined or being rolled back). An older one is offered only when
+// managed policy allows a downgrade and the installed version is outside
+// what is allowed:
 // rollback_to_prefix when it does not match the prefix, allow_downgrade when
 // it is not one of the allowed releases (e.g. after a channel change).
 // When the criteria carry a rollout bucket (a background check), a release
@@ -41,7 +42,7 @@ struct SelectionCriteria {
   std::string platform;
   std::string channel;
   std::string installed_version;             // "" when nothing is installed
-  std::set<std::string> refused_versions;    // bad or quarantined (is_refused): never offered again
+  std::set<std::string> refused_versions;    // RefusedVersions::versions(): never offered again
   std::optional<std::string> exact_version;  // install a given version (installer)
   std::string version_prefix;                // "2.4.": releases not matching are not offered ("" = any)
   bool rollback_to_prefix = false;           // installed outside the prefix: newest matching, even if older

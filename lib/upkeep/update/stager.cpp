@@ -2,15 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include "upkeep/install/applier.h"
-#include "upkeep/delta/delta_bundle.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/delta/delta_bundle.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/install/pending_marker.h"
+#include "upkeep/install/refused_versions.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/platform/install_lock.h"
-#include "upkeep/install/manifest.h"
-#include "upkeep/install/state_store.h"
 #include "upkeep/update/delta_stager.h"
 #include "upkeep/update/package.h"
 
@@ -30,43 +31,51 @@ FileManifest parse_manifest(const ReleaseInfo& release, const std::string& text)
   return m;
 }
 
+// What staging works from: the release's signed manifest and, when its delta
+// bundle passed its checks, the routes to the manifest's files.
+struct ReleaseMetadata {
+  std::string manifest_text;
+  FileManifest manifest;
+  std::optional<delta::DeltaIndex> delta_index;
+};
+
 // The signed manifest, checked against its target info before it is parsed.
-FileManifest fetch_manifest(net::Fetcher& fetcher, const ReleaseInfo& release, const std::string& url, std::string& text) {
-  text = fetcher.get(url, release.manifest.length);
+ReleaseMetadata fetch_manifest(net::Fetcher& fetcher, const ReleaseInfo& release, const std::string& url) {
+  std::string text = fetcher.get(url, release.manifest.length);
   if (text.size() != release.manifest.length)
     fail(ErrorCode::kVerification, release.manifest.path + ": " + std::to_string(text.size()) +
                                        " bytes, the signed length is " + std::to_string(release.manifest.length));
   if (sha256_hex(text) != release.manifest.sha256())
     fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash");
-  return parse_manifest(release, text);
+  FileManifest manifest = parse_manifest(release, text);
+  return {std::move(text), std::move(manifest), std::nullopt};
 }
-
-// What the release's delta bundle gives: the signed manifest and the routes to its files.
-struct DeltaMetadata {
-  std::string manifest_text;
-  FileManifest manifest;
-  delta::DeltaIndex index;
-};
 
 // The signed delta bundle (delta/delta_bundle.h), or nullopt (logged) when it
 // cannot be fetched or does not pass its checks: the package route, which
 // fetches files.json on its own, still can.
-std::optional<DeltaMetadata> fetch_delta_metadata(net::Fetcher& fetcher, const ReleaseInfo& release,
-                                                  const std::string& url) {
+std::optional<ReleaseMetadata> fetch_delta_metadata(net::Fetcher& fetcher, const ReleaseInfo& release,
+                                                    const std::string& url) {
   if (!release.delta || url.empty()) return std::nullopt;
   const tuf::TargetFile& t = *release.delta;
   try {
     delta::DeltaBundle parts = delta::unpack_delta_bundle(fetcher.get(url, t.length), {t.length, t.sha256()},
                                                           {release.manifest.length, release.manifest.sha256()}, t.path);
-    DeltaMetadata d{std::move(parts.manifest_text), {}, {}};
+    ReleaseMetadata d{std::move(parts.manifest_text), {}, {}};
     d.manifest = parse_manifest(release, d.manifest_text);
-    d.index = delta::DeltaIndex::parse(parts.index_text, t.path + ": the delta index");
-    d.index.check_matches(d.manifest);
+    d.delta_index = delta::DeltaIndex::parse(parts.index_text, t.path + ": the delta index");
+    d.delta_index->check_matches(d.manifest);
     return d;
   } catch (const Error& e) {
     spdlog::warn("{}; using the package and {} instead", e.what(), release.manifest.path);
     return std::nullopt;
   }
+}
+
+// The delta bundle holds the manifest: files.json is fetched only without it.
+ReleaseMetadata fetch_metadata(net::Fetcher& fetcher, const ReleaseInfo& release, const ReleaseUrls& urls) {
+  if (auto d = fetch_delta_metadata(fetcher, release, urls.delta)) return std::move(*d);
+  return fetch_manifest(fetcher, release, urls.manifest);
 }
 
 void check_space(const Layout& layout, const ReleaseInfo& release, const FileManifest& manifest) {
@@ -96,58 +105,59 @@ ReleaseUrls ReleaseUrls::of(const ReleaseInfo& release, const tuf::Client& clien
   return u;
 }
 
+// Reads like Applier::apply: each step is named, and nothing is recorded
+// before the last one (record), where the staged version becomes durable.
 void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, net::DownloadProgress* progress) {
-  const std::string& v = release.version;
   fs::create_directories_durable(layout_.staging_dir());
   fs::create_directories_durable(layout_.manifests_dir());
   // Waits a little: the launcher's clean-up holds this lock for a moment to
   // see whether staging is idle, and a second stager then finds the version
   // staged. A stager still at work after that is reported (kLockTimeout).
   auto staging_lock = InstallLock::acquire(layout_.staging_lock_file(), kStagingLockWait);
+  if (nothing_to_stage(release.version)) return;
 
-  {
-    StateStore store(layout_.state_db());
-    auto rec = store.get(v);
-    if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return;
-    if (auto j = store.journal(); j && j->version == v) {
-      // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
-      if (j->op == JournalOp::kApply) return;
-      fail(ErrorCode::kVerification, "version " + v + " is being rolled back");
-    }
-    if (rec && rec->state == VersionState::kBad) fail(ErrorCode::kVerification, "version " + v + " is marked bad");
-    if (rec && rec->state == VersionState::kQuarantined)
-      fail(ErrorCode::kVerification, "version " + v + " is quarantined");
-  }
-
-  // The delta bundle holds the manifest: files.json is fetched only without it.
-  std::optional<DeltaMetadata> delta = fetch_delta_metadata(fetcher_, release, urls.delta);
-  std::string manifest_text;
-  FileManifest manifest;
-  if (delta) {
-    manifest_text = std::move(delta->manifest_text);
-    manifest = std::move(delta->manifest);
-  } else {
-    manifest = fetch_manifest(fetcher_, release, urls.manifest, manifest_text);
-  }
-  check_space(layout_, release, manifest);
+  ReleaseMetadata meta = fetch_metadata(fetcher_, release, urls);
+  check_space(layout_, release, meta.manifest);
   crash_point("stage.manifest_fetched");
 
+  bool rebuilt = meta.delta_index &&
+                 stage_from_delta(release, urls, meta.manifest, *meta.delta_index, meta.manifest_text, progress);
+  if (!rebuilt) stage_from_package(release, urls, meta.manifest, meta.manifest_text, progress);
+  record(release.version, meta.manifest, meta.manifest_text);
+}
+
+bool Stager::nothing_to_stage(const std::string& v) const {
+  StateStore store(layout_.state_db());
+  auto rec = store.get(v);
+  if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return true;
+  // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
+  if (auto j = store.journal(); j && j->version == v && j->op == JournalOp::kApply) return true;
+  if (auto why = RefusedVersions(store).why(v)) fail(ErrorCode::kVerification, "version " + v + " is " + *why);
+  return false;
+}
+
+bool Stager::stage_from_delta(const ReleaseInfo& release, const ReleaseUrls& urls, const FileManifest& manifest,
+                              const delta::DeltaIndex& index, const std::string& manifest_text,
+                              net::DownloadProgress* progress) {
+  const std::string& v = release.version;
+  auto r = DeltaStager(layout_, fetcher_)
+               .stage(manifest, index, urls.delta_source, release.package.length, layout_.staged_dir(v), progress);
+  if (!r.staged) return false;
+  spdlog::info(
+      "rebuilt {} from {} local, {} patched and {} whole files: {} bytes over the network ({} planned, "
+      "package {}){}",
+      v, r.have, r.patched, r.blobs, r.bytes_transferred, r.planned_bytes, release.package.length,
+      r.patch_fallbacks ? ", " + std::to_string(r.patch_fallbacks) + " patch(es) replaced by whole files" : "");
+  crash_point("stage.extracted");
+  fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
+  return true;
+}
+
+void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& urls, const FileManifest& manifest,
+                                const std::string& manifest_text, net::DownloadProgress* progress) {
+  const std::string& v = release.version;
   stdfs::path zip = layout_.package_download(v);
   stdfs::path dest = layout_.staged_dir(v);
-  if (delta) {
-    auto r = DeltaStager(layout_, fetcher_)
-                 .stage(manifest, delta->index, urls.delta_source, release.package.length, dest, progress);
-    if (r.staged) {
-      spdlog::info(
-          "rebuilt {} from {} local, {} patched and {} whole files: {} bytes over the network ({} planned, "
-          "package {}){}",
-          v, r.have, r.patched, r.blobs, r.bytes_transferred, r.planned_bytes, release.package.length,
-          r.patch_fallbacks ? ", " + std::to_string(r.patch_fallbacks) + " patch(es) replaced by whole files" : "");
-      crash_point("stage.extracted");
-      fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
-      return record(v, manifest, manifest_text);
-    }
-  }
   try {
     if (have_verified_package(zip, release)) {
       spdlog::info("{}: verified by an earlier run, not downloaded again", zip.string());
@@ -169,15 +179,15 @@ void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, net::Dow
     throw;
   }
   stdfs::remove(zip);
-  record(v, manifest, manifest_text);
 }
 
 void Stager::record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text) {
   {
     auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(120));
     StateStore store(layout_.state_db());
-    set_pending_marker(layout_);  // before the record: "no marker" must mean "nothing to do"
+    PendingMarker(layout_).set();  // before the record: "no marker" must mean "nothing to do"
     crash_point("stage.marked");
+    // The point of no return: from this commit on, v is staged and the launcher may apply it.
     store.record_staged(v, sha256_hex(manifest_text), manifest.listing_digest());
   }
   crash_point("stage.recorded");

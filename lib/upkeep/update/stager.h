@@ -54,7 +54,22 @@ class Stager {
   void stage(const ReleaseInfo& release, const ReleaseUrls& urls, net::DownloadProgress* progress);
 
  private:
-  // Marks the pending update and records v as staged, under the install lock.
+  // True when there is nothing to do: v is staged, or an interrupted apply
+  // of it waits for the launcher. Throws Error(kVerification) when v is
+  // refused (refused_versions.h).
+  bool nothing_to_stage(const std::string& v) const;
+  // Rebuilds staging/<v> from local files, patches and whole files and saves
+  // the manifest; false when the delta route gave up (the package route follows).
+  bool stage_from_delta(const ReleaseInfo& release, const ReleaseUrls& urls, const FileManifest& manifest,
+                        const delta::DeltaIndex& index, const std::string& manifest_text,
+                        net::DownloadProgress* progress);
+  // Downloads (or reuses a verified download of) the package, extracts it into
+  // staging/<v> and saves the manifest; on failure removes all of that but a
+  // resumable *.part.
+  void stage_from_package(const ReleaseInfo& release, const ReleaseUrls& urls, const FileManifest& manifest,
+                          const std::string& manifest_text, net::DownloadProgress* progress);
+  // Marks the pending update and records v as staged, under the install lock:
+  // the staged record becomes durable here and nowhere earlier.
   void record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text);
 
   const Layout& layout_;

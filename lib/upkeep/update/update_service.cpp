@@ -5,20 +5,23 @@
 #include <random>
 
 #include "upkeep/base/error.h"
-#include "upkeep/policy/managed_policy.h"
 #include "upkeep/install/quarantine.h"
+#include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/policy/managed_policy.h"
 #include "upkeep/tuf/tuf_client.h"
 #include "upkeep/update/rollout.h"
 #include "upkeep/update/stager.h"
 
 namespace upkeep {
 
-UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher, UpdateObserver& observer)
+UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher,
+                             UpdateObserver& observer)
     : UpdateService(layout, config, ManagedPolicy::effective_settings(layout, config), std::move(fetcher), observer) {}
 
-UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings, std::unique_ptr<net::Fetcher> fetcher,
-                             UpdateObserver& observer, std::shared_ptr<const Clock> clock)
+UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings,
+                             std::unique_ptr<net::Fetcher> fetcher, UpdateObserver& observer,
+                             std::shared_ptr<const Clock> clock)
     : layout_(std::move(layout)),
       config_(std::move(config)),
       settings_(std::move(settings)),
@@ -65,10 +68,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
   {
     StateStore store(layout_.state_db());
-    for (const auto& r : store.all())
-      if (is_refused(r.state)) criteria.refused_versions.insert(r.version);
-    // A rollback the next start finishes: its version is on its way to bad (found by bench/torture).
-    if (auto j = store.journal(); j && j->op == JournalOp::kRollback) criteria.refused_versions.insert(j->version);
+    criteria.refused_versions = RefusedVersions(store).versions();
     if (auto s = staged(); s)
       if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
     if (kind == CheckKind::kBackground) criteria.rollout_bucket = Rollout::bucket_of(store);
@@ -92,7 +92,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   } catch (const Error& e) {
     // The update's own failure is a failed try; the K-th quarantines it (quarantine.h).
     StateStore store(layout_.state_db());
-    auto verdict = Quarantine(store, config_.max_update_failures).record_failed_try(release->version, e);
+    auto verdict = Quarantine(store, config_.max_update_failures).count_failed_try(release->version, e);
     if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
     fail(e.code(), verdict.annotate(e.what(), release->version));
   }

@@ -3,13 +3,14 @@
 #include <catch2/catch.hpp>
 #include <memory>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "install_fixture.h"
-#include "upkeep/platform/install_lock.h"
-#include "upkeep/install/manifest.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/install/manifest.h"
+#include "upkeep/install/pending_marker.h"
+#include "upkeep/platform/install_lock.h"
 
 using upkeep::Applier;
 using upkeep::Error;
@@ -157,7 +158,7 @@ TEST_CASE("rollback switches back and marks the version bad with the reason", "[
   CHECK(read_text(in.layout.current_link() / "app.txt") == "one");
   CHECK(in.state("2.0.0") == VersionState::kBad);
   CHECK(in.store->get("2.0.0")->reason == "killed by signal 11");
-  CHECK(in.store->is_bad("2.0.0"));
+  CHECK(in.state("2.0.0") == VersionState::kBad);
   CHECK(in.state("1.0.0") == VersionState::kGood);
   CHECK_FALSE(in.store->journal().has_value());
   CHECK(in.store->events(1)[0].kind == "rolled_back");
@@ -337,7 +338,7 @@ TEST_CASE("cleanup retires an unfinished trial whose folder it removes", "[appli
   in.stage("4.0.0", "four");
   in.applier().apply("4.0.0");
   in.applier().mark_good("4.0.0");
-  upkeep::set_pending_marker(in.layout);
+  upkeep::PendingMarker(in.layout).set();
   in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.version_dir("2.0.0")));
   CHECK(in.state("2.0.0") == VersionState::kRemoved);
@@ -347,8 +348,7 @@ TEST_CASE("cleanup retires an unfinished trial whose folder it removes", "[appli
 
 TEST_CASE("the .pending marker is cleared only when no work is left", "[applier]") {
   Install in;
-  upkeep::set_pending_marker(in.layout);
-  upkeep::set_pending_marker(in.layout);  // idempotent
+  upkeep::PendingMarker(in.layout).set();
   CHECK(stdfs::exists(in.layout.pending_marker()));
   in.stage("2.0.0", "two");
   in.applier().cleanup();
@@ -359,7 +359,6 @@ TEST_CASE("the .pending marker is cleared only when no work is left", "[applier]
   in.applier().mark_good("2.0.0");
   in.applier().cleanup();
   CHECK_FALSE(stdfs::exists(in.layout.pending_marker()));
-  upkeep::clear_pending_marker_if_idle(in.layout, *in.store);  // absent: fine
 }
 
 TEST_CASE("staged_version is the newest staged version", "[applier]") {

@@ -32,7 +32,7 @@ TEST_CASE("the K-th failed try quarantines the version with the last error", "[q
   store.record_staged("2.0.0", "x", "listing");
   Quarantine q(store, 3);
 
-  auto v = q.record_failed_try("2.0.0", Error(ErrorCode::kVerification, "SHA-256 mismatch"));
+  auto v = q.count_failed_try("2.0.0", Error(ErrorCode::kVerification, "SHA-256 mismatch"));
   CHECK(v.counted);
   CHECK(v.failures == 1);
   CHECK_FALSE(v.quarantined);
@@ -42,16 +42,16 @@ TEST_CASE("the K-th failed try quarantines the version with the last error", "[q
 
   // Environmental failures in between change nothing.
   for (ErrorCode c : {ErrorCode::kNetwork, ErrorCode::kNoSpace, ErrorCode::kLockTimeout}) {
-    auto env = q.record_failed_try("2.0.0", Error(c, "connection refused"));
+    auto env = q.count_failed_try("2.0.0", Error(c, "connection refused"));
     CHECK_FALSE(env.counted);
     CHECK(env.describe("2.0.0").empty());
     CHECK(env.annotate("boom", "2.0.0") == "boom");
   }
   CHECK(store.failure_count("2.0.0") == 1);
 
-  CHECK(q.record_failed_try("2.0.0", Error(ErrorCode::kBadInput, "not a zip")).failures == 2);
+  CHECK(q.count_failed_try("2.0.0", Error(ErrorCode::kBadInput, "not a zip")).failures == 2);
   CHECK_FALSE(q.is_quarantined("2.0.0"));
-  v = q.record_failed_try("2.0.0", Error(ErrorCode::kFailure, "rename: Operation not permitted"));
+  v = q.count_failed_try("2.0.0", Error(ErrorCode::kFailure, "rename: Operation not permitted"));
   CHECK(v.quarantined);
   CHECK(v.failures == 3);
   CHECK(v.describe("2.0.0") == "failed try 3 of 3: 2.0.0 is quarantined and will not be tried again");
@@ -66,7 +66,7 @@ TEST_CASE("the K-th failed try quarantines the version with the last error", "[q
   CHECK(store.failures()[0].last_error == "rename: Operation not permitted");
 
   // Once quarantined, further failures are not counted again (no second event).
-  CHECK_FALSE(q.record_failed_try("2.0.0", Error(ErrorCode::kFailure, "again")).counted);
+  CHECK_FALSE(q.count_failed_try("2.0.0", Error(ErrorCode::kFailure, "again")).counted);
   CHECK(store.failure_count("2.0.0") == 3);
   CHECK(store.events(1)[0].kind == "quarantined");
   CHECK(store.events(10).size() == 2);  // staged, quarantined
@@ -75,9 +75,31 @@ TEST_CASE("the K-th failed try quarantines the version with the last error", "[q
 TEST_CASE("a version never recorded is quarantined too, and K = 1 quarantines at once", "[quarantine]") {
   TempDir dir;
   StateStore store(dir / "state.db");
-  auto v = Quarantine(store, 1).record_failed_try("4.0.0", Error(ErrorCode::kVerification, "bad manifest"));
+  auto v = Quarantine(store, 1).count_failed_try("4.0.0", Error(ErrorCode::kVerification, "bad manifest"));
   CHECK(v.quarantined);
   CHECK(v.describe("4.0.0") == "failed try 1 of 1: 4.0.0 is quarantined and will not be tried again");
   REQUIRE(store.get("4.0.0").has_value());
   CHECK(store.get("4.0.0")->state == VersionState::kQuarantined);
+}
+
+TEST_CASE("the K-th failed try abandons an apply of the version in the journal, and only then", "[quarantine]") {
+  TempDir dir;
+  StateStore store(dir / "state.db");
+  store.journal_begin(upkeep::JournalOp::kApply, "2.0.0", "1.0.0");
+  Quarantine q(store, 2);
+  CHECK_FALSE(q.count_failed_try("2.0.0", Error(ErrorCode::kFailure, "rename failed")).quarantined);
+  CHECK(store.journal().has_value());  // the next start finishes it
+  CHECK_FALSE(q.count_failed_try("2.0.0", Error(ErrorCode::kNetwork, "not counted")).counted);
+  CHECK(store.journal().has_value());
+  CHECK(q.count_failed_try("2.0.0", Error(ErrorCode::kFailure, "rename failed")).quarantined);
+  CHECK_FALSE(store.journal().has_value());
+}
+
+TEST_CASE("a quarantine leaves another version's journal alone", "[quarantine]") {
+  TempDir dir;
+  StateStore store(dir / "state.db");
+  store.journal_begin(upkeep::JournalOp::kApply, "3.0.0", "1.0.0");
+  CHECK(Quarantine(store, 1).count_failed_try("2.0.0", Error(ErrorCode::kVerification, "bad")).quarantined);
+  REQUIRE(store.journal().has_value());
+  CHECK(store.journal()->version == "3.0.0");
 }
