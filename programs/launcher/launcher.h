@@ -9,8 +9,10 @@
 //   5. start the main program of `current` with the caller's arguments.
 //
 // It never downloads (--check-on-start runs the separate updater first).
-// Managed policy (managed_policy.h) is read at every start: update_mode
-// manual or disabled skips --check-on-start; a staged version is applied
+// Managed policy (managed_policy.h) is read only when a check on start or
+// the slow path needs it (the fast path stays one stat, one readlink, one
+// exec): update_mode manual or disabled skips --check-on-start; a staged
+// version is applied
 // only when the policy allows it (not "disabled"; in "download_only" only
 // when the user chose to restart to update, i.e. with --after-pid; it must
 // match target_version_prefix; it may be older than `current` only where
@@ -26,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/policy/config.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/platform/process.h"
+#include "upkeep/policy/config.h"
 #include "upkeep/policy/update_settings.h"
 
 namespace upkeep {
