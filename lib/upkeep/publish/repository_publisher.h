@@ -31,10 +31,11 @@
 
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/build_platform.h"
-#include "upkeep/tuf/metadata.h"
 #include "upkeep/publish/delta_builder.h"
 #include "upkeep/publish/expiries.h"
 #include "upkeep/publish/key_store.h"
+#include "upkeep/repository/repository_layout.h"
+#include "upkeep/tuf/metadata.h"
 
 namespace upkeep::publish {
 
@@ -151,7 +152,7 @@ class RepositoryPublisher {
   tuf::SnapshotMetadata current_snapshot() const;
   tuf::TargetsMetadata current_targets() const;
 
-  std::filesystem::path metadata_dir() const { return repo_dir_ / "metadata"; }
+  std::filesystem::path metadata_dir() const { return RepositoryLayout::metadata_dir(repo_dir_); }
 
  private:
   struct State {

@@ -4,7 +4,8 @@
 // delegated targets roles) and where to download them.
 //
 // Usage (the stager):
-//   tuf::Client client(root / "trust", repo_url + "metadata/", repo_url + "targets/", fetcher);
+//   tuf::Client client(root / "trust", RepositoryLayout::metadata_url(repo_url),
+//                      RepositoryLayout::targets_url(repo_url), fetcher);  // repository/repository_layout.h
 //   client.refresh();                                   // throws on any failure
 //   auto t = client.target_info("app/1.2.0/linux-x86_64/package.zip");
 //   fetcher.download(client.target_url(*t), dest, t->length, t->sha256(), progress);

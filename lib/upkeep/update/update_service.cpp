@@ -5,20 +5,23 @@
 #include <random>
 
 #include "upkeep/base/error.h"
-#include "upkeep/policy/managed_policy.h"
 #include "upkeep/install/quarantine.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/repository/repository_layout.h"
 #include "upkeep/tuf/tuf_client.h"
 #include "upkeep/update/rollout.h"
 #include "upkeep/update/stager.h"
 
 namespace upkeep {
 
-UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher, UpdateObserver& observer)
+UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher,
+                             UpdateObserver& observer)
     : UpdateService(layout, config, ManagedPolicy::effective_settings(layout, config), std::move(fetcher), observer) {}
 
-UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings, std::unique_ptr<net::Fetcher> fetcher,
-                             UpdateObserver& observer, std::shared_ptr<const Clock> clock)
+UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settings,
+                             std::unique_ptr<net::Fetcher> fetcher, UpdateObserver& observer,
+                             std::shared_ptr<const Clock> clock)
     : layout_(std::move(layout)),
       config_(std::move(config)),
       settings_(std::move(settings)),
@@ -51,7 +54,8 @@ std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
 
 std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   const std::string& repo = settings_.repository_url;
-  tuf::Client client(layout_.trust_dir(), repo + "metadata/", repo + "targets/", *fetcher_);
+  tuf::Client client(layout_.trust_dir(), RepositoryLayout::metadata_url(repo), RepositoryLayout::targets_url(repo),
+                     *fetcher_);
   client.refresh();
 
   SelectionCriteria criteria;
