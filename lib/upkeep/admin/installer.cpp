@@ -129,10 +129,11 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
 
   net::HttpFetcher fetcher;
   result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
-  std::function<std::time_t()> now = [] { return std::time(nullptr); };
-  if (o.metadata_time) now = [t = *o.metadata_time] { return t; };
+  // A bundle checks expiry as of its creation (InstallOptions::metadata_time).
+  const FixedClock bundle_time(FixedClock::at_unix(o.metadata_time.value_or(0)));
+  const Clock& clock = o.metadata_time ? static_cast<const Clock&>(bundle_time) : *SystemClock::instance();
   tuf::Client client(layout.trust_dir(), RepositoryLayout::metadata_url(o.repository_url),
-                     RepositoryLayout::targets_url(o.repository_url), fetcher, now);
+                     RepositoryLayout::targets_url(o.repository_url), fetcher, clock);
   client.refresh();
   result.app_id = o.app_id ? *o.app_id : sole_app_id(client.targets());
   check_app_id(result.app_id);

@@ -7,15 +7,11 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/version.h"
-#include "upkeep/delta/delta_bundle.h"
-#include "upkeep/install/manifest.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/platform/process.h"
-#include "upkeep/publish/release_history.h"
+#include "upkeep/publish/release_draft.h"
 #include "upkeep/publish/undo.h"
 #include "upkeep/repository/release_facts.h"
 #include "upkeep/repository/repository_layout.h"
-#include "upkeep/update/package.h"
 
 namespace upkeep::publish {
 namespace stdfs = std::filesystem;
@@ -23,17 +19,6 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr uint64_t kMaxMetadataBytes = 64u << 20;
-
-// Channel and platform names become folder names and URL segments.
-void validate_name(const char* what, const std::string& value) {
-  bool ok = !value.empty() && value.size() <= 64 && value[0] != '.';
-  for (char c : value)
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                c == '-');
-  if (!ok)
-    fail(ErrorCode::kUsage, std::string(what) + " '" + value +
-                                "' is not valid (expected 1-64 characters of letters, digits, '.', '_', '-')");
-}
 
 std::string versioned(const tuf::RootMetadata& root, int64_t version, const char* role) {
   std::string plain = std::string(role) + ".json";
@@ -59,136 +44,13 @@ bool same_role(const tuf::RoleKeys& a, const tuf::RoleKeys& b) {
                                            std::set<std::string>(b.keyids.begin(), b.keyids.end());
 }
 
-// One release on its way into the repository: what publish_release's steps
-// share. Until undo.commit() the files it wrote are removed again.
-struct ReleaseDraft {
-  ReleaseDraft(const stdfs::path& repo, const stdfs::path& build, const ReleaseInfo& i, Version v)
-      : repo_dir(repo), build_dir(build), info(i), version(std::move(v)) {
-    rel = stdfs::path(i.app_id) / i.version / i.platform;
-    const std::string target = rel.generic_string();
-    out.package_target = target + "/package.zip";
-    out.manifest_target = target + "/files.json";
-    delta_target = target + "/delta.zst";
-    target_dir = RepositoryLayout::targets_dir(repo_dir) / rel;
-  }
-  const stdfs::path& repo_dir;
-  const stdfs::path& build_dir;
-  const ReleaseInfo& info;
-  const Version version;
-  stdfs::path rel;         // <app>/<version>/<platform>
-  stdfs::path target_dir;  // REPO/targets/<rel>
-  std::string delta_target;
-  FileManifest manifest;
-  std::string manifest_text;
-  std::string manifest_sha;
-  PublishedRelease out;
-  Undo undo;
-};
-
-// The checks publish_release makes before it writes anything.
-Version checked_release(const stdfs::path& build_dir, const ReleaseInfo& info) {
-  validate_app_id(info.app_id);
-  validate_name("channel", info.channel);
-  validate_name("platform", info.platform);
-  std::optional<Version> version = Version::parse(info.version);
-  if (!version)
-    fail(ErrorCode::kUsage, "version '" + info.version +
-                                "' is not a version (expected SemVer like 1.2.3 or dotted numbers like 10.0.19041.1)");
-  if (info.rollout < 0 || info.rollout > 100)
-    fail(ErrorCode::kUsage, "rollout must be from 0 to 100, got " + std::to_string(info.rollout));
-  if (!stdfs::is_directory(build_dir)) fail(ErrorCode::kNotFound, build_dir.string() + ": not a folder");
-  return *version;
-}
-
-// Error(kExists) when the release's targets or its version (by Version
-// precedence, for that app and platform) are already published.
-void refuse_released_again(const tuf::TargetsMetadata& targets, const ReleaseDraft& d, const stdfs::path& repo_dir) {
-  for (const auto& [path, t] : targets.targets) {
-    const ReleaseFacts other = ReleaseFacts::read(t.custom);
-    auto v = Version::parse(other.version);
-    bool same = path == d.out.package_target || path == d.out.manifest_target || path == d.delta_target ||
-                (other.app_id == d.info.app_id && other.platform == d.info.platform && v && *v == d.version);
-    if (same)
-      fail(ErrorCode::kExists, "version " + d.info.version + " of " + d.info.app_id + " for " + d.info.platform +
-                                   " is already released (target " + path + " in " + repo_dir.string() +
-                                   "); release a new version instead");
-  }
-}
-
-// files.json of the build, under its consistent-snapshot name.
-void write_manifest(ReleaseDraft& d) {
-  d.manifest = FileManifest::from_directory(d.build_dir, d.info.version, d.info.hooks);
-  if (d.manifest.files().empty())
-    fail(ErrorCode::kBadInput, d.build_dir.string() + ": the build folder holds no files");
-  d.manifest_text = d.manifest.to_json();
-  d.manifest_sha = sha256_hex(d.manifest_text);
-  d.undo.make_dirs(d.repo_dir, stdfs::path(RepositoryLayout::kTargetsDir) / d.rel);
-  d.out.manifest_file = d.target_dir / stdfs::path(RepositoryLayout::consistent_name("files.json", d.manifest_sha));
-  d.undo.file(d.out.manifest_file);
-  fs::write_file_atomic(d.out.manifest_file, d.manifest_text);
-  d.out.file_count = d.manifest.files().size();
-}
-
-// package.zip: zipped under a temporary name; only the finished, hashed
-// file gets its real name.
-void write_package(ReleaseDraft& d) {
-  const stdfs::path tmp_zip = d.target_dir / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
-  d.undo.file(tmp_zip);
-  create_package(d.build_dir, tmp_zip);
-  fs::fsync_file(tmp_zip);
-  d.out.package_sha256 = hash_file_hex(tmp_zip);
-  d.out.package_length = stdfs::file_size(tmp_zip);
-  d.out.package_file = d.target_dir / RepositoryLayout::consistent_name("package.zip", d.out.package_sha256);
-  d.undo.file(d.out.package_file);
-  fs::rename_durable(tmp_zip, d.out.package_file);
-}
-
-// The delta store's new blobs and patches and the release's delta.zst
-// target (files.json and the delta index in one frame, so a delta client
-// needs no other metadata: delta/delta_bundle.h).
-tuf::TargetFile write_delta_bundle(ReleaseDraft& d, const tuf::TargetsMetadata& targets,
-                                   const DeltaProgress& progress) {
-  DeltaBuilder builder(d.repo_dir, d.info.app_id);
-  builder.set_progress(progress);
-  DeltaBuild b = builder.build(d.manifest, d.build_dir,
-                               previous_releases(d.repo_dir, targets, d.info.app_id, d.info.platform, d.version,
-                                                 static_cast<size_t>(d.info.delta_from)));
-  d.undo.adopt(b.created_files, b.created_dirs);
-  b.index.check_matches(d.manifest);  // never sign routes for files the manifest does not hold
-  const std::string bundle = delta::pack_delta_bundle(d.manifest_text, b.index.to_json());
-  tuf::TargetFile t;
-  t.path = d.out.delta_target = d.delta_target;
-  t.length = bundle.size();
-  t.hashes["sha256"] = sha256_hex(bundle);
-  d.out.delta_file = d.target_dir / RepositoryLayout::consistent_name("delta.zst", t.sha256());
-  d.undo.file(d.out.delta_file);
-  fs::write_file_atomic(d.out.delta_file, bundle);
-  d.out.delta = b.stats;
-  return t;
-}
-
-// The package target, carrying the release's facts, and its files.json.
-void add_release_targets(tuf::TargetsMetadata& targets, const ReleaseDraft& d, const ReleaseFacts& facts) {
-  tuf::TargetFile package;
-  package.path = d.out.package_target;
-  package.length = d.out.package_length;
-  package.hashes["sha256"] = d.out.package_sha256;
-  package.custom = facts.to_json();
-  tuf::TargetFile files;
-  files.path = d.out.manifest_target;
-  files.length = d.manifest_text.size();
-  files.hashes["sha256"] = d.manifest_sha;
-  targets.targets[package.path] = package;
-  targets.targets[files.path] = files;
-}
-
 constexpr const char* kTopRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
 
 }  // namespace
 
 RepositoryPublisher::RepositoryPublisher(stdfs::path repo_dir, const KeyStore& keys, Expiries expiries,
-                                         std::function<std::time_t()> now)
-    : repo_dir_(std::move(repo_dir)), keys_(keys), expiries_(expiries), now_(std::move(now)) {}
+                                         const Clock& clock)
+    : repo_dir_(std::move(repo_dir)), keys_(keys), expiries_(expiries), clock_(clock) {}
 
 bool RepositoryPublisher::is_initialized(const stdfs::path& repo_dir) {
   const stdfs::path md = RepositoryLayout::metadata_dir(repo_dir);
@@ -197,7 +59,7 @@ bool RepositoryPublisher::is_initialized(const stdfs::path& repo_dir) {
 }
 
 std::time_t RepositoryPublisher::expiry(std::chrono::seconds valid_for) const {
-  return now_() + static_cast<std::time_t>(valid_for.count());
+  return clock_.unix_now() + static_cast<std::time_t>(valid_for.count());
 }
 
 void RepositoryPublisher::sign_role(tuf::Envelope& e, const tuf::RootMetadata& root, const char* role,
@@ -459,17 +321,15 @@ void RepositoryPublisher::write_root_update(const RootUpdate& update) {
 
 PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_dir, const ReleaseInfo& info,
                                                       const DeltaProgress& progress) {
-  const Version version = checked_release(build_dir, info);
+  ReleaseDraft draft(repo_dir_, build_dir, info);
   const State s = load_state();
-  ReleaseDraft draft(repo_dir_, build_dir, info, version);
-  refuse_released_again(s.targets, draft, repo_dir_);
-  write_manifest(draft);
-  write_package(draft);
+  draft.refuse_released_again(s.targets);
+  draft.write_manifest();
+  draft.write_package();
   // The delta store and bundle after the package, so a failure of either is
   // undone with the rest.
-  std::optional<tuf::TargetFile> delta_bundle;
-  if (info.delta_from >= 0) delta_bundle = write_delta_bundle(draft, s.targets, progress);
-
+  const std::optional<tuf::TargetFile> delta_bundle = draft.write_delta_bundle(s.targets, progress);
+  const PublishedRelease& out = draft.result();
   const ReleaseFacts facts{.app_id = info.app_id,
                            .version = info.version,
                            .channel = info.channel,
@@ -478,15 +338,15 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
                            .critical = info.critical,
                            .rollout = info.rollout,
                            .desktop = info.desktop,
-                           .manifest = draft.out.manifest_target,
-                           .released = tuf::format_time(now_()),
-                           .delta = delta_bundle ? delta_bundle->path : ""};
+                           .manifest = out.manifest_target,
+                           .released = tuf::format_time(clock_.unix_now()),
+                           .delta = out.delta_target};
   tuf::TargetsMetadata targets = s.targets;
-  add_release_targets(targets, draft, facts);
+  draft.add_targets(targets, facts);
   if (delta_bundle) targets.targets[delta_bundle->path] = *delta_bundle;
   commit_targets(std::move(targets));
-  draft.undo.commit();
-  return draft.out;
+  draft.commit();
+  return out;
 }
 
 }  // namespace upkeep::publish
