@@ -61,7 +61,7 @@ TEST_CASE("a complete .part from an earlier attempt is finished without the tran
   CHECK(d.result().resumed);
 }
 
-TEST_CASE("a wrong length or hash deletes the .part; a short body keeps it", "[resumable]") {
+TEST_CASE("a wrong length or hash deletes the .part, a short body keeps it", "[resumable]") {
   TempDir dir;
   const stdfs::path dest = dir / "file.bin";
   const std::string part = dest.string() + ".part";
