@@ -23,10 +23,10 @@
 
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/role_names.h"
 #include "upkeep/tuf/tuf_client.h"
@@ -147,7 +147,7 @@ int run(const std::vector<std::string>& argv) {
   const std::string metadata_url = with_slash(required(args, "metadata-url"));
   net::HttpFetcher fetcher;
   if (command == "refresh") {
-    tuf::Client client(metadata_dir, metadata_url, "", fetcher, [] { return std::time(nullptr); });
+    tuf::Client client(metadata_dir, metadata_url, "", fetcher);
     refresh(client);
     return 0;
   }
@@ -156,7 +156,7 @@ int run(const std::vector<std::string>& argv) {
   const std::string target_base_url = with_slash(required(args, "target-base-url"));
   const stdfs::path target_dir = required(args, "target-dir");
   // One client for every target: one refresh, delegated roles loaded once.
-  tuf::Client client(metadata_dir, metadata_url, target_base_url, fetcher, [] { return std::time(nullptr); });
+  tuf::Client client(metadata_dir, metadata_url, target_base_url, fetcher);
   refresh(client);
   fs::create_directories_durable(target_dir);
   for (const auto& name : names) download_one(client, fetcher, name, target_dir);

@@ -4,12 +4,13 @@
 #include <filesystem>
 #include <optional>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/publish/key_manager.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
+#include "upkeep/repository/repository_layout.h"
 
 namespace upkeep::cli {
 
@@ -80,7 +81,8 @@ int keys_init(const CliArgs& cli, const std::filesystem::path& keys_dir, const s
   const tuf::KeyType type = type_of(cli);
   // Check the repository first so a refusal leaves no new keys behind.
   if (publish::RepositoryPublisher::is_initialized(repo_dir))
-    fail(ErrorCode::kExists, (repo_dir / "metadata").string() + " already holds a repository; refusing to replace it");
+    fail(ErrorCode::kExists,
+         RepositoryLayout::metadata_dir(repo_dir).string() + " already holds a repository; refusing to replace it");
   publish::KeyStore store = publish::KeyStore::create(keys_dir, *app_id, type, expiries);
   publish::RepositoryPublisher publisher(repo_dir, store, store.expiries());
   publisher.initialize();

@@ -8,11 +8,12 @@
 #include <cstring>
 #include <filesystem>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/termination.h"
+#include "upkeep/repository/repository_layout.h"
 
 namespace upkeep::cli {
 
@@ -41,7 +42,7 @@ int cmd_serve(const Args& args) {
   const auto port = static_cast<uint16_t>(cli.int_value_or("port", 8080, 0, 65535));
   const std::string host = cli.value_or("host", "127.0.0.1");
   std::error_code ec;
-  if (!std::filesystem::is_directory(std::filesystem::path(repo) / "metadata", ec))
+  if (!std::filesystem::is_directory(RepositoryLayout::metadata_dir(repo), ec))
     fail(ErrorCode::kNotFound, repo + ": not a repository (no metadata/ folder)");
 
   // Before the server starts its threads, so only the wait below sees the request.

@@ -3,9 +3,8 @@
 // includes itself through a cycle, and the launcher's core (the folders
 // UPKEEP_CORE_FOLDERS names in CMakeLists.txt) uses neither Poco nor the
 // network. CTest's core_links_no_network checks the built core library too.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -31,9 +30,11 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"net", {"base", "platform"}},
     {"delta", {"base", "platform", "install"}},
     {"tuf", {"base", "platform", "install", "net"}},
-    {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta"}},
-    {"publish", {"base", "platform", "install", "net", "tuf", "delta", "update"}},
-    {"admin", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "update", "publish"}},
+    {"repository", {"base", "platform", "tuf"}},
+    {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository"}},
+    {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
+    {"admin",
+     {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
 };
 const std::set<std::string> kCore = {"base", "platform", "install", "policy", "hooks"};
 

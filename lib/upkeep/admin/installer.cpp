@@ -5,24 +5,26 @@
 #include <random>
 #include <set>
 
-#include "upkeep/install/applier.h"
-#include "upkeep/policy/config.h"
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/platform/install_lock.h"
-#include "upkeep/install/layout.h"
-#include "upkeep/install/pending_marker.h"
-#include "upkeep/net/http_fetcher.h"
-#include "upkeep/platform/build_platform.h"
-#include "upkeep/platform/privileges.h"
-#include "upkeep/hooks/release_hooks.h"
-#include "upkeep/install/state_store.h"
-#include "upkeep/tuf/tuf_client.h"
-#include "upkeep/update/release_selector.h"
-#include "upkeep/update/stager.h"
 #include "upkeep/admin/desktop_shortcut.h"
 #include "upkeep/admin/install_record.h"
 #include "upkeep/admin/offline_bundle.h"
+#include "upkeep/base/error.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/install/applier.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/install/pending_marker.h"
+#include "upkeep/install/state_store.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/build_platform.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/platform/install_lock.h"
+#include "upkeep/platform/privileges.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/repository/release_facts.h"
+#include "upkeep/repository/repository_layout.h"
+#include "upkeep/tuf/tuf_client.h"
+#include "upkeep/update/release_selector.h"
+#include "upkeep/update/stager.h"
 
 namespace upkeep::admin {
 namespace stdfs = std::filesystem;
@@ -77,7 +79,7 @@ bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, net:
   if (o.trusted_root)
     root_json = fs::read_file(*o.trusted_root, 512 << 10);
   else
-    root_json = fetcher.get(o.repository_url + "metadata/1.root.json", 512 << 10);
+    root_json = fetcher.get(RepositoryLayout::root_url(o.repository_url, 1), 512 << 10);
   fs::create_directories_durable(trust_dir);
   fs::write_file_atomic(trust_dir / "root.json", root_json);
   return first_use;
@@ -90,7 +92,8 @@ std::string discover_app_id(const InstallOptions& o) {
   const stdfs::path& dir = temp.path();
   net::HttpFetcher fetcher;
   bootstrap_trust(o, dir, fetcher);
-  tuf::Client client(dir, o.repository_url + "metadata/", o.repository_url + "targets/", fetcher);
+  tuf::Client client(dir, RepositoryLayout::metadata_url(o.repository_url),
+                     RepositoryLayout::targets_url(o.repository_url), fetcher);
   client.refresh();
   return sole_app_id(client.targets());
 }
@@ -104,8 +107,7 @@ void install_desktop(const InstallOptions& o, const Layout& layout, const Releas
   record.scope = o.scope;
   record.user_data = paths.user_data;
   if (o.shortcut) {
-    const Json& custom = release.package.custom;
-    const Json desktop = custom.is_object() && custom.contains("desktop") ? custom.at("desktop") : Json(nullptr);
+    const Json desktop = ReleaseFacts::read(release.package.custom).desktop;
     const DesktopEntry entry = DesktopEntry::from_metadata(desktop, result.app_id, result.launcher);
     const InstalledShortcut made = install_shortcut(entry, layout.version_dir(release.version), paths);
     record.desktop_entry = made.desktop_entry;
@@ -128,9 +130,11 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
 
   net::HttpFetcher fetcher;
   result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
-  std::function<std::time_t()> now = [] { return std::time(nullptr); };
-  if (o.metadata_time) now = [t = *o.metadata_time] { return t; };
-  tuf::Client client(layout.trust_dir(), o.repository_url + "metadata/", o.repository_url + "targets/", fetcher, now);
+  // A bundle checks expiry as of its creation (InstallOptions::metadata_time).
+  const FixedClock bundle_time(FixedClock::at_unix(o.metadata_time.value_or(0)));
+  const Clock& clock = o.metadata_time ? static_cast<const Clock&>(bundle_time) : *SystemClock::instance();
+  tuf::Client client(layout.trust_dir(), RepositoryLayout::metadata_url(o.repository_url),
+                     RepositoryLayout::targets_url(o.repository_url), fetcher, clock);
   client.refresh();
   result.app_id = o.app_id ? *o.app_id : sole_app_id(client.targets());
   check_app_id(result.app_id);
@@ -235,7 +239,7 @@ InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bo
   options.channel = facts.channel;
   options.metadata_time = facts.created;
   const bool pinned = options.trusted_root.has_value();
-  if (!pinned) options.trusted_root = payload / "metadata" / "1.root.json";
+  if (!pinned) options.trusted_root = RepositoryLayout::metadata_dir(payload) / RepositoryLayout::root_file_name(1);
   if (use_bundled_programs) {
     options.launcher_binary = payload / "bin" / "launcher";
     options.updater_binary = payload / "bin" / "upkeep-updater";

@@ -4,17 +4,18 @@
 
 #include <set>
 
-#include "upkeep/policy/config.h"
+#include "upkeep/admin/install_record.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
-#include "upkeep/platform/install_lock.h"
-#include "upkeep/policy/managed_policy.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/platform/install_lock.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/repository/repository_layout.h"
 #include "upkeep/update/local_content.h"
 #include "upkeep/update/package.h"
 #include "upkeep/update/stager.h"
-#include "upkeep/admin/install_record.h"
 
 namespace upkeep::admin {
 namespace stdfs = std::filesystem;
@@ -84,7 +85,8 @@ const ReleaseInfo& VersionRepair::signed_release(const std::string& version) {
   if (release_) return *release_;
   const Config config = Config::load(layout_.config_file());
   const std::string repo = ManagedPolicy::effective_settings(layout_, config).repository_url;
-  client_ = std::make_unique<tuf::Client>(layout_.trust_dir(), repo + "metadata/", repo + "targets/", fetcher_);
+  client_ = std::make_unique<tuf::Client>(layout_.trust_dir(), RepositoryLayout::metadata_url(repo),
+                                          RepositoryLayout::targets_url(repo), fetcher_);
   client_->refresh();
   SelectionCriteria c{.app_id = config.app_id, .platform = config.platform, .channel = config.channel};
   c.exact_version = version;

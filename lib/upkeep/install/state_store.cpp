@@ -62,8 +62,6 @@ CREATE TABLE IF NOT EXISTS hook_runs(
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
-int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 // Refuses a schema newer than ours. A value that is not a number is a damaged
 // file (kBadInput), not a std::invalid_argument escaping from std::stoi.
 int check_schema_version(const std::string& v) {
@@ -146,7 +144,7 @@ const char* version_state_name(VersionState s) {
   return "unknown";
 }
 
-StateStore::StateStore(const std::filesystem::path& file, Mode mode) : file_(file) {
+StateStore::StateStore(const std::filesystem::path& file, Mode mode, const Clock& clock) : file_(file), clock_(clock) {
   int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(file.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";

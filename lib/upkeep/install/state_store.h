@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "upkeep/install/hook_spec.h"
+#include "upkeep/platform/clock.h"
 
 struct sqlite3;
 
@@ -101,7 +102,9 @@ class StateStore {
   // Opens (and in kReadWrite creates or migrates) the database. Throws
   // Error(kBadInput) for a file that is not a state database of ours, or
   // one written by a newer upkeep.
-  explicit StateStore(const std::filesystem::path& file, Mode mode = Mode::kReadWrite);
+  // `clock` stamps the rows written (updated_at, event and failure times).
+  explicit StateStore(const std::filesystem::path& file, Mode mode = Mode::kReadWrite,
+                      const Clock& clock = *SystemClock::instance());
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -161,9 +164,11 @@ class StateStore {
  private:
   void exec(const char* sql) const;
   void migrate();
+  int64_t now() const { return static_cast<int64_t>(clock_.unix_now()); }
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
   int tx_depth_ = 0;
+  const Clock& clock_;  // outlives the store
 };
 
 }  // namespace upkeep

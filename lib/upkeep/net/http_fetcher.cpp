@@ -21,9 +21,7 @@
 #include <sstream>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fault_injection.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
+#include "upkeep/net/resumable_download.h"
 
 namespace upkeep::net {
 namespace {
@@ -33,11 +31,6 @@ using Poco::Net::HTTPResponse;
 
 constexpr int kMaxRedirects = 5;
 constexpr size_t kBufferSize = 64 * 1024;
-constexpr uint64_t kProgressStep = 64 * 1024;
-
-std::string more_than(const std::string& url, uint64_t limit) {
-  return url + ": more than " + std::to_string(limit) + " bytes";
-}
 
 // A client TLS context: verifies the peer against the system CA store
 // (OpenSSL's default paths) and, through Poco, the host name. STRICT, because
@@ -159,17 +152,6 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
   }
 }
 
-// Reads what has arrived (at least one byte, at most n), blocking only while
-// nothing is buffered; 0 = the body ended. Returning early matters: bytes
-// received before a stall or reset must reach the .part, not die in a buffer.
-size_t read_some(std::istream& in, char* buf, size_t n) {
-  std::streambuf* sb = in.rdbuf();
-  if (std::char_traits<char>::eq_int_type(sb->sgetc(), std::char_traits<char>::eof())) return 0;
-  const std::streamsize avail = std::max<std::streamsize>(sb->in_avail(), 1);
-  const std::streamsize got = sb->sgetn(buf, std::min(avail, static_cast<std::streamsize>(n)));
-  return got > 0 ? static_cast<size_t>(got) : 0;
-}
-
 // Runs fn, turning socket, TLS and protocol failures into Error(kNetwork).
 template <typename Fn>
 auto network(const std::string& url, const FetchOptions& opts, Fn&& fn) {
@@ -227,41 +209,6 @@ std::string read_limited(std::istream& in, const std::string& url, uint64_t max_
   }
 }
 
-// The .part file of a download. Closes on destruction; never deletes by itself.
-class PartFile {
- public:
-  explicit PartFile(stdfs::path path) : path_(std::move(path)), file_(std::make_unique<fs::File>(path_)) {}
-  PartFile(const PartFile&) = delete;
-  PartFile& operator=(const PartFile&) = delete;
-
-  uint64_t size() const { return file_->size(); }
-  // Feeds the first n bytes to the hasher and leaves the write position at n.
-  void hash_prefix(uint64_t n, Hasher& hasher) {
-    std::vector<char> buf(kBufferSize);
-    uint64_t done = 0;
-    file_->seek(0);
-    while (done < n) {
-      size_t got = file_->read(buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), n - done)));
-      if (got == 0) fail(ErrorCode::kFailure, path_.string() + ": shorter than expected while hashing");
-      hasher.update(buf.data(), got);
-      done += got;
-    }
-    truncate(n);
-  }
-  void truncate(uint64_t n) { file_->truncate(n); }
-  void write(const char* data, size_t n) { file_->write(data, n); }
-  void close() { file_.reset(); }
-  void remove() {
-    close();
-    std::error_code ec;
-    stdfs::remove(path_, ec);
-  }
-
- private:
-  stdfs::path path_;
-  std::unique_ptr<fs::File> file_;
-};
-
 // Where the bytes of one download attempt come from, after the response head.
 struct Source {
   HttpResponse http;                    // for http(s)
@@ -270,6 +217,12 @@ struct Source {
   uint64_t start = 0;                   // offset of the first body byte in the resource
   std::optional<uint64_t> body_length;  // bytes the body promises, when known
   std::optional<uint64_t> total;        // size of the whole resource, when known
+
+  // The resource's length as the source announces it, when it does.
+  std::optional<uint64_t> announced() const {
+    if (total) return total;
+    return body_length ? std::optional(start + *body_length) : std::nullopt;
+  }
 };
 
 // "bytes a-b/total" or "bytes a-b/*": returns false when malformed.
@@ -284,6 +237,49 @@ bool parse_content_range(const std::string& v, uint64_t& start, std::optional<ui
     if (!end || *end) return false;
   }
   return true;
+}
+
+// A file:// source from `offset` on (its start is where the file ends when it is shorter).
+Source open_file_source(const std::string& url, uint64_t offset) {
+  Source src;
+  const stdfs::path path = file_path(url);
+  std::error_code ec;
+  if (!stdfs::is_regular_file(path, ec)) fail(ErrorCode::kNetwork, url + ": no such file");
+  src.file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*src.file) fail(ErrorCode::kNetwork, url + ": cannot open: " + std::strerror(errno));
+  src.total = stdfs::file_size(path);
+  src.start = std::min(offset, *src.total);
+  src.file->seekg(static_cast<std::streamoff>(src.start));
+  src.body = src.file.get();
+  src.body_length = *src.total - src.start;
+  return src;
+}
+
+// An http(s) source: a Range request from the download's offset (none at
+// zero). A 416, or a 206 from elsewhere, discards the .part.
+Source open_http_source(const std::string& url, const FetchOptions& opts, Poco::Net::Context::Ptr& tls,
+                        ResumableDownload& download) {
+  Source src;
+  const uint64_t offset = download.offset();
+  src.http = open_http(url, opts, offset > 0 ? "bytes=" + std::to_string(offset) + "-" : "", tls);
+  const HTTPResponse& head = src.http.head;
+  const int status = head.getStatus();
+  if (status == HTTPResponse::HTTP_REQUESTED_RANGE_NOT_SATISFIABLE && offset > 0)
+    download.discard(ErrorCode::kVerification, url + ": the server has fewer than " + std::to_string(offset) +
+                                                   " bytes (HTTP 416), expected " +
+                                                   std::to_string(download.expected_length()));
+  if (status != HTTPResponse::HTTP_OK && status != HTTPResponse::HTTP_PARTIAL_CONTENT)
+    fail(ErrorCode::kNetwork, status_text(url, head));
+  if (head.hasContentLength()) src.body_length = static_cast<uint64_t>(head.getContentLength64());
+  if (status == HTTPResponse::HTTP_PARTIAL_CONTENT) {
+    if (!parse_content_range(head.get("Content-Range", ""), src.start, src.total) || src.start != offset)
+      download.discard(ErrorCode::kNetwork, url + ": HTTP 206 with Content-Range '" + head.get("Content-Range", "") +
+                                                "', expected bytes " + std::to_string(offset) + "-");
+  } else {
+    src.total = src.body_length;
+  }
+  src.body = src.http.body;
+  return src;
 }
 
 }  // namespace
@@ -326,128 +322,16 @@ Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdf
                                               const std::string& expected_sha256, DownloadProgress* progress) {
   const bool local = is_file_url(url);
   if (!local) check_http_scheme(url);
-  const std::string want_hash = lower(expected_sha256);
-  const stdfs::path part_path = dest.string() + ".part";
-  if (dest.has_parent_path()) fs::create_directories_durable(dest.parent_path());
-
-  DownloadResult result;
-  PartFile part(part_path);
-  Hasher hasher;
-  uint64_t done = part.size();
-  if (done > expected_length) done = 0;  // cannot be ours: start over
-  part.hash_prefix(done, hasher);
-
-  auto finish = [&](const std::string& got) {
-    if (got != want_hash) {
-      part.remove();
-      fail(ErrorCode::kVerification, url + ": SHA-256 mismatch: got " + got + ", expected " + want_hash);
-    }
-    part.close();
-    fs::fsync_file(part_path);
-    fs::rename_durable(part_path, dest);
-    if (progress) progress->on_progress(expected_length, expected_length);
-  };
-
-  if (done > 0 && done == expected_length) {
-    // A previous attempt received everything but failed before the rename.
-    if (hasher.hex_digest() == want_hash) {
-      finish(want_hash);
-      result.resumed = true;
-      return result;
-    }
-    part.truncate(0);
-    hasher = Hasher();
-    done = 0;
-  }
-  const uint64_t resume_from = done;
-
+  ResumableDownload download(url, dest, expected_length, expected_sha256, progress);
+  if (download.finish_if_complete()) return download.result();
   try {
     return network(url, opts_, [&]() -> DownloadResult {
-      Source src;
-      if (local) {
-        const stdfs::path path = file_path(url);
-        std::error_code ec;
-        if (!stdfs::is_regular_file(path, ec)) fail(ErrorCode::kNetwork, url + ": no such file");
-        src.file = std::make_unique<std::ifstream>(path, std::ios::binary);
-        if (!*src.file) fail(ErrorCode::kNetwork, url + ": cannot open: " + std::strerror(errno));
-        src.total = stdfs::file_size(path);
-        src.start = std::min(resume_from, *src.total);
-        src.file->seekg(static_cast<std::streamoff>(src.start));
-        src.body = src.file.get();
-        src.body_length = *src.total - src.start;
-      } else {
-        const std::string range = resume_from > 0 ? "bytes=" + std::to_string(resume_from) + "-" : "";
-        src.http = open_http(url, opts_, range, tls_->context);
-        const HTTPResponse& head = src.http.head;
-        const int status = head.getStatus();
-        if (status == HTTPResponse::HTTP_REQUESTED_RANGE_NOT_SATISFIABLE && resume_from > 0) {
-          part.remove();
-          fail(ErrorCode::kVerification, url + ": the server has fewer than " + std::to_string(resume_from) +
-                                             " bytes (HTTP 416), expected " + std::to_string(expected_length));
-        }
-        if (status != HTTPResponse::HTTP_OK && status != HTTPResponse::HTTP_PARTIAL_CONTENT)
-          fail(ErrorCode::kNetwork, status_text(url, head));
-        if (head.hasContentLength()) src.body_length = static_cast<uint64_t>(head.getContentLength64());
-        if (status == HTTPResponse::HTTP_PARTIAL_CONTENT) {
-          if (!parse_content_range(head.get("Content-Range", ""), src.start, src.total) || src.start != resume_from) {
-            part.remove();
-            fail(ErrorCode::kNetwork, url + ": HTTP 206 with Content-Range '" + head.get("Content-Range", "") +
-                                          "', expected bytes " + std::to_string(resume_from) + "-");
-          }
-        } else {
-          src.total = src.body_length;
-        }
-        src.body = src.http.body;
-      }
-
-      if (src.start == 0 && resume_from > 0) {  // the server ignored Range: start over
-        spdlog::debug("{}: server ignored the Range request, restarting from zero", url);
-        part.truncate(0);
-        hasher = Hasher();
-        done = 0;
-      }
-      result.resumed = src.start > 0;
-      const std::optional<uint64_t> announced =
-          src.total ? src.total : (src.body_length ? std::optional(src.start + *src.body_length) : std::nullopt);
-      if (announced && *announced != expected_length) {
-        part.remove();
-        if (*announced > expected_length) fail(ErrorCode::kVerification, more_than(url, expected_length));
-        fail(ErrorCode::kVerification, url + ": the server announces " + std::to_string(*announced) +
-                                           " bytes, expected " + std::to_string(expected_length));
-      }
-
-      std::vector<char> buf(kBufferSize);
-      uint64_t reported = done;
-      for (;;) {
-        const uint64_t room = expected_length - done + 1;  // one more byte proves the excess
-        size_t n = read_some(*src.body, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), room)));
-        if (n == 0) break;
-        result.bytes_transferred += n;
-        if (done + n > expected_length) {
-          part.remove();
-          fail(ErrorCode::kVerification, more_than(url, expected_length));
-        }
-        try {
-          part.write(buf.data(), n);
-        } catch (const Error&) {
-          part.remove();
-          throw;
-        }
-        hasher.update(buf.data(), n);
-        const uint64_t half = expected_length / 2;
-        const bool crossed_half = done < half && done + n >= half;
-        done += n;
-        if (crossed_half) crash_point("download.half");
-        if (progress && done - reported >= kProgressStep && done < expected_length) {
-          progress->on_progress(done, expected_length);
-          reported = done;
-        }
-      }
-      if (done < expected_length)
-        fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(done) + " of " +
-                                      std::to_string(expected_length) + " bytes");
-      finish(hasher.hex_digest());
-      return result;
+      Source src =
+          local ? open_file_source(url, download.offset()) : open_http_source(url, opts_, tls_->context, download);
+      download.begin(src.start, src.announced());
+      download.receive(*src.body);
+      download.finish();
+      return download.result();
     });
   } catch (const Error& e) {
     spdlog::debug("download {} failed: {}", url, e.what());

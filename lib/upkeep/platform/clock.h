@@ -1,6 +1,9 @@
 // Clock: the time, behind an interface so that tests can set it: the local
 // time of day (quiet hours, quiet_hours.h) and the wall clock (restart
-// deadlines, update/restart_escalation.h).
+// deadlines, update/restart_escalation.h; TUF expiries, tuf/tuf_client.h and
+// publish/repository_publisher.h; the state store's timestamps).
+// Code that keeps a `const Clock&` defaults to SystemClock::instance(),
+// which lives as long as the program.
 //
 // SystemClock reads the machine's clock and time zone (clock_posix.cpp).
 // Implementations must be safe to call from any thread; they never fail.
@@ -8,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -21,6 +25,8 @@ class Clock {
   virtual int local_minute_of_day() const = 0;
   // The wall clock (unix time), comparable with the state store's unix seconds.
   virtual TimePoint now() const = 0;
+  // now() in whole unix seconds: TUF expiries, the state store's timestamps.
+  std::time_t unix_now() const { return std::chrono::system_clock::to_time_t(now()); }
 };
 
 class SystemClock : public Clock {
@@ -39,6 +45,8 @@ class FixedClock : public Clock {
  public:
   explicit FixedClock(int minute_of_day) : minute_(minute_of_day) {}
   explicit FixedClock(TimePoint now) : now_(now.time_since_epoch().count()) {}
+  // At unix time `t` (a named maker: a time_t would convert to the minute).
+  static TimePoint at_unix(std::time_t t) { return std::chrono::system_clock::from_time_t(t); }
   int local_minute_of_day() const override { return minute_; }
   TimePoint now() const override { return TimePoint(TimePoint::duration(now_.load())); }
   void set(TimePoint t) { now_ = t.time_since_epoch().count(); }

@@ -7,13 +7,14 @@
 #include <system_error>
 #include <utility>
 
-#include "upkeep/delta/codec.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/delta/codec.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
-#include "upkeep/update/package.h"
 #include "upkeep/publish/undo.h"
+#include "upkeep/repository/repository_layout.h"
+#include "upkeep/update/package.h"
 
 namespace upkeep::publish {
 namespace stdfs = std::filesystem;
@@ -66,7 +67,7 @@ struct Attempt {
 class Build {
  public:
   Build(const stdfs::path& repo, const std::string& app, const stdfs::path& build_dir)
-      : targets_(repo / "targets"), app_(app), build_dir_(build_dir), work_(repo) {}
+      : targets_(RepositoryLayout::targets_dir(repo)), app_(app), build_dir_(build_dir), work_(repo) {}
 
   delta::Stored put_blob(const FileEntry& c, DeltaStats& stats);
   std::optional<delta::PatchRoute> best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,

@@ -4,8 +4,10 @@
 #include <optional>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/repository/release_facts.h"
+#include "upkeep/repository/repository_layout.h"
 
 namespace upkeep::publish {
 namespace stdfs = std::filesystem;
@@ -16,8 +18,7 @@ constexpr uint64_t kMaxManifestBytes = 64u << 20;
 
 // Where a target lives under consistent snapshots: <dir>/<sha256>.<name>.
 stdfs::path stored_target(const stdfs::path& repo_dir, const tuf::TargetFile& t) {
-  const stdfs::path p(t.path);
-  return repo_dir / "targets" / p.parent_path() / (t.sha256() + "." + p.filename().string());
+  return RepositoryLayout::targets_dir(repo_dir) / RepositoryLayout::consistent_name(t.path, t.sha256());
 }
 
 }  // namespace
@@ -32,11 +33,11 @@ std::vector<PriorRelease> previous_releases(const stdfs::path& repo_dir, const t
   };
   std::vector<Found> found;
   for (const auto& [path, t] : targets.targets) {
-    const Json& c = t.custom;
-    if (!c.is_object() || c.get_string_or("app_id", "") != app_id || c.get_string_or("platform", "") != platform)
-      continue;
-    auto manifest = targets.targets.find(c.get_string_or("manifest", ""));
-    auto version = Version::parse(c.get_string_or("version", ""));
+    if (!t.custom.is_object()) continue;
+    const ReleaseFacts facts = ReleaseFacts::read(t.custom);
+    if (facts.app_id != app_id || facts.platform != platform) continue;
+    auto manifest = targets.targets.find(facts.manifest);
+    auto version = Version::parse(facts.version);
     if (manifest == targets.targets.end() || !version || !(*version < before)) continue;
     found.push_back({*version, &t, &manifest->second});
   }

@@ -6,16 +6,18 @@
 #include <set>
 #include <vector>
 
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/delta/delta_bundle.h"
 #include "upkeep/delta/delta_index.h"
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/publish/key_store.h"
+#include "upkeep/repository/release_facts.h"
+#include "upkeep/repository/repository_layout.h"
 #include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/role_names.h"
 #include "upkeep/tuf/tuf_client.h"
-#include "upkeep/publish/key_store.h"
 
 namespace upkeep::publish {
 namespace stdfs = std::filesystem;
@@ -35,10 +37,7 @@ std::string stored_name(const tuf::TargetFile& t, bool consistent) {
   if (!is_safe_relative_path(t.path, &why))
     fail(ErrorCode::kVerification, "targets.json: target path '" + t.path + "' " + why);
   if (t.sha256().empty()) fail(ErrorCode::kVerification, "targets.json: target '" + t.path + "' lists no sha256 hash");
-  if (!consistent) return t.path;
-  auto slash = t.path.rfind('/');
-  if (slash == std::string::npos) return t.sha256() + "." + t.path;
-  return t.path.substr(0, slash + 1) + t.sha256() + "." + t.path.substr(slash + 1);
+  return consistent ? RepositoryLayout::consistent_name(t.path, t.sha256()) : t.path;
 }
 
 std::optional<std::string> read_if_exists(const stdfs::path& p, uint64_t max_bytes) {
@@ -59,7 +58,7 @@ tuf::Envelope parse_envelope(const std::string& text, const std::string& what) {
 // threshold of its own root keys, and root k + 1 (already trusted) signed by
 // a threshold of k's root keys. Returns why not, or "".
 std::string check_older_root(const std::string& text, int64_t k, const tuf::Envelope& next) {
-  const std::string what = std::to_string(k) + ".root.json";
+  const std::string what = RepositoryLayout::root_file_name(k);
   try {
     tuf::Envelope env = parse_envelope(text, what);
     tuf::RootMetadata root = tuf::RootMetadata::parse(env.signed_json, what);
@@ -71,6 +70,17 @@ std::string check_older_root(const std::string& text, int64_t k, const tuf::Enve
   } catch (const Error& e) {
     return e.what();
   }
+}
+
+// The mirror copies top-level targets only: Error(kFailure) when the
+// verified snapshot lists a delegated targets role.
+void refuse_delegations(const stdfs::path& trust) {
+  const std::string snapshot_text = fs::read_file(trust / "snapshot.json", kMaxMetadataBytes);
+  auto snapshot = tuf::SnapshotMetadata::parse(parse_envelope(snapshot_text, "snapshot.json").signed_json);
+  for (const auto& [name, meta] : snapshot.meta)
+    if (name != "targets.json")
+      fail(ErrorCode::kFailure,
+           "snapshot.json lists the delegated targets role '" + name + "': mirroring delegated roles is not supported");
 }
 
 }  // namespace
@@ -89,7 +99,7 @@ void RepositoryMirror::prepare_trust(MirrorResult& result) {
   if (options_.trusted_root) {
     root = fs::read_file(*options_.trusted_root, kMaxRootBytes);
   } else {
-    root = fetcher_.get(options_.source_url + "metadata/1.root.json", kMaxRootBytes);
+    root = fetcher_.get(RepositoryLayout::root_url(options_.source_url, 1), kMaxRootBytes);
     result.trusted_on_first_use = true;
   }
   fs::write_file_atomic(trust / "root.json", root);
@@ -100,21 +110,15 @@ MirrorResult RepositoryMirror::run() {
   done_ = known_ = 0;
   prepare_trust(result);
   const stdfs::path trust = work_dir() / "trust";
-  tuf::Client client(trust, options_.source_url + "metadata/", options_.source_url + "targets/", fetcher_);
+  tuf::Client client(trust, RepositoryLayout::metadata_url(options_.source_url),
+                     RepositoryLayout::targets_url(options_.source_url), fetcher_);
   try {
     client.refresh();
   } catch (const Error& e) {
     about("the metadata of " + options_.source_url, e);
   }
   const bool consistent = client.root()->consistent_snapshot;
-  {
-    const std::string snapshot_text = fs::read_file(trust / "snapshot.json", kMaxMetadataBytes);
-    auto snapshot = tuf::SnapshotMetadata::parse(parse_envelope(snapshot_text, "snapshot.json").signed_json);
-    for (const auto& [name, meta] : snapshot.meta)
-      if (name != "targets.json")
-        fail(ErrorCode::kFailure, "snapshot.json lists the delegated targets role '" + name +
-                                      "': mirroring delegated roles is not supported");
-  }
+  refuse_delegations(trust);
 
   // Top-level targets first; then every blob and patch their delta bundles list.
   std::vector<tuf::TargetFile> targets = client.targets();
@@ -122,8 +126,6 @@ MirrorResult RepositoryMirror::run() {
     const std::set<std::string> wanted = options_.select(targets);
     std::erase_if(targets, [&](const tuf::TargetFile& t) { return !wanted.count(t.path); });
   }
-  std::map<std::string, tuf::TargetFile> by_path;
-  for (const auto& t : targets) by_path[t.path] = t;
   std::set<std::string> seen;
   std::vector<Item> items;
   for (const auto& t : targets) {
@@ -133,40 +135,8 @@ MirrorResult RepositoryMirror::run() {
   known_ = items.size();
   for (const Item& item : items) ensure(item, result);
 
-  std::vector<Item> pieces;
-  for (const auto& t : targets) {
-    const Json& c = t.custom;
-    if (options_.select) break;  // a selection copies no blobs or patches
-    if (!c.is_object() || !c.contains("delta") || !c.contains("manifest")) continue;
-    auto bundle = by_path.find(c.get_string_or("delta", ""));
-    auto manifest = by_path.find(c.get_string_or("manifest", ""));
-    if (bundle == by_path.end() || manifest == by_path.end()) continue;  // clients use the package then
-    const std::string app_id = c.get_string_or("app_id", "");
-    const std::string what = bundle->first;
-    try {
-      validate_app_id(app_id);
-      const std::string bytes =
-          fs::read_file(options_.dir / "targets" / stored_name(bundle->second, consistent), delta::kMaxBundleContent);
-      auto parts = delta::unpack_delta_bundle(bytes, {bundle->second.length, bundle->second.sha256()},
-                                              {manifest->second.length, manifest->second.sha256()}, what);
-      auto index = delta::DeltaIndex::parse(parts.index_text, what);
-      for (const auto& entry : index.entries()) {
-        std::vector<Item> routes{
-            {delta::blob_target_path(app_id, entry.sha256), "", entry.blob.length, entry.blob.sha256}};
-        for (const auto& p : entry.patches)
-          routes.push_back({delta::patch_target_path(app_id, p.from, entry.sha256, p.algorithm), "", p.stored.length,
-                            p.stored.sha256});
-        for (Item& r : routes) {
-          std::string why;
-          if (!is_safe_relative_path(r.rel, &why)) fail(ErrorCode::kVerification, "'" + r.rel + "' " + why);
-          r.url = options_.source_url + "targets/" + tuf::percent_encode(r.rel, "/");
-          if (seen.insert(r.rel).second) pieces.push_back(std::move(r));
-        }
-      }
-    } catch (const Error& e) {
-      about(what, e);
-    }
-  }
+  // A selection copies no blobs or patches.
+  const std::vector<Item> pieces = options_.select ? std::vector<Item>{} : delta_pieces(targets, consistent, seen);
   known_ += pieces.size();
   for (const Item& item : pieces) ensure(item, result);
 
@@ -180,8 +150,55 @@ MirrorResult RepositoryMirror::run() {
   return result;
 }
 
+std::vector<RepositoryMirror::Item> RepositoryMirror::delta_pieces(const std::vector<tuf::TargetFile>& targets,
+                                                                   bool consistent, std::set<std::string>& seen) const {
+  std::map<std::string, tuf::TargetFile> by_path;
+  for (const auto& t : targets) by_path[t.path] = t;
+  std::vector<Item> pieces;
+  for (const auto& t : targets) {
+    const ReleaseFacts facts = ReleaseFacts::read(t.custom);
+    if (facts.delta.empty() || facts.manifest.empty()) continue;
+    auto bundle = by_path.find(facts.delta);
+    auto manifest = by_path.find(facts.manifest);
+    if (bundle == by_path.end() || manifest == by_path.end()) continue;  // clients use the package then
+    try {
+      validate_app_id(facts.app_id);
+      for (Item& r : bundle_routes(facts.app_id, bundle->second, manifest->second, consistent))
+        if (seen.insert(r.rel).second) pieces.push_back(std::move(r));
+    } catch (const Error& e) {
+      about(bundle->first, e);
+    }
+  }
+  return pieces;
+}
+
+std::vector<RepositoryMirror::Item> RepositoryMirror::bundle_routes(const std::string& app_id,
+                                                                    const tuf::TargetFile& bundle,
+                                                                    const tuf::TargetFile& manifest,
+                                                                    bool consistent) const {
+  const std::string& what = bundle.path;
+  const std::string bytes = fs::read_file(RepositoryLayout::targets_dir(options_.dir) / stored_name(bundle, consistent),
+                                          delta::kMaxBundleContent);
+  auto parts =
+      delta::unpack_delta_bundle(bytes, {bundle.length, bundle.sha256()}, {manifest.length, manifest.sha256()}, what);
+  auto index = delta::DeltaIndex::parse(parts.index_text, what);
+  std::vector<Item> routes;
+  for (const auto& entry : index.entries()) {
+    routes.push_back({delta::blob_target_path(app_id, entry.sha256), "", entry.blob.length, entry.blob.sha256});
+    for (const auto& p : entry.patches)
+      routes.push_back(
+          {delta::patch_target_path(app_id, p.from, entry.sha256, p.algorithm), "", p.stored.length, p.stored.sha256});
+  }
+  for (Item& r : routes) {
+    std::string why;
+    if (!is_safe_relative_path(r.rel, &why)) fail(ErrorCode::kVerification, "'" + r.rel + "' " + why);
+    r.url = RepositoryLayout::target_url(options_.source_url, r.rel);
+  }
+  return routes;
+}
+
 void RepositoryMirror::ensure(const Item& item, MirrorResult& result) {
-  const stdfs::path final_path = options_.dir / "targets" / item.rel;
+  const stdfs::path final_path = RepositoryLayout::targets_dir(options_.dir) / item.rel;
   ++result.files;
   result.bytes_total += item.length;
   std::error_code ec;
@@ -218,22 +235,23 @@ void RepositoryMirror::ensure(const Item& item, MirrorResult& result) {
 
 void RepositoryMirror::write_metadata(int64_t root_version, MirrorResult& result) {
   const stdfs::path trust = work_dir() / "trust";
-  const stdfs::path md = options_.dir / "metadata";
+  const stdfs::path md = RepositoryLayout::metadata_dir(options_.dir);
   fs::create_directories_durable(md);
   std::vector<std::pair<std::string, std::string>> files;  // in write order
 
   // The root chain, newest (the verified one) first, checked backwards.
   std::vector<std::pair<std::string, std::string>> roots;
   std::string next_text = fs::read_file(trust / "root.json", kMaxRootBytes);
-  roots.emplace_back(std::to_string(root_version) + ".root.json", next_text);
+  roots.emplace_back(RepositoryLayout::root_file_name(root_version), next_text);
   for (int64_t k = root_version - 1; k >= 1; --k) {
-    const std::string name = std::to_string(k) + ".root.json";
-    const tuf::Envelope next = parse_envelope(next_text, std::to_string(k + 1) + ".root.json");
+    const std::string name = RepositoryLayout::root_file_name(k);
+    const tuf::Envelope next = parse_envelope(next_text, RepositoryLayout::root_file_name(k + 1));
     std::optional<std::string> text = read_if_exists(md / name, kMaxRootBytes);
     if (!text || !check_older_root(*text, k, next).empty()) {
-      text = fetcher_.get(options_.source_url + "metadata/" + name, kMaxRootBytes);
+      const std::string url = RepositoryLayout::root_url(options_.source_url, k);
+      text = fetcher_.get(url, kMaxRootBytes);
       if (std::string why = check_older_root(*text, k, next); !why.empty())
-        fail(ErrorCode::kVerification, options_.source_url + "metadata/" + name + ": " + why);
+        fail(ErrorCode::kVerification, url + ": " + why);
     }
     roots.emplace_back(name, *text);
     next_text = *text;

@@ -87,6 +87,13 @@ class RepositoryMirror {
   void prepare_trust(MirrorResult& result);
   void ensure(const Item& item, MirrorResult& result);
   void write_metadata(int64_t root_version, MirrorResult& result);
+  // The blobs and patches the delta bundles of `targets` list (already
+  // mirrored under DIR/targets), those not in `seen` yet (added to it).
+  std::vector<Item> delta_pieces(const std::vector<tuf::TargetFile>& targets, bool consistent,
+                                 std::set<std::string>& seen) const;
+  // Every blob and patch route of one delta bundle, with its source URL.
+  std::vector<Item> bundle_routes(const std::string& app_id, const tuf::TargetFile& bundle,
+                                  const tuf::TargetFile& manifest, bool consistent) const;
   std::filesystem::path work_dir() const { return options_.dir / ".upkeep-mirror"; }
 
   MirrorOptions options_;

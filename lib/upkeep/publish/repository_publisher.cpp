@@ -4,16 +4,14 @@
 #include <set>
 #include <vector>
 
-#include "upkeep/delta/delta_bundle.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
-#include "upkeep/install/manifest.h"
-#include "upkeep/platform/process.h"
-#include "upkeep/update/package.h"
-#include "upkeep/publish/release_history.h"
-#include "upkeep/publish/undo.h"
 #include "upkeep/base/version.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/publish/release_draft.h"
+#include "upkeep/publish/undo.h"
+#include "upkeep/repository/release_facts.h"
+#include "upkeep/repository/repository_layout.h"
 
 namespace upkeep::publish {
 namespace stdfs = std::filesystem;
@@ -21,17 +19,6 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr uint64_t kMaxMetadataBytes = 64u << 20;
-
-// Channel and platform names become folder names and URL segments.
-void validate_name(const char* what, const std::string& value) {
-  bool ok = !value.empty() && value.size() <= 64 && value[0] != '.';
-  for (char c : value)
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                c == '-');
-  if (!ok)
-    fail(ErrorCode::kUsage, std::string(what) + " '" + value +
-                                "' is not valid (expected 1-64 characters of letters, digits, '.', '_', '-')");
-}
 
 std::string versioned(const tuf::RootMetadata& root, int64_t version, const char* role) {
   std::string plain = std::string(role) + ".json";
@@ -62,16 +49,17 @@ constexpr const char* kTopRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSn
 }  // namespace
 
 RepositoryPublisher::RepositoryPublisher(stdfs::path repo_dir, const KeyStore& keys, Expiries expiries,
-                                         std::function<std::time_t()> now)
-    : repo_dir_(std::move(repo_dir)), keys_(keys), expiries_(expiries), now_(std::move(now)) {}
+                                         const Clock& clock)
+    : repo_dir_(std::move(repo_dir)), keys_(keys), expiries_(expiries), clock_(clock) {}
 
 bool RepositoryPublisher::is_initialized(const stdfs::path& repo_dir) {
-  return stdfs::exists(repo_dir / "metadata" / "1.root.json") || stdfs::exists(repo_dir / "metadata" / "root.json") ||
-         stdfs::exists(repo_dir / "metadata" / "timestamp.json");
+  const stdfs::path md = RepositoryLayout::metadata_dir(repo_dir);
+  return stdfs::exists(md / RepositoryLayout::root_file_name(1)) || stdfs::exists(md / "root.json") ||
+         stdfs::exists(md / "timestamp.json");
 }
 
 std::time_t RepositoryPublisher::expiry(std::chrono::seconds valid_for) const {
-  return now_() + static_cast<std::time_t>(valid_for.count());
+  return clock_.unix_now() + static_cast<std::time_t>(valid_for.count());
 }
 
 void RepositoryPublisher::sign_role(tuf::Envelope& e, const tuf::RootMetadata& root, const char* role,
@@ -130,11 +118,11 @@ void RepositoryPublisher::initialize() {
   std::string timestamp_text = sign_to_text(timestamp.to_json(), root, tuf::kTimestampRole);
 
   Undo undo;
-  undo.make_dirs(repo_dir_, "metadata");
-  undo.make_dirs(repo_dir_, "targets");
+  undo.make_dirs(repo_dir_, RepositoryLayout::kMetadataDir);
+  undo.make_dirs(repo_dir_, RepositoryLayout::kTargetsDir);
   const stdfs::path md = metadata_dir();
   const std::pair<std::string, const std::string*> files[] = {
-      {"1.root.json", &root_text},
+      {RepositoryLayout::root_file_name(1), &root_text},
       {"root.json", &root_text},
       {versioned(root, 1, tuf::kTargetsRole), &targets_text},
       {versioned(root, 1, tuf::kSnapshotRole), &snapshot_text},
@@ -222,14 +210,13 @@ int64_t RepositoryPublisher::set_rollout(const std::string& app_id, const std::s
   if (!wanted) fail(ErrorCode::kUsage, "version '" + version + "' is not a version");
   tuf::TargetsMetadata targets = load_state().targets;
   for (auto& [path, t] : targets.targets) {
-    Json& c = t.custom;
-    if (!c.is_object() || !c.contains("manifest") || c.get_string_or("app_id", "") != app_id ||
-        c.get_string_or("platform", "") != platform)
-      continue;
-    auto v = Version::parse(c.get_string_or("version", ""));
-    if (!v || *v != *wanted) continue;
-    const int64_t before = c.get_int_or("rollout", 100);
-    c["rollout"] = percent;
+    if (!ReleaseFacts::names_release(t.custom)) continue;
+    ReleaseFacts facts = ReleaseFacts::read(t.custom);
+    auto v = Version::parse(facts.version);
+    if (facts.app_id != app_id || facts.platform != platform || !v || *v != *wanted) continue;
+    const int64_t before = facts.rollout;
+    facts.rollout = percent;
+    facts.write_into(t.custom);
     commit_targets(std::move(targets));
     return before;
   }
@@ -280,7 +267,7 @@ RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,
   env.signed_json = root.to_json();
   sign_role(env, s.root, tuf::kRootRole, new_keys);
   sign_role(env, root, tuf::kRootRole, new_keys);
-  const std::string root_name = std::to_string(root.version) + ".root.json";
+  const std::string root_name = RepositoryLayout::root_file_name(root.version);
   tuf::verify_threshold(env, s.root.keys, s.root.role(tuf::kRootRole),
                         root_name + " (by the keys of root version " + std::to_string(s.root.version) + ")");
   tuf::verify_threshold(env, root.keys, root.role(tuf::kRootRole), root_name + " (by its own keys)");
@@ -323,9 +310,10 @@ RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,
 
 void RepositoryPublisher::write_root_update(const RootUpdate& update) {
   const stdfs::path md = metadata_dir();
-  if (stdfs::exists(md / (std::to_string(update.root_version) + ".root.json")))
-    fail(ErrorCode::kExists, (md / (std::to_string(update.root_version) + ".root.json")).string() +
-                                 " already exists; the repository changed since the update was prepared");
+  const stdfs::path root_file = md / RepositoryLayout::root_file_name(update.root_version);
+  if (stdfs::exists(root_file))
+    fail(ErrorCode::kExists,
+         root_file.string() + " already exists; the repository changed since the update was prepared");
   Undo undo;
   for (const auto& [name, text] : update.files) undo.write(md / name, text);
   undo.commit();
@@ -333,109 +321,31 @@ void RepositoryPublisher::write_root_update(const RootUpdate& update) {
 
 PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_dir, const ReleaseInfo& info,
                                                       const DeltaProgress& progress) {
-  validate_app_id(info.app_id);
-  validate_name("channel", info.channel);
-  validate_name("platform", info.platform);
-  std::optional<Version> version = Version::parse(info.version);
-  if (!version)
-    fail(ErrorCode::kUsage, "version '" + info.version +
-                                "' is not a version (expected SemVer like 1.2.3 or dotted numbers like 10.0.19041.1)");
-  if (info.rollout < 0 || info.rollout > 100)
-    fail(ErrorCode::kUsage, "rollout must be from 0 to 100, got " + std::to_string(info.rollout));
-  if (!stdfs::is_directory(build_dir)) fail(ErrorCode::kNotFound, build_dir.string() + ": not a folder");
-
-  State s = load_state();
-  const std::string rel = info.app_id + "/" + info.version + "/" + info.platform;
-  PublishedRelease out;
-  out.package_target = rel + "/package.zip";
-  out.manifest_target = rel + "/files.json";
-  const std::string delta_target = rel + "/delta.zst";
-  for (const auto& [path, t] : s.targets.targets) {
-    const Json& c = t.custom;
-    auto other = Version::parse(c.get_string_or("version", ""));
-    bool same = path == out.package_target || path == out.manifest_target || path == delta_target ||
-                (c.get_string_or("app_id", "") == info.app_id && c.get_string_or("platform", "") == info.platform &&
-                 other && *other == *version);
-    if (same)
-      fail(ErrorCode::kExists, "version " + info.version + " of " + info.app_id + " for " + info.platform +
-                                   " is already released (target " + path + " in " + repo_dir_.string() +
-                                   "); release a new version instead");
-  }
-
-  FileManifest manifest = FileManifest::from_directory(build_dir, info.version, info.hooks);
-  if (manifest.files().empty()) fail(ErrorCode::kBadInput, build_dir.string() + ": the build folder holds no files");
-  const std::string manifest_text = manifest.to_json();
-  const std::string manifest_sha = sha256_hex(manifest_text);
-
-  Undo undo;
-  const stdfs::path target_dir = repo_dir_ / "targets" / info.app_id / info.version / info.platform;
-  undo.make_dirs(repo_dir_, stdfs::path("targets") / info.app_id / info.version / info.platform);
-  out.manifest_file = target_dir / (manifest_sha + ".files.json");
-  undo.file(out.manifest_file);
-  fs::write_file_atomic(out.manifest_file, manifest_text);
-
-  // Zip under a temporary name; only the finished, hashed file gets its real name.
-  const stdfs::path tmp_zip = target_dir / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
-  undo.file(tmp_zip);
-  create_package(build_dir, tmp_zip);
-  fs::fsync_file(tmp_zip);
-  out.package_sha256 = hash_file_hex(tmp_zip);
-  out.package_length = stdfs::file_size(tmp_zip);
-  out.package_file = target_dir / (out.package_sha256 + ".package.zip");
-  undo.file(out.package_file);
-  fs::rename_durable(tmp_zip, out.package_file);
-  out.file_count = manifest.files().size();
-
-  // Delta store and delta bundle: after the package, so a failure of either
-  // is undone with the rest.
-  std::optional<tuf::TargetFile> delta_bundle;
-  if (info.delta_from >= 0) {
-    DeltaBuilder builder(repo_dir_, info.app_id);
-    builder.set_progress(progress);
-    DeltaBuild d = builder.build(manifest, build_dir,
-                                 previous_releases(repo_dir_, s.targets, info.app_id, info.platform, *version,
-                                                   static_cast<size_t>(info.delta_from)));
-    undo.adopt(d.created_files, d.created_dirs);
-    d.index.check_matches(manifest);  // never sign routes for files the manifest does not hold
-    // files.json inside, so a delta client needs no other metadata (delta/delta_bundle.h).
-    const std::string bundle = delta::pack_delta_bundle(manifest_text, d.index.to_json());
-    delta_bundle.emplace();
-    delta_bundle->path = out.delta_target = delta_target;
-    delta_bundle->length = bundle.size();
-    delta_bundle->hashes["sha256"] = sha256_hex(bundle);
-    out.delta_file = target_dir / (delta_bundle->sha256() + ".delta.zst");
-    undo.file(out.delta_file);
-    fs::write_file_atomic(out.delta_file, bundle);
-    out.delta = d.stats;
-  }
-
-  tuf::TargetFile package;
-  package.path = out.package_target;
-  package.length = out.package_length;
-  package.hashes["sha256"] = out.package_sha256;
-  package.custom = Json::object();
-  package.custom["app_id"] = info.app_id;
-  package.custom["version"] = info.version;
-  package.custom["channel"] = info.channel;
-  package.custom["platform"] = info.platform;
-  package.custom["notes"] = info.notes;
-  package.custom["critical"] = info.critical;
-  package.custom["rollout"] = info.rollout;
-  if (!info.desktop.is_null()) package.custom["desktop"] = info.desktop;
-  package.custom["manifest"] = out.manifest_target;
-  package.custom["released"] = tuf::format_time(now_());
-  if (delta_bundle) package.custom["delta"] = delta_bundle->path;  // how a client finds it
-  tuf::TargetFile files;
-  files.path = out.manifest_target;
-  files.length = manifest_text.size();
-  files.hashes["sha256"] = manifest_sha;
-
+  ReleaseDraft draft(repo_dir_, build_dir, info);
+  const State s = load_state();
+  draft.refuse_released_again(s.targets);
+  draft.write_manifest();
+  draft.write_package();
+  // The delta store and bundle after the package, so a failure of either is
+  // undone with the rest.
+  const std::optional<tuf::TargetFile> delta_bundle = draft.write_delta_bundle(s.targets, progress);
+  const PublishedRelease& out = draft.result();
+  const ReleaseFacts facts{.app_id = info.app_id,
+                           .version = info.version,
+                           .channel = info.channel,
+                           .platform = info.platform,
+                           .notes = info.notes,
+                           .critical = info.critical,
+                           .rollout = info.rollout,
+                           .desktop = info.desktop,
+                           .manifest = out.manifest_target,
+                           .released = tuf::format_time(clock_.unix_now()),
+                           .delta = out.delta_target};
   tuf::TargetsMetadata targets = s.targets;
-  targets.targets[package.path] = package;
-  targets.targets[files.path] = files;
+  draft.add_targets(targets, facts);
   if (delta_bundle) targets.targets[delta_bundle->path] = *delta_bundle;
   commit_targets(std::move(targets));
-  undo.commit();
+  draft.commit();
   return out;
 }
 

@@ -31,10 +31,12 @@
 
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/build_platform.h"
-#include "upkeep/tuf/metadata.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/publish/delta_builder.h"
 #include "upkeep/publish/expiries.h"
 #include "upkeep/publish/key_store.h"
+#include "upkeep/repository/repository_layout.h"
+#include "upkeep/tuf/metadata.h"
 
 namespace upkeep::publish {
 
@@ -87,9 +89,10 @@ struct RootUpdate {
 
 class RepositoryPublisher {
  public:
-  RepositoryPublisher(
-      std::filesystem::path repo_dir, const KeyStore& keys, Expiries expiries = {},
-      std::function<std::time_t()> now = [] { return std::time(nullptr); });
+  // `clock` (which outlives the publisher) dates every expiry it signs and
+  // each release's "released" fact.
+  RepositoryPublisher(std::filesystem::path repo_dir, const KeyStore& keys, Expiries expiries = {},
+                      const Clock& clock = *SystemClock::instance());
 
   // True when REPO/metadata already holds a root or a timestamp.
   static bool is_initialized(const std::filesystem::path& repo_dir);
@@ -151,7 +154,7 @@ class RepositoryPublisher {
   tuf::SnapshotMetadata current_snapshot() const;
   tuf::TargetsMetadata current_targets() const;
 
-  std::filesystem::path metadata_dir() const { return repo_dir_ / "metadata"; }
+  std::filesystem::path metadata_dir() const { return RepositoryLayout::metadata_dir(repo_dir_); }
 
  private:
   struct State {
@@ -173,7 +176,7 @@ class RepositoryPublisher {
   std::filesystem::path repo_dir_;
   const KeyStore& keys_;
   Expiries expiries_;
-  std::function<std::time_t()> now_;
+  const Clock& clock_;  // outlives the publisher
 };
 
 }  // namespace upkeep::publish

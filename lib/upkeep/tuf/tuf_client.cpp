@@ -5,9 +5,9 @@
 #include <set>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/tuf/role_names.h"
 
 namespace upkeep::tuf {
@@ -45,13 +45,13 @@ std::set<std::string> keyid_set(const RootMetadata& root, const char* role) {
 
 }  // namespace
 
-Client::Client(std::filesystem::path metadata_dir, std::string metadata_url, std::string targets_url, net::Fetcher& fetcher,
-               std::function<std::time_t()> now, ClientLimits limits)
+Client::Client(std::filesystem::path metadata_dir, std::string metadata_url, std::string targets_url,
+               net::Fetcher& fetcher, const Clock& clock, ClientLimits limits)
     : metadata_dir_(std::move(metadata_dir)),
       metadata_url_(std::move(metadata_url)),
       targets_url_(std::move(targets_url)),
       fetcher_(fetcher),
-      now_(std::move(now)),
+      clock_(clock),
       limits_(limits) {}
 
 Client::~Client() = default;
@@ -59,7 +59,7 @@ Client::~Client() = default;
 void Client::refresh() {
   // 5.1: one fixed update start time for every expiry check of this update,
   // including delegated roles loaded later by target_info().
-  start_time_ = now_();
+  start_time_ = clock_.unix_now();
   timestamp_.reset();
   snapshot_.reset();
   targets_.reset();

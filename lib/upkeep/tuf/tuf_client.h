@@ -4,7 +4,8 @@
 // delegated targets roles) and where to download them.
 //
 // Usage (the stager):
-//   tuf::Client client(root / "trust", repo_url + "metadata/", repo_url + "targets/", fetcher);
+//   tuf::Client client(root / "trust", RepositoryLayout::metadata_url(repo_url),
+//                      RepositoryLayout::targets_url(repo_url), fetcher);  // repository/repository_layout.h
 //   client.refresh();                                   // throws on any failure
 //   auto t = client.target_info("app/1.2.0/linux-x86_64/package.zip");
 //   fetcher.download(client.target_url(*t), dest, t->length, t->sha256(), progress);
@@ -30,13 +31,13 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "upkeep/net/fetcher.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/tuf/metadata.h"
 
 namespace upkeep::tuf {
@@ -52,9 +53,10 @@ struct ClientLimits {
 
 class Client {
  public:
-  Client(
-      std::filesystem::path metadata_dir, std::string metadata_url, std::string targets_url, net::Fetcher& fetcher,
-      std::function<std::time_t()> now = [] { return std::time(nullptr); }, ClientLimits limits = {});
+  // `clock` (which outlives the client) is read once per refresh(); a
+  // FixedClock checks expiry as of a given time (an offline bundle's creation).
+  Client(std::filesystem::path metadata_dir, std::string metadata_url, std::string targets_url, net::Fetcher& fetcher,
+         const Clock& clock = *SystemClock::instance(), ClientLimits limits = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -123,7 +125,7 @@ class Client {
   std::string metadata_url_;
   std::string targets_url_;
   net::Fetcher& fetcher_;
-  std::function<std::time_t()> now_;
+  const Clock& clock_;  // outlives the client
   ClientLimits limits_;
 
   std::optional<RootMetadata> root_;

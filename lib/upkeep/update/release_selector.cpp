@@ -6,9 +6,10 @@
 #include <set>
 
 #include "upkeep/base/error.h"
-#include "upkeep/update/rollout.h"
-#include "upkeep/policy/update_settings.h"
 #include "upkeep/base/version.h"
+#include "upkeep/policy/update_settings.h"
+#include "upkeep/repository/release_facts.h"
+#include "upkeep/update/rollout.h"
 
 namespace upkeep {
 
@@ -21,16 +22,16 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
   std::optional<Version> best_version;
   bool installed_allowed = false;  // the installed version is one of the releases offered to us
   for (const auto& t : targets) {
-    const Json& custom = t.custom;
-    if (!custom.is_object() || !custom.contains("version") || !custom.contains("manifest")) continue;
+    if (!ReleaseFacts::names_release(t.custom)) continue;
     try {
-      if (custom.get_string("app_id") != c.app_id || custom.get_string("platform") != c.platform) continue;
+      const ReleaseFacts facts = ReleaseFacts::from_json(t.custom);
+      if (facts.app_id != c.app_id || facts.platform != c.platform) continue;
       ReleaseInfo r;
-      r.version = custom.get_string("version");
-      r.channel = custom.get_string_or("channel", "stable");
-      r.notes = custom.get_string_or("notes", "");
-      r.critical = custom.get_bool_or("critical", false);
-      r.rollout = custom.get_int_or("rollout", 100);
+      r.version = facts.version;
+      r.channel = facts.channel;
+      r.notes = facts.notes;
+      r.critical = facts.critical;
+      r.rollout = facts.rollout;
       auto v = Version::parse(r.version);
       if (!v) {
         spdlog::warn("skipping target {}: '{}' is not a version", t.path, r.version);
@@ -49,21 +50,19 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
           continue;
         }
       }
-      auto m = by_path.find(custom.get_string("manifest"));
+      auto m = by_path.find(facts.manifest);
       if (m == by_path.end()) {
-        spdlog::warn("skipping release {}: its manifest target {} is not listed", r.version,
-                     custom.get_string("manifest"));
+        spdlog::warn("skipping release {}: its manifest target {} is not listed", r.version, facts.manifest);
         continue;
       }
       r.package = t;
       r.manifest = *m->second;
-      if (custom.contains("delta")) {
-        auto d = by_path.find(custom.get_string("delta"));
+      if (!facts.delta.empty()) {
+        auto d = by_path.find(facts.delta);
         if (d != by_path.end())
           r.delta = *d->second;
         else  // still installable from its package
-          spdlog::warn("release {}: its delta target {} is not listed; using the package", r.version,
-                       custom.get_string("delta"));
+          spdlog::warn("release {}: its delta target {} is not listed; using the package", r.version, facts.delta);
       }
       if (!best_version || best_version->compare(*v) < 0) {
         best_version = *v;
@@ -86,8 +85,7 @@ std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& ta
 std::string sole_app_id(const std::vector<tuf::TargetFile>& targets) {
   std::set<std::string> ids;
   for (const auto& t : targets)
-    if (t.custom.is_object() && t.custom.contains("app_id") && t.custom.at("app_id").is_string())
-      ids.insert(t.custom.get_string("app_id"));
+    if (auto id = ReleaseFacts::app_id_in(t.custom)) ids.insert(*id);
   if (ids.empty()) fail(ErrorCode::kNotFound, "the repository has no releases yet");
   if (ids.size() > 1) fail(ErrorCode::kUsage, "the repository holds several applications; choose one with --app-id");
   return *ids.begin();

@@ -9,6 +9,7 @@
 #include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/policy/managed_policy.h"
+#include "upkeep/repository/repository_layout.h"
 #include "upkeep/tuf/tuf_client.h"
 #include "upkeep/update/rollout.h"
 #include "upkeep/update/stager.h"
@@ -54,7 +55,8 @@ std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
 
 std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   const std::string& repo = settings_.repository_url;
-  tuf::Client client(layout_.trust_dir(), repo + "metadata/", repo + "targets/", *fetcher_);
+  tuf::Client client(layout_.trust_dir(), RepositoryLayout::metadata_url(repo), RepositoryLayout::targets_url(repo),
+                     *fetcher_);
   client.refresh();
 
   SelectionCriteria criteria;

@@ -492,3 +492,16 @@ TEST_CASE("hook runs: 'started' is committed with its count, the outcome replace
   error_of([&] { store.hook_finished("2.0.0", HookKind::kUpdate, HookRunState::kStarted, 0, "", ""); },
            ErrorCode::kUsage);
 }
+
+TEST_CASE("the store stamps what it writes with its clock", "[state_store]") {
+  TempDir dir;
+  const upkeep::FixedClock clock(upkeep::FixedClock::at_unix(1'800'000'000));
+  StateStore store(dir / "state.db", StateStore::Mode::kReadWrite, clock);
+  store.record_failure("2.0.0", "bad zip");
+  store.record_staged("2.0.0", "aa", "bb");
+  REQUIRE(store.failures().size() == 1);
+  CHECK(store.failures()[0].updated_at == 1'800'000'000);
+  REQUIRE_FALSE(store.events(10).empty());
+  CHECK(store.events(10)[0].at == 1'800'000'000);
+  CHECK(store.get("2.0.0")->updated_at == 1'800'000'000);
+}

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "unit/tuf/tuf_test_repo.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -29,8 +29,7 @@ std::set<std::string> signers_of(const stdfs::path& file) {
 void check_fresh_client_follows(RepoFixture& f, int64_t root_version) {
   TempDir trust;
   stdfs::copy_file(f.meta("1.root.json"), trust.path() / "root.json");
-  tuf::Client client(trust.path(), f.base_url() + "metadata/", f.base_url() + "targets/", f.fetcher,
-                     [&f] { return f.now; });
+  tuf::Client client(trust.path(), f.base_url() + "metadata/", f.base_url() + "targets/", f.fetcher, f.clock);
   client.refresh();
   CHECK(client.root()->version == root_version);
 }
@@ -249,12 +248,12 @@ TEST_CASE("refresh-timestamp needs only the online timestamp key", "[vendor][key
   stdfs::remove(f.keys.key_path(tuf::kTargetsRole, f.key(tuf::kTargetsRole)->key_id()));
   stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   const auto targets_before = read_text(f.meta("2.targets.json"));
-  f.now += 20 * 3600;
+  f.advance(20 * 3600);
   CHECK(f.publisher.refresh_timestamp() == 3);
-  CHECK(f.publisher.current_timestamp().expires == f.now + 24 * 3600);
+  CHECK(f.publisher.current_timestamp().expires == f.now() + 24 * 3600);
   CHECK(read_text(f.meta("2.targets.json")) == targets_before);
   // A day later the old timestamp would have expired; the refreshed one is valid.
-  f.now += 10 * 3600;
+  f.advance(10 * 3600);
   client->refresh();
   CHECK(client->timestamp_version() == 3);
 }
@@ -264,7 +263,8 @@ TEST_CASE("expiries are configurable per role", "[vendor][keymgmt]") {
   const std::time_t now = 1'800'000'000;
   publish::Expiries e = publish::apply_expiry_overrides("root=730d,targets=30d,snapshot=2d,timestamp=6h", {});
   publish::KeyStore keys = publish::KeyStore::create(tmp / "keys", "demo", KeyType::kEd25519, e);
-  publish::RepositoryPublisher publisher(tmp / "repo", keys, keys.expiries(), [&] { return now; });
+  const FixedClock clock(FixedClock::at_unix(now));
+  publish::RepositoryPublisher publisher(tmp / "repo", keys, keys.expiries(), clock);
   publisher.initialize();
   CHECK(publisher.current_root().expires == now + 730 * 86400);
   CHECK(publisher.current_targets().expires == now + 30 * 86400);

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "upkeep/platform/fs.h"
+#include "unit/tuf/tuf_test_repo.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
-#include "unit/tuf/tuf_test_repo.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -26,11 +26,11 @@ TEST_CASE("keys init creates a valid signed repository", "[vendor]") {
   CHECK(read_text(f.meta("root.json")) == read_text(f.meta("1.root.json")));
   auto root = f.publisher.current_root();
   CHECK(root.consistent_snapshot);
-  CHECK(root.expires == f.now + 365 * 24 * 3600);
+  CHECK(root.expires == f.now() + 365 * 24 * 3600);
   CHECK(root.role(tuf::kTargetsRole).keyids == std::vector<std::string>{f.key(tuf::kTargetsRole)->key_id()});
-  CHECK(f.publisher.current_timestamp().expires == f.now + 24 * 3600);
-  CHECK(f.publisher.current_snapshot().expires == f.now + 7 * 24 * 3600);
-  CHECK(f.publisher.current_targets().expires == f.now + 90 * 24 * 3600);
+  CHECK(f.publisher.current_timestamp().expires == f.now() + 24 * 3600);
+  CHECK(f.publisher.current_snapshot().expires == f.now() + 7 * 24 * 3600);
+  CHECK(f.publisher.current_targets().expires == f.now() + 90 * 24 * 3600);
   CHECK(f.publisher.current_targets().targets.empty());
   // Every file on disk is in the TUF envelope form.
   Json ts = Json::parse(read_text(f.meta("timestamp.json")));
@@ -69,7 +69,7 @@ TEST_CASE("release publishes two targets that a client verifies", "[vendor]") {
   CHECK(c.get_bool("critical") == false);
   CHECK(c.get_int("rollout") == 100);
   CHECK(c.get_string("manifest") == r.manifest_target);
-  CHECK(c.get_string("released") == tuf::format_time(f.now));
+  CHECK(c.get_string("released") == tuf::format_time(f.now()));
   CHECK(c.get_string("delta") == "demo/1.2.0/linux-x86_64/delta.zst");
   CHECK(client->find_target("demo/1.2.0/linux-x86_64/delta.zst"));
   CHECK(pkg->length == stdfs::file_size(r.package_file));

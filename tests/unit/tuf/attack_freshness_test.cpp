@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "repository_simulator.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/update/release_selector.h"
 
 using namespace upkeep;
@@ -90,34 +90,34 @@ TEST_CASE("attack: indefinite freeze, expired metadata from a repository that st
   sim.publish_new_versions();
   auto client = sim.client();
   client->refresh();
-  const std::time_t start = sim.clock;
+  const std::time_t start = sim.clock.unix_now();
 
   SECTION("timestamp") {
-    sim.clock = start + 2 * RepositorySimulator::kDay;
+    sim.clock.set(FixedClock::at_unix(start + 2 * RepositorySimulator::kDay));
     CHECK(sim.refresh_refused(*client, ErrorCode::kVerification) ==
           "timestamp.json: expired at " + tuf::format_time(sim.timestamp.expires));
     // The vendor's cron job signs a fresh timestamp.
     sim.timestamp.version++;
-    sim.timestamp.expires = sim.clock + RepositorySimulator::kDay;
+    sim.timestamp.expires = sim.clock.unix_now() + RepositorySimulator::kDay;
     sim.publish_timestamp();
   }
   SECTION("snapshot") {
-    sim.clock = start + 8 * RepositorySimulator::kDay;
+    sim.clock.set(FixedClock::at_unix(start + 8 * RepositorySimulator::kDay));
     sim.timestamp.version++;
-    sim.timestamp.expires = sim.clock + RepositorySimulator::kDay;
+    sim.timestamp.expires = sim.clock.unix_now() + RepositorySimulator::kDay;
     sim.publish_timestamp();
     CHECK(sim.refresh_refused(*client, ErrorCode::kVerification,
                               sim.trusted_files_with({{"timestamp.json", "timestamp.json"}})) ==
           "snapshot.json: expired at " + tuf::format_time(sim.snapshot.expires));
-    sim.snapshot.expires = sim.clock + 7 * RepositorySimulator::kDay;
+    sim.snapshot.expires = sim.clock.unix_now() + 7 * RepositorySimulator::kDay;
     sim.snapshot.version++;
     sim.timestamp.version++;
     sim.publish();
   }
   SECTION("targets") {
-    sim.clock = start + 91 * RepositorySimulator::kDay;
-    sim.snapshot.expires = sim.clock + 7 * RepositorySimulator::kDay;
-    sim.timestamp.expires = sim.clock + RepositorySimulator::kDay;
+    sim.clock.set(FixedClock::at_unix(start + 91 * RepositorySimulator::kDay));
+    sim.snapshot.expires = sim.clock.unix_now() + 7 * RepositorySimulator::kDay;
+    sim.timestamp.expires = sim.clock.unix_now() + RepositorySimulator::kDay;
     sim.snapshot.version++;
     sim.timestamp.version++;
     sim.timestamp.snapshot = sim.describe(sim.snapshot.version, sim.publish_snapshot());
@@ -126,19 +126,19 @@ TEST_CASE("attack: indefinite freeze, expired metadata from a repository that st
               *client, ErrorCode::kVerification,
               sim.trusted_files_with({{"timestamp.json", "timestamp.json"}, {"snapshot.json", "3.snapshot.json"}})) ==
           "targets.json: expired at " + tuf::format_time(sim.targets.expires));
-    sim.targets.expires = sim.clock + 90 * RepositorySimulator::kDay;
+    sim.targets.expires = sim.clock.unix_now() + 90 * RepositorySimulator::kDay;
     sim.publish_new_versions();
   }
   SECTION("root") {
-    sim.clock = start + 366 * RepositorySimulator::kDay;
-    sim.targets.expires = sim.clock + 90 * RepositorySimulator::kDay;
-    sim.snapshot.expires = sim.clock + 7 * RepositorySimulator::kDay;
-    sim.timestamp.expires = sim.clock + RepositorySimulator::kDay;
+    sim.clock.set(FixedClock::at_unix(start + 366 * RepositorySimulator::kDay));
+    sim.targets.expires = sim.clock.unix_now() + 90 * RepositorySimulator::kDay;
+    sim.snapshot.expires = sim.clock.unix_now() + 7 * RepositorySimulator::kDay;
+    sim.timestamp.expires = sim.clock.unix_now() + RepositorySimulator::kDay;
     sim.publish_new_versions();
     CHECK(sim.refresh_refused(*client, ErrorCode::kVerification) ==
           "root.json: expired at " + tuf::format_time(sim.root.expires));
     sim.root.version = 2;
-    sim.root.expires = sim.clock + 365 * RepositorySimulator::kDay;
+    sim.root.expires = sim.clock.unix_now() + 365 * RepositorySimulator::kDay;
     sim.publish_root();
   }
   sim.refresh_reaches_published(*client);

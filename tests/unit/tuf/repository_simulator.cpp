@@ -9,8 +9,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
+#include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 
 namespace upkeep::test {
@@ -148,7 +148,7 @@ std::shared_ptr<const tuf::PublicKey> public_of(const tuf::PrivateKey& k) {
 }  // namespace
 
 RepositorySimulator::RepositorySimulator(std::time_t now, tuf::KeyType key_type)
-    : clock(now), key_type_(key_type), repo_(tmp_ / "repo"), trust_(tmp_ / "trust") {
+    : clock(FixedClock::at_unix(now)), key_type_(key_type), repo_(tmp_ / "repo"), trust_(tmp_ / "trust") {
   stdfs::create_directories(repo_ / "metadata");
   stdfs::create_directories(repo_ / "targets");
   stdfs::create_directories(trust_);
@@ -363,8 +363,7 @@ std::unique_ptr<tuf::Client> RepositorySimulator::client(tuf::ClientLimits limit
 
 std::unique_ptr<tuf::Client> RepositorySimulator::client_at(const std::string& base, net::Fetcher* f,
                                                             tuf::ClientLimits limits) {
-  return std::make_unique<tuf::Client>(
-      trust_, base + "metadata/", base + "targets/", f ? *f : fetcher, [this] { return clock; }, limits);
+  return std::make_unique<tuf::Client>(trust_, base + "metadata/", base + "targets/", f ? *f : fetcher, clock, limits);
 }
 
 std::string RepositorySimulator::refresh_refused(tuf::Client& client, ErrorCode code,

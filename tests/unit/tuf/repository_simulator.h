@@ -40,10 +40,11 @@
 #include <thread>
 #include <vector>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/net/repo_server.h"
-#include "test_support.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/tuf_client.h"
 
@@ -121,7 +122,7 @@ class RepositorySimulator {
   std::map<std::string, std::function<void(std::string&)>> byte_hooks;
 
   // The client's clock; tests move it (a frozen repository, expiry).
-  std::time_t clock;
+  FixedClock clock;
 
   // ---- keys ----
   // A fresh key (of the simulator's key type unless given) added to root.keys, the role's key ids

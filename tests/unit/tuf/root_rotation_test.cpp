@@ -132,18 +132,18 @@ TEST_CASE("root rotation: expired intermediate roots are fine, an expired final 
   RepositorySimulator sim;
   auto client = sim.client();
   client->refresh();
-  const std::time_t start = sim.clock;
-  sim.clock = start + 400 * RepositorySimulator::kDay;  // root 1 (365 days) has expired
-  sim.targets.expires = sim.clock + 90 * RepositorySimulator::kDay;
-  sim.snapshot.expires = sim.clock + 7 * RepositorySimulator::kDay;
-  sim.timestamp.expires = sim.clock + RepositorySimulator::kDay;
+  const std::time_t start = sim.clock.unix_now();
+  sim.clock.set(FixedClock::at_unix(start + 400 * RepositorySimulator::kDay));  // root 1 (365 days) has expired
+  sim.targets.expires = sim.clock.unix_now() + 90 * RepositorySimulator::kDay;
+  sim.snapshot.expires = sim.clock.unix_now() + 7 * RepositorySimulator::kDay;
+  sim.timestamp.expires = sim.clock.unix_now() + RepositorySimulator::kDay;
   sim.publish_new_versions();
 
   sim.root.expires = start + 10 * RepositorySimulator::kDay;
   next_root(sim);  // 2: long expired
 
   SECTION("the final root is valid") {
-    sim.root.expires = sim.clock + 365 * RepositorySimulator::kDay;
+    sim.root.expires = sim.clock.unix_now() + 365 * RepositorySimulator::kDay;
     next_root(sim);  // 3
     sim.refresh_reaches_published(*client);
     CHECK(client->root()->version == 3);
@@ -156,7 +156,7 @@ TEST_CASE("root rotation: expired intermediate roots are fine, an expired final 
     CHECK(sim.refresh_refused(*client, ErrorCode::kVerification, expected) ==
           "root.json: expired at " + tuf::format_time(sim.root.expires));
     CHECK(client->root()->version == 3);
-    sim.root.expires = sim.clock + 365 * RepositorySimulator::kDay;
+    sim.root.expires = sim.clock.unix_now() + 365 * RepositorySimulator::kDay;
     next_root(sim);
     sim.refresh_reaches_published(*client);
   }

@@ -17,9 +17,9 @@
 #include <mutex>
 #include <set>
 
-#include "upkeep/base/hash.h"
-#include "tuf_test_repo.h"
 #include "succinct_bins.h"
+#include "tuf_test_repo.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/tuf/delegation.h"
 #include "upkeep/tuf/role_names.h"
 #include "upkeep/tuf/tuf_client.h"
@@ -120,7 +120,7 @@ struct DelegationRepo {
   tuf::TargetsMetadata empty_targets() const {
     tuf::TargetsMetadata m;
     m.version = 1;
-    m.expires = f.now + 24 * 3600;
+    m.expires = f.now() + 24 * 3600;
     return m;
   }
 
@@ -169,7 +169,7 @@ struct DelegationRepo {
     ++snapshot_version;
     tuf::SnapshotMetadata snap;
     snap.version = snapshot_version;
-    snap.expires = f.now + 24 * 3600;
+    snap.expires = f.now() + 24 * 3600;
     for (const auto& [name, m] : roles) {
       std::string bytes = sign(m.to_json(), {&key_of(name)});
       published[name] = bytes;
@@ -182,14 +182,14 @@ struct DelegationRepo {
     server.put("/metadata/" + std::to_string(snapshot_version) + ".snapshot.json", snap_bytes);
     tuf::TimestampMetadata ts;
     ts.version = snapshot_version;
-    ts.expires = f.now + 24 * 3600;
+    ts.expires = f.now() + 24 * 3600;
     ts.snapshot = describe(snapshot_version, snap_bytes);
     server.put("/metadata/timestamp.json", sign(ts.to_json(), {keys[tuf::kTimestampRole].get()}));
   }
 
   std::unique_ptr<tuf::Client> client(tuf::ClientLimits limits = {}) {
-    return std::make_unique<tuf::Client>(
-        f.trust, server.url() + "metadata/", server.url() + "targets/", f.fetcher, [this] { return f.now; }, limits);
+    return std::make_unique<tuf::Client>(f.trust, server.url() + "metadata/", server.url() + "targets/", f.fetcher,
+                                         f.clock, limits);
   }
 
   // Refreshes, then looks `path` up and returns the metadata requests the lookup made.
@@ -394,8 +394,8 @@ TEST_CASE("delegation: delegated metadata that does not verify ends the search w
     expected = "A.json: version 2, expected version 1 as listed by snapshot.json";
   }
   SECTION("expired") {
-    repo.roles["A"].expires = repo.f.now - 1;
-    expected = "A.json: expired at " + tuf::format_time(repo.f.now - 1);
+    repo.roles["A"].expires = repo.f.now() - 1;
+    expected = "A.json: expired at " + tuf::format_time(repo.f.now() - 1);
   }
   SECTION("not listed in snapshot.json") {
     repo.unlisted.insert("A");
@@ -482,18 +482,25 @@ TEST_CASE("client reads the clock once per refresh and uses that time for every 
   repo.delegate(tuf::kTargetsRole, "A", {"*"});
   repo.add_target("A", "app.zip", "a");
   repo.publish();
-  int calls = 0;
-  // Everything expires a day after repo.f.now; any second reading of the clock is two days later.
+  // Everything expires a day after repo.f.now(); any second reading of the clock is two days later.
+  struct SecondReadingLater : Clock {
+    explicit SecondReadingLater(std::time_t first) : first(first) {}
+    int local_minute_of_day() const override { return 0; }
+    TimePoint now() const override { return FixedClock::at_unix(++calls == 1 ? first : first + 2 * 24 * 3600); }
+    std::time_t first;
+    mutable int calls = 0;
+  } clock(repo.f.now());
+  int& calls = clock.calls;
   tuf::Client client(repo.f.trust, repo.server.url() + "metadata/", repo.server.url() + "targets/", repo.f.fetcher,
-                     [&] { return ++calls == 1 ? repo.f.now : repo.f.now + 2 * 24 * 3600; });
+                     clock);
   client.refresh();
-  CHECK(client.update_start_time() == repo.f.now);
+  CHECK(client.update_start_time() == repo.f.now());
   CHECK(client.target_info("app.zip"));
   CHECK(calls == 1);
   // The next refresh reads the clock again.
   auto [code, message] = error_of([&] { client.refresh(); });
   CHECK(code == ErrorCode::kVerification);
-  CHECK(message == "timestamp.json: expired at " + tuf::format_time(repo.f.now + 24 * 3600));
+  CHECK(message == "timestamp.json: expired at " + tuf::format_time(repo.f.now() + 24 * 3600));
 }
 
 TEST_CASE("client follows a targets key rotation: the new key's targets are trusted, the old key's are not",
@@ -521,12 +528,12 @@ TEST_CASE("client follows a targets key rotation: the new key's targets are trus
     std::string targets = write_signed(f.meta("3.targets.json"), t.to_json(), {&key});
     tuf::SnapshotMetadata snap;
     snap.version = 3;
-    snap.expires = f.now + 3600;
+    snap.expires = f.now() + 3600;
     snap.meta["targets.json"] = describe(3, targets);
     std::string snapshot = write_signed(f.meta("3.snapshot.json"), snap.to_json(), {f.key(tuf::kSnapshotRole).get()});
     tuf::TimestampMetadata ts;
     ts.version = 3;
-    ts.expires = f.now + 3600;
+    ts.expires = f.now() + 3600;
     ts.snapshot = describe(3, snapshot);
     write_signed(f.meta("timestamp.json"), ts.to_json(), {f.key(tuf::kTimestampRole).get()});
     return targets;

@@ -2,9 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "tuf_test_repo.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -21,7 +21,7 @@ void write_timestamp(RepoFixture& f, int64_t version, int64_t snapshot_version, 
                      const tuf::PrivateKey& key) {
   tuf::TimestampMetadata ts;
   ts.version = version;
-  ts.expires = f.now + 3600;
+  ts.expires = f.now() + 3600;
   ts.snapshot = describe(snapshot_version, snapshot_bytes);
   write_signed(f.meta("timestamp.json"), ts.to_json(), {&key});
 }
@@ -106,7 +106,7 @@ TEST_CASE("client refuses rolled-back snapshot and targets versions", "[tuf]") {
   SECTION("a new snapshot listing an older targets version") {
     tuf::SnapshotMetadata snap;
     snap.version = 4;
-    snap.expires = f.now + 3600;
+    snap.expires = f.now() + 3600;
     snap.meta["targets.json"] = describe(2, targets2);
     auto snapshot_key = f.key(tuf::kSnapshotRole);
     std::string bytes = write_signed(f.meta("4.snapshot.json"), snap.to_json(), {snapshot_key.get()});
@@ -125,17 +125,17 @@ TEST_CASE("client refuses expired metadata by its clock", "[tuf]") {
   auto client = f.client(2 * 24 * 3600);  // the timestamp is valid for one day
   auto [code, message] = error_of([&] { client->refresh(); });
   CHECK(code == ErrorCode::kVerification);
-  CHECK(message == "timestamp.json: expired at " + tuf::format_time(f.now + 24 * 3600));
+  CHECK(message == "timestamp.json: expired at " + tuf::format_time(f.now() + 24 * 3600));
   CHECK_FALSE(stdfs::exists(f.trust / "timestamp.json"));
 
   // A fresh timestamp that still lists the first snapshot, valid for seven days.
   auto late = f.client(8 * 24 * 3600);
-  f.now += 8 * 24 * 3600 - 60;
+  f.advance(8 * 24 * 3600 - 60);
   f.publisher.refresh_timestamp();
-  f.now -= 8 * 24 * 3600 - 60;
+  f.advance(-(8 * 24 * 3600 - 60));
   auto [code2, message2] = error_of([&] { late->refresh(); });
   CHECK(code2 == ErrorCode::kVerification);
-  CHECK(message2 == "snapshot.json: expired at " + tuf::format_time(f.now + 7 * 24 * 3600));
+  CHECK(message2 == "snapshot.json: expired at " + tuf::format_time(f.now() + 7 * 24 * 3600));
   CHECK_FALSE(stdfs::exists(f.trust / "snapshot.json"));
 }
 
@@ -164,7 +164,7 @@ TEST_CASE("client refuses tampered targets metadata", "[tuf]") {
     // The attacker holds the snapshot and timestamp keys, not the targets key.
     tuf::SnapshotMetadata snap;
     snap.version = 3;
-    snap.expires = f.now + 3600;
+    snap.expires = f.now() + 3600;
     snap.meta["targets.json"] = describe(2, text);
     auto snapshot_key = f.key(tuf::kSnapshotRole);
     std::string bytes = write_signed(f.meta("3.snapshot.json"), snap.to_json(), {snapshot_key.get()});

@@ -5,20 +5,22 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <filesystem>
+#include <list>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
+#include "test_support.h"
+#include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/net/repo_server.h"
-#include "test_support.h"
-#include "upkeep/tuf/metadata.h"
-#include "upkeep/tuf/tuf_client.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
+#include "upkeep/tuf/metadata.h"
+#include "upkeep/tuf/tuf_client.h"
 
 namespace upkeep::test {
 
@@ -52,12 +54,13 @@ inline tuf::MetaFile describe(int64_t version, const std::string& bytes) {
 
 // Error code and message of what `f` throws (fails the test when nothing is thrown).
 // A vendor repository (keys init done) served on 127.0.0.1, and a client
-// trust folder holding its version 1 root. `now` drives client and vendor clocks.
+// trust folder holding its version 1 root. `clock` drives client and vendor clocks.
 struct RepoFixture {
   TempDir tmp;
-  std::time_t now = std::time(nullptr);
+  FixedClock clock{FixedClock::at_unix(std::time(nullptr))};
+  std::list<FixedClock> offset_clocks;  // of clients made with an offset
   publish::KeyStore keys = publish::KeyStore::create(tmp / "keys", "demo");
-  publish::RepositoryPublisher publisher{tmp / "repo", keys, {}, [this] { return now; }};
+  publish::RepositoryPublisher publisher{tmp / "repo", keys, {}, clock};
   net::RepoServer server{tmp / "repo"};
   net::HttpFetcher fetcher;
   stdfs::path trust = tmp / "trust";
@@ -73,10 +76,15 @@ struct RepoFixture {
   stdfs::path meta(const std::string& name) const { return tmp / "repo" / "metadata" / name; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/"; }
 
-  // A client with its own clock offset (seconds from `now`).
+  std::time_t now() const { return clock.unix_now(); }
+  void advance(std::time_t seconds) { clock.advance(std::chrono::seconds(seconds)); }
+
+  // A client on `clock`, or with an offset on its own clock, `offset`
+  // seconds ahead of now() when it is made (it does not follow `clock`).
   std::unique_ptr<tuf::Client> client(std::time_t offset = 0) {
-    return std::make_unique<tuf::Client>(trust, base_url() + "metadata/", base_url() + "targets/", fetcher,
-                                         [this, offset] { return now + offset; });
+    const Clock* c = &clock;
+    if (offset != 0) c = &offset_clocks.emplace_back(FixedClock::at_unix(now() + offset));
+    return std::make_unique<tuf::Client>(trust, base_url() + "metadata/", base_url() + "targets/", fetcher, *c);
   }
 
   publish::PublishedRelease release(const std::string& version, const std::string& channel = "stable") {
