@@ -1,17 +1,17 @@
 // `upkeep bundle --version V -o FILE`: one self-contained file that installs
-// one release with no network (vendor/offline_bundle.h).
+// one release with no network (upkeep/admin/offline_bundle.h).
 #include <cstdio>
 #include <filesystem>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/admin/offline_bundle.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/platform/build_platform.h"
-#include "upkeep/admin/offline_bundle.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep::cli {
 namespace {
@@ -44,26 +44,10 @@ const char* kBundleUsage =
 
 bool is_http(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-}  // namespace
-
-int cmd_bundle(const Args& in) {
-  Args args = in;  // -o is the one short option, as in compilers and archivers
-  for (auto& a : args)
-    if (a == "-o") a = "--output";
-  CliArgs cli(args, {.flags = {"help", "json"},
-                     .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
-                                "program", "launcher", "updater"}});
-  if (cli.flag("help")) {
-    std::fputs(kBundleUsage, stdout);
-    return 0;
-  }
-  auto version = cli.value("version");
-  auto output = cli.value("output");
-  if (!version || !output)
-    fail(ErrorCode::kUsage, std::string("bundle needs --version V and -o FILE\n\n") + kBundleUsage);
+// Where the bundle reads the release (--repo) and where installed copies
+// look for updates (--update-url, or --repo when that is a web address).
+void set_urls(const CliArgs& cli, admin::BundleOptions& o) {
   const std::string repo = cli.value_or("repo", "repo");
-
-  admin::BundleOptions o;
   if (is_http(repo) || repo.rfind("file://", 0) == 0) {
     o.repository_url = repo;
   } else {
@@ -82,6 +66,15 @@ int cmd_bundle(const Args& in) {
          "bundle: --update-url URL is needed: where installed copies check for updates (the repository's web "
          "address; --repo is a folder)");
   }
+}
+
+admin::BundleOptions options_of(const CliArgs& cli) {
+  auto version = cli.value("version");
+  auto output = cli.value("output");
+  if (!version || !output)
+    fail(ErrorCode::kUsage, std::string("bundle needs --version V and -o FILE\n\n") + kBundleUsage);
+  admin::BundleOptions o;
+  set_urls(cli, o);
   o.version = *version;
   o.app_id = cli.value("app-id");
   o.platform = cli.value_or("platform", build_platform());
@@ -91,10 +84,11 @@ int cmd_bundle(const Args& in) {
   o.program = cli.value_or("program", here.string());
   o.launcher_binary = cli.value_or("launcher", (here.parent_path() / "launcher").string());
   o.updater_binary = cli.value_or("updater", (here.parent_path() / "upkeep-updater").string());
-  if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
+  return o;
+}
 
-  // Progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
-  const bool terminal = !cli.flag("json") && fs::is_terminal(2);
+// Writes the bundle; progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
+admin::BundleFacts write_bundle(admin::BundleOptions& o, bool terminal) {
   if (terminal)
     o.progress = [](size_t done, size_t known, uint64_t bytes) {
       std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
@@ -102,17 +96,19 @@ int cmd_bundle(const Args& in) {
       std::fflush(stderr);
     };
   net::HttpFetcher fetcher;
-  admin::BundleFacts f;
   try {
-    f = admin::OfflineBundle::write(o, fetcher);
+    admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
+    if (terminal) std::fputc('\n', stderr);
+    return f;
   } catch (...) {
     if (terminal) std::fputc('\n', stderr);
     throw;
   }
-  if (terminal) std::fputc('\n', stderr);
-  const auto path = std::filesystem::absolute(o.output);
+}
+
+void print_result(const admin::BundleFacts& f, const std::filesystem::path& path, bool json) {
   const auto size = std::filesystem::file_size(path);
-  if (cli.flag("json")) {
+  if (json) {
     Json j = Json::object();
     j["bundle"] = path.string();
     j["bytes"] = static_cast<int64_t>(size);
@@ -127,6 +123,25 @@ int cmd_bundle(const Args& in) {
                 f.version.c_str(), f.platform.c_str(), path.c_str(), static_cast<unsigned long long>(size),
                 path.c_str());
   }
+}
+
+}  // namespace
+
+int cmd_bundle(const Args& in) {
+  Args args = in;  // -o is the one short option, as in compilers and archivers
+  for (auto& a : args)
+    if (a == "-o") a = "--output";
+  CliArgs cli(args, {.flags = {"help", "json"},
+                     .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
+                                "program", "launcher", "updater"}});
+  if (cli.flag("help")) {
+    std::fputs(kBundleUsage, stdout);
+    return 0;
+  }
+  admin::BundleOptions o = options_of(cli);
+  if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
+  admin::BundleFacts f = write_bundle(o, !cli.flag("json") && fs::is_terminal(2));
+  print_result(f, std::filesystem::absolute(o.output), cli.flag("json"));
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // `upkeep mirror SOURCE_URL DIR`: copies a repository, verified against its
 // signed metadata, into DIR for hosting inside a network
-// (vendor/repository_mirror.h). Progress on stderr when it is a terminal.
+// (upkeep/publish/repository_mirror.h). Progress on stderr when it is a terminal.
 #include <cstdio>
 #include <filesystem>
 

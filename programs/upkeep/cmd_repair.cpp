@@ -1,6 +1,6 @@
 // `upkeep repair`: re-checks the current version of an install against its
 // signed manifest and restores what is missing or changed
-// (vendor/version_repair.h).
+// (upkeep/admin/version_repair.h).
 #include <cstdio>
 
 #include "upkeep/base/cli_args.h"

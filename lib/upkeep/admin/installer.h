@@ -62,7 +62,7 @@ struct InstallResult {
 
 InstallResult install(const InstallOptions& options, UpdateObserver& observer);
 
-// Installs the release an offline bundle holds (vendor/offline_bundle.h)
+// Installs the release an offline bundle holds (offline_bundle.h)
 // without any network: the payload is unpacked into a temporary folder
 // ($TMPDIR) and installed from there as from a repository (signatures and
 // hashes verified as ever, expiry as of the bundle's creation). The

@@ -12,7 +12,7 @@
 //   REPO/targets/<app>/blobs/<content sha256>.zst and
 //   REPO/targets/<app>/patches/<from>-<to>.<algorithm>: the delta store,
 //   content-addressed and shared by every release of the app
-//   (vendor/delta_builder.h, delta/delta_index.h). The package target's
+//   (publish/delta_builder.h, delta/delta_index.h). The package target's
 //   custom "delta" names the release's delta.zst target.
 // timestamp.json is written last, atomically: it is the commit point. Until
 // it changes no client can reach anything new, and on failure every file
