@@ -28,15 +28,15 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "upkeep/install/applier.h"
 #include "bench_util.h"
 #include "upkeep/base/cli_args.h"
-#include "upkeep/policy/config.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/policy/config.h"
 
 namespace {
 

@@ -20,9 +20,9 @@
 #include <cstdio>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
 #include "delta/series_repo.h"
 #include "delta/tool_baseline.h"
+#include "upkeep/base/cli_args.h"
 
 namespace upkeep::bench {
 namespace {

@@ -17,8 +17,8 @@
 
 #include "bench_util.h"
 #include "upkeep/base/cli_args.h"
-#include "upkeep/policy/config.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/policy/config.h"
 
 namespace {
 

@@ -9,15 +9,15 @@
 #include <cerrno>
 #include <cstring>
 
-#include "upkeep/install/applier.h"
 #include "bench_util.h"
-#include "upkeep/policy/config.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
+#include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/manifest.h"
-#include "upkeep/platform/process.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/platform/process.h"
+#include "upkeep/policy/config.h"
 
 namespace upkeep::bench {
 

@@ -13,8 +13,8 @@
 
 #include "bench_util.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
 
 namespace upkeep::bench {

@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "campaign.h"
-#include "upkeep/base/error.h"
 #include "invariants.h"
+#include "upkeep/base/error.h"
 #include "upkeep/install/state_store.h"
 
 namespace upkeep::torture {

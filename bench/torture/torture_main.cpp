@@ -16,8 +16,8 @@
 #include "../bench_util.h"
 #include "campaign.h"
 #include "upkeep/base/cli_args.h"
-#include "upkeep/platform/fault_injection.h"
 #include "upkeep/base/json.h"
+#include "upkeep/platform/fault_injection.h"
 
 namespace upkeep::torture {
 

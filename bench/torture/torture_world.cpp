@@ -2,9 +2,9 @@
 
 #include <random>
 
-#include "upkeep/policy/config.h"
 #include "upkeep/base/error.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/policy/config.h"
 
 namespace upkeep::torture {
 

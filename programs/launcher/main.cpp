@@ -4,10 +4,10 @@
 
 #include <cstdio>
 
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "launcher.h"
+#include "upkeep/base/error.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/platform/fs.h"
 
 namespace {
 const char* kHelp =

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "upkeep/admin/install_paths.h"
 #include "upkeep/base/error.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/admin/install_paths.h"
 
 namespace upkeep {
 

@@ -13,12 +13,12 @@
 #include <cstdio>
 
 #include "upkeep/base/cli_args.h"
-#include "upkeep/policy/config.h"
 #include "upkeep/base/error.h"
-#include "upkeep/install/layout.h"
 #include "upkeep/base/logging.h"
-#include "upkeep/policy/managed_policy.h"
+#include "upkeep/install/layout.h"
 #include "upkeep/net/http_fetcher.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/console_reporter.h"
 #include "upkeep/update/update_service.h"
 

@@ -1,17 +1,17 @@
 // upkeep install / uninstall.
 #include <cstdio>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/json.h"
-#include "upkeep/base/logging.h"
-#include "upkeep/policy/managed_policy.h"
-#include "upkeep/hooks/release_hooks.h"
-#include "upkeep/update/console_reporter.h"
 #include "upkeep/admin/install_paths.h"
 #include "upkeep/admin/installer.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/hooks/release_hooks.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/policy/managed_policy.h"
+#include "upkeep/update/console_reporter.h"
 
 namespace upkeep::cli {
 namespace {
@@ -30,7 +30,9 @@ admin::InstallPathOverrides path_overrides(const CliArgs& args) {
   return o;
 }
 
-admin::InstallScope scope_of(const CliArgs& args) { return args.flag("system") ? admin::InstallScope::kSystem : admin::InstallScope::kUser; }
+admin::InstallScope scope_of(const CliArgs& args) {
+  return args.flag("system") ? admin::InstallScope::kSystem : admin::InstallScope::kUser;
+}
 
 // This machine's managed policy for `app_id` over the defaults (docs/admin-guide.md
 // "Managed policy"); rejected files are reported and do not apply.

@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/publish/repository_mirror.h"
 
 namespace upkeep::cli {

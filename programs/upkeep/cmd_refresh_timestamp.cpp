@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
-#include "upkeep/tuf/metadata.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
+#include "upkeep/tuf/metadata.h"
 
 namespace upkeep::cli {
 

@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <string>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/install/hook_spec.h"
 #include "upkeep/admin/desktop_entry.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/base/error.h"
+#include "upkeep/install/hook_spec.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
 

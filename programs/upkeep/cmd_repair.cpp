@@ -3,14 +3,14 @@
 // (upkeep/admin/version_repair.h).
 #include <cstdio>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/admin/version_repair.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/update/console_reporter.h"
-#include "upkeep/admin/version_repair.h"
 
 namespace upkeep::cli {
 namespace {

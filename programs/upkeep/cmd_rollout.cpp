@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "upkeep/base/cli_args.h"
 #include "commands.h"
+#include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/publish/key_store.h"

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "commands.h"
-#include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/logging.h"
 #include "upkeep/admin/offline_bundle.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/platform/fs.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <set>
 
-#include "upkeep/platform/fault_injection.h"
 #include "invariants.h"
 #include "release_fixture.h"
+#include "upkeep/platform/fault_injection.h"
 
 using namespace upkeep::test;
 

@@ -11,12 +11,12 @@
 #include <random>
 #include <regex>
 
-#include "upkeep/platform/fault_injection.h"
-#include "upkeep/base/hash.h"
 #include "invariants.h"
-#include "upkeep/net/repo_server.h"
 #include "release_fixture.h"
 #include "unit/delta/delta_test_data.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/net/repo_server.h"
+#include "upkeep/platform/fault_injection.h"
 
 using namespace upkeep::test;
 

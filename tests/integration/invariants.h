@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/platform/fs.h"
+#include "upkeep/base/version.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/state_store.h"
-#include "upkeep/base/version.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep::test {
 

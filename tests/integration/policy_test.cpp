@@ -5,8 +5,8 @@
 // setting's value and source, and a rejected policy file.
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/json.h"
 #include "release_fixture.h"
+#include "upkeep/base/json.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

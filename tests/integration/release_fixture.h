@@ -8,8 +8,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/json.h"
 #include "test_support.h"
+#include "upkeep/base/json.h"
 
 namespace upkeep::test {
 

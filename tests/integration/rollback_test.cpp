@@ -3,9 +3,9 @@
 // configured time on its first run is rolled back before the launcher
 // returns, marked bad with the reason, recorded as an event, and never
 // offered again.
-#include "upkeep/policy/config.h"
 #include "invariants.h"
 #include "release_fixture.h"
+#include "upkeep/policy/config.h"
 
 using namespace upkeep::test;
 

@@ -5,9 +5,9 @@
 #include <regex>
 #include <string>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/net/http_fetcher.h"
-#include "test_support.h"
 
 using upkeep::test::BackgroundProcess;
 using upkeep::test::program;

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "release_fixture.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/json.h"
-#include "release_fixture.h"
 #include "upkeep/tuf/role_names.h"
 
 using namespace upkeep;

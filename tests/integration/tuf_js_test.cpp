@@ -13,10 +13,10 @@
 #include <regex>
 #include <string>
 
-#include "upkeep/base/json.h"
-#include "upkeep/net/http_fetcher.h"
 #include "release_fixture.h"
 #include "test_support.h"
+#include "upkeep/base/json.h"
+#include "upkeep/net/http_fetcher.h"
 #include "upkeep/tuf/tuf_client.h"
 
 using namespace upkeep::test;

@@ -1,8 +1,8 @@
 #include "upkeep/admin/install_record.h"
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/platform/privileges.h"
 
 namespace upkeep::admin {

@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/admin/install_paths.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/update/update_observer.h"
-#include "upkeep/admin/install_paths.h"
 
 namespace upkeep::admin {
 

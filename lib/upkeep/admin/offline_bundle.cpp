@@ -4,14 +4,14 @@
 
 #include <fstream>
 
-#include "upkeep/delta/io.h"
+#include "upkeep/admin/install_paths.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json.h"
+#include "upkeep/delta/io.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/publish/repository_mirror.h"
 #include "upkeep/update/package.h"
 #include "upkeep/update/release_selector.h"
-#include "upkeep/admin/install_paths.h"
-#include "upkeep/publish/repository_mirror.h"
 
 namespace upkeep::admin {
 namespace stdfs = std::filesystem;

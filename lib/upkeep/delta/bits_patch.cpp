@@ -4,10 +4,10 @@
 #include <cstring>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/inner_patch.h"
 #include "upkeep/delta/io.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -2,6 +2,7 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "upkeep/delta/codec.h"
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/bitcode_patch.h"
 #include "upkeep/delta/bits_patch.h"
 #include "upkeep/delta/gzip_patch.h"
@@ -10,7 +11,6 @@
 #include "upkeep/delta/mo_patch.h"
 #include "upkeep/delta/suffix_patch.h"
 #include "upkeep/delta/zstd_patch.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -1,8 +1,8 @@
 #include "upkeep/delta/delta_bundle.h"
 
-#include "upkeep/delta/zstd_blob.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/delta/zstd_blob.h"
 
 namespace upkeep::delta {
 

@@ -10,8 +10,8 @@
 #include <array>
 #include <vector>
 
-#include "upkeep/delta/deflate_block_writer.h"
 #include "upkeep/base/error.h"
+#include "upkeep/delta/deflate_block_writer.h"
 
 namespace upkeep::delta {
 

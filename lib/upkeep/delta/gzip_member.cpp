@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/gnu_deflate.h"
 #include "upkeep/delta/io.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -5,11 +5,11 @@
 #include <optional>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/gzip_member.h"
 #include "upkeep/delta/inner_patch.h"
 #include "upkeep/delta/io.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

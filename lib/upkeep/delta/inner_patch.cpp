@@ -1,8 +1,8 @@
 #include "upkeep/delta/inner_patch.h"
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/suffix_patch.h"
 #include "upkeep/delta/zstd_patch.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "upkeep/delta/io.h"
 #include "upkeep/base/error.h"
+#include "upkeep/delta/io.h"
 #include "upkeep/platform/fs.h"
 
 namespace upkeep::delta {

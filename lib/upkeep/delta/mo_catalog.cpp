@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "upkeep/delta/io.h"
 #include "upkeep/base/error.h"
+#include "upkeep/delta/io.h"
 
 namespace upkeep::delta {
 

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/bzip2_stream.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/zstd_blob.h"
 #include "upkeep/delta/zstd_stream.h"
-#include "upkeep/base/error.h"
 #include "upkeep/platform/mapped_file.h"
 
 namespace upkeep::delta {

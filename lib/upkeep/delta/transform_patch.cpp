@@ -3,9 +3,9 @@
 #include <array>
 #include <cstring>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/inner_patch.h"
 #include "upkeep/delta/io.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/zstd_stream.h"
-#include "upkeep/base/error.h"
 
 namespace upkeep::delta {
 

@@ -6,11 +6,11 @@
 #include <memory>
 #include <string>
 
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/zstd_blob.h"
-#include "upkeep/base/error.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/platform/mapped_file.h"
 
 namespace upkeep::delta {

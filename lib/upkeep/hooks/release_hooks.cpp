@@ -5,10 +5,10 @@
 #include <cstdio>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fault_injection.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/hooks/hook_runner.h"
+#include "upkeep/platform/fault_injection.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;

@@ -5,12 +5,12 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "upkeep/install/applier.h"
-#include "upkeep/platform/fault_injection.h"
-#include "upkeep/platform/health_channel.h"
 #include "upkeep/base/launch_env.h"
+#include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/platform/fault_injection.h"
+#include "upkeep/platform/health_channel.h"
 
 namespace upkeep {
 

@@ -6,11 +6,11 @@
 #include <system_error>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/json_entry_reader.h"
 #include "upkeep/base/version.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep {
 

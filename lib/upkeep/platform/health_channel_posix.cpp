@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/health_channel.h"
 #include "upkeep/base/launch_env.h"
+#include "upkeep/platform/health_channel.h"
 
 namespace upkeep {
 

@@ -3,8 +3,8 @@
 #include <set>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/platform/build_platform.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep {
 

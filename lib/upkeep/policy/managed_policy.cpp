@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
-#include "upkeep/policy/config.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/platform/fs.h"
+#include "upkeep/policy/config.h"
 
 #ifndef UPKEEP_DEFAULT_POLICY_DIR
 #define UPKEEP_DEFAULT_POLICY_DIR "/etc/upkeep/policies"

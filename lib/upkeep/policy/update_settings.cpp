@@ -5,8 +5,8 @@
 #include <array>
 #include <cstdlib>
 
-#include "upkeep/policy/config.h"
 #include "upkeep/base/error.h"
+#include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 
 namespace upkeep {

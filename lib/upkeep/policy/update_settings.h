@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "upkeep/platform/clock.h"
 #include "upkeep/base/json.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/policy/quiet_hours.h"
 
 namespace upkeep {

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/tuf/keys.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
+#include "upkeep/tuf/keys.h"
 
 namespace upkeep::publish {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/tuf/metadata.h"
 
 namespace upkeep::publish {

@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "upkeep/tuf/keys.h"
 #include "upkeep/publish/expiries.h"
+#include "upkeep/tuf/keys.h"
 
 namespace upkeep::publish {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/tuf/metadata.h"
-#include "upkeep/publish/delta_builder.h"
 #include "upkeep/base/version.h"
+#include "upkeep/publish/delta_builder.h"
+#include "upkeep/tuf/metadata.h"
 
 namespace upkeep::publish {
 

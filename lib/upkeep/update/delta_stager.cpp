@@ -6,12 +6,12 @@
 #include <set>
 #include <unordered_map>
 
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
-#include "upkeep/base/error.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/update/delta_plan.h"
 
 namespace upkeep {
@@ -60,7 +60,8 @@ bool place(const stdfs::path& from, const stdfs::path& to, uint32_t mode, const 
 
 class Run {
  public:
-  Run(net::Fetcher& fetcher, const DeltaSource& source, const stdfs::path& work, net::DownloadProgress* progress, uint64_t total)
+  Run(net::Fetcher& fetcher, const DeltaSource& source, const stdfs::path& work, net::DownloadProgress* progress,
+      uint64_t total)
       : fetcher_(fetcher), source_(source), work_(work), objects_(work / "objects"), progress_(progress, total) {}
 
   stdfs::path object(const std::string& sha) const { return objects_ / sha; }

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/json_entry_reader.h"
 #include "upkeep/install/manifest.h"
+#include "upkeep/platform/fs.h"
 
 namespace upkeep {
 namespace stdfs = std::filesystem;

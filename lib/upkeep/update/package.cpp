@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/update/zip_directory.h"
 
 namespace upkeep {

@@ -33,13 +33,13 @@
 #include <optional>
 #include <thread>
 
-#include "upkeep/platform/clock.h"
-#include "upkeep/policy/config.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/fetcher.h"
+#include "upkeep/platform/clock.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/update_settings.h"
 #include "upkeep/update/release_selector.h"
 #include "upkeep/update/update_observer.h"
-#include "upkeep/policy/update_settings.h"
 
 namespace upkeep {
 

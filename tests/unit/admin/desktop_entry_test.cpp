@@ -38,8 +38,8 @@ TEST_CASE("a desktop entry with defaults is valid", "[desktop_entry]") {
 TEST_CASE("Exec quotes and escapes any launcher path, and the entry stays valid", "[desktop_entry]") {
   const std::string path = GENERATE(std::string("/home/ann/My Apps/demo"), std::string("/tmp/a\"b/$HOME/`x`/demo"),
                                     std::string("/tmp/back\\slash/100%/demo"), std::string(" /lead/space"));
-  const admin::DesktopEntry e =
-      admin::DesktopEntry::from_metadata(metadata(R"({"name": " Spaced name\\ ", "categories": ["Office"]})"), "demo", path);
+  const admin::DesktopEntry e = admin::DesktopEntry::from_metadata(
+      metadata(R"({"name": " Spaced name\\ ", "categories": ["Office"]})"), "demo", path);
   const std::string text = e.render();
   INFO(text);
   RunResult r = validate(text);
@@ -106,11 +106,13 @@ TEST_CASE("icon_kind knows square PNGs of theme sizes and SVGs", "[desktop_entry
   };
   CHECK(upkeep::admin::icon_kind(png(48, 48)).size_dir == "48x48");
   CHECK(upkeep::admin::icon_kind(png(256, 256)).extension == ".png");
-  CHECK(error_of([&] { upkeep::admin::icon_kind(png(48, 32)); }, ErrorCode::kBadInput).find("48x32") != std::string::npos);
+  CHECK(error_of([&] { upkeep::admin::icon_kind(png(48, 32)); }, ErrorCode::kBadInput).find("48x32") !=
+        std::string::npos);
   CHECK(error_of([&] { upkeep::admin::icon_kind(png(50, 50)); }, ErrorCode::kBadInput).find("square one of") !=
         std::string::npos);
   write_text(dir / "i.svg", "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
   CHECK(upkeep::admin::icon_kind(dir / "i.svg").size_dir == "scalable");
   write_text(dir / "i.txt", "hello");
-  CHECK(error_of([&] { upkeep::admin::icon_kind(dir / "i.txt"); }, ErrorCode::kBadInput).find("neither") != std::string::npos);
+  CHECK(error_of([&] { upkeep::admin::icon_kind(dir / "i.txt"); }, ErrorCode::kBadInput).find("neither") !=
+        std::string::npos);
 }

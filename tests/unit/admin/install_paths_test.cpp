@@ -22,7 +22,8 @@ admin::InstallPaths::Env env_of(std::map<std::string, std::string> vars) {
 }  // namespace
 
 TEST_CASE("per-user paths are the XDG defaults under HOME", "[install_paths]") {
-  const admin::InstallPaths p = admin::InstallPaths::resolve(admin::InstallScope::kUser, "demo", {}, env_of({{"HOME", "/home/ann"}}));
+  const admin::InstallPaths p =
+      admin::InstallPaths::resolve(admin::InstallScope::kUser, "demo", {}, env_of({{"HOME", "/home/ann"}}));
   CHECK(p.root == "/home/ann/.local/share/upkeep/demo");
   CHECK(p.applications_dir == "/home/ann/.local/share/applications");
   CHECK(p.icons_dir == "/home/ann/.local/share/icons");
@@ -33,11 +34,11 @@ TEST_CASE("per-user paths are the XDG defaults under HOME", "[install_paths]") {
 
 TEST_CASE("absolute XDG variables are used, and empty or relative ones mean the default", "[install_paths]") {
   const admin::InstallPaths p = admin::InstallPaths::resolve(admin::InstallScope::kUser, "demo", {},
-                                               env_of({{"HOME", "/home/ann"},
-                                                       {"XDG_DATA_HOME", "/data"},
-                                                       {"XDG_CONFIG_HOME", "relative/cfg"},
-                                                       {"XDG_STATE_HOME", ""},
-                                                       {"XDG_CACHE_HOME", "/var/cache/ann"}}));
+                                                             env_of({{"HOME", "/home/ann"},
+                                                                     {"XDG_DATA_HOME", "/data"},
+                                                                     {"XDG_CONFIG_HOME", "relative/cfg"},
+                                                                     {"XDG_STATE_HOME", ""},
+                                                                     {"XDG_CACHE_HOME", "/var/cache/ann"}}));
   CHECK(p.root == "/data/upkeep/demo");
   CHECK(p.applications_dir == "/data/applications");
   CHECK(p.user_data == std::vector<stdfs::path>{"/home/ann/.config/demo", "/data/demo", "/home/ann/.local/state/demo",
@@ -88,7 +89,8 @@ TEST_CASE("per-user paths without HOME, and app ids that cannot name a folder, a
             ErrorCode::kUsage)
             .find("absolute") != std::string::npos);
   for (const char* bad : {"", "a/b", ".hidden", ".."})
-    CHECK(upkeep::test::error_of([&] { admin::InstallPaths::resolve(admin::InstallScope::kSystem, bad, {}, env_of({})); },
-                                 ErrorCode::kBadInput)
-              .find("cannot name a file") != std::string::npos);
+    CHECK(
+        upkeep::test::error_of([&] { admin::InstallPaths::resolve(admin::InstallScope::kSystem, bad, {}, env_of({})); },
+                               ErrorCode::kBadInput)
+            .find("cannot name a file") != std::string::npos);
 }

@@ -3,19 +3,19 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "upkeep/delta/io.h"
 #include "expect_error.h"
-#include "upkeep/base/json.h"
 #include "test_support.h"
+#include "upkeep/base/json.h"
+#include "upkeep/delta/io.h"
 
 using upkeep::ErrorCode;
 using upkeep::Json;
+using upkeep::admin::BundleFacts;
+using upkeep::admin::OfflineBundle;
 using upkeep::test::error_of;
 using upkeep::test::read_text;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
-using upkeep::admin::BundleFacts;
-using upkeep::admin::OfflineBundle;
 namespace stdfs = std::filesystem;
 
 namespace {

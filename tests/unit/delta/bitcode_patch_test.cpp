@@ -5,10 +5,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/delta/codec.h"
 #include "delta_test_data.h"
 #include "expect_error.h"
 #include "test_support.h"
+#include "upkeep/delta/codec.h"
 
 using namespace upkeep::test;
 using namespace upkeep::test::delta_data;

@@ -6,9 +6,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/delta/zstd_blob.h"
 #include "expect_error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/delta/zstd_blob.h"
 #include "upkeep/install/manifest.h"
 
 using namespace upkeep;

@@ -7,10 +7,10 @@
 #include <random>
 #include <string>
 
-#include "upkeep/delta/codec.h"
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "test_support.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/delta/codec.h"
 
 namespace upkeep::test::delta_data {
 

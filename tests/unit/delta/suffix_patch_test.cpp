@@ -8,14 +8,14 @@
 #include <limits>
 #include <random>
 
+#include "delta_test_data.h"
+#include "expect_error.h"
+#include "test_support.h"
 #include "upkeep/delta/bzip2_stream.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/zstd_blob.h"
 #include "upkeep/delta/zstd_stream.h"
-#include "delta_test_data.h"
-#include "expect_error.h"
-#include "test_support.h"
 
 using namespace upkeep::test;
 using namespace upkeep::test::delta_data;

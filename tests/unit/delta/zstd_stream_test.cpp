@@ -4,11 +4,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/delta/io.h"
-#include "upkeep/delta/zstd_blob.h"
 #include "delta_test_data.h"
 #include "expect_error.h"
 #include "test_support.h"
+#include "upkeep/delta/io.h"
+#include "upkeep/delta/zstd_blob.h"
 
 using namespace upkeep::test;
 using namespace upkeep::test::delta_data;

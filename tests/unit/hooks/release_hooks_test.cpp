@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "test_support.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/platform/fs.h"
 
 using upkeep::ErrorCode;
 using upkeep::FileManifest;

@@ -4,9 +4,9 @@
 // its check at every apply is quarantined, and a success clears the count.
 #include <catch2/catch.hpp>
 
-#include "upkeep/install/applier.h"
 #include "expect_error.h"
 #include "install_fixture.h"
+#include "upkeep/install/applier.h"
 
 using upkeep::ErrorCode;
 using upkeep::JournalOp;

@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
+#include "test_support.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
-#include "test_support.h"
 
 using upkeep::ErrorCode;
 using upkeep::FileManifest;

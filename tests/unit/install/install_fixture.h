@@ -7,11 +7,11 @@
 #include <catch2/catch.hpp>
 #include <memory>
 
-#include "upkeep/install/applier.h"
+#include "test_support.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/install/applier.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/state_store.h"
-#include "test_support.h"
 
 namespace upkeep::test {
 

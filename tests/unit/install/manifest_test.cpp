@@ -4,10 +4,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

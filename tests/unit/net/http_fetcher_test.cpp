@@ -20,14 +20,14 @@
 #include <functional>
 #include <vector>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/net/repo_server.h"
-#include "test_support.h"
 
-using upkeep::net::DownloadProgress;
 using upkeep::Error;
 using upkeep::ErrorCode;
+using upkeep::net::DownloadProgress;
 namespace net = upkeep::net;
 using upkeep::net::FetchOptions;
 using upkeep::net::HttpFetcher;
@@ -229,8 +229,8 @@ TEST_CASE("fetcher reports HTTP errors, refused connections and stalls as networ
     client_gave_up.tryWait(10000);
   });
   net::HttpFetcher impatient(net::FetchOptions{.connect_timeout = std::chrono::milliseconds(2000),
-                                     .stall_timeout = std::chrono::milliseconds(200),
-                                     .proxy = ""});
+                                               .stall_timeout = std::chrono::milliseconds(200),
+                                               .proxy = ""});
   TempDir dir;
   Error s =
       error_from([&] { impatient.download(stalling.url("/big"), dir / "big", 100, std::string(64, '0'), nullptr); });

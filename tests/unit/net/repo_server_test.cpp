@@ -8,8 +8,8 @@
 #include <map>
 #include <sstream>
 
-#include "upkeep/base/error.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

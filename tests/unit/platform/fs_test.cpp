@@ -9,9 +9,9 @@
 #include <cstring>
 #include <map>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

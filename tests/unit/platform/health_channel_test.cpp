@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "upkeep/base/launch_env.h"
 #include "test_support.h"
+#include "upkeep/base/launch_env.h"
 
 using upkeep::HealthChannel;
 using upkeep::test::read_text;

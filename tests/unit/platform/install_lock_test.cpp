@@ -8,9 +8,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/platform/process.h"
-#include "test_support.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

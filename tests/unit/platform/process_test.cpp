@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
 
 using upkeep::Error;
 using upkeep::ErrorCode;

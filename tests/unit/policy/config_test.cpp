@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
-#include "upkeep/platform/build_platform.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/build_platform.h"
 
 using upkeep::Config;
 using upkeep::Error;

@@ -2,11 +2,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/policy/config.h"
 #include "expect_error.h"
-#include "upkeep/install/layout.h"
 #include "policy_fixture.h"
 #include "test_support.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/policy/config.h"
 
 using namespace upkeep;
 using upkeep::test::env_of;

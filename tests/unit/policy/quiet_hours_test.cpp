@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/platform/clock.h"
 #include "expect_error.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/policy/update_settings.h"
 
 using namespace upkeep;

@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/policy/config.h"
 #include "expect_error.h"
-#include "upkeep/policy/managed_policy.h"
 #include "policy_fixture.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/managed_policy.h"
 
 using namespace upkeep;
 using upkeep::test::env_of;

@@ -5,14 +5,14 @@
 #include <random>
 #include <set>
 
+#include "unit/delta/delta_test_data.h"
+#include "unit/tuf/tuf_test_repo.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/delta_bundle.h"
 #include "upkeep/delta/delta_index.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
-#include "unit/delta/delta_test_data.h"
-#include "unit/tuf/tuf_test_repo.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -28,7 +28,7 @@ std::string random_bytes(size_t n, uint32_t seed) {
 
 // Publishes a build folder holding `files` (relative path -> content).
 publish::PublishedRelease publish_release(RepoFixture& f, const std::string& version,
-                                 const std::map<std::string, std::string>& files, int delta_from = 3) {
+                                          const std::map<std::string, std::string>& files, int delta_from = 3) {
   stdfs::path build = f.tmp / ("build" + std::to_string(++f.builds));
   for (const auto& [path, content] : files) write_text(build / path, content);
   publish::ReleaseInfo info;
@@ -318,7 +318,9 @@ TEST_CASE("a publish that fails after the delta build leaves no new blobs, patch
   auto before = snapshot_tree(f.repo());
   auto names = listing(f.repo());
   REQUIRE(f.keys.remove_key(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
-  auto [code, message] = error_of([&] { publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
+  auto [code, message] = error_of([&] {
+    publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}});
+  });
   CHECK(code == ErrorCode::kNotFound);
   CHECK(snapshot_tree(f.repo()) == before);
   CHECK(listing(f.repo()) == names);  // no patches folder, no work folder, no release folder
@@ -335,7 +337,9 @@ TEST_CASE("a publish that fails inside the delta build leaves the store as it wa
     WARN("skipped: cannot make a folder immutable here (needs root and a file system with chattr +i)");
     return;
   }
-  auto [code, message] = error_of([&] { publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}}); });
+  auto [code, message] = error_of([&] {
+    publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}});
+  });
   frozen.release();
   CHECK(code != ErrorCode::kOk);
   CHECK(snapshot_tree(f.repo()) == before);

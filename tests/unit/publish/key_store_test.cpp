@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
-#include "upkeep/platform/fs.h"
 #include "test_support.h"
+#include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

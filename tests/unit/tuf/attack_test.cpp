@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "repository_simulator.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/update/release_selector.h"
 
 using namespace upkeep;

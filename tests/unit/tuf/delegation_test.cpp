@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "succinct_bins.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/tuf/keys.h"
 #include "upkeep/tuf/metadata.h"
 

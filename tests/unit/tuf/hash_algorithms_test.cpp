@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
-#include "upkeep/base/hash.h"
 #include "repository_simulator.h"
+#include "upkeep/base/hash.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

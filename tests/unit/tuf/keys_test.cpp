@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
+#include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 
 using namespace upkeep;

@@ -5,12 +5,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/delta/codec.h"
 #include "expect_error.h"
-#include "upkeep/platform/fs.h"
-#include "upkeep/base/hash.h"
-#include "upkeep/net/http_fetcher.h"
 #include "test_support.h"
+#include "upkeep/base/hash.h"
+#include "upkeep/delta/codec.h"
+#include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::delta;

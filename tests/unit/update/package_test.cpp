@@ -11,11 +11,11 @@
 #include <optional>
 #include <sstream>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
-#include "upkeep/platform/fs.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
-#include "test_support.h"
+#include "upkeep/platform/fs.h"
 
 using upkeep::create_package;
 using upkeep::Error;

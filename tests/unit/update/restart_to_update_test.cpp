@@ -7,9 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/platform/process.h"
-#include "test_support.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "expect_error.h"
-#include "upkeep/install/state_store.h"
 #include "test_support.h"
+#include "upkeep/install/state_store.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "upkeep/base/error.h"
 #include "expect_error.h"
-#include "upkeep/platform/fs.h"
+#include "staging_fixture.h"
+#include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/manifest.h"
-#include "staging_fixture.h"
+#include "upkeep/platform/fs.h"
 
 using namespace upkeep;
 using namespace upkeep::test;

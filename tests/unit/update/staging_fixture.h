@@ -7,18 +7,18 @@
 #include <functional>
 #include <random>
 
-#include "upkeep/policy/config.h"
+#include "test_support.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/build_platform.h"
-#include "upkeep/install/state_store.h"
-#include "test_support.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/publish/key_store.h"
+#include "upkeep/publish/repository_publisher.h"
 #include "upkeep/tuf/tuf_client.h"
 #include "upkeep/update/release_selector.h"
 #include "upkeep/update/stager.h"
-#include "upkeep/publish/key_store.h"
-#include "upkeep/publish/repository_publisher.h"
 
 namespace upkeep::test {
 

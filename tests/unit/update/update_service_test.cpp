@@ -8,10 +8,10 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "upkeep/install/applier.h"
 #include "expect_error.h"
-#include "upkeep/policy/managed_policy.h"
 #include "staging_fixture.h"
+#include "upkeep/install/applier.h"
+#include "upkeep/policy/managed_policy.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
