@@ -6,17 +6,16 @@
 #include <functional>
 #include <optional>
 
+#include "app_starter.h"
+#include "survive.h"
+#include "trial.h"
 #include "upkeep/base/error.h"
-#include "upkeep/base/launch_env.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/base/version.h"
-#include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/state_store.h"
-#include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
-#include "upkeep/platform/health_channel.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/policy/managed_policy.h"
 
@@ -24,8 +23,6 @@ namespace upkeep {
 namespace stdfs = std::filesystem;
 
 namespace {
-constexpr int kMaxTrialStarts = 3;  // a version killed on trial this often counts as failed
-
 // Why managed policy keeps a staged version from being applied now; "" when it may be.
 std::string apply_refused(const UpdateSettings& settings, const std::string& staged, const LauncherOptions& options) {
   const std::string mode_source = " (" + settings.sources.at("update_mode").describe() + ")";
@@ -38,11 +35,6 @@ std::string apply_refused(const UpdateSettings& settings, const std::string& sta
   return "";
 }
 
-bool recorded_good(StateStore& store, const std::string& version) {
-  auto r = store.get(version);
-  return r && r->state == VersionState::kGood;
-}
-
 // The newest version folder recorded as good, for a root whose `current` is broken.
 std::optional<std::string> newest_good_version(const Layout& layout, StateStore& store) {
   std::optional<std::string> best;
@@ -53,18 +45,6 @@ std::optional<std::string> newest_good_version(const Layout& layout, StateStore&
   return best;
 }
 
-// Runs a step of the slow path whose failure must not stop the launch: the
-// failure is logged (the console sink prints it on stderr), and the launcher
-// goes on to start what is installed. Returns false when the step failed.
-bool survive(const std::string& what, const std::function<void()>& step) {
-  try {
-    step();
-    return true;
-  } catch (const std::exception& e) {
-    spdlog::error("{}: {}", what, e.what());
-    return false;
-  }
-}
 }  // namespace
 
 LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
@@ -102,30 +82,6 @@ LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
   return o;
 }
 
-std::vector<std::string> Launcher::command_for(const Config& config, const std::string& version,
-                                               const LauncherOptions& options) const {
-  std::vector<std::string> argv{(layout_.version_dir(version) / config.main_program).string()};
-  argv.insert(argv.end(), options.app_args.begin(), options.app_args.end());
-  return argv;
-}
-
-process::Environment Launcher::environment_for(const std::string& version, const process::Environment& extra) const {
-  process::Environment env = process::current_environment();
-  for (const char* k : {env::kTrial, env::kHealthFd, env::kPreviousVersion}) env.erase(k);
-  env[env::kRoot] = layout_.root().string();
-  env[env::kVersion] = version;
-  env[env::kLauncher] = self_;
-  for (const auto& [k, v] : extra) env[k] = v;
-  return env;
-}
-
-void Launcher::exec_version(const Config& config, const std::string& version, const LauncherOptions& options,
-                            const process::Environment& extra) {
-  spdlog::default_logger()->flush();
-  process::exec_replace(command_for(config, version, options), environment_for(version, extra));
-  throw Error(ErrorCode::kNoRunnableVersion, "exec returned");  // exec_replace throws on failure
-}
-
 int Launcher::run(const LauncherOptions& options) {
   if (options.status) return print_status(layout_, options.json);
   if (options.rollback) return rollback_by_hand();
@@ -155,7 +111,7 @@ int Launcher::run(const LauncherOptions& options) {
   // Fast path: nothing pending. One stat, one readlink, one exec.
   if (!PendingMarker(layout_).is_set()) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
-      exec_version(config, *v, options, {});
+      AppStarter(layout_, self_, config.main_program, options.app_args).exec(*v);
   }
   return slow_path(config, policy(), options);
 }
@@ -179,14 +135,15 @@ int Launcher::slow_path(const Config& config, const UpdateSettings& settings, co
     }
   }
 
+  const AppStarter starter(layout_, self_, config.main_program, options.app_args);
   std::string start = version_to_start(store);
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
-    return run_trial(config, start, rec->previous, options, store, lock);
+    return Trial(layout_, config, starter, store, lock).run(start, rec->previous);
 
   survive("clean-up failed", [&] { applier.cleanup(); });
   lock.release();
-  exec_version(config, start, options, {});
+  starter.exec(start);
 }
 
 std::string Launcher::version_to_start(StateStore& store) {
@@ -212,74 +169,6 @@ std::string Launcher::version_to_start(StateStore& store) {
     store.add_event("repaired", *good, "current pointed at the newest good version");
   });
   return *good;
-}
-
-int Launcher::run_trial(const Config& config, const std::string& version, const std::string& previous,
-                        const LauncherOptions& options, StateStore& store, InstallLock& lock) {
-  Applier applier(layout_, store, config.max_update_failures);
-  int starts = store.add_trial_attempt(version);
-  std::string failure;
-  if (starts > kMaxTrialStarts) {
-    failure = "did not confirm a healthy start in " + std::to_string(kMaxTrialStarts) + " starts";
-  } else {
-    // Part of the trial: a failing or timed-out update hook fails it.
-    failure = run_update_hook(version, previous, store);
-  }
-  if (failure.empty()) {
-    HealthChannel channel;
-    process::SpawnOptions spawn;
-    spawn.argv = command_for(config, version, options);
-    spawn.env = environment_for(
-        version,
-        {{env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd())}, {env::kPreviousVersion, previous}});
-    spawn.inherit_fds = {channel.child_fd()};
-    int64_t pid = process::spawn(spawn);
-    channel.close_child_end();
-    crash_point("trial.spawned");
-    auto result = channel.wait(pid, std::chrono::seconds(config.trial_timeout_seconds));
-    // The app records `good` before it writes to the channel: a program that
-    // died between the two had confirmed, and what ends it later is no failed start.
-    const bool confirmed = result.outcome == HealthChannel::Outcome::kConfirmed ||
-                           (result.outcome == HealthChannel::Outcome::kExited && recorded_good(store, version));
-    // Running to a clean end before confirming (e.g. --version) is healthy too.
-    if (confirmed || (result.outcome == HealthChannel::Outcome::kExited && result.status.success())) {
-      applier.mark_good(version);
-      crash_point("trial.recorded");
-      survive("clean-up failed", [&] { applier.cleanup(); });
-      lock.release();
-      if (result.outcome == HealthChannel::Outcome::kExited) return result.status.as_exit_code();
-      // Stay the program's parent until it ends, so callers see its exit code.
-      return process::wait_child(pid).as_exit_code();
-    }
-    failure = result.outcome == HealthChannel::Outcome::kTimedOut
-                  ? "did not confirm a healthy start within " + std::to_string(config.trial_timeout_seconds) + " s"
-                  : "failed on its first start (" + result.status.describe() + ")";
-  }
-  std::fprintf(stderr, "launcher: version %s %s; going back to %s\n", version.c_str(), failure.c_str(),
-               previous.c_str());
-  // A rollback that cannot switch `current` or record itself still starts
-  // the previous version; its journal row makes the next start finish it.
-  if (!survive("rollback to " + previous + " not finished", [&] { applier.rollback(version, previous, failure); }) &&
-      !stdfs::is_directory(layout_.version_dir(previous)))
-    fail(ErrorCode::kNoRunnableVersion,
-         "no runnable version: " + version + " failed and " + layout_.version_dir(previous).string() + " is missing");
-  survive("clean-up failed", [&] { applier.cleanup(); });
-  lock.release();
-  exec_version(config, previous, options, {{"UPKEEP_ROLLED_BACK_FROM", version}});
-}
-
-std::string Launcher::run_update_hook(const std::string& version, const std::string& previous, StateStore& store) {
-  try {
-    auto run = ReleaseHooks(layout_, store).run(HookKind::kUpdate, version, previous);
-    if (!run || run->state == HookRunState::kSucceeded) return "";
-    if (!run->output.empty()) std::fprintf(stderr, "launcher: the update hook's output:\n%s\n", run->output.c_str());
-    return (run->state == HookRunState::kTimedOut ? "timed out in its update hook " : "failed its update hook ") +
-           run->path + " (" + run->detail + ")";
-  } catch (const Error& e) {
-    // Without verified metadata nothing of this version runs.
-    spdlog::error("cannot run the update hook of {}: {}", version, e.what());
-    return std::string("could not run its update hook: ") + e.what();
-  }
 }
 
 int Launcher::rollback_by_hand() {

@@ -58,16 +58,6 @@ class Launcher {
  private:
   int slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options);
   std::string version_to_start(class StateStore& store);
-  int run_trial(const Config& config, const std::string& version, const std::string& previous,
-                const LauncherOptions& options, class StateStore& store, class InstallLock& lock);
-  [[noreturn]] void exec_version(const Config& config, const std::string& version, const LauncherOptions& options,
-                                 const process::Environment& extra);
-  std::vector<std::string> command_for(const Config& config, const std::string& version,
-                                       const LauncherOptions& options) const;
-  process::Environment environment_for(const std::string& version, const process::Environment& extra) const;
-  // Runs the update hook of a version on trial; "" when it succeeded (or
-  // there is none), else why the trial failed.
-  std::string run_update_hook(const std::string& version, const std::string& previous, class StateStore& store);
   int run_updater(const LauncherOptions& options);
   int rollback_by_hand();
 
