@@ -30,7 +30,7 @@ namespace upkeep {
 class Layout;
 struct Config;
 
-class ManagedPolicy {
+class ManagedPolicy : public SettingsLayer {
  public:
   struct File {
     std::string path;
@@ -49,7 +49,7 @@ class ManagedPolicy {
 
   // Applies the valid files in order, recording each as the source of its
   // keys, and records the folder, the files and the errors in `s`.
-  void apply_to(UpdateSettings& s) const;
+  void apply_to(UpdateSettings& s) const override;
 
   // Everything a program needs: defaults, `config` (read from
   // layout.config_file()), this machine's policy for config.app_id, the environment.

@@ -7,7 +7,6 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/policy/config.h"
-#include "upkeep/policy/managed_policy.h"
 
 namespace upkeep {
 namespace {
@@ -217,7 +216,7 @@ Json UpdateSettings::value_of(std::string_view key) const {
 }
 
 UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesystem::path& config_file,
-                                       const ManagedPolicy& policy, const EnvLookup& env) {
+                                       const SettingsLayer& policy, const EnvLookup& env) {
   UpdateSettings s;
   // The user's config: its own checks already ran (Config::from_json); the floor applies to it too.
   const SettingSource from_config{SettingSource::Kind::kConfig, config_file.string(), ""};

@@ -29,7 +29,17 @@
 namespace upkeep {
 
 struct Config;
-class ManagedPolicy;
+struct UpdateSettings;
+
+// A layer of settings over config.json's. Managed policy (ManagedPolicy,
+// managed_policy.h) is the one there is; the interface keeps this file from
+// depending on where policy comes from. Thread: the caller's.
+class SettingsLayer {
+ public:
+  virtual ~SettingsLayer() = default;
+  // Sets what the layer holds, with its sources; records the layer's own errors.
+  virtual void apply_to(UpdateSettings& settings) const = 0;
+};
 
 enum class UpdateMode { kAutomatic, kDownloadOnly, kManual, kDisabled };
 enum class RestartPrompt { kAsk, kNotify, kForced };
@@ -95,7 +105,7 @@ struct UpdateSettings {
 
   // defaults < config < policy < (proxy only) environment when policy is silent.
   static UpdateSettings resolve(const Config& config, const std::filesystem::path& config_file,
-                                const ManagedPolicy& policy, const EnvLookup& env);
+                                const SettingsLayer& policy, const EnvLookup& env);
 
   // The background thread checks (automatic or download_only, interval > 0 aside).
   bool checks_automatically() const { return mode == UpdateMode::kAutomatic || mode == UpdateMode::kDownloadOnly; }
