@@ -96,11 +96,12 @@ bool RestartPolicy::at_exit() {
   return save(std::nullopt);  // the work first, as before any restart
 }
 
-void RestartPolicy::restart(std::vector<std::string> app_args) {
+int64_t RestartPolicy::restart(std::vector<std::string> app_args) {
   if (!version_) fail(ErrorCode::kNotFound, "cannot restart to update: no update is staged");
   const char* launcher = std::getenv(env::kLauncher);
-  restart_to_update({.launcher = launcher ? launcher : "", .app_args = std::move(app_args)});
+  const int64_t pid = restart_to_update({.launcher = launcher ? launcher : "", .app_args = std::move(app_args)});
   observer_.on_restarting(*version_);
+  return pid;
 }
 
 }  // namespace upkeep

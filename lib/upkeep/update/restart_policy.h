@@ -22,6 +22,7 @@
 // restart() throws Error when the launcher cannot be started.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +79,8 @@ class RestartPolicy {
   // version, then reports on_restarting; the caller then exits. Meant for
   // after poll() or at_exit() said true; Error(kNotFound) before staged()
   // or without a launcher, and then nothing was started or reported.
-  void restart(std::vector<std::string> app_args);
+  // Returns the launcher's pid (restart_to_update's).
+  int64_t restart(std::vector<std::string> app_args);
 
   // The version a restart applies; nullopt before staged().
   const std::optional<std::string>& version() const { return version_; }

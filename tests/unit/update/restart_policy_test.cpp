@@ -8,7 +8,6 @@
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "expect_error.h"
@@ -16,6 +15,7 @@
 #include "upkeep/base/launch_env.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/clock.h"
+#include "upkeep/platform/process.h"
 #include "upkeep/policy/quiet_hours.h"
 
 using namespace upkeep;
@@ -222,9 +222,9 @@ TEST_CASE("restart policy: the hand-over starts UPKEEP_LAUNCHER with the new ver
                            report.string() + "\n");
   stdfs::permissions(launcher, stdfs::perms::owner_all);
   ::setenv(env::kLauncher, launcher.c_str(), 1);
-  f.policy().restart({"--headless"});
+  const int64_t pid = f.policy().restart({"--headless"});
   ::unsetenv(env::kLauncher);
   CHECK(f.observer.seen == std::vector<std::string>{"restarting 2.0.0"});
-  for (int i = 0; i < 500 && !stdfs::exists(report); ++i) std::this_thread::sleep_for(10ms);
+  CHECK(process::wait_child(pid).success());  // the stand-in has written its report
   CHECK(read_text(report) == "--after-pid " + std::to_string(::getpid()) + " -- --headless\n");
 }
