@@ -36,7 +36,16 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"admin",
      {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
 };
-const std::set<std::string> kCore = {"base", "platform", "install", "policy", "hooks"};
+// UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
+const std::set<std::string> kCore = [] {
+  std::set<std::string> out;
+  std::string list = UPKEEP_CORE_FOLDERS;
+  for (size_t start = 0, end; start <= list.size(); start = end + 1) {
+    end = std::min(list.find(',', start), list.size());
+    out.insert(list.substr(start, end - start));
+  }
+  return out;
+}();
 
 struct Source {
   std::string folder;                  // "install"
@@ -139,4 +148,19 @@ TEST_CASE("the launcher's core includes no Poco and no network header", "[module
       }
   }
   CHECK(core_files > 40);
+}
+
+TEST_CASE("the core's folders are folders of the module map, and the core includes only the core", "[module_map]") {
+  REQUIRE(kCore.size() >= 5);
+  for (const auto& folder : kCore) {
+    INFO("UPKEEP_CORE_FOLDERS names " << folder);
+    CHECK(kAllowed.count(folder) == 1);
+  }
+  for (const auto& [file, s] : read_sources()) {
+    if (!kCore.count(s.folder)) continue;
+    for (const auto& inc : s.ours) {
+      INFO(file << " (core) includes " << inc);
+      CHECK(kCore.count(folder_of(inc)) == 1);
+    }
+  }
 }
