@@ -4,6 +4,7 @@
 //   <root>/current           symlink -> versions/<v>, switched atomically
 //   <root>/versions/<v>/     promoted versions, never modified after promotion
 //   <root>/manifests/<v>.json the signed file manifest of each version
+//   <root>/manifests/<v>.launch.json its launch spec (launch_spec.h), what the launcher reads
 //   <root>/staging/          downloads (*.part) and versions being assembled
 //   <root>/state.db          SQLite, the record of truth
 //   <root>/trust/            TUF metadata (trusted root.json and the cache)
@@ -11,6 +12,7 @@
 //   <root>/logs/             rotating logs
 //   <root>/.lock             the install lock; .staging.lock: a stager is at work
 //   <root>/.pending          exists whenever state.db may hold work for the launcher
+//   <root>/.running          per-machine installs: every running app holds a shared lock on it
 //
 // Immutable value; thread-safe.
 #pragma once
@@ -33,6 +35,7 @@ class Layout {
   std::filesystem::path version_dir(const std::string& v) const { return versions_dir() / v; }
   std::filesystem::path manifests_dir() const { return root_ / "manifests"; }
   std::filesystem::path manifest_file(const std::string& v) const { return manifests_dir() / (v + ".json"); }
+  std::filesystem::path launch_file(const std::string& v) const { return manifests_dir() / (v + ".launch.json"); }
   std::filesystem::path staging_dir() const { return root_ / "staging"; }
   std::filesystem::path staged_dir(const std::string& v) const { return staging_dir() / v; }
   // The verified download of a version's package (its partial form adds ".part").
@@ -50,6 +53,7 @@ class Layout {
   std::filesystem::path lock_file() const { return root_ / ".lock"; }
   std::filesystem::path staging_lock_file() const { return root_ / ".staging.lock"; }
   std::filesystem::path pending_marker() const { return root_ / ".pending"; }
+  std::filesystem::path running_lock_file() const { return root_ / ".running"; }
 
   // The version `current` points at, from the link's target "versions/<v>";
   // nullopt when there is no link or it points elsewhere.
