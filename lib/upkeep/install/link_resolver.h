@@ -24,9 +24,10 @@ namespace upkeep {
 struct FileEntry;
 
 // True when `target` may be stored as a link's target: not empty, at most
-// 4096 bytes, relative, no empty component, no NUL, control character or
-// backslash ('.' and '..' components are allowed; where they lead is
-// LinkResolver's question). Otherwise false and `why` says what is wrong.
+// 4096 bytes, relative, and every component but '.' and '..' a safe name
+// (is_safe_relative_path: no empty component, NUL, control character,
+// backslash or ':'); where '..' leads is LinkResolver's question. Otherwise
+// false and `why` says what is wrong.
 bool is_safe_link_target(std::string_view target, std::string* why = nullptr);
 
 class LinkResolver {
