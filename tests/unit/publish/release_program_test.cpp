@@ -72,7 +72,7 @@ TEST_CASE("without --program, none or several top-level executables are refused,
   }
 }
 
-TEST_CASE("--program, --arg and --health values are checked before the folder", "[release_program]") {
+TEST_CASE("the values of --program, --arg and --health are checked before the folder", "[release_program]") {
   TempDir tmp;
   write_file(tmp / "bin/hello", 0755);
   const ReleaseProgram p = ReleaseProgram::declare(tmp.path(), "bin/hello", {}, "exit");
