@@ -247,8 +247,15 @@ InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
   bool created = !stdfs::exists(layout.root());
   if (!created && !stdfs::is_empty(layout.root()))
     fail(ErrorCode::kExists, layout.root().string() + " exists and is not empty; choose an empty or new folder");
+  std::vector<stdfs::path> made_above;  // folders above the root this install creates
+  for (auto p = layout.root().parent_path(); !p.empty() && !stdfs::exists(p); p = p.parent_path())
+    made_above.push_back(p);
   try {
-    return install_into(options, layout, observer);
+    InstallResult result = install_into(options, layout, observer);
+    // Every user reaches a per-machine root, whatever the umask made of the folders above it.
+    if (options.scope == InstallScope::kSystem)
+      for (const auto& p : made_above) fs::set_file_mode(p, 0755);
+    return result;
   } catch (...) {
     // Leave nothing half-installed behind: what the record names outside the root, then the root.
     std::error_code ec;

@@ -33,14 +33,15 @@ std::string unit_name_of(const std::string& app_id) {
   return out;
 }
 
-// One word of a unit file's command line (`exec`: '$' starts a variable
-// there) or path list: quoted, with '\' and '"' escaped, '%' (specifiers)
-// and, in a command, '$' doubled.
-std::string unit_word(const std::string& s, bool exec) {
+// One word of a unit file: quoted, '%' (a specifier) doubled; in a
+// command's arguments (`argument`) also '$' (a variable) doubled and '\'
+// and '"' escaped. A program's path may hold none of '\', '"', '\''
+// (for_install refuses such roots).
+std::string unit_word(const std::string& s, bool argument) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '%' || (exec && c == '$')) out += c;
+    if (argument && (c == '\\' || c == '"')) out += '\\';
+    if (c == '%' || (argument && c == '$')) out += c;
     out += c;
   }
   return out + "\"";
@@ -89,6 +90,10 @@ void systemctl(InstallScope scope, const std::vector<std::string>& args) {
 UpdateTimer UpdateTimer::for_install(InstallScope scope, const std::string& app_id, const stdfs::path& root,
                                      const std::optional<stdfs::path>& dir, const InstallPaths::Env& env) {
   check_app_id(app_id);
+  if (root.string().find_first_of("\\\"'") != std::string::npos)
+    fail(ErrorCode::kBadInput, "the install root " + root.string() +
+                                   " holds a character a systemd unit cannot name a program with (\\, \" or '); "
+                                   "choose another --prefix for an install with an update timer");
   return UpdateTimer(scope, app_id, stdfs::absolute(root), dir ? stdfs::absolute(*dir) : manager_dir(scope, env),
                      unit_name_of(app_id));
 }
@@ -115,7 +120,8 @@ std::vector<std::string> UpdateTimer::updater_command() const {
 
 std::string UpdateTimer::service_text() const {
   std::string exec;
-  for (const auto& a : updater_command()) exec += (exec.empty() ? "" : " ") + (a[0] == '-' ? a : unit_word(a, true));
+  for (const auto& a : updater_command())
+    exec += exec.empty() ? unit_word(a, false) : " " + (a[0] == '-' ? a : unit_word(a, true));
   const bool system = scope_ == InstallScope::kSystem;
   std::string s = "# Written by `upkeep install`, removed by `upkeep uninstall` (docs/admin-guide.md).\n[Unit]\n";
   s += "Description=" + unit_text((system ? "Update " : "Check for updates of ") + app_id_ + " in " + root_.string()) +

@@ -34,7 +34,8 @@ class UpdateTimer {
  public:
   // The units of `app_id`'s install at `root`, in `dir` (else the scope's
   // manager folder). Error(kUsage) as InstallPaths::resolve when the per-user
-  // folder needs a HOME that is not set.
+  // folder needs a HOME that is not set; Error(kBadInput) for a root whose
+  // path holds '\', '"' or '\'' (systemd refuses such a program path).
   static UpdateTimer for_install(InstallScope scope, const std::string& app_id, const std::filesystem::path& root,
                                  const std::optional<std::filesystem::path>& dir = std::nullopt,
                                  const InstallPaths::Env& env = {});
