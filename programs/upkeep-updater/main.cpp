@@ -4,9 +4,10 @@
 // stage; the launcher then applies and starts the new version. Run by the
 // launcher or a timer it is a background check (a release's staged rollout
 // applies); with --check-now a person asked, and the rollout is ignored
-// (update_service.h). With --apply-when-idle (per-machine installs, run as
-// root by their update timer) it then applies the staged version when no
-// user runs the app (admin/privileged_apply.h).
+// (update_service.h); with --scheduled a timer or cron started it, and
+// managed policy's update_mode manual and quiet hours hold the check back. With --apply-when-idle (per-machine
+// installs, run as root by their update timer) it then applies the staged version when no user runs the app
+// (admin/privileged_apply.h).
 //
 // Exit codes as in README.md (and kUsage below).
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include "upkeep/base/logging.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/console_reporter.h"
@@ -31,13 +33,15 @@ using namespace upkeep;
 using Outcome = admin::PrivilegedApplyResult::Outcome;
 
 const char* kUsage =
-    "usage: upkeep-updater --root DIR [--check-now] [--apply-when-idle] [--progress auto|always|never]\n"
-    "                      [--quiet] [--json]\n"
+    "usage: upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
+    "                      [--progress auto|always|never] [--quiet] [--json]\n"
     "\n"
     "Checks for an update of the install at DIR, downloads, verifies and stages\n"
     "it; the launcher applies it at the application's next start.\n"
     "\n"
     "  --check-now        a person asked: a release's staged rollout does not apply\n"
+    "  --scheduled        a timer or cron started it: no check in update_mode\n"
+    "                     manual or disabled, nor during quiet hours (managed policy)\n"
     "  --apply-when-idle  per-machine installs, as root (their update timer runs\n"
     "                     this): then apply the staged version if no user runs the\n"
     "                     app, check every file of it and mark it good; while\n"
@@ -56,6 +60,7 @@ const char* kUsage =
 // What one run did, for the last line (or the JSON object).
 struct Report {
   std::optional<std::string> staged;  // after the check
+  std::string check_skipped;          // why a scheduled run did not check
   std::optional<Error> check_error;
   std::optional<admin::PrivilegedApplyResult> apply;
 };
@@ -77,13 +82,30 @@ std::string describe(const admin::PrivilegedApplyResult& a) {
   return "";
 }
 
-void print(const Report& r, bool json) {
+// Why a scheduled run does not check now (managed policy); "" when it does.
+std::string scheduled_check_off(const UpdateSettings& s) {
+  if (!s.checks_automatically())
+    return std::string("update_mode ") + update_mode_name(s.mode) + " (" + s.sources.at("update_mode").describe() + ")";
+  if (s.in_quiet_hours(*SystemClock::instance()))
+    return "quiet hours " + s.quiet_hours->to_string() + " (" + s.sources.at("quiet_hours").describe() + ")";
+  return "";
+}
+
+// The run's last line goes to the log, and to stdout unless quiet; or the JSON object.
+void print(const Report& r, bool json, bool quiet) {
   if (!json) {
-    if (r.apply) std::printf("%s\n", describe(*r.apply).c_str());
+    std::vector<std::string> lines;
+    if (!r.check_skipped.empty()) lines.push_back("no scheduled check now: " + r.check_skipped);
+    if (r.apply) lines.push_back(describe(*r.apply));
+    for (const auto& line : lines) {
+      spdlog::info("{}", line);
+      if (!quiet) std::printf("%s\n", line.c_str());
+    }
     return;
   }
   Json j = Json::object();
   j["staged"] = r.staged ? Json(*r.staged) : Json(nullptr);
+  if (!r.check_skipped.empty()) j["check_skipped"] = r.check_skipped;
   if (r.check_error) j["check_error"] = r.check_error->what();
   if (r.apply) {
     j["outcome"] = admin::outcome_name(r.apply->outcome);
@@ -107,9 +129,14 @@ int run(const CliArgs& args) {
   net::FetchOptions fetch;
   fetch.proxy = settings.proxy;
   UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch), reporter);
+  if (args.flag("check-now") && args.flag("scheduled"))
+    fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
   Report report;
+  if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings);
   try {
-    if (auto staged = service.check_now(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground))
+    if (!report.check_skipped.empty())
+      spdlog::info("no scheduled check: {}", report.check_skipped);
+    else if (auto staged = service.check_now(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground))
       report.staged = staged->version;
   } catch (const Error& e) {
     // Without --apply-when-idle a failed check is the run's result; with it, a
@@ -118,7 +145,7 @@ int run(const CliArgs& args) {
     report.check_error = e;
   }
   if (args.flag("apply-when-idle")) report.apply = admin::PrivilegedApply(layout, config, settings).run();
-  print(report, json);
+  print(report, json, args.flag("quiet"));
   if (report.check_error) return static_cast<int>(report.check_error->code());
   return report.apply && report.apply->outcome == Outcome::kRolledBack ? static_cast<int>(ErrorCode::kFailure) : 0;
 }
@@ -127,9 +154,9 @@ int run(const CliArgs& args) {
 
 int main(int argc, char** argv) {
   try {
-    upkeep::CliArgs args(
-        std::vector<std::string>(argv + 1, argv + argc),
-        {.flags = {"quiet", "check-now", "apply-when-idle", "json", "help"}, .values = {"root", "progress"}});
+    upkeep::CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
+                         {.flags = {"quiet", "check-now", "scheduled", "apply-when-idle", "json", "help"},
+                          .values = {"root", "progress"}});
     if (args.flag("help")) {
       std::fputs(kUsage, stdout);
       return 0;

@@ -173,11 +173,11 @@ TEST_CASE("a per-machine install is readable and runnable by every user and writ
   CHECK_FALSE(j.get_bool("timer_enabled"));
   const std::string cron_root = percent(m.root.string(), "\\%"), unit_root = percent(m.root.string(), "%%");
   CHECK(contains(j.get_string("cron_line"),
-                 " root '" + cron_root + "/upkeep-updater' --root '" + cron_root + "' --apply-when-idle"));
+                 " root '" + cron_root + "/upkeep-updater' --root '" + cron_root + "' --scheduled --apply-when-idle"));
   const std::string unit = read_text(service);
   CHECK(contains(unit, "Type=oneshot\n"));
-  CHECK(
-      contains(unit, "ExecStart=\"" + unit_root + "/upkeep-updater\" --root \"" + unit_root + "\" --apply-when-idle"));
+  CHECK(contains(unit, "ExecStart=\"" + unit_root + "/upkeep-updater\" --root \"" + unit_root +
+                           "\" --scheduled --apply-when-idle\n"));
   CHECK(contains(unit, "ReadWritePaths=\"" + unit_root + "\"\n"));
   CHECK(contains(read_text(timer), "OnUnitActiveSec=6h\n"));
   CHECK(contains(read_text(timer), "WantedBy=timers.target\n"));
@@ -293,15 +293,15 @@ TEST_CASE("install --schedule writes a user timer that checks and stages, and un
   CHECK(contains(j.get_string("timer_note"), "no systemd user manager"));
   CHECK_FALSE(contains(j.get_string("cron_line"), " root "));
   const std::string service = read_text(units / "upkeep-demo.service");
-  CHECK(contains(
-      service, "ExecStart=\"" + (root / "upkeep-updater").string() + "\" --root \"" + root.string() + "\" --quiet\n"));
+  CHECK(contains(service, "ExecStart=\"" + (root / "upkeep-updater").string() + "\" --root \"" + root.string() +
+                              "\" --scheduled\n"));
   CHECK_FALSE(contains(service, "--apply-when-idle"));
   CHECK_FALSE(stdfs::exists(root / ".running"));  // a per-user root is the user's own
   check_units_verify({units / "upkeep-demo.service", units / "upkeep-demo.timer"}, true, runtime);
 
   // What the timer runs: a check that stages 2.0.0 and leaves the apply to the launcher.
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  run_ok({(root / "upkeep-updater").string(), "--root", root.string(), "--quiet"}, env);
+  run_ok({(root / "upkeep-updater").string(), "--root", root.string(), "--scheduled"}, env);
   CHECK(stdfs::read_symlink(root / "current") == "versions/1.0.0");
   CHECK(stdfs::exists(root / "staging" / "2.0.0"));
 
@@ -312,4 +312,30 @@ TEST_CASE("install --schedule writes a user timer that checks and stages, and un
   // The options that make no sense together are refused.
   CHECK(run(upkeep({"install", "--schedule", "--system", "--repo", "file:///nowhere/"}), env).exit_code == 2);
   CHECK(run(upkeep({"install", "--systemd-dir", "/tmp", "--repo", "file:///nowhere/"}), env).exit_code == 2);
+}
+
+TEST_CASE("a scheduled run does not check in update_mode manual, and applies what a person staged",
+          "[install][machine][integration]") {
+  MachineInstall m;
+  m.install();
+  m.vendor.release(m.vendor.build_folder("2.0.0"), "2.0.0");
+  PolicyDir policy;
+  policy.write("10-manual.json", R"({"update_mode": "manual"})");
+  const std::vector<std::string> scheduled{
+      (m.root / "upkeep-updater").string(), "--root", m.root.string(), "--scheduled", "--apply-when-idle", "--json"};
+
+  const RunResult skipped = run(scheduled, policy.env());
+  INFO(skipped.out << skipped.err);
+  REQUIRE(skipped.exit_code == 0);
+  const Json j = Json::parse(skipped.out, "upkeep-updater --json");
+  CHECK(contains(j.get_string("check_skipped"), "update_mode manual (policy " + policy.file("10-manual.json")));
+  CHECK(j.get_string("outcome") == "nothing_staged");
+  CHECK_FALSE(stdfs::exists(m.root / "staging" / "2.0.0"));
+
+  // A person checks by hand (not --scheduled); the next scheduled run applies what was staged.
+  run_ok({(m.root / "upkeep-updater").string(), "--root", m.root.string(), "--quiet"}, policy.env());
+  const RunResult applied = run(scheduled, policy.env());
+  REQUIRE(applied.exit_code == 0);
+  CHECK(Json::parse(applied.out, "upkeep-updater --json").get_string("outcome") == "applied");
+  CHECK(m.current() == "versions/2.0.0");
 }

@@ -111,16 +111,16 @@ bool UpdateTimer::manager_runs(InstallScope scope, const InstallPaths::Env& env)
   return runtime && *runtime && stdfs::exists(stdfs::path(runtime) / "systemd" / "private", ec);
 }
 
-std::vector<std::string> UpdateTimer::updater_command() const {
-  std::vector<std::string> argv{(root_ / "upkeep-updater").string(), "--root", root_.string()};
+std::vector<std::string> UpdateTimer::updater_command(bool quiet) const {
+  std::vector<std::string> argv{(root_ / "upkeep-updater").string(), "--root", root_.string(), "--scheduled"};
   if (scope_ == InstallScope::kSystem) argv.push_back("--apply-when-idle");
-  argv.push_back("--quiet");
+  if (quiet) argv.push_back("--quiet");  // cron mails whatever a job prints
   return argv;
 }
 
 std::string UpdateTimer::service_text() const {
   std::string exec;
-  for (const auto& a : updater_command())
+  for (const auto& a : updater_command(false))
     exec += exec.empty() ? unit_word(a, false) : " " + (a[0] == '-' ? a : unit_word(a, true));
   const bool system = scope_ == InstallScope::kSystem;
   std::string s = "# Written by `upkeep install`, removed by `upkeep uninstall` (docs/admin-guide.md).\n[Unit]\n";
@@ -153,7 +153,8 @@ std::string UpdateTimer::cron_line() const {
   std::string line = std::to_string(rd() % 60) + " " + std::to_string(rd() % 6) + "-23/6 * * * ";
   if (scope_ == InstallScope::kSystem) line += "root ";
   std::string command;
-  for (const auto& a : updater_command()) command += (command.empty() ? "" : " ") + (a[0] == '-' ? a : cron_word(a));
+  for (const auto& a : updater_command(true))
+    command += (command.empty() ? "" : " ") + (a[0] == '-' ? a : cron_word(a));
   return line + command;
 }
 

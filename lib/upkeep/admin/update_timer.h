@@ -2,12 +2,13 @@
 // without the application running.
 //
 // Per machine (`install --system`, the system manager) the service runs, as
-// root, `<root>/upkeep-updater --root <root> --apply-when-idle`: check,
-// stage, and apply when no user runs the app. Per user (`install
+// root, `<root>/upkeep-updater --root <root> --scheduled --apply-when-idle`:
+// check, stage, and apply when no user runs the app. Per user (`install
 // --schedule`, the user's own manager) it runs the updater without
 // --apply-when-idle: check and stage; the launcher applies at the next
-// start. The timer fires 5 min after boot and every 6 h after the last run,
-// each time up to 30 min later at random, so a fleet spreads its checks.
+// start. (--scheduled: managed policy's update_mode manual and quiet hours
+// hold the check back.) What it prints goes to the journal. The timer fires 5 min after boot and every 6 h after the
+// last run, each time up to 30 min later at random, so a fleet spreads its checks.
 //
 // Units are named upkeep-<app-id>.service and .timer (characters a unit
 // name cannot hold escaped as \xNN) in /etc/systemd/system, or
@@ -75,7 +76,7 @@ class UpdateTimer {
         root_(std::move(root)),
         dir_(std::move(dir)),
         unit_(std::move(unit)) {}
-  std::vector<std::string> updater_command() const;
+  std::vector<std::string> updater_command(bool quiet) const;
 
   InstallScope scope_;
   std::string app_id_;

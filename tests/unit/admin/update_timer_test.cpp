@@ -26,7 +26,7 @@ TEST_CASE("update timer: unit names escaped, commands and paths quoted as system
   // '%' starts a specifier everywhere, '$' a variable in a command's arguments only.
   CHECK(has(service,
             "ExecStart=\"/opt/my app%%$/upkeep-updater\" --root \"/opt/my app%%$$\" "
-            "--apply-when-idle --quiet\n"));
+            "--scheduled --apply-when-idle\n"));
   CHECK(has(service, "ReadWritePaths=\"/opt/my app%%$\"\n"));
   CHECK(has(service, "Description=Update my app%% in /opt/my app%%$ (upkeep)\n"));
   CHECK(has(service, "Type=oneshot\n"));
@@ -43,7 +43,7 @@ TEST_CASE("update timer: unit names escaped, commands and paths quoted as system
 TEST_CASE("update timer: the user's only checks and stages, the machine's applies when idle", "[update_timer]") {
   const auto user = UpdateTimer::for_install(InstallScope::kUser, "demo", "/home/ann/app", "/u");
   const std::string service = user.service_text();
-  CHECK(has(service, "ExecStart=\"/home/ann/app/upkeep-updater\" --root \"/home/ann/app\" --quiet\n"));
+  CHECK(has(service, "ExecStart=\"/home/ann/app/upkeep-updater\" --root \"/home/ann/app\" --scheduled\n"));
   CHECK_FALSE(has(service, "--apply-when-idle"));
   CHECK_FALSE(has(service, "ProtectSystem"));          // a user manager may not set up mount namespaces
   CHECK_FALSE(has(service, "network-online.target"));  // a system unit a user manager does not know
@@ -54,10 +54,11 @@ TEST_CASE("update timer: cron lines, per machine for /etc/cron.d and per user fo
   INFO(sys);
   CHECK(std::regex_match(sys, std::regex(R"([0-9]{1,2} [0-5]-23/6 \* \* \* root .*)")));
   // Single quotes for the shell; cron turns an unescaped '%' into a newline.
-  CHECK(has(sys, " root '/opt/a $b 100\\%/upkeep-updater' --root '/opt/a $b 100\\%' --apply-when-idle --quiet"));
+  CHECK(has(sys,
+            " root '/opt/a $b 100\\%/upkeep-updater' --root '/opt/a $b 100\\%' --scheduled --apply-when-idle --quiet"));
   const std::string user = UpdateTimer::for_install(InstallScope::kUser, "demo", "/home/ann/app", "/u").cron_line();
   CHECK(std::regex_match(user, std::regex(R"([0-9]{1,2} [0-5]-23/6 \* \* \* '/home/ann/app/upkeep-updater' )"
-                                          R"(--root '/home/ann/app' --quiet)")));
+                                          R"(--root '/home/ann/app' --scheduled --quiet)")));
 }
 
 TEST_CASE("update timer: the managers' folders", "[update_timer]") {
