@@ -166,10 +166,12 @@ TEST_CASE("bundle: upkeep install --bundle, with a pinned root and --repo naming
   CHECK(Json::parse(read_text(target / "b" / "config.json"), "config.json").get_string("repository") ==
         "http://mirror.example/updates/");
 
-  // Per machine (the tests run as root), into a temporary root with every path overridden.
-  RunResult system = install_bundle(file, target / "sys", {"--system", "--json"});
+  // Per machine (the tests run as root), into a temporary root with every path overridden (the update timer's too).
+  RunResult system =
+      install_bundle(file, target / "sys", {"--system", "--json", "--systemd-dir", (target / "units").string()});
   REQUIRE(system.exit_code == 0);
   CHECK(Json::parse(read_text(target / "sys" / "install.json"), "install.json").get_string("scope") == "system");
+  CHECK(stdfs::exists(target / "units" / "upkeep-demo.timer"));
   CHECK(run_ok({(target / "sys" / "demo").string(), "--version"}).out == "mainapp 1.0.0\n");
 
   // A root that is not the vendor's: the bundle's metadata does not verify against it.
