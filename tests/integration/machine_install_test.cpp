@@ -184,6 +184,13 @@ TEST_CASE("a per-machine install is readable and runnable by every user and writ
   TempDir runtime;
   check_units_verify({service, timer}, false, runtime);
 
+  // Repair reopens what a hostile umask or a slip closed, and puts a lost .running back.
+  stdfs::permissions(m.root / "manifests", static_cast<stdfs::perms>(0700));
+  stdfs::remove(m.root / ".running");
+  run_ok({program("upkeep").string(), "repair", "--prefix", m.root.string()});
+  CHECK(mode_of(m.root / "manifests") == 0755);
+  CHECK(stdfs::exists(m.root / ".running"));
+
   const RunResult removed = run_ok({program("upkeep").string(), "uninstall", "--prefix", m.root.string()});
   CHECK(contains(removed.out, "removed " + timer.string()));
   CHECK_FALSE(stdfs::exists(service));

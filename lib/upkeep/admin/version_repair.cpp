@@ -5,6 +5,7 @@
 #include <set>
 
 #include "upkeep/admin/install_record.h"
+#include "upkeep/admin/shared_root.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/state_store.h"
@@ -76,6 +77,9 @@ RepairResult VersionRepair::run() {
                         " modes set, " + std::to_string(result.removed.size()) + " removed" +
                         (result.manifest_refetched ? ", manifest fetched again" : ""));
   }
+  // A per-machine root stays open to every user (and regains a lost .running).
+  if (const auto record = InstallRecord::load(layout_.root()); record && record->scope == InstallScope::kSystem)
+    share_with_every_user(layout_);
   spdlog::info("repair of {} {}: {} files checked, {} restored, {} modes, {} removed", layout_.root().string(),
                *version, result.checked, result.restored.size(), result.modes.size(), result.removed.size());
   return result;
