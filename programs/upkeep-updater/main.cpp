@@ -119,6 +119,8 @@ void print(const Report& r, bool json, bool quiet) {
 int run(const CliArgs& args) {
   const auto root = args.value("root");
   if (!root) fail(ErrorCode::kUsage, std::string("--root DIR is needed\n\n") + kUsage);
+  if (args.flag("check-now") && args.flag("scheduled"))
+    fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
   const bool json = args.flag("json"), quiet = args.flag("quiet") || json;
   Layout layout(*root);
   init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = quiet});
@@ -129,8 +131,6 @@ int run(const CliArgs& args) {
   net::FetchOptions fetch;
   fetch.proxy = settings.proxy;
   UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch), reporter);
-  if (args.flag("check-now") && args.flag("scheduled"))
-    fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
   Report report;
   if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings);
   try {
