@@ -74,6 +74,11 @@ struct MachineInstall {
                                         "--json"};
     return Json::parse(run_ok(argv).out, "install --system --json");
   }
+  // 1.0.0 installed, then 2.0.0 released (not yet fetched).
+  void install_then_release_2() {
+    install();
+    vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  }
   RunResult updater(const std::vector<std::string>& extra) const {
     std::vector<std::string> argv{(root / "upkeep-updater").string(), "--root", root.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -201,8 +206,7 @@ TEST_CASE("a per-machine install is readable and runnable by every user and writ
 TEST_CASE("upkeep-updater --apply-when-idle leaves the staged version while a user runs the app, then applies it",
           "[install][machine][integration]") {
   MachineInstall m;
-  m.install();
-  m.vendor.release(m.vendor.build_folder("2.0.0"), "2.0.0");
+  m.install_then_release_2();
 
   // Without the option, as ever: check and stage only.
   CHECK(m.updater_json({}).get_string("staged") == "2.0.0");
@@ -242,8 +246,7 @@ TEST_CASE("upkeep-updater --apply-when-idle leaves the staged version while a us
 TEST_CASE("a privileged apply checks every byte: a staged file changed in place is rolled back and marked bad",
           "[install][machine][integration]") {
   MachineInstall m;
-  m.install();
-  m.vendor.release(m.vendor.build_folder("2.0.0"), "2.0.0");
+  m.install_then_release_2();
   REQUIRE(m.updater_json({}).get_string("staged") == "2.0.0");
   // Same name, same size, other bytes: apply's own check (the set of names) lets it through.
   const stdfs::path readme = m.root / "staging" / "2.0.0" / "share" / "readme.txt";
@@ -324,8 +327,7 @@ TEST_CASE("install --schedule writes a user timer that checks and stages, and un
 TEST_CASE("a scheduled run does not check in update_mode manual, and applies what a person staged",
           "[install][machine][integration]") {
   MachineInstall m;
-  m.install();
-  m.vendor.release(m.vendor.build_folder("2.0.0"), "2.0.0");
+  m.install_then_release_2();
   PolicyDir policy;
   policy.write("10-manual.json", R"({"update_mode": "manual"})");
   const std::vector<std::string> scheduled{
