@@ -5,6 +5,7 @@
 #include <set>
 
 #include "upkeep/admin/install_record.h"
+#include "upkeep/admin/shared_root.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/kept_manifest.h"
@@ -83,6 +84,9 @@ RepairResult VersionRepair::run() {
                         (result.manifest_refetched ? ", manifest fetched again" : "") +
                         (result.launch_restored ? ", launch spec restored" : ""));
   }
+  // A per-machine root stays open to every user (and regains a lost .running).
+  if (const auto record = InstallRecord::load(layout_.root()); record && record->scope == InstallScope::kSystem)
+    share_with_every_user(layout_);
   spdlog::info("repair of {} {}: {} files checked, {} restored, {} modes, {} removed", layout_.root().string(),
                *version, result.checked, result.restored.size(), result.modes.size(), result.removed.size());
   return result;

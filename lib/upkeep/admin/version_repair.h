@@ -23,7 +23,8 @@
 //      manifest unless it already matches.
 //   4. confirm: the folder is checked against the manifest (names, types,
 //      sizes, modes: every byte was already hashed by inspect or while it
-//      was put back), and a "repaired" event names what was done.
+//      was put back), and a "repaired" event names what was done. A
+//      per-machine root is opened to every user again (shared_root.h).
 // Version folders are otherwise never modified after promotion; repair is
 // the one exception, and writes only what the signed manifest says.
 //
