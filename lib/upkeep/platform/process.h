@@ -59,6 +59,11 @@ void exec_replace(const std::vector<std::string>& argv, const Environment& env);
 // Waits for a child started by spawn().
 ExitStatus wait_child(int64_t pid);
 
+// Ends this process the way `status` says another one ended: exit(code), or
+// death by the same signal (its default action, without a core file), so
+// whoever waits for this process (a shell) sees what the child did.
+[[noreturn]] void exit_like(const ExitStatus& status);
+
 // Runs a program to its end with a time limit: in its own process group,
 // stdin from the null device, stdout and stderr into one pipe that is read
 // as it comes (the last `tail_bytes` kept). It waits on the pipe and a

@@ -22,6 +22,7 @@ struct Config {
   std::string main_program = "mainapp";                     // path of the main program inside a version folder
   int64_t check_interval_minutes = 360;                     // background checks; 0 disables
   bool check_on_start = false;                              // launcher checks, downloads and applies before starting
+  int64_t check_on_start_deadline_seconds = 5;              // ... waiting at most this long (UpdateSettings' range)
   int64_t trial_timeout_seconds = 30;                       // a version on trial must confirm within this
   bool headless = false;                                    // main program: no prompt, apply at exit
   int64_t max_update_failures = kDefaultMaxUpdateFailures;  // failed tries of one update before it is quarantined
