@@ -40,12 +40,12 @@ void AppStarter::exec(const std::string& version, const process::Environment& ex
 }
 
 int64_t AppStarter::spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
-                          const std::vector<int>& inherit_fds) const {
+                          const std::vector<std::pair<int, int>>& move_fds) const {
   hold_running_lock();
   process::SpawnOptions options;
   options.argv = command(version, spec);
   options.env = environment(version, extra);
-  options.inherit_fds = inherit_fds;  // stdin, stdout and stderr are the launcher's own
+  options.move_fds = move_fds;  // stdin, stdout and stderr are the launcher's own
   return process::spawn(options);
 }
 

@@ -39,9 +39,10 @@ class AppStarter {
 
   // Replaces the launcher with `version`'s program (the caller sees its exit status).
   [[noreturn]] void exec(const std::string& version, const process::Environment& extra = {}) const;
-  // Starts `version`'s program as a child that keeps `inherit_fds`; Error naming it when it cannot be started.
+  // Starts `version`'s program as a child that gets the descriptors of
+  // `move_fds` (SpawnOptions); Error naming it when it cannot be started.
   int64_t spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
-                const std::vector<int>& inherit_fds) const;
+                const std::vector<std::pair<int, int>>& move_fds) const;
 
   // Takes the shared .running lock once per launcher process (a no-op
   // without the file); a failure is logged and never stops the start.

@@ -201,10 +201,11 @@ void Launcher::run_updater(const UpdateSettings& settings) {
 }
 
 bool Launcher::root_writable() const {
-  const stdfs::path lock = layout_.lock_file();
+  // The folder too: SQLite creates its -wal and -shm files beside state.db.
   std::error_code ec;
-  if (!fs::can_write(stdfs::exists(lock, ec) ? lock : layout_.root())) return false;
-  return !stdfs::exists(layout_.state_db(), ec) || fs::can_write(layout_.state_db());
+  for (const stdfs::path& p : {layout_.root(), layout_.lock_file(), layout_.state_db()})
+    if (stdfs::exists(p, ec) && !fs::can_write(p)) return false;
+  return true;
 }
 
 std::chrono::seconds Launcher::lock_wait(const Config& config, const AppStarter& starter) const {

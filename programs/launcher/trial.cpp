@@ -55,9 +55,9 @@ std::string Trial::before_start(const HealthRule& rule) {
 
 TrialVerdict Trial::start_and_judge(const LaunchSpec& spec, HealthChannel& channel, SignalForwarder& forward) {
   process::Environment env{
-      {env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd())}, {env::kPreviousVersion, previous_}};
+      {env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd_number())}, {env::kPreviousVersion, previous_}};
   try {
-    pid_ = starter_.spawn(version_, spec, env, {channel.child_fd()});
+    pid_ = starter_.spawn(version_, spec, env, {{channel.child_fd(), channel.child_fd_number()}});
   } catch (const Error& e) {
     return judge_trial(spec.health, TrialEnd{TrialEnd::Kind::kNotStarted, {}, true, e.what()});
   }

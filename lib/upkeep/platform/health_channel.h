@@ -27,9 +27,13 @@ class HealthChannel {
   HealthChannel(const HealthChannel&) = delete;
   HealthChannel& operator=(const HealthChannel&) = delete;
 
-  // The descriptor the child inherits; put it in SpawnOptions::inherit_fds
-  // and its number in UPKEEP_HEALTH_FD.
+  // The child's end in this process, and the number the child gets it as:
+  // put {child_fd(), child_fd_number()} in SpawnOptions::move_fds and the
+  // number in UPKEEP_HEALTH_FD. The number is below 10 whenever one of 3..9
+  // is not passed on by this process (free or close-on-exec), so a POSIX
+  // shell can write to it (`printf 1 >&"$UPKEEP_HEALTH_FD"`: dash takes one digit).
   int child_fd() const { return write_fd_; }
+  int child_fd_number() const;
   // Call after spawning so the parent holds no write end (EOF then means the child closed it).
   void close_child_end();
 

@@ -28,6 +28,14 @@ HealthChannel::~HealthChannel() {
   if (write_fd_ >= 0) close(write_fd_);
 }
 
+int HealthChannel::child_fd_number() const {
+  for (int fd = 3; fd <= 9; ++fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (fd == write_fd_ || flags < 0 || (flags & FD_CLOEXEC)) return fd;  // not inherited by a program we exec
+  }
+  return write_fd_;
+}
+
 void HealthChannel::close_child_end() {
   if (write_fd_ >= 0) close(write_fd_);
   write_fd_ = -1;

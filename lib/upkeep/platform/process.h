@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace upkeep::process {
@@ -33,6 +34,9 @@ struct SpawnOptions {
   Environment env;                 // the complete environment of the child
   bool detach = false;             // new session, stdin from /dev/null: outlives the parent
   std::vector<int> inherit_fds;    // descriptors the child keeps (others are close-on-exec)
+  // (from, to): in the child, `from` is duplicated onto `to`, which the
+  // program inherits; `to` must not be a descriptor it would inherit anyway.
+  std::vector<std::pair<int, int>> move_fds;
   std::filesystem::path cwd;       // the child's working directory; empty: the parent's
   bool own_process_group = false;  // the child leads a new process group (kill_group reaches its descendants)
   bool stdin_null = false;         // stdin from the null device

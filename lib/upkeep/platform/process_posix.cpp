@@ -110,6 +110,13 @@ int64_t spawn(const SpawnOptions& options) {
       int flags = fcntl(fd, F_GETFD);
       if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
+    for (auto [from, to] : options.move_fds) {
+      if (from != to) {
+        dup2(from, to);  // the copy is not close-on-exec
+      } else {
+        fcntl(to, F_SETFD, fcntl(to, F_GETFD) & ~FD_CLOEXEC);
+      }
+    }
     if (options.detach) setsid();
     if (options.own_process_group && !options.detach) setpgid(0, 0);
     if (options.detach || options.stdin_null) {

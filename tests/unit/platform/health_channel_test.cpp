@@ -26,8 +26,8 @@ namespace {
 int64_t start_on_trial(HealthChannel& channel, const std::string& script, bool inherit = true) {
   process::SpawnOptions o;
   o.argv = {"/bin/sh", "-c", script};
-  o.env = {{"PATH", "/usr/bin:/bin"}, {upkeep::env::kHealthFd, std::to_string(channel.child_fd())}};
-  if (inherit) o.inherit_fds = {channel.child_fd()};
+  o.env = {{"PATH", "/usr/bin:/bin"}, {upkeep::env::kHealthFd, std::to_string(channel.child_fd_number())}};
+  if (inherit) o.move_fds = {{channel.child_fd(), channel.child_fd_number()}};
   int64_t pid = process::spawn(o);
   channel.close_child_end();
   return pid;
@@ -44,6 +44,21 @@ TEST_CASE("a child that writes to its health fd is confirmed and keeps running",
   CHECK(process::is_alive(pid));  // confirmation does not end the program
   process::kill_hard(pid);
   CHECK(process::wait_child(pid).signal == SIGKILL);
+}
+
+TEST_CASE("the child gets the channel below fd 10, so dash can write to it, however many descriptors are open",
+          "[health]") {
+  std::vector<int> busy;  // the launcher's own descriptors (state database, locks, log): close-on-exec
+  for (int i = 0; i < 12; ++i) busy.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  HealthChannel channel;
+  REQUIRE(channel.child_fd() >= 10);
+  CHECK(channel.child_fd_number() < 10);
+  // /bin/sh is dash on Debian: `>&N` takes one digit.
+  int64_t pid = start_on_trial(channel, "printf 1 >&\"$UPKEEP_HEALTH_FD\" && exec sleep 30");
+  CHECK(channel.wait(pid, 30s).outcome == HealthChannel::Outcome::kConfirmed);
+  process::kill_hard(pid);
+  process::wait_child(pid);
+  for (int fd : busy) ::close(fd);
 }
 
 TEST_CASE("a child that confirms and exits at once still counts as confirmed", "[health]") {

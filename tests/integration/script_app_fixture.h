@@ -1,0 +1,81 @@
+// A vendor's application that is not mainapp: a shell script `hello` at
+// the top of each release folder, started through the launch record the
+// test declares for each version (LaunchSpec in manifests/<v>.launch.json,
+// the file the stager and the installer write from the signed manifest):
+// its program, arguments and health rule. Released with the real `upkeep`,
+// served by `upkeep serve`, installed by `upkeep install`, updates staged
+// by the real `upkeep-updater`.
+#pragma once
+
+#include <memory>
+
+#include "release_fixture.h"
+#include "upkeep/install/launch_spec.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/install/state_store.h"
+#include "upkeep/policy/config.h"
+
+namespace upkeep::test {
+
+struct ScriptApp {
+  VendorRepo vendor;
+  std::unique_ptr<RepoServerProcess> server = std::make_unique<RepoServerProcess>(vendor.repo());
+  std::unique_ptr<Installed> installed;
+
+  // Releases `version`: `hello` is "#!/bin/sh\n" + `body`; $V is the version in it.
+  void release(const std::string& version, const std::string& body) {
+    stdfs::path d = vendor.dir() / ("hello-" + version);
+    stdfs::create_directories(d);
+    write_text(d / "hello", "#!/bin/sh\nV=" + version + "\n" + body);
+    chmod((d / "hello").c_str(), 0755);
+    write_text(d / "share" / "readme.txt", "hello " + version + "\n");
+    vendor.release(d, version);
+  }
+  // Installs `version` (released before) with health rule `rule`.
+  void install(const std::string& version, const std::string& rule) {
+    installed = std::make_unique<Installed>(server->url, vendor.root_json(), version);
+    declare(version, rule);
+  }
+  // Stages the newest release with the real updater, as a background check would, and declares its rule.
+  void stage(const std::string& version, const std::string& rule) {
+    run_ok({(root() / "upkeep-updater").string(), "--root", root().string(), "--quiet"});
+    REQUIRE(stdfs::exists(Layout(root()).staged_dir(version)));
+    declare(version, rule);
+  }
+  void declare(const std::string& version, const std::string& rule, const std::vector<std::string>& args = {}) {
+    LaunchSpec{"hello", args, HealthRule::parse(rule)}.save(Layout(root()).launch_file(version));
+  }
+  void edit_config(const std::function<void(Config&)>& change) const {
+    Config c = Config::load(root() / "config.json");
+    change(c);
+    c.save(root() / "config.json");
+  }
+
+  stdfs::path root() const { return installed->prefix(); }
+  std::string launcher() const { return installed->launcher().string(); }
+  std::string current() const { return installed->current(); }
+  std::string state_of(const std::string& version) const { return installed->state_of(version); }
+  int attempts_of(const std::string& version) const {
+    auto r = StateStore(Layout(root()).state_db(), StateStore::Mode::kReadOnly).get(version);
+    return r ? r->attempts : -1;
+  }
+};
+
+// The lines of a text file (none when it does not exist).
+inline std::vector<std::string> lines_of(const stdfs::path& file) {
+  std::vector<std::string> out;
+  if (!stdfs::exists(file)) return out;
+  std::string text = read_text(file), line;
+  for (char c : text) {
+    if (c == '\n') {
+      out.push_back(line);
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+}  // namespace upkeep::test
