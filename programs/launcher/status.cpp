@@ -1,4 +1,4 @@
-// launcher --status: what is installed, what is pending, what happened.
+// launcher --upkeep-status: what is installed, what is pending, what happened.
 #include <cstdio>
 #include <ctime>
 

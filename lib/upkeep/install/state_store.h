@@ -4,7 +4,7 @@
 // It holds one row per known version with its state, the apply/rollback
 // journal (at most one operation in flight), the count of failed tries per
 // update version (quarantine.h decides what counts), the latest run of each
-// release hook, events for `launcher --status`, and small key/value facts.
+// release hook, events for `launcher --upkeep-status`, and small key/value facts.
 // Each public write is one transaction: after it
 // returns the change is durable; after it throws nothing changed.
 //
