@@ -54,8 +54,9 @@ std::string Trial::before_start(const HealthRule& rule) {
 }
 
 TrialVerdict Trial::start_and_judge(const LaunchSpec& spec, HealthChannel& channel, SignalForwarder& forward) {
-  process::Environment env{
-      {env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd_number())}, {env::kPreviousVersion, previous_}};
+  process::Environment env{{env::kTrial, "1"},
+                           {env::kHealthFd, std::to_string(channel.child_fd_number())},
+                           {env::kPreviousVersion, previous_}};
   try {
     pid_ = starter_.spawn(version_, spec, env, {{channel.child_fd(), channel.child_fd_number()}});
   } catch (const Error& e) {
@@ -93,12 +94,12 @@ process::ExitStatus Trial::settle(const TrialVerdict& verdict) {
       return go_back(verdict.why, verdict.start_previous_now, status);
     case TrialVerdict::Kind::kNoEvidence:
       spdlog::info("version {} stays on trial: {} is no evidence against it", version_, verdict.why);
-      if (!verdict.counted && may_record())
+      if (!verdict.counted && may_record(true))
         survive("cannot take back the trial start", [&] { store_.uncount_trial_attempt(version_); });
       break;
     case TrialVerdict::Kind::kHealthy:
     case TrialVerdict::Kind::kUndecided:  // not after start_and_judge
-      if (may_record()) {
+      if (may_record(false)) {
         Applier applier(layout_, store_, config_.max_update_failures);
         survive("cannot record version " + version_ + " as good", [&] { applier.mark_good(version_); });
         crash_point("trial.recorded");
@@ -133,7 +134,7 @@ process::ExitStatus Trial::go_back(const std::string& why, bool start_now, const
   }
   std::fprintf(stderr, "launcher: version %s %s; going back to %s%s\n", version_.c_str(), why.c_str(), target.c_str(),
                start_now ? "" : " from the next start");
-  if (may_record()) {
+  if (may_record(true)) {
     Applier applier(layout_, store_, config_.max_update_failures);
     // A rollback that cannot switch `current` or record itself still starts
     // the earlier version; its journal row makes the next start finish it.
@@ -159,7 +160,7 @@ std::string Trial::run_update_hook() {
   }
 }
 
-bool Trial::may_record() {
+bool Trial::may_record(bool only_on_trial) {
   if (!lock_) return false;
   if (!locked_) {
     // As long as a launcher that waits for a trial would.
@@ -169,8 +170,10 @@ bool Trial::may_record() {
       return false;
     locked_ = true;
   }
+  // Another start may have decided meanwhile; the app itself records `good` when it confirms.
   auto r = store_.get(version_);
-  return r && r->state == VersionState::kTrial && layout_.current_version() == version_;
+  bool state_ok = r && (r->state == VersionState::kTrial || (!only_on_trial && r->state == VersionState::kGood));
+  return state_ok && layout_.current_version() == version_;
 }
 
 void Trial::release_lock() {

@@ -61,8 +61,10 @@ class Trial {
   process::ExitStatus settle(const TrialVerdict& verdict);
   // Rolls back (when recording) and starts the earlier version now, or returns `status`.
   process::ExitStatus go_back(const std::string& why, bool start_now, const process::ExitStatus& status);
-  // Takes the lock again if it was released; true when the verdict may be recorded.
-  bool may_record();
+  // Takes the lock again if it was released; true when the verdict may be
+  // recorded: the version is still `current`, and on trial (or, unless
+  // `only_on_trial`, recorded good by the app itself).
+  bool may_record(bool only_on_trial);
   void release_lock();
 
   const Layout& layout_;

@@ -5,7 +5,6 @@
 // or confirm app is never killed; a program that cannot be executed makes
 // the previous version start at once.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include "script_app_fixture.h"
 
@@ -21,16 +20,14 @@ const char* kTool = "echo \"$V $*\" >> \"$TOOL_LOG\"\nexit ${TOOL_EXIT:-0}\n";
 TEST_CASE("a command-line tool runs exactly once per invocation and its exit code reaches the caller, across an update",
           "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", kTool);
-  a.install("1.0.0", "exit");
+  a.install("1.0.0", kTool, "exit");
   TempDir logs;
   const stdfs::path log = logs / "runs";
   auto tool = [&](const std::string& arg, int code) {
     return run({a.launcher(), arg}, {{"TOOL_LOG", log.string()}, {"TOOL_EXIT", std::to_string(code)}});
   };
   CHECK(tool("first", 3).exit_code == 3);
-  a.release("2.0.0", kTool);
-  a.stage("2.0.0", "exit");
+  a.update("2.0.0", kTool, "exit");
   // The first run of 2.0.0 is its trial: a user error (exit 4) is the tool's answer, not a broken release.
   RunResult trial = tool("second", 4);
   INFO(trial.err);
@@ -46,10 +43,8 @@ TEST_CASE(
     "previous version",
     "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", kTool);
-  a.install("1.0.0", "exit");
-  a.release("2.0.0", "echo \"$V $*\" >> \"$TOOL_LOG\"\nkill -SEGV $$\n");
-  a.stage("2.0.0", "exit");
+  a.install("1.0.0", kTool, "exit");
+  a.update("2.0.0", "echo \"$V $*\" >> \"$TOOL_LOG\"\nkill -SEGV $$\n", "exit");
   TempDir logs;
   const std::map<std::string, std::string> env{{"TOOL_LOG", (logs / "runs").string()}};
 
@@ -91,10 +86,8 @@ TEST_CASE("exit 127 (a missing library or interpreter) is evidence under every r
 TEST_CASE("a program that cannot be executed makes the previous version start at once, even for a command",
           "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", kTool);
-  a.install("1.0.0", "exit");
-  a.release("2.0.0", kTool);
-  a.stage("2.0.0", "exit");
+  a.install("1.0.0", kTool, "exit");
+  a.update("2.0.0", kTool, "exit");
   // 2.0.0's launch record names a file that is no program.
   upkeep::LaunchSpec{"share/readme.txt", {}, upkeep::HealthRule::parse("exit")}.save(
       upkeep::Layout(a.root()).launch_file("2.0.0"));
@@ -111,14 +104,11 @@ TEST_CASE("a program that cannot be executed makes the previous version start at
 TEST_CASE("a running:N app that never confirms is never killed, and is good once alive N seconds",
           "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo started\n");
-  a.install("1.0.0", "running:1");
+  a.install("1.0.0", "echo started\n", "running:1");
   TempDir io;
-  const stdfs::path go = io / "go";
-  REQUIRE(mkfifo(go.c_str(), 0600) == 0);
+  const stdfs::path go = make_fifo(io, "go");
   // Alive well past its window (and the trial timeout, 1 s), then ends when the test says so.
-  a.release("2.0.0", "echo \"started $V\"\nsleep 3\necho 'still alive'\nread x < \"$GO\"\nexit 0\n");
-  a.stage("2.0.0", "running:1");
+  a.update("2.0.0", "echo \"started $V\"\nsleep 3\necho 'still alive'\nread x < \"$GO\"\nexit 0\n", "running:1");
   a.edit_config([](upkeep::Config& c) { c.trial_timeout_seconds = 1; });
 
   BackgroundProcess launcher({a.launcher()}, {{"GO", go.string()}});
@@ -155,13 +145,10 @@ TEST_CASE("a confirm app past its window is left alone and decided when it ends"
 
 TEST_CASE("a confirm app that writes the health byte is good at once", "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"started $V\"\n");
-  a.install("1.0.0", "confirm");
+  a.install("1.0.0", "echo \"started $V\"\n", "confirm");
   TempDir io;
-  const stdfs::path go = io / "go";
-  REQUIRE(mkfifo(go.c_str(), 0600) == 0);
-  a.release("2.0.0", "printf 1 >&\"$UPKEEP_HEALTH_FD\"\necho \"confirmed $V\"\nread x < \"$GO\"\nexit 5\n");
-  a.stage("2.0.0", "confirm");
+  const stdfs::path go = make_fifo(io, "go");
+  a.update("2.0.0", "printf 1 >&\"$UPKEEP_HEALTH_FD\"\necho \"confirmed $V\"\nread x < \"$GO\"\nexit 5\n", "confirm");
   BackgroundProcess launcher({a.launcher()}, {{"GO", go.string()}});
   CHECK(launcher.read_line() == "confirmed 2.0.0");
   // Its later exit code is its own business: the launcher passes it on.
@@ -173,10 +160,8 @@ TEST_CASE("a confirm app that writes the health byte is good at once", "[health_
 TEST_CASE("SIGTERM or SIGINT from outside during a trial is no evidence, however often",
           "[health_rules][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"started $V\"\n");
-  a.install("1.0.0", "running:600");
-  a.release("2.0.0", "echo \"ready $$\"\nexec sleep 600\n");
-  a.stage("2.0.0", "running:600");
+  a.install("1.0.0", "echo \"started $V\"\n", "running:600");
+  a.update("2.0.0", "echo \"ready $$\"\nexec sleep 600\n", "running:600");
   // More kills than kMaxTrialStarts (3), alternating: to the launcher (forwarded) and to the app itself.
   for (int i = 0; i < 5; ++i) {
     INFO("kill " << i);

@@ -59,8 +59,7 @@ class ReadOnlyMount {
 TEST_CASE("the app receives --help, --version, --status and -- verbatim, and stdin, on the fast path and on trial",
           "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", kEcho);
-  a.install("1.0.0", "exit");
+  a.install("1.0.0", kEcho, "exit");
   const std::vector<std::string> args{"--help", "--version", "--status", "--", "--upkeep-status", "two words"};
   std::vector<std::string> argv{a.launcher()};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -68,8 +67,7 @@ TEST_CASE("the app receives --help, --version, --status and -- verbatim, and std
   RunResult fast = run_ok(argv, {}, "input\n");
   CHECK(fast.out == "1.0.0\n" + expected);
 
-  a.release("2.0.0", kEcho);
-  a.stage("2.0.0", "exit");
+  a.update("2.0.0", kEcho, "exit");
   a.declare("2.0.0", "exit", {"--from-the-release"});  // the release's own arguments come first
   RunResult trial = run_ok(argv, {}, "input\n");
   CHECK(trial.out == "2.0.0\n[--from-the-release]\n" + expected);
@@ -79,8 +77,7 @@ TEST_CASE("the app receives --help, --version, --status and -- verbatim, and std
 TEST_CASE("the launcher's own options: help, version, and one line for a usage error",
           "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", kEcho);
-  a.install("1.0.0", "exit");
+  a.install("1.0.0", kEcho, "exit");
   RunResult help = run_ok({a.launcher(), "--upkeep-help"});
   for (const char* option : {"--upkeep-check-now", "--upkeep-after-pid", "--upkeep-status", "--upkeep-json",
                              "--upkeep-rollback", "--upkeep-help", "--upkeep-version"})
@@ -113,8 +110,7 @@ TEST_CASE("a check on start against a server that never answers starts the app w
   REQUIRE(::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
 
   ScriptApp a;
-  a.release("1.0.0", "echo \"started $V $$\"\n");
-  a.install("1.0.0", "running:5");
+  a.install("1.0.0", "echo \"started $V $$\"\n", "running:5");
   a.edit_config([&](upkeep::Config& c) {
     c.repository_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
     c.check_on_start_deadline_seconds = 1;
@@ -145,14 +141,12 @@ TEST_CASE("a check on start against a server that never answers starts the app w
 TEST_CASE("a user who cannot write the root starts the installed version and reads the status, an update staged or not",
           "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"$V $(id -u) $*\"\n");
-  a.install("1.0.0", "exit");
+  a.install("1.0.0", "echo \"$V $(id -u) $*\"\n", "exit");
   open_to_all_users(a.installed->dir.path());
   RunResult fast = run_as_nobody({a.launcher(), "a"});
   CHECK(fast.out == "1.0.0 65534 a\n");
 
-  a.release("2.0.0", "echo \"$V $(id -u) $*\"\n");
-  a.stage("2.0.0", "exit");
+  a.update("2.0.0", "echo \"$V $(id -u) $*\"\n", "exit");
   RunResult pending = run_as_nobody({a.launcher(), "b"});
   INFO(pending.err);
   CHECK(pending.exit_code == 0);
@@ -179,10 +173,8 @@ TEST_CASE(
     "a version on trial that crashes for a read-only user starts the previous one for this run, recording nothing",
     "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"$V $*\"\n");
-  a.install("1.0.0", "running:5");
-  a.release("2.0.0", "echo \"$V $*\"\nkill -SEGV $$\n");
-  a.stage("2.0.0", "running:5");
+  a.install("1.0.0", "echo \"$V $*\"\n", "running:5");
+  a.update("2.0.0", "echo \"$V $*\"\nkill -SEGV $$\n", "running:5");
   {  // Applied, its trial not run yet (as when root's launcher applied and was stopped).
     upkeep::Layout layout(a.root());
     upkeep::StateStore store(layout.state_db());
@@ -203,10 +195,8 @@ TEST_CASE(
 TEST_CASE("on a read-only root (immutable folder, read-only mount) the app starts and the status reads",
           "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"$V $*\"\n");
-  a.install("1.0.0", "exit");
-  a.release("2.0.0", "echo \"$V $*\"\n");
-  a.stage("2.0.0", "exit");
+  a.install("1.0.0", "echo \"$V $*\"\n", "exit");
+  a.update("2.0.0", "echo \"$V $*\"\n", "exit");
   auto check_read_only = [&](const char* how) {
     INFO(how);
     RunResult start = run({a.launcher(), "x"});
@@ -243,24 +233,20 @@ TEST_CASE("the app holds the shared .running lock of a per-machine install, on t
   const std::string probe =
       "if flock --nonblock --exclusive \"$UPKEEP_ROOT/.running\" true; then echo \"$V free\"; else echo \"$V held\"; "
       "fi\n";
-  a.release("1.0.0", probe);
-  a.install("1.0.0", "exit");
+  a.install("1.0.0", probe, "exit");
   CHECK(run_ok({a.launcher()}).out == "1.0.0 free\n");  // no .running: nothing held
   write_text(a.root() / ".running", "");
   CHECK(run_ok({a.launcher()}).out == "1.0.0 held\n");
-  a.release("2.0.0", probe);
-  a.stage("2.0.0", "exit");
+  a.update("2.0.0", probe, "exit");
   CHECK(run_ok({a.launcher()}).out == "2.0.0 held\n");
   CHECK(a.state_of("2.0.0") == "good");
 }
 
-TEST_CASE("--upkeep-rollback and a failed trial skip a version whose files are damaged, saying why",
+TEST_CASE("a rollback by hand and a failed trial skip a version whose files are damaged, saying why",
           "[launcher_start][integration]") {
   ScriptApp a;
-  a.release("1.0.0", "echo \"$V\"\n");
-  a.install("1.0.0", "running:5");
-  a.release("2.0.0", "echo \"$V\"\n");
-  a.stage("2.0.0", "running:5");
+  a.install("1.0.0", "echo \"$V\"\n", "running:5");
+  a.update("2.0.0", "echo \"$V\"\n", "running:5");
   CHECK(run_ok({a.launcher()}).out == "2.0.0\n");
   REQUIRE(a.state_of("2.0.0") == "good");
   write_text(a.root() / "versions" / "1.0.0" / "share" / "readme.txt", "damaged\n");
@@ -273,8 +259,7 @@ TEST_CASE("--upkeep-rollback and a failed trial skip a version whose files are d
   CHECK(a.state_of("2.0.0") == "good");
 
   // A failed trial whose previous version is damaged goes back to nothing and says so.
-  a.release("3.0.0", "echo \"$V\"\nexit 3\n");
-  a.stage("3.0.0", "running:5");
+  a.update("3.0.0", "echo \"$V\"\nexit 3\n", "running:5");
   write_text(a.root() / "versions" / "2.0.0" / "extra", "x");
   RunResult failed = run({a.launcher()});
   INFO(failed.err);

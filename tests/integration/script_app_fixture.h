@@ -7,6 +7,8 @@
 // by the real `upkeep-updater`.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <memory>
 
 #include "release_fixture.h"
@@ -36,6 +38,16 @@ struct ScriptApp {
     installed = std::make_unique<Installed>(server->url, vendor.root_json(), version);
     declare(version, rule);
   }
+  // Releases `version` and installs it.
+  void install(const std::string& version, const std::string& body, const std::string& rule) {
+    release(version, body);
+    install(version, rule);
+  }
+  // Releases `version` and stages it.
+  void update(const std::string& version, const std::string& body, const std::string& rule) {
+    release(version, body);
+    stage(version, rule);
+  }
   // Stages the newest release with the real updater, as a background check would, and declares its rule.
   void stage(const std::string& version, const std::string& rule) {
     run_ok({(root() / "upkeep-updater").string(), "--root", root().string(), "--quiet"});
@@ -60,6 +72,13 @@ struct ScriptApp {
     return r ? r->attempts : -1;
   }
 };
+
+// A named pipe in `dir`: a script blocks on reading it until the test writes a line.
+inline stdfs::path make_fifo(const TempDir& dir, const std::string& name) {
+  stdfs::path p = dir / name;
+  REQUIRE(mkfifo(p.c_str(), 0600) == 0);
+  return p;
+}
 
 // The lines of a text file (none when it does not exist).
 inline std::vector<std::string> lines_of(const stdfs::path& file) {
