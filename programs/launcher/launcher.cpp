@@ -60,8 +60,10 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
       spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
                    policy().sources.at("update_mode").describe());
     } else if (!root_writable()) {
-      spdlog::warn("no check on start: {} is read-only for this user (its privileged updater checks)",
-                   layout_.root().string());
+      // Said aloud only when this user asked for the check.
+      spdlog::log(options.check_now ? spdlog::level::warn : spdlog::level::info,
+                  "no check on start: {} is read-only for this user (its privileged updater checks)",
+                  layout_.root().string());
     } else {
       run_updater(policy());
     }

@@ -10,10 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <vector>
 
 #include "upkeep/base/error.h"
 #include "upkeep/platform/detached_run.h"
@@ -43,16 +46,17 @@ void write_all(int fd, const char* p, size_t n) {
 
 void report(int fd, const Record& r) { write_all(fd, reinterpret_cast<const char*>(&r), sizeof r); }
 
-// Every descriptor above stderr becomes close-on-exec, so the program inherits none of ours.
-void no_inherited_descriptors() {
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+// Closes every descriptor above stderr but `keep`: the relay holds nothing of
+// the launcher's (a lock, a socket handed over) while the program runs.
+void close_other_descriptors(std::initializer_list<int> keep) {
+  std::vector<int> open;
   if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (dirent* e = ::readdir(d)) {
-      int fd = std::atoi(e->d_name);
-      if (fd > 2) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') open.push_back(std::atoi(e->d_name));
     ::closedir(d);
   }
+  for (int fd : open)
+    if (fd > 2 && std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
 }
 
 int open_log(const std::filesystem::path& file) {
@@ -79,7 +83,8 @@ int open_log(const std::filesystem::path& file) {
     report(status_fd, {kCannotStart, errno, 0});
     ::_exit(1);
   }
-  no_inherited_descriptors();
+  // The rest are close-on-exec: the program inherits none of them.
+  close_other_descriptors({status_fd, show_fd, devnull, log, out[0], out[1], err[0], err[1]});
   process::SpawnOptions o;
   o.argv = program.argv;
   o.env = program.env;
