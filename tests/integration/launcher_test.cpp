@@ -93,7 +93,10 @@ TEST_CASE("a missing `current` is repaired from the newest good version, none at
   stdfs::remove_all(app.prefix() / "versions" / "1.0.0");
   RunResult r = run({app.launcher().string(), "--version"});
   CHECK(r.exit_code == 3);
-  CHECK(contains(r.err, "no runnable version in " + app.prefix().string()));
+  CHECK(contains(r.err, "launcher: no runnable version in " + app.prefix().string()));
+  // Printed once, as one line (and logged to the install's log, not echoed by the console sink).
+  CHECK(r.err.find("no runnable version") == r.err.rfind("no runnable version"));
+  CHECK(contains(read_text(app.prefix() / "logs" / "launcher.log"), "no runnable version in"));
 }
 
 TEST_CASE("launcher --upkeep-status prints versions and events, as text and JSON", "[launcher][integration]") {
