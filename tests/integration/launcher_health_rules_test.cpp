@@ -65,10 +65,8 @@ TEST_CASE("exit 127 (a missing library or interpreter) is evidence under every r
   for (const char* rule : {"exit", "running:5", "confirm"}) {
     INFO(rule);
     ScriptApp a;
-    a.release("1.0.0", "echo \"$V $*\"\n");
-    a.install("1.0.0", rule);
-    a.release("2.0.0", "echo \"$V $*\"\nexit 127\n");
-    a.stage("2.0.0", rule);
+    a.install("1.0.0", "echo \"$V $*\"\n", rule);
+    a.update("2.0.0", "echo \"$V $*\"\nexit 127\n", rule);
     RunResult r = run({a.launcher(), "x"});
     INFO(r.err);
     CHECK(contains(r.err, "version 2.0.0 could not run (exit code 127)"));
@@ -87,10 +85,9 @@ TEST_CASE("a program that cannot be executed makes the previous version start at
           "[health_rules][integration]") {
   ScriptApp a;
   a.install("1.0.0", kTool, "exit");
-  a.update("2.0.0", kTool, "exit");
-  // 2.0.0's launch record names a file that is no program.
-  upkeep::LaunchSpec{"share/readme.txt", {}, upkeep::HealthRule::parse("exit")}.save(
-      upkeep::Layout(a.root()).launch_file("2.0.0"));
+  // 2.0.0's program names an interpreter that is not there: exec fails, nothing runs.
+  a.release("2.0.0", kTool, "exit", {}, "/nonexistent/sh");
+  a.stage("2.0.0");
   TempDir logs;
   RunResult r = run({a.launcher(), "go"}, {{"TOOL_LOG", (logs / "runs").string()}, {"TOOL_EXIT", "6"}});
   INFO(r.err);
@@ -124,10 +121,9 @@ TEST_CASE("a confirm app past its window is left alone and decided when it ends"
   for (int code : {0, 3}) {
     INFO("exit code " << code);
     ScriptApp a;
-    a.release("1.0.0", "echo \"started $V\"\n");
-    a.install("1.0.0", "confirm");
-    a.release("2.0.0", "echo \"started $V\"\nsleep 2\necho 'still alive'\nexit " + std::to_string(code) + "\n");
-    a.stage("2.0.0", "confirm");
+    a.install("1.0.0", "echo \"started $V\"\n", "confirm");
+    a.update("2.0.0", "echo \"started $V\"\nsleep 2\necho 'still alive'\nexit " + std::to_string(code) + "\n",
+             "confirm");
     a.edit_config([](upkeep::Config& c) { c.trial_timeout_seconds = 1; });
     RunResult r = run({a.launcher()});
     INFO(r.err);

@@ -1,10 +1,9 @@
 // A vendor's application that is not mainapp: a shell script `hello` at
-// the top of each release folder, started through the launch record the
-// test declares for each version (LaunchSpec in manifests/<v>.launch.json,
-// the file the stager and the installer write from the signed manifest):
-// its program, arguments and health rule. Released with the real `upkeep`,
-// served by `upkeep serve`, installed by `upkeep install`, updates staged
-// by the real `upkeep-updater`.
+// the top of each release folder, released with the real `upkeep release
+// --program hello --health RULE [--arg A]...` (signed in files.json),
+// served by `upkeep serve`, installed by `upkeep install`, updates staged by
+// the real `upkeep-updater`; the launcher reads what the stager and the
+// installer wrote from the signed manifest (manifests/<v>.launch.json).
 #pragma once
 
 #include <sys/stat.h>
@@ -24,38 +23,42 @@ struct ScriptApp {
   std::unique_ptr<RepoServerProcess> server = std::make_unique<RepoServerProcess>(vendor.repo());
   std::unique_ptr<Installed> installed;
 
-  // Releases `version`: `hello` is "#!/bin/sh\n" + `body`; $V is the version in it.
-  void release(const std::string& version, const std::string& body) {
+  // Releases `version`: `hello` is "#!/bin/sh\n" + `body` ($V is the version in it), or
+  // `interpreter` instead of /bin/sh; started with `args` first, healthy by `rule`.
+  void release(const std::string& version, const std::string& body, const std::string& rule,
+               const std::vector<std::string>& args = {}, const std::string& interpreter = "/bin/sh") {
     stdfs::path d = vendor.dir() / ("hello-" + version);
     stdfs::create_directories(d);
-    write_text(d / "hello", "#!/bin/sh\nV=" + version + "\n" + body);
+    write_text(d / "hello", "#!" + interpreter + "\nV=" + version + "\n" + body);
     chmod((d / "hello").c_str(), 0755);
     write_text(d / "share" / "readme.txt", "hello " + version + "\n");
-    vendor.release(d, version);
-  }
-  // Installs `version` (released before) with health rule `rule`.
-  void install(const std::string& version, const std::string& rule) {
-    installed = std::make_unique<Installed>(server->url, vendor.root_json(), version);
-    declare(version, rule);
+    std::vector<std::string> options{"--program", "hello", "--health", rule};
+    for (const auto& a : args) options.insert(options.end(), {"--arg", a});
+    vendor.release(d, version, "", options);
   }
   // Releases `version` and installs it.
   void install(const std::string& version, const std::string& body, const std::string& rule) {
-    release(version, body);
-    install(version, rule);
+    release(version, body, rule);
+    installed = std::make_unique<Installed>(server->url, vendor.root_json(), version);
+    REQUIRE(launch_of(version).health.to_string() == HealthRule::parse(rule).to_string());
   }
   // Releases `version` and stages it.
-  void update(const std::string& version, const std::string& body, const std::string& rule) {
-    release(version, body);
-    stage(version, rule);
+  void update(const std::string& version, const std::string& body, const std::string& rule,
+              const std::vector<std::string>& args = {}) {
+    release(version, body, rule, args);
+    stage(version);
   }
-  // Stages the newest release with the real updater, as a background check would, and declares its rule.
-  void stage(const std::string& version, const std::string& rule) {
+  // Stages the newest release with the real updater, as a background check would.
+  void stage(const std::string& version) {
     run_ok({(root() / "upkeep-updater").string(), "--root", root().string(), "--quiet"});
     REQUIRE(stdfs::exists(Layout(root()).staged_dir(version)));
-    declare(version, rule);
+    REQUIRE(launch_of(version).program == "hello");
   }
-  void declare(const std::string& version, const std::string& rule, const std::vector<std::string>& args = {}) {
-    LaunchSpec{"hello", args, HealthRule::parse(rule)}.save(Layout(root()).launch_file(version));
+  // The launch record the installer or the stager wrote from the signed manifest.
+  LaunchSpec launch_of(const std::string& version) const {
+    auto spec = LaunchSpec::read(Layout(root()).launch_file(version));
+    REQUIRE(spec.has_value());
+    return *spec;
   }
   void edit_config(const std::function<void(Config&)>& change) const {
     Config c = Config::load(root() / "config.json");
