@@ -23,17 +23,6 @@ namespace upkeep {
 namespace stdfs = std::filesystem;
 
 namespace {
-// Why managed policy keeps a staged version from being applied now; "" when it may be.
-std::string apply_refused(const UpdateSettings& settings, const std::string& staged, const LauncherOptions& options) {
-  const std::string mode_source = " (" + settings.sources.at("update_mode").describe() + ")";
-  if (settings.mode == UpdateMode::kDisabled) return "updates are disabled by managed policy" + mode_source;
-  if (settings.mode == UpdateMode::kDownloadOnly && !options.after_pid)
-    return "update_mode download_only" + mode_source + ": applied when the user restarts to update";
-  if (!settings.version_allowed(staged))
-    return "it does not match target_version_prefix '" + settings.target_version_prefix + "' (" +
-           settings.sources.at("target_version_prefix").describe() + ")";
-  return "";
-}
 
 process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 
@@ -92,7 +81,7 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
   // quarantined. No new apply while an interrupted one is unfinished.
   if (survive("could not finish an interrupted update", [&] { applier.recover(); })) {
     if (auto staged = applier.staged_version()) {
-      if (std::string why = apply_refused(settings, *staged, options); !why.empty())
+      if (std::string why = settings.apply_refused(*staged, options.after_pid.has_value()); !why.empty())
         spdlog::info("staged version {} not applied: {}", *staged, why);
       else
         survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });

@@ -32,18 +32,6 @@ const char* outcome_name(Outcome outcome) {
   return "unknown";
 }
 
-// Why managed policy keeps `version` staged now; "" when it may be applied.
-std::string PrivilegedApply::held_by_policy(const std::string& version) const {
-  const std::string source = " (" + settings_.sources.at("update_mode").describe() + ")";
-  if (settings_.mode == UpdateMode::kDisabled) return "updates are disabled by managed policy" + source;
-  if (settings_.mode == UpdateMode::kDownloadOnly)
-    return "update_mode download_only" + source + ": applied only when the app restarts to update";
-  if (!settings_.version_allowed(version))
-    return "it does not match target_version_prefix '" + settings_.target_version_prefix + "' (" +
-           settings_.sources.at("target_version_prefix").describe() + ")";
-  return "";
-}
-
 // The trial a user cannot record: the update hook, then every byte of the
 // version against its signed manifest. "" when healthy, else why not.
 std::string PrivilegedApply::why_not_good(StateStore& store, const std::string& version,
@@ -77,7 +65,7 @@ PrivilegedApplyResult PrivilegedApply::run() {
   const auto staged = applier.staged_version();
   if (!staged) return result;
   result.version = *staged;
-  result.detail = held_by_policy(*staged);
+  result.detail = settings_.apply_refused(*staged, false);
   if (!result.detail.empty()) {
     result.outcome = Outcome::kHeldByPolicy;
     return result;

@@ -55,7 +55,6 @@ class PrivilegedApply {
   PrivilegedApplyResult run();
 
  private:
-  std::string held_by_policy(const std::string& version) const;
   std::string why_not_good(StateStore& store, const std::string& version, const std::string& from) const;
 
   const Layout& layout_;

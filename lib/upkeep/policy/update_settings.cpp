@@ -305,4 +305,15 @@ Json UpdateSettings::policy_json() const {
   return out;
 }
 
+std::string UpdateSettings::apply_refused(std::string_view version, bool user_asked) const {
+  const std::string mode_source = " (" + sources.at("update_mode").describe() + ")";
+  if (mode == UpdateMode::kDisabled) return "updates are disabled by managed policy" + mode_source;
+  if (mode == UpdateMode::kDownloadOnly && !user_asked)
+    return "update_mode download_only" + mode_source + ": applied when the user restarts to update";
+  if (!version_allowed(version))
+    return "it does not match target_version_prefix '" + target_version_prefix + "' (" +
+           sources.at("target_version_prefix").describe() + ")";
+  return "";
+}
+
 }  // namespace upkeep

@@ -116,6 +116,12 @@ struct UpdateSettings {
     return version_matches_prefix(version, target_version_prefix);
   }
   bool downgrades_allowed() const { return allow_downgrade || rollback_to_target_version; }
+  // Why managed policy keeps the staged `version` from being applied now;
+  // "" when it may be. The one rule for the launcher and the privileged
+  // updater: never under "disabled"; under "download_only" only when the
+  // user asked to restart to update (`user_asked`); always within
+  // target_version_prefix.
+  std::string apply_refused(std::string_view version, bool user_asked) const;
 
   // {"key": {"value": …, "source": "policy", "origin": "/etc/…", "note": …}, …}
   Json to_json() const;

@@ -169,3 +169,22 @@ TEST_CASE("check_on_start_deadline_seconds: 5 by default, 1..600 from config.jso
     CHECK(s.check_on_start_deadline_seconds == 5);
   }
 }
+
+TEST_CASE("apply_refused: the one rule for when a staged version may be applied", "[policy][settings]") {
+  const SettingSource src{SettingSource::Kind::kPolicy, "/p/10.json", ""};
+  auto settings = [&](const char* key, const char* value) {
+    UpdateSettings s = UpdateSettings::resolve(user_config(R"({"app_id":"a","repository":"http://r/"})"),
+                                               "/i/config.json", ManagedPolicy{}, env_of({}));
+    if (key) s.set(key, Json(value), src);
+    return s;
+  };
+  CHECK(settings(nullptr, nullptr).apply_refused("2.0.0", false).empty());
+  UpdateSettings download_only = settings("update_mode", "download_only");
+  CHECK_THAT(download_only.apply_refused("2.0.0", false), Catch::StartsWith("update_mode download_only (policy"));
+  CHECK(download_only.apply_refused("2.0.0", true).empty());  // the user restarts to update
+  CHECK_THAT(settings("update_mode", "disabled").apply_refused("2.0.0", true),
+             Catch::StartsWith("updates are disabled by managed policy"));
+  UpdateSettings pinned = settings("target_version_prefix", "1.");
+  CHECK(pinned.apply_refused("1.4.0", false).empty());
+  CHECK_THAT(pinned.apply_refused("2.0.0", true), Catch::Contains("does not match target_version_prefix '1.'"));
+}
