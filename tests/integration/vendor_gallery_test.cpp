@@ -1,0 +1,293 @@
+// The gallery (issue #15): vendors' own applications, none of them mainapp,
+// built here: a shell script, the Python example, a C program with a private
+// shared library, a long-running app that never confirms, a command-line tool
+// with side effects. Each is released with the real `upkeep release`
+// (--program, --arg, --health), installed by `upkeep install`, started from
+// the Exec line of the desktop entry the installer wrote, updated
+// (`upkeep-updater --root`) and started again. Then a per-machine install run
+// by an unprivileged user across a staged update and a privileged apply, and
+// a start whose check meets a server that never answers.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "vendor_app.h"
+
+using namespace upkeep::test;
+
+namespace {
+
+// A C program that prints its version, its private library's version and its
+// arguments, linked to lib/libx.so.1 -> libx.so.1.0 through an $ORIGIN rpath;
+// it confirms through $UPKEEP_HEALTH_FD. Built with the system's cc.
+void build_c_program(const stdfs::path& folder, const std::string& version, const stdfs::path& sources) {
+  const std::string v = "\"" + version + "\"";
+  write_text(sources / "libx.c", "const char* x_version(void) { return " + v + "; }\n");
+  write_text(sources / "cprog.c", R"(#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+const char* x_version(void);
+int main(int argc, char** argv) {
+  const char* fd = getenv("UPKEEP_HEALTH_FD");
+  if (fd) {
+    if (write(atoi(fd), "1", 1) != 1) return 1;
+    close(atoi(fd));
+  }
+  printf("cprog %s with libx %s", )" + v +
+                                      R"(, x_version());
+  for (int i = 1; i < argc; ++i) printf(" [%s]", argv[i]);
+  printf("\n");
+  return 0;
+}
+)");
+  stdfs::create_directories(folder / "lib");
+  stdfs::create_directories(folder / "bin");
+  run_ok({"/usr/bin/cc", "-shared", "-fPIC", "-Wl,-soname,libx.so.1", "-o", (folder / "lib" / "libx.so.1.0").string(),
+          (sources / "libx.c").string()});
+  stdfs::create_symlink("libx.so.1.0", folder / "lib" / "libx.so.1");
+  run_ok({"/usr/bin/cc", "-o", (folder / "bin" / "cprog").string(), (sources / "cprog.c").string(),
+          (folder / "lib" / "libx.so.1.0").string(), "-Wl,-rpath,$ORIGIN/../lib"});
+}
+
+// A shell script at the folder's top level (the one executable there, so
+// `release` needs no --program): prints its version, each argument, a line
+// of its standard input, and a line to its standard error.
+void write_hello_script(const stdfs::path& folder, const std::string& version) {
+  write_script(folder / "hello", "printf 'hello " + version +
+                                     ":'\nfor a in \"$@\"; do printf ' [%s]' \"$a\"; done\n"
+                                     "echo\nread line || true\necho \"stdin: $line\"\necho 'to stderr' >&2\n");
+  write_text(folder / "share" / "greeting.txt", "not executable\n");
+}
+
+// A listening socket on 127.0.0.1 that never accepts: the kernel completes
+// each connection, and nothing ever answers. Closed on destruction.
+struct SilentServer {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  std::string url;
+  SilentServer() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t n = sizeof a;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 64) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0);
+    url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/";
+  }
+  ~SilentServer() { ::close(fd); }
+};
+
+}  // namespace
+
+TEST_CASE("gallery: a shell script found without --program gets every argument and stdin, across an update",
+          "[gallery][integration]") {
+  VendorApp app;
+  write_hello_script(app.folder("1.0.0"), "1.0.0");
+  app.release("1.0.0", {});
+  DesktopInstall installed(app);
+
+  // The app's own --help, --version, --status and -- are its own; stdin and stderr reach it untouched.
+  const std::vector<std::string> args{"--help", "--version", "--status", "--", "two words"};
+  RunResult r = installed.start(args, "typed\n");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello 1.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: typed\n");
+  CHECK(contains(r.err, "to stderr"));
+
+  write_hello_script(app.folder("2.0.0"), "2.0.0");
+  app.release("2.0.0", {});
+  installed.stage();
+  r = installed.start(args, "again\n");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello 2.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: again\n");
+  CHECK(installed.state_of("2.0.0") == "good");
+}
+
+TEST_CASE("gallery: the Python example confirms its first start after an update", "[gallery][integration]") {
+  VendorApp app;
+  for (const std::string v : {"1.0.0", "2.0.0"}) {
+    stdfs::create_directories(app.folder(v));
+    stdfs::copy_file(source_dir() / "examples" / "python" / "hello.py", app.folder(v) / "hello.py");
+  }
+  app.release("1.0.0", {"--program", "hello.py", "--health", "confirm"});
+  DesktopInstall installed(app);
+  RunResult r = installed.start({"a"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello from the Python example 1.0.0\narguments: a\n");
+
+  app.release("2.0.0", {"--program", "hello.py", "--health", "confirm"});
+  installed.stage();
+  // A non-zero exit after the health byte is the app's own answer: passed on, no rollback.
+  r = installed.start({"--exit", "3"});
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.out == "hello from the Python example 2.0.0\n");
+  CHECK(installed.state_of("2.0.0") == "good");
+}
+
+TEST_CASE("gallery: a C program and its private shared library behind a symlink, with release arguments",
+          "[gallery][integration]") {
+  VendorApp app;
+  const std::vector<std::string> options{"--program", "bin/cprog", "--arg", "from-release", "--health", "confirm"};
+  build_c_program(app.folder("1.0.0"), "1.0.0", app.vendor.dir() / "src-1.0.0");
+  app.release("1.0.0", options);
+  DesktopInstall installed(app);
+  RunResult r = installed.start({"a"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "cprog 1.0.0 with libx 1.0.0 [from-release] [a]\n");
+
+  build_c_program(app.folder("2.0.0"), "2.0.0", app.vendor.dir() / "src-2.0.0");
+  app.release("2.0.0", options);
+  installed.stage();
+  CHECK(stdfs::read_symlink(installed.root() / "versions" / "2.0.0" / "lib" / "libx.so.1") == "libx.so.1.0");
+  r = installed.start({"b"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "cprog 2.0.0 with libx 2.0.0 [from-release] [b]\n");
+  CHECK(installed.state_of("2.0.0") == "good");
+}
+
+TEST_CASE("gallery: a long-running app that never confirms is healthy after running:2 and is never killed for it",
+          "[gallery][integration]") {
+  VendorApp app;
+  auto worker = [&](const std::string& v) {
+    write_script(app.folder(v) / "bin" / "worker", "echo 'worker " + v + " started'\nsleep \"${1:-0}\"\necho 'worker " +
+                                                       v + " done'\nexit \"${2:-0}\"\n");
+  };
+  const std::vector<std::string> options{"--program", "bin/worker", "--health", "running:2"};
+  worker("1.0.0");
+  app.release("1.0.0", options);
+  DesktopInstall installed(app);
+  CHECK(installed.start().out == "worker 1.0.0 started\nworker 1.0.0 done\n");
+
+  worker("2.0.0");
+  app.release("2.0.0", options);
+  installed.stage();
+  // Alive 4 s, longer than its rule's 2: healthy by then, so its later exit 5 is its own
+  // answer, passed on; it ran once, and the old version did not start.
+  RunResult r = installed.start({"4", "5"});
+  INFO(r.err);
+  CHECK(r.exit_code == 5);
+  CHECK(r.out == "worker 2.0.0 started\nworker 2.0.0 done\n");
+  CHECK(installed.state_of("2.0.0") == "good");
+}
+
+TEST_CASE("gallery: a command-line tool runs exactly once per invocation and its exit code reaches the caller",
+          "[gallery][integration]") {
+  VendorApp app;
+  TempDir work;
+  const stdfs::path log = work / "side-effects.txt";
+  // Appends "<version> <stdin>" to the file named by $1, then exits with $2 (or, broken, dies by SIGSEGV).
+  auto tool = [&](const std::string& v, const std::string& end) {
+    write_script(app.folder(v) / "tool",
+                 "line=$(cat)\necho \"" + v + " $line\" >> \"$1\"\necho 'tool " + v + "'\n" + end + "\n");
+    app.release(v, {"--program", "tool", "--health", "exit"});
+  };
+  tool("1.0.0", "exit \"$2\"");
+  DesktopInstall installed(app);
+  auto invoke = [&](const std::string& code, const std::string& input) {
+    return installed.start({log.string(), code}, input);
+  };
+  RunResult r = invoke("0", "a");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "tool 1.0.0\n");
+
+  tool("2.0.0", "exit \"$2\"");
+  installed.stage();
+  // The first run of the new version exits 3 (a user error): passed on, run once, no rollback.
+  r = invoke("3", "b");
+  INFO(r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.out == "tool 2.0.0\n");
+  CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n");
+  CHECK(installed.state_of("2.0.0") == "good");
+  CHECK(invoke("0", "c").out == "tool 2.0.0\n");
+
+  // A version that crashes: that invocation is not run again; the next one runs the previous version.
+  tool("3.0.0", "kill -SEGV $$");
+  installed.stage();
+  r = invoke("0", "d");
+  CHECK(r.exit_code != 0);
+  CHECK(r.out == "tool 3.0.0\n");
+  CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n2.0.0 c\n3.0.0 d\n");
+  r = invoke("4", "e");
+  CHECK(r.exit_code == 4);
+  CHECK(r.out == "tool 2.0.0\n");
+  CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n2.0.0 c\n3.0.0 d\n2.0.0 e\n");
+  CHECK(installed.state_of("3.0.0") == "bad");
+}
+
+TEST_CASE("gallery: a per-machine install runs as an unprivileged user across a staged update and a privileged apply",
+          "[gallery][system][integration]") {
+  REQUIRE(geteuid() == 0);  // the test machines run the suite as root
+  VendorApp app;
+  auto hello = [&](const std::string& v) {
+    write_script(app.folder(v) / "bin" / "hello", "echo \"hello " + v + " as $(id -u)\"\n");
+    app.release(v, {"--program", "bin/hello"});
+  };
+  hello("1.0.0");
+  TempDir sys;  // stands for /, traversable by the user
+  stdfs::permissions(sys.path(), stdfs::perms::owner_all | stdfs::perms::group_exec | stdfs::perms::others_exec);
+  const stdfs::path root = sys / "opt" / "demo";
+  const InstallAnswer answer = InstallAnswer::run(
+      {program("upkeep").string(), "install", "--system", "--json", "--repo", app.server.url, "--trusted-root",
+       app.vendor.root_json().string(), "--prefix", root.string(), "--applications-dir", (sys / "apps").string(),
+       "--icons-dir", (sys / "icons").string(), "--systemd-dir", (sys / "units").string()},
+      {});
+  CHECK(answer.root == root);
+  const stdfs::path user_home = sys / "home" / "nobody";
+  stdfs::create_directories(user_home);
+  REQUIRE(chown(user_home.c_str(), 65534, 65534) == 0);
+  const std::map<std::string, std::string> user_env{{"HOME", user_home.string()}};
+  auto start_as_user = [&] { return run(as_nobody(desktop_exec_argv(answer.desktop_entry)), user_env); };
+
+  RunResult r = start_as_user();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello 1.0.0 as 65534\n");
+
+  // Root's updater stages 2.0.0; the user, who cannot apply it, still gets 1.0.0, with no error.
+  hello("2.0.0");
+  run_ok({(root / "upkeep-updater").string(), "--root", root.string()});
+  r = start_as_user();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello 1.0.0 as 65534\n");
+  CHECK_FALSE(contains(r.err, "error"));
+  CHECK_FALSE(contains(r.err, "ermission denied"));
+  RunResult status = run(as_nobody({(root / "demo").string(), "--upkeep-status"}), user_env);
+  INFO(status.err);
+  CHECK(status.exit_code == 0);
+
+  // The privileged apply (what the installed timer runs), while nobody runs the app.
+  run_ok({(root / "upkeep-updater").string(), "--root", root.string(), "--apply-when-idle"});
+  r = start_as_user();
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello 2.0.0 as 65534\n");
+}
+
+TEST_CASE("gallery: a check on start that meets a server that never answers does not delay the start past the deadline",
+          "[gallery][integration]") {
+  VendorApp app;
+  write_script(app.folder("1.0.0") / "hello", "echo hello 1.0.0\n");
+  app.release("1.0.0", {"--program", "hello"});
+  DesktopInstall installed(app);
+  SilentServer silent;
+  PolicyDir policy;  // an administrator's mirror that hangs
+  policy.write("50-mirror.json", R"({"repository_url": ")" + silent.url + R"("})");
+  std::map<std::string, std::string> env = installed.home().env();
+  env.merge(policy.env());
+
+  std::vector<std::string> argv = desktop_exec_argv(installed.desktop_entry());
+  argv.push_back("--upkeep-check-now");
+  const auto t0 = std::chrono::steady_clock::now();
+  BackgroundProcess launch(argv, env);
+  CHECK(launch.read_line() == "hello 1.0.0");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited < std::chrono::seconds(10));  // the default deadline is a few seconds; the server would hold it forever
+  CHECK(launch.stop(0) == 0);
+}
