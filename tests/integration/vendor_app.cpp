@@ -98,4 +98,19 @@ void DesktopInstall::stage() const {
   run_ok({(answer_.root / "upkeep-updater").string(), "--root", answer_.root.string()}, home_.env());
 }
 
+UpdateWalk release_install_update(const std::function<void(const stdfs::path&, const std::string&)>& build,
+                                  const std::vector<std::string>& options, const Start& first, const Start& updated) {
+  UpdateWalk walk;
+  VendorApp& app = *walk.app;
+  build(app.folder("1.0.0"), "1.0.0");
+  app.release("1.0.0", options);
+  walk.installed = std::make_unique<DesktopInstall>(app);
+  walk.first = walk.installed->start(first.args, first.input);
+  build(app.folder("2.0.0"), "2.0.0");
+  app.release("2.0.0", options);
+  walk.installed->stage();
+  walk.updated = walk.installed->start(updated.args, updated.input);
+  return walk;
+}
+
 }  // namespace upkeep::test

@@ -6,6 +6,9 @@
 // entry the installer wrote.
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include "release_fixture.h"
 
 namespace upkeep::test {
@@ -64,5 +67,24 @@ class DesktopInstall {
   FreshHome home_;
   InstallAnswer answer_;
 };
+
+// One start: the caller's arguments and standard input.
+struct Start {
+  std::vector<std::string> args;
+  std::optional<std::string> input;
+};
+
+// An app's way through, the same for every app: `build(folder, version)`
+// fills each version's folder; 1.0.0 is released with `options`, installed
+// per user and started from its desktop entry (`first`); 2.0.0 is released,
+// staged and started the same way (`updated`). The install stays for checks.
+struct UpdateWalk {
+  std::unique_ptr<VendorApp> app = std::make_unique<VendorApp>();
+  std::unique_ptr<DesktopInstall> installed;
+  RunResult first;
+  RunResult updated;
+};
+UpdateWalk release_install_update(const std::function<void(const stdfs::path&, const std::string&)>& build,
+                                  const std::vector<std::string>& options, const Start& first, const Start& updated);
 
 }  // namespace upkeep::test

@@ -81,99 +81,64 @@ struct SilentServer {
   ~SilentServer() { ::close(fd); }
 };
 
+// 1.0.0 printed `first_out`; 2.0.0 printed `updated_out`, exited with `updated_code`, and is good.
+void check_walk(const UpdateWalk& walk, const std::string& first_out, const std::string& updated_out,
+                int updated_code = 0) {
+  INFO("1.0.0's stderr:\n" << walk.first.err << "\n2.0.0's stderr:\n" << walk.updated.err);
+  CHECK(walk.first.exit_code == 0);
+  CHECK(walk.first.out == first_out);
+  CHECK(walk.updated.exit_code == updated_code);
+  CHECK(walk.updated.out == updated_out);
+  CHECK(walk.installed->state_of("2.0.0") == "good");
+}
+
 }  // namespace
 
 TEST_CASE("gallery: a shell script found without --program gets every argument and stdin, across an update",
           "[gallery][integration]") {
-  VendorApp app;
-  write_hello_script(app.folder("1.0.0"), "1.0.0");
-  app.release("1.0.0", {});
-  DesktopInstall installed(app);
-
   // The app's own --help, --version, --status and -- are its own; stdin and stderr reach it untouched.
   const std::vector<std::string> args{"--help", "--version", "--status", "--", "two words"};
-  RunResult r = installed.start(args, "typed\n");
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "hello 1.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: typed\n");
-  CHECK(contains(r.err, "to stderr"));
-
-  write_hello_script(app.folder("2.0.0"), "2.0.0");
-  app.release("2.0.0", {});
-  installed.stage();
-  r = installed.start(args, "again\n");
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "hello 2.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: again\n");
-  CHECK(installed.state_of("2.0.0") == "good");
+  UpdateWalk walk = release_install_update(write_hello_script, {}, {args, "typed\n"}, {args, "again\n"});
+  check_walk(walk, "hello 1.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: typed\n",
+             "hello 2.0.0: [--help] [--version] [--status] [--] [two words]\nstdin: again\n");
+  CHECK(contains(walk.first.err, "to stderr"));
 }
 
 TEST_CASE("gallery: the Python example confirms its first start after an update", "[gallery][integration]") {
-  VendorApp app;
-  for (const std::string v : {"1.0.0", "2.0.0"}) {
-    stdfs::create_directories(app.folder(v));
-    stdfs::copy_file(source_dir() / "examples" / "python" / "hello.py", app.folder(v) / "hello.py");
-  }
-  app.release("1.0.0", {"--program", "hello.py", "--health", "confirm"});
-  DesktopInstall installed(app);
-  RunResult r = installed.start({"a"});
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "hello from the Python example 1.0.0\narguments: a\n");
-
-  app.release("2.0.0", {"--program", "hello.py", "--health", "confirm"});
-  installed.stage();
+  auto build = [](const stdfs::path& folder, const std::string&) {
+    stdfs::create_directories(folder);
+    stdfs::copy_file(source_dir() / "examples" / "python" / "hello.py", folder / "hello.py");
+  };
   // A non-zero exit after the health byte is the app's own answer: passed on, no rollback.
-  r = installed.start({"--exit", "3"});
-  INFO(r.err);
-  CHECK(r.exit_code == 3);
-  CHECK(r.out == "hello from the Python example 2.0.0\n");
-  CHECK(installed.state_of("2.0.0") == "good");
+  UpdateWalk walk =
+      release_install_update(build, {"--program", "hello.py", "--health", "confirm"}, {{"a"}}, {{"--exit", "3"}});
+  check_walk(walk, "hello from the Python example 1.0.0\narguments: a\n", "hello from the Python example 2.0.0\n", 3);
 }
 
 TEST_CASE("gallery: a C program and its private shared library behind a symlink, with release arguments",
           "[gallery][integration]") {
-  VendorApp app;
-  const std::vector<std::string> options{"--program", "bin/cprog", "--arg", "from-release", "--health", "confirm"};
-  build_c_program(app.folder("1.0.0"), "1.0.0", app.vendor.dir() / "src-1.0.0");
-  app.release("1.0.0", options);
-  DesktopInstall installed(app);
-  RunResult r = installed.start({"a"});
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "cprog 1.0.0 with libx 1.0.0 [from-release] [a]\n");
-
-  build_c_program(app.folder("2.0.0"), "2.0.0", app.vendor.dir() / "src-2.0.0");
-  app.release("2.0.0", options);
-  installed.stage();
-  CHECK(stdfs::read_symlink(installed.root() / "versions" / "2.0.0" / "lib" / "libx.so.1") == "libx.so.1.0");
-  r = installed.start({"b"});
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "cprog 2.0.0 with libx 2.0.0 [from-release] [b]\n");
-  CHECK(installed.state_of("2.0.0") == "good");
+  auto build = [](const stdfs::path& folder, const std::string& v) {
+    build_c_program(folder, v, folder.parent_path() / ("src-" + v));
+  };
+  UpdateWalk walk = release_install_update(
+      build, {"--program", "bin/cprog", "--arg", "from-release", "--health", "confirm"}, {{"a"}}, {{"b"}});
+  check_walk(walk, "cprog 1.0.0 with libx 1.0.0 [from-release] [a]\n",
+             "cprog 2.0.0 with libx 2.0.0 [from-release] [b]\n");
+  const stdfs::path version_dir = walk.installed->root() / "versions" / "2.0.0";
+  CHECK(stdfs::read_symlink(version_dir / "lib" / "libx.so.1") == "libx.so.1.0");
 }
 
 TEST_CASE("gallery: a long-running app that never confirms is healthy after running:2 and is never killed for it",
           "[gallery][integration]") {
-  VendorApp app;
-  auto worker = [&](const std::string& v) {
-    write_script(app.folder(v) / "bin" / "worker", "echo 'worker " + v + " started'\nsleep \"${1:-0}\"\necho 'worker " +
-                                                       v + " done'\nexit \"${2:-0}\"\n");
+  auto build = [](const stdfs::path& folder, const std::string& v) {
+    write_script(folder / "bin" / "worker", "echo 'worker " + v + " started'\nsleep \"${1:-0}\"\necho 'worker " + v +
+                                                " done'\nexit \"${2:-0}\"\n");
   };
-  const std::vector<std::string> options{"--program", "bin/worker", "--health", "running:2"};
-  worker("1.0.0");
-  app.release("1.0.0", options);
-  DesktopInstall installed(app);
-  CHECK(installed.start().out == "worker 1.0.0 started\nworker 1.0.0 done\n");
-
-  worker("2.0.0");
-  app.release("2.0.0", options);
-  installed.stage();
-  // Alive 4 s, longer than its rule's 2: healthy by then, so its later exit 5 is its own
-  // answer, passed on; it ran once, and the old version did not start.
-  RunResult r = installed.start({"4", "5"});
-  INFO(r.err);
-  CHECK(r.exit_code == 5);
-  CHECK(r.out == "worker 2.0.0 started\nworker 2.0.0 done\n");
-  CHECK(installed.state_of("2.0.0") == "good");
+  // 2.0.0 is alive 4 s, longer than its rule's 2: healthy by then, so its later exit 5 is
+  // its own answer, passed on; it ran once, and the old version did not start.
+  UpdateWalk walk =
+      release_install_update(build, {"--program", "bin/worker", "--health", "running:2"}, {}, {{"4", "5"}});
+  check_walk(walk, "worker 1.0.0 started\nworker 1.0.0 done\n", "worker 2.0.0 started\nworker 2.0.0 done\n", 5);
 }
 
 TEST_CASE("gallery: a command-line tool runs exactly once per invocation and its exit code reaches the caller",
