@@ -29,46 +29,43 @@ void put_example(const Example& e, const stdfs::path& folder) {
   if (e.embeds) run_ok({"/usr/bin/strip", "--strip-debug", (folder / e.program).string()});
 }
 
+// Starts the installed example with `args`, checks its exit code and returns what it printed.
+std::string started(const DesktopInstall& installed, const std::vector<std::string>& args, int code) {
+  RunResult r = installed.start(args);
+  INFO("stderr:\n" << r.err << "stdout:\n" << r.out);
+  CHECK(r.exit_code == code);
+  return r.out;
+}
+
 void check_example(const Example& e) {
   VendorApp app;
   const std::vector<std::string> options{"--program", e.program, "--health", "confirm"};
   put_example(e, app.folder("1.0.0"));
   app.release("1.0.0", options);
   DesktopInstall installed(app);
-  RunResult r = installed.start({"x"});
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == greeting(e, "1.0.0") + "arguments: x\n");
+  CHECK(started(installed, {"x"}, 0) == greeting(e, "1.0.0") + "arguments: x\n");
 
   // On trial, exit 3 right after starting: healthy only because the example confirmed first.
   put_example(e, app.folder("2.0.0"));
   app.release("2.0.0", options);
   installed.stage();
-  r = installed.start({"--exit", "3"});
-  INFO(r.err);
-  CHECK(r.exit_code == 3);
-  CHECK(r.out == greeting(e, "2.0.0"));
+  CHECK(started(installed, {"--exit", "3"}, 3) == greeting(e, "2.0.0"));
   CHECK(installed.state_of("2.0.0") == "good");
 
   // The app asks the launcher to apply the next version; it starts after the app ended.
   put_example(e, app.folder("3.0.0"));
   app.release("3.0.0", options);
   if (!e.embeds) installed.stage();
-  r = installed.start({e.embeds ? "--update" : "--restart"});
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  CHECK(contains(r.out, greeting(e, "2.0.0")));
-  CHECK(contains(r.out, greeting(e, "3.0.0")));
+  const std::string out = started(installed, {e.embeds ? "--update" : "--restart"}, 0);
+  CHECK(contains(out, greeting(e, "2.0.0")));
+  CHECK(contains(out, greeting(e, "3.0.0")));
   CHECK(installed.state_of("3.0.0") == "good");
 
   // A release that crashes at once: rolled back in the same launch; the example says so.
   write_script(app.folder("4.0.0") / e.program, "kill -SEGV $$\n");
   app.release("4.0.0", options);
   installed.stage();
-  r = installed.start();
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
-  CHECK(r.out ==
+  CHECK(started(installed, {}, 0) ==
         greeting(e, "3.0.0") + "version 4.0.0 did not start; back on 3.0.0\narguments:" + (e.embeds ? "" : " ") + "\n");
   CHECK(installed.state_of("4.0.0") == "bad");
 }
