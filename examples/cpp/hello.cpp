@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/base/logging.h"
 #include "upkeep/install/healthy_start.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/http_fetcher.h"
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   if (const char* from = std::getenv("UPKEEP_ROLLED_BACK_FROM"))
     std::printf("version %s did not start; back on %s\n", from, version);
   std::fflush(stdout);
+  // The library logs through spdlog: to the install's log folder, warnings also to stderr.
+  if (root) upkeep::init_logging({.program = "hello", .log_dir = upkeep::Layout(root).logs_dir()});
   // Up: ends a new version's trial (records it good, writes the health byte); a no-op otherwise.
   upkeep::confirm_healthy_start();
 

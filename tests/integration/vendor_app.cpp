@@ -77,7 +77,8 @@ InstallAnswer InstallAnswer::run(const std::vector<std::string>& argv, const std
 
 std::string version_state(const stdfs::path& launcher, const std::string& version,
                           const std::map<std::string, std::string>& env) {
-  Json s = Json::parse(run_ok({launcher.string(), "--upkeep-status", "--json"}, env).out, "--upkeep-status --json");
+  Json s = Json::parse(run_ok({launcher.string(), "--upkeep-status", "--upkeep-json"}, env).out,
+                       "--upkeep-status --upkeep-json");
   for (const auto& v : s.get_array("versions"))
     if (v.get_string("version") == version) return v.get_string("state");
   return "";

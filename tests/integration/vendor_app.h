@@ -42,7 +42,7 @@ struct InstallAnswer {
   static InstallAnswer run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
 };
 
-// `launcher --upkeep-status --json`'s state of `version` ("" when not listed).
+// `launcher --upkeep-status --upkeep-json`'s state of `version` ("" when not listed).
 std::string version_state(const stdfs::path& launcher, const std::string& version,
                           const std::map<std::string, std::string>& env = {});
 
