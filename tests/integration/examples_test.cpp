@@ -42,7 +42,8 @@ void check_example(const Example& e) {
   const std::vector<std::string> options{"--program", e.program, "--health", "confirm"};
   put_example(e, app.folder("1.0.0"));
   app.release("1.0.0", options);
-  DesktopInstall installed(app);
+  PolicyDir policy;
+  DesktopInstall installed(app, policy.env());
   CHECK(started(installed, {"x"}, 0) == greeting(e, "1.0.0") + "arguments: x\n");
 
   // On trial, exit 3 right after starting: healthy only because the example confirmed first.
@@ -53,13 +54,16 @@ void check_example(const Example& e) {
   CHECK(installed.state_of("2.0.0") == "good");
 
   // The app asks the launcher to apply the next version; it starts after the app ended.
+  // (update_mode download_only: a staged version is applied only then, not at a start.)
   put_example(e, app.folder("3.0.0"));
   app.release("3.0.0", options);
+  policy.write("50-restart.json", R"({"update_mode": "download_only"})");
   if (!e.embeds) installed.stage();
   const std::string out = started(installed, {e.embeds ? "--update" : "--restart"}, 0);
   CHECK(contains(out, greeting(e, "2.0.0")));
   CHECK(contains(out, greeting(e, "3.0.0")));
   CHECK(installed.state_of("3.0.0") == "good");
+  stdfs::remove(policy.folder() / "50-restart.json");
 
   // A release that crashes at once: rolled back in the same launch; the example says so.
   write_script(app.folder("4.0.0") / e.program, "kill -SEGV $$\n");

@@ -84,19 +84,28 @@ std::string version_state(const stdfs::path& launcher, const std::string& versio
   return "";
 }
 
-DesktopInstall::DesktopInstall(const VendorApp& app)
-    : answer_(InstallAnswer::run({program("upkeep").string(), "install", "--json", "--repo", app.server.url,
+namespace {
+std::map<std::string, std::string> merged(std::map<std::string, std::string> a,
+                                          const std::map<std::string, std::string>& b) {
+  for (const auto& [k, v] : b) a[k] = v;
+  return a;
+}
+}  // namespace
+
+DesktopInstall::DesktopInstall(const VendorApp& app, const std::map<std::string, std::string>& env)
+    : env_(merged(home_.env(), env)),
+      answer_(InstallAnswer::run({program("upkeep").string(), "install", "--json", "--repo", app.server.url,
                                   "--trusted-root", app.vendor.root_json().string()},
-                                 home_.env())) {}
+                                 env_)) {}
 
 RunResult DesktopInstall::start(const std::vector<std::string>& args, const std::optional<std::string>& input) const {
   std::vector<std::string> argv = desktop_exec_argv(answer_.desktop_entry);
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, home_.env(), input);
+  return run(argv, env_, input);
 }
 
 void DesktopInstall::stage() const {
-  run_ok({(answer_.root / "upkeep-updater").string(), "--root", answer_.root.string()}, home_.env());
+  run_ok({(answer_.root / "upkeep-updater").string(), "--root", answer_.root.string()}, env_);
 }
 
 UpdateWalk release_install_update(const std::function<void(const stdfs::path&, const std::string&)>& build,

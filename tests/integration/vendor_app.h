@@ -46,25 +46,25 @@ struct InstallAnswer {
 std::string version_state(const stdfs::path& launcher, const std::string& version,
                           const std::map<std::string, std::string>& env = {});
 
-// A per-user install of `app` into a fresh HOME, started from its desktop entry.
+// A per-user install of `app` into a fresh HOME, started from its desktop
+// entry; every command runs in that HOME with `env` added.
 class DesktopInstall {
  public:
-  explicit DesktopInstall(const VendorApp& app);
+  explicit DesktopInstall(const VendorApp& app, const std::map<std::string, std::string>& env = {});
 
   // The Exec line's argv plus `args`, in this HOME; stdin closed after `input`.
   RunResult start(const std::vector<std::string>& args = {},
                   const std::optional<std::string>& input = std::nullopt) const;
   // Stages the newest release: <root>/upkeep-updater --root <root>.
   void stage() const;
-  std::string state_of(const std::string& version) const {
-    return version_state(answer_.root / "demo", version, home_.env());
-  }
+  std::string state_of(const std::string& version) const { return version_state(answer_.root / "demo", version, env_); }
   const stdfs::path& root() const { return answer_.root; }
   const stdfs::path& desktop_entry() const { return answer_.desktop_entry; }
-  const FreshHome& home() const { return home_; }
+  const std::map<std::string, std::string>& env() const { return env_; }
 
  private:
   FreshHome home_;
+  std::map<std::string, std::string> env_;
   InstallAnswer answer_;
 };
 
