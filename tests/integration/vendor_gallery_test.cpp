@@ -128,8 +128,10 @@ TEST_CASE("gallery: a C program and its private shared library behind a symlink,
   CHECK(stdfs::read_symlink(version_dir / "lib" / "libx.so.1") == "libx.so.1.0");
 }
 
-TEST_CASE("gallery: a long-running app that never confirms is healthy after running:2 and is never killed for it",
-          "[gallery][integration]") {
+TEST_CASE(
+    "gallery: a long-running app that never confirms is healthy once alive for its running:2 and runs on to its own "
+    "exit",
+    "[gallery][integration]") {
   auto build = [](const stdfs::path& folder, const std::string& v) {
     write_script(folder / "bin" / "worker", "echo 'worker " + v + " started'\nsleep \"${1:-0}\"\necho 'worker " + v +
                                                 " done'\nexit \"${2:-0}\"\n");
