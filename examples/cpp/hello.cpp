@@ -38,7 +38,8 @@ bool update_now(const char* root) {
   upkeep::UpdateService service(layout, config, std::make_unique<upkeep::net::HttpFetcher>(), printer);
   if (!service.check_now()) return false;
   // Restart to update: the launcher waits for this process to end, applies the staged version and starts it.
-  upkeep::restart_to_update({.launcher = std::getenv("UPKEEP_LAUNCHER"), .app_args = {}});
+  const char* launcher = std::getenv("UPKEEP_LAUNCHER");
+  upkeep::restart_to_update({.launcher = launcher ? launcher : "", .app_args = {}});
   return true;
 }
 
