@@ -21,6 +21,8 @@ packages=(
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).
 command -v node >/dev/null || packages+=(nodejs npm)
+# systemd-analyze verifies the update timers that `install --system` and `--schedule` write.
+command -v systemd-analyze >/dev/null || packages+=(systemd)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,8 +4,9 @@
 # programs (apt-get download NAME=VERSION, kept in a cache folder) and
 # unpacks each into an application folder APPS/<name>/<version>/.
 #
-# An upkeep package holds regular files only, so symlinks and the folders
-# left empty are dropped after dpkg-deb -x (docs/benchmarks.md says so).
+# Symlinks and the folders left empty are dropped after dpkg-deb -x (many
+# of a .deb's links are absolute, which a release refuses; the figures were
+# taken without them: docs/benchmarks.md says so).
 # Idempotent: a .deb already in the cache is not downloaded again, a folder
 # already unpacked (marked by APPS/<name>/.<version>.unpacked, outside the
 # folder so it is not released) is left alone.

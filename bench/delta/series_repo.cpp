@@ -35,6 +35,19 @@ void run_ok(const std::vector<std::string>& argv, const stdfs::path& log) {
                                   r.status.describe() + ":\n" + r.output_tail);
 }
 
+// A Debian package's folder has no program at its top (usr/bin/...): the
+// first executable file by name is declared, which the benchmark never starts.
+std::string first_executable(const stdfs::path& folder) {
+  std::string best;
+  for (const auto& e : stdfs::recursive_directory_iterator(folder)) {
+    if (!e.is_regular_file() || e.is_symlink() || (fs::file_mode(e.path()) & 0111) == 0) continue;
+    std::string rel = e.path().lexically_relative(folder).generic_string();
+    if (best.empty() || rel < best) best = rel;
+  }
+  if (best.empty()) fail(ErrorCode::kNotFound, "delta_bench: " + folder.string() + " holds no executable file");
+  return best;
+}
+
 }  // namespace
 
 SeriesRepo::SeriesRepo(const stdfs::path& scratch, const std::string& app_id)
@@ -56,7 +69,8 @@ void SeriesRepo::upkeep_ok(const std::vector<std::string>& args) const {
 
 double SeriesRepo::release(const stdfs::path& folder, const std::string& version) {
   double t0 = now_ms();
-  upkeep_ok({"release", folder.string(), "--version", version, "--keys", keys_.string(), "--repo", repo_.string()});
+  upkeep_ok({"release", folder.string(), "--version", version, "--keys", keys_.string(), "--repo", repo_.string(),
+             "--program", first_executable(folder)});
   return (now_ms() - t0) / 1e3;
 }
 

@@ -1,52 +1,172 @@
-// upkeep-updater: the synchronous updater the launcher runs for
-// --check-on-start (installs whose main program does not embed the
-// library). It checks, downloads with a progress bar, verifies and stages;
-// the launcher then applies and starts the new version. Run by the launcher
-// it is a background check (a release's staged rollout applies); with
-// --check-now a person asked, and the rollout is ignored (update_service.h).
+// upkeep-updater: one check without the application. The launcher runs it
+// for a check on start, the per-user update timer (`install --schedule`)
+// and cron run it alone: check, download with a progress bar, verify and
+// stage; the launcher then applies and starts the new version. Run by the
+// launcher or a timer it is a background check (a release's staged rollout
+// applies); with --check-now a person asked, and the rollout is ignored
+// (update_service.h); with --scheduled a timer or cron started it, and
+// managed policy's update_mode manual and quiet hours hold the check back. With --apply-when-idle (per-machine
+// installs, run as root by their update timer) it then applies the staged version when no user runs the app
+// (admin/privileged_apply.h).
 //
-// usage: upkeep-updater --root DIR [--check-now] [--progress auto|always|never] [--quiet]
-// Exit codes as in README.md: 0 staged, up to date, or updates disabled by
-// managed policy (nothing is fetched then), otherwise the error's code.
+// Exit codes as in README.md (and kUsage below).
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
+#include "upkeep/admin/privileged_apply.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/http_fetcher.h"
+#include "upkeep/platform/clock.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/console_reporter.h"
 #include "upkeep/update/update_service.h"
 
-int main(int argc, char** argv) {
-  using namespace upkeep;
+namespace {
+
+using namespace upkeep;
+using Outcome = admin::PrivilegedApplyResult::Outcome;
+
+const char* kUsage =
+    "usage: upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
+    "                      [--progress auto|always|never] [--quiet] [--json]\n"
+    "\n"
+    "Checks for an update of the install at DIR, downloads, verifies and stages\n"
+    "it; the launcher applies it at the application's next start.\n"
+    "\n"
+    "  --check-now        a person asked: a release's staged rollout does not apply\n"
+    "  --scheduled        a timer or cron started it: no check in update_mode\n"
+    "                     manual or disabled, nor during quiet hours (managed policy)\n"
+    "  --apply-when-idle  per-machine installs, as root (their update timer runs\n"
+    "                     this): then apply the staged version if no user runs the\n"
+    "                     app, check every file of it and mark it good; while\n"
+    "                     someone runs it, leave it staged for the next run\n"
+    "  --progress WHEN    the download's progress (auto: on a terminal)\n"
+    "  --quiet            print errors only\n"
+    "  --json             print one JSON object at the end (\"staged\", and with\n"
+    "                     --apply-when-idle \"outcome\": applied, in_use,\n"
+    "                     held_by_policy, nothing_staged or rolled_back)\n"
+    "\n"
+    "Exit codes (README): 0 staged, up to date or updates disabled by managed\n"
+    "policy, and with --apply-when-idle applied or left staged; 1 rolled back\n"
+    "or other failure; 2 bad command line; 4 the install is busy;\n"
+    "5 verification; 6 network; 7 no space; 9 no install at DIR.\n";
+
+// What one run did, for the last line (or the JSON object).
+struct Report {
+  std::optional<std::string> staged;  // after the check
+  std::string check_skipped;          // why a scheduled run did not check
+  std::optional<Error> check_error;
+  std::optional<admin::PrivilegedApplyResult> apply;
+};
+
+std::string describe(const admin::PrivilegedApplyResult& a) {
+  switch (a.outcome) {
+    case Outcome::kNothingStaged:
+      return "nothing is staged to apply";
+    case Outcome::kHeldByPolicy:
+      return a.version + " is staged and not applied: " + a.detail;
+    case Outcome::kInUse:
+      return a.version + " is staged and not applied: the application is running; it is left for the next run";
+    case Outcome::kApplied:
+      return "applied " + a.version + (a.from.empty() ? "" : " (was " + a.from + ")") +
+             ": every file matched the signed manifest; marked good";
+    case Outcome::kRolledBack:
+      return "applied " + a.version + " and rolled back to " + a.from + ": " + a.detail;
+  }
+  return "";
+}
+
+// Why a scheduled run does not check now (managed policy); "" when it does.
+std::string scheduled_check_off(const UpdateSettings& s) {
+  if (!s.checks_automatically())
+    return std::string("update_mode ") + update_mode_name(s.mode) + " (" + s.sources.at("update_mode").describe() + ")";
+  if (s.in_quiet_hours(*SystemClock::instance()))
+    return "quiet hours " + s.quiet_hours->to_string() + " (" + s.sources.at("quiet_hours").describe() + ")";
+  return "";
+}
+
+// The run's last line goes to the log, and to stdout unless quiet; or the JSON object.
+void print(const Report& r, bool json, bool quiet) {
+  if (!json) {
+    std::vector<std::string> lines;
+    if (!r.check_skipped.empty()) lines.push_back("no scheduled check now: " + r.check_skipped);
+    if (r.apply) lines.push_back(describe(*r.apply));
+    for (const auto& line : lines) {
+      spdlog::info("{}", line);
+      if (!quiet) std::printf("%s\n", line.c_str());
+    }
+    return;
+  }
+  Json j = Json::object();
+  j["staged"] = r.staged ? Json(*r.staged) : Json(nullptr);
+  if (!r.check_skipped.empty()) j["check_skipped"] = r.check_skipped;
+  if (r.check_error) j["check_error"] = r.check_error->what();
+  if (r.apply) {
+    j["outcome"] = admin::outcome_name(r.apply->outcome);
+    j["version"] = r.apply->version;
+    j["from"] = r.apply->from;
+    j["detail"] = r.apply->detail;
+  }
+  std::printf("%s\n", j.dump(0).c_str());
+}
+
+int run(const CliArgs& args) {
+  const auto root = args.value("root");
+  if (!root) fail(ErrorCode::kUsage, std::string("--root DIR is needed\n\n") + kUsage);
+  if (args.flag("check-now") && args.flag("scheduled"))
+    fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
+  const bool json = args.flag("json"), quiet = args.flag("quiet") || json;
+  Layout layout(*root);
+  init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = quiet});
+  Config config = Config::load(layout.config_file());
+  // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
+  UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+  ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);
+  net::FetchOptions fetch;
+  fetch.proxy = settings.proxy;
+  UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch), reporter);
+  Report report;
+  if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings);
   try {
-    CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
-                 {.flags = {"quiet", "check-now"}, .values = {"root", "progress"}});
-    auto root = args.value("root");
-    if (!root)
-      fail(ErrorCode::kUsage,
-           "usage: upkeep-updater --root DIR [--check-now] [--progress auto|always|never] [--quiet]");
-    Layout layout(*root);
-    init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = args.flag("quiet")});
-    Config config = Config::load(layout.config_file());
-    // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
-    UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
-    ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), args.flag("quiet"));
-    net::FetchOptions fetch;
-    fetch.proxy = settings.proxy;
-    UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch), reporter);
-    service.check_now(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground);
-    return 0;
+    if (!report.check_skipped.empty())
+      spdlog::info("no scheduled check: {}", report.check_skipped);
+    else if (auto staged = service.check_now(args.flag("check-now") ? CheckKind::kManual : CheckKind::kBackground))
+      report.staged = staged->version;
   } catch (const Error& e) {
+    // Without --apply-when-idle a failed check is the run's result; with it, a
+    // version staged by an earlier run may still be applied, and the exit code stays the check's.
+    if (!args.flag("apply-when-idle")) throw;
+    report.check_error = e;
+  }
+  if (args.flag("apply-when-idle")) report.apply = admin::PrivilegedApply(layout, config, settings).run();
+  print(report, json, args.flag("quiet"));
+  if (report.check_error) return static_cast<int>(report.check_error->code());
+  return report.apply && report.apply->outcome == Outcome::kRolledBack ? static_cast<int>(ErrorCode::kFailure) : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    upkeep::CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
+                         {.flags = {"quiet", "check-now", "scheduled", "apply-when-idle", "json", "help"},
+                          .values = {"root", "progress"}});
+    if (args.flag("help")) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    return run(args);
+  } catch (const upkeep::Error& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return static_cast<int>(ErrorCode::kFailure);
+    return static_cast<int>(upkeep::ErrorCode::kFailure);
   }
 }

@@ -36,7 +36,7 @@ const char* kBundleUsage =
     "  --program F, --launcher F, --updater F\n"
     "                     the upkeep program the bundle runs as, the launcher and\n"
     "                     the updater it installs (default: this upkeep and the\n"
-    "                     launcher and upkeep-updater beside it; ship stripped ones)\n"
+    "                     launcher and upkeep-updater beside it, stripped by the build)\n"
     "  --json             print the result as one JSON object\n"
     "\n"
     "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"

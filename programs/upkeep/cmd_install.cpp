@@ -44,6 +44,43 @@ UpdateSettings policy_settings(const std::string& app_id) {
   return s;
 }
 
+Json install_json(const admin::InstallResult& r) {
+  Json j = Json::object();
+  j["app_id"] = r.app_id;
+  j["version"] = r.version;
+  j["launcher"] = r.launcher.string();
+  j["root"] = r.launcher.parent_path().string();
+  j["desktop_entry"] = r.desktop_entry ? Json(r.desktop_entry->string()) : Json(nullptr);
+  j["trusted_on_first_use"] = r.trusted_on_first_use;
+  if (!r.units.empty()) {
+    Json units = Json::array();
+    for (const auto& u : r.units) units.push_back(u.string());
+    j["units"] = units;
+    j["timer_enabled"] = r.timer_enabled;
+    if (!r.timer_note.empty()) j["timer_note"] = r.timer_note;
+    if (!r.cron_line.empty()) j["cron_line"] = r.cron_line;
+  }
+  return j;
+}
+
+void print_installed(const admin::InstallResult& r, bool system) {
+  if (r.trusted_on_first_use)
+    std::printf("note: trusted the repository's root keys on first use; pin them with --trusted-root\n");
+  std::printf("installed %s %s into %s\nstart it with: %s\n", r.app_id.c_str(), r.version.c_str(),
+              r.launcher.parent_path().c_str(), r.launcher.c_str());
+  if (r.desktop_entry) std::printf("shortcut: %s\n", r.desktop_entry->c_str());
+  if (r.units.empty()) return;
+  const std::string timer = r.units.back().string();
+  if (r.timer_enabled) {
+    std::printf("update timer: %s (enabled)\n", timer.c_str());
+  } else {
+    std::printf("update timer: %s, not enabled: %s\n", timer.c_str(), r.timer_note.c_str());
+    const std::string where = system ? "as a file in /etc/cron.d" : "with crontab -e";
+    std::printf("to check for updates without it, give cron this line (%s):\n  %s\n", where.c_str(),
+                r.cron_line.c_str());
+  }
+}
+
 }  // namespace
 
 // Silent mode: no console output but errors, and the whole log in a file
@@ -69,9 +106,9 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 }
 
 int cmd_install(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut"},
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
-                                 "applications-dir", "icons-dir", "log", "bundle"}});
+                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir"}});
   bool silent = args.flag("silent") || args.flag("json");
   if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
   auto repo = args.value("repo");
@@ -89,9 +126,18 @@ int cmd_install(const Args& argv) {
       if (args.value(o))
         fail(ErrorCode::kUsage, std::string("install --bundle: --") + o + " comes from the bundle; leave it out");
 
+  if (args.flag("schedule") && args.flag("system"))
+    fail(ErrorCode::kUsage,
+         "--schedule is for per-user installs: a per-machine install (--system) always gets its "
+         "update timer");
+  if (args.value("systemd-dir") && !args.flag("schedule") && !args.flag("system"))
+    fail(ErrorCode::kUsage, "--systemd-dir is where --system or --schedule write the update timer; give one of them");
+
   admin::InstallOptions o;
   if (repo) o.repository_url = with_slash(*repo);
   o.scope = scope_of(args);
+  o.schedule = args.flag("schedule");
+  if (auto d = args.value("systemd-dir")) o.systemd_dir = *d;
   o.paths = path_overrides(args);
   o.shortcut = !args.flag("no-shortcut");
   o.version = args.value("version");
@@ -113,22 +159,10 @@ int cmd_install(const Args& argv) {
   std::error_code ec;
   const bool self = bundle && std::filesystem::equivalent(*bundle, fs::self_executable_path(), ec);
   admin::InstallResult r = bundle ? admin::install_bundle(*bundle, o, self, progress) : admin::install(o, progress);
-  if (args.flag("json")) {
-    Json j = Json::object();
-    j["app_id"] = r.app_id;
-    j["version"] = r.version;
-    j["launcher"] = r.launcher.string();
-    j["root"] = r.launcher.parent_path().string();
-    j["desktop_entry"] = r.desktop_entry ? Json(r.desktop_entry->string()) : Json(nullptr);
-    j["trusted_on_first_use"] = r.trusted_on_first_use;
-    std::printf("%s\n", j.dump(0).c_str());
-  } else if (!silent) {
-    if (r.trusted_on_first_use)
-      std::printf("note: trusted the repository's root keys on first use; pin them with --trusted-root\n");
-    std::printf("installed %s %s into %s\nstart it with: %s\n", r.app_id.c_str(), r.version.c_str(),
-                r.launcher.parent_path().c_str(), r.launcher.c_str());
-    if (r.desktop_entry) std::printf("shortcut: %s\n", r.desktop_entry->c_str());
-  }
+  if (args.flag("json"))
+    std::printf("%s\n", install_json(r).dump(0).c_str());
+  else if (!silent)
+    print_installed(r, o.scope == admin::InstallScope::kSystem);
   return 0;
 }
 
@@ -144,6 +178,7 @@ int cmd_uninstall(const Args& argv) {
     if (!r.hook->output.empty()) warning += "\nits output ended with:\n" + r.hook->output;
   }
   if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
+  if (!r.units_problem.empty()) std::fprintf(stderr, "upkeep: warning: update timer: %s\n", r.units_problem.c_str());
   if (args.flag("json")) {
     Json j = Json::object();
     j["prefix"] = std::filesystem::absolute(prefix).string();
@@ -151,12 +186,16 @@ int cmd_uninstall(const Args& argv) {
     Json purged = Json::array();
     for (const auto& d : r.purged) purged.push_back(d.string());
     j["purged"] = purged;
+    Json units = Json::array();
+    for (const auto& u : r.units) units.push_back(u.string());
+    j["units_removed"] = units;
     if (r.hook) j["hook"] = hook_run_to_json(*r.hook);
     if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!args.flag("silent")) {
     std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
     for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
+    for (const auto& u : r.units) std::printf("removed %s\n", u.c_str());
   }
   return 0;
 }

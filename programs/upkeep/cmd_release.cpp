@@ -11,6 +11,7 @@
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/key_store.h"
+#include "upkeep/publish/release_program.h"
 #include "upkeep/publish/repository_publisher.h"
 
 namespace upkeep::cli {
@@ -27,6 +28,18 @@ const char* kReleaseUsage =
     "that is already released is refused.\n"
     "\n"
     "  --version V    release version (SemVer 1.2.3 or dotted numbers 10.0.1)\n"
+    "  --program REL/PATH  the program the launcher starts, a file of DIR with an\n"
+    "                 x bit (or a relative link to one inside DIR), signed in\n"
+    "                 files.json. Default: the one executable file at the top of\n"
+    "                 DIR; with none or several, release refuses and lists them\n"
+    "  --arg ARG      an argument the launcher passes before the user's\n"
+    "                 (repeatable, in order)\n"
+    "  --health RULE  when a new version's first start counts as healthy:\n"
+    "                 confirm    the app confirms (embeds the library or writes\n"
+    "                            a byte to $UPKEEP_HEALTH_FD)\n"
+    "                 running:N  alive N seconds (1-3600); default running:10\n"
+    "                 exit       a command-line tool: any ordinary exit is\n"
+    "                            healthy, only a failure to run counts\n"
     "  --channel C    release channel, default stable\n"
     "  --notes FILE   release notes (text file)\n"
     "  --platform P   target platform, default the build's (e.g. linux-x86_64)\n"
@@ -67,7 +80,11 @@ const char* kReleaseUsage =
     "                 `upkeep rollout`. Manual checks and critical releases\n"
     "                 ignore it\n"
     "  --critical     mark the release critical: offered to every installation\n"
-    "                 whatever its rollout\n";
+    "                 whatever its rollout\n"
+    "\n"
+    "DIR may hold relative symlinks that resolve inside DIR (lib/libx.so.1 ->\n"
+    "libx.so.1.0); they are signed with their target and made again on every\n"
+    "machine. Absolute links and links that leave DIR are refused (exit 10).\n";
 
 constexpr int kDefaultDeltaFrom = 3;
 constexpr int kMaxDeltaFrom = 100;  // as in kReleaseUsage
@@ -142,13 +159,21 @@ Json desktop_of(const CliArgs& cli, const std::string& app_id, const std::filesy
   return e.to_metadata();
 }
 
+// "program: hello (the only executable at the top of DIR)", its arguments and health rule.
+void print_program(const publish::ReleaseProgram& p, const std::filesystem::path& dir) {
+  std::printf("  program: %s%s\n", p.launch.program.c_str(),
+              p.only_executable ? (" (the only executable at the top of " + dir.string() + ")").c_str() : "");
+  for (const std::string& a : p.launch.args) std::printf("    argument: %s\n", a.c_str());
+  std::printf("    health: %s\n", p.launch.health.to_string().c_str());
+}
+
 }  // namespace
 
 int cmd_release(const Args& args) {
   CliArgs cli(args, {.flags = {"help", "no-delta", "critical"},
                      .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
-                                "delta-from", "name", "comment", "icon", "rollout"},
-                     .multi = {"expires", "hook", "category"},
+                                "delta-from", "name", "comment", "icon", "rollout", "program", "health"},
+                     .multi = {"expires", "hook", "category", "arg"},
                      .max_positional = 1});
   if (cli.flag("help")) {
     std::fputs(kReleaseUsage, stdout);
@@ -158,6 +183,9 @@ int cmd_release(const Args& args) {
   auto version = cli.value("version");
   if (!version) fail(ErrorCode::kUsage, std::string("release: missing --version V\n\n") + kReleaseUsage);
 
+  const std::filesystem::path dir = cli.positional().front();
+  const publish::ReleaseProgram program = publish::ReleaseProgram::declare(dir, cli.value("program"), cli.values("arg"),
+                                                                           cli.value_or("health", "running:10"));
   publish::KeyStore store = publish::KeyStore::open(cli.value_or("keys", "keys"));
   publish::ReleaseInfo info;
   info.app_id = cli.value_or("app-id", store.app_id());
@@ -167,7 +195,8 @@ int cmd_release(const Args& args) {
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);
   info.hooks = hooks_of(cli);
   info.delta_from = delta_from_of(cli);
-  info.desktop = desktop_of(cli, info.app_id, cli.positional().front());
+  info.desktop = desktop_of(cli, info.app_id, dir);
+  info.launch = program.launch;
   info.rollout = static_cast<int>(cli.int_value_or("rollout", 100, 0, 100));
   info.critical = cli.flag("critical");
 
@@ -175,13 +204,14 @@ int cmd_release(const Args& args) {
   publish::Expiries expiries = store.expiries();
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(repo_dir, store, expiries);
-  publish::PublishedRelease r = publisher.publish_release(cli.positional().front(), info, terminal_progress());
+  publish::PublishedRelease r = publisher.publish_release(dir, info, terminal_progress());
   auto timestamp = publisher.current_timestamp();
   std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),
               info.platform.c_str(), info.channel.c_str(), r.file_count);
   std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
               static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
   std::printf("  %s\n", r.manifest_target.c_str());
+  print_program(program, dir);
   if (info.rollout < 100 || info.critical)
     std::printf("  rollout %d%%%s\n", info.rollout, info.critical ? ", critical (offered to every installation)" : "");
   if (!r.delta_target.empty()) {

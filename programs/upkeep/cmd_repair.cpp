@@ -59,6 +59,7 @@ int cmd_repair(const Args& argv) {
     j["modes"] = names(r.modes);
     j["removed"] = names(r.removed);
     j["manifest_refetched"] = r.manifest_refetched;
+    j["launch_restored"] = r.launch_restored;
     j["bytes_downloaded"] = static_cast<int64_t>(r.bytes_downloaded);
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!quiet) {
@@ -66,6 +67,7 @@ int cmd_repair(const Args& argv) {
     for (const auto& p : r.restored) std::printf("restored %s\n", p.c_str());
     for (const auto& p : r.modes) std::printf("mode fixed %s\n", p.c_str());
     for (const auto& p : r.removed) std::printf("removed %s (not in the signed manifest)\n", p.c_str());
+    if (r.launch_restored) std::printf("restored the launch spec of %s\n", r.version.c_str());
     std::printf(r.intact() ? "%s %s: %zu files checked, all intact\n" : "%s %s: %zu files checked, repaired\n",
                 layout.root().c_str(), r.version.c_str(), r.checked);
   }

@@ -17,15 +17,17 @@ namespace {
 constexpr const char* kUnshare = "/usr/bin/unshare";
 constexpr const char* kUpdateUrl = "http://updates.invalid/";
 
-// The programs a bundle carries, with their debug info stripped (a vendor
-// ships stripped programs; ours are 50-100 MB with it). Made once per run.
-const stdfs::path& stripped_tools() {
+// Copies of the programs a bundle carries (the build's, stripped as
+// installs and bundles use them), each with a few bytes appended after the
+// ELF image: they run as the build's do, and a test can tell which copy an
+// install took by its size. Made once per run.
+const stdfs::path& bundle_tools() {
   static TempDir dir;
   static bool made = false;
   if (!made) {
     for (const char* name : {"upkeep", "launcher", "upkeep-updater"}) {
       stdfs::copy_file(program(name), dir / name);
-      run_ok({"/usr/bin/strip", "--strip-debug", (dir / name).string()});
+      std::ofstream(dir / name, std::ios::app | std::ios::binary) << "bundled copy\n";
     }
     made = true;
   }
@@ -38,7 +40,7 @@ struct BundleVendor {
   BundleVendor() { vendor.release(vendor.build_folder("1.0.0"), "1.0.0"); }
 
   std::vector<std::string> bundle_argv(const std::string& version, const stdfs::path& file) const {
-    const stdfs::path& t = stripped_tools();
+    const stdfs::path& t = bundle_tools();
     return {(t / "upkeep").string(),
             "bundle",
             "--version",
@@ -127,7 +129,7 @@ TEST_CASE("bundle: one file installs with the network unreachable and standard i
   const Json config = Json::parse(read_text(prefix / "config.json"), "config.json");
   CHECK(config.get_string("repository") == kUpdateUrl);
   CHECK(read_text(prefix / "current" / "VERSION") == "1.0.0\n");
-  CHECK(stdfs::file_size(prefix / "demo") == stdfs::file_size(stripped_tools() / "launcher"));
+  CHECK(stdfs::file_size(prefix / "demo") == stdfs::file_size(bundle_tools() / "launcher"));
   CHECK(stdfs::exists(prefix / "upkeep-updater"));
   CHECK(run_ok({(prefix / "demo").string(), "--version"}).out == "mainapp 1.0.0\n");
   // Nothing of the unpacked payload is left in the temporary folder.
@@ -164,10 +166,12 @@ TEST_CASE("bundle: upkeep install --bundle, with a pinned root and --repo naming
   CHECK(Json::parse(read_text(target / "b" / "config.json"), "config.json").get_string("repository") ==
         "http://mirror.example/updates/");
 
-  // Per machine (the tests run as root), into a temporary root with every path overridden.
-  RunResult system = install_bundle(file, target / "sys", {"--system", "--json"});
+  // Per machine (the tests run as root), into a temporary root with every path overridden (the update timer's too).
+  RunResult system =
+      install_bundle(file, target / "sys", {"--system", "--json", "--systemd-dir", (target / "units").string()});
   REQUIRE(system.exit_code == 0);
   CHECK(Json::parse(read_text(target / "sys" / "install.json"), "install.json").get_string("scope") == "system");
+  CHECK(stdfs::exists(target / "units" / "upkeep-demo.timer"));
   CHECK(run_ok({(target / "sys" / "demo").string(), "--version"}).out == "mainapp 1.0.0\n");
 
   // A root that is not the vendor's: the bundle's metadata does not verify against it.
@@ -187,7 +191,7 @@ TEST_CASE("bundle: truncated, damaged and foreign files are refused with exit co
   BundleVendor v;
   const stdfs::path file = v.bundle();
   const uint64_t size = stdfs::file_size(file);
-  const uint64_t program_size = stdfs::file_size(stripped_tools() / "upkeep");
+  const uint64_t program_size = stdfs::file_size(bundle_tools() / "upkeep");
   TempDir target;
 
   struct Case {
@@ -230,7 +234,7 @@ TEST_CASE("bundle: a package changed inside a bundle fails its signature check (
   flip_byte(package, stdfs::file_size(package) / 2);
   // Re-assembled with a listing that matches the changed file: only the signed metadata can tell.
   const stdfs::path forged = work / "forged.bundle";
-  upkeep::admin::OfflineBundle::assemble(stripped_tools() / "upkeep", work / "payload", bundle.facts(), forged);
+  upkeep::admin::OfflineBundle::assemble(bundle_tools() / "upkeep", work / "payload", bundle.facts(), forged);
 
   RunResult r = install_bundle(forged, work / "app");
   CHECK(r.exit_code == 5);

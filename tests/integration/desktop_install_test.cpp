@@ -129,9 +129,10 @@ TEST_CASE("a per-machine install goes to /opt and /usr/share, every path overrid
   const stdfs::path root = sysroot / "opt" / "demo";
   const stdfs::path apps = sysroot / "usr" / "share" / "applications";
   const stdfs::path icons = sysroot / "usr" / "share" / "icons";
+  const stdfs::path units = sysroot / "etc" / "systemd" / "system";
   auto cmd = upkeep_cmd({"install", "--system", "--repo", server.url, "--trusted-root", v.vendor.root_json().string(),
                          "--prefix", root.string(), "--applications-dir", apps.string(), "--icons-dir", icons.string(),
-                         "--json"});
+                         "--systemd-dir", units.string(), "--json"});
 
   SECTION("as root") {
     REQUIRE(geteuid() == 0);  // the test machines run the suite as root
@@ -140,8 +141,10 @@ TEST_CASE("a per-machine install goes to /opt and /usr/share, every path overrid
     CHECK(validate(apps / "demo.desktop").exit_code == 0);
     CHECK(stdfs::exists(icons / "hicolor" / "48x48" / "apps" / "demo.png"));
     CHECK(contains(read_text(root / "install.json"), "\"system\""));
+    CHECK(stdfs::exists(units / "upkeep-demo.timer"));
     run_ok(upkeep_cmd({"uninstall", "--prefix", root.string()}));
     CHECK_FALSE(stdfs::exists(apps / "demo.desktop"));
+    CHECK_FALSE(stdfs::exists(units / "upkeep-demo.timer"));
     CHECK_FALSE(stdfs::exists(root));
   }
   SECTION("as an ordinary user: a clear error, exit code 12, nothing written") {

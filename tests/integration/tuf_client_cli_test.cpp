@@ -39,8 +39,9 @@ struct CliFixture {
   CliFixture() {
     stdfs::path build = vendor.dir() / "build";
     write_text(build / "bin" / "app", "#!/bin/sh\necho 1.0.0\n");
+    stdfs::permissions(build / "bin" / "app", static_cast<stdfs::perms>(0755));
     write_text(build / "README", "the demo application\n");
-    vendor.release(build, "1.0.0");
+    vendor.release(build, "1.0.0", "", {"--program", "bin/app"});
   }
 
   RunResult refresh(const std::string& url) {

@@ -37,6 +37,8 @@ stdfs::path InstallPaths::user_data_home(const std::string& app_id, const Env& e
   return xdg_dir(or_getenv(env), "XDG_DATA_HOME", ".local/share") / app_id;
 }
 
+stdfs::path InstallPaths::config_home(const Env& env) { return xdg_dir(or_getenv(env), "XDG_CONFIG_HOME", ".config"); }
+
 InstallPaths InstallPaths::resolve(InstallScope scope, const std::string& app_id, const InstallPathOverrides& o,
                                    const Env& env_in) {
   check_app_id(app_id);

@@ -49,6 +49,9 @@ struct InstallPaths {
   // (one of user_data), whatever the install's scope: where an application
   // keeps the user's documents. Errors as resolve().
   static std::filesystem::path user_data_home(const std::string& app_id, const Env& env = {});
+  // $XDG_CONFIG_HOME (~/.config): where the user's systemd units go
+  // (update_timer.h). Errors as resolve().
+  static std::filesystem::path config_home(const Env& env = {});
 };
 
 // Error(kBadInput) unless `app_id` can name a file: not empty, no '/', no

@@ -32,9 +32,10 @@ std::optional<InstallRecord> InstallRecord::load(const std::filesystem::path& ro
       r.desktop_entry = absolute_path(value, key, file);
     } else if (key == "icon") {
       r.icon = absolute_path(value, key, file);
-    } else if (key == "user_data") {
-      if (!value.is_array()) fail(ErrorCode::kBadInput, file.string() + ": 'user_data' must be an array");
-      for (const Json& d : value.as_array()) r.user_data.push_back(absolute_path(d, key, file));
+    } else if (key == "user_data" || key == "units") {
+      if (!value.is_array()) fail(ErrorCode::kBadInput, file.string() + ": '" + key + "' must be an array");
+      for (const Json& d : value.as_array())
+        (key == "units" ? r.units : r.user_data).push_back(absolute_path(d, key, file));
     } else {
       fail(ErrorCode::kBadInput, file.string() + ": unknown key '" + key + "'");
     }
@@ -47,9 +48,13 @@ void InstallRecord::save(const std::filesystem::path& root) const {
   j["scope"] = scope == InstallScope::kSystem ? "system" : "user";
   if (desktop_entry) j["desktop_entry"] = desktop_entry->string();
   if (icon) j["icon"] = icon->string();
-  Json data = Json::array();
-  for (const auto& d : user_data) data.push_back(d.string());
-  j["user_data"] = data;
+  auto paths = [](const std::vector<std::filesystem::path>& list) {
+    Json a = Json::array();
+    for (const auto& p : list) a.push_back(p.string());
+    return a;
+  };
+  if (!units.empty()) j["units"] = paths(units);
+  j["user_data"] = paths(user_data);
   fs::write_file_atomic(file_in(root), j.dump(2) + "\n", 0644);
 }
 

@@ -1,5 +1,5 @@
 // InstallRecord: what an install put outside its root (the shortcut, the
-// icon) and which user data folders belong to it, kept in
+// icon, the update timer's units) and which user data folders belong to it, kept in
 // <root>/install.json so that uninstall removes exactly that, whoever runs
 // it and whatever the environment says then.
 //
@@ -21,6 +21,7 @@ struct InstallRecord {
   InstallScope scope = InstallScope::kUser;
   std::optional<std::filesystem::path> desktop_entry;
   std::optional<std::filesystem::path> icon;
+  std::vector<std::filesystem::path> units;  // systemd service and timer (update_timer.h)
   std::vector<std::filesystem::path> user_data;
 
   static std::filesystem::path file_in(const std::filesystem::path& root) { return root / "install.json"; }

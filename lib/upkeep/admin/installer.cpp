@@ -8,6 +8,8 @@
 #include "upkeep/admin/desktop_shortcut.h"
 #include "upkeep/admin/install_record.h"
 #include "upkeep/admin/offline_bundle.h"
+#include "upkeep/admin/shared_root.h"
+#include "upkeep/admin/update_timer.h"
 #include "upkeep/base/error.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
@@ -98,8 +100,27 @@ std::string discover_app_id(const InstallOptions& o) {
   return sole_app_id(client.targets());
 }
 
-// The shortcut and the record of what lies outside the root.
-void install_desktop(const InstallOptions& o, const Layout& layout, const ReleaseInfo& release, InstallResult& result) {
+// What the record names outside the root (shortcut, icon, units); "" or
+// what could not be removed. Never throws.
+std::string remove_outside_root(const InstallRecord& record) {
+  remove_shortcut(record.desktop_entry, record.icon);
+  return UpdateTimer::remove_units(record.scope, record.units);
+}
+
+// The update timer's units: per machine always, per user when asked.
+void write_timer(const InstallOptions& o, const Layout& layout, InstallResult& result, InstallRecord& record) {
+  if (o.scope != InstallScope::kSystem && !o.schedule) return;
+  if (!stdfs::exists(layout.root() / "upkeep-updater"))
+    fail(ErrorCode::kNotFound, "the update timer runs upkeep-updater, and none was found beside upkeep to install");
+  const auto timer = UpdateTimer::for_install(o.scope, result.app_id, layout.root(), o.systemd_dir);
+  record.units = {timer.service_file(), timer.timer_file()};
+  timer.write();
+  result.units = record.units;
+}
+
+// The shortcut, the update timer, and the record of what lies outside the root.
+void install_outside_root(const InstallOptions& o, const Layout& layout, const ReleaseInfo& release,
+                          InstallResult& result) {
   InstallPathOverrides where = o.paths;
   where.prefix = layout.root();
   const InstallPaths paths = InstallPaths::resolve(o.scope, result.app_id, where);
@@ -115,11 +136,35 @@ void install_desktop(const InstallOptions& o, const Layout& layout, const Releas
     result.desktop_entry = made.desktop_entry;
   }
   try {
+    write_timer(o, layout, result, record);
     record.save(layout.root());
   } catch (...) {
-    remove_shortcut(record.desktop_entry, record.icon);
+    remove_outside_root(record);
     throw;
   }
+}
+
+// Last: the timer runs from now on where its manager runs here; elsewhere
+// the result says what to give cron instead. Never throws.
+void enable_timer(const InstallOptions& o, const Layout& layout, InstallResult& result) {
+  if (result.units.empty()) return;
+  const auto timer = UpdateTimer::for_install(o.scope, result.app_id, layout.root(), o.systemd_dir);
+  if (timer.can_enable()) {
+    try {
+      timer.enable();
+      result.timer_enabled = true;
+      return;
+    } catch (const Error& e) {
+      result.timer_note = std::string("could not enable it: ") + e.what();
+    }
+  } else if (!UpdateTimer::manager_runs(o.scope)) {
+    result.timer_note = o.scope == InstallScope::kSystem ? "systemd is not running here"
+                                                         : "no systemd user manager runs for this user now";
+  } else {
+    result.timer_note = "its folder " + timer.timer_file().parent_path().string() + " is not the manager's";
+  }
+  result.cron_line = timer.cron_line();
+  spdlog::info("update timer {} not enabled: {}", timer.timer_file().string(), result.timer_note);
 }
 
 InstallResult install_into(const InstallOptions& o, const Layout& layout, UpdateObserver& observer) {
@@ -176,8 +221,10 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   copy_executable(o.launcher_binary, result.launcher);
   if (!o.updater_binary.empty() && stdfs::exists(o.updater_binary))
     copy_executable(o.updater_binary, layout.root() / "upkeep-updater");
-  install_desktop(o, layout, *release, result);
+  install_outside_root(o, layout, *release, result);
   run_install_hook(layout, release->version);  // a failure: install() removes the shortcut with the root
+  if (o.scope == InstallScope::kSystem) share_with_every_user(layout);
+  enable_timer(o, layout, result);
   result.version = release->version;
   return result;
 }
@@ -200,13 +247,20 @@ InstallResult install(const InstallOptions& in, UpdateObserver& observer) {
   bool created = !stdfs::exists(layout.root());
   if (!created && !stdfs::is_empty(layout.root()))
     fail(ErrorCode::kExists, layout.root().string() + " exists and is not empty; choose an empty or new folder");
+  std::vector<stdfs::path> made_above;  // folders above the root this install creates
+  for (auto p = layout.root().parent_path(); !p.empty() && !stdfs::exists(p); p = p.parent_path())
+    made_above.push_back(p);
   try {
-    return install_into(options, layout, observer);
+    InstallResult result = install_into(options, layout, observer);
+    // Every user reaches a per-machine root, whatever the umask made of the folders above it.
+    if (options.scope == InstallScope::kSystem)
+      for (const auto& p : made_above) fs::set_file_mode(p, 0755);
+    return result;
   } catch (...) {
     // Leave nothing half-installed behind: what the record names outside the root, then the root.
     std::error_code ec;
     try {
-      if (const auto record = InstallRecord::load(layout.root())) remove_shortcut(record->desktop_entry, record->icon);
+      if (const auto record = InstallRecord::load(layout.root())) remove_outside_root(*record);
     } catch (const std::exception&) {
       // an unreadable record was written by no one else: nothing outside the root to remove
     }
@@ -263,7 +317,8 @@ UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
     // Outside the root first: a failure after this leaves a root that a
     // second uninstall removes, never a shortcut to nothing.
     if (const auto record = InstallRecord::load(layout.root())) {
-      remove_shortcut(record->desktop_entry, record->icon);
+      result.units_problem = remove_outside_root(*record);
+      result.units = record->units;
       if (purge)
         for (const auto& d : record->user_data)
           if (stdfs::exists(d)) {

@@ -5,18 +5,22 @@
 // newest (or the requested) release, downloads, verifies and stages it
 // with the same Stager the updater uses, promotes it, and writes the
 // launcher, the config and the state, the desktop shortcut and icon
-// (desktop_shortcut.h) and <root>/install.json (install_record.h), and last
-// runs the release's install hook (release_hooks.h). Per user by default,
-// per machine with InstallScope::kSystem (Error(kNeedsRoot) unless run as
-// administrator); install_paths.h says where. After success the root starts
-// with `<root>/<app-id>`. After failure (a failed install hook included) the
-// root folder is removed if install() created it, the shortcut and icon
-// too, and nothing else changed.
+// (desktop_shortcut.h), the update timer's units (update_timer.h: per
+// machine always, per user with `schedule`) and <root>/install.json
+// (install_record.h), runs the release's install hook (release_hooks.h),
+// opens a per-machine root to every user (shared_root.h), and last enables
+// the timer where its systemd manager runs (else result.cron_line). Per user
+// by default, per machine with InstallScope::kSystem (Error(kNeedsRoot)
+// unless run as administrator); install_paths.h says where. After success
+// the root starts with `<root>/<app-id>`. After failure (a failed install
+// hook included) the root folder is removed if install() created it, the
+// shortcut, icon and units too, and nothing else changed; a timer that
+// cannot be enabled is no failure (result.timer_note says why).
 // uninstall(): under the root's lock, runs the current version's uninstall
-// hook (its failure is reported, never blocks), removes the shortcut and
-// icon the record names, with `purge` the user data folders too, then the
-// install root; a root that does not exist is not an error (safe to run
-// twice). User data stays unless `purge`.
+// hook (its failure is reported, never blocks), removes the shortcut, icon
+// and units (the timer disabled first) the record names, with `purge` the
+// user data folders too, then the install root; a root that does not exist
+// is not an error (safe to run twice). User data stays unless `purge`.
 // One thread.
 #pragma once
 
@@ -50,6 +54,10 @@ struct InstallOptions {
   // Metadata expiry is checked as of this time (unix seconds); unset: now.
   // A bundle's metadata is checked as of when the bundle was made.
   std::optional<std::time_t> metadata_time;
+  // Per user: also write the systemd user timer that checks and stages
+  // (update_timer.h). Per machine the timer is always written.
+  bool schedule = false;
+  std::optional<std::filesystem::path> systemd_dir;  // where the units go; else the manager's folder
 };
 
 struct InstallResult {
@@ -58,6 +66,10 @@ struct InstallResult {
   std::filesystem::path launcher;
   std::optional<std::filesystem::path> desktop_entry;
   bool trusted_on_first_use = false;
+  std::vector<std::filesystem::path> units;  // the update timer's service and timer, when written
+  bool timer_enabled = false;                // systemctl enable --now succeeded
+  std::string timer_note;                    // written but not enabled: why
+  std::string cron_line;                     // then: the line to give cron instead
 };
 
 InstallResult install(const InstallOptions& options, UpdateObserver& observer);
@@ -81,6 +93,8 @@ InstallResult install_bundle(const std::filesystem::path& bundle, InstallOptions
 
 struct UninstallResult {
   bool removed = false;                       // false: nothing was installed there
+  std::vector<std::filesystem::path> units;   // the update timer's units removed
+  std::string units_problem;                  // what could not be disabled or removed (never blocks)
   std::optional<HookRun> hook;                // the uninstall hook's run, when the current version declares one
   std::string hook_problem;                   // why a declared hook could not be run (unverified manifest, ...)
   std::vector<std::filesystem::path> purged;  // user data folders removed (--purge)

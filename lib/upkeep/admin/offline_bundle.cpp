@@ -120,7 +120,7 @@ void OfflineBundle::assemble(const stdfs::path& program, const stdfs::path& payl
   const fs::RemoveTreeOnExit cleanup(work);
   const FileManifest listing = FileManifest::from_directory(payload, facts.version);
   const stdfs::path zip = work / "payload.zip";
-  create_package(payload, zip);
+  create_package(payload, listing, zip);
   const std::string json = facts_json(facts, listing).dump_canonical();
 
   const stdfs::path tmp = work / "bundle";

@@ -5,8 +5,10 @@
 #include <set>
 
 #include "upkeep/admin/install_record.h"
+#include "upkeep/admin/shared_root.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/install/kept_manifest.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -66,6 +68,11 @@ RepairResult VersionRepair::run() {
   result.checked = manifest.files().size();
   const Damage damage = inspect(manifest, dir);
   restore(manifest, damage, result);
+  if (!KeptManifest(layout_).launch_matches(manifest)) {
+    spdlog::warn("repair: {} did not hold the signed launch spec", layout_.launch_file(*version).string());
+    KeptManifest(layout_).save_launch(manifest);
+    result.launch_restored = true;
+  }
   // Every byte was hashed by inspect() or, for what was put back, while it
   // was written: the confirmation checks names, types, sizes and modes.
   manifest.verify_directory(dir, FileManifest::Depth::kQuick);
@@ -74,8 +81,12 @@ RepairResult VersionRepair::run() {
     store.add_event("repaired", *version,
                     std::to_string(result.restored.size()) + " restored, " + std::to_string(result.modes.size()) +
                         " modes set, " + std::to_string(result.removed.size()) + " removed" +
-                        (result.manifest_refetched ? ", manifest fetched again" : ""));
+                        (result.manifest_refetched ? ", manifest fetched again" : "") +
+                        (result.launch_restored ? ", launch spec restored" : ""));
   }
+  // A per-machine root stays open to every user (and regains a lost .running).
+  if (const auto record = InstallRecord::load(layout_.root()); record && record->scope == InstallScope::kSystem)
+    share_with_every_user(layout_);
   spdlog::info("repair of {} {}: {} files checked, {} restored, {} modes, {} removed", layout_.root().string(),
                *version, result.checked, result.restored.size(), result.modes.size(), result.removed.size());
   return result;
@@ -117,13 +128,15 @@ FileManifest VersionRepair::trusted_manifest(const std::string& version, RepairR
   stdfs::remove(tmp, ec);
   fetcher_.download(client_->target_url(release.manifest), tmp, release.manifest.length, release.manifest.sha256(),
                     nullptr);
-  FileManifest manifest = FileManifest::parse(fs::read_file(tmp, kMaxManifestBytes), tmp.string());
+  const std::string text = fs::read_file(tmp, kMaxManifestBytes);
+  FileManifest manifest = FileManifest::parse(text, tmp.string());
   if (manifest.version() != version)
     fail(ErrorCode::kVerification, "the signed manifest of " + version + " names version " + manifest.version());
   if (!recorded.empty() && recorded != release.manifest.sha256())
     fail(ErrorCode::kVerification, "the repository's signed manifest of " + version + " (sha256 " +
                                        release.manifest.sha256() + ") is not the one installed (" + recorded + ")");
-  fs::rename_durable(tmp, file);
+  KeptManifest(layout_).save(manifest, text);
+  stdfs::remove(tmp, ec);
   result.manifest_refetched = true;
   return manifest;
 }
@@ -138,8 +151,10 @@ VersionRepair::Damage VersionRepair::inspect(const FileManifest& manifest, const
   for (auto it = stdfs::recursive_directory_iterator(dir); it != stdfs::recursive_directory_iterator(); ++it) {
     const std::string rel = it->path().lexically_relative(dir).generic_string();
     const auto type = it->symlink_status().type();
+    const FileEntry* f = manifest.find(rel);
     const bool expected = type == stdfs::file_type::directory ? dirs.count(rel) > 0
-                                                              : type == stdfs::file_type::regular && manifest.find(rel);
+                          : type == stdfs::file_type::symlink ? f && f->is_link()
+                                                              : type == stdfs::file_type::regular && f && !f->is_link();
     if (!expected) {
       d.extra.push_back(rel);
       if (type == stdfs::file_type::directory) it.disable_recursion_pending();
@@ -148,6 +163,11 @@ VersionRepair::Damage VersionRepair::inspect(const FileManifest& manifest, const
   for (const FileEntry& f : manifest.files()) {
     const stdfs::path p = dir / f.path;
     const auto st = stdfs::symlink_status(p, ec);
+    if (f.is_link()) {
+      if (st.type() != stdfs::file_type::symlink || stdfs::read_symlink(p, ec).string() != f.link)
+        d.content.push_back(&f);
+      continue;
+    }
     if (st.type() != stdfs::file_type::regular || stdfs::file_size(p, ec) != f.size || hash_file_hex(p) != f.sha256)
       d.content.push_back(&f);
     else if (fs::file_mode(p) != f.mode)
@@ -179,6 +199,12 @@ void VersionRepair::restore(const FileManifest& manifest, const Damage& damage, 
     const stdfs::path dest = dir / f->path;
     const stdfs::path tmp = dest.string() + kRepairSuffix;
     fs::create_directories_durable(dest.parent_path());
+    if (f->is_link()) {
+      fs::replace_symlink(dest, f->link);  // a wrong link is replaced; anything else there was an extra, removed
+      spdlog::warn("repair: restored link {} -> {} of version {}", f->path, f->link, version);
+      result.restored.push_back(f->path);
+      continue;
+    }
     const LocalFile* held = local.find(f->sha256);
     if (held && copy_verified(held->path, *f, tmp)) {
       put_in(tmp, *f, dest);

@@ -17,10 +17,14 @@
 //      install (another kept version, checked against the signed hash while
 //      copied), else extracted from the release's package, downloaded once
 //      and verified against its signed hash; each goes in with a rename,
-//      so a running program keeps the old inode. Unlisted names are removed.
+//      so a running program keeps the old inode; a missing or wrong symlink
+//      is made again from its signed target. Unlisted names are removed.
+//      The launch file (manifests/<v>.launch.json) is rewritten from the
+//      manifest unless it already matches.
 //   4. confirm: the folder is checked against the manifest (names, types,
 //      sizes, modes: every byte was already hashed by inspect or while it
-//      was put back), and a "repaired" event names what was done.
+//      was put back), and a "repaired" event names what was done. A
+//      per-machine root is opened to every user again (shared_root.h).
 // Version folders are otherwise never modified after promotion; repair is
 // the one exception, and writes only what the signed manifest says.
 //
@@ -55,8 +59,11 @@ struct RepairResult {
   std::vector<std::string> modes;     // only the mode was wrong
   std::vector<std::string> removed;   // not in the manifest
   bool manifest_refetched = false;    // manifests/<v>.json did not match its signed hash
+  bool launch_restored = false;       // manifests/<v>.launch.json was not the manifest's launch spec
   uint64_t bytes_downloaded = 0;      // the package, when no local copy served
-  bool intact() const { return restored.empty() && modes.empty() && removed.empty() && !manifest_refetched; }
+  bool intact() const {
+    return restored.empty() && modes.empty() && removed.empty() && !manifest_refetched && !launch_restored;
+  }
 };
 
 class VersionRepair {

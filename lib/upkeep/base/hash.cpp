@@ -1,6 +1,11 @@
 #include "upkeep/base/hash.h"
 
-#include <openssl/evp.h>
+// The low-level digests, not EVP: EVP fetches its algorithms from OpenSSL's
+// default provider, which links every algorithm OpenSSL has into the static
+// launcher (3.4 MB of its 7.8; docs/benchmarks.md "Footprint"). Same assembly
+// (SHA-NI where the CPU has it), no provider.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <cstdio>
 #include <fstream>
@@ -22,29 +27,33 @@ bool parse_hash_algorithm(std::string_view name, HashAlgorithm& out) {
 }
 
 struct Hasher::Impl {
-  EVP_MD_CTX* ctx = nullptr;
-  ~Impl() { EVP_MD_CTX_free(ctx); }
+  HashAlgorithm algorithm;
+  SHA256_CTX sha256;
+  SHA512_CTX sha512;
 };
 
 Hasher::Hasher(HashAlgorithm algorithm) : impl_(std::make_unique<Impl>()) {
-  impl_->ctx = EVP_MD_CTX_new();
-  const EVP_MD* md = algorithm == HashAlgorithm::kSha256 ? EVP_sha256() : EVP_sha512();
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, md, nullptr) != 1)
-    fail(ErrorCode::kFailure, "OpenSSL: cannot start a digest");
+  impl_->algorithm = algorithm;
+  const int ok = algorithm == HashAlgorithm::kSha256 ? SHA256_Init(&impl_->sha256) : SHA512_Init(&impl_->sha512);
+  if (ok != 1) fail(ErrorCode::kFailure, "OpenSSL: cannot start a digest");
 }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
 void Hasher::update(const void* data, size_t size) {
-  if (size && EVP_DigestUpdate(impl_->ctx, data, size) != 1) fail(ErrorCode::kFailure, "OpenSSL: digest update failed");
+  if (size == 0) return;
+  const int ok = impl_->algorithm == HashAlgorithm::kSha256 ? SHA256_Update(&impl_->sha256, data, size)
+                                                            : SHA512_Update(&impl_->sha512, data, size);
+  if (ok != 1) fail(ErrorCode::kFailure, "OpenSSL: digest update failed");
 }
 
 std::string Hasher::hex_digest() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, md, &len) != 1) fail(ErrorCode::kFailure, "OpenSSL: digest final failed");
-  return to_hex(md, len);
+  unsigned char md[SHA512_DIGEST_LENGTH];
+  const bool sha256 = impl_->algorithm == HashAlgorithm::kSha256;
+  const int ok = sha256 ? SHA256_Final(md, &impl_->sha256) : SHA512_Final(md, &impl_->sha512);
+  if (ok != 1) fail(ErrorCode::kFailure, "OpenSSL: digest final failed");
+  return to_hex(md, sha256 ? SHA256_DIGEST_LENGTH : SHA512_DIGEST_LENGTH);
 }
 
 std::string hash_hex(HashAlgorithm a, std::string_view data) {

@@ -7,6 +7,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/version.h"
+#include "upkeep/install/kept_manifest.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
@@ -103,14 +104,17 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
 // manifest. Best effort after the records: whatever cannot be removed now is
 // a leftover that cleanup() removes later.
 void Applier::step_discard_files(const std::string& version) {
-  std::vector<stdfs::path> paths{layout_.staged_dir(version)};
-  if (layout_.current_version() != version)
-    paths.insert(paths.end(), {layout_.version_dir(version), layout_.manifest_file(version)});
-  for (const auto& p : paths) {
+  const bool current = layout_.current_version() == version;
+  std::vector<std::function<void()>> steps{[&] { fs::remove_tree(layout_.staged_dir(version)); }};
+  if (!current) {
+    steps.push_back([&] { fs::remove_tree(layout_.version_dir(version)); });
+    steps.push_back([&] { KeptManifest(layout_).remove(version); });
+  }
+  for (const auto& step : steps) {
     try {
-      fs::remove_tree(p);
+      step();
     } catch (const std::exception& e) {
-      spdlog::warn("could not remove {} of version {}: {}", p.string(), version, e.what());
+      spdlog::warn("could not remove files of version {}: {}", version, e.what());
     }
   }
 }
@@ -262,8 +266,7 @@ void Applier::cleanup() {
     if (r && (r->state == VersionState::kGood || r->state == VersionState::kTrial))
       store_.set_state(name, VersionState::kRemoved);
     // A staged copy of the same version (in staging/) still needs its manifest.
-    std::error_code ignore;
-    if (!r || r->state != VersionState::kStaged) stdfs::remove(layout_.manifest_file(name), ignore);
+    if (!r || r->state != VersionState::kStaged) KeptManifest(layout_).remove(name);
     fs::remove_tree(e.path());
     spdlog::info("removed old version {}", name);
     crash_point("cleanup.removed");

@@ -54,6 +54,9 @@ void validate_hooks(const std::vector<HookSpec>& hooks, const std::vector<FileEn
     if (it == files.end() || it->path != h.path)
       fail(ErrorCode::kBadInput,
            path_field + " '" + h.path + "' is not a file " + where + " (a hook must be one of the release's files)");
+    if (it->is_link())
+      fail(ErrorCode::kBadInput,
+           path_field + " '" + h.path + "' is a symlink (a hook must be a regular file " + where + ")");
     if ((it->mode & 0111) == 0) {
       char mode[16];
       std::snprintf(mode, sizeof mode, "%04o", it->mode);

@@ -218,7 +218,8 @@ uint64_t size_distance(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
 }  // namespace
 
 const FileEntry* source_candidate(const FileManifest& prior, const FileEntry& target) {
-  if (const FileEntry* same = prior.find(target.path)) return same->sha256 == target.sha256 ? nullptr : same;
+  const FileEntry* same = prior.find(target.path);
+  if (same && !same->is_link()) return same->sha256 == target.sha256 ? nullptr : same;
   // A moved file: its name stays, its folder's name often does too.
   const std::string name = file_name(target.path), parent = parent_name(target.path);
   const FileEntry* best_same_parent = nullptr;
@@ -227,7 +228,7 @@ const FileEntry* source_candidate(const FileManifest& prior, const FileEntry& ta
     return !current || size_distance(f.size, target.size) < size_distance(current->size, target.size);
   };
   for (const FileEntry& f : prior.files()) {  // sorted by path: ties go to the first
-    if (f.sha256 == target.sha256 || file_name(f.path) != name) continue;
+    if (f.is_link() || f.sha256 == target.sha256 || file_name(f.path) != name) continue;
     if (parent_name(f.path) == parent && closer(best_same_parent, f)) best_same_parent = &f;
     if (closer(best_any, f)) best_any = &f;
   }
@@ -242,6 +243,7 @@ DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& b
   // Distinct contents, each with every path that holds it.
   std::map<std::string, std::vector<const FileEntry*>> contents;
   for (const FileEntry& f : release.files()) {
+    if (f.is_link()) continue;  // no content: clients make it from files.json
     std::error_code ec;
     const uint64_t size = stdfs::file_size(build_dir / f.path, ec);
     if (ec || size != f.size)
@@ -252,7 +254,8 @@ DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& b
   }
   std::set<std::string> known;  // contents some previous release holds: clients may have them already
   for (const PriorRelease& p : previous)
-    for (const FileEntry& f : p.manifest.files()) known.insert(f.sha256);
+    for (const FileEntry& f : p.manifest.files())
+      if (!f.is_link()) known.insert(f.sha256);
 
   DeltaBuild out;
   DeltaStats& stats = out.stats;

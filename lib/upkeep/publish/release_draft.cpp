@@ -67,7 +67,7 @@ void ReleaseDraft::refuse_released_again(const tuf::TargetsMetadata& targets) co
 }
 
 void ReleaseDraft::write_manifest() {
-  manifest_ = FileManifest::from_directory(build_dir_, info_.version, info_.hooks);
+  manifest_ = FileManifest::from_directory(build_dir_, info_.version, info_.hooks, info_.launch);
   if (manifest_.files().empty()) fail(ErrorCode::kBadInput, build_dir_.string() + ": the build folder holds no files");
   manifest_text_ = manifest_.to_json();
   manifest_sha_ = sha256_hex(manifest_text_);
@@ -81,7 +81,7 @@ void ReleaseDraft::write_manifest() {
 void ReleaseDraft::write_package() {
   const stdfs::path tmp_zip = target_dir_ / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
   undo_.file(tmp_zip);
-  create_package(build_dir_, tmp_zip);
+  create_package(build_dir_, manifest_, tmp_zip);
   fs::fsync_file(tmp_zip);
   out_.package_sha256 = hash_file_hex(tmp_zip);
   out_.package_length = stdfs::file_size(tmp_zip);

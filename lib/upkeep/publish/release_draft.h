@@ -34,9 +34,11 @@ class ReleaseDraft {
   // precedence) for its app and platform, are already in `targets`.
   void refuse_released_again(const tuf::TargetsMetadata& targets) const;
   // files.json of the build under its consistent-snapshot name.
-  // Error(kBadInput) for an empty build or a bad hook; nothing written then.
+  // Error(kBadInput) for an empty build, a bad hook, launch program or
+  // symlink (FileManifest::from_directory); nothing written then.
   void write_manifest();
-  // package.zip: zipped under a temporary name, renamed once hashed.
+  // package.zip of the manifest's entries: zipped under a temporary name,
+  // renamed once hashed. After write_manifest().
   void write_package();
   // Unless info.delta_from < 0: the delta store's new blobs and patches
   // (from the newest delta_from earlier releases in `targets`) and the

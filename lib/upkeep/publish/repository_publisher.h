@@ -25,11 +25,13 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "upkeep/install/hook_spec.h"
+#include "upkeep/install/launch_spec.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/clock.h"
 #include "upkeep/publish/delta_builder.h"
@@ -52,6 +54,9 @@ struct ReleaseInfo {
   bool critical = false;
   int rollout = 100;            // percent of installations offered the release
   std::vector<HookSpec> hooks;  // release hooks, signed in files.json (hook_spec.h)
+  // The program, its arguments and health rule, signed in files.json
+  // (format 3; launch_spec.h); nullopt: none declared (format 1 or 2).
+  std::optional<LaunchSpec> launch;
   // Patches start from the newest `delta_from` older releases of the app and
   // platform (any channel); 0: blobs only; negative: no delta.zst at all.
   int delta_from = 3;
@@ -108,8 +113,9 @@ class RepositoryPublisher {
   // under their consistent-snapshot names, all added as targets, then
   // commit_targets(). Error(kUsage) for a bad version/channel/platform,
   // Error(kExists) when the version (by Version precedence) is already
-  // released for that app and platform, Error(kBadInput) for a hook that is
-  // not an executable file of `build_dir`; nothing is written then. Any
+  // released for that app and platform, Error(kBadInput) for a hook or a
+  // launch program that is not an executable file of `build_dir`, or a
+  // symlink that is absolute or leaves it; nothing is written then. Any
   // later failure removes every file and folder the publish created.
   // `progress` follows the delta build (DeltaBuilder::set_progress).
   PublishedRelease publish_release(const std::filesystem::path& build_dir, const ReleaseInfo& info,

@@ -161,16 +161,22 @@ void check_local_sources(DeltaPlan& plan) {
   }
 }
 
-// Every file of the manifest into `dest`, from rebuilt objects or local files.
+// Every file of the manifest into `dest`, from rebuilt objects or local
+// files, then every link, made from the manifest's target.
 void assemble(const FileManifest& manifest, const std::unordered_map<std::string, const ContentRoute*>& routes,
               const Run& run, const stdfs::path& dest) {
   fs::remove_tree(dest);
   fs::create_directories_durable(dest);
   std::set<stdfs::path> dirs{dest};  // every folder made, fsynced at the end
+  std::vector<const FileEntry*> links;
   for (const auto& f : manifest.files()) {
     const stdfs::path to = dest / f.path;
     for (stdfs::path d = to.parent_path(); d != dest; d = d.parent_path()) dirs.insert(d);
     stdfs::create_directories(to.parent_path());
+    if (f.is_link()) {
+      links.push_back(&f);
+      continue;
+    }
     const ContentRoute& r = *routes.at(f.sha256);
     stdfs::path from = r.kind == ContentRoute::Kind::kHave ? r.local->path : run.object(f.sha256);
     if (from.parent_path() == run.objects_dir() && fs::file_mode(from) != f.mode) {
@@ -179,6 +185,7 @@ void assemble(const FileManifest& manifest, const std::unordered_map<std::string
     }
     if (!place(from, to, f.mode, f.sha256)) fs::fsync_file(to);
   }
+  for (const FileEntry* l : links) stdfs::create_symlink(l->link, dest / l->path);
   for (const auto& d : dirs) fs::fsync_dir(d);
 }
 

@@ -13,7 +13,9 @@
 //   3. assemble: every file of the manifest is placed in `dest` from a
 //      rebuilt object or a local file (hard link when the file system allows
 //      and the mode agrees, else a copy), each local file hashed on the way;
-//      then the folder is checked against the manifest (names, sizes, modes).
+//      every symlink is made from the manifest's target, after the files;
+//      then the folder is checked against the manifest (names, sizes,
+//      modes, link targets).
 // After success `dest` holds exactly the manifest's files and the work
 // folder is gone. After failure `dest` does not exist; on a network error
 // or a full disk the work folder stays so the next run resumes (rebuilt

@@ -22,7 +22,8 @@ LocalContent LocalContent::of_install(const Layout& layout, const std::string& w
   for (const auto& v : versions) {
     try {
       auto m = FileManifest::parse(fs::read_file(layout.manifest_file(v)), layout.manifest_file(v).string());
-      for (const auto& f : m.files()) out.add(f.sha256, {layout.version_dir(v) / f.path, f.size, f.mode});
+      for (const auto& f : m.files())
+        if (!f.is_link()) out.add(f.sha256, {layout.version_dir(v) / f.path, f.size, f.mode});
     } catch (const std::exception& e) {
       spdlog::warn("delta: the files of version {} are not used as a source: {}", v, e.what());
     }

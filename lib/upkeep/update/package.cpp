@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,9 @@ namespace {
   fail(ErrorCode::kVerification, zip.string() + ": entry '" + printable(name) + "' " + why);
 }
 
-// Checks every entry against the manifest before anything is written.
+// Checks every entry against the manifest before anything is written. An
+// archive's symlink is accepted only where the manifest lists that name as
+// a link (its content, the target, is compared when extracted).
 void check_entries(const stdfs::path& zip, const CentralDirectory& cd, const FileManifest& manifest) {
   std::set<std::string, std::less<>> implied_dirs;
   for (const FileEntry& f : manifest.files()) {
@@ -59,21 +63,28 @@ void check_entries(const stdfs::path& zip, const CentralDirectory& cd, const Fil
     if (!seen.insert(name).second) bad_entry(zip, e.name, "appears twice in the archive");
     if (e.flags & 1) bad_entry(zip, e.name, "is encrypted");
     uint32_t type = (e.external >> 16) & kTypeMask;
-    if (type == kTypeSymlink) bad_entry(zip, e.name, "is a symlink (a release holds regular files only)");
-    if (type != 0 && type != kTypeRegular && type != kTypeDir)
-      bad_entry(zip, e.name, "is a special file (a release holds regular files only)");
+    if (type != 0 && type != kTypeRegular && type != kTypeDir && type != kTypeSymlink)
+      bad_entry(zip, e.name, "is a special file (a release holds regular files, folders and symlinks only)");
     if (is_dir) {
+      if (type == kTypeSymlink) bad_entry(zip, e.name, "is a symlink named like a directory");
       if (!implied_dirs.count(name)) bad_entry(zip, e.name, "is a directory that no file of the manifest lies in");
       if (e.uncompressed != 0) bad_entry(zip, e.name, "is a directory entry with data");
       continue;
     }
     if (type == kTypeDir) bad_entry(zip, e.name, "is marked as a directory but its name does not end in '/'");
     const FileEntry* f = manifest.find(name);
-    if (!f) bad_entry(zip, e.name, "is not listed in the manifest");
-    if (e.uncompressed != f->size) {
+    if (!f)
       bad_entry(zip, e.name,
-                "has size " + std::to_string(e.uncompressed) + " in the archive, the manifest says " +
-                    std::to_string(f->size));
+                std::string("is ") + (type == kTypeSymlink ? "a symlink " : "") + "not listed in the manifest");
+    if (type == kTypeSymlink && !f->is_link())
+      bad_entry(zip, e.name, "is a symlink, the manifest lists a regular file there");
+    if (f->is_link() && type != kTypeSymlink)
+      bad_entry(zip, e.name, "is not a symlink, the manifest lists a link to '" + f->link + "' there");
+    const uint64_t size = f->is_link() ? f->link.size() : f->size;
+    if (e.uncompressed != size) {
+      bad_entry(
+          zip, e.name,
+          "has size " + std::to_string(e.uncompressed) + " in the archive, the manifest says " + std::to_string(size));
     }
     if (e.method != 0 && e.method != 8) {
       fail(ErrorCode::kBadInput, zip.string() + ": entry '" + printable(e.name) +
@@ -82,8 +93,8 @@ void check_entries(const stdfs::path& zip, const CentralDirectory& cd, const Fil
   }
   for (const FileEntry& f : manifest.files()) {
     if (!seen.count(f.path))
-      fail(ErrorCode::kVerification,
-           zip.string() + ": file '" + f.path + "' of the manifest is missing from the archive");
+      fail(ErrorCode::kVerification, zip.string() + ": " + (f.is_link() ? "link '" : "file '") + f.path +
+                                         "' of the manifest is missing from the archive");
   }
 }
 
@@ -91,6 +102,38 @@ void check_entries(const stdfs::path& zip, const CentralDirectory& cd, const Fil
   if (err == ENOSPC || err == EDQUOT)
     fail(ErrorCode::kNoSpace, "not enough space: cannot write " + path.string() + ": " + std::strerror(err));
   fail(ErrorCode::kFailure, "cannot write " + path.string() + ": " + std::strerror(err));
+}
+
+// Decompresses one entry, handing each piece to `sink`, never more than
+// `limit` bytes (`name` and `zip` for messages); returns the bytes read.
+uint64_t stream_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header, uint64_t limit,
+                      const std::string& name, const stdfs::path& zip,
+                      const std::function<void(const char*, uint64_t)>& sink) {
+  in.clear();
+  Poco::Zip::ZipInputStream zin(in, header, true);
+  zin.exceptions(std::ios::badbit);  // let decompression errors surface with their message
+  uint64_t total = 0;
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    try {
+      zin.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    } catch (const Poco::Exception& e) {
+      fail(ErrorCode::kBadInput,
+           zip.string() + ": entry '" + name + "' cannot be decompressed (" + e.displayText() + ")");
+    }
+    auto n = static_cast<uint64_t>(zin.gcount());
+    if (n == 0) break;
+    if (n > limit - total) {
+      bad_entry(zip, name,
+                "holds more than the " + std::to_string(limit) + " bytes the manifest lists (extraction stopped)");
+    }
+    sink(buf.data(), n);
+    total += n;
+  }
+  if (total != limit) {
+    bad_entry(zip, name, "holds only " + std::to_string(total) + " bytes, the manifest lists " + std::to_string(limit));
+  }
+  return total;
 }
 
 // Streams one entry into `out_path`, hashing as it goes and never writing past the manifest size.
@@ -104,33 +147,11 @@ void extract_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header
       if (f) std::fclose(f);
     }
   } closer{out};
-  in.clear();
-  Poco::Zip::ZipInputStream zin(in, header, true);
-  zin.exceptions(std::ios::badbit);  // let decompression errors surface with their message
   Hasher hasher;
-  uint64_t total = 0;
-  std::vector<char> buf(1 << 16);
-  while (true) {
-    try {
-      zin.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    } catch (const Poco::Exception& e) {
-      fail(ErrorCode::kBadInput,
-           zip.string() + ": entry '" + f.path + "' cannot be decompressed (" + e.displayText() + ")");
-    }
-    auto n = static_cast<uint64_t>(zin.gcount());
-    if (n == 0) break;
-    if (n > f.size - total) {
-      bad_entry(zip, f.path,
-                "holds more than the " + std::to_string(f.size) + " bytes the manifest lists (extraction stopped)");
-    }
-    hasher.update(buf.data(), n);
-    if (std::fwrite(buf.data(), 1, n, out) != n) fail_write(out_path, errno);
-    total += n;
-  }
-  if (total != f.size) {
-    bad_entry(zip, f.path,
-              "holds only " + std::to_string(total) + " bytes, the manifest lists " + std::to_string(f.size));
-  }
+  stream_entry(in, header, f.size, f.path, zip, [&](const char* data, uint64_t n) {
+    hasher.update(data, n);
+    if (std::fwrite(data, 1, n, out) != n) fail_write(out_path, errno);
+  });
   std::string got = hasher.hex_digest();
   if (got != f.sha256) bad_entry(zip, f.path, "has SHA-256 " + got + ", the manifest says " + f.sha256);
   int rc = std::fclose(out);
@@ -140,6 +161,18 @@ void extract_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header
   // directory fsync that follows commits the mode change with the entry.
   fs::fsync_file(out_path);
   fs::set_file_mode(out_path, f.mode);
+}
+
+// A link entry's content must be the manifest's target, byte for byte; the
+// link is then made from the manifest, never from the archive.
+void extract_link(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header, const FileEntry& f,
+                  const stdfs::path& out_path, const stdfs::path& zip) {
+  std::string target;
+  stream_entry(in, header, f.link.size(), f.path, zip,
+               [&](const char* data, uint64_t n) { target.append(data, static_cast<size_t>(n)); });
+  if (target != f.link)
+    bad_entry(zip, f.path, "is a link to '" + printable(target) + "', the manifest says '" + f.link + "'");
+  stdfs::create_symlink(f.link, out_path);
 }
 
 void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdfs::path& tmp,
@@ -155,15 +188,22 @@ void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdf
     }
     if (!stdfs::create_directory(tmp)) fail(ErrorCode::kFailure, tmp.string() + ": could not be created");
     std::vector<stdfs::path> dirs{tmp};
-    for (const FileEntry& f : manifest.files()) {
-      auto header = archive.findHeader(f.path);
-      if (header == archive.headerEnd()) bad_entry(zip, f.path, "has no local header");
-      stdfs::path out_path = tmp / f.path;
-      for (stdfs::path d = out_path.parent_path(); d != tmp && !stdfs::exists(d); d = d.parent_path()) {
-        dirs.push_back(d);
+    // Links last: no file is ever written while a link of the archive's exists.
+    for (bool links : {false, true}) {
+      for (const FileEntry& f : manifest.files()) {
+        if (f.is_link() != links) continue;
+        auto header = archive.findHeader(f.path);
+        if (header == archive.headerEnd()) bad_entry(zip, f.path, "has no local header");
+        stdfs::path out_path = tmp / f.path;
+        for (stdfs::path d = out_path.parent_path(); d != tmp && !stdfs::exists(d); d = d.parent_path()) {
+          dirs.push_back(d);
+        }
+        stdfs::create_directories(out_path.parent_path());
+        if (links)
+          extract_link(in, header->second, f, out_path, zip);
+        else
+          extract_entry(in, header->second, f, out_path, zip);
       }
-      stdfs::create_directories(out_path.parent_path());
-      extract_entry(in, header->second, f, out_path, zip);
     }
     // Deepest first, so each folder's entry in its parent is synced after its content.
     std::sort(dirs.begin(), dirs.end(),
@@ -185,35 +225,17 @@ stdfs::path without_trailing_slash(const stdfs::path& p) {
 
 }  // namespace
 
-void create_package(const stdfs::path& source_dir, const stdfs::path& zip_path) {
+void create_package(const stdfs::path& source_dir, const FileManifest& manifest, const stdfs::path& zip_path) {
   std::error_code ec;
   if (!stdfs::is_directory(stdfs::symlink_status(source_dir, ec))) {
     fail(ErrorCode::kNotFound, source_dir.string() + ": is not a directory (expected the build folder of a release)");
   }
-  std::map<std::string, uint32_t> modes;  // sorted by name: the archive order
-  std::map<std::string, stdfs::path> sources;
+  std::map<std::string, uint32_t> modes;  // st_mode (type and permissions) of each entry
   bool zip64 = false;
-  try {
-    for (const auto& entry : stdfs::recursive_directory_iterator(source_dir)) {
-      stdfs::file_status st = entry.symlink_status();
-      if (st.type() == stdfs::file_type::directory) continue;
-      if (st.type() != stdfs::file_type::regular) {
-        fail(ErrorCode::kBadInput, entry.path().string() + ": is " +
-                                       (st.type() == stdfs::file_type::symlink ? "a symlink" : "a special file") +
-                                       " (a release may hold only regular files and directories)");
-      }
-      std::string rel = entry.path().lexically_relative(source_dir).generic_string();
-      std::string why;
-      if (!is_safe_relative_path(rel, &why))
-        fail(ErrorCode::kBadInput, entry.path().string() + ": name '" + printable(rel) + "' " + why);
-      modes[rel] = static_cast<uint32_t>(st.permissions()) & 07777;
-      sources[rel] = entry.path();
-      zip64 = zip64 || entry.file_size() >= 0xffffffffu;
-    }
-  } catch (const stdfs::filesystem_error& e) {
-    fail(ErrorCode::kFailure, "cannot list " + source_dir.string() + ": " + e.what());
+  for (const FileEntry& f : manifest.files()) {
+    modes[f.path] = f.is_link() ? (kTypeSymlink | 0777) : (kTypeRegular | f.mode);
+    zip64 = zip64 || f.size >= 0xffffffffu;
   }
-
   const stdfs::path tmp = zip_path.string() + ".tmp";
   try {
     fs::remove_tree(tmp);
@@ -223,10 +245,15 @@ void create_package(const stdfs::path& source_dir, const stdfs::path& zip_path) 
       Poco::Zip::Compress compress(out, true, zip64);
       // A fixed time stamp: the same folder always gives the same bytes.
       const Poco::DateTime stamp(1980, 1, 1);
-      for (const auto& [rel, src] : sources) {
-        std::ifstream in(src, std::ios::binary);
-        if (!in) fail(ErrorCode::kFailure, "cannot read " + src.string());
-        compress.addFile(in, stamp, Poco::Path(rel, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
+      for (const FileEntry& f : manifest.files()) {  // sorted by path: the archive order
+        std::istringstream target(f.link);           // a link's content is its target (Info-ZIP's convention)
+        std::ifstream file;
+        if (!f.is_link()) {
+          file.open(source_dir / f.path, std::ios::binary);
+          if (!file) fail(ErrorCode::kFailure, "cannot read " + (source_dir / f.path).string());
+        }
+        std::istream& in = f.is_link() ? static_cast<std::istream&>(target) : file;
+        compress.addFile(in, stamp, Poco::Path(f.path, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
                          Poco::Zip::ZipCommon::CL_NORMAL);
       }
       compress.close();
@@ -282,6 +309,7 @@ void extract_package(const stdfs::path& zip_path, const stdfs::path& dest_dir, c
 
 void extract_package_file(const stdfs::path& zip_path, const FileManifest& manifest, const FileEntry& f,
                           const stdfs::path& dest) {
+  if (f.is_link()) fail(ErrorCode::kFailure, f.path + ": is a symlink of the release, not a file to extract");
   std::error_code ec;
   if (stdfs::symlink_status(dest, ec).type() != stdfs::file_type::not_found)
     fail(ErrorCode::kExists, dest.string() + ": already exists (extraction needs a fresh file name)");

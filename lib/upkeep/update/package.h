@@ -1,14 +1,18 @@
 // Package: the zip archive of one release, and its safe extraction.
 //
-// create_package() zips a build folder (every regular file, with its POSIX
-// mode in the entry's external attributes). extract_package() never trusts a
-// name from the archive: absolute paths, drive letters, '..', backslashes,
-// empty components, duplicate names (also after case folding is NOT applied:
-// names are compared byte-wise), symlinks and special files, entries missing
-// from or not listed in the manifest, and sizes that differ from it are all
-// refused with Error(kVerification) naming the entry. Extraction writes only
-// below a fresh destination folder; on any failure that folder is removed.
-// Free functions; thread-safe for distinct paths.
+// create_package() zips the entries of a build folder's manifest: each
+// regular file with its POSIX mode in the entry's external attributes, each
+// symlink as an entry of type S_IFLNK whose content is its target (as
+// Info-ZIP stores them). extract_package() never trusts a name from the
+// archive: absolute paths, drive letters, '..', backslashes, empty
+// components, duplicate names (compared byte-wise, no case folding), special
+// files, entries missing from or not listed in the manifest, sizes that
+// differ from it, and a symlink where the manifest lists no link with that
+// exact target are all refused with Error(kVerification) naming the entry.
+// A link is made only from the manifest's target, after every file is
+// written, so nothing is ever written through a link. Extraction writes
+// only below a fresh destination folder; on any failure that folder is
+// removed. Free functions; thread-safe for distinct paths.
 #pragma once
 
 #include <cstdint>
@@ -18,16 +22,20 @@
 
 namespace upkeep {
 
-// Throws Error(kBadInput) for a symlink or special file in `source_dir`.
-void create_package(const std::filesystem::path& source_dir, const std::filesystem::path& zip_path);
+// Zips the entries `manifest` (FileManifest::from_directory(source_dir))
+// lists, regular files read from `source_dir`, links from the manifest.
+// Error(kNotFound) when `source_dir` is not a folder; no archive is left
+// after a failure.
+void create_package(const std::filesystem::path& source_dir, const FileManifest& manifest,
+                    const std::filesystem::path& zip_path);
 
 // `dest_dir` must not exist yet. After success it holds exactly the files
-// of `manifest`, each checked against its size and SHA-256 and given the
-// manifest's mode, all fsynced. Disk full gives Error(kNoSpace).
+// and links of `manifest`, each file checked against its size and SHA-256
+// and given the manifest's mode, each link against its target, all fsynced. Disk full gives Error(kNoSpace).
 void extract_package(const std::filesystem::path& zip_path, const std::filesystem::path& dest_dir,
                      const FileManifest& manifest);
 
-// Extracts the one file `f` of `manifest` from the archive into `dest`
+// Extracts the one regular file `f` (not a link: Error(kFailure)) of `manifest` from the archive into `dest`
 // (which must not exist), checked against f's size and SHA-256 and given its
 // mode, fsynced. The archive is checked against `manifest` as
 // extract_package() checks it. On failure `dest` is removed. Used by the

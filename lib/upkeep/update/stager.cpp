@@ -5,6 +5,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/delta/delta_bundle.h"
+#include "upkeep/install/kept_manifest.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
@@ -149,7 +150,7 @@ bool Stager::stage_from_delta(const ReleaseInfo& release, const ReleaseUrls& url
       v, r.have, r.patched, r.blobs, r.bytes_transferred, r.planned_bytes, release.package.length,
       r.patch_fallbacks ? ", " + std::to_string(r.patch_fallbacks) + " patch(es) replaced by whole files" : "");
   crash_point("stage.extracted");
-  fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
+  KeptManifest(layout_).save(manifest, manifest_text);  // and the launch spec
   return true;
 }
 
@@ -170,7 +171,7 @@ void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& u
     fs::remove_tree(dest);  // an unrecorded leftover of an interrupted run
     extract_package(zip, dest, manifest);
     crash_point("stage.extracted");
-    fs::write_file_atomic(layout_.manifest_file(v), manifest_text);
+    KeptManifest(layout_).save(manifest, manifest_text);  // and the launch spec
   } catch (...) {
     // Keep a resumable *.part (fetcher's choice); remove everything else half-done.
     std::error_code ec;

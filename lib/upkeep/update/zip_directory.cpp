@@ -140,8 +140,6 @@ CentralDirectory read_central_directory(ZipFile& zip) {
   return cd;
 }
 
-// Gives every entry Info-ZIP style Unix attributes: host "Unix" in version-made-by and
-// st_mode in the high 16 bits of the external attributes (Poco writes a fixed 0640).
 void set_unix_modes(const stdfs::path& zip_path, const std::map<std::string, uint32_t>& modes) {
   ZipFile zip(zip_path, "r+b");
   CentralDirectory cd = read_central_directory(zip);
@@ -154,7 +152,7 @@ void set_unix_modes(const stdfs::path& zip_path, const std::map<std::string, uin
       if (it == modes.end())
         fail(ErrorCode::kFailure,
              zip_path.string() + ": zip writer stored an unexpected name '" + printable(e.name) + "'");
-      attrs = (kTypeRegular | it->second) << 16;
+      attrs = it->second << 16;
     }
     put_le(cd.bytes, e.record_offset + 4, (kUnixHost << 8) | (e.made_by & 0xff), 2);
     put_le(cd.bytes, e.record_offset + 38, attrs, 4);

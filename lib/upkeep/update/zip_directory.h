@@ -55,6 +55,8 @@ CentralDirectory read_central_directory(ZipFile& zip);
 
 // Gives every entry Info-ZIP style Unix attributes: host "Unix" in version-made-by and
 // st_mode in the high 16 bits of the external attributes (Poco writes a fixed 0640).
+// `modes` maps every file's name to its st_mode, type and permission bits
+// (kTypeRegular | 0644, kTypeSymlink | 0777); folders get kTypeDir | 0755.
 void set_unix_modes(const std::filesystem::path& zip_path, const std::map<std::string, uint32_t>& modes);
 
 // Names as they appear in messages: control bytes escaped so a hostile name cannot forge log lines.

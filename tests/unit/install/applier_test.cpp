@@ -51,6 +51,8 @@ void check_applied(Install& in, const std::string& v, const std::string& from, c
 void check_discarded(Install& in, const std::string& v) {
   CHECK_FALSE(stdfs::exists(in.layout.staged_dir(v)));
   CHECK_FALSE(stdfs::exists(in.layout.version_dir(v)));
+  CHECK_FALSE(stdfs::exists(in.layout.manifest_file(v)));
+  CHECK_FALSE(stdfs::exists(in.layout.launch_file(v)));  // goes with its manifest
   CHECK(in.state(v) == VersionState::kRemoved);
   CHECK_FALSE(in.store->get(v)->reason.empty());
   CHECK(in.has_event("discarded", v));
@@ -75,6 +77,7 @@ TEST_CASE("apply promotes a staged version and puts it on trial", "[applier]") {
 TEST_CASE("a staged version that changed on disk is discarded with kVerification", "[applier]") {
   Install in;
   in.stage("2.0.0", "two");
+  write_text(in.layout.launch_file("2.0.0"), R"({"args":[],"health":"exit","program":"app.txt"})");
   std::string what;
   SECTION("a file was replaced by a folder") {
     stdfs::remove(in.layout.staged_dir("2.0.0") / "app.txt");
@@ -248,6 +251,8 @@ TEST_CASE("cleanup keeps current and previous and removes older versions with th
   Install in;
   in.add_installed("0.8.0");
   in.add_installed("0.9.0");
+  for (const char* v : {"0.8.0", "0.9.0", "1.0.0"})
+    write_text(in.layout.launch_file(v), R"({"args":[],"health":"exit","program":"app.txt"})");
   in.stage("2.0.0", "two");
   in.applier().apply("2.0.0");
   in.applier().mark_good("2.0.0");
@@ -284,11 +289,13 @@ TEST_CASE("cleanup keeps current and previous and removes older versions with th
     INFO(old);
     CHECK_FALSE(stdfs::exists(in.layout.version_dir(old)));
     CHECK_FALSE(stdfs::exists(in.layout.manifest_file(old)));
+    CHECK_FALSE(stdfs::exists(in.layout.launch_file(old)));
     CHECK(in.state(old) == VersionState::kRemoved);
   }
   CHECK(stdfs::is_directory(in.layout.version_dir("2.0.0")));
   CHECK(stdfs::is_directory(in.layout.version_dir("1.0.0")));
   CHECK(stdfs::exists(in.layout.manifest_file("1.0.0")));
+  CHECK(stdfs::exists(in.layout.launch_file("1.0.0")));
   CHECK(in.state("1.0.0") == VersionState::kGood);
   // The staged version still applies after cleanup.
   in.applier().apply("3.0.0");

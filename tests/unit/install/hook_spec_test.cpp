@@ -86,7 +86,7 @@ TEST_CASE("parse refuses every malformed hook, naming the field and what was exp
   CHECK(FileManifest::parse(doc_with_hooks(ok)).hook(HookKind::kUpdate) != nullptr);
 
   std::vector<std::pair<std::string, std::string>> cases = {
-      {doc_with_hooks(ok, 1), "files.json: field 'hooks' needs format 2, found format 1"},
+      {doc_with_hooks(ok, 1), "files.json: field 'hooks' needs format 2 or 3, found format 1"},
       {doc_with_hooks("[]"), "files.json: field 'hooks' must be an object, found an array"},
       {doc_with_hooks(R"({"postinstall":{"path":"bin/setup","timeout_seconds":6}})"),
        "files.json: hooks: unknown kind 'postinstall' (expected install, update or uninstall)"},

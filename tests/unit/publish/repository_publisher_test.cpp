@@ -145,18 +145,21 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   CHECK(fs::file_mode(tmp / "keys") == 0700);
 
   write_text(tmp / "build" / "bin" / "app", "binary");
+  stdfs::permissions(tmp / "build" / "bin" / "app", static_cast<stdfs::perms>(0755));
   write_text(tmp / "notes.txt", "Fixes \"quotes\" and more.\n");
   auto rel = run({upkeep, "release", (tmp / "build").string(), "--version", "2.0.0", "--notes",
-                  (tmp / "notes.txt").string(), "--keys", keys, "--repo", repo, "--platform", "linux-x86_64"});
+                  (tmp / "notes.txt").string(), "--keys", keys, "--repo", repo, "--platform", "linux-x86_64",
+                  "--program", "bin/app", "--arg", "--from-launcher", "--health", "confirm"});
   INFO(rel.err);
   REQUIRE(rel.exit_code == 0);
+  CHECK(contains(rel.out, "  program: bin/app\n    argument: --from-launcher\n    health: confirm\n"));
   CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/package.zip"));
   CHECK(contains(rel.out, "demo/2.0.0/linux-x86_64/delta.zst  1 contents: 1 blobs new"));
   CHECK_FALSE(contains(rel.err, "delta:"));  // progress only on a terminal
 
   auto before = snapshot_tree(tmp / "repo");
   auto dup = run({upkeep, "release", (tmp / "build").string(), "--version", "2.0.0", "--keys", keys, "--repo", repo,
-                  "--platform", "linux-x86_64"});
+                  "--platform", "linux-x86_64", "--program", "bin/app"});
   CHECK(dup.exit_code == static_cast<int>(ErrorCode::kExists));
   CHECK(contains(dup.err, "already released"));
   CHECK(snapshot_tree(tmp / "repo") == before);
@@ -180,6 +183,10 @@ TEST_CASE("upkeep keys init and upkeep release through the real program", "[vend
   CHECK(pkg->custom.get_string("channel") == "stable");
   CHECK(pkg->custom.get_string("notes") == "Fixes \"quotes\" and more.\n");
   CHECK(client.find_target("demo/2.0.0/linux-x86_64/files.json"));
+  for (const auto& e : stdfs::directory_iterator(tmp / "repo/targets/demo/2.0.0/linux-x86_64"))
+    if (e.path().string().find(".files.json") != std::string::npos)
+      CHECK(FileManifest::parse(read_text(e.path())).launch() ==
+            LaunchSpec{"bin/app", {"--from-launcher"}, HealthRule::parse("confirm")});
 }
 
 TEST_CASE("a release that fails while signing leaves nothing behind", "[vendor]") {
@@ -208,6 +215,7 @@ TEST_CASE("upkeep release --delta-from and --no-delta", "[vendor][delta]") {
   std::string content(20000, '\0');
   for (char& c : content) c = static_cast<char>(rng() & 0xff);
   write_text(tmp / "build" / "app", content);
+  stdfs::permissions(tmp / "build" / "app", static_cast<stdfs::perms>(0755));  // the program: the one executable
   auto release = [&](const std::string& version, std::vector<std::string> extra) {
     std::vector<std::string> argv{upkeep, "release", build, "--version", version, "--keys", keys, "--repo", repo};
     argv.insert(argv.end(), extra.begin(), extra.end());

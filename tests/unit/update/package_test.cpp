@@ -184,7 +184,7 @@ TEST_CASE("create_package then extract_package round-trips files, content and mo
   TempDir tmp;
   make_release(tmp / "build");
   const FileManifest m = FileManifest::from_directory(tmp / "build", "1.0.0");
-  create_package(tmp / "build", tmp / "package.zip");
+  create_package(tmp / "build", m, tmp / "package.zip");
   CHECK(stdfs::exists(tmp / "package.zip"));
   CHECK_FALSE(stdfs::exists(tmp / "package.zip.tmp"));
 
@@ -206,7 +206,7 @@ TEST_CASE("create_package then extract_package round-trips files, content and mo
                                                           "1.0.0/share/big.bin"});
 
   // Same folder, same bytes: packages are reproducible.
-  create_package(tmp / "build", tmp / "again.zip");
+  create_package(tmp / "build", m, tmp / "again.zip");
   CHECK(read_text(tmp / "again.zip") == read_text(tmp / "package.zip"));
 }
 
@@ -272,6 +272,37 @@ TEST_CASE("extract_package refuses duplicates, symlinks, special files and unlis
   SECTION("manifest file missing from the archive") {
     expect_refused(raw_zip({{"a.txt", "hello"}}), m, ErrorCode::kVerification,
                    "file 'lib/b.txt' of the manifest is missing from the archive");
+  }
+}
+
+TEST_CASE("extract_package makes a link only where the manifest lists one with that exact target", "[package][links]") {
+  const std::string file = entry_json("lib/libx.so.1.0", "ELF");
+  const FileManifest m = FileManifest::parse(R"({"files":[{"link":"libx.so.1.0","path":"lib/libx.so.1"},)" + file +
+                                             R"(],"format":3,"version":"1.0.0"})");
+  const RawEntry lib{"lib/libx.so.1.0", "ELF"};
+  SECTION("a link to another target") {
+    expect_refused(raw_zip({lib, {"lib/libx.so.1", "../../../../x", 0120777}}), m, ErrorCode::kVerification,
+                   "entry 'lib/libx.so.1' has size 13 in the archive, the manifest says 11");
+  }
+  SECTION("a link out of the tree, its target as long as the signed one") {
+    expect_refused(raw_zip({lib, {"lib/libx.so.1", "/etc/passwd", 0120777, true}}), m, ErrorCode::kVerification,
+                   "entry 'lib/libx.so.1' is a link to '/etc/passwd', the manifest says 'libx.so.1.0'");
+  }
+  SECTION("a link the manifest does not list") {
+    expect_refused(raw_zip({lib, {"lib/libx.so.1", "libx.so.1.0", 0120777}, {"lib/evil", "/etc", 0120777}}), m,
+                   ErrorCode::kVerification, "entry 'lib/evil' is a symlink not listed in the manifest");
+  }
+  SECTION("a link where the manifest lists a file") {
+    expect_refused(raw_zip({{"lib/libx.so.1.0", "../../../", 0120777}, {"lib/libx.so.1", "libx.so.1.0", 0120777}}), m,
+                   ErrorCode::kVerification, "entry 'lib/libx.so.1.0' is a symlink, the manifest lists a regular file");
+  }
+  SECTION("a file where the manifest lists a link") {
+    expect_refused(raw_zip({lib, {"lib/libx.so.1", "libx.so.1.0"}}), m, ErrorCode::kVerification,
+                   "entry 'lib/libx.so.1' is not a symlink, the manifest lists a link to 'libx.so.1.0' there");
+  }
+  SECTION("the link missing") {
+    expect_refused(raw_zip({lib}), m, ErrorCode::kVerification,
+                   "link 'lib/libx.so.1' of the manifest is missing from the archive");
   }
 }
 
@@ -372,29 +403,39 @@ TEST_CASE("extract_package turns a full disk into kNoSpace and leaves nothing be
   CHECK(stdfs::is_empty(tmp / "small"));
 }
 
-TEST_CASE("create_package refuses symlinks and special files and leaves no archive", "[package]") {
+TEST_CASE("create_package leaves no archive when a listed file cannot be read", "[package]") {
   TempDir tmp;
   make_release(tmp / "build");
-  SECTION("symlink") {
-    stdfs::create_symlink("/etc/passwd", tmp / "build/lib/passwd");
-    try {
-      create_package(tmp / "build", tmp / "p.zip");
-      FAIL("expected kBadInput");
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::kBadInput);
-      CHECK(std::string(e.what()).find("lib/passwd: is a symlink") != std::string::npos);
-    }
-  }
-  SECTION("fifo") {
-    REQUIRE(::mkfifo((tmp / "build/pipe").c_str(), 0644) == 0);
-    try {
-      create_package(tmp / "build", tmp / "p.zip");
-      FAIL("expected kBadInput");
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::kBadInput);
-      CHECK(std::string(e.what()).find("pipe: is a special file") != std::string::npos);
-    }
+  const FileManifest m = FileManifest::from_directory(tmp / "build", "1.0.0");
+  stdfs::remove(tmp / "build/share/big.bin");
+  try {
+    create_package(tmp / "build", m, tmp / "p.zip");
+    FAIL("expected kFailure");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kFailure);
+    CHECK(std::string(e.what()).find("cannot read " + (tmp / "build/share/big.bin").string()) != std::string::npos);
   }
   CHECK_FALSE(stdfs::exists(tmp / "p.zip"));
   CHECK_FALSE(stdfs::exists(tmp / "p.zip.tmp"));
+}
+
+TEST_CASE("create_package stores symlinks as link entries and extract_package makes them from the manifest",
+          "[package][links]") {
+  TempDir tmp;
+  make_release(tmp / "build");
+  write_text(tmp / "build/lib/libx.so.1.0", "ELF");
+  stdfs::create_symlink("libx.so.1.0", tmp / "build/lib/libx.so.1");
+  stdfs::create_symlink("../lib", tmp / "build/bin/lib");  // a link to a folder
+  const FileManifest m = FileManifest::from_directory(tmp / "build", "1.0.0");
+  create_package(tmp / "build", m, tmp / "package.zip");
+  auto attrs = central_attributes(read_text(tmp / "package.zip"));
+  CHECK(attrs["lib/libx.so.1"].second >> 16 == 0120777);
+  CHECK(attrs["bin/lib"].second >> 16 == 0120777);
+  CHECK(attrs["lib/libx.so.1.0"].second >> 16 == 0100644);
+
+  extract_package(tmp / "package.zip", tmp / "staging/1.0.0", m);
+  m.verify_directory(tmp / "staging/1.0.0", FileManifest::Depth::kFull);
+  CHECK(stdfs::read_symlink(tmp / "staging/1.0.0/lib/libx.so.1") == "libx.so.1.0");
+  CHECK(stdfs::read_symlink(tmp / "staging/1.0.0/bin/lib") == "../lib");
+  CHECK(read_text(tmp / "staging/1.0.0/bin/lib/libx.so.1") == "ELF");  // through both links, inside the tree
 }

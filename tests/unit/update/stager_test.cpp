@@ -263,3 +263,43 @@ TEST_CASE("a damaged or missing delta bundle falls back to files.json and the pa
   CHECK(b.pieces == 0);
   CHECK(f.fetcher.downloads == 1);
 }
+
+TEST_CASE("stage recreates a release's links and writes its launch spec, on the package and the delta route",
+          "[stager][links]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  const stdfs::path build = f.dir / "build-3.0.0";
+  write_text(build / "bin" / "hello", "#!/bin/sh\necho 3\n");
+  stdfs::permissions(build / "bin" / "hello", static_cast<stdfs::perms>(0755));
+  write_text(build / "lib" / "libx.so.1.0", "ELF 3");
+  stdfs::create_symlink("libx.so.1.0", build / "lib" / "libx.so.1");
+  stdfs::create_symlink("../lib", build / "bin" / "lib");
+  publish::ReleaseInfo info;
+  info.app_id = "demo";
+  info.version = "3.0.0";
+  info.launch = LaunchSpec{"bin/hello", {"--greet"}, HealthRule::parse("exit")};
+  publish::RepositoryPublisher(f.repo, f.keys).publish_release(build, info);
+
+  SECTION("package") {}
+  SECTION("delta") { f.use_delta = true; }
+  f.server.reset_byte_counts();
+  f.stage();
+  CHECK((f.server.body_bytes_sent(".package.zip") == 0) == f.use_delta);
+  const stdfs::path staged = f.layout.staged_dir("3.0.0");
+  CHECK(stdfs::read_symlink(staged / "lib" / "libx.so.1") == "libx.so.1.0");
+  CHECK(stdfs::read_symlink(staged / "bin" / "lib") == "../lib");
+  CHECK(read_text(staged / "bin" / "lib" / "libx.so.1") == "ELF 3");
+  const FileManifest m = FileManifest::parse(fs::read_file(f.layout.manifest_file("3.0.0")));
+  m.verify_directory(staged, FileManifest::Depth::kFull);
+  CHECK(StateStore(f.layout.state_db()).get("3.0.0")->listing_sha256 == FileManifest::listing_digest_of(staged));
+  CHECK(LaunchSpec::read(f.layout.launch_file("3.0.0")) == info.launch);
+}
+
+TEST_CASE("stage writes no launch file for a release that declares no program", "[stager]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  write_text(f.layout.launch_file("2.0.0"), "stale");  // left by an earlier, removed install of the version
+  f.stage();
+  CHECK(stdfs::exists(f.layout.manifest_file("2.0.0")));
+  CHECK_FALSE(stdfs::exists(f.layout.launch_file("2.0.0")));
+}
