@@ -156,34 +156,30 @@ TEST_CASE("gallery: a command-line tool runs exactly once per invocation and its
   };
   tool("1.0.0", "exit \"$2\"");
   DesktopInstall installed(app);
-  auto invoke = [&](const std::string& code, const std::string& input) {
-    return installed.start({log.string(), code}, input);
+  // One invocation: `input` on its stdin, asked to exit with `code`; it ended as `status`, printing `out`.
+  auto invoke = [&](const std::string& code, const std::string& input, int status, const std::string& out) {
+    RunResult r = installed.start({log.string(), code}, input);
+    INFO(r.err);
+    CHECK(r.exit_code == status);
+    CHECK(r.out == out);
   };
-  RunResult r = invoke("0", "a");
-  CHECK(r.exit_code == 0);
-  CHECK(r.out == "tool 1.0.0\n");
+  invoke("0", "a", 0, "tool 1.0.0\n");
 
   tool("2.0.0", "exit \"$2\"");
   installed.stage();
   // The first run of the new version exits 3 (a user error): passed on, run once, no rollback.
-  r = invoke("3", "b");
-  INFO(r.err);
-  CHECK(r.exit_code == 3);
-  CHECK(r.out == "tool 2.0.0\n");
+  invoke("3", "b", 3, "tool 2.0.0\n");
   CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n");
   CHECK(installed.state_of("2.0.0") == "good");
-  CHECK(invoke("0", "c").out == "tool 2.0.0\n");
+  invoke("0", "c", 0, "tool 2.0.0\n");
 
-  // A version that crashes: that invocation is not run again; the next one runs the previous version.
+  // A version that crashes: the caller sees the same death, the invocation is not run
+  // again, and the next one runs the previous version.
   tool("3.0.0", "kill -SEGV $$");
   installed.stage();
-  r = invoke("0", "d");
-  CHECK(r.exit_code == 128 + SIGSEGV);  // the caller sees the same death
-  CHECK(r.out == "tool 3.0.0\n");
+  invoke("0", "d", 128 + SIGSEGV, "tool 3.0.0\n");
   CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n2.0.0 c\n3.0.0 d\n");
-  r = invoke("4", "e");
-  CHECK(r.exit_code == 4);
-  CHECK(r.out == "tool 2.0.0\n");
+  invoke("4", "e", 4, "tool 2.0.0\n");
   CHECK(read_text(log) == "1.0.0 a\n2.0.0 b\n2.0.0 c\n3.0.0 d\n2.0.0 e\n");
   CHECK(installed.state_of("3.0.0") == "bad");
 }
