@@ -71,7 +71,7 @@ step "what the update downloaded (delta: only the files 1.0.0 lacked)"
 grep -h -o "rebuilt 2.0.0 from .*\|downloaded 2.0.0.package.zip: .*" "$work/app/logs/"*.log || true
 
 step "what the launcher recorded"
-"$work/app/demo" --status
+"$work/app/demo" --upkeep-status
 
 current="$(readlink "$work/app/current")"
 if [ "$current" = "versions/2.0.0" ]; then

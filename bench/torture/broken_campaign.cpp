@@ -20,7 +20,7 @@ Tally broken_campaign(TortureWorld& w, const CampaignOptions& o) {
     TortureWorld::set_channel(root, kind.channel);
     std::vector<std::string> problems;
 
-    Ran r = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
+    Ran r = run_to_end({w.launcher(root).string(), "--upkeep-check-now", "--version"}, {}, root.parent_path());
     const std::string ran_broken = "mainapp " + kind.version + " " + kind.name + "\n";
     if (r.out.find(ran_broken) == std::string::npos)
       problems.push_back("the broken release did not run: stdout '" + r.out + "'");
@@ -43,7 +43,7 @@ Tally broken_campaign(TortureWorld& w, const CampaignOptions& o) {
     // Never offered again: the next check downloads nothing of it.
     const auto package = w.package(kind.version);
     w.server().reset_byte_counts();
-    Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
+    Ran again = run_to_end({w.launcher(root).string(), "--upkeep-check-now", "--version"}, {}, root.parent_path());
     if (!again.exit.success() || again.out.find("mainapp 2.0.0\n") == std::string::npos ||
         again.out.find("mainapp " + kind.version) != std::string::npos)
       problems.push_back("the next start exited " + std::to_string(again.exit.as_exit_code()) + " printing '" +

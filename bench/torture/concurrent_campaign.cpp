@@ -30,8 +30,8 @@ Tally concurrent_campaign(TortureWorld& w, const CampaignOptions& o) {
     Child app({(root / "versions" / "1.0.0" / "mainapp").string(), "--headless", "--exit-after-check"}, app_env,
               out_of(kLaunchers), err_of(kLaunchers));
     for (int k = 0; k < kLaunchers; ++k)
-      launchers.push_back(std::make_unique<Child>(
-          std::vector<std::string>{w.launcher(root).string(), "--", "--version"}, Env{}, out_of(k), err_of(k)));
+      launchers.push_back(std::make_unique<Child>(std::vector<std::string>{w.launcher(root).string(), "--version"},
+                                                  Env{}, out_of(k), err_of(k)));
     for (int k = 0; k < kLaunchers; ++k) {
       Exit e = launchers[static_cast<size_t>(k)]->wait();
       std::string out = read_file_or_empty(out_of(k)), started_version = first_line(out);
@@ -47,7 +47,7 @@ Tally concurrent_campaign(TortureWorld& w, const CampaignOptions& o) {
     if (!reap_descendants(std::chrono::seconds(120))) problems.push_back("processes still running after 120 s");
 
     // One more start settles what the round left (mainapp's 3.0.0 is applied by then or now).
-    Ran settle = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
+    Ran settle = run_to_end({w.launcher(root).string(), "--version"}, {}, root.parent_path());
     if (!settle.exit.success() || settle.out.rfind("mainapp 3.0.0\n", 0) != 0)
       problems.push_back("the settling start exited " + std::to_string(settle.exit.as_exit_code()) + " printing '" +
                          settle.out + "', expected 3.0.0 (staged by mainapp during the round)");

@@ -44,13 +44,13 @@ const Mode kModes[] = {
 std::vector<std::string> argv_for(TortureWorld& w, const stdfs::path& root, const Mode& m) {
   switch (m.run) {
     case Mode::kPlainStart:
-      return {w.launcher(root).string(), "--", "--version"};
+      return {w.launcher(root).string(), "--version"};
     case Mode::kMainappHeadless:
       return {w.launcher(root).string(), "--headless", "--exit-after-check"};
     case Mode::kCheckOnStart:
       break;
   }
-  return {w.launcher(root).string(), "--check-on-start", "--", "--version"};
+  return {w.launcher(root).string(), "--upkeep-check-now", "--version"};
 }
 
 stdfs::path install_for(TortureWorld& w, const Mode& m) {
@@ -144,7 +144,7 @@ std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path&
   const uint64_t delta_held = delta_bytes_held(root, m.update);
   const stdfs::path log = Layout(root).logs_dir() / "updater.log";
   const size_t log_before = read_file_or_empty(log).size();
-  Ran again = run_to_end({w.launcher(root).string(), "--check-on-start", "--", "--version"}, {}, root.parent_path());
+  Ran again = run_to_end({w.launcher(root).string(), "--upkeep-check-now", "--version"}, {}, root.parent_path());
   if (!again.exit.success() || again.out.find("mainapp 2.0.0\n") == std::string::npos)
     problems.push_back("restart exited " + std::to_string(again.exit.as_exit_code()) + ", stdout '" + again.out +
                        "', stderr '" + again.err + "'");
@@ -159,7 +159,7 @@ std::vector<std::string> check_after_restart(TortureWorld& w, const stdfs::path&
     problems.push_back("the restart fetched " + std::to_string(r->first) + " bytes of " + m.update +
                        "'s delta, expected " + std::to_string(r->second - delta_held) + " (planned " +
                        std::to_string(r->second) + " less " + std::to_string(delta_held) + " already held)");
-  Ran version = run_to_end({w.launcher(root).string(), "--", "--version"}, {}, root.parent_path());
+  Ran version = run_to_end({w.launcher(root).string(), "--version"}, {}, root.parent_path());
   if (!version.exit.success() || version.out != "mainapp 2.0.0\n")
     problems.push_back("a further start exited " + std::to_string(version.exit.as_exit_code()) + " printing '" +
                        version.out + "'");

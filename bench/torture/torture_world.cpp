@@ -28,7 +28,7 @@ TortureWorld::TortureWorld(const stdfs::path& scratch, bool deltas)
   broken_ = {{"segfault", "3.1.0", "broken-segfault"},
              {"exit-1", "3.2.0", "broken-exit"},
              {"abort", "3.3.0", "broken-abort"},
-             {"hang", "3.4.0", "broken-hang"}};
+             {"cannot-run", "3.4.0", "broken-cannot-run"}};
   for (const auto& b : broken_) release(broken_folder(b), b.version, b.channel);
 
   server_ = std::make_unique<net::RepoServer>(repo_);
@@ -36,9 +36,6 @@ TortureWorld::TortureWorld(const stdfs::path& scratch, bool deltas)
 
   templates_[static_cast<int>(Template::kV1)] = install("1.0.0");
   stdfs::path v2 = install("2.0.0");
-  Config c = Config::load(v2 / "config.json");
-  c.trial_timeout_seconds = 2;  // the hanging release is given up on after 2 s
-  c.save(v2 / "config.json");
   templates_[static_cast<int>(Template::kV2)] = v2;
   stdfs::path staged = scratch_ / "template-staged";
   stdfs::copy(templates_[0], staged, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks);
@@ -122,7 +119,7 @@ stdfs::path TortureWorld::broken_folder(const BrokenKind& kind) {
   if (kind.name == "segfault") body = "kill -SEGV $$\n";
   if (kind.name == "exit-1") body = "exit 1\n";
   if (kind.name == "abort") body = "kill -ABRT $$\n";
-  if (kind.name == "hang") body = "exec sleep 3600\n";  // never confirms: the trial times out
+  if (kind.name == "cannot-run") body = "exit 127\n";  // as the shell or the loader says "cannot run"
   write_text(d / "mainapp", "#!/bin/sh\necho \"mainapp " + kind.version + " " + kind.name + "\"\n" + body, 0755);
   return d;
 }

@@ -34,7 +34,7 @@ class TortureWorld {
  public:
   enum class Template {
     kV1,        // 1.0.0 installed, good; 2.0.0 on the server
-    kV2,        // 2.0.0 installed, good; trial timeout 2 s (for the hanging release)
+    kV2,        // 2.0.0 installed, good
     kV1Staged,  // 1.0.0 installed, 2.0.0 staged (the launcher's work is waiting)
   };
 

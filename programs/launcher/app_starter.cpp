@@ -2,13 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include "survive.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
+#include "upkeep/platform/running_lock.h"
 
 namespace upkeep {
 
-std::vector<std::string> AppStarter::command(const std::string& version) const {
-  std::vector<std::string> argv{(layout_.version_dir(version) / main_program_).string()};
+LaunchSpec AppStarter::spec(const std::string& version) const {
+  if (auto spec = LaunchSpec::read(layout_.launch_file(version))) return *spec;
+  return LaunchSpec{fallback_program_, {}, HealthRule{}};  // HealthRule{} is running:10
+}
+
+std::vector<std::string> AppStarter::command(const std::string& version, const LaunchSpec& spec) const {
+  std::vector<std::string> argv{(layout_.version_dir(version) / spec.program).string()};
+  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
   argv.insert(argv.end(), app_args_.begin(), app_args_.end());
   return argv;
 }
@@ -24,9 +32,27 @@ process::Environment AppStarter::environment(const std::string& version, const p
 }
 
 void AppStarter::exec(const std::string& version, const process::Environment& extra) const {
+  std::vector<std::string> argv = command(version, spec(version));
+  hold_running_lock();
   spdlog::default_logger()->flush();
-  process::exec_replace(command(version), environment(version, extra));
+  process::exec_replace(argv, environment(version, extra));
   throw Error(ErrorCode::kNoRunnableVersion, "exec returned");  // exec_replace throws on failure
+}
+
+int64_t AppStarter::spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
+                          const std::vector<std::pair<int, int>>& move_fds) const {
+  hold_running_lock();
+  process::SpawnOptions options;
+  options.argv = command(version, spec);
+  options.env = environment(version, extra);
+  options.move_fds = move_fds;  // stdin, stdout and stderr are the launcher's own
+  return process::spawn(options);
+}
+
+void AppStarter::hold_running_lock() const {
+  if (running_lock_taken_) return;
+  running_lock_taken_ = true;
+  survive("cannot hold the running lock", [&] { RunningLock::hold_shared_across_exec(layout_.running_lock_file()); });
 }
 
 }  // namespace upkeep

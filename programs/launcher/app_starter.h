@@ -1,15 +1,23 @@
-// AppStarter: how the launcher starts one version of the application: its
-// command line (the version's main program, then the caller's arguments)
-// and its environment (UPKEEP_ROOT, UPKEEP_VERSION, UPKEEP_LAUNCHER, plus
-// what the caller adds, without a parent trial's variables). The one place
-// both the normal start (exec) and the trial's start (spawn) take them from.
-// Immutable after construction; any thread. exec() does not return: it
-// replaces the launcher, or throws Error(kNoRunnableVersion).
+// AppStarter: how the launcher starts one version of the application.
+//
+// What runs is the version's signed launch record (LaunchSpec, read from
+// Layout::launch_file(v) at every start; a version staged before releases
+// declared their program falls back to config.json's main_program with the
+// rule running:10): versions/<v>/<program> <its args...> <the caller's
+// args...>, with stdin, stdout and stderr untouched, in the launcher's
+// environment plus UPKEEP_ROOT, UPKEEP_VERSION, UPKEEP_LAUNCHER and what
+// the caller adds (a parent trial's variables removed). The one place both
+// the normal start (exec) and the trial's start (spawn) take them from.
+// Before either, the launcher holds the shared lock of a per-machine
+// install's .running file (running_lock.h), inherited by the application.
+// Immutable after construction but for that lock; one thread. exec() does
+// not return: it replaces the launcher, or throws Error.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "upkeep/install/launch_spec.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/platform/process.h"
 
@@ -17,23 +25,35 @@ namespace upkeep {
 
 class AppStarter {
  public:
-  AppStarter(const Layout& layout, std::string launcher_path, std::string main_program,
+  AppStarter(const Layout& layout, std::string launcher_path, std::string fallback_program,
              std::vector<std::string> app_args)
       : layout_(layout),
         launcher_(std::move(launcher_path)),
-        main_program_(std::move(main_program)),
+        fallback_program_(std::move(fallback_program)),
         app_args_(std::move(app_args)) {}
 
-  std::vector<std::string> command(const std::string& version) const;
+  // The version's launch record; Error(kBadInput) naming the file when it is damaged.
+  LaunchSpec spec(const std::string& version) const;
+  std::vector<std::string> command(const std::string& version, const LaunchSpec& spec) const;
   process::Environment environment(const std::string& version, const process::Environment& extra = {}) const;
-  // Replaces the launcher with `version`'s main program (the caller sees its exit code).
+
+  // Replaces the launcher with `version`'s program (the caller sees its exit status).
   [[noreturn]] void exec(const std::string& version, const process::Environment& extra = {}) const;
+  // Starts `version`'s program as a child that gets the descriptors of
+  // `move_fds` (SpawnOptions); Error naming it when it cannot be started.
+  int64_t spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
+                const std::vector<std::pair<int, int>>& move_fds) const;
+
+  // Takes the shared .running lock once per launcher process (a no-op
+  // without the file); a failure is logged and never stops the start.
+  void hold_running_lock() const;
 
  private:
   const Layout& layout_;
   std::string launcher_;
-  std::string main_program_;
+  std::string fallback_program_;
   std::vector<std::string> app_args_;
+  mutable bool running_lock_taken_ = false;
 };
 
 }  // namespace upkeep

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <functional>
 #include <optional>
 
 #include "app_starter.h"
@@ -11,10 +10,11 @@
 #include "trial.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/logging.h"
-#include "upkeep/base/version.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/pending_marker.h"
+#include "upkeep/install/runnable_versions.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/platform/detached_run.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/policy/managed_policy.h"
@@ -35,58 +35,15 @@ std::string apply_refused(const UpdateSettings& settings, const std::string& sta
   return "";
 }
 
-// The newest version folder recorded as good, for a root whose `current` is broken.
-std::optional<std::string> newest_good_version(const Layout& layout, StateStore& store) {
-  std::optional<std::string> best;
-  for (const auto& r : store.in_state(VersionState::kGood)) {
-    if (!stdfs::is_directory(layout.version_dir(r.version))) continue;
-    if (!best || Version::parse_or_throw(*best).compare(Version::parse_or_throw(r.version)) < 0) best = r.version;
-  }
-  return best;
-}
+process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 
 }  // namespace
 
-LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
-  LauncherOptions o;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
-    if (a == "--after-pid") {
-      if (i + 1 >= args.size()) fail(ErrorCode::kUsage, "--after-pid expects a process id");
-      try {
-        o.after_pid = std::stoll(args[++i]);
-      } catch (const std::exception&) {
-        fail(ErrorCode::kUsage, "--after-pid expects a process id, got '" + args[i] + "'");
-      }
-      if (*o.after_pid <= 0) fail(ErrorCode::kUsage, "--after-pid expects a positive process id");
-    } else if (a == "--status") {
-      o.status = true;
-    } else if (a == "--rollback") {
-      o.rollback = true;
-    } else if (a == "--json") {
-      o.json = true;
-    } else if (a == "--check-on-start") {
-      o.check_on_start = true;
-    } else if (a == "--launcher-help") {
-      o.help = true;
-    } else {
-      break;
-    }
-  }
-  o.app_args.assign(args.begin() + static_cast<long>(i), args.end());
-  return o;
-}
-
-int Launcher::run(const LauncherOptions& options) {
-  if (options.status) return print_status(layout_, options.json);
-  if (options.rollback) return rollback_by_hand();
+process::ExitStatus Launcher::run(const LauncherOptions& options) {
+  if (options.status) return exit_code(print_status(layout_, options.json));
+  if (options.rollback) return exit_code(rollback_by_hand());
   if (options.after_pid) {
-    // The old main program asked for a restart; it must be gone before we touch `current`.
+    // The old program asked for a restart; it must be gone before we touch `current`.
     if (!process::wait_for_exit(*options.after_pid, std::chrono::seconds(60)))
       fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
   }
@@ -98,28 +55,35 @@ int Launcher::run(const LauncherOptions& options) {
     if (!settings) settings = ManagedPolicy::effective_settings(layout_, config);
     return *settings;
   };
-  bool check = options.check_on_start || config.check_on_start;
-  if (check && !policy().checks_automatically()) {
-    spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
-                 policy().sources.at("update_mode").describe());
-    check = false;
+  if (options.check_now || config.check_on_start) {
+    if (!policy().checks_automatically()) {
+      spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
+                   policy().sources.at("update_mode").describe());
+    } else if (!root_writable()) {
+      // Said aloud only when this user asked for the check.
+      spdlog::log(options.check_now ? spdlog::level::warn : spdlog::level::info,
+                  "no check on start: {} is read-only for this user (its privileged updater checks)",
+                  layout_.root().string());
+    } else {
+      run_updater(policy());
+    }
   }
-  if (check) {
-    int rc = run_updater(options);
-    if (rc != 0) spdlog::warn("the update check failed (exit {}); starting the installed version", rc);
-  }
-  // Fast path: nothing pending. One stat, one readlink, one exec.
+  const AppStarter starter(layout_, self_, config.main_program, options.app_args);
+  // Before `current` is read: a privileged updater applies only while nobody holds it.
+  starter.hold_running_lock();
+  // Fast path: nothing pending. One stat, one readlink, one small read, one exec.
   if (!PendingMarker(layout_).is_set()) {
-    if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v)))
-      AppStarter(layout_, self_, config.main_program, options.app_args).exec(*v);
+    if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v))) starter.exec(*v);
   }
-  return slow_path(config, policy(), options);
+  return slow_path(config, policy(), starter, options);
 }
 
-int Launcher::slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options) {
+process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettings& settings, const AppStarter& starter,
+                                        const LauncherOptions& options) {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
+  if (!root_writable()) return read_only_start(config, starter);
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
-  auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
+  auto lock = InstallLock::acquire(layout_.lock_file(), lock_wait(config, starter));
   StateStore store(layout_.state_db());
   Applier applier(layout_, store, config.max_update_failures, settings.downgrades_allowed());
   // A recovery or an apply that fails never stops the launch: the applier
@@ -134,19 +98,29 @@ int Launcher::slow_path(const Config& config, const UpdateSettings& settings, co
         survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });
     }
   }
-
-  const AppStarter starter(layout_, self_, config.main_program, options.app_args);
-  std::string start = version_to_start(store);
+  std::string start = version_to_start(store, true);
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
-    return Trial(layout_, config, starter, store, lock).run(start, rec->previous);
+    return Trial(layout_, config, starter, store, &lock).run(start, rec->previous);
 
   survive("clean-up failed", [&] { applier.cleanup(); });
   lock.release();
   starter.exec(start);
 }
 
-std::string Launcher::version_to_start(StateStore& store) {
+// A user who cannot write the root: no recovery, apply, clean-up or record;
+// the privileged updater (or the owner's next start) does those.
+process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter) {
+  spdlog::info("{} is read-only for this user: starting what is installed", layout_.root().string());
+  StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
+  std::string start = version_to_start(store, false);
+  auto rec = store.get(start);
+  if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
+    return Trial(layout_, config, starter, store, nullptr).run(start, rec->previous);
+  starter.exec(start);
+}
+
+std::string Launcher::version_to_start(StateStore& store, bool may_repair) {
   auto current = layout_.current_version();
   // An operation left unfinished (its journal row waits for the next start):
   // a rollback, or an apply that switched `current` but could not record it.
@@ -158,21 +132,29 @@ std::string Launcher::version_to_start(StateStore& store) {
     return j->from_version;
   }
   if (current && stdfs::is_directory(layout_.version_dir(*current))) return *current;
-  auto good = newest_good_version(layout_, store);
-  if (!good)
-    fail(ErrorCode::kNoRunnableVersion, "no runnable version in " + layout_.root().string() +
-                                            ": `current` is missing and no good version is installed; reinstall");
-  spdlog::warn("`current` was missing or broken; pointing it at {}", *good);
+  RunnableVersions runnable(layout_, store);
+  auto pick = runnable.first_of(runnable.good_versions());
+  for (const auto& skipped : pick.skipped) spdlog::warn("not starting {}", skipped);
+  if (!pick.version)
+    fail(ErrorCode::kNoRunnableVersion,
+         "no runnable version in " + layout_.root().string() + ": `current` is missing and no good version can start" +
+             (pick.skipped.empty() ? "" : " (" + pick.skipped_text() + ")") + "; reinstall");
+  const std::string good = *pick.version;
+  if (!may_repair) return good;
+  spdlog::warn("`current` was missing or broken; pointing it at {}", good);
   // Started even when the link cannot be replaced (e.g. a folder sits where it belongs).
-  survive("could not point `current` at " + *good, [&] {
-    layout_.switch_current(*good);
-    store.add_event("repaired", *good, "current pointed at the newest good version");
+  survive("could not point `current` at " + good, [&] {
+    layout_.switch_current(good);
+    store.add_event("repaired", good, "current pointed at the newest good version");
   });
-  return *good;
+  return good;
 }
 
 int Launcher::rollback_by_hand() {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
+  if (!root_writable())
+    fail(ErrorCode::kNeedsRoot, "--upkeep-rollback changes " + layout_.root().string() +
+                                    ", which this user cannot write (a per-machine install: run it as root)");
   Config config = Config::load(layout_.config_file());
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
   StateStore store(layout_.state_db());
@@ -182,37 +164,63 @@ int Launcher::rollback_by_hand() {
   if (!current)
     fail(ErrorCode::kNoRunnableVersion, "nothing to roll back: `current` is missing in " + layout_.root().string());
   // The version to go back to: the one recorded when `current` was applied,
-  // else the newest good version older than it that is still on disk.
-  std::optional<std::string> target;
-  if (auto rec = store.get(*current);
-      rec && !rec->previous.empty() && stdfs::is_directory(layout_.version_dir(rec->previous)))
-    target = rec->previous;
-  if (!target) {
-    Version cur = Version::parse_or_throw(*current);
-    for (const auto& r : store.in_state(VersionState::kGood)) {
-      if (!stdfs::is_directory(layout_.version_dir(r.version))) continue;
-      Version v = Version::parse_or_throw(r.version);
-      if (v.compare(cur) < 0 && (!target || Version::parse_or_throw(*target).compare(v) < 0)) target = r.version;
-    }
-  }
-  if (!target)
-    fail(ErrorCode::kNotFound, "no earlier version of " + *current + " is kept in " + layout_.root().string());
+  // else the newest good version older than it, the first whose files check out.
+  auto rec = store.get(*current);
+  RunnableVersions runnable(layout_, store);
+  auto pick = runnable.first_of(runnable.rollback_candidates(*current, rec ? rec->previous : ""));
+  for (const auto& skipped : pick.skipped) std::fprintf(stderr, "launcher: skipping %s\n", skipped.c_str());
+  if (!pick.version)
+    fail(ErrorCode::kNotFound, "no earlier version of " + *current + " that can start is kept in " +
+                                   layout_.root().string() +
+                                   (pick.skipped.empty() ? "" : " (" + pick.skipped_text() + ")"));
   // Marked bad like a failed trial, so the next check does not offer it straight back.
-  applier.rollback(*current, *target, "rolled back by hand");
-  std::printf("rolled back from %s to %s\n", current->c_str(), target->c_str());
+  applier.rollback(*current, *pick.version, "rolled back by hand");
+  std::printf("rolled back from %s to %s\n", current->c_str(), pick.version->c_str());
   return 0;
 }
 
-int Launcher::run_updater(const LauncherOptions& options) {
+void Launcher::run_updater(const UpdateSettings& settings) {
   stdfs::path updater = layout_.root() / "upkeep-updater";
   if (!stdfs::exists(updater)) {
-    spdlog::warn("--check-on-start: {} is not installed", updater.string());
-    return static_cast<int>(ErrorCode::kNotFound);
+    spdlog::warn("no check on start: {} is not installed", updater.string());
+    return;
   }
   process::SpawnOptions spawn;
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
+  if (fs::is_terminal(1)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});  // its output is a pipe
   spawn.env = process::current_environment();
-  return process::wait_child(process::spawn(spawn)).as_exit_code();
+  std::error_code ec;
+  stdfs::create_directories(layout_.logs_dir(), ec);
+  DetachedRun check(spawn, layout_.logs_dir() / "check-on-start.log");
+  auto deadline = std::chrono::seconds(settings.check_on_start_deadline_seconds);
+  auto status = check.wait(deadline);
+  if (!status) {
+    spdlog::warn("the update check goes on in the background (pid {}) after {} s; starting the installed version",
+                 check.pid(), deadline.count());
+  } else if (!status->success()) {
+    spdlog::warn("the update check failed (exit {}); starting the installed version", status->as_exit_code());
+  }
+}
+
+bool Launcher::root_writable() const {
+  // The folder too: SQLite creates its -wal and -shm files beside state.db.
+  std::error_code ec;
+  for (const stdfs::path& p : {layout_.root(), layout_.lock_file(), layout_.state_db()})
+    if (stdfs::exists(p, ec) && !fs::can_write(p)) return false;
+  return true;
+}
+
+std::chrono::seconds Launcher::lock_wait(const Config& config, const AppStarter& starter) const {
+  int64_t window = config.trial_timeout_seconds;
+  if (auto current = layout_.current_version()) {
+    try {
+      if (auto w = trial_window(starter.spec(*current).health, config.trial_timeout_seconds))
+        window = std::max<int64_t>(window, w->count());
+    } catch (const Error&) {
+      // A damaged launch record fails its own trial; the default wait does here.
+    }
+  }
+  return std::chrono::seconds(window + 30);
 }
 
 }  // namespace upkeep

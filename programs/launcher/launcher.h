@@ -1,22 +1,29 @@
 // Launcher: the order of work at every start of an installed application.
 //
 //   1. find the install root from the launcher's own path;
-//   2. (--after-pid) wait for the old main program to exit;
-//   3. fast path: no .pending marker -> exec the current version directly;
-//   4. otherwise, under the install lock: recover an interrupted operation,
-//      apply a staged version, run a version on trial and roll it back in
-//      the same launch if it fails, clean up;
-//   5. start the main program of `current` with the caller's arguments.
+//   2. (--upkeep-after-pid) wait for the old program to exit;
+//   3. (--upkeep-check-now or check_on_start) run upkeep-updater, waiting
+//      at most check_on_start_deadline_seconds: past it the installed
+//      version starts and the check goes on in the background;
+//   4. take the shared lock of a per-machine install's .running file;
+//   5. fast path: no .pending marker -> exec the current version directly;
+//   6. otherwise, under the install lock: recover an interrupted operation,
+//      apply a staged version, run a version on trial (trial.h) by its
+//      release's health rule, clean up;
+//   7. start the program of the version's launch record (app_starter.h)
+//      with the caller's arguments.
+// A user who cannot write the root (another user's per-machine install)
+// skips 3 and 6: the version to start starts read-only, and a version on
+// trial that fails only makes the earlier one start for this run.
 //
-// It never downloads (--check-on-start runs the separate updater first).
-// Managed policy (managed_policy.h) is read only when a check on start or
-// the slow path needs it (the fast path stays one stat, one readlink, one
-// exec): update_mode manual or disabled skips --check-on-start; a staged
-// version is applied
-// only when the policy allows it (not "disabled"; in "download_only" only
-// when the user chose to restart to update, i.e. with --after-pid; it must
-// match target_version_prefix; it may be older than `current` only where
-// the policy allows downgrades).
+// It never downloads (the check runs the separate updater). Managed policy
+// (managed_policy.h) is read only when a check on start or the slow path
+// needs it (the fast path stays one stat, one readlink, one small read, one
+// exec): update_mode manual or disabled skips the check on start; a staged
+// version is applied only when the policy allows it (not "disabled"; in
+// "download_only" only when the user chose to restart to update, i.e. with
+// --upkeep-after-pid; it must match target_version_prefix; it may be older
+// than `current` only where the policy allows downgrades).
 // It always ends by starting some runnable version, or exits with
 // kNoRunnableVersion and a message saying why: a recovery, apply, rollback
 // or clean-up that fails is logged and printed, counted as a failed try of
@@ -26,8 +33,8 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
+#include "launcher_options.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/platform/process.h"
 #include "upkeep/policy/config.h"
@@ -35,37 +42,35 @@
 
 namespace upkeep {
 
-struct LauncherOptions {
-  std::optional<long long> after_pid;
-  bool status = false;
-  bool rollback = false;  // go back to the previous good version by hand, then exit
-  bool json = false;
-  bool check_on_start = false;
-  bool help = false;
-  std::vector<std::string> app_args;  // passed through to the main program
-
-  // Launcher options come first; the first other argument (or "--") starts the app's.
-  static LauncherOptions parse(const std::vector<std::string>& args);
-};
+class AppStarter;
+class StateStore;
 
 class Launcher {
  public:
   Launcher(Layout layout, std::string self_path) : layout_(std::move(layout)), self_(std::move(self_path)) {}
 
-  // Returns an exit code, or does not return (exec of the main program).
-  int run(const LauncherOptions& options);
+  // Returns how the application ended (or the launcher's own exit code), or
+  // does not return (exec of the application).
+  process::ExitStatus run(const LauncherOptions& options);
 
  private:
-  int slow_path(const Config& config, const UpdateSettings& settings, const LauncherOptions& options);
-  std::string version_to_start(class StateStore& store);
-  int run_updater(const LauncherOptions& options);
+  process::ExitStatus slow_path(const Config& config, const UpdateSettings& settings, const AppStarter& starter,
+                                const LauncherOptions& options);
+  process::ExitStatus read_only_start(const Config& config, const AppStarter& starter);
+  std::string version_to_start(StateStore& store, bool may_repair);
+  void run_updater(const UpdateSettings& settings);
   int rollback_by_hand();
+  // This process may write the root folder, its lock file and its state database.
+  bool root_writable() const;
+  // How long to wait for another launcher's trial of `current` (its window and 30 s).
+  std::chrono::seconds lock_wait(const Config& config, const AppStarter& starter) const;
 
   Layout layout_;
   std::string self_;
 };
 
-// `launcher --status [--json]`: prints versions, current, staged, bad, quarantined, failed tries, events.
+// `launcher --upkeep-status [--upkeep-json]`: prints versions, current, staged,
+// bad, quarantined, failed tries, events. Read-only: works for any user.
 int print_status(const Layout& layout, bool json);
 
 }  // namespace upkeep

@@ -1,4 +1,4 @@
-// launcher --status: what is installed, what is pending, what happened.
+// launcher --upkeep-status: what is installed, what is pending, what happened.
 #include <cstdio>
 #include <ctime>
 
@@ -135,7 +135,7 @@ void print_settings(const Json& out) {
     std::string from = v.get_string("source");
     if (v.contains("origin")) from += " " + v.get_string("origin");
     if (v.contains("note")) from += "; " + v.get_string("note");
-    std::printf("  %-27s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
+    std::printf("  %-31s %-22s (%s)\n", key.c_str(), shown.c_str(), from.c_str());
   }
   const Json& policy = out.at("policy");
   std::printf("managed policy folder: %s (%s)\n", policy.get_string("folder").c_str(),

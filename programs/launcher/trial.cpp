@@ -3,101 +3,182 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
 
 #include "survive.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
+#include "upkeep/install/runnable_versions.h"
 #include "upkeep/platform/fault_injection.h"
-#include "upkeep/platform/health_channel.h"
+#include "upkeep/platform/signal_forwarder.h"
 
 namespace upkeep {
 namespace {
-
-constexpr int kMaxTrialStarts = 3;  // a version killed on trial this often counts as failed
 
 bool recorded_good(StateStore& store, const std::string& version) {
   auto r = store.get(version);
   return r && r->state == VersionState::kGood;
 }
 
+process::ExitStatus exit_code(int code) { return {true, code, 0}; }
+
 }  // namespace
 
-int Trial::run(const std::string& version, const std::string& previous) {
-  std::string failure;
-  if (store_.add_trial_attempt(version) > kMaxTrialStarts) {
-    failure = "did not confirm a healthy start in " + std::to_string(kMaxTrialStarts) + " starts";
-  } else {
-    // Part of the trial: a failing or timed-out update hook fails it.
-    failure = run_update_hook(version, previous);
+process::ExitStatus Trial::run(const std::string& version, const std::string& previous) {
+  version_ = version;
+  previous_ = previous;
+  LaunchSpec spec;
+  try {
+    spec = starter_.spec(version);
+  } catch (const Error& e) {
+    return go_back(std::string("could not be started (") + e.what() + ")", true,
+                   exit_code(static_cast<int>(ErrorCode::kNoRunnableVersion)));
   }
-  int exit_code = 0;
-  if (failure.empty()) failure = start_and_wait(version, previous, exit_code);
-  if (failure.empty()) return exit_code;
-  roll_back(version, previous, failure);
+  if (std::string why = before_start(spec.health); !why.empty())
+    return go_back(why, true, exit_code(static_cast<int>(ErrorCode::kNoRunnableVersion)));
+  HealthChannel channel;
+  SignalForwarder forward;
+  TrialVerdict verdict = start_and_judge(spec, channel, forward);
+  return settle(verdict);
 }
 
-std::string Trial::start_and_wait(const std::string& version, const std::string& previous, int& exit_code) {
-  HealthChannel channel;
-  process::SpawnOptions spawn;
-  spawn.argv = starter_.command(version);
-  spawn.env = starter_.environment(
-      version,
-      {{env::kTrial, "1"}, {env::kHealthFd, std::to_string(channel.child_fd())}, {env::kPreviousVersion, previous}});
-  spawn.inherit_fds = {channel.child_fd()};
-  int64_t pid = process::spawn(spawn);
+std::string Trial::before_start(const HealthRule& rule) {
+  if (!lock_) return "";
+  int starts = store_.add_trial_attempt(version_);
+  // Commands run concurrently without the lock: their starts are no sign of a launcher that died.
+  if (rule.kind != HealthRule::Kind::kExit && starts > kMaxTrialStarts)
+    return "did not come back from a trial in " + std::to_string(kMaxTrialStarts) + " starts";
+  // Part of the trial: a failing or timed-out update hook fails it.
+  return run_update_hook();
+}
+
+TrialVerdict Trial::start_and_judge(const LaunchSpec& spec, HealthChannel& channel, SignalForwarder& forward) {
+  process::Environment env{{env::kTrial, "1"},
+                           {env::kHealthFd, std::to_string(channel.child_fd_number())},
+                           {env::kPreviousVersion, previous_}};
+  try {
+    pid_ = starter_.spawn(version_, spec, env, {{channel.child_fd(), channel.child_fd_number()}});
+  } catch (const Error& e) {
+    return judge_trial(spec.health, TrialEnd{TrialEnd::Kind::kNotStarted, {}, true, e.what()});
+  }
+  forward.set_child(pid_);
   channel.close_child_end();
   crash_point("trial.spawned");
-  auto result = channel.wait(pid, std::chrono::seconds(config_.trial_timeout_seconds));
-  const bool exited = result.outcome == HealthChannel::Outcome::kExited;
-  // The app records `good` before it writes to the channel: a program that
-  // died between the two had confirmed, and what ends it later is no failed start.
-  const bool confirmed =
-      result.outcome == HealthChannel::Outcome::kConfirmed || (exited && recorded_good(store_, version));
-  // Running to a clean end before confirming (e.g. --version) is healthy too.
-  if (!confirmed && !(exited && result.status.success()))
-    return result.outcome == HealthChannel::Outcome::kTimedOut
-               ? "did not confirm a healthy start within " + std::to_string(config_.trial_timeout_seconds) + " s"
-               : "failed on its first start (" + result.status.describe() + ")";
-  Applier applier(layout_, store_, config_.max_update_failures);
-  applier.mark_good(version);
-  crash_point("trial.recorded");
-  survive("clean-up failed", [&] { applier.cleanup(); });
-  lock_.release();
-  // Stay the program's parent until it ends, so callers see its exit code.
-  exit_code = exited ? result.status.as_exit_code() : process::wait_child(pid).as_exit_code();
-  return "";
+  // A command may be run again while it runs (a pipeline of two): the lock waits for its end.
+  if (spec.health.kind == HealthRule::Kind::kExit) release_lock();
+  auto window = trial_window(spec.health, config_.trial_timeout_seconds);
+  TrialVerdict verdict = judge_trial(spec.health, observe(channel, window, true));
+  if (verdict.kind != TrialVerdict::Kind::kUndecided) return verdict;
+  // A confirm-rule program past its window is left alone and decided when it ends.
+  spdlog::info("version {} has not confirmed within {} s; decided when it ends", version_, window->count());
+  release_lock();
+  return judge_trial(spec.health, observe(channel, std::nullopt, false));
 }
 
-std::string Trial::run_update_hook(const std::string& version, const std::string& previous) {
+TrialEnd Trial::observe(HealthChannel& channel, std::optional<std::chrono::milliseconds> window, bool within_window) {
+  auto r = channel.wait(pid_, window);
+  if (r.outcome == HealthChannel::Outcome::kTimedOut) return {TrialEnd::Kind::kAlive, {}, within_window, ""};
+  if (r.outcome == HealthChannel::Outcome::kExited) ended_ = r.status;
+  // The app records `good` before it writes to the channel: a program that
+  // died between the two had confirmed, and what ended it is no failed start.
+  if (r.outcome == HealthChannel::Outcome::kConfirmed || recorded_good(store_, version_))
+    return {TrialEnd::Kind::kConfirmed, r.status, within_window, ""};
+  return {TrialEnd::Kind::kEnded, r.status, within_window, ""};
+}
+
+process::ExitStatus Trial::settle(const TrialVerdict& verdict) {
+  process::ExitStatus status = ended_.value_or(process::ExitStatus{});
+  switch (verdict.kind) {
+    case TrialVerdict::Kind::kFailed:
+      return go_back(verdict.why, verdict.start_previous_now, status);
+    case TrialVerdict::Kind::kNoEvidence:
+      spdlog::info("version {} stays on trial: {} is no evidence against it", version_, verdict.why);
+      if (!verdict.counted && may_record(true))
+        survive("cannot take back the trial start", [&] { store_.uncount_trial_attempt(version_); });
+      break;
+    case TrialVerdict::Kind::kHealthy:
+    case TrialVerdict::Kind::kUndecided:  // not after start_and_judge
+      if (may_record(false)) {
+        Applier applier(layout_, store_, config_.max_update_failures);
+        survive("cannot record version " + version_ + " as good", [&] { applier.mark_good(version_); });
+        crash_point("trial.recorded");
+        survive("clean-up failed", [&] { applier.cleanup(); });
+      }
+      break;
+  }
+  release_lock();
+  // Stay the program's parent until it ends, so the caller sees how it ended.
+  if (!ended_) ended_ = process::wait_child(pid_);
+  return *ended_;
+}
+
+process::ExitStatus Trial::go_back(const std::string& why, bool start_now, const process::ExitStatus& status) {
+  RunnableVersions runnable(layout_, store_);
+  auto pick = runnable.first_of(runnable.rollback_candidates(version_, previous_));
+  for (const auto& skipped : pick.skipped) spdlog::warn("not going back to {}", skipped);
+  if (!pick.version) {
+    std::string message = "version " + version_ + " " + why + ", and no earlier version can start" +
+                          (pick.skipped.empty() ? "" : " (" + pick.skipped_text() + ")");
+    release_lock();
+    if (start_now) fail(ErrorCode::kNoRunnableVersion, message);
+    std::fprintf(stderr, "launcher: %s\n", message.c_str());
+    return status;
+  }
+  const std::string& target = *pick.version;
+  if (!lock_) {
+    std::fprintf(stderr, "launcher: version %s %s; starting %s for this run (%s is read-only for this user)\n",
+                 version_.c_str(), why.c_str(), target.c_str(), layout_.root().c_str());
+    if (start_now) starter_.exec(target, {{"UPKEEP_ROLLED_BACK_FROM", version_}});
+    return status;
+  }
+  std::fprintf(stderr, "launcher: version %s %s; going back to %s%s\n", version_.c_str(), why.c_str(), target.c_str(),
+               start_now ? "" : " from the next start");
+  if (may_record(true)) {
+    Applier applier(layout_, store_, config_.max_update_failures);
+    // A rollback that cannot switch `current` or record itself still starts
+    // the earlier version; its journal row makes the next start finish it.
+    survive("rollback to " + target + " not finished", [&] { applier.rollback(version_, target, why); });
+    survive("clean-up failed", [&] { applier.cleanup(); });
+  }
+  release_lock();
+  if (start_now) starter_.exec(target, {{"UPKEEP_ROLLED_BACK_FROM", version_}});
+  return status;
+}
+
+std::string Trial::run_update_hook() {
   try {
-    auto run = ReleaseHooks(layout_, store_).run(HookKind::kUpdate, version, previous);
+    auto run = ReleaseHooks(layout_, store_).run(HookKind::kUpdate, version_, previous_);
     if (!run || run->state == HookRunState::kSucceeded) return "";
     if (!run->output.empty()) std::fprintf(stderr, "launcher: the update hook's output:\n%s\n", run->output.c_str());
     return (run->state == HookRunState::kTimedOut ? "timed out in its update hook " : "failed its update hook ") +
            run->path + " (" + run->detail + ")";
   } catch (const Error& e) {
     // Without verified metadata nothing of this version runs.
-    spdlog::error("cannot run the update hook of {}: {}", version, e.what());
+    spdlog::error("cannot run the update hook of {}: {}", version_, e.what());
     return std::string("could not run its update hook: ") + e.what();
   }
 }
 
-void Trial::roll_back(const std::string& version, const std::string& previous, const std::string& failure) {
-  std::fprintf(stderr, "launcher: version %s %s; going back to %s\n", version.c_str(), failure.c_str(),
-               previous.c_str());
-  Applier applier(layout_, store_, config_.max_update_failures);
-  // A rollback that cannot switch `current` or record itself still starts
-  // the previous version; its journal row makes the next start finish it.
-  if (!survive("rollback to " + previous + " not finished", [&] { applier.rollback(version, previous, failure); }) &&
-      !std::filesystem::is_directory(layout_.version_dir(previous)))
-    fail(ErrorCode::kNoRunnableVersion,
-         "no runnable version: " + version + " failed and " + layout_.version_dir(previous).string() + " is missing");
-  survive("clean-up failed", [&] { applier.cleanup(); });
-  lock_.release();
-  starter_.exec(previous, {{"UPKEEP_ROLLED_BACK_FROM", version}});
+bool Trial::may_record(bool only_on_trial) {
+  if (!lock_) return false;
+  if (!locked_) {
+    // As long as a launcher that waits for a trial would.
+    auto wait = std::chrono::seconds(config_.trial_timeout_seconds + 30);
+    if (!survive("cannot record the trial of " + version_,
+                 [&] { *lock_ = InstallLock::acquire(layout_.lock_file(), wait); }))
+      return false;
+    locked_ = true;
+  }
+  // Another start may have decided meanwhile; the app itself records `good` when it confirms.
+  auto r = store_.get(version_);
+  bool state_ok = r && (r->state == VersionState::kTrial || (!only_on_trial && r->state == VersionState::kGood));
+  return state_ok && layout_.current_version() == version_;
+}
+
+void Trial::release_lock() {
+  if (lock_ && locked_) lock_->release();
+  locked_ = false;
 }
 
 }  // namespace upkeep

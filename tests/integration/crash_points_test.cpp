@@ -35,7 +35,7 @@ struct Scenario {
 
 // Who stages in the crash run.
 enum class Stager {
-  kUpdater,  // `launcher --check-on-start`: upkeep-updater stages, then the launcher applies
+  kUpdater,  // `launcher --upkeep-check-now`: upkeep-updater stages, then the launcher applies
   kMainapp,  // `launcher --exit-after-check`: mainapp stages in the background, the prompt restarts
 };
 
@@ -76,7 +76,7 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
                        << (stager == Stager::kMainapp ? " (staged by mainapp)" : " (staged by upkeep-updater)"));
   Installed app(s.server->url, s.vendor.root_json(), "1.0.0");
   RunResult crashed = stager == Stager::kUpdater
-                          ? crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, step)
+                          ? crash_run(app, {app.launcher().string(), "--upkeep-check-now", "--version"}, step)
                           : crash_run(app, {app.launcher().string(), "--exit-after-check"}, step, std::string("y\n"));
   INFO("crash run (exit " << crashed.exit_code << ")\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
   // Who died: a stage step kills the updater (the launcher goes on and says
@@ -104,7 +104,7 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
   }
 
   // Start again without the variable: the update completes and 2.0.0 runs.
-  RunResult again = run({app.launcher().string(), "--check-on-start", "--", "--version"});
+  RunResult again = run({app.launcher().string(), "--upkeep-check-now", "--version"});
   INFO("second run (exit " << again.exit_code << ")\nstdout:\n" << again.out << "\nstderr:\n" << again.err);
   CHECK(again.exit_code == 0);
   CHECK(contains(again.out, "mainapp 2.0.0\n"));
@@ -115,7 +115,7 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
           std::to_string(length - part_bytes) + " of " + std::to_string(length) + " bytes over the network (resumed)");
   }
 
-  RunResult version = run({app.launcher().string(), "--", "--version"});
+  RunResult version = run({app.launcher().string(), "--version"});
   CHECK(version.exit_code == 0);
   CHECK(version.out == "mainapp 2.0.0\n");
 
@@ -130,14 +130,14 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
 void crash_during_rollback(Scenario& s, const std::string& step) {
   INFO("crash point: " << step);
   Installed app(s.server->url, s.vendor.root_json(), "2.0.0");
-  RunResult crashed = crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, step);
+  RunResult crashed = crash_run(app, {app.launcher().string(), "--upkeep-check-now", "--version"}, step);
   INFO("crash run (exit " << crashed.exit_code << ")\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
   CHECK(contains(crashed.out, "mainapp 3.0.0 crashing"));
   CHECK(crashed.exit_code == 128 + 9);
 
   // Start again (no check): the rollback is finished (or, killed on trial,
   // the trial is run again and fails) and 2.0.0 runs.
-  RunResult again = run({app.launcher().string(), "--", "--version"});
+  RunResult again = run({app.launcher().string(), "--version"});
   INFO("second run (exit " << again.exit_code << ")\nstdout:\n" << again.out << "\nstderr:\n" << again.err);
   CHECK(again.exit_code == 0);
   CHECK(contains(again.out, "mainapp 2.0.0\n"));
@@ -148,7 +148,7 @@ void crash_during_rollback(Scenario& s, const std::string& step) {
   CHECK(app.state_of("3.0.0") == "bad");
 
   // The bad version is never applied again: a new check starts 2.0.0.
-  RunResult checked = run({app.launcher().string(), "--check-on-start", "--", "--version"});
+  RunResult checked = run({app.launcher().string(), "--upkeep-check-now", "--version"});
   INFO("check after rollback\nstdout:\n" << checked.out << "\nstderr:\n" << checked.err);
   CHECK(checked.exit_code == 0);
   CHECK_FALSE(contains(checked.out, "mainapp 3.0.0"));
@@ -205,18 +205,17 @@ TEST_CASE("a crash while clean-up removes an old version leaves no record of a f
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
   RepoServerProcess server(vendor.repo());
   Installed app(server.url, vendor.root_json(), "1.0.0");
-  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
   REQUIRE(app.current() == "versions/2.0.0");
   vendor.release(vendor.build_folder("3.0.0"), "3.0.0");
 
   // 3.0.0 confirms; clean-up then removes 1.0.0 (neither current nor its rollback target) and dies.
-  RunResult crashed =
-      crash_run(app, {app.launcher().string(), "--check-on-start", "--", "--version"}, "cleanup.removed");
+  RunResult crashed = crash_run(app, {app.launcher().string(), "--upkeep-check-now", "--version"}, "cleanup.removed");
   INFO("crash run\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
   CHECK(crashed.exit_code == 128 + 9);
   CHECK_FALSE(stdfs::exists(app.prefix() / "versions" / "1.0.0"));
 
-  RunResult again = run_ok({app.launcher().string(), "--", "--version"});
+  RunResult again = run_ok({app.launcher().string(), "--version"});
   CHECK(again.out == "mainapp 3.0.0\n");
   auto problems = check_invariants(app.prefix(), {{"3.0.0"}, true, true});
   INFO("invariants violated:\n" << joined(problems));

@@ -1,6 +1,6 @@
 // Delta updates with the real programs (issue #5): releases published with
 // a delta bundle (delta.zst) by `upkeep release`, an install made from the
-// package, and `launcher --check-on-start`, whose updater fetches only what
+// package, and `launcher --upkeep-check-now`, whose updater fetches only what
 // it lacks. The figures come from the updater's log line "rebuilt V from H
 // local, P patched and B whole files: N bytes over the network (M planned,
 // package L)" and from the repository server's count of the bytes it sent
@@ -98,7 +98,7 @@ struct DeltaWorld {
 };
 
 RunResult update(const Installed& app, const std::map<std::string, std::string>& env = {}) {
-  return run({app.launcher().string(), "--check-on-start", "--", "--version"}, env);
+  return run({app.launcher().string(), "--upkeep-check-now", "--version"}, env);
 }
 
 ino_t inode_of(const stdfs::path& p) {

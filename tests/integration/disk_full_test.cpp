@@ -89,7 +89,7 @@ TEST_CASE("staging onto a full disk fails with 'not enough space', leaves nothin
 
   SECTION("too few bytes: refused before downloading, by the updater and by mainapp") {
     disk.limit(3 << 20, 1000);
-    RunResult r = run({launcher, "--check-on-start", "--", "--version"});
+    RunResult r = run({launcher, "--upkeep-check-now", "--version"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "mainapp 1.0.0\n"));
@@ -106,7 +106,7 @@ TEST_CASE("staging onto a full disk fails with 'not enough space', leaves nothin
   }
   SECTION("too few inodes: the free-space check passes, extraction fails half-way and is removed") {
     disk.limit(64 << 20, 8);
-    RunResult r = run({launcher, "--check-on-start", "--", "--version"});
+    RunResult r = run({launcher, "--upkeep-check-now", "--version"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "mainapp 1.0.0\n"));
@@ -119,7 +119,7 @@ TEST_CASE("staging onto a full disk fails with 'not enough space', leaves nothin
 
   // Space is back: the same update stages and applies.
   disk.unlimit();
-  RunResult r = run_ok({launcher, "--check-on-start", "--", "--version"});
+  RunResult r = run_ok({launcher, "--upkeep-check-now", "--version"});
   CHECK(contains(r.out, "mainapp 2.0.0\n"));
   CHECK(check_invariants(root, {{"2.0.0"}, true, true}).empty());
 }

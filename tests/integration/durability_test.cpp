@@ -55,8 +55,8 @@ TEST_CASE("every rename that publishes an update is fsynced before and its folde
 
   stdfs::path trace = app.dir / "strace.txt";
   RunResult r = run({"/usr/bin/strace", "-f", "-y", "-qq", "-o", trace.string(), "-e",
-                     "trace=fsync,fdatasync,rename,renameat,renameat2", app.launcher().string(), "--check-on-start",
-                     "--", "--version"});
+                     "trace=fsync,fdatasync,rename,renameat,renameat2", app.launcher().string(), "--upkeep-check-now",
+                     "--version"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(contains(r.out, "mainapp 2.0.0\n"));

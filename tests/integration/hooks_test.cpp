@@ -131,20 +131,20 @@ TEST_CASE(
 
   // Update to 2.0.0: its update hook runs once, with UPKEEP_PREVIOUS_VERSION=1.0.0, before the main program.
   {
-    RunResult r = run({a.launcher().string(), "--check-on-start", "--", "--version"}, env_a);
+    RunResult r = run({a.launcher().string(), "--upkeep-check-now", "--version"}, env_a);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "mainapp 2.0.0\n"));
   }
   CHECK(a.state_of("2.0.0") == "good");
-  run_ok({a.launcher().string(), "--", "--version"}, env_a);  // later starts run no hook
+  run_ok({a.launcher().string(), "--version"}, env_a);  // later starts run no hook
   REQUIRE(log_lines(log_a) == std::vector<std::string>{hook_line("install", "1.0.0", "-", a.prefix()),
                                                        hook_line("update", "2.0.0", "1.0.0", a.prefix())});
 
   // 3.0.0's update hook exits 1: a failed trial, rolled back in the same launch; its program never starts.
   vendor.release(add_hook(script_folder(vendor, "3.0.0"), "exit 1\n"), "3.0.0", "", kAllHooks);
   {
-    RunResult r = run({a.launcher().string(), "--check-on-start", "--", "--version"}, env_a);
+    RunResult r = run({a.launcher().string(), "--upkeep-check-now", "--version"}, env_a);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.err, "version 3.0.0 failed its update hook bin/hook (exit code 1); going back to 2.0.0"));
@@ -168,7 +168,7 @@ TEST_CASE(
   vendor.release(add_hook(script_folder(vendor, "4.0.0"), "exec sleep 120\n"), "4.0.0", "",
                  {"--hook", "update=bin/hook", "--hook-timeout", "1"});
   {
-    RunResult r = run({a.launcher().string(), "--check-on-start", "--", "--version"}, env_a);
+    RunResult r = run({a.launcher().string(), "--upkeep-check-now", "--version"}, env_a);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.err,
@@ -194,7 +194,7 @@ TEST_CASE(
   REQUIRE(mkfifo((block / "started").c_str(), 0600) == 0);
   REQUIRE(mkfifo((block / "release").c_str(), 0600) == 0);  // never opened for writing: the hook blocks
   {
-    BackgroundProcess launcher({a.launcher().string(), "--check-on-start", "--", "--version"},
+    BackgroundProcess launcher({a.launcher().string(), "--upkeep-check-now", "--version"},
                                {{"HOOK_LOG", log_a.string()}, {"HOOK_BLOCK", block.string()}});
     std::string line = read_fifo_line(block / "started", launcher.pid());
     REQUIRE_FALSE(line.empty());
@@ -211,7 +211,7 @@ TEST_CASE(
   }
   // The next start runs the interrupted hook again and completes the update.
   {
-    RunResult r = run({a.launcher().string(), "--", "--version"}, env_a);
+    RunResult r = run({a.launcher().string(), "--version"}, env_a);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.out == "mainapp 5.0.0\n");
@@ -235,7 +235,7 @@ TEST_CASE(
   const stdfs::path log_b = vendor.dir() / "hooks-b.log";
   Installed b(server.url, vendor.root_json(), "2.0.0", {{"HOOK_LOG", log_b.string()}});
   {
-    RunResult r = run({b.launcher().string(), "--check-on-start", "--", "--version"},
+    RunResult r = run({b.launcher().string(), "--upkeep-check-now", "--version"},
                       {{"HOOK_LOG", log_b.string()}, {"UPKEEP_CRASH_AT", "hook.started"}});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 128 + SIGKILL);
@@ -244,7 +244,7 @@ TEST_CASE(
     CHECK(hook_run(b.status(), "5.0.0", "update")->get_string("state") == "started");
   }
   {
-    RunResult r = run({b.launcher().string(), "--", "--version"}, {{"HOOK_LOG", log_b.string()}});
+    RunResult r = run({b.launcher().string(), "--version"}, {{"HOOK_LOG", log_b.string()}});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.out == "mainapp 5.0.0\n");

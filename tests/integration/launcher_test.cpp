@@ -1,5 +1,5 @@
 // The launcher with real install roots: headless restart at exit,
-// --check-on-start, arguments and environment, repair, and failure exits.
+// --upkeep-check-now, arguments and environment, repair, and failure exits.
 #include <unistd.h>
 
 #include "release_fixture.h"
@@ -31,7 +31,7 @@ TEST_CASE("the launcher passes arguments and environment, and execs on the fast 
   RepoServerProcess server(vendor.repo());
   Installed app(server.url, vendor.root_json(), "1.0.0");
 
-  RunResult r = run_ok({app.launcher().string(), "--", "--flag", "two words"}, {{"CUSTOM_VAR", "kept"}});
+  RunResult r = run_ok({app.launcher().string(), "--flag", "two words"}, {{"CUSTOM_VAR", "kept"}});
   CHECK(contains(r.out, "version=1.0.0 root=" + app.prefix().string() + " launcher=" + app.launcher().string() +
                             " trial=0 previous=none custom=kept"));
   CHECK(contains(r.out, "args:--flag two words"));
@@ -57,7 +57,7 @@ TEST_CASE("headless mode stages without a prompt and restarts into the new versi
   CHECK(app.state_of("1.1.0") == "good");
 }
 
-TEST_CASE("launcher --check-on-start downloads with progress, applies, and starts the new version in one launch",
+TEST_CASE("launcher --upkeep-check-now downloads with progress, applies, and starts the new version in one launch",
           "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
@@ -66,11 +66,11 @@ TEST_CASE("launcher --check-on-start downloads with progress, applies, and start
   REQUIRE(stdfs::exists(app.prefix() / "upkeep-updater"));
 
   // Nothing newer: starts the installed version.
-  CHECK(run_ok({app.launcher().string(), "--check-on-start", "--", "--version"}).out ==
+  CHECK(run_ok({app.launcher().string(), "--upkeep-check-now", "--version"}).out ==
         "checking for updates...\nup to date (1.0.0)\nmainapp 1.0.0\n");
 
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  RunResult r = run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  RunResult r = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
   CHECK(contains(r.out, "found version 2.0.0"));
   CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
   CHECK(contains(r.out, "mainapp 2.0.0\n"));
@@ -93,16 +93,19 @@ TEST_CASE("a missing `current` is repaired from the newest good version, none at
   stdfs::remove_all(app.prefix() / "versions" / "1.0.0");
   RunResult r = run({app.launcher().string(), "--version"});
   CHECK(r.exit_code == 3);
-  CHECK(contains(r.err, "no runnable version in " + app.prefix().string()));
+  CHECK(contains(r.err, "launcher: no runnable version in " + app.prefix().string()));
+  // Printed once, as one line (and logged to the install's log, not echoed by the console sink).
+  CHECK(r.err.find("no runnable version") == r.err.rfind("no runnable version"));
+  CHECK(contains(read_text(app.prefix() / "logs" / "launcher.log"), "no runnable version in"));
 }
 
-TEST_CASE("launcher --status prints versions and events, as text and JSON", "[launcher][integration]") {
+TEST_CASE("launcher --upkeep-status prints versions and events, as text and JSON", "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
   RepoServerProcess server(vendor.repo());
   Installed app(server.url, vendor.root_json(), "1.0.0");
 
-  RunResult text = run_ok({app.launcher().string(), "--status"});
+  RunResult text = run_ok({app.launcher().string(), "--upkeep-status"});
   CHECK(contains(text.out, "current:      1.0.0"));
   CHECK(contains(text.out, "1.0.0  good"));
   CHECK(contains(text.out, "installed"));
@@ -124,22 +127,22 @@ TEST_CASE("an installed version is never downgraded", "[launcher][integration]")
   CHECK(app.current() == "versions/2.0.0");
 }
 
-TEST_CASE("launcher --rollback goes back to the previous good version by hand", "[launcher][integration]") {
+TEST_CASE("launcher --upkeep-rollback goes back to the previous good version by hand", "[launcher][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
   RepoServerProcess server(vendor.repo());
   Installed app(server.url, vendor.root_json(), "1.0.0");
 
   // Nothing earlier is kept after a fresh install.
-  RunResult none = run({app.launcher().string(), "--rollback"});
+  RunResult none = run({app.launcher().string(), "--upkeep-rollback"});
   CHECK(none.exit_code == 9);
   CHECK(contains(none.err, "no earlier version of 1.0.0"));
 
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
   REQUIRE(app.current() == "versions/2.0.0");
 
-  CHECK(run_ok({app.launcher().string(), "--rollback"}).out == "rolled back from 2.0.0 to 1.0.0\n");
+  CHECK(run_ok({app.launcher().string(), "--upkeep-rollback"}).out == "rolled back from 2.0.0 to 1.0.0\n");
   CHECK(app.current() == "versions/1.0.0");
   CHECK(app.state_of("2.0.0") == "bad");
   CHECK(run_ok({app.launcher().string(), "--version"}).out == "mainapp 1.0.0\n");
@@ -169,7 +172,7 @@ TEST_CASE("a rollback that cannot switch `current` starts the version it goes ba
   RepoServerProcess server(vendor.repo());
   Installed app(server.url, vendor.root_json(), "1.0.0");
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
   REQUIRE(app.current() == "versions/2.0.0");
   // A rollback of 2.0.0 was journaled, and the link it must replace is now a folder.
   upkeep::StateStore(app.prefix() / "state.db").journal_begin(upkeep::JournalOp::kRollback, "2.0.0", "1.0.0");

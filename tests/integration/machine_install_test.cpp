@@ -94,7 +94,8 @@ struct MachineInstall {
   }
   std::string current() const { return stdfs::read_symlink(root / "current").string(); }
   std::string state_of(const std::string& version) const {
-    const Json s = Json::parse(run_ok({(root / "demo").string(), "--status", "--json"}).out, "--status --json");
+    const Json s = Json::parse(run_ok({(root / "demo").string(), "--upkeep-status", "--upkeep-json"}).out,
+                               "--upkeep-status --upkeep-json");
     for (const auto& v : s.get_array("versions"))
       if (v.get_string("version") == version) return v.get_string("state");
     return "";
@@ -231,7 +232,8 @@ TEST_CASE("upkeep-updater --apply-when-idle leaves the staged version while a us
   CHECK(done.get_string("from") == "1.0.0");
   CHECK(m.current() == "versions/2.0.0");
   CHECK(m.state_of("2.0.0") == "good");
-  const Json status = Json::parse(run_ok({(m.root / "demo").string(), "--status", "--json"}).out, "--status");
+  const Json status =
+      Json::parse(run_ok({(m.root / "demo").string(), "--upkeep-status", "--upkeep-json"}).out, "--upkeep-status");
   bool recorded = false;
   for (const auto& e : status.get_array("events"))
     recorded = recorded || (e.get_string("kind") == "privileged_apply" && e.get_string("version") == "2.0.0");

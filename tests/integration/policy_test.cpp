@@ -1,7 +1,7 @@
 // Managed policy through the real programs: a policy folder (given by
 // UPKEEP_POLICY_DIR) that disables updates stops upkeep-updater and
-// `launcher --check-on-start` from checking; a policy repository_url sends
-// the updater to a second real server; `launcher --status` shows each
+// `launcher --upkeep-check-now` from checking; a policy repository_url sends
+// the updater to a second real server; `launcher --upkeep-status` shows each
 // setting's value and source, and a rejected policy file.
 #include <catch2/catch.hpp>
 
@@ -18,12 +18,13 @@ RunResult run_updater(const Installed& app, const std::map<std::string, std::str
 }
 
 Json status_json(const Installed& app, const std::map<std::string, std::string>& env) {
-  return Json::parse(run_ok({app.launcher().string(), "--status", "--json"}, env).out, "launcher --status --json");
+  return Json::parse(run_ok({app.launcher().string(), "--upkeep-status", "--upkeep-json"}, env).out,
+                     "launcher --upkeep-status --upkeep-json");
 }
 
 }  // namespace
 
-TEST_CASE("a policy with update_mode disabled stops the updater and --check-on-start from checking",
+TEST_CASE("a policy with update_mode disabled stops the updater and --upkeep-check-now from checking",
           "[policy][integration]") {
   InstalledWithPolicy w;
   auto& [vendor, released, server, app, policy] = w;
@@ -38,7 +39,7 @@ TEST_CASE("a policy with update_mode disabled stops the updater and --check-on-s
   CHECK(app.status().get_array("staged").empty());
   CHECK_FALSE(stdfs::exists(app.prefix() / "staging" / "2.0.0.package.zip"));
 
-  RunResult l = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  RunResult l = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   CHECK(l.exit_code == 0);
   CHECK(l.out == "mainapp 1.0.0\n");  // no "checking for updates..."
   CHECK(app.current() == "versions/1.0.0");
@@ -81,7 +82,7 @@ TEST_CASE("a policy repository_url sends the updater to a second real server", "
   CHECK(s["settings"]["repository_url"]["origin"] == Json(policy.file("50-mirror.json")));
 }
 
-TEST_CASE("launcher --status shows each setting's value and where it came from", "[policy][integration]") {
+TEST_CASE("launcher --upkeep-status shows each setting's value and where it came from", "[policy][integration]") {
   InstalledWithPolicy w;
   auto& [vendor, released, server, app, policy] = w;
   policy.write("10-fleet.json", R"({"check_interval_minutes": 5, "target_version_prefix": "1.", "channel": "beta"})");
@@ -112,7 +113,7 @@ TEST_CASE("launcher --status shows each setting's value and where it came from",
   CHECK(s["policy"]["files"].as_array().size() == 2);
   CHECK(s["policy"]["errors"].as_array().empty());
 
-  std::string text = run_ok({app.launcher().string(), "--status"}, env).out;
+  std::string text = run_ok({app.launcher().string(), "--upkeep-status"}, env).out;
   CHECK(contains(text, "settings:\n"));
   CHECK(contains(text, "(policy " + policy.file("20-site.json") + ")"));
   CHECK(contains(text, "(policy " + policy.file("10-fleet.json") + "; raised from 5 to the floor of 60)"));
@@ -138,7 +139,7 @@ TEST_CASE("a bad policy file is reported by status and the updater, and the othe
   CHECK(s["settings"]["channel"]["source"] == Json("config"));           // none of the bad file does
   CHECK(s["settings"]["update_mode"]["value"] == Json("automatic"));
 
-  std::string text = run_ok({app.launcher().string(), "--status"}, policy.env()).out;
+  std::string text = run_ok({app.launcher().string(), "--upkeep-status"}, policy.env()).out;
   CHECK(contains(text, "REJECTED " + policy.file("20-bad.json") + ": key 'update_mode'"));
 
   RunResult u = run_updater(app, policy.env());
@@ -153,7 +154,7 @@ TEST_CASE("download_only: the update is staged but applied only when the user re
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
   policy.write("10-ask.json", R"({"update_mode": "download_only"})");
 
-  RunResult r = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  RunResult r = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
@@ -168,7 +169,7 @@ TEST_CASE("download_only: the update is staged but applied only when the user re
   int pid = old_program.pid();
   old_program.stop();
   RunResult restarted =
-      run({app.launcher().string(), "--after-pid", std::to_string(pid), "--", "--version"}, policy.env());
+      run({app.launcher().string(), "--upkeep-after-pid", std::to_string(pid), "--version"}, policy.env());
   INFO(restarted.out << restarted.err);
   CHECK(restarted.exit_code == 0);
   CHECK(restarted.out == "mainapp 2.0.0\n");
@@ -181,17 +182,17 @@ TEST_CASE("rollback_to_target_version takes an install back to the newest releas
   auto& [vendor, released, server, app, policy] = w;
   vendor.release(vendor.build_folder("1.1.0"), "1.1.0");
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  CHECK(contains(run_ok({app.launcher().string(), "--check-on-start", "--", "--version"}).out, "mainapp 2.0.0\n"));
+  CHECK(contains(run_ok({app.launcher().string(), "--upkeep-check-now", "--version"}).out, "mainapp 2.0.0\n"));
   REQUIRE(app.current() == "versions/2.0.0");
 
   // A prefix alone keeps 2.0.0: nothing older is offered.
   policy.write("10-line.json", R"({"target_version_prefix": "1."})");
-  RunResult kept = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  RunResult kept = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(kept.out << kept.err);
   CHECK(kept.out == "checking for updates...\nup to date (2.0.0)\nmainapp 2.0.0\n");
 
   policy.write("20-rollback.json", R"({"rollback_to_target_version": true})");
-  RunResult back = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  RunResult back = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(back.out << back.err);
   CHECK(back.exit_code == 0);
   CHECK(contains(back.out, "found version 1.1.0"));
@@ -200,7 +201,7 @@ TEST_CASE("rollback_to_target_version takes an install back to the newest releas
   CHECK(app.state_of("1.1.0") == "good");
 
   // Inside the prefix now: 2.0.0 is not offered again, and nothing older either.
-  RunResult settled = run({app.launcher().string(), "--check-on-start", "--", "--version"}, policy.env());
+  RunResult settled = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   CHECK(settled.out == "checking for updates...\nup to date (1.1.0)\nmainapp 1.1.0\n");
 }
 

@@ -25,7 +25,7 @@ TEST_CASE("an apply that keeps failing still starts the current version every la
   }
 
   // Launch 1: the updater stages 2.0.0, its apply fails, 1.0.0 starts.
-  RunResult r = run({launcher, "--check-on-start", "--", "--version"});
+  RunResult r = run({launcher, "--upkeep-check-now", "--version"});
   INFO("launch 1\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
@@ -53,7 +53,7 @@ TEST_CASE("an apply that keeps failing still starts the current version every la
   CHECK(contains(status.get_array("failures")[0].get_string("last_error"), "Operation not permitted"));
   CHECK(app.has_event("quarantined", "2.0.0"));
   CHECK_FALSE(status.get_bool("pending"));
-  RunResult text = run_ok({launcher, "--status"});
+  RunResult text = run_ok({launcher, "--upkeep-status"});
   CHECK(contains(text.out, "2.0.0  quarantined  (3 failed tries; last error: "));
   CHECK(contains(text.out, "failed update tries:\n  2.0.0  3  (last: "));
 
@@ -64,7 +64,7 @@ TEST_CASE("an apply that keeps failing still starts the current version every la
   CHECK(r.out == "mainapp 1.0.0\n");
   CHECK(r.err.empty());
   // A check does not offer it again.
-  r = run_ok({launcher, "--check-on-start", "--", "--version"});
+  r = run_ok({launcher, "--upkeep-check-now", "--version"});
   CHECK(contains(r.out, "up to date (1.0.0)"));
   CHECK_FALSE(contains(r.out, "found version 2.0.0"));
   CHECK(app.status().get_array("failures")[0].get_int("count") == 3);
@@ -72,7 +72,7 @@ TEST_CASE("an apply that keeps failing still starts the current version every la
   // A newer release is offered and applied once versions/ is writable again.
   frozen.release();
   vendor.release(vendor.build_folder("3.0.0"), "3.0.0");
-  r = run_ok({launcher, "--check-on-start", "--", "--version"});
+  r = run_ok({launcher, "--upkeep-check-now", "--version"});
   CHECK(contains(r.out, "mainapp 3.0.0\n"));
   CHECK(app.state_of("3.0.0") == "good");
   CHECK(app.state_of("2.0.0") == "quarantined");
@@ -96,7 +96,7 @@ TEST_CASE("a tampered package fails K checks, the console says it is quarantined
   Installed app(server.url, vendor.root_json(), "1.0.0");
 
   for (int i = 1; i <= 3; ++i) {
-    RunResult r = run({app.launcher().string(), "--check-on-start", "--", "--version"});
+    RunResult r = run({app.launcher().string(), "--upkeep-check-now", "--version"});
     INFO("launch " << i << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "found version 2.0.0"));
@@ -107,6 +107,6 @@ TEST_CASE("a tampered package fails K checks, the console says it is quarantined
     CHECK(contains(r.out, "version 2.0.0 quarantined after 3 failed tries: it will not be offered again") == (i == 3));
   }
   CHECK(app.state_of("2.0.0") == "quarantined");
-  RunResult r = run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+  RunResult r = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
   CHECK(r.out == "checking for updates...\nup to date (1.0.0)\nmainapp 1.0.0\n");
 }

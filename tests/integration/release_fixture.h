@@ -116,8 +116,8 @@ struct Installed {
   stdfs::path launcher() const { return prefix() / "demo"; }
   std::string current() const { return stdfs::read_symlink(prefix() / "current").string(); }
   Json status() const {
-    RunResult r = run_ok({launcher().string(), "--status", "--json"});
-    return Json::parse(r.out, "launcher --status --json");
+    RunResult r = run_ok({launcher().string(), "--upkeep-status", "--upkeep-json"});
+    return Json::parse(r.out, "launcher --upkeep-status --upkeep-json");
   }
   std::string state_of(const std::string& version) const {
     Json s = status();
@@ -125,7 +125,7 @@ struct Installed {
       if (v.get_string("version") == version) return v.get_string("state");
     return "";
   }
-  // An event of this kind about this version is among the recent ones of `launcher --status`.
+  // An event of this kind about this version is among the recent ones of `launcher --upkeep-status`.
   bool has_event(const std::string& kind, const std::string& version) const {
     Json s = status();  // kept alive: the loop iterates over a part of it
     for (const auto& e : s.get_array("events"))

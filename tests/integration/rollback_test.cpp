@@ -1,8 +1,9 @@
 // Automatic rollback in the same launch (issue #4): a new version that
-// crashes, exits non-zero, or does not confirm a healthy start within the
-// configured time on its first run is rolled back before the launcher
-// returns, marked bad with the reason, recorded as an event, and never
-// offered again.
+// crashes, exits non-zero, or cannot run (exit 127) on its first run, within
+// its trial window (a release without a launch record: rule running:10), is
+// rolled back before the launcher returns, marked bad with the reason,
+// recorded as an event, and never offered again. The launcher never kills
+// a version that does not confirm (health_rules_test.cpp).
 #include "invariants.h"
 #include "release_fixture.h"
 #include "upkeep/policy/config.h"
@@ -21,12 +22,12 @@ struct Broken {
 const Broken kBroken[] = {
     {"crash", "2.1.0", "kill -SEGV $$\n", "killed by signal 11"},
     {"exit", "2.2.0", "exit 3\n", "exit code 3"},
-    {"silent", "2.3.0", "exec sleep 600\n", "did not confirm a healthy start within 1 s"},
+    {"cannot-run", "2.3.0", "exit 127\n", "could not run (exit code 127)"},
 };
 
 }  // namespace
 
-TEST_CASE("a new version that crashes, exits non-zero or never confirms is rolled back in the same launch",
+TEST_CASE("a new version that crashes, exits non-zero or cannot run is rolled back in the same launch",
           "[rollback][integration]") {
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
@@ -42,10 +43,9 @@ TEST_CASE("a new version that crashes, exits non-zero or never confirms is rolle
     Installed app(server.url, vendor.root_json(), "1.0.0");
     upkeep::Config config = upkeep::Config::load(app.prefix() / "config.json");
     config.channel = b.name;
-    config.trial_timeout_seconds = 1;
     config.save(app.prefix() / "config.json");
 
-    RunResult r = run({app.launcher().string(), "--check-on-start", "--", "--version"});
+    RunResult r = run({app.launcher().string(), "--upkeep-check-now", "--version"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, std::string("mainapp ") + b.version + " started\n"));
@@ -66,7 +66,7 @@ TEST_CASE("a new version that crashes, exits non-zero or never confirms is rolle
     CHECK(problems.empty());
 
     // Never offered again.
-    RunResult again = run_ok({app.launcher().string(), "--check-on-start", "--", "--version"});
+    RunResult again = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
     CHECK_FALSE(contains(again.out, b.version));
     CHECK(contains(again.out, "mainapp 1.0.0\n"));
   }

@@ -66,7 +66,7 @@ TEST_CASE("a staged rollout holds a release back from background checks until it
   }
   REQUIRE(app.current() == "versions/2.0.0");
 
-  // 3.0.0 at 0 %: the launcher's --check-on-start (upkeep-updater, a background
+  // 3.0.0 at 0 %: the launcher's --upkeep-check-now (upkeep-updater, a background
   // check) is not offered it; upkeep-updater --check-now (a person asked) is.
   vendor.release(vendor.build_folder("3.0.0"), "3.0.0", "", {"--rollout", "0"});
   const std::string updater = (app.prefix() / "upkeep-updater").string();
@@ -74,7 +74,7 @@ TEST_CASE("a staged rollout holds a release back from background checks until it
     RunResult r = run_ok({updater, "--root", app.prefix().string()});
     CHECK_FALSE(contains(r.out + r.err, "3.0.0"));
     CHECK(app.state_of("3.0.0").empty());
-    r = run_ok({app.launcher().string(), "--check-on-start", "--version"});
+    r = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
     CHECK(contains(r.out, "mainapp 2.0.0\n"));
     CHECK_FALSE(contains(r.out + r.err, "3.0.0"));
   }

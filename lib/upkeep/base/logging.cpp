@@ -7,6 +7,9 @@
 #include <system_error>
 
 namespace upkeep {
+namespace {
+spdlog::sink_ptr g_console;  // init_logging's console sink
+}  // namespace
 
 void init_logging(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
@@ -14,6 +17,7 @@ void init_logging(const LogOptions& options) {
   console->set_level(options.quiet ? spdlog::level::err : options.verbose ? spdlog::level::debug : spdlog::level::warn);
   console->set_pattern(options.program + ": %^%l%$: %v");
   sinks.push_back(console);
+  g_console = console;
   if (!options.log_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.log_dir, ec);
@@ -33,6 +37,16 @@ void init_logging(const LogOptions& options) {
   logger->set_level(spdlog::level::debug);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+void log_error_to_file(const std::string& message) {
+  auto logger = spdlog::default_logger();
+  for (const auto& sink : logger->sinks()) {
+    if (sink == g_console || !sink->should_log(spdlog::level::err)) continue;
+    spdlog::details::log_msg msg(logger->name(), spdlog::level::err, message);
+    sink->log(msg);
+    sink->flush();
+  }
 }
 
 }  // namespace upkeep

@@ -18,4 +18,8 @@ struct LogOptions {
 
 void init_logging(const LogOptions& options);
 
+// Logs an error to the file log only: for the one error a program prints
+// itself on its way out ("program: message"), so stderr shows it once.
+void log_error_to_file(const std::string& message);
+
 }  // namespace upkeep

@@ -50,7 +50,7 @@ class ReleaseHooks {
 // "the update hook bin/setup of 3.0.0 failed: exit code 1" (and succeeded / timed out / was interrupted).
 std::string describe_hook_run(const HookRun& run);
 // {"version","kind","path","state","attempts","exit_code","detail","output","started_at","finished_at"}
-// with times as unix seconds; for --status --json and uninstall --json.
+// with times as unix seconds; for --upkeep-status --upkeep-json and uninstall --json.
 Json hook_run_to_json(const HookRun& run);
 
 }  // namespace upkeep

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <iterator>
 
@@ -144,15 +145,55 @@ const char* version_state_name(VersionState s) {
   return "unknown";
 }
 
-StateStore::StateStore(const std::filesystem::path& file, Mode mode, const Clock& clock) : file_(file), clock_(clock) {
-  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(file.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+namespace {
+
+// "file:" URI of a path: the characters a URI gives a meaning to are escaped.
+std::string file_uri(const std::filesystem::path& file) {
+  std::string uri = "file:";
+  for (char c : std::filesystem::absolute(file).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+void StateStore::open(const std::string& name, int flags) {
+  if (sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    fail(ErrorCode::kNotFound, "cannot open state database " + file.string() + ": " + msg);
+    fail(ErrorCode::kNotFound, "cannot open state database " + file_.string() + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
+}
+
+// A reader of a WAL database needs its -shm file, which it creates when it
+// is missing (the last writer removed it on closing). Without write access
+// to the folder (another user's per-machine install, a read-only mount) it
+// cannot: then the file alone is the database, read as immutable.
+void StateStore::open_read_only() {
+  open(file_.string(), SQLITE_OPEN_READONLY);
+  int rc = sqlite3_exec(db_, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  int primary = rc & 0xff;
+  if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) return;  // other errors show at the first read
+  sqlite3_close(db_);
+  db_ = nullptr;
+  open(file_uri(file_) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+}
+
+StateStore::StateStore(const std::filesystem::path& file, Mode mode, const Clock& clock) : file_(file), clock_(clock) {
+  if (mode == Mode::kReadOnly) {
+    open_read_only();
+  } else {
+    open(file.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  }
   try {
     if (mode == Mode::kReadWrite) {
       exec("PRAGMA journal_mode=WAL");
@@ -287,6 +328,14 @@ int StateStore::add_trial_attempt(const std::string& version) {
     attempts = get(version)->attempts;
   });
   return attempts;
+}
+
+void StateStore::uncount_trial_attempt(const std::string& version) {
+  transaction([&] {
+    Stmt s(db_, "UPDATE versions SET attempts = attempts - 1 WHERE version = ? AND attempts > 0");
+    s.bind(1, version);
+    s.step();
+  });
 }
 
 int StateStore::record_failure(const std::string& version, const std::string& error) {

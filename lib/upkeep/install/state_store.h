@@ -4,7 +4,7 @@
 // It holds one row per known version with its state, the apply/rollback
 // journal (at most one operation in flight), the count of failed tries per
 // update version (quarantine.h decides what counts), the latest run of each
-// release hook, events for `launcher --status`, and small key/value facts.
+// release hook, events for `launcher --upkeep-status`, and small key/value facts.
 // Each public write is one transaction: after it
 // returns the change is durable; after it throws nothing changed.
 //
@@ -101,7 +101,8 @@ class StateStore {
   enum class Mode { kReadWrite, kReadOnly };
   // Opens (and in kReadWrite creates or migrates) the database. Throws
   // Error(kBadInput) for a file that is not a state database of ours, or
-  // one written by a newer upkeep.
+  // one written by a newer upkeep. kReadOnly works without write access
+  // to the file or its folder (another user's root, a read-only mount).
   // `clock` stamps the rows written (updated_at, event and failure times).
   explicit StateStore(const std::filesystem::path& file, Mode mode = Mode::kReadWrite,
                       const Clock& clock = *SystemClock::instance());
@@ -121,6 +122,9 @@ class StateStore {
   void begin_trial(const std::string& version, const std::string& previous);
   // Counts one more start of a version on trial; returns the new count.
   int add_trial_attempt(const std::string& version);
+  // Takes back one counted start: the launcher saw it end without evidence
+  // against the version (killed from outside, launcher.h).
+  void uncount_trial_attempt(const std::string& version);
   // Records a version present on disk without history (installer, recovery).
   void record_installed(const std::string& version, const std::string& manifest_sha256);
 
@@ -162,6 +166,8 @@ class StateStore {
   std::string integrity_check() const;
 
  private:
+  void open(const std::string& name, int flags);
+  void open_read_only();
   void exec(const char* sql) const;
   void migrate();
   int64_t now() const { return static_cast<int64_t>(clock_.unix_now()); }

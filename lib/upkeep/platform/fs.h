@@ -93,6 +93,10 @@ std::vector<TreeEntry> list_tree(const stdfs::path& dir);
 // True when the standard stream (1 = stdout, 2 = stderr) is a terminal.
 bool is_terminal(int standard_stream);
 
+// True when this process may write `path` (a file, or a folder: create and
+// remove entries in it): its effective rights and a read-only mount count.
+bool can_write(const stdfs::path& path);
+
 // A file opened for reading and writing (created when missing), with
 // errors that name the path; a full disk is Error(kNoSpace). Used for
 // resumable downloads. One thread; closes on destruction.

@@ -237,6 +237,8 @@ std::vector<TreeEntry> list_tree(const stdfs::path& dir) {
 
 bool is_terminal(int standard_stream) { return ::isatty(standard_stream) == 1; }
 
+bool can_write(const stdfs::path& path) { return ::faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0; }
+
 File::File(const stdfs::path& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) fail_errno("cannot open", path, errno);

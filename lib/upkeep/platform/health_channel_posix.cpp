@@ -28,46 +28,52 @@ HealthChannel::~HealthChannel() {
   if (write_fd_ >= 0) close(write_fd_);
 }
 
+int HealthChannel::child_fd_number() const {
+  for (int fd = 3; fd <= 9; ++fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (fd == write_fd_ || flags < 0 || (flags & FD_CLOEXEC)) return fd;  // not inherited by a program we exec
+  }
+  return write_fd_;
+}
+
 void HealthChannel::close_child_end() {
   if (write_fd_ >= 0) close(write_fd_);
   write_fd_ = -1;
 }
 
-HealthChannel::Result HealthChannel::wait(int64_t pid, std::chrono::milliseconds timeout) {
+HealthChannel::Result HealthChannel::wait(int64_t pid, std::optional<std::chrono::milliseconds> timeout) {
   Result r;
   // The pidfd catches an exit even when a grandchild still holds the pipe open.
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool pipe_open = true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
+  r.outcome = Outcome::kTimedOut;
   while (true) {
-    pollfd p[2] = {{pipe_open ? read_fd_ : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    int rc = poll(p, 2, static_cast<int>(left.count()));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) break;
-    if (rc == 0) break;  // timed out
-    if (pipe_open && (p[0].revents & (POLLIN | POLLHUP))) {
+    int wait_ms = -1;
+    if (timeout) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd p[2] = {{pipe_open_ ? read_fd_ : -1, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int rc = poll(p, 2, wait_ms);
+    if (rc < 0 && errno == EINTR) continue;  // e.g. a signal the launcher forwarded
+    if (rc <= 0) break;                      // timed out (or poll failed: treated alike)
+    if (pipe_open_ && (p[0].revents & (POLLIN | POLLHUP))) {
       char c;
       ssize_t n = read(read_fd_, &c, 1);
       if (n == 1) {
         r.outcome = Outcome::kConfirmed;
-        if (pidfd >= 0) close(pidfd);
-        return r;
+        break;
       }
-      if (n == 0) pipe_open = false;  // closed: the child exited or dropped the channel
+      if (n == 0) pipe_open_ = false;  // closed: the child exited or dropped the channel
     }
-    if (p[1].revents & POLLIN || (!pipe_open && pidfd < 0)) {
-      if (pidfd >= 0) close(pidfd);
+    if (p[1].revents & POLLIN || (!pipe_open_ && pidfd < 0)) {
       r.outcome = Outcome::kExited;
       r.status = process::wait_child(pid);
-      return r;
+      break;
     }
   }
   if (pidfd >= 0) close(pidfd);
-  process::kill_hard(pid);
-  r.outcome = Outcome::kTimedOut;
-  r.status = process::wait_child(pid);
   return r;
 }
 

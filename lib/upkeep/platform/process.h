@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace upkeep::process {
@@ -33,6 +34,9 @@ struct SpawnOptions {
   Environment env;                 // the complete environment of the child
   bool detach = false;             // new session, stdin from /dev/null: outlives the parent
   std::vector<int> inherit_fds;    // descriptors the child keeps (others are close-on-exec)
+  // (from, to): in the child, `from` is duplicated onto `to`, which the
+  // program inherits; `to` must not be a descriptor it would inherit anyway.
+  std::vector<std::pair<int, int>> move_fds;
   std::filesystem::path cwd;       // the child's working directory; empty: the parent's
   bool own_process_group = false;  // the child leads a new process group (kill_group reaches its descendants)
   bool stdin_null = false;         // stdin from the null device
@@ -58,6 +62,11 @@ void exec_replace(const std::vector<std::string>& argv, const Environment& env);
 
 // Waits for a child started by spawn().
 ExitStatus wait_child(int64_t pid);
+
+// Ends this process the way `status` says another one ended: exit(code), or
+// death by the same signal (its default action, without a core file), so
+// whoever waits for this process (a shell) sees what the child did.
+[[noreturn]] void exit_like(const ExitStatus& status);
 
 // Runs a program to its end with a time limit: in its own process group,
 // stdin from the null device, stdout and stderr into one pipe that is read

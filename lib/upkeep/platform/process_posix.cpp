@@ -2,11 +2,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "upkeep/base/error.h"
@@ -108,6 +110,13 @@ int64_t spawn(const SpawnOptions& options) {
       int flags = fcntl(fd, F_GETFD);
       if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
+    for (auto [from, to] : options.move_fds) {
+      if (from != to) {
+        dup2(from, to);  // the copy is not close-on-exec
+      } else {
+        fcntl(to, F_SETFD, fcntl(to, F_GETFD) & ~FD_CLOEXEC);
+      }
+    }
     if (options.detach) setsid();
     if (options.own_process_group && !options.detach) setpgid(0, 0);
     if (options.detach || options.stdin_null) {
@@ -171,6 +180,20 @@ ExitStatus wait_child(int64_t pid) {
     s.signal = WTERMSIG(status);
   }
   return s;
+}
+
+void exit_like(const ExitStatus& status) {
+  if (status.exited) std::exit(status.code);
+  // No core file of ours for the child's crash: it dumped its own, if any.
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  signal(status.signal, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, status.signal);
+  sigprocmask(SIG_UNBLOCK, &one, nullptr);
+  raise(status.signal);
+  std::exit(128 + status.signal);  // a signal whose default action is not to end the process
 }
 
 CapturedRun run_captured(SpawnOptions options, std::chrono::milliseconds timeout, size_t tail_bytes,

@@ -19,7 +19,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
                                                            "main_program",   "check_interval_minutes",
                                                            "check_on_start", "trial_timeout_seconds",
                                                            "headless",       "max_update_failures",
-                                                           "delta_updates"};
+                                                           "delta_updates",  "check_on_start_deadline_seconds"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -33,6 +33,8 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.main_program = j.get_string_or("main_program", c.main_program);
     c.check_interval_minutes = j.get_int_or("check_interval_minutes", c.check_interval_minutes);
     c.check_on_start = j.get_bool_or("check_on_start", c.check_on_start);
+    c.check_on_start_deadline_seconds =
+        j.get_int_or("check_on_start_deadline_seconds", c.check_on_start_deadline_seconds);
     c.trial_timeout_seconds = j.get_int_or("trial_timeout_seconds", c.trial_timeout_seconds);
     c.headless = j.get_bool_or("headless", c.headless);
     c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
@@ -40,6 +42,8 @@ Config Config::from_json(const Json& j, const std::string& what) {
     if (c.app_id.empty()) fail(ErrorCode::kBadInput, "field 'app_id' must not be empty");
     if (c.check_interval_minutes < 0) fail(ErrorCode::kBadInput, "field 'check_interval_minutes' must be 0 or more");
     if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
+    if (c.check_on_start_deadline_seconds < 1 || c.check_on_start_deadline_seconds > 600)
+      fail(ErrorCode::kBadInput, "field 'check_on_start_deadline_seconds' must be 1..600");
     if (c.max_update_failures < 1) fail(ErrorCode::kBadInput, "field 'max_update_failures' must be at least 1");
     if (!c.repository_url.empty() && c.repository_url.back() != '/') c.repository_url += '/';
     return c;
@@ -57,6 +61,7 @@ Json Config::to_json() const {
   j["main_program"] = main_program;
   j["check_interval_minutes"] = check_interval_minutes;
   j["check_on_start"] = check_on_start;
+  j["check_on_start_deadline_seconds"] = check_on_start_deadline_seconds;
   j["trial_timeout_seconds"] = trial_timeout_seconds;
   j["headless"] = headless;
   j["max_update_failures"] = max_update_failures;

@@ -22,12 +22,13 @@ struct Config {
   std::string main_program = "mainapp";                     // path of the main program inside a version folder
   int64_t check_interval_minutes = 360;                     // background checks; 0 disables
   bool check_on_start = false;                              // launcher checks, downloads and applies before starting
-  int64_t trial_timeout_seconds = 30;                       // a version on trial must confirm within this
+  int64_t check_on_start_deadline_seconds = 5;              // ... waiting at most this long (UpdateSettings' range)
+  int64_t trial_timeout_seconds = 30;                       // the trial window of a release whose health rule is confirm
   bool headless = false;                                    // main program: no prompt, apply at exit
   int64_t max_update_failures = kDefaultMaxUpdateFailures;  // failed tries of one update before it is quarantined
   bool delta_updates = true;  // fetch only missing files and patches when the release offers them
   // The keys the file named (from_json): tells a value the user set from a
-  // default (UpdateSettings, `launcher --status`). Not written by to_json.
+  // default (UpdateSettings, `launcher --upkeep-status`). Not written by to_json.
   std::set<std::string, std::less<>> keys_in_file;
 
   static Config load(const std::filesystem::path& file);

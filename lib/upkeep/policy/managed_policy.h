@@ -11,7 +11,7 @@
 // Strict: a file that is not JSON, not an object, has an unknown key or a
 // wrong type or value is rejected as a whole (none of its keys apply), and
 // the error names the file, the key and what was expected; the other files
-// still apply. Errors are logged and kept for `launcher --status`.
+// still apply. Errors are logged and kept for `launcher --upkeep-status`.
 //
 // load() and effective_settings() never throw for the policy (errors are
 // kept, and the launcher must always start); after them

@@ -132,7 +132,8 @@ const std::vector<std::string>& UpdateSettings::keys() {
                                              "restart_prompt",
                                              "restart_deadline_hours",
                                              "repository_url",
-                                             "proxy"};
+                                             "proxy",
+                                             "check_on_start_deadline_seconds"};
   return k;
 }
 
@@ -182,6 +183,11 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
     int64_t n = int_of(key, v, what);
     if (n < 1 || n > kRestartDeadlineMaxHours) expected(key, what, v);
     restart_deadline_hours = n;
+  } else if (key == "check_on_start_deadline_seconds") {
+    const std::string what = "an integer number of seconds, 1.." + std::to_string(kCheckOnStartDeadlineMax);
+    int64_t n = int_of(key, v, what);
+    if (n < 1 || n > kCheckOnStartDeadlineMax) expected(key, what, v);
+    check_on_start_deadline_seconds = n;
   } else if (key == "repository_url") {
     const std::string what = "an http://, https:// or file:// URL of the repository";
     const std::string& s = string_of(key, v, what);
@@ -212,6 +218,7 @@ Json UpdateSettings::value_of(std::string_view key) const {
   if (key == "restart_deadline_hours") return restart_deadline_hours;
   if (key == "repository_url") return repository_url;
   if (key == "proxy") return proxy.empty() ? environment_proxy : proxy;
+  if (key == "check_on_start_deadline_seconds") return check_on_start_deadline_seconds;
   fail(ErrorCode::kNotFound, "no setting '" + std::string(key) + "'");
 }
 
@@ -237,6 +244,11 @@ UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesyst
                                                  " to the floor of " + std::to_string(kCheckIntervalFloor);
       s.check_interval_minutes = kCheckIntervalFloor;
     }
+  }
+  if (config.keys_in_file.count("check_on_start_deadline_seconds") ||
+      config.check_on_start_deadline_seconds != defaults.check_on_start_deadline_seconds) {
+    s.check_on_start_deadline_seconds = config.check_on_start_deadline_seconds;
+    s.sources["check_on_start_deadline_seconds"] = from_config;
   }
   policy.apply_to(s);
   for (const auto& [key, src] : s.sources)

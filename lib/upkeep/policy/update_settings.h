@@ -69,6 +69,7 @@ struct UpdateSettings {
   static constexpr int64_t kCheckIntervalFloor = 60;        // minutes
   static constexpr int64_t kCheckIntervalMax = 525600;      // a year
   static constexpr int64_t kRestartDeadlineMaxHours = 720;  // 30 days
+  static constexpr int64_t kCheckOnStartDeadlineMax = 600;  // seconds
 
   UpdateMode mode = UpdateMode::kAutomatic;
   int64_t check_interval_minutes = 360;  // 0: no background checks
@@ -78,10 +79,11 @@ struct UpdateSettings {
   bool allow_downgrade = false;
   std::optional<QuietHours> quiet_hours;
   RestartPrompt restart_prompt = RestartPrompt::kAsk;
-  int64_t restart_deadline_hours = 24;  // for kForced
-  std::string repository_url;           // ends with '/'
-  std::string proxy;                    // "" = the environment's, "direct" = none, else http://host:port
-  std::string environment_proxy;        // what the environment says (shown when `proxy` is "")
+  int64_t restart_deadline_hours = 24;          // for kForced
+  std::string repository_url;                   // ends with '/'
+  std::string proxy;                            // "" = the environment's, "direct" = none, else http://host:port
+  std::string environment_proxy;                // what the environment says (shown when `proxy` is "")
+  int64_t check_on_start_deadline_seconds = 5;  // the launcher's check on start waits this long, then starts the app
 
   std::map<std::string, SettingSource, std::less<>> sources;  // one per key()
 

@@ -9,7 +9,8 @@ int64_t restart_to_update(const RestartRequest& request) {
   if (request.launcher.empty())
     fail(ErrorCode::kNotFound, "cannot restart: the launcher's path is unknown (not started by the launcher?)");
   process::SpawnOptions spawn;
-  spawn.argv = {request.launcher, "--after-pid", std::to_string(process::current_pid()), "--"};
+  // The launcher's options end at the first argument without its prefix: the app's follow unchanged.
+  spawn.argv = {request.launcher, "--upkeep-after-pid", std::to_string(process::current_pid())};
   spawn.argv.insert(spawn.argv.end(), request.app_args.begin(), request.app_args.end());
   spawn.env = process::current_environment();
   spawn.detach = true;

@@ -1,7 +1,7 @@
 // Restart to update: the main program hands over to the launcher.
 //
 // restart_to_update() starts the launcher detached with
-// `--after-pid <our pid>` and the same application arguments; the caller
+// `--upkeep-after-pid <our pid>` and the same application arguments; the caller
 // then exits. The launcher waits for our exit, applies the staged version
 // and starts it.
 //

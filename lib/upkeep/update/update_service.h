@@ -14,7 +14,7 @@
 // in "disabled" check_now() does not check either (on_updates_off).
 //
 // A check is background (the service's own thread, the launcher's
-// --check-on-start) or manual (a person asked: mainapp --check-now,
+// --upkeep-check-now) or manual (a person asked: mainapp --check-now,
 // upkeep-updater --check-now). Only background checks honour a release's
 // staged rollout (update/rollout.h): a manual check is offered the newest
 // release whatever its rollout, and so is everyone a critical release.

@@ -1,8 +1,12 @@
 #include "upkeep/install/state_store.h"
 
+#include <grp.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "expect_error.h"
 #include "test_support.h"
@@ -356,6 +360,62 @@ TEST_CASE("read-only mode reads but never writes", "[state_store]") {
   CHECK_FALSE(rw.meta("k").has_value());
 }
 
+namespace {
+
+// Runs `body` in a child process as the unprivileged user 65534 (nobody);
+// its result is the child's exit code. -1 when this process cannot switch users.
+int as_nobody(const std::function<int()>& body) {
+  if (::geteuid() != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int rc = 99;
+    if (::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
+        ::setresuid(65534, 65534, 65534) == 0) {
+      try {
+        rc = body();
+      } catch (...) {
+        rc = 98;
+      }
+    }
+    ::_exit(rc);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 97;
+}
+
+}  // namespace
+
+TEST_CASE("read-only mode reads a WAL database in a folder this user cannot write, writer or not", "[state_store]") {
+  TempDir dir;
+  // A per-machine root: made by root, 0755 folders and 0644 files; a name with URI characters.
+  auto folder = dir / "opt%2Fapp?x#y";
+  stdfs::create_directories(folder);
+  stdfs::permissions(dir.path(), stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
+                                     stdfs::perms::others_read | stdfs::perms::others_exec);
+  auto file = folder / "state.db";
+  { StateStore(file).record_staged("2.0.0", "x", "listing"); }  // closed: no -wal or -shm file is left
+  REQUIRE_FALSE(stdfs::exists(folder / "state.db-shm"));
+  auto reads = [&](const std::string& version) {
+    return [&file, version] {
+      StateStore ro(file, StateStore::Mode::kReadOnly);
+      return ro.get(version) ? 0 : 1;
+    };
+  };
+  int rc = as_nobody(reads("2.0.0"));
+  if (rc == -1) {
+    WARN("not root: cannot run as another user");
+    return;
+  }
+  CHECK(rc == 0);
+  // While a writer holds it open, what it committed is in the WAL only: the reader sees it too.
+  StateStore writer(file);
+  writer.record_staged("3.0.0", "y", "listing");
+  REQUIRE(stdfs::exists(folder / "state.db-wal"));
+  CHECK(as_nobody(reads("3.0.0")) == 0);
+  CHECK(as_nobody(reads("2.0.0")) == 0);
+}
+
 TEST_CASE("read-only mode does not create a missing database", "[state_store]") {
   TempDir dir;
   auto msg = error_of([&] { StateStore ro(dir / "state.db", StateStore::Mode::kReadOnly); }, ErrorCode::kNotFound);
@@ -422,7 +482,7 @@ TEST_CASE("a schema 1 database (the first release) is migrated in place, keeping
         "INSERT INTO meta VALUES('schema_version', '1');"
         "INSERT INTO versions(version, state, updated_at) VALUES('1.0.0', 4, 1);");
   }
-  // `launcher --status` reads before anything migrated: no hook_runs table yet is no hook runs.
+  // `launcher --upkeep-status` reads before anything migrated: no hook_runs table yet is no hook runs.
   CHECK(StateStore(file, StateStore::Mode::kReadOnly).hook_runs().empty());
   StateStore s(file);
   CHECK(s.meta("schema_version") == std::optional<std::string>("2"));

@@ -245,3 +245,19 @@ TEST_CASE("spawn into a missing working directory says so, kill_group refuses wh
   error_of([] { process::kill_group(1, true); }, ErrorCode::kUsage);
   error_of([] { process::kill_group(0, true); }, ErrorCode::kUsage);
 }
+
+TEST_CASE("exit_like ends a process as another one ended: an exit code, or death by the same signal", "[process]") {
+  auto ended_like = [](const process::ExitStatus& s) {
+    pid_t pid = ::fork();
+    if (pid == 0) process::exit_like(s);
+    return process::wait_child(pid);
+  };
+  auto code = ended_like({true, 7, 0});
+  CHECK(code.exited);
+  CHECK(code.code == 7);
+  for (int sig : {SIGINT, SIGTERM, SIGSEGV}) {
+    auto killed = ended_like({false, 0, sig});
+    CHECK_FALSE(killed.exited);
+    CHECK(killed.signal == sig);
+  }
+}

@@ -36,6 +36,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   c.main_program = "bin/app";
   c.check_interval_minutes = 0;
   c.check_on_start = true;
+  c.check_on_start_deadline_seconds = 12;
   c.trial_timeout_seconds = 5;
   c.headless = true;
   c.max_update_failures = 5;
@@ -48,6 +49,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   CHECK(d.main_program == "bin/app");
   CHECK(d.check_interval_minutes == 0);
   CHECK(d.check_on_start);
+  CHECK(d.check_on_start_deadline_seconds == 12);
   CHECK(d.trial_timeout_seconds == 5);
   CHECK(d.headless);
   CHECK(d.max_update_failures == 5);
@@ -92,6 +94,9 @@ TEST_CASE("config errors name the file and the key", "[config]") {
 
   msg = load_error(R"({"app_id":"a","repository":"r","check_interval_minutes":-1})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("check_interval_minutes"));
+
+  msg = load_error(R"({"app_id":"a","repository":"r","check_on_start_deadline_seconds":0})", file);
+  CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("'check_on_start_deadline_seconds' must be 1..600"));
 
   msg = load_error(R"({"app_id":"a","repository":"r","trial_timeout_seconds":0})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("trial_timeout_seconds"));

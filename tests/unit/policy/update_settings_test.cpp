@@ -58,6 +58,7 @@ TEST_CASE("every setting accepts its documented values", "[policy][settings]") {
   s.set("restart_deadline_hours", Json(8), src);
   s.set("repository_url", Json("https://mirror.example.com/repo"), src);
   s.set("proxy", Json("http://proxy.example.com:3128"), src);
+  s.set("check_on_start_deadline_seconds", Json(600), src);
   CHECK(s.mode == UpdateMode::kDownloadOnly);
   CHECK(s.check_interval_minutes == 0);
   CHECK(s.channel == "beta");
@@ -68,6 +69,7 @@ TEST_CASE("every setting accepts its documented values", "[policy][settings]") {
   CHECK(s.restart_deadline_hours == 8);
   CHECK(s.repository_url == "https://mirror.example.com/repo/");
   CHECK(s.proxy == "http://proxy.example.com:3128");
+  CHECK(s.check_on_start_deadline_seconds == 600);
   for (const auto& k : UpdateSettings::keys()) CHECK(s.sources.at(k).describe() == "policy /p/10.json");
   s.set("update_mode", Json("manual"), src);
   CHECK_FALSE(s.checks_automatically());
@@ -147,4 +149,23 @@ TEST_CASE("the proxy comes from policy, else from the environment variable for t
   s = UpdateSettings::resolve(http, "/i/config.json", ManagedPolicy{}, env_of({}));
   CHECK(s.sources.at("proxy").kind == SettingSource::Kind::kDefault);
   CHECK(s.value_of("proxy") == Json(""));
+}
+
+TEST_CASE("check_on_start_deadline_seconds: 5 by default, 1..600 from config.json or policy", "[policy][settings]") {
+  UpdateSettings d = UpdateSettings::resolve(user_config(R"({"app_id":"a","repository":"http://r/"})"),
+                                             "/i/config.json", ManagedPolicy{}, env_of({}));
+  CHECK(d.check_on_start_deadline_seconds == 5);
+  CHECK(d.sources.at("check_on_start_deadline_seconds").kind == SettingSource::Kind::kDefault);
+  UpdateSettings c = UpdateSettings::resolve(
+      user_config(R"({"app_id":"a","repository":"http://r/","check_on_start_deadline_seconds":2})"), "/i/config.json",
+      ManagedPolicy{}, env_of({}));
+  CHECK(c.check_on_start_deadline_seconds == 2);
+  CHECK(c.sources.at("check_on_start_deadline_seconds").describe() == "config /i/config.json");
+  CHECK(c.to_json()["check_on_start_deadline_seconds"]["value"] == Json(2));
+  for (int64_t bad : {0, 601}) {
+    UpdateSettings s;
+    CHECK_THROWS_WITH(s.set("check_on_start_deadline_seconds", Json(bad), {SettingSource::Kind::kPolicy, "/p", ""}),
+                      Catch::Contains("expected an integer number of seconds, 1..600"));
+    CHECK(s.check_on_start_deadline_seconds == 5);
+  }
 }

@@ -226,5 +226,5 @@ TEST_CASE("restart policy: the hand-over starts UPKEEP_LAUNCHER with the new ver
   ::unsetenv(env::kLauncher);
   CHECK(f.observer.seen == std::vector<std::string>{"restarting 2.0.0"});
   CHECK(process::wait_child(pid).success());  // the stand-in has written its report
-  CHECK(read_text(report) == "--after-pid " + std::to_string(::getpid()) + " -- --headless\n");
+  CHECK(read_text(report) == "--upkeep-after-pid " + std::to_string(::getpid()) + " --headless\n");
 }

@@ -14,8 +14,9 @@
 using namespace upkeep;
 using namespace upkeep::test;
 
-TEST_CASE("restart_to_update starts the launcher with --after-pid, the app's arguments and the sockets to hand over",
-          "[restart]") {
+TEST_CASE(
+    "restart_to_update starts the launcher with --upkeep-after-pid, the app's arguments and the sockets to hand over",
+    "[restart]") {
   TempDir dir;
   // Stands in for the launcher: records what it was given.
   stdfs::path launcher = dir / "launcher";
@@ -45,7 +46,7 @@ TEST_CASE("restart_to_update starts the launcher with --after-pid, the app's arg
   close(sock);
   CHECK(status.success());
   std::string r = read_text(report);
-  CHECK(r == "args:--after-pid " + std::to_string(getpid()) + " -- --headless x y\nfds:1 names:http\ninherited\n");
+  CHECK(r == "args:--upkeep-after-pid " + std::to_string(getpid()) + " --headless x y\nfds:1 names:http\ninherited\n");
 }
 
 TEST_CASE("restart_to_update without a launcher path says why", "[restart]") {

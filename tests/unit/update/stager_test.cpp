@@ -136,7 +136,7 @@ TEST_CASE("stage: a package file of the right length but other bytes is download
 TEST_CASE("stage: a version whose interrupted apply already moved it is not downloaded again", "[stager]") {
   // Found by the torture harness: a power cut between the apply's journal
   // row and its commit left 2.0.0 in versions/ and "staged" in the store;
-  // `--check-on-start` then downloaded and staged it a second time.
+  // `--upkeep-check-now` then downloaded and staged it a second time.
   TempDir root;
   StagingFixture f(root.path());
   f.stage();
