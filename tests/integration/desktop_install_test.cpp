@@ -44,19 +44,6 @@ struct DesktopVendor {
   }
 };
 
-// A HOME with nothing in it and no XDG variables: the per-user defaults.
-struct FreshHome {
-  TempDir dir;
-  std::map<std::string, std::string> env() const {
-    return {{"HOME", dir.path().string()},
-            {"XDG_DATA_HOME", ""},
-            {"XDG_CONFIG_HOME", ""},
-            {"XDG_STATE_HOME", ""},
-            {"XDG_CACHE_HOME", ""}};
-  }
-  stdfs::path data() const { return dir / ".local" / "share"; }
-};
-
 RunResult validate(const stdfs::path& entry) { return run({"/usr/bin/desktop-file-validate", entry.string()}); }
 
 std::vector<std::string> upkeep_cmd(std::initializer_list<std::string> args) {

@@ -135,6 +135,19 @@ struct Installed {
   TempDir dir;
 };
 
+// A HOME with nothing in it and no XDG variables: the per-user defaults.
+struct FreshHome {
+  TempDir dir;
+  std::map<std::string, std::string> env() const {
+    return {{"HOME", dir.path().string()},
+            {"XDG_DATA_HOME", ""},
+            {"XDG_CONFIG_HOME", ""},
+            {"XDG_STATE_HOME", ""},
+            {"XDG_CACHE_HOME", ""}};
+  }
+  stdfs::path data() const { return dir / ".local" / "share"; }
+};
+
 // A managed policy base folder (UPKEEP_POLICY_DIR) with the folder of app "demo" in it.
 struct PolicyDir {
   TempDir dir;
