@@ -66,14 +66,16 @@ TEST_CASE("launcher --upkeep-check-now downloads with progress, applies, and sta
   REQUIRE(stdfs::exists(app.prefix() / "upkeep-updater"));
 
   // Nothing newer: starts the installed version.
-  CHECK(run_ok({app.launcher().string(), "--upkeep-check-now", "--version"}).out ==
-        "checking for updates...\nup to date (1.0.0)\nmainapp 1.0.0\n");
+  // The check's lines go to stderr: the app's stdout stays its own.
+  RunResult up = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
+  CHECK(up.out == "mainapp 1.0.0\n");
+  CHECK(up.err == "checking for updates...\nup to date (1.0.0)\n");
 
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
   RunResult r = run_ok({app.launcher().string(), "--upkeep-check-now", "--version"});
-  CHECK(contains(r.out, "found version 2.0.0"));
-  CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
-  CHECK(contains(r.out, "mainapp 2.0.0\n"));
+  CHECK(contains(r.err, "found version 2.0.0"));
+  CHECK(contains(r.err, "version 2.0.0 downloaded, verified and staged"));
+  CHECK(r.out == "mainapp 2.0.0\n");
   CHECK(app.current() == "versions/2.0.0");
   CHECK(app.state_of("2.0.0") == "good");  // --version exited 0 on trial
 }

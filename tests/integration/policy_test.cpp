@@ -157,7 +157,7 @@ TEST_CASE("download_only: the update is staged but applied only when the user re
   RunResult r = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
+  CHECK(contains(r.err, "version 2.0.0 downloaded, verified and staged"));
   CHECK(contains(r.out, "mainapp 1.0.0\n"));
   CHECK(app.current() == "versions/1.0.0");
   CHECK(app.state_of("2.0.0") == "staged");
@@ -189,20 +189,22 @@ TEST_CASE("rollback_to_target_version takes an install back to the newest releas
   policy.write("10-line.json", R"({"target_version_prefix": "1."})");
   RunResult kept = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(kept.out << kept.err);
-  CHECK(kept.out == "checking for updates...\nup to date (2.0.0)\nmainapp 2.0.0\n");
+  CHECK(kept.out == "mainapp 2.0.0\n");
+  CHECK(kept.err == "checking for updates...\nup to date (2.0.0)\n");
 
   policy.write("20-rollback.json", R"({"rollback_to_target_version": true})");
   RunResult back = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
   INFO(back.out << back.err);
   CHECK(back.exit_code == 0);
-  CHECK(contains(back.out, "found version 1.1.0"));
+  CHECK(contains(back.err, "found version 1.1.0"));
   CHECK(contains(back.out, "mainapp 1.1.0\n"));
   CHECK(app.current() == "versions/1.1.0");
   CHECK(app.state_of("1.1.0") == "good");
 
   // Inside the prefix now: 2.0.0 is not offered again, and nothing older either.
   RunResult settled = run({app.launcher().string(), "--upkeep-check-now", "--version"}, policy.env());
-  CHECK(settled.out == "checking for updates...\nup to date (1.1.0)\nmainapp 1.1.0\n");
+  CHECK(settled.out == "mainapp 1.1.0\n");
+  CHECK(settled.err == "checking for updates...\nup to date (1.1.0)\n");
 }
 
 TEST_CASE("upkeep install --app-id follows the machine's policy: its repository, channel and version prefix",

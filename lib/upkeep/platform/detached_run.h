@@ -8,7 +8,9 @@
 // it can neither become the zombie child of the program this process execs
 // next nor get the terminal's Ctrl-C. Until the deadline (or until
 // stop_showing()) the relay copies the program's stdout and stderr to this
-// process's stdout and stderr; it always appends them to `log_file` too
+// process's stderr (never to stdout: that is the application's, perhaps
+// piped to a parser; a progress bar is the program's to draw only on a terminal);
+// it always appends them to `log_file` too
 // (truncated first when over 1 MiB; nothing when it cannot be opened).
 // After the deadline it holds neither stream, so whoever reads this
 // process's output sees its end when this process (or what it execs) ends.

@@ -102,7 +102,10 @@ int open_log(const std::filesystem::path& file) {
   ::close(err[1]);
   report(status_fd, {kStarted, pid, 0});
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+  // Shown on this process's stderr, never on stdout: that is the
+  // application's output, perhaps piped to a parser.
   bool showing = true;
+  ::dup2(devnull, 1);
   int open_pipes = 2;
   char buf[4096];
   while (open_pipes > 0) {
@@ -111,7 +114,7 @@ int open_log(const std::filesystem::path& file) {
       if (errno == EINTR) continue;
       break;
     }
-    if (showing && p[2].revents) {  // the waiting process stopped waiting (or is gone)
+    if (p[2].fd >= 0 && p[2].revents) {  // the waiting process stopped waiting (or is gone)
       showing = false;
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
@@ -126,7 +129,7 @@ int open_log(const std::filesystem::path& file) {
         continue;
       }
       if (log >= 0) write_all(log, buf, static_cast<size_t>(n));
-      if (showing) write_all(i == 0 ? 1 : 2, buf, static_cast<size_t>(n));
+      if (showing) write_all(2, buf, static_cast<size_t>(n));
     }
     if (p[3].revents & POLLIN) {
       // Ended: copy what is left, without waiting for something it started that may hold its output open.
@@ -136,7 +139,7 @@ int open_log(const std::filesystem::path& file) {
         ssize_t n;
         while ((n = ::read(fd, buf, sizeof buf)) > 0) {
           if (log >= 0) write_all(log, buf, static_cast<size_t>(n));
-          if (showing) write_all(fd == out[0] ? 1 : 2, buf, static_cast<size_t>(n));
+          if (showing) write_all(2, buf, static_cast<size_t>(n));
         }
       }
       break;

@@ -4,6 +4,7 @@
 #include "upkeep/platform/detached_run.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,24 +26,52 @@ process::SpawnOptions shell(const std::string& script) {
   return o;
 }
 
-// This process's stdout goes to a file while it lives.
-class CapturedStdout {
+// One of this process's descriptors (1 or 2) goes to `fd` while it lives.
+class Redirected {
  public:
-  explicit CapturedStdout(const stdfs::path& file) {
-    std::fflush(stdout);
-    saved_ = ::dup(1);
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::close(fd);
+  Redirected(int which, int fd) : which_(which) {
+    std::fflush(nullptr);
+    saved_ = ::dup(which);
+    ::dup2(fd, which);
   }
-  ~CapturedStdout() {
-    std::fflush(stdout);
-    ::dup2(saved_, 1);
+  ~Redirected() {
+    std::fflush(nullptr);
+    ::dup2(saved_, which_);
     ::close(saved_);
   }
 
  private:
+  int which_;
   int saved_ = -1;
+};
+
+int open_file(const stdfs::path& file) { return ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }
+
+// A real pseudo-terminal: what a person starting the app from a terminal has.
+struct Pty {
+  Pty() {
+    master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(master >= 0);
+    REQUIRE(::grantpt(master) == 0);
+    REQUIRE(::unlockpt(master) == 0);
+    slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(slave >= 0);
+  }
+  ~Pty() {
+    ::close(slave);
+    ::close(master);
+  }
+  // What was written to the terminal so far, without its "\r".
+  std::string shown() const {
+    ::fcntl(master, F_SETFL, O_NONBLOCK);
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(master, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    std::erase(text, '\r');
+    return text;
+  }
+  int master = -1, slave = -1;
 };
 
 std::string parent_of(int64_t pid) {
@@ -53,18 +82,38 @@ std::string parent_of(int64_t pid) {
 
 }  // namespace
 
-TEST_CASE("a program that ends within the deadline: its status, its output shown and logged", "[detached_run]") {
+TEST_CASE("a program that ends within the deadline: its status, its output shown on a terminal's stderr and logged",
+          "[detached_run]") {
   TempDir dir;
+  Pty terminal;
   std::optional<process::ExitStatus> status;
   {
-    CapturedStdout out(dir / "stdout");
-    DetachedRun run(shell("echo checking; exit 7"), dir / "run.log");
+    int out_fd = open_file(dir / "stdout");
+    Redirected out(1, out_fd), err(2, terminal.slave);
+    ::close(out_fd);
+    DetachedRun run(shell("echo checking; echo trouble >&2; exit 7"), dir / "run.log");
     status = run.wait(30s);
   }
   REQUIRE(status.has_value());
   CHECK(status->code == 7);
-  CHECK(read_text(dir / "stdout") == "checking\n");
-  CHECK(read_text(dir / "run.log") == "checking\n");
+  CHECK(read_text(dir / "stdout").empty());  // the application's stdout stays its own
+  CHECK(terminal.shown() == "checking\ntrouble\n");
+  CHECK(read_text(dir / "run.log") == "checking\ntrouble\n");
+}
+
+TEST_CASE("a program's output goes to stderr, whatever that is, never to stdout", "[detached_run]") {
+  TempDir dir;
+  {
+    int out_fd = open_file(dir / "stdout"), err_fd = open_file(dir / "stderr");
+    Redirected out(1, out_fd), err(2, err_fd);
+    ::close(out_fd);
+    ::close(err_fd);
+    DetachedRun run(shell("echo checking; echo trouble >&2"), dir / "run.log");
+    REQUIRE(run.wait(30s).has_value());
+  }
+  CHECK(read_text(dir / "stdout").empty());
+  CHECK(read_text(dir / "stderr") == "checking\ntrouble\n");
+  CHECK(read_text(dir / "run.log") == "checking\ntrouble\n");
 }
 
 TEST_CASE(
@@ -82,8 +131,9 @@ TEST_CASE(
   const std::string script = "echo before; read x < '" + go.string() + "'; echo after; " + "[ -e /proc/self/fd/" +
                              std::to_string(ours) + " ] && echo inherited || echo clean";
   int64_t pid = -1;
+  Pty terminal;
   {
-    CapturedStdout out(dir / "stdout");
+    Redirected err(2, terminal.slave);
     DetachedRun run(shell(script), log);
     pid = run.pid();
     auto start = std::chrono::steady_clock::now();
@@ -101,5 +151,5 @@ TEST_CASE(
   while ((n = ::read(log_fd, buf, sizeof buf)) > 0) logged.append(buf, static_cast<size_t>(n));
   ::close(log_fd);
   CHECK(logged == "before\nafter\nclean\n");
-  CHECK(read_text(dir / "stdout") == "before\n");  // nothing shown after the deadline
+  CHECK(terminal.shown() == "before\n");  // nothing shown after the deadline
 }
