@@ -2,7 +2,8 @@
 //
 // Builds a real install root in a scratch folder (version 1.0.0 holding a
 // copy of ./mainapp, `current` -> versions/1.0.0, config.json, state.db, the
-// launcher copied in as <root>/bench) and times, interleaved in one run:
+// version's launch file as a release declares it, and `.running` as a
+// per-machine install has it; the launcher copied in as <root>/bench) and times, interleaved in one run:
 //   (a) direct:   <root>/versions/1.0.0/mainapp --version
 //   (b) launcher: <root>/bench --version   (fast path: exec of the same mainapp)
 // For the launcher's own cost apart from the main program, the same pair
@@ -14,9 +15,12 @@
 //
 // usage: launcher_overhead [--runs N] [--warmup N]
 #include <cstdio>
+#include <fstream>
 
 #include "bench_util.h"
 #include "upkeep/base/cli_args.h"
+#include "upkeep/install/launch_spec.h"
+#include "upkeep/install/layout.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/policy/config.h"
 
@@ -44,6 +48,12 @@ void make_root(const stdfs::path& root, const stdfs::path& build, const stdfs::p
   config.main_program = "mainapp";
   config.save(root / "config.json");
   StateStore(root / "state.db").record_installed("1.0.0", "");
+  // What the fast path reads besides `current`: the version's declared
+  // program (the launch file) and the per-machine running lock.
+  Layout layout(root);
+  stdfs::create_directories(layout.manifests_dir());
+  LaunchSpec{"mainapp", {}, HealthRule::parse("running:10")}.save(layout.launch_file("1.0.0"));
+  { std::ofstream(layout.running_lock_file()); }
   copy_program(build / "launcher", root / "bench");
 }
 
