@@ -8,8 +8,11 @@
 #include <iterator>
 
 #include "upkeep/base/error.h"
+#include "upkeep/install/sqlite_statement.h"
 
 namespace upkeep {
+using state_store_detail::SqliteStatement;
+
 namespace {
 
 // Schema migrations: kMigrations[i] takes a database from schema version i
@@ -74,42 +77,7 @@ int check_schema_version(const std::string& v) {
   return n;
 }
 
-// A prepared statement bound and stepped in one place; finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
-      fail(ErrorCode::kFailure, std::string("state database: ") + sqlite3_errmsg(db));
-  }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt& bind(int i, const std::string& s) {
-    sqlite3_bind_text(st_, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(st_, i, v);
-    return *this;
-  }
-  // True while a row is available.
-  bool step() {
-    int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    ErrorCode code = (rc == SQLITE_FULL) ? ErrorCode::kNoSpace : ErrorCode::kFailure;
-    fail(code, std::string("state database: ") + sqlite3_errmsg(db_));
-  }
-  std::string text(int col) const {
-    auto* p = sqlite3_column_text(st_, col);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
-};
-
-VersionRecord read_version(const Stmt& s) {
+VersionRecord read_version(const SqliteStatement& s) {
   VersionRecord r;
   r.version = s.text(0);
   r.state = static_cast<VersionState>(s.integer(1));
@@ -249,21 +217,21 @@ void StateStore::transaction(const std::function<void()>& body) {
 }
 
 std::optional<VersionRecord> StateStore::get(const std::string& version) const {
-  Stmt s(db_, (std::string(kVersionColumns) + " WHERE version = ?").c_str());
+  SqliteStatement s(db_, (std::string(kVersionColumns) + " WHERE version = ?").c_str());
   s.bind(1, version);
   if (!s.step()) return std::nullopt;
   return read_version(s);
 }
 
 std::vector<VersionRecord> StateStore::all() const {
-  Stmt s(db_, (std::string(kVersionColumns) + " ORDER BY updated_at, version").c_str());
+  SqliteStatement s(db_, (std::string(kVersionColumns) + " ORDER BY updated_at, version").c_str());
   std::vector<VersionRecord> out;
   while (s.step()) out.push_back(read_version(s));
   return out;
 }
 
 std::vector<VersionRecord> StateStore::in_state(VersionState st) const {
-  Stmt s(db_, (std::string(kVersionColumns) + " WHERE state = ? ORDER BY updated_at, version").c_str());
+  SqliteStatement s(db_, (std::string(kVersionColumns) + " WHERE state = ? ORDER BY updated_at, version").c_str());
   s.bind(1, static_cast<int64_t>(st));
   std::vector<VersionRecord> out;
   while (s.step()) out.push_back(read_version(s));
@@ -271,7 +239,8 @@ std::vector<VersionRecord> StateStore::in_state(VersionState st) const {
 }
 
 bool StateStore::has_pending_work() const {
-  Stmt s(db_, "SELECT (SELECT COUNT(*) FROM versions WHERE state IN (2, 3)) + (SELECT COUNT(*) FROM journal)");
+  SqliteStatement s(db_,
+                    "SELECT (SELECT COUNT(*) FROM versions WHERE state IN (2, 3)) + (SELECT COUNT(*) FROM journal)");
   s.step();
   return s.integer(0) > 0;
 }
@@ -279,10 +248,11 @@ bool StateStore::has_pending_work() const {
 void StateStore::record_staged(const std::string& version, const std::string& manifest_sha256,
                                const std::string& listing_sha256) {
   transaction([&] {
-    Stmt s(db_,
-           "INSERT INTO versions(version, state, manifest_sha256, listing_sha256, updated_at) VALUES(?, 2, ?, ?, ?) "
-           "ON CONFLICT(version) DO UPDATE SET state = 2, manifest_sha256 = excluded.manifest_sha256, "
-           "listing_sha256 = excluded.listing_sha256, reason = '', updated_at = excluded.updated_at");
+    SqliteStatement s(
+        db_,
+        "INSERT INTO versions(version, state, manifest_sha256, listing_sha256, updated_at) VALUES(?, 2, ?, ?, ?) "
+        "ON CONFLICT(version) DO UPDATE SET state = 2, manifest_sha256 = excluded.manifest_sha256, "
+        "listing_sha256 = excluded.listing_sha256, reason = '', updated_at = excluded.updated_at");
     s.bind(1, version).bind(2, manifest_sha256).bind(3, listing_sha256).bind(4, now());
     s.step();
     add_event("staged", version, "");
@@ -291,10 +261,10 @@ void StateStore::record_staged(const std::string& version, const std::string& ma
 
 void StateStore::record_installed(const std::string& version, const std::string& manifest_sha256) {
   transaction([&] {
-    Stmt s(db_,
-           "INSERT INTO versions(version, state, manifest_sha256, updated_at) VALUES(?, 4, ?, ?) "
-           "ON CONFLICT(version) DO UPDATE SET state = 4, manifest_sha256 = excluded.manifest_sha256, "
-           "updated_at = excluded.updated_at");
+    SqliteStatement s(db_,
+                      "INSERT INTO versions(version, state, manifest_sha256, updated_at) VALUES(?, 4, ?, ?) "
+                      "ON CONFLICT(version) DO UPDATE SET state = 4, manifest_sha256 = excluded.manifest_sha256, "
+                      "updated_at = excluded.updated_at");
     s.bind(1, version).bind(2, manifest_sha256).bind(3, now());
     s.step();
   });
@@ -302,7 +272,7 @@ void StateStore::record_installed(const std::string& version, const std::string&
 
 void StateStore::set_state(const std::string& version, VersionState st, const std::string& reason) {
   transaction([&] {
-    Stmt s(db_, "UPDATE versions SET state = ?, reason = ?, updated_at = ? WHERE version = ?");
+    SqliteStatement s(db_, "UPDATE versions SET state = ?, reason = ?, updated_at = ? WHERE version = ?");
     s.bind(1, static_cast<int64_t>(st)).bind(2, reason).bind(3, now()).bind(4, version);
     s.step();
     if (sqlite3_changes(db_) == 0) fail(ErrorCode::kNotFound, "state database: no record of version " + version);
@@ -311,7 +281,8 @@ void StateStore::set_state(const std::string& version, VersionState st, const st
 
 void StateStore::begin_trial(const std::string& version, const std::string& previous) {
   transaction([&] {
-    Stmt s(db_, "UPDATE versions SET state = 3, previous = ?, attempts = 0, updated_at = ? WHERE version = ?");
+    SqliteStatement s(db_,
+                      "UPDATE versions SET state = 3, previous = ?, attempts = 0, updated_at = ? WHERE version = ?");
     s.bind(1, previous).bind(2, now()).bind(3, version);
     s.step();
     if (sqlite3_changes(db_) == 0) fail(ErrorCode::kNotFound, "state database: no record of version " + version);
@@ -321,7 +292,7 @@ void StateStore::begin_trial(const std::string& version, const std::string& prev
 int StateStore::add_trial_attempt(const std::string& version) {
   int attempts = 0;
   transaction([&] {
-    Stmt s(db_, "UPDATE versions SET attempts = attempts + 1, updated_at = ? WHERE version = ?");
+    SqliteStatement s(db_, "UPDATE versions SET attempts = attempts + 1, updated_at = ? WHERE version = ?");
     s.bind(1, now()).bind(2, version);
     s.step();
     if (sqlite3_changes(db_) == 0) fail(ErrorCode::kNotFound, "state database: no record of version " + version);
@@ -332,7 +303,7 @@ int StateStore::add_trial_attempt(const std::string& version) {
 
 void StateStore::uncount_trial_attempt(const std::string& version) {
   transaction([&] {
-    Stmt s(db_, "UPDATE versions SET attempts = attempts - 1 WHERE version = ? AND attempts > 0");
+    SqliteStatement s(db_, "UPDATE versions SET attempts = attempts - 1 WHERE version = ? AND attempts > 0");
     s.bind(1, version);
     s.step();
   });
@@ -341,10 +312,10 @@ void StateStore::uncount_trial_attempt(const std::string& version) {
 int StateStore::record_failure(const std::string& version, const std::string& error) {
   int count = 0;
   transaction([&] {
-    Stmt s(db_,
-           "INSERT INTO failures(version, count, last_error, updated_at) VALUES(?, 1, ?, ?) "
-           "ON CONFLICT(version) DO UPDATE SET count = count + 1, last_error = excluded.last_error, "
-           "updated_at = excluded.updated_at");
+    SqliteStatement s(db_,
+                      "INSERT INTO failures(version, count, last_error, updated_at) VALUES(?, 1, ?, ?) "
+                      "ON CONFLICT(version) DO UPDATE SET count = count + 1, last_error = excluded.last_error, "
+                      "updated_at = excluded.updated_at");
     s.bind(1, version).bind(2, error).bind(3, now());
     s.step();
     count = failure_count(version);
@@ -353,21 +324,21 @@ int StateStore::record_failure(const std::string& version, const std::string& er
 }
 
 int StateStore::failure_count(const std::string& version) const {
-  Stmt s(db_, "SELECT count FROM failures WHERE version = ?");
+  SqliteStatement s(db_, "SELECT count FROM failures WHERE version = ?");
   s.bind(1, version);
   return s.step() ? static_cast<int>(s.integer(0)) : 0;
 }
 
 void StateStore::clear_failures(const std::string& version) {
   transaction([&] {
-    Stmt s(db_, "DELETE FROM failures WHERE version = ?");
+    SqliteStatement s(db_, "DELETE FROM failures WHERE version = ?");
     s.bind(1, version);
     s.step();
   });
 }
 
 std::vector<FailureRecord> StateStore::failures() const {
-  Stmt s(db_, "SELECT version, count, last_error, updated_at FROM failures ORDER BY updated_at, version");
+  SqliteStatement s(db_, "SELECT version, count, last_error, updated_at FROM failures ORDER BY updated_at, version");
   std::vector<FailureRecord> out;
   while (s.step()) out.push_back({s.text(0), static_cast<int>(s.integer(1)), s.text(2), s.integer(3)});
   return out;
@@ -375,9 +346,10 @@ std::vector<FailureRecord> StateStore::failures() const {
 
 void StateStore::record_quarantined(const std::string& version, const std::string& reason) {
   transaction([&] {
-    Stmt s(db_,
-           "INSERT INTO versions(version, state, reason, updated_at) VALUES(?, 7, ?, ?) "
-           "ON CONFLICT(version) DO UPDATE SET state = 7, reason = excluded.reason, updated_at = excluded.updated_at");
+    SqliteStatement s(
+        db_,
+        "INSERT INTO versions(version, state, reason, updated_at) VALUES(?, 7, ?, ?) "
+        "ON CONFLICT(version) DO UPDATE SET state = 7, reason = excluded.reason, updated_at = excluded.updated_at");
     s.bind(1, version).bind(2, reason).bind(3, now());
     s.step();
     add_event("quarantined", version, reason);
@@ -385,7 +357,7 @@ void StateStore::record_quarantined(const std::string& version, const std::strin
 }
 
 std::optional<JournalEntry> StateStore::journal() const {
-  Stmt s(db_, "SELECT op, version, from_version, started_at FROM journal WHERE id = 1");
+  SqliteStatement s(db_, "SELECT op, version, from_version, started_at FROM journal WHERE id = 1");
   if (!s.step()) return std::nullopt;
   JournalEntry j;
   j.op = static_cast<JournalOp>(s.integer(0));
@@ -397,7 +369,8 @@ std::optional<JournalEntry> StateStore::journal() const {
 
 void StateStore::journal_begin(JournalOp op, const std::string& version, const std::string& from_version) {
   transaction([&] {
-    Stmt s(db_, "INSERT OR REPLACE INTO journal(id, op, version, from_version, started_at) VALUES(1, ?, ?, ?, ?)");
+    SqliteStatement s(
+        db_, "INSERT OR REPLACE INTO journal(id, op, version, from_version, started_at) VALUES(1, ?, ?, ?, ?)");
     s.bind(1, static_cast<int64_t>(op)).bind(2, version).bind(3, from_version).bind(4, now());
     s.step();
   });
@@ -412,14 +385,14 @@ void StateStore::journal_finish(const std::function<void()>& then) {
 
 void StateStore::add_event(const std::string& kind, const std::string& version, const std::string& detail) {
   transaction([&] {
-    Stmt s(db_, "INSERT INTO events(at, kind, version, detail) VALUES(?, ?, ?, ?)");
+    SqliteStatement s(db_, "INSERT INTO events(at, kind, version, detail) VALUES(?, ?, ?, ?)");
     s.bind(1, now()).bind(2, kind).bind(3, version).bind(4, detail);
     s.step();
   });
 }
 
 std::vector<Event> StateStore::events(int limit) const {
-  Stmt s(db_, "SELECT id, at, kind, version, detail FROM events ORDER BY id DESC LIMIT ?");
+  SqliteStatement s(db_, "SELECT id, at, kind, version, detail FROM events ORDER BY id DESC LIMIT ?");
   s.bind(1, static_cast<int64_t>(limit));
   std::vector<Event> out;
   while (s.step()) out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4)});
@@ -427,10 +400,10 @@ std::vector<Event> StateStore::events(int limit) const {
 }
 
 std::optional<std::string> StateStore::meta(const std::string& key) const {
-  Stmt check(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  SqliteStatement check(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
   check.step();
   if (check.integer(0) == 0) return std::nullopt;
-  Stmt s(db_, "SELECT value FROM meta WHERE key = ?");
+  SqliteStatement s(db_, "SELECT value FROM meta WHERE key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   return s.text(0);
@@ -438,98 +411,14 @@ std::optional<std::string> StateStore::meta(const std::string& key) const {
 
 void StateStore::set_meta(const std::string& key, const std::string& value) {
   transaction([&] {
-    Stmt s(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    SqliteStatement s(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
     s.bind(1, key).bind(2, value);
     s.step();
   });
 }
 
-// --- hook runs ----------------------------------------------------------------
-
-namespace {
-constexpr const char* kHookRunColumns =
-    "SELECT version, kind, state, path, attempts, exit_code, output, detail, started_at, finished_at FROM hook_runs";
-
-HookRun read_hook_run(const Stmt& s) {
-  HookRun r;
-  r.version = s.text(0);
-  r.kind = static_cast<HookKind>(s.integer(1));
-  r.state = static_cast<HookRunState>(s.integer(2));
-  r.path = s.text(3);
-  r.attempts = static_cast<int>(s.integer(4));
-  r.exit_code = static_cast<int>(s.integer(5));
-  r.output = s.text(6);
-  r.detail = s.text(7);
-  r.started_at = s.integer(8);
-  r.finished_at = s.integer(9);
-  return r;
-}
-}  // namespace
-
-const char* hook_run_state_name(HookRunState s) {
-  switch (s) {
-    case HookRunState::kStarted:
-      return "started";
-    case HookRunState::kSucceeded:
-      return "succeeded";
-    case HookRunState::kFailed:
-      return "failed";
-    case HookRunState::kTimedOut:
-      return "timed_out";
-  }
-  return "unknown";
-}
-
-std::optional<HookRun> StateStore::hook_run(const std::string& version, HookKind kind) const {
-  Stmt s(db_, (std::string(kHookRunColumns) + " WHERE version = ? AND kind = ?").c_str());
-  s.bind(1, version).bind(2, static_cast<int64_t>(kind));
-  if (!s.step()) return std::nullopt;
-  return read_hook_run(s);
-}
-
-std::vector<HookRun> StateStore::hook_runs() const {
-  // A read-only store may look at a schema-1 file, which has no hook_runs yet.
-  Stmt check(db_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'hook_runs'");
-  check.step();
-  if (check.integer(0) == 0) return {};
-  Stmt s(db_, (std::string(kHookRunColumns) + " ORDER BY started_at, version, kind").c_str());
-  std::vector<HookRun> out;
-  while (s.step()) out.push_back(read_hook_run(s));
-  return out;
-}
-
-HookRun StateStore::hook_started(const std::string& version, HookKind kind, const std::string& path) {
-  HookRun run;
-  transaction([&] {
-    Stmt s(db_,
-           "INSERT INTO hook_runs(version, kind, state, path, attempts, started_at) VALUES(?, ?, 1, ?, 1, ?) "
-           "ON CONFLICT(version, kind) DO UPDATE SET state = 1, path = excluded.path, attempts = attempts + 1, "
-           "exit_code = 0, output = '', detail = '', started_at = excluded.started_at, finished_at = 0");
-    s.bind(1, version).bind(2, static_cast<int64_t>(kind)).bind(3, path).bind(4, now());
-    s.step();
-    run = *hook_run(version, kind);
-  });
-  return run;
-}
-
-void StateStore::hook_finished(const std::string& version, HookKind kind, HookRunState state, int exit_code,
-                               const std::string& output, const std::string& detail) {
-  if (state == HookRunState::kStarted) fail(ErrorCode::kUsage, "hook_finished: 'started' is not an outcome");
-  transaction([&] {
-    Stmt s(db_,
-           "UPDATE hook_runs SET state = ?, exit_code = ?, output = ?, detail = ?, finished_at = ? "
-           "WHERE version = ? AND kind = ?");
-    s.bind(1, static_cast<int64_t>(state)).bind(2, static_cast<int64_t>(exit_code)).bind(3, output).bind(4, detail);
-    s.bind(5, now()).bind(6, version).bind(7, static_cast<int64_t>(kind));
-    s.step();
-    if (sqlite3_changes(db_) == 0)
-      fail(ErrorCode::kNotFound,
-           std::string("state database: no started ") + hook_kind_name(kind) + " hook run of version " + version);
-  });
-}
-
 std::string StateStore::integrity_check() const {
-  Stmt s(db_, "PRAGMA integrity_check");
+  SqliteStatement s(db_, "PRAGMA integrity_check");
   std::string out;
   while (s.step()) out += (out.empty() ? "" : "\n") + s.text(0);
   return out;
