@@ -28,6 +28,9 @@ process::Environment AppStarter::environment(const std::string& version, const p
   env[env::kVersion] = version;
   env[env::kLauncher] = launcher_;
   for (const auto& [k, v] : extra) env[k] = v;
+  // Sockets handed over (LISTEN_FDS, at 3, 4, ...) are meant for the program:
+  // on exec it keeps our pid; a spawned one gets its own (spawn()).
+  if (env.count("LISTEN_FDS")) env["LISTEN_PID"] = std::to_string(process::current_pid());
   return env;
 }
 
@@ -46,6 +49,7 @@ int64_t AppStarter::spawn(const std::string& version, const LaunchSpec& spec, co
   options.argv = command(version, spec);
   options.env = environment(version, extra);
   options.move_fds = move_fds;  // stdin, stdout and stderr are the launcher's own
+  options.set_listen_pid = options.env.count("LISTEN_FDS") > 0;
   return process::spawn(options);
 }
 

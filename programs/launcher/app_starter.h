@@ -6,7 +6,9 @@
 // rule running:10): versions/<v>/<program> <its args...> <the caller's
 // args...>, with stdin, stdout and stderr untouched, in the launcher's
 // environment plus UPKEEP_ROOT, UPKEEP_VERSION, UPKEEP_LAUNCHER and what
-// the caller adds (a parent trial's variables removed). The one place both
+// the caller adds (a parent trial's variables removed). Listening sockets
+// the launcher inherited (LISTEN_FDS, fds 3, 4, ...; LISTEN_FDNAMES) pass
+// on to the program with LISTEN_PID set to the program's pid. The one place both
 // the normal start (exec) and the trial's start (spawn) take them from.
 // Before either, the launcher holds the shared lock of a per-machine
 // install's .running file (running_lock.h), inherited by the application.

@@ -30,10 +30,10 @@ struct ExitStatus {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;   // argv[0] is the program path
-  Environment env;                 // the complete environment of the child
-  bool detach = false;             // new session, stdin from /dev/null: outlives the parent
-  std::vector<int> inherit_fds;    // descriptors the child keeps (others are close-on-exec)
+  std::vector<std::string> argv;  // argv[0] is the program path
+  Environment env;                // the complete environment of the child
+  bool detach = false;            // new session, stdin from /dev/null: outlives the parent
+  std::vector<int> inherit_fds;   // descriptors the child keeps (others are close-on-exec)
   // (from, to): in the child, `from` is duplicated onto `to`, which the
   // program inherits; `to` must not be a descriptor it would inherit anyway.
   std::vector<std::pair<int, int>> move_fds;
@@ -42,6 +42,9 @@ struct SpawnOptions {
   bool stdin_null = false;         // stdin from the null device
   int output_fd = -1;              // when >= 0: the child's stdout and stderr both go here
   int error_fd = -1;               // when >= 0: the child's stderr goes here instead
+  // The child's environment gets LISTEN_PID=<its own pid> (sd_listen_fds:
+  // the sockets it inherits are meant for it), set between fork and exec.
+  bool set_listen_pid = false;
 };
 
 // What run_captured() saw.

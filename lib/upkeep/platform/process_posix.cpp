@@ -71,6 +71,22 @@ bool read_available(int fd, Tail& tail) {
   }
 }
 
+constexpr const char kListenPid[] = "LISTEN_PID=";
+
+// Writes `pid` in decimal after "LISTEN_PID=" in a slot made long enough
+// before fork: no allocation, so it is safe between fork and exec.
+void write_listen_pid(char* slot, long pid) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0);
+  char* p = slot + sizeof kListenPid - 1;
+  while (n > 0) *p++ = digits[--n];
+  *p = '\0';
+}
+
 int open_pidfd(int64_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)); }
 
 }  // namespace
@@ -92,11 +108,22 @@ Environment current_environment() {
 int64_t spawn(const SpawnOptions& options) {
   if (options.argv.empty()) fail(ErrorCode::kUsage, "spawn: empty command");
   CStrings argv(options.argv);
-  CStrings envp = env_strings(options.env);
+  Environment env = options.env;
+  // A slot for the child's pid, filled in after fork (write_listen_pid).
+  if (options.set_listen_pid) env["LISTEN_PID"] = std::string(22, '0');
+  CStrings envp = env_strings(env);
+  char* listen_pid_slot = nullptr;
+  for (char* e : envp.ptrs)
+    if (e && std::strncmp(e, kListenPid, sizeof kListenPid - 1) == 0 && options.set_listen_pid) listen_pid_slot = e;
   std::string cwd = options.cwd.string();
   // A pipe with close-on-exec tells the parent whether exec succeeded: {step, errno}, step 1 = chdir.
   int status_pipe[2];
   if (pipe2(status_pipe, O_CLOEXEC) != 0) fail(ErrorCode::kFailure, std::string("pipe: ") + std::strerror(errno));
+  // Out of the way of low descriptors the child gets moved onto (move_fds: 3, 4, ...).
+  if (int high = fcntl(status_pipe[1], F_DUPFD_CLOEXEC, 64); high >= 0) {
+    close(status_pipe[1]);
+    status_pipe[1] = high;
+  }
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;
@@ -129,6 +156,7 @@ int64_t spawn(const SpawnOptions& options) {
     }
     if (options.error_fd >= 0) dup2(options.error_fd, 2);
     signal(SIGPIPE, SIG_DFL);
+    if (listen_pid_slot) write_listen_pid(listen_pid_slot, static_cast<long>(getpid()));
     int failure[2] = {0, 0};
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       failure[0] = 1;

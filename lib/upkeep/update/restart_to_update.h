@@ -5,11 +5,10 @@
 // then exits. The launcher waits for our exit, applies the staged version
 // and starts it.
 //
-// Shaped for socket hand-over: descriptors in `listen_fds` are inherited
-// and announced with the LISTEN_FDS / LISTEN_FDNAMES convention (sd_listen_fds),
-// so a later version can keep accepting connections across the restart.
-// The launcher passes the environment through; setting LISTEN_PID for the
-// final process is the launcher's job (a later issue).
+// Socket hand-over: descriptors in `listen_fds` are passed to the launcher
+// at 3, 4, ... (as sd_listen_fds expects) and announced with LISTEN_FDS /
+// LISTEN_FDNAMES; the launcher passes them on to the version it starts and
+// sets LISTEN_PID to that program's pid (inherited_listen_fds() reads them).
 // Thread-safe; throws Error when the launcher cannot be started.
 #pragma once
 

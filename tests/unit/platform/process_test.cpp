@@ -172,6 +172,19 @@ TEST_CASE("the child gets exactly the given environment and the inherited descri
   CHECK(text == "hello world|unset\n");  // no HOME: the parent's environment is not merged in; no leaked fd
 }
 
+TEST_CASE("set_listen_pid gives the child LISTEN_PID of its own pid, replacing the parent's value", "[process]") {
+  OutputPipe out;
+  process::SpawnOptions o;
+  o.argv = {"/bin/sh", "-c", "echo \"$LISTEN_PID $$\" >&$OUT"};
+  o.env = {{"OUT", std::to_string(out.write_fd())}, {"LISTEN_PID", "1"}};
+  o.inherit_fds = {out.write_fd()};
+  o.set_listen_pid = true;
+  int64_t pid = process::spawn(o);
+  std::string text = out.read_all();
+  CHECK(process::wait_child(pid).success());
+  CHECK(text == std::to_string(pid) + " " + std::to_string(pid) + "\n");
+}
+
 TEST_CASE("wait_for_exit waits for a process that is not our child", "[process]") {
   TempDir dir;
   OutputPipe out;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -24,7 +25,9 @@ TEST_CASE(
   write_text(launcher,
              "#!/bin/sh\n"
              "{ echo \"args:$*\"; echo \"fds:$LISTEN_FDS names:$LISTEN_FDNAMES\";\n"
-             "  [ -e /proc/self/fd/$FD_TO_CHECK ] && echo inherited || echo missing; } > " +
+             "  [ -e /proc/self/fd/3 ] && echo inherited || echo missing;\n"
+             "  [ \"$(stat -L -c %i /proc/self/fd/3)\" = \"$SOCKET_INODE\" ] && echo same || echo other;\n"
+             "  echo \"pid:${LISTEN_PID-unset}\"; } > " +
                  report.string() + "\n");
   stdfs::permissions(launcher, stdfs::perms::owner_all);
 
@@ -35,18 +38,24 @@ TEST_CASE(
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   REQUIRE(listen(sock, 4) == 0);
-  setenv("FD_TO_CHECK", std::to_string(sock).c_str(), 1);
+  // Announced at 3 (sd_listen_fds), whatever number the app gave it; a stale LISTEN_PID is not passed on.
+  struct stat st {};
+  REQUIRE(fstat(sock, &st) == 0);
+  setenv("SOCKET_INODE", std::to_string(st.st_ino).c_str(), 1);
+  setenv("LISTEN_PID", "1", 1);
 
   int64_t pid = restart_to_update({.launcher = launcher.string(),
                                    .app_args = {"--headless", "x y"},
                                    .listen_fds = {sock},
                                    .listen_names = {"http"}});
   auto status = process::wait_child(pid);
-  unsetenv("FD_TO_CHECK");
+  unsetenv("SOCKET_INODE");
+  unsetenv("LISTEN_PID");
   close(sock);
   CHECK(status.success());
   std::string r = read_text(report);
-  CHECK(r == "args:--upkeep-after-pid " + std::to_string(getpid()) + " --headless x y\nfds:1 names:http\ninherited\n");
+  CHECK(r == "args:--upkeep-after-pid " + std::to_string(getpid()) +
+                 " --headless x y\nfds:1 names:http\ninherited\nsame\npid:unset\n");
 }
 
 TEST_CASE("restart_to_update without a launcher path says why", "[restart]") {

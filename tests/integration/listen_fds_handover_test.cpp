@@ -1,0 +1,91 @@
+// Socket hand-over through the launcher: listening sockets it inherits
+// (LISTEN_FDS at 3, 4, ...) reach the program it starts, with LISTEN_PID
+// set to that program's own pid, on the plain start (exec), on a trial
+// (spawn), and when a failed trial starts the previous version instead.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "script_app_fixture.h"
+#include "upkeep/platform/process.h"
+
+using namespace upkeep::test;
+namespace process = upkeep::process;
+
+namespace {
+
+// One line per start in $REPORT: version, whose LISTEN_PID, the inode of fd 3, LISTEN_FDS, LISTEN_FDNAMES.
+const char* kReport =
+    "ino=$(stat -L -c %i /proc/self/fd/3 2>/dev/null || echo none)\n"
+    "[ \"$LISTEN_PID\" = \"$$\" ] && p=own || p=\"other:$LISTEN_PID\"\n"
+    "echo \"$V $p $ino ${LISTEN_FDS-unset} ${LISTEN_FDNAMES-unset}\" >> \"$REPORT\"\n";
+
+// A listening TCP socket on 127.0.0.1, closed on destruction.
+struct Listener {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  Listener() {
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(fd, 8) == 0);
+  }
+  ~Listener() { close(fd); }
+  std::string inode() const {
+    struct stat st {};
+    REQUIRE(fstat(fd, &st) == 0);
+    return std::to_string(st.st_ino);
+  }
+};
+
+// Runs the launcher as restart_to_update does: the socket at 3, LISTEN_FDS=1, LISTEN_FDNAMES=http.
+process::ExitStatus launch_with_socket(const ScriptApp& a, const Listener& l, const stdfs::path& report) {
+  process::SpawnOptions o;
+  o.argv = {a.launcher()};
+  o.env = process::current_environment();
+  o.env["REPORT"] = report.string();
+  o.env["LISTEN_FDS"] = "1";
+  o.env["LISTEN_FDNAMES"] = "http";
+  o.env.erase("LISTEN_PID");
+  o.move_fds = {{l.fd, 3}};
+  o.stdin_null = true;
+  return process::wait_child(process::spawn(o));
+}
+
+}  // namespace
+
+TEST_CASE("the launcher passes inherited listening sockets to the app with LISTEN_PID of the app, exec and trial",
+          "[handover][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", kReport, "exit");
+  TempDir dir;
+  Listener l;
+  const stdfs::path report = dir / "report";
+  const std::string same = " own " + l.inode() + " 1 http";
+
+  CHECK(launch_with_socket(a, l, report).success());  // the plain start: exec, LISTEN_PID is the launcher's = the app's
+  a.update("2.0.0", kReport, "exit");
+  CHECK(launch_with_socket(a, l, report).success());  // the trial: spawned, LISTEN_PID set in the child
+  CHECK(a.state_of("2.0.0") == "good");
+  // Without sockets the app sees none of the variables.
+  CHECK(run({a.launcher()}, {{"REPORT", report.string()}}).exit_code == 0);
+  CHECK(lines_of(report) == std::vector<std::string>{"1.0.0" + same, "2.0.0" + same, "2.0.0 other: none unset unset"});
+}
+
+TEST_CASE("when the new version fails its trial, the previous version starts on the same sockets",
+          "[handover][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", kReport, "running:5");
+  a.update("2.0.0", std::string(kReport) + "exit 3\n", "running:5");
+  TempDir dir;
+  Listener l;
+  const stdfs::path report = dir / "report";
+
+  CHECK(launch_with_socket(a, l, report).success());  // 1.0.0's exit status: it ran after 2.0.0 failed
+  const std::string same = " own " + l.inode() + " 1 http";
+  CHECK(lines_of(report) == std::vector<std::string>{"2.0.0" + same, "1.0.0" + same});
+  CHECK(a.state_of("2.0.0") == "bad");
+  CHECK(a.current() == "versions/1.0.0");
+}
