@@ -23,7 +23,7 @@ std::vector<std::string> AppStarter::command(const std::string& version, const L
 
 process::Environment AppStarter::environment(const std::string& version, const process::Environment& extra) const {
   process::Environment env = process::current_environment();
-  for (const char* k : {env::kTrial, env::kHealthFd, env::kPreviousVersion}) env.erase(k);
+  for (const char* k : {env::kTrial, env::kHealthFd, env::kPreviousVersion, env::kReadyFd}) env.erase(k);
   env[env::kRoot] = layout_.root().string();
   env[env::kVersion] = version;
   env[env::kLauncher] = launcher_;

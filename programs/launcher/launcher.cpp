@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "app_starter.h"
+#include "handover.h"
 #include "survive.h"
 #include "trial.h"
 #include "upkeep/base/error.h"
@@ -31,8 +32,9 @@ process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 process::ExitStatus Launcher::run(const LauncherOptions& options) {
   if (options.status) return exit_code(print_status(layout_, options.json));
   if (options.rollback) return exit_code(rollback_by_hand());
-  if (options.after_pid) {
+  if (options.after_pid && !options.handover) {
     // The old program asked for a restart; it must be gone before we touch `current`.
+    // (A hand-over keeps it serving until the new version is ready: handover.h.)
     if (!process::wait_for_exit(*options.after_pid, std::chrono::seconds(60)))
       fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
   }
@@ -61,7 +63,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
   // Before `current` is read: a privileged updater applies only while nobody holds it.
   starter.hold_running_lock();
   // Fast path: nothing pending. One stat, one readlink, one small read, one exec.
-  if (!PendingMarker(layout_).is_set()) {
+  if (!options.handover && !PendingMarker(layout_).is_set()) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v))) starter.exec(*v);
   }
   return slow_path(config, policy(), starter, options);
@@ -70,7 +72,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
 process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettings& settings, const AppStarter& starter,
                                         const LauncherOptions& options) {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
-  if (!root_writable()) return read_only_start(config, starter);
+  if (!root_writable()) return read_only_start(config, starter, options);
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
   auto lock = InstallLock::acquire(layout_.lock_file(), lock_wait(config, starter));
   StateStore store(layout_.state_db());
@@ -88,24 +90,31 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
     }
   }
   std::string start = version_to_start(store, true);
+  std::optional<Handover> handover;
+  if (options.handover) handover.emplace(*options.after_pid);
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
-    return Trial(layout_, config, starter, store, &lock).run(start, rec->previous);
+    return Trial(layout_, config, starter, store, &lock, handover ? &*handover : nullptr).run(start, rec->previous);
 
   survive("clean-up failed", [&] { applier.cleanup(); });
   lock.release();
+  if (handover) return handover->start(starter, start);
   starter.exec(start);
 }
 
 // A user who cannot write the root: no recovery, apply, clean-up or record;
 // the privileged updater (or the owner's next start) does those.
-process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter) {
+process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter,
+                                              const LauncherOptions& options) {
   spdlog::info("{} is read-only for this user: starting what is installed", layout_.root().string());
   StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
   std::string start = version_to_start(store, false);
+  std::optional<Handover> handover;
+  if (options.handover) handover.emplace(*options.after_pid);
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
-    return Trial(layout_, config, starter, store, nullptr).run(start, rec->previous);
+    return Trial(layout_, config, starter, store, nullptr, handover ? &*handover : nullptr).run(start, rec->previous);
+  if (handover) return handover->start(starter, start);
   starter.exec(start);
 }
 

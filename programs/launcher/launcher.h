@@ -1,7 +1,10 @@
 // Launcher: the order of work at every start of an installed application.
 //
 //   1. find the install root from the launcher's own path;
-//   2. (--upkeep-after-pid) wait for the old program to exit;
+//   2. (--upkeep-after-pid) wait for the old program to exit; with
+//      --upkeep-handover it keeps serving instead, and the new version
+//      starts on its sockets, as a child, before it is told to finish
+//      (handover.h; no fast path then);
 //   3. (--upkeep-check-now or check_on_start) run upkeep-updater, waiting
 //      at most check_on_start_deadline_seconds: past it the installed
 //      version starts and the check goes on in the background;
@@ -56,7 +59,7 @@ class Launcher {
  private:
   process::ExitStatus slow_path(const Config& config, const UpdateSettings& settings, const AppStarter& starter,
                                 const LauncherOptions& options);
-  process::ExitStatus read_only_start(const Config& config, const AppStarter& starter);
+  process::ExitStatus read_only_start(const Config& config, const AppStarter& starter, const LauncherOptions& options);
   std::string version_to_start(StateStore& store, bool may_repair);
   void run_updater(const UpdateSettings& settings);
   int rollback_by_hand();

@@ -18,6 +18,7 @@ long long process_id(const std::vector<std::string>& args, size_t i) {
 }
 
 void check_combination(const LauncherOptions& o) {
+  if (o.handover && !o.after_pid) fail(ErrorCode::kUsage, "--upkeep-handover goes with --upkeep-after-pid PID");
   if (o.json && !o.status) fail(ErrorCode::kUsage, "--upkeep-json goes with --upkeep-status");
   int commands = int(o.status) + int(o.rollback) + int(o.help) + int(o.version);
   if (commands > 1)
@@ -51,6 +52,8 @@ LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
       o.rollback = true;
     } else if (a == "--upkeep-check-now") {
       o.check_now = true;
+    } else if (a == "--upkeep-handover") {
+      o.handover = true;
     } else if (a == "--upkeep-after-pid") {
       o.after_pid = process_id(args, ++i);
     } else {
@@ -63,7 +66,8 @@ LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
 }
 
 const char* LauncherOptions::usage() {
-  return "usage: LAUNCHER [--upkeep-check-now] [--upkeep-after-pid PID] [ARGS for the application...]\n"
+  return "usage: LAUNCHER [--upkeep-check-now] [--upkeep-after-pid PID [--upkeep-handover]] [ARGS for the "
+         "application...]\n"
          "       LAUNCHER --upkeep-status [--upkeep-json]\n"
          "       LAUNCHER --upkeep-rollback | --upkeep-help | --upkeep-version\n"
          "\n"
@@ -73,6 +77,8 @@ const char* LauncherOptions::usage() {
          "  --upkeep-check-now        check for and stage an update first (at most\n"
          "                            check_on_start_deadline_seconds, then it goes on in the background)\n"
          "  --upkeep-after-pid PID    wait for process PID to end first (restart to update)\n"
+         "  --upkeep-handover         with --upkeep-after-pid: do not wait; start the new version on the\n"
+         "                            inherited sockets, then SIGTERM PID once it is ready (hand-over)\n"
          "  --upkeep-status           installed versions, pending work, settings, recent events\n"
          "  --upkeep-json             with --upkeep-status: the same as JSON\n"
          "  --upkeep-rollback         go back to the previous good version (the current one is marked bad)\n"

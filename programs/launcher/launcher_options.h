@@ -23,7 +23,8 @@ struct LauncherOptions {
   bool rollback = false;               // --upkeep-rollback: back to the previous good version, then exit
   bool check_now = false;              // --upkeep-check-now: a bounded check on start first
   std::optional<long long> after_pid;  // --upkeep-after-pid PID: wait for it to end first (restart to update)
-  std::vector<std::string> app_args;   // everything after the launcher's options, unchanged
+  bool handover = false;  // --upkeep-handover: with after_pid, start first, then SIGTERM PID once the new one is ready
+  std::vector<std::string> app_args;  // everything after the launcher's options, unchanged
 
   static LauncherOptions parse(const std::vector<std::string>& args);
   // The usage text printed by --upkeep-help.

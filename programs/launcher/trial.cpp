@@ -99,6 +99,7 @@ process::ExitStatus Trial::settle(const TrialVerdict& verdict) {
       break;
     case TrialVerdict::Kind::kHealthy:
     case TrialVerdict::Kind::kUndecided:  // not after start_and_judge
+      if (handover_ && !ended_) handover_->release_old();
       if (may_record(false)) {
         Applier applier(layout_, store_, config_.max_update_failures);
         survive("cannot record version " + version_ + " as good", [&] { applier.mark_good(version_); });
@@ -129,7 +130,7 @@ process::ExitStatus Trial::go_back(const std::string& why, bool start_now, const
   if (!lock_) {
     std::fprintf(stderr, "launcher: version %s %s; starting %s for this run (%s is read-only for this user)\n",
                  version_.c_str(), why.c_str(), target.c_str(), layout_.root().c_str());
-    if (start_now) starter_.exec(target, {{"UPKEEP_ROLLED_BACK_FROM", version_}});
+    if (start_now) return start_earlier(target);
     return status;
   }
   std::fprintf(stderr, "launcher: version %s %s; going back to %s%s\n", version_.c_str(), why.c_str(), target.c_str(),
@@ -142,8 +143,14 @@ process::ExitStatus Trial::go_back(const std::string& why, bool start_now, const
     survive("clean-up failed", [&] { applier.cleanup(); });
   }
   release_lock();
-  if (start_now) starter_.exec(target, {{"UPKEEP_ROLLED_BACK_FROM", version_}});
+  if (start_now) return start_earlier(target);
   return status;
+}
+
+process::ExitStatus Trial::start_earlier(const std::string& target) {
+  process::Environment env{{"UPKEEP_ROLLED_BACK_FROM", version_}};
+  if (handover_) return handover_->start(starter_, target, env);
+  starter_.exec(target, env);
 }
 
 std::string Trial::run_update_hook() {

@@ -21,13 +21,18 @@
 // version is still `current` and on trial then.
 // Without a lock (a user who cannot write a per-machine root) nothing is
 // counted, recorded or rolled back: a failure only starts the earlier
-// version for this run. One thread.
+// version for this run.
+// In a hand-over (handover.h) a healthy verdict releases the old program,
+// and the earlier version after a failure is started as a child with the
+// readiness pipe instead of exec'ed (the old program stays until it is ready).
+// One thread.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "app_starter.h"
+#include "handover.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/install/trial_verdict.h"
@@ -40,8 +45,16 @@ namespace upkeep {
 class Trial {
  public:
   // `lock`: the install lock the caller holds, or nullptr (nothing recorded, above).
-  Trial(const Layout& layout, const Config& config, const AppStarter& starter, StateStore& store, InstallLock* lock)
-      : layout_(layout), config_(config), starter_(starter), store_(store), lock_(lock), locked_(lock != nullptr) {}
+  // `handover`: a hand-over in progress (handover.h), or nullptr.
+  Trial(const Layout& layout, const Config& config, const AppStarter& starter, StateStore& store, InstallLock* lock,
+        Handover* handover = nullptr)
+      : layout_(layout),
+        config_(config),
+        starter_(starter),
+        store_(store),
+        lock_(lock),
+        locked_(lock != nullptr),
+        handover_(handover) {}
 
   // Runs `version` on trial; `previous` is the confirmed version it replaced.
   // Returns how the program ended, or does not return (exec, above).
@@ -65,6 +78,8 @@ class Trial {
   // recorded: the version is still `current`, and on trial (or, unless
   // `only_on_trial`, recorded good by the app itself).
   bool may_record(bool only_on_trial);
+  // Starts the earlier version `target` now: exec'ed, or, in a hand-over, as a child.
+  process::ExitStatus start_earlier(const std::string& target);
   void release_lock();
 
   const Layout& layout_;
@@ -73,6 +88,7 @@ class Trial {
   StateStore& store_;
   InstallLock* lock_;
   bool locked_;
+  Handover* handover_;
   std::string version_;
   std::string previous_;
   int64_t pid_ = -1;

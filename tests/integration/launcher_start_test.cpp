@@ -79,7 +79,7 @@ TEST_CASE("the launcher's own options: help, version, and one line for a usage e
   a.install("1.0.0", kEcho, "exit");
   RunResult help = run_ok({a.launcher(), "--upkeep-help"});
   for (const char* option : {"--upkeep-check-now", "--upkeep-after-pid", "--upkeep-status", "--upkeep-json",
-                             "--upkeep-rollback", "--upkeep-help", "--upkeep-version"})
+                             "--upkeep-rollback", "--upkeep-help", "--upkeep-version", "--upkeep-handover"})
     CHECK(contains(help.out, option));
   CHECK(run_ok({a.launcher(), "--upkeep-version"}).out == "upkeep launcher " UPKEEP_VERSION_STRING "\n");
 
@@ -93,6 +93,9 @@ TEST_CASE("the launcher's own options: help, version, and one line for a usage e
   RunResult bad_pid = run({a.launcher(), "--upkeep-after-pid", "x1"});
   CHECK(bad_pid.exit_code == 2);
   CHECK(bad_pid.err == "launcher: --upkeep-after-pid expects a positive process id, got 'x1'\n");
+  RunResult handover_alone = run({a.launcher(), "--upkeep-handover"});
+  CHECK(handover_alone.exit_code == 2);
+  CHECK(handover_alone.err == "launcher: --upkeep-handover goes with --upkeep-after-pid PID\n");
 }
 
 TEST_CASE("a check on start against a server that never answers starts the app within its deadline",

@@ -1,0 +1,38 @@
+#include "handover.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include "upkeep/base/launch_env.h"
+#include "upkeep/platform/health_channel.h"
+#include "upkeep/platform/signal_forwarder.h"
+
+namespace upkeep {
+
+void Handover::release_old() {
+  if (released_) return;
+  released_ = true;
+  spdlog::info("hand-over: the new program is ready; asking process {} to finish (SIGTERM)", old_pid_);
+  ::kill(static_cast<pid_t>(old_pid_), SIGTERM);  // gone already: nothing to ask
+}
+
+process::ExitStatus Handover::start(const AppStarter& starter, const std::string& version,
+                                    const process::Environment& extra) {
+  HealthChannel ready;  // the same one-byte pipe as a trial's health channel
+  process::Environment env = extra;
+  env[env::kReadyFd] = std::to_string(ready.child_fd_number());
+  SignalForwarder forward;
+  int64_t pid = starter.spawn(version, starter.spec(version), env, {{ready.child_fd(), ready.child_fd_number()}});
+  forward.set_child(pid);
+  ready.close_child_end();
+  auto r = ready.wait(pid, std::nullopt);
+  if (r.outcome == HealthChannel::Outcome::kExited) {
+    spdlog::warn("hand-over: version {} ended before it was ready ({}); process {} goes on", version,
+                 r.status.describe(), old_pid_);
+    return r.status;
+  }
+  release_old();
+  return process::wait_child(pid);
+}
+
+}  // namespace upkeep
