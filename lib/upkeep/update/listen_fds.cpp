@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "upkeep/base/launch_env.h"
+
 namespace upkeep {
 namespace {
 
@@ -50,6 +52,18 @@ std::vector<ListenFd> inherited_listen_fds() {
     fds.push_back({fd, static_cast<size_t>(i) < names.size() ? names[i] : "unknown"});
   }
   return fds;
+}
+
+void report_ready_to_launcher() {
+  const char* v = std::getenv(env::kReadyFd);
+  if (!v) return;
+  long fd = parse_count(v);
+  unsetenv(env::kReadyFd);
+  if (fd < 3 || fcntl(static_cast<int>(fd), F_GETFD) < 0) return;
+  char ready = '1';
+  ssize_t w = write(static_cast<int>(fd), &ready, 1);
+  (void)w;
+  close(static_cast<int>(fd));
 }
 
 }  // namespace upkeep

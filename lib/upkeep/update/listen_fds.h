@@ -21,4 +21,11 @@ struct ListenFd {
 
 std::vector<ListenFd> inherited_listen_fds();
 
+// In a hand-over (launcher --upkeep-handover): tells the launcher this
+// process serves now, so it may stop the old one. Writes one byte to
+// $UPKEEP_READY_FD (and closes it, unsetting the variable); nothing without
+// it. A version on trial confirms its health instead (confirm_healthy_start),
+// which counts as ready too. Call it once, like inherited_listen_fds().
+void report_ready_to_launcher();
+
 }  // namespace upkeep

@@ -17,6 +17,7 @@ int64_t restart_to_update(const RestartRequest& request) {
   process::SpawnOptions spawn;
   // The launcher's options end at the first argument without its prefix: the app's follow unchanged.
   spawn.argv = {request.launcher, "--upkeep-after-pid", std::to_string(process::current_pid())};
+  if (request.handover) spawn.argv.push_back("--upkeep-handover");
   spawn.argv.insert(spawn.argv.end(), request.app_args.begin(), request.app_args.end());
   spawn.env = process::current_environment();
   spawn.detach = true;

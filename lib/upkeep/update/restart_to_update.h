@@ -2,7 +2,7 @@
 //
 // restart_to_update() starts the launcher detached with
 // `--upkeep-after-pid <our pid>` and the same application arguments; the caller
-// then exits. The launcher waits for our exit, applies the staged version
+// then exits (with `handover`: once SIGTERM arrives). The launcher waits for our exit, applies the staged version
 // and starts it.
 //
 // Socket hand-over: descriptors in `listen_fds` are passed to the launcher
@@ -23,6 +23,10 @@ struct RestartRequest {
   std::vector<std::string> app_args;      // passed to the new version
   std::vector<int> listen_fds;            // sockets to hand over (may be empty)
   std::vector<std::string> listen_names;  // one name per socket, optional
+  // --upkeep-handover: the launcher does not wait for our exit; it starts the
+  // new version on `listen_fds` and sends us SIGTERM once that one is ready.
+  // We keep serving until then, then stop accepting, finish and exit.
+  bool handover = false;
 };
 
 // Returns the launcher's pid.

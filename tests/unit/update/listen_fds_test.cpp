@@ -68,3 +68,26 @@ TEST_CASE("inherited_listen_fds leaves sockets meant for another process alone",
           return std::getenv("LISTEN_FDS") ? 0 : 3;
         }) == 0);
 }
+
+TEST_CASE("report_ready_to_launcher writes one byte to UPKEEP_READY_FD and closes it", "[listen_fds]") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    setenv("UPKEEP_READY_FD", std::to_string(fds[1]).c_str(), 1);
+    report_ready_to_launcher();
+    bool closed = fcntl(fds[1], F_GETFD) < 0;
+    report_ready_to_launcher();  // once only: the variable is gone
+    _exit(closed && !std::getenv("UPKEEP_READY_FD") ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string got;
+  char c;
+  while (read(fds[0], &c, 1) == 1) got += c;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(got == "1");
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}

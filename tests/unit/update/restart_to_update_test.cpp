@@ -58,6 +58,17 @@ TEST_CASE(
                  " --headless x y\nfds:1 names:http\ninherited\nsame\npid:unset\n");
 }
 
+TEST_CASE("restart_to_update with handover asks the launcher for a hand-over", "[restart]") {
+  TempDir dir;
+  stdfs::path launcher = dir / "launcher";
+  stdfs::path report = dir / "report";
+  write_text(launcher, "#!/bin/sh\necho \"$*\" > " + report.string() + "\n");
+  stdfs::permissions(launcher, stdfs::perms::owner_all);
+  auto status = process::wait_child(restart_to_update({.launcher = launcher.string(), .handover = true}));
+  CHECK(status.success());
+  CHECK(read_text(report) == "--upkeep-after-pid " + std::to_string(getpid()) + " --upkeep-handover\n");
+}
+
 TEST_CASE("restart_to_update without a launcher path says why", "[restart]") {
   try {
     restart_to_update({});
