@@ -71,6 +71,9 @@ stdfs::path source_dir();
 void write_text(const stdfs::path& path, const std::string& text);
 std::string read_text(const stdfs::path& path);
 
+// A listening TCP socket on 127.0.0.1 (a free port), close-on-exec; the caller closes it.
+int listen_on_loopback(int backlog = 16);
+
 struct RunResult {
   int exit_code = -1;  // 128 + signal when killed by a signal
   std::string out;

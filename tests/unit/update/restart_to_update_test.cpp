@@ -31,13 +31,7 @@ TEST_CASE(
                  report.string() + "\n");
   stdfs::permissions(launcher, stdfs::perms::owner_all);
 
-  int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(sock >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(listen(sock, 4) == 0);
+  int sock = listen_on_loopback();
   // Announced at 3 (sd_listen_fds), whatever number the app gave it; a stale LISTEN_PID is not passed on.
   struct stat st {};
   REQUIRE(fstat(sock, &st) == 0);
