@@ -31,13 +31,9 @@ const char* kMainSource =
     "int libx_version(void);\n"
     "int main(void) { printf(\"hello from libx %d\\n\", libx_version()); return 0; }\n";
 
-void chmod_x(const stdfs::path& p) { stdfs::permissions(p, static_cast<stdfs::perms>(0755)); }
-
 // A vendor's build folder: bin/hello, linked against lib/libx.so (-> libx.so.1
 // -> libx.so.<so_version>) and finding it at run time through
-// $ORIGIN/../lib, plus VERSION. `mainapp` at the top only stands in for the
-// launcher that still starts config.json's main program; the release
-// declares bin/hello.
+// $ORIGIN/../lib, plus VERSION; the release declares bin/hello.
 stdfs::path build_folder(const VendorRepo& vendor, const std::string& version, int libx,
                          const std::string& so_version) {
   const stdfs::path src = vendor.dir() / ("src-" + version);
@@ -54,8 +50,6 @@ stdfs::path build_folder(const VendorRepo& vendor, const std::string& version, i
   run_ok({"/usr/bin/cc", "-o", (d / "bin" / "hello").string(), (src / "main.c").string(), "-L" + (d / "lib").string(),
           "-lx", "-Wl,-rpath,$ORIGIN/../lib"});
   write_text(d / "VERSION", version + "\n");
-  write_text(d / "mainapp", "#!/bin/sh\nexec \"$(dirname \"$0\")/bin/hello\" \"$@\"\n");
-  chmod_x(d / "mainapp");
   return d;
 }
 
