@@ -209,23 +209,15 @@ TEST_CASE("app updater: restart_now saves the work and hands over to the launche
   CHECK(s.phase == Phase::kStaged);
   CHECK(saves == 1);
 
-  // Stands in for the launcher: records what it was given.
-  stdfs::path launcher = w.dir / "launcher";
-  stdfs::path report = w.dir / "report";
-  write_text(launcher, "#!/bin/sh\necho \"$*\" > " + report.string() + ".tmp && mv " + report.string() + ".tmp " +
-                           report.string() + "\n");
-  stdfs::permissions(launcher, stdfs::perms::owner_all);
-  ::setenv(env::kLauncher, launcher.c_str(), 1);
+  LauncherStandIn launcher(w.dir.path());
+  ::setenv(env::kLauncher, launcher.script.c_str(), 1);
   save_ok = true;
   updater->restart_now();
   s = wait_for_phase(*updater, Phase::kRestarting);
   ::unsetenv(env::kLauncher);
   CHECK(s.version == "2.0.0");
   CHECK(saves == 2);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!stdfs::exists(report) && std::chrono::steady_clock::now() < deadline)
-    updater->wait_for_change(s.revision, std::chrono::milliseconds(20));  // the stand-in runs detached
-  CHECK(read_text(report) == "--upkeep-after-pid " + std::to_string(::getpid()) + " --from-updater\n");
+  CHECK(launcher.arguments() == "--upkeep-after-pid " + std::to_string(::getpid()) + " --from-updater\n");
   // Restarting is final: a later check changes nothing.
   updater->check_now();
   CHECK(updater->wait_for_change(s.revision, std::chrono::milliseconds(300)).phase == Phase::kRestarting);
