@@ -108,6 +108,26 @@ int with_updater(upkeep_updater* u, const char* what, Body body) {
   });
 }
 
+// A call that only acts: UPKEEP_OK once done.
+template <typename Action>
+int act(upkeep_updater* u, const char* what, Action action) {
+  return with_updater(u, what, [&](AppUpdater& a) {
+    action(a);
+    return UPKEEP_OK;
+  });
+}
+
+// A number from the state; a negative UPKEEP_E_* on failure.
+template <typename Field>
+int64_t state_number(upkeep_updater* u, const char* what, Field field) {
+  int64_t out = 0;
+  int rc = with_updater(u, what, [&](AppUpdater& a) {
+    out = static_cast<int64_t>(field(a.state()));
+    return UPKEEP_OK;
+  });
+  return rc == UPKEEP_OK ? out : rc;
+}
+
 }  // namespace
 
 extern "C" {
@@ -218,24 +238,15 @@ int upkeep_confirm_healthy_start(upkeep_updater* u) {
 }
 
 int upkeep_start(upkeep_updater* u, int check_now) {
-  return with_updater(u, "upkeep_start", [&](AppUpdater& a) {
-    a.start(check_now != 0);
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_start", [&](AppUpdater& a) { a.start(check_now != 0); });
 }
 
 int upkeep_check_now(upkeep_updater* u) {
-  return with_updater(u, "upkeep_check_now", [](AppUpdater& a) {
-    a.check_now();
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_check_now", [&](AppUpdater& a) { a.check_now(); });
 }
 
 int upkeep_stop(upkeep_updater* u) {
-  return with_updater(u, "upkeep_stop", [](AppUpdater& a) {
-    a.stop();
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_stop", [&](AppUpdater& a) { a.stop(); });
 }
 
 char* upkeep_state_json(upkeep_updater* u) {
@@ -249,26 +260,25 @@ char* upkeep_wait_for_change(upkeep_updater* u, uint64_t seen_revision, int time
 }
 
 int upkeep_phase(upkeep_updater* u) {
-  return with_updater(u, "upkeep_phase", [](AppUpdater& a) { return static_cast<int>(a.state().phase); });
+  return static_cast<int>(
+      state_number(u, "upkeep_phase", [](const UpdateState& s) { return static_cast<int>(s.phase); }));
 }
 
 int upkeep_prompt(upkeep_updater* u) {
-  return with_updater(u, "upkeep_prompt", [](AppUpdater& a) { return static_cast<int>(a.state().prompt); });
+  return static_cast<int>(
+      state_number(u, "upkeep_prompt", [](const UpdateState& s) { return static_cast<int>(s.prompt); }));
 }
 
 int64_t upkeep_revision(upkeep_updater* u) {
-  if (!u) return failed(UPKEEP_E_INVALID, "upkeep_revision: no updater (NULL)");
-  return static_cast<int64_t>(u->updater->state().revision);
+  return state_number(u, "upkeep_revision", [](const UpdateState& s) { return s.revision; });
 }
 
 int64_t upkeep_bytes_done(upkeep_updater* u) {
-  if (!u) return failed(UPKEEP_E_INVALID, "upkeep_bytes_done: no updater (NULL)");
-  return static_cast<int64_t>(u->updater->state().bytes_done);
+  return state_number(u, "upkeep_bytes_done", [](const UpdateState& s) { return s.bytes_done; });
 }
 
 int64_t upkeep_bytes_total(upkeep_updater* u) {
-  if (!u) return failed(UPKEEP_E_INVALID, "upkeep_bytes_total: no updater (NULL)");
-  return static_cast<int64_t>(u->updater->state().bytes_total);
+  return state_number(u, "upkeep_bytes_total", [](const UpdateState& s) { return s.bytes_total; });
 }
 
 char* upkeep_version(upkeep_updater* u) {
@@ -287,10 +297,7 @@ int upkeep_subscribe(upkeep_updater* u, upkeep_state_fn fn, void* user) {
 }
 
 int upkeep_unsubscribe(upkeep_updater* u, int id) {
-  return with_updater(u, "upkeep_unsubscribe", [&](AppUpdater& a) {
-    a.unsubscribe(id);
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_unsubscribe", [&](AppUpdater& a) { a.unsubscribe(id); });
 }
 
 int upkeep_set_save_work(upkeep_updater* u, upkeep_save_work_fn fn, void* user) {
@@ -304,17 +311,11 @@ int upkeep_set_save_work(upkeep_updater* u, upkeep_save_work_fn fn, void* user) 
 }
 
 int upkeep_restart_now(upkeep_updater* u) {
-  return with_updater(u, "upkeep_restart_now", [](AppUpdater& a) {
-    a.restart_now();
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_restart_now", [&](AppUpdater& a) { a.restart_now(); });
 }
 
 int upkeep_later(upkeep_updater* u) {
-  return with_updater(u, "upkeep_later", [](AppUpdater& a) {
-    a.later();
-    return UPKEEP_OK;
-  });
+  return act(u, "upkeep_later", [&](AppUpdater& a) { a.later(); });
 }
 
 int upkeep_skip_version(upkeep_updater* u) {

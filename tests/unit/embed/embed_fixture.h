@@ -84,11 +84,13 @@ struct LauncherStandIn {
   stdfs::path fifo;
   int fd = -1;
 
-  explicit LauncherStandIn(const stdfs::path& dir) : script(dir / "launcher"), fifo(dir / "launcher.fifo") {
+  // `line`: what the stand-in echoes (shell words), its arguments by default.
+  explicit LauncherStandIn(const stdfs::path& dir, const std::string& line = "\"$*\"")
+      : script(dir / "launcher"), fifo(dir / "launcher.fifo") {
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     REQUIRE(fd >= 0);
-    write_text(script, "#!/bin/sh\necho \"$*\" > " + fifo.string() + "\n");
+    write_text(script, "#!/bin/sh\necho " + line + " > " + fifo.string() + "\n");
     stdfs::permissions(script, stdfs::perms::owner_all);
   }
   ~LauncherStandIn() { ::close(fd); }
