@@ -121,7 +121,7 @@ void UpdateStateTracker::on_update_found(const ReleaseInfo& release) {
     s.notes = release.notes;
     s.critical = release.critical;
     s.bytes_done = 0;
-    s.bytes_total = 0;
+    s.bytes_total = release.package.length;  // signed; progress says what really comes (a delta)
     s.bytes_per_second = 0;
     s.eta.reset();
     s.error.clear();
