@@ -13,12 +13,21 @@ import ctypes.util
 import json
 import os
 import sys
+import threading
 
 ABI_VERSION = 1  # UPKEEP_ABI_VERSION of the upkeep.h this file was written against
 HEALTH_CONFIRMED = 1
 OK = 0
 
 SAVE_WORK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+_print_lock = threading.Lock()
+
+
+def say(text):
+    """One whole line on stdout: the save hook runs on the updater's thread."""
+    with _print_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def load_library():
@@ -86,7 +95,7 @@ def describe(state):
 @SAVE_WORK_FN
 def save_work(user):
     """Runs on the updater's thread before every restart: 1 when the work is saved."""
-    print("saving the work before the restart", flush=True)
+    say("saving the work before the restart")
     return 1
 
 
@@ -99,7 +108,7 @@ def open_updater(lib, args):
     updater = lib.upkeep_open(options, ctypes.byref(status), ctypes.byref(reason))
     lib.upkeep_options_free(options)
     if not updater:
-        print(f"no updates: {take_string(lib, reason.value)}", flush=True)
+        say(f"no updates: {take_string(lib, reason.value)}")
     return updater
 
 
@@ -111,11 +120,11 @@ def follow(lib, updater, exit_when_current):
         if state["revision"] == seen:
             continue  # no change within the second
         seen = state["revision"]
-        print(f"update state: {describe(state)}", flush=True)
+        say(f"update state: {describe(state)}")
         phase = state["phase"]
         if phase == "staged" and not restarting:
             if state["notes"]:
-                print(f"release notes of {state['version']}:\n{state['notes']}", flush=True)
+                say(f"release notes of {state['version']}:\n{state['notes']}")
             restarting = lib.upkeep_restart_now(updater) == OK  # the user's click, in a real app
         if phase == "restarting":
             return True
@@ -124,17 +133,17 @@ def follow(lib, updater, exit_when_current):
 
 
 def main(args):
-    print(f"python-embed app {os.environ.get('UPKEEP_VERSION', '(not installed)')} running", flush=True)
+    say(f"python-embed app {os.environ.get('UPKEEP_VERSION', '(not installed)')} running")
     lib = load_library()
     if lib is None:
-        print("no updates: libupkeep.so not found", flush=True)
+        say("no updates: libupkeep.so not found")
         return 0
     declare(lib)
     if lib.upkeep_abi_version() != ABI_VERSION:
-        print(f"no updates: libupkeep.so has ABI {lib.upkeep_abi_version()}, not {ABI_VERSION}", flush=True)
+        say(f"no updates: libupkeep.so has ABI {lib.upkeep_abi_version()}, not {ABI_VERSION}")
         return 0
     if lib.upkeep_confirm_healthy_start(None) == HEALTH_CONFIRMED:
-        print("healthy start confirmed", flush=True)
+        say("healthy start confirmed")
     updater = open_updater(lib, args)
     if not updater:
         return 0
@@ -142,7 +151,7 @@ def main(args):
     lib.upkeep_start(updater, 1)  # the first check now
     try:
         if follow(lib, updater, "--exit-when-current" in args):
-            print("exiting: the launcher applies the update and starts it", flush=True)
+            say("exiting: the launcher applies the update and starts it")
     finally:
         lib.upkeep_close(updater)
     return 0
