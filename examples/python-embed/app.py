@@ -20,6 +20,7 @@ HEALTH_CONFIRMED = 1
 OK = 0
 
 SAVE_WORK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+STATE_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
 _print_lock = threading.Lock()
 
 
@@ -59,6 +60,7 @@ def declare(lib):
         "upkeep_close": ([p], None),
         "upkeep_confirm_healthy_start": ([p], i),
         "upkeep_set_save_work": ([p, SAVE_WORK_FN, vp], i),
+        "upkeep_subscribe": ([p, STATE_FN, vp], i),
         "upkeep_start": ([p, i], i),
         "upkeep_wait_for_change": ([p, u64, i], vp),
         "upkeep_restart_now": ([p], i),
@@ -92,6 +94,12 @@ def describe(state):
     return phase
 
 
+@STATE_FN
+def print_state(state_json, user):
+    """Every state change, in order, on the updater's thread (a UI would post it to its own thread)."""
+    say(f"update state: {describe(json.loads(state_json))}")
+
+
 @SAVE_WORK_FN
 def save_work(user):
     """Runs on the updater's thread before every restart: 1 when the work is saved."""
@@ -113,14 +121,14 @@ def open_updater(lib, args):
 
 
 def follow(lib, updater, exit_when_current):
-    """Prints every state change; restarts once an update is staged. True: exit to restart."""
+    """Waits for the state to change (print_state shows each change); restarts
+    once an update is staged. True: exit to restart."""
     seen, restarting = 0, False
     while True:
         state = json.loads(take_string(lib, lib.upkeep_wait_for_change(updater, seen, 1000)))
         if state["revision"] == seen:
             continue  # no change within the second
-        seen = state["revision"]
-        say(f"update state: {describe(state)}")
+        seen = state["revision"]  # the latest state: changes that came together are seen once
         phase = state["phase"]
         if phase == "staged" and not restarting:
             if state["notes"]:
@@ -148,6 +156,7 @@ def main(args):
     if not updater:
         return 0
     lib.upkeep_set_save_work(updater, save_work, None)
+    lib.upkeep_subscribe(updater, print_state, None)
     lib.upkeep_start(updater, 1)  # the first check now
     try:
         if follow(lib, updater, "--exit-when-current" in args):
