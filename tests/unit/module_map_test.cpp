@@ -28,13 +28,15 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"policy", {"base", "platform", "install"}},
     {"hooks", {"base", "platform", "install"}},
     {"net", {"base", "platform"}},
+    {"desktop", {"base", "platform"}},
     {"delta", {"base", "platform", "install"}},
     {"tuf", {"base", "platform", "install", "net"}},
     {"repository", {"base", "platform", "tuf"}},
     {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository"}},
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
-     {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
+     {"base", "platform", "install", "policy", "hooks", "net", "desktop", "tuf", "delta", "repository", "update",
+      "publish"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
 const std::set<std::string> kCore = [] {
