@@ -6,7 +6,8 @@
 # pid, else binds 127.0.0.1:0 and prints "port N" on stdout.
 # Ready: it confirms health ($UPKEEP_HEALTH_FD) and readiness ($UPKEEP_READY_FD).
 # SIGTERM: stops accepting, finishes the requests it accepted, exits 0.
-# A CRASH file beside it makes it exit 3 at once (a broken release).
+# A CRASH file beside it makes it exit 3 at once (a broken release); a
+# NEVER_READY file makes it serve but never confirm or say it is ready.
 import os
 import signal
 import socket
@@ -65,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def say_ready():
+    if os.path.exists(os.path.join(HERE, "NEVER_READY")):
+        return
     for var in ("UPKEEP_HEALTH_FD", "UPKEEP_READY_FD"):
         fd = os.environ.pop(var, None)
         if fd:
