@@ -189,6 +189,10 @@ void Launcher::run_updater(const UpdateSettings& settings) {
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
   if (fs::is_terminal(1)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});  // its output is a pipe
   spawn.env = process::current_environment();
+  // Sockets handed over are the app's: the updater, which may outlive this
+  // launch, must not claim them by the variables (DetachedRun passes on no
+  // descriptor but the standard three).
+  for (const char* k : {"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"}) spawn.env.erase(k);
   std::error_code ec;
   stdfs::create_directories(layout_.logs_dir(), ec);
   DetachedRun check(spawn, layout_.logs_dir() / "check-on-start.log");
