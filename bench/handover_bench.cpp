@@ -8,8 +8,8 @@
 // by the in-process RepoServer, installed with `upkeep install`. Each run
 // starts the installed version through its launcher on a fixed port, stages
 // the next version with the real `upkeep-updater`, puts --clients client
-// threads on it (one GET per connection, 5 s receive time-out, a failed
-// attempt retried after 1 ms) and asks the app to restart:
+// threads on it (one GET per connection, 5 s receive time-out; a failed
+// attempt is retried after 1 ms, the same request again) and asks the app to restart:
 //   hand-over: GET /restart: the launcher starts the new version on the same
 //              listening socket; the old one finishes once it is ready;
 //   plain:     GET /restart-plain: the old one exits, the launcher (after
@@ -17,8 +17,9 @@
 //              the port again.
 // The modes alternate, --runs of each. A run ends --after-ms after the first
 // answer of the new version. Measured: the longest gap between two successful
-// answers (any client) from the restart request on, the failed attempts
-// (refused, reset, timed out), and the time until the new version answered.
+// answers (any client) from the restart request on, the failed requests
+// (a request some attempt of which was refused, reset or timed out; the
+// attempts are counted too), and the time until the new version answered.
 // Prints each run, then medians, not pass/fail.
 //
 // usage: handover_bench [--runs N] [--clients N] [--after-ms N]
@@ -35,6 +36,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "load_clients.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/process.h"
@@ -44,86 +46,11 @@ namespace {
 using namespace upkeep;
 using namespace upkeep::bench;
 
-// One GET / on a new connection: "VERSION PID", or "" when it failed in any way.
-std::string get(int port, const std::string& path) {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return "";
-  timeval tv{5, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (send(s, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[1024];
-      ssize_t n;
-      while ((n = recv(s, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-      if (n < 0) reply.clear();
-    }
-  }
-  close(s);
-  size_t body = reply.find("\r\n\r\n");
-  if (reply.rfind("HTTP/1.0 200", 0) != 0 || body == std::string::npos) return "";
-  std::string text = reply.substr(body + 4);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
+std::string get(int port, const std::string& path) { return test::one_shot_get(port, path, 5); }
+
+double ms_of(test::LoadClients::Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(t.time_since_epoch()).count();
 }
-
-// Client threads sending GETs until stopped; every answer's time and text.
-class Load {
- public:
-  Load(int port, int clients) {
-    for (int i = 0; i < clients; ++i)
-      threads_.emplace_back([this, port] {
-        while (!stop_) {
-          std::string r = get(port, "/");
-          double t = now_ms();
-          std::lock_guard lock(mutex_);
-          if (r.empty()) {
-            failed_at_.push_back(t);
-          } else {
-            answers_.push_back({t, r});
-          }
-          if (r.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a refused port: do not spin
-        }
-      });
-  }
-  ~Load() { stop(); }
-  void stop() {
-    stop_ = true;
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-  }
-  struct Answer {
-    double at;
-    std::string text;
-  };
-  std::vector<Answer> answers() {
-    std::lock_guard lock(mutex_);
-    return answers_;
-  }
-  std::vector<double> failures() {
-    std::lock_guard lock(mutex_);
-    return failed_at_;
-  }
-  // The time of the first answer starting with `prefix` at or after `from`, or -1.
-  double first_answer(const std::string& prefix, double from) {
-    std::lock_guard lock(mutex_);
-    for (const auto& a : answers_)
-      if (a.at >= from && a.text.rfind(prefix, 0) == 0) return a.at;
-    return -1;
-  }
-
- private:
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::vector<Answer> answers_;
-  std::vector<double> failed_at_;
-};
 
 struct World {
   stdfs::path s, app_source, prefix;
@@ -173,14 +100,14 @@ void end_app(int64_t pid) {
 
 struct RunResult {
   double longest_gap = 0, baseline_gap = 0, to_new = 0;
-  size_t failed = 0, answered = 0;
+  size_t failed = 0, failed_attempts = 0, answered = 0;
 };
 
 // The longest time between consecutive answers in [from, to] (from `from` to the first answer, too).
-double longest_gap(const std::vector<Load::Answer>& answers, double from, double to) {
+double longest_gap(const std::vector<double>& answered_at, double from, double to) {
   std::vector<double> t{from};
-  for (const auto& a : answers)
-    if (a.at >= from && a.at <= to) t.push_back(a.at);
+  for (double a : answered_at)
+    if (a >= from && a <= to) t.push_back(a);
   std::sort(t.begin(), t.end());
   double gap = 0;
   for (size_t i = 1; i < t.size(); ++i) gap = std::max(gap, t[i] - t[i - 1]);
@@ -208,31 +135,42 @@ RunResult restart_once(const World& w, const std::string& from, const std::strin
   release(w, to);
   time_spawn_wait({(w.prefix / "upkeep-updater").string(), "--root", w.prefix.string(), "--quiet"});
 
-  Load load(w.port, clients);
-  double load_start = now_ms();
-  while (now_ms() - load_start < 300) std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a steady state
+  test::LoadClients load(w.port, clients, 5, std::chrono::milliseconds(1));
+  load.wait_for(static_cast<size_t>(clients) * 20);  // a steady state
   double restart_at = now_ms();
+  size_t before = load.count();
   if (get(w.port, handover ? "/restart" : "/restart-plain") != "restarting")
     fail(ErrorCode::kFailure, "handover_bench: the app did not take the restart");
-  double new_at = -1;
-  while ((new_at = load.first_answer(to + " ", restart_at)) < 0) {
-    if (now_ms() - restart_at > 60000) fail(ErrorCode::kFailure, "handover_bench: version " + to + " never answered");
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  while (now_ms() - new_at < after_ms) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto first_new = load.wait_for_answer([&](const std::string& t) { return t.rfind(to + " ", 0) == 0; }, before);
+  if (first_new.text.empty()) fail(ErrorCode::kFailure, "handover_bench: version " + to + " never answered");
+  double new_at = ms_of(first_new.at);
+  // Until --after-ms past the new version's first answer (answers are what the clock waits on).
+  while (now_ms() - new_at < after_ms) load.wait_for(1);
   load.stop();
   double end = now_ms();
 
   RunResult r;
-  auto answers = load.answers();
-  r.longest_gap = longest_gap(answers, restart_at, end);
-  r.baseline_gap = longest_gap(answers, load_start + 50, restart_at);
+  std::vector<double> ok_at;
+  std::vector<bool> failing(static_cast<size_t>(clients), false);  // a client's last attempt failed
+  for (const auto& a : load.answers()) {
+    double t = ms_of(a.at);
+    if (!a.text.empty()) ok_at.push_back(t);
+    if (t < restart_at) continue;
+    r.failed_attempts += a.text.empty();
+    // A client retries the same request: a run of failures is one failed request.
+    r.failed += a.text.empty() && !failing[static_cast<size_t>(a.client)];
+    failing[static_cast<size_t>(a.client)] = a.text.empty();
+  }
+  r.longest_gap = longest_gap(ok_at, restart_at, end);
+  r.baseline_gap = ok_at.empty() ? 0 : longest_gap(ok_at, ok_at.front(), restart_at);
   r.to_new = new_at - restart_at;
-  for (double t : load.failures()) r.failed += t >= restart_at;
-  r.answered = answers.size();
+  r.answered = ok_at.size();
+  auto answers = load.answers();
+  std::string last = answers.back().text;
+  for (auto it = answers.rbegin(); last.empty() && it != answers.rend(); ++it) last = it->text;
   process::wait_child(first);  // the old app: released (hand-over) or exited (plain)
   close(out[0]);
-  end_app(std::stoll(answers.back().text.substr(answers.back().text.find(' ') + 1)));
+  end_app(std::stoll(last.substr(last.find(' ') + 1)));
   return r;
 }
 
@@ -247,7 +185,8 @@ void print_summary(const char* name, const std::vector<RunResult>& runs) {
   Stats g = stats_of(gap), b = stats_of(base), t = stats_of(to_new), f = stats_of(failed);
   double max_failed = *std::max_element(failed.begin(), failed.end());
   std::printf(
-      "  %-10s longest gap %7.1f ms (min %.1f, max %.1f) | failed %5.0f (max %.0f) | new answers after %7.1f ms | "
+      "  %-10s longest gap %7.1f ms (min %.1f, max %.1f) | failed requests %3.0f (max %.0f) | new answers after %7.1f "
+      "ms | "
       "gap before restart %.1f ms\n",
       name, g.median, g.min, *std::max_element(gap.begin(), gap.end()), f.median, max_failed, t.median, b.median);
 }
@@ -282,9 +221,12 @@ int run(const std::vector<std::string>& args) {
     std::string from = std::to_string(i + 1) + ".0.0", to = std::to_string(i + 2) + ".0.0";
     RunResult r = restart_once(w, from, to, h, clients, after_ms);
     (h ? handover : plain).push_back(r);
-    std::printf("  run %2d %-9s %s -> %s: longest gap %7.1f ms, failed %4zu, new answers after %7.1f ms, %zu answers\n",
-                i + 1, h ? "hand-over" : "plain", from.c_str(), to.c_str(), r.longest_gap, r.failed, r.to_new,
-                r.answered);
+    std::printf(
+        "  run %2d %-9s %s -> %s: longest gap %7.1f ms, failed requests %zu (attempts %zu), new answers after %7.1f "
+        "ms, "
+        "%zu answers\n",
+        i + 1, h ? "hand-over" : "plain", from.c_str(), to.c_str(), r.longest_gap, r.failed, r.failed_attempts,
+        r.to_new, r.answered);
   }
   std::printf("medians over %d runs each (load %.2f):\n", runs, load_average_1min());
   print_summary("hand-over", handover);

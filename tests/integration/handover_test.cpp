@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "load_clients.h"
 #include "script_app_fixture.h"
 #include "upkeep/platform/process.h"
 
@@ -35,94 +36,22 @@ void release_app(ScriptApp& a, const std::string& version, const std::string& ma
   a.vendor.release(d, version, "", {"--program", "app.py", "--health", "confirm"});
 }
 
-// One GET on a new connection: "VERSION PID", or "" when it failed in any way.
-std::string get(int port, const std::string& path) {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return "";
-  timeval tv{10, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (send(s, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = recv(s, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-      if (n < 0) reply.clear();  // reset or timed out
-    }
-  }
-  close(s);
-  size_t body = reply.find("\r\n\r\n");
-  if (reply.rfind("HTTP/1.0 200", 0) != 0 || body == std::string::npos) return "";
-  std::string text = reply.substr(body + 4);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
-}
+std::string get(int port, const std::string& path) { return one_shot_get(port, path); }
 
-// Clients that send one-shot GETs in a loop until stopped, recording every answer in order.
-class Load {
+// The load clients (load_clients.h), their answers as texts ("" = failed).
+class Load : public LoadClients {
  public:
-  Load(int port, int clients) {
-    for (int i = 0; i < clients; ++i)
-      threads_.emplace_back([this, port] {
-        while (!stop_) {
-          std::string r = get(port, "/");
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (r.empty()) ++failed_;
-          answers_.push_back(r);
-          arrived_.notify_all();
-        }
-      });
-  }
-  ~Load() { stop(); }
-  void stop() {
-    stop_ = true;
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return answers_.size();
-  }
-  // Blocks (bounded: 60 s) until an answer satisfies `pred`; that answer, or "" on time-out.
-  template <class Pred>
-  std::string wait_for_answer(Pred pred) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    std::string found;
-    size_t seen = 0;
-    arrived_.wait_for(lock, std::chrono::seconds(60), [&] {
-      for (; seen < answers_.size(); ++seen)
-        if (pred(answers_[seen])) found = answers_[seen];
-      return !found.empty();
-    });
-    return found;
-  }
-  // Blocks (bounded: 60 s) until `n` more answers arrived.
-  void wait_for(size_t n) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    size_t target = answers_.size() + n;
-    arrived_.wait_for(lock, std::chrono::seconds(60), [&] { return answers_.size() >= target; });
-  }
+  Load(int port, int clients) : LoadClients(port, clients) {}
   std::vector<std::string> answers() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return answers_;
+    std::vector<std::string> out;
+    for (const auto& a : LoadClients::answers()) out.push_back(a.text);
+    return out;
   }
   int failed() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return failed_;
+    int n = 0;
+    for (const auto& a : LoadClients::answers()) n += a.text.empty();
+    return n;
   }
-
- private:
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<std::string> answers_;
-  int failed_ = 0;
 };
 
 std::string pid_of(const std::string& answer) { return answer.substr(answer.find(' ') + 1); }
@@ -203,8 +132,10 @@ int restart_to_never_ready(
   auto restarted = std::chrono::steady_clock::now();
   CHECK(get(port, "/restart") == "restarting");
   // Both accept on the socket until the launcher gives up on the new one.
-  std::string from_new = load.wait_for_answer(
-      [&](const std::string& r) { return r.rfind(new_version + " ", 0) == 0 && pid_of(r) != old_pid; });
+  std::string from_new = load.wait_for_answer([&](const std::string& r) {
+                               return r.rfind(new_version + " ", 0) == 0 && pid_of(r) != old_pid;
+                             })
+                             .text;
   REQUIRE(!from_new.empty());
   int new_pid = std::stoi(pid_of(from_new));
   CHECK(process::wait_for_exit(new_pid, std::chrono::seconds(30)));
