@@ -144,9 +144,10 @@ class Program {
 // (`requests`: {url, method, at}), every failure (`failures`: failed
 // requests, HTTP status >= 400, uncaught page errors, console errors) and
 // every dialog (`dialogs`, each dismissed).
-export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
+export async function openPage(browser, url, { waitUntil = 'load', reducedMotion = false } = {}) {
   const page = await browser.newPage();
-  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: browser.colorScheme || 'light' }]);
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: browser.colorScheme || 'light' },
+    { name: 'prefers-reduced-motion', value: reducedMotion ? 'reduce' : 'no-preference' }]);
   const view = { page, requests: [], failures: [], dialogs: [] };
   page.on('request', (r) => view.requests.push({ url: r.url(), method: r.method(), at: Date.now() }));
   page.on('requestfailed', (r) => view.failures.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));

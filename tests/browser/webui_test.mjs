@@ -44,10 +44,10 @@ test('progress arrives live over the event stream, without polling', async () =>
   await set(app, { phase: 'downloading', version: '2.0.0', bytes_done: 1.5 * MB, bytes_total: 12 * MB,
     bytes_per_second: 2.5 * MB, eta_seconds: 4 });
   await view.waitForText('#status-title', 'Downloading version 2.0.0');
-  await view.waitForText('#progress-text', '1.5 MB of 12 MB · 2.5 MB/s · about 4 s left');
+  await view.waitForText('#progress-text', '1.5 MB of 12.0 MB · 2.5 MB/s · about 4 s left');
   const width1 = await view.page.$eval('#progress-bar', (el) => el.style.width);
   await set(app, { bytes_done: 9 * MB, eta_seconds: 1 });
-  await view.waitForText('#progress-text', '9.0 MB of 12 MB');
+  await view.waitForText('#progress-text', '9.0 MB of 12.0 MB');
   const width2 = await view.page.$eval('#progress-bar', (el) => el.style.width);
   assert.equal(width1, '12.5%');
   assert.equal(width2, '75%');

@@ -17,7 +17,7 @@
     const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
     let i = 0;
     while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-    return i === 0 ? `${n} bytes` : `${n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+    return i === 0 ? `${n} bytes` : `${n.toFixed(n < 100 ? 1 : 0)} ${units[i]}`;
   }
   function duration(seconds) {
     seconds = Math.max(0, Math.round(seconds));
@@ -47,8 +47,9 @@
     downloading: (s) => [`Downloading version ${s.version}`, s.critical ? 'A critical update.' : ''],
     verifying: (s) => [`Verifying version ${s.version}`, 'Checking signatures and unpacking.'],
     staged: (s) => [`Version ${s.version} is ready`,
-      s.dismissed && s.prompt !== 'forced' ? 'Postponed: it installs the next time the app starts.'
-                                           : 'Restart to install it. It takes a few seconds.'],
+      s.prompt === 'forced' ? 'Restart now, or the app restarts by itself when the time is up.'
+        : s.dismissed ? 'Postponed: it installs the next time the app starts.'
+          : 'Restart to install it. It takes a few seconds.'],
     failed: (s) => ['The update did not go through', s.error || 'The last check failed.'],
     updates_off: (s) => ['Updates are turned off', s.error || 'Managed policy turned updates off.'],
     restarting: (s) => ['Restarting…', `Installing version ${s.version}. This page reconnects by itself.`],
