@@ -198,7 +198,8 @@ export async function run() {
   const filter = process.argv[2] || '';
   let failed = 0;
   const started = Date.now();
-  for (const t of tests.filter((x) => x.name.includes(filter))) {
+  const chosen = tests.filter((x) => x.name.includes(filter));
+  for (const t of chosen) {
     const t0 = Date.now();
     let timer;
     try {
@@ -214,7 +215,7 @@ export async function run() {
       await cleanupAll();
     }
   }
-  console.log(`${failed ? 'FAILED' : 'passed'}: ${tests.length - failed}/${tests.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${failed ? 'FAILED' : 'passed'}: ${chosen.length - failed}/${chosen.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(failed ? 1 : 0);
 }
 

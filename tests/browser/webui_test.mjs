@@ -169,4 +169,37 @@ test('the page without its token or with a wrong one is refused', async () => {
   }
 });
 
+test('a page of another origin that knows the token can neither click nor listen', async () => {
+  const { app, browser } = await setUp();
+  const ours = new URL(app.url);
+  // The attacker's page: another origin (localhost instead of 127.0.0.1: another site to the browser), its CSP
+  // bypassed so its requests reach the app, where only the app's own checks stand.
+  const page = await browser.newPage();
+  await page.setBypassCSP(true);
+  await page.goto(`http://localhost:${ours.port}/?token=${ours.searchParams.get('token')}`);
+  const attempts = await page.evaluate(async (target, token) => {
+    const out = [];
+    for (const init of [{ method: 'POST', headers: { 'X-Upkeep-Token': token } }, { method: 'POST', mode: 'no-cors' },
+      { method: 'POST', mode: 'no-cors', body: new URLSearchParams({ token }) }]) {
+      try {
+        const r = await fetch(`${target}/action/restart?token=${token}`, init);
+        out.push(`status ${r.status} (${r.type})`);
+      } catch (e) {
+        out.push(`refused: ${e.message}`);
+      }
+    }
+    out.push(await new Promise((resolve) => {
+      const source = new EventSource(`${target}/events?token=${token}`);
+      source.addEventListener('state', () => { source.close(); resolve('got a state'); });
+      source.onerror = () => { source.close(); resolve('stream refused'); };
+    }));
+    return out;
+  }, `http://127.0.0.1:${ours.port}`, ours.searchParams.get('token'));
+  assert.equal(attempts[0], 'refused: Failed to fetch');  // the preflight got 403
+  assert.equal(attempts[3], 'stream refused');
+  await app.send('reset');  // every request above was answered before this line is
+  assert.deepEqual(app.lines.filter((l) => l.startsWith('action ')), [], 'no click reached the model');
+  await page.close();
+});
+
 await run();

@@ -146,6 +146,7 @@ TEST_CASE("the web UI serves its page, script and style only with the token", "[
     check_security_headers(r);
   }
   CHECK(request(s.port(), "GET", s.with_token("/nothing")).status == 404);
+  CHECK(request(s.port(), "GET", "/%zz" + s.with_token("")).status == 400);
   CHECK(request(s.port(), "POST", s.with_token("/"), {{"X-Upkeep-Token", s.server.token()}, {"Origin", s.origin()}})
             .status == 405);
   CHECK(request(s.port(), "GET", s.with_token("/action/restart")).status == 405);
@@ -158,7 +159,7 @@ TEST_CASE("a wrong or missing token, a foreign Origin and a DNS-rebinding Host g
   const std::string port = std::to_string(s.port());
   std::string wrong = token;
   wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
-  for (const std::string& path : {"/", "/app.js", "/events"}) {
+  for (const std::string path : {"/", "/app.js", "/events"}) {
     INFO(path);
     Reply missing = request(s.port(), "GET", path);
     CHECK(missing.status == 403);
