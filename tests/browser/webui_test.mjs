@@ -41,20 +41,22 @@ test('progress arrives live over the event stream, without polling', async () =>
 
   await set(app, { phase: 'checking' });
   await view.waitForText('#status-title', 'Checking for updates');
+  const notes = '## Faster sync\n\n- Sync starts *twice* as fast\n- Fixed `--offline`';
   await set(app, { phase: 'downloading', version: '2.0.0', bytes_done: 1.5 * MB, bytes_total: 12 * MB,
-    bytes_per_second: 2.5 * MB, eta_seconds: 4 });
+    bytes_per_second: 2.5 * MB, eta_seconds: 4, notes });
   await view.waitForText('#status-title', 'Downloading version 2.0.0');
   await view.waitForText('#progress-text', '1.5 MB of 12.0 MB · 2.5 MB/s · about 4 s left');
   const width1 = await view.page.$eval('#progress-bar', (el) => el.style.width);
+  const item = await view.page.$('#notes li');
   await set(app, { bytes_done: 9 * MB, eta_seconds: 1 });
   await view.waitForText('#progress-text', '9.0 MB of 12.0 MB');
+  assert.ok(await item.evaluate((el) => el.isConnected), 'the notes are not rebuilt on each progress event');
   const width2 = await view.page.$eval('#progress-bar', (el) => el.style.width);
   assert.equal(width1, '12.5%');
   assert.equal(width2, '75%');
   await set(app, { phase: 'verifying' });
   await view.waitForText('#status-title', 'Verifying version 2.0.0');
-  await set(app, { phase: 'staged', notes: '## Faster sync\n\n- Sync starts *twice* as fast\n- Fixed `--offline`',
-    prompt: 'ask', can_skip: true });
+  await set(app, { phase: 'staged', prompt: 'ask', can_skip: true });
   await view.waitForText('#status-title', 'Version 2.0.0 is ready');
   await view.waitForText('#notes li', 'Sync starts twice as fast');
   assert.equal(await view.page.$eval('#notes em', (el) => el.textContent), 'twice');

@@ -130,6 +130,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
     try {
       set_common_headers(resp);
+      if (req.getMethod() != "GET") resp.setKeepAlive(false);  // a body we never read must not start the next request
       route(req, resp);
     } catch (const std::exception& e) {
       spdlog::warn("web UI: {} {}: {}", req.getMethod(), path_of(req.getURI()), e.what());
@@ -266,6 +267,7 @@ void WebUiServer::start() {
     Poco::Net::ServerSocket socket = open_socket(i.options.listen_fd);
     i.port = socket.address().port();
     i.shared->token = token.text();
+    i.shared->stopping = false;
     i.shared->guard.emplace(std::move(token), i.port);
     auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
     params->setMaxThreads(kMaxThreads);

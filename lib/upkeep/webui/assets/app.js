@@ -6,11 +6,11 @@
 (() => {
   const token = new URLSearchParams(location.search).get('token') || '';
   const $ = (id) => document.getElementById(id);
-  let current = null;       // the last state received
   let firstVersion = null;  // the running version when this page first heard from the app
   let source = null;
   let retryTimer = null;
   let countdownTimer = null;
+  let shownNotes = null;    // the notes HTML in the page
 
   // --- formatting ------------------------------------------------------------
   function bytes(n) {
@@ -123,7 +123,6 @@
   }
 
   function render(s) {
-    current = s;
     if (firstVersion === null) firstVersion = s.running_version;
     document.title = `${s.app_name} · Updates`;
     setText('app-name', s.app_name);
@@ -137,9 +136,9 @@
     $('notes-section').hidden = !showNotes;
     if (showNotes) {
       $('notes-version').textContent = s.version;
-      if ($('notes').dataset.version !== `${s.version}\n${s.revision}`) {
+      if (shownNotes !== s.notes_html) {  // not on every progress event: the reader keeps their place
         $('notes').innerHTML = s.notes_html;  // rendered and escaped by the app (MarkdownHtml)
-        $('notes').dataset.version = `${s.version}\n${s.revision}`;
+        shownNotes = s.notes_html;
       }
     }
     renderBanner(s);
