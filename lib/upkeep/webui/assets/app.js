@@ -47,7 +47,7 @@
     downloading: (s) => [`Downloading version ${s.version}`, s.critical ? 'A critical update.' : ''],
     verifying: (s) => [`Verifying version ${s.version}`, 'Checking signatures and unpacking.'],
     staged: (s) => [`Version ${s.version} is ready`,
-      s.prompt === 'forced' ? 'Restart now, or the app restarts by itself when the time is up.'
+      s.prompt === 'forced' ? 'Restart now, or it restarts by itself at the deadline.'
         : s.dismissed ? 'Postponed: it installs the next time the app starts.'
           : 'Restart to install it. It takes a few seconds.'],
     failed: (s) => ['The update did not go through', s.error || 'The last check failed.'],
