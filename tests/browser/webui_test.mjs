@@ -34,6 +34,30 @@ test('the page with its token shows the app, its version and the state', async (
   assert.deepEqual(view.dialogs, []);
 });
 
+test('every phase says what it means', async () => {
+  const { app, view } = await setUp(['--running', '1.0.0']);
+  const phases = [
+    [{ phase: 'idle' }, 'Waiting to check for updates', 'The first check starts in a moment.'],
+    [{ phase: 'checking' }, 'Checking for updates…', 'Asking the update server'],
+    [{ phase: 'up_to_date' }, 'You’re up to date', 'Version 1.0.0 is the newest version.'],
+    [{ phase: 'downloading', version: '2.0.0', bytes_done: 0, bytes_total: 0 }, 'Downloading version 2.0.0', ''],
+    [{ phase: 'verifying' }, 'Verifying version 2.0.0', 'Checking signatures'],
+    [{ phase: 'staged' }, 'Version 2.0.0 is ready', 'Restart to install it.'],
+    [{ phase: 'failed', error: 'disk full (/opt/app/staging)' }, 'The update did not go through', 'disk full'],
+    [{ phase: 'updates_off', error: 'turned off by policy /etc/upkeep/policies/acme.json' }, 'Updates are turned off',
+      'policy /etc/upkeep/policies/acme.json'],
+    [{ phase: 'restarting' }, 'Restarting…', 'This page reconnects by itself.'],
+    [{ phase: 'not_managed' }, 'Updates are not managed here', 'not started by its launcher'],
+  ];
+  for (const [fields, title, detail] of phases) {
+    await set(app, fields);
+    await view.waitForText('#status-title', title);
+    if (detail) await view.waitForText('#status-detail', detail);
+    assert.equal(await view.page.$eval('#status', (el) => el.dataset.phase), fields.phase);
+  }
+  assert.deepEqual(view.failures, []);
+});
+
 test('progress arrives live over the event stream, without polling', async () => {
   const { app, view } = await setUp();
   await view.waitForText('#status-title', 'up to date');
@@ -148,11 +172,17 @@ test('a restart on the same socket: the page reconnects and shows the new versio
   await view.waitForText('#status-title', 'Version 2.0.0 is ready');
   await set(app, { phase: 'restarting' });
   await view.waitForText('#status-title', 'Restarting');
+  await view.page.evaluate(() => {  // remembers whether the page ever said it was reconnecting
+    const pill = document.getElementById('connection');
+    new MutationObserver(() => { if (!pill.hidden) window.sawReconnecting = pill.textContent; })
+      .observe(pill, { attributes: true });
+  });
   const from = app.lines.length;
   app.child.stdin.write('handover 2.0.0\n');  // a copy serves the same socket and token, then this one exits
   await app.waitForLine(/^url /, 15000, from);
   await view.waitForText('#running-version', '2.0.0', 15000);
   await view.waitForText('#banner-text', 'Updated to version 2.0.0');
+  assert.equal(await view.page.evaluate(() => window.sawReconnecting), 'Reconnecting…');
   assert.ok(!(await view.visible('#connection')), 'connected again');
   assert.deepEqual(view.failures, []);
   assert.deepEqual(view.dialogs, []);
