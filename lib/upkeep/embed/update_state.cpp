@@ -1,69 +1,57 @@
 #include "upkeep/embed/update_state.h"
 
 #include <cmath>
-#include <ctime>
 
 #include "upkeep/base/json.h"
 
 namespace upkeep {
 
 const char* phase_name(UpdateState::Phase phase) {
+  using P = UpdateState::Phase;
   switch (phase) {
-    case UpdateState::Phase::kIdle:
+    case P::kIdle:
       return "idle";
-    case UpdateState::Phase::kChecking:
+    case P::kChecking:
       return "checking";
-    case UpdateState::Phase::kUpToDate:
+    case P::kUpToDate:
       return "up_to_date";
-    case UpdateState::Phase::kDownloading:
+    case P::kDownloading:
       return "downloading";
-    case UpdateState::Phase::kVerifying:
+    case P::kVerifying:
       return "verifying";
-    case UpdateState::Phase::kStaged:
+    case P::kStaged:
       return "staged";
-    case UpdateState::Phase::kFailed:
+    case P::kFailed:
       return "failed";
-    case UpdateState::Phase::kUpdatesOff:
+    case P::kUpdatesOff:
       return "updates_off";
-    case UpdateState::Phase::kRestarting:
+    case P::kRestarting:
       return "restarting";
-    case UpdateState::Phase::kNotManaged:
+    case P::kNotManaged:
       return "not_managed";
   }
   return "unknown";
 }
 
 const char* prompt_name(UpdateState::Prompt prompt) {
+  using P = UpdateState::Prompt;
   switch (prompt) {
-    case UpdateState::Prompt::kNone:
+    case P::kNone:
       return "none";
-    case UpdateState::Prompt::kAsk:
+    case P::kAsk:
       return "ask";
-    case UpdateState::Prompt::kNotify:
+    case P::kNotify:
       return "notify";
-    case UpdateState::Prompt::kRemind:
+    case P::kRemind:
       return "remind";
-    case UpdateState::Prompt::kForced:
+    case P::kForced:
       return "forced";
   }
   return "unknown";
 }
 
-namespace {
-
-// RFC 3339 in UTC, "2026-12-06T08:00:00Z".
-std::string utc_text(std::chrono::system_clock::time_point at) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(at);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
-
 std::string UpdateState::to_json() const {
+  using std::chrono::duration_cast;
   Json j = Json::object();
   j["phase"] = phase_name(phase);
   j["running_version"] = running_version;
@@ -72,11 +60,15 @@ std::string UpdateState::to_json() const {
   j["critical"] = critical;
   j["bytes_done"] = bytes_done;
   j["bytes_total"] = bytes_total;
-  j["bytes_per_second"] = std::isfinite(bytes_per_second) ? bytes_per_second : 0.0;
+  j["bytes_per_second"] = static_cast<int64_t>(std::llround(bytes_per_second));  // whole bytes: no float noise
   j["eta_seconds"] = eta ? Json(static_cast<int64_t>(eta->count())) : Json();
   j["error"] = error;
   j["prompt"] = prompt_name(prompt);
-  j["restart_at"] = restart_at ? Json(utc_text(*restart_at)) : Json();
+  // Unix seconds, as the state store keeps times.
+  j["restart_at"] =
+      restart_at
+          ? Json(static_cast<int64_t>(duration_cast<std::chrono::seconds>(restart_at->time_since_epoch()).count()))
+          : Json();
   j["required_by"] = required_by;
   j["dismissed"] = dismissed;
   j["can_skip"] = can_skip;

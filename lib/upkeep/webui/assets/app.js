@@ -75,7 +75,7 @@
 
   function bannerText(s) {
     if (s.prompt === 'forced' && s.restart_at) {
-      const left = (Date.parse(s.restart_at) - Date.now()) / 1000;
+      const left = (s.restart_at * 1000 - Date.now()) / 1000;
       const who = s.required_by ? `Required by ${s.required_by}: ` : 'Required: ';
       return [who, `the app restarts to install version ${s.version} in `, clock(left), '.'];
     }
@@ -148,7 +148,7 @@
     if (s.prompt === 'forced' && s.restart_at && s.phase === 'staged') {
       countdownTimer = setInterval(() => {
         const el = $('countdown');
-        if (el) el.textContent = clock((Date.parse(s.restart_at) - Date.now()) / 1000);
+        if (el) el.textContent = clock((s.restart_at * 1000 - Date.now()) / 1000);
       }, 1000);
     }
   }
