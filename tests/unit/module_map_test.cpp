@@ -33,10 +33,12 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"tuf", {"base", "platform", "install", "net"}},
     {"repository", {"base", "platform", "tuf"}},
     {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository"}},
+    {"embed", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update"}},
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
      {"base", "platform", "install", "policy", "hooks", "net", "desktop", "tuf", "delta", "repository", "update",
       "publish"}},
+    {"webui", {"base", "platform", "net", "embed"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
 const std::set<std::string> kCore = [] {
