@@ -28,6 +28,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"policy", {"base", "platform", "install"}},
     {"hooks", {"base", "platform", "install"}},
     {"net", {"base", "platform"}},
+    {"desktop", {"base", "platform"}},
     {"delta", {"base", "platform", "install"}},
     {"tuf", {"base", "platform", "install", "net"}},
     {"repository", {"base", "platform", "tuf"}},
@@ -37,7 +38,9 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"upkeep.h", {}},  // the C ABI's header at the root (its "folder" is itself): plain C, includes nothing of ours
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
-     {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
+     {"base", "platform", "install", "policy", "hooks", "net", "desktop", "tuf", "delta", "repository", "update",
+      "publish"}},
+    {"webui", {"base", "platform", "net", "embed"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
 const std::set<std::string> kCore = [] {
