@@ -22,11 +22,12 @@ namespace upkeep {
 
 class TerminalUi : public ConsoleReporter {
  public:
-  enum class EventKind { kStaged, kCheckFinished, kQuit, kLine };
+  enum class EventKind { kStaged, kCheckFinished, kQuit, kLine, kLaunched };
   struct Event {
     EventKind kind;
     std::string version;  // kStaged
     std::string text;     // kLine: the line typed, without its newline
+    // kLaunched: the launcher a hand-over started has ended
   };
 
   using ConsoleReporter::ConsoleReporter;

@@ -35,30 +35,10 @@ void release_app(ScriptApp& a, const std::string& version, bool crash) {
 
 // One GET on a new connection: "VERSION PID", or "" when it failed in any way.
 std::string get(int port, const std::string& path) {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return "";
-  timeval tv{10, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (send(s, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = recv(s, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-      if (n < 0) reply.clear();  // reset or timed out
-    }
-  }
-  close(s);
-  size_t body = reply.find("\r\n\r\n");
-  if (reply.rfind("HTTP/1.0 200", 0) != 0 || body == std::string::npos) return "";
-  std::string text = reply.substr(body + 4);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
+  HttpReply r = http_get(port, path);
+  if (r.status != 200) return "";
+  while (!r.body.empty() && r.body.back() == '\n') r.body.pop_back();
+  return r.body;
 }
 
 // Clients that send one-shot GETs in a loop until stopped, recording every answer in order.
