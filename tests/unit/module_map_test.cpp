@@ -32,6 +32,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"tuf", {"base", "platform", "install", "net"}},
     {"repository", {"base", "platform", "tuf"}},
     {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository"}},
+    {"embed", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update"}},
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
      {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},

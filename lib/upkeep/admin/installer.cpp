@@ -202,7 +202,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
             : "no release of " + config.app_id + " for " + config.platform + " in channel " + config.channel +
                   (o.version_prefix.empty() ? "" : " matching target_version_prefix '" + o.version_prefix + "'"));
   observer.on_update_found(*release);
-  ObserverProgress progress(observer);
+  ObserverProgress progress(observer, release->version);
   Stager(layout, fetcher)
       .stage(*release, ReleaseUrls::of(*release, client, config.app_id, /*use_delta=*/false), &progress);
   observer.on_staged(*release);

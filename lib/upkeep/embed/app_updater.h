@@ -27,6 +27,11 @@
 
 #include "upkeep/embed/update_state.h"
 #include "upkeep/install/healthy_start.h"
+#include "upkeep/install/layout.h"
+#include "upkeep/net/fetcher.h"
+#include "upkeep/platform/clock.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/update_settings.h"
 #include "upkeep/update/restart_escalation.h"
 
 namespace upkeep {
@@ -47,6 +52,18 @@ class AppUpdater {
   // Not started by a launcher (no UPKEEP_ROOT): nullptr, the app runs without updates.
   // Throws Error when the install's config.json cannot be read.
   static std::unique_ptr<AppUpdater> from_environment(Options options);
+  // What from_environment reads from the environment and the install, given
+  // instead: tests (a FixedClock, a file:// repository) and apps that find
+  // their install themselves.
+  struct Setup {
+    Layout layout;
+    Config config;
+    UpdateSettings settings;  // ManagedPolicy::effective_settings(layout, config)
+    std::unique_ptr<net::Fetcher> fetcher;
+    std::string running_version;  // UPKEEP_VERSION
+    std::shared_ptr<const Clock> clock = SystemClock::instance();
+  };
+  static std::unique_ptr<AppUpdater> open(Setup setup, Options options);
   ~AppUpdater();
   AppUpdater(const AppUpdater&) = delete;
   AppUpdater& operator=(const AppUpdater&) = delete;

@@ -6,6 +6,7 @@ RefusedVersions::RefusedVersions(const StateStore& store) {
   for (const auto& r : store.all()) {
     if (r.state == VersionState::kBad) why_[r.version] = "marked bad";
     if (r.state == VersionState::kQuarantined) why_[r.version] = "quarantined";
+    if (r.state == VersionState::kSkipped) why_[r.version] = "skipped by the user";
   }
   // Its record still says kTrial or kGood until the rollback is finished.
   if (auto j = store.journal(); j && j->op == JournalOp::kRollback) why_[j->version] = "being rolled back";

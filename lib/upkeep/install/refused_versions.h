@@ -1,7 +1,8 @@
 // RefusedVersions: the one answer to "is this version refused?", i.e.
 // never offered, staged or applied again. A version is refused when it is
 // kBad (failed its trial or was rolled back), kQuarantined (failed
-// max_update_failures tries, quarantine.h), or being rolled back by a
+// max_update_failures tries, quarantine.h), kSkipped (the user chose "Skip
+// this version", version_skip.h), or being rolled back by a
 // journal operation the next start finishes (it is on its way to kBad;
 // found by bench/torture).
 //
@@ -23,7 +24,8 @@ class RefusedVersions {
  public:
   explicit RefusedVersions(const StateStore& store);
 
-  // For messages: "being rolled back", "marked bad" or "quarantined"; nullopt when `version` is not refused.
+  // For messages: "being rolled back", "marked bad", "quarantined" or "skipped by the user"; nullopt when `version` is
+  // not refused.
   std::optional<std::string> why(const std::string& version) const;
   bool contains(const std::string& version) const { return why_.count(version) > 0; }
   // Every refused version (SelectionCriteria::refused_versions).

@@ -109,6 +109,8 @@ const char* version_state_name(VersionState s) {
       return "removed";
     case VersionState::kQuarantined:
       return "quarantined";
+    case VersionState::kSkipped:
+      return "skipped";
   }
   return "unknown";
 }

@@ -34,6 +34,7 @@ enum class VersionState : int {
   kBad = 5,          // failed its trial or was rolled back: never offered again
   kRemoved = 6,      // its folder was cleaned up (kept as history)
   kQuarantined = 7,  // failed max_update_failures tries to stage or apply: never tried again
+  kSkipped = 8,      // the user chose "Skip this version" while it was staged: never offered again
 };
 const char* version_state_name(VersionState s);
 

@@ -18,6 +18,8 @@ class DownloadProgress {
  public:
   virtual ~DownloadProgress() = default;
   virtual void on_progress(uint64_t bytes_done, uint64_t bytes_total) = 0;
+  // The downloads are complete; the caller now verifies and unpacks them (the stagers call it).
+  virtual void on_verifying() {}
 };
 
 struct FetchOptions {

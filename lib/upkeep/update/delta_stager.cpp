@@ -223,6 +223,7 @@ DeltaStager::Result DeltaStager::stage(const FileManifest& manifest, const delta
       }
     }
     result.bytes_transferred = run.transferred();
+    if (progress) progress->on_verifying();
     assemble(manifest, by_sha, run, dest);
     manifest.verify_directory(dest, FileManifest::Depth::kQuick);
   } catch (...) {

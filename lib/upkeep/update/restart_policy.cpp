@@ -97,9 +97,16 @@ bool RestartPolicy::at_exit() {
 }
 
 int64_t RestartPolicy::restart(std::vector<std::string> app_args) {
+  return restart_with(RestartRequest{.app_args = std::move(app_args)});
+}
+
+int64_t RestartPolicy::restart_with(RestartRequest request) {
   if (!version_) fail(ErrorCode::kNotFound, "cannot restart to update: no update is staged");
-  const char* launcher = std::getenv(env::kLauncher);
-  const int64_t pid = restart_to_update({.launcher = launcher ? launcher : "", .app_args = std::move(app_args)});
+  if (request.launcher.empty()) {
+    const char* launcher = std::getenv(env::kLauncher);
+    request.launcher = launcher ? launcher : "";
+  }
+  const int64_t pid = restart_to_update(request);
   observer_.on_restarting(*version_);
   return pid;
 }

@@ -32,6 +32,7 @@
 #include "upkeep/platform/clock.h"
 #include "upkeep/policy/update_settings.h"
 #include "upkeep/update/restart_escalation.h"
+#include "upkeep/update/restart_to_update.h"
 #include "upkeep/update/update_observer.h"
 
 namespace upkeep {
@@ -81,6 +82,9 @@ class RestartPolicy {
   // or without a launcher, and then nothing was started or reported.
   // Returns the launcher's pid (restart_to_update's).
   int64_t restart(std::vector<std::string> app_args);
+  // The same with the whole request: sockets to hand over (restart_to_update.h);
+  // an empty `request.launcher` means UPKEEP_LAUNCHER.
+  int64_t restart_with(RestartRequest request);
 
   // The version a restart applies; nullopt before staged().
   const std::optional<std::string>& version() const { return version_; }

@@ -168,6 +168,7 @@ void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& u
                    release.package.length, got.resumed ? " (resumed)" : "");
     }
     crash_point("stage.downloaded");
+    if (progress) progress->on_verifying();
     fs::remove_tree(dest);  // an unrecorded leftover of an interrupted run
     extract_package(zip, dest, manifest);
     crash_point("stage.extracted");

@@ -26,6 +26,8 @@ class UpdateObserver {
   virtual void on_up_to_date(const std::string& current_version) {}
   virtual void on_update_found(const ReleaseInfo& release) {}
   virtual void on_download_progress(uint64_t bytes_done, uint64_t bytes_total) {}
+  // Every byte of `version` is in: the stager now verifies and unpacks it (on_staged or on_error follows).
+  virtual void on_verifying(const std::string& version) {}
   virtual void on_staged(const ReleaseInfo& release) {}
   // Staging `version` failed for the `failures`-th time (max_update_failures):
   // it is quarantined and will not be offered again. on_error follows.
@@ -53,11 +55,15 @@ class UpdateObserver {
 // Hands a download's progress to an observer (the Stager takes a DownloadProgress).
 class ObserverProgress : public net::DownloadProgress {
  public:
-  explicit ObserverProgress(UpdateObserver& observer) : observer_(observer) {}
+  // `version`: the release downloading, for on_verifying.
+  explicit ObserverProgress(UpdateObserver& observer, std::string version = "")
+      : observer_(observer), version_(std::move(version)) {}
   void on_progress(uint64_t done, uint64_t total) override { observer_.on_download_progress(done, total); }
+  void on_verifying() override { observer_.on_verifying(version_); }
 
  private:
   UpdateObserver& observer_;
+  std::string version_;
 };
 
 }  // namespace upkeep

@@ -87,7 +87,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   if (release->downgrade)
     spdlog::info("managed policy allows going back from {} to {}", criteria.installed_version, release->version);
   observer_.on_update_found(*release);
-  ObserverProgress progress(observer_);
+  ObserverProgress progress(observer_, release->version);
   try {
     Stager(layout_, *fetcher_)
         .stage(*release, ReleaseUrls::of(*release, client, config_.app_id, config_.delta_updates), &progress);
