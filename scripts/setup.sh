@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need from Debian's archive (only when
 # something is missing), installs the tuf-js client the interoperability test
-# runs into build/interop (only when it is missing), then configures and
+# runs into build/interop and puppeteer-core, which the browser tests drive
+# chromium with, into build/browser (only when missing), then configures and
 # builds upkeep into ./build (every target, or the targets named as arguments).
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
@@ -17,6 +18,8 @@ packages=(
   clang gettext
   # the benchmarks' comparison tools (bench/delta, bench/deploy_time)
   bsdiff xdelta3 zstd unzip
+  # the browser the web UI's tests drive (tests/browser/, through puppeteer-core below)
+  chromium
 )
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).
@@ -46,6 +49,17 @@ if [ ! -d build/interop/node_modules/tuf-js ]; then
   echo "setup: installing tuf-js $tuf_js_version into build/interop"
   mkdir -p build/interop
   npm install --prefix build/interop --save-exact --no-audit --no-fund --loglevel=error "tuf-js@$tuf_js_version" >/dev/null
+fi
+
+# puppeteer-core drives Debian's chromium in the web UI's browser tests (tests/browser/).
+# 24.x is the last line that runs on Node 18/20 (25 needs Node >= 22.12); it speaks
+# the DevTools protocol of Debian 12's chromium. Pinned like tuf-js.
+puppeteer_core_version=24.43.1
+if [ ! -f build/browser/node_modules/puppeteer-core/package.json ]; then
+  echo "setup: installing puppeteer-core $puppeteer_core_version into build/browser"
+  mkdir -p build/browser
+  npm install --prefix build/browser --save-exact --no-audit --no-fund --loglevel=error \
+    "puppeteer-core@$puppeteer_core_version" >/dev/null
 fi
 
 build_type="${UPKEEP_BUILD_TYPE:-RelWithDebInfo}"

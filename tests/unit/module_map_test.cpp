@@ -36,6 +36,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
      {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
+    {"webui", {"base", "platform", "net", "embed"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
 const std::set<std::string> kCore = [] {
