@@ -16,6 +16,8 @@ packages=(
   nginx-light curl strace desktop-file-utils
   # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests
   clang gettext
+  # desktop notifications: sd-bus, and the real notification server the tests drive on a private bus and display
+  libsystemd-dev dbus-daemon xvfb dunst libnotify-bin
   # the benchmarks' comparison tools (bench/delta, bench/deploy_time)
   bsdiff xdelta3 zstd unzip
   # the browser the web UI's tests drive (tests/browser/, through puppeteer-core below)

@@ -28,6 +28,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"policy", {"base", "platform", "install"}},
     {"hooks", {"base", "platform", "install"}},
     {"net", {"base", "platform"}},
+    {"desktop", {"base", "platform"}},
     {"delta", {"base", "platform", "install"}},
     {"tuf", {"base", "platform", "install", "net"}},
     {"repository", {"base", "platform", "tuf"}},
@@ -35,7 +36,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"embed", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update"}},
     {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
     {"admin",
-     {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "publish"}},
+     {"base", "platform", "install", "policy", "hooks", "net", "desktop", "tuf", "delta", "repository", "update",
+      "publish"}},
     {"webui", {"base", "platform", "net", "embed"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
