@@ -4,7 +4,7 @@
 // (LISTEN_FDS, listen_fds.h) together with the token the previous version
 // passed in MAINAPP_UI_TOKEN, so the URL the user has open keeps working;
 // otherwise it opens a fresh socket on 127.0.0.1, on a port the kernel picks,
-// and makes a new unguessable token (128 random bits, hex). Either way it
+// and makes a new unguessable token (webui::AccessToken). Either way it
 // sets MAINAPP_UI_TOKEN to the token, so the version a restart starts
 // inherits it through the launcher. Other inherited sockets are closed.
 // Call acquire() once, early, before starting threads (it changes the

@@ -1,6 +1,5 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,30 +10,23 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/update/listen_fds.h"
+#include "upkeep/webui/access_token.h"
 #include "web_ui_socket.h"
 
 namespace upkeep {
 
 namespace {
 
-std::string random_token() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) fail(ErrorCode::kFailure, "cannot make the web UI's token: no randomness");
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : bytes) {
-    hex.push_back(digits[b >> 4]);
-    hex.push_back(digits[b & 15]);
-  }
-  return hex;
-}
-
-// A token handed over by the previous version: 32 lower-case hex digits, else none.
+// A token handed over by the previous version (AccessToken's form), else none.
 std::string inherited_token() {
   const char* t = std::getenv(WebUiSocket::kTokenVariable);
-  std::string token = t ? t : "";
-  if (token.size() != 32 || token.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
-  return token;
+  if (!t) return "";
+  try {
+    return webui::AccessToken::from(t).text();
+  } catch (const std::exception& e) {
+    spdlog::warn("ignoring {}: {}", WebUiSocket::kTokenVariable, e.what());
+    return "";
+  }
 }
 
 int fresh_loopback_socket() {
@@ -84,7 +76,7 @@ WebUiSocket WebUiSocket::acquire() {
   }
   std::string token = fd >= 0 ? inherited_token() : "";
   if (fd >= 0 && token.empty()) spdlog::warn("the web UI's socket was handed over without its token: a new URL");
-  if (token.empty()) token = random_token();
+  if (token.empty()) token = webui::AccessToken::generate().text();
   bool inherited = fd >= 0;
   if (fd < 0) fd = fresh_loopback_socket();
   setenv(kTokenVariable, token.c_str(), 1);  // for the version a restart starts

@@ -3,35 +3,21 @@
 // xdg-open when started without a terminal, and, on a restart to update,
 // its socket and token handed over to the new version (the same URL answers
 // 2.0.0).
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "release_fixture.h"
+#include "mainapp_fixture.h"
+#include "upkeep/base/json.h"
 #include "upkeep/platform/process.h"
 
 using namespace upkeep::test;
 
 namespace {
-
-// The environment of a start with no graphical session, its work in `data`.
-std::map<std::string, std::string> no_display(const InstalledWithPolicy& w, const TempDir& data) {
-  auto env = w.policy.env();
-  env["XDG_DATA_HOME"] = data.path().string();
-  env["DISPLAY"] = "";
-  env["WAYLAND_DISPLAY"] = "";
-  return env;
-}
-
-// Reads lines until one starts with `prefix`; returns the rest of it.
-std::string read_until(BackgroundProcess& p, const std::string& prefix) {
-  while (true) {
-    std::string line = p.read_line();
-    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
-  }
-}
 
 // "http://127.0.0.1:PORT/?token=T" -> PORT.
 int port_of(const std::string& url) {
@@ -45,6 +31,43 @@ std::string target_of(const std::string& url) { return url.substr(url.find('/', 
 std::string url_in(const std::string& out) {
   size_t at = out.find("web UI: ");
   return at == std::string::npos ? "" : out.substr(at + 8, out.find('\n', at) - at - 8);
+}
+
+// An open page: GET /events with the token. first_state() reads the state
+// event the server sends at connect ("" when none comes within 10 s); the
+// stream stays open (a page showing the app) until the object goes.
+class EventStream {
+ public:
+  EventStream(int port, const std::string& token) {
+    socket_.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<uint16_t>(port)), Poco::Timespan(10, 0));
+    socket_.setReceiveTimeout(Poco::Timespan(10, 0));
+    std::string req = "GET /events?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                      "\r\nAccept: text/event-stream\r\n\r\n";
+    socket_.sendBytes(req.data(), static_cast<int>(req.size()));
+  }
+  std::string first_state() {
+    std::string got;
+    char buf[4096];
+    while (got.find("data: ") == std::string::npos || got.find("\n\n", got.find("data: ")) == std::string::npos) {
+      int n = socket_.receiveBytes(buf, sizeof buf);
+      if (n <= 0) return "";
+      got.append(buf, static_cast<size_t>(n));
+    }
+    size_t data = got.find("data: ") + 6;
+    return got.substr(data, got.find('\n', data) - data);
+  }
+
+ private:
+  Poco::Net::StreamSocket socket_;
+};
+
+std::string token_of(const std::string& url) { return url.substr(url.find("token=") + 6); }
+
+// The running version the web UI at `url` shows (its first state event).
+std::string version_shown(const std::string& url) {
+  EventStream events(port_of(url), token_of(url));
+  auto j = upkeep::Json::parse(events.first_state(), "state event");
+  return j.get_string("running_version");
 }
 
 // A fake xdg-open on PATH that writes its argument into a FIFO the test reads with a deadline.
@@ -83,27 +106,26 @@ TEST_CASE("mainapp's web UI answers its token only, and a restart to update hand
   TempDir data;
   w.vendor.release(w.vendor.build_folder("2.0.0"), "2.0.0");
   // headless: at quit, with 2.0.0 staged, it restarts into it; the new one keeps running.
-  BackgroundProcess app({w.app.launcher().string(), "--ui", "web", "--no-browser", "--headless"}, no_display(w, data));
+  BackgroundProcess app({w.app.launcher().string(), "--ui", "web", "--no-browser", "--headless"}, mainapp_env(w, data));
   std::string url = read_until(app, "web UI: ");
   int port = port_of(url);
   HttpReply page = http_get(port, target_of(url));
   CHECK(page.status == 200);
-  CHECK(contains(page.body, "1.0.0"));
+  CHECK(contains(page.body, "<html"));
+  CHECK(version_shown(url) == "1.0.0");
   CHECK(http_get(port, "/").status == 403);
   CHECK(http_get(port, "/?token=" + std::string(32, '0')).status == 403);
   read_until(app, "version 2.0.0 downloaded, verified and staged");
 
   kill(app.pid(), SIGTERM);  // quit: the hand-over starts; 1.0.0 serves until 2.0.0 is ready
-  std::string pid2 = read_until(app, "mainapp 2.0.0 running (pid ");
-  pid2 = pid2.substr(0, pid2.find(')'));
+  int pid2 = read_running_pid(app, "2.0.0");
   CHECK(read_until(app, "web UI: ") == url);  // the same socket and token
   CHECK(app.stop(0) == 0);                    // 1.0.0 ended (exit 0) once the launcher released it
-  HttpReply after = http_get(port, target_of(url));
-  CHECK(after.status == 200);
-  CHECK(contains(after.body, "2.0.0"));
+  CHECK(http_get(port, target_of(url)).status == 200);
+  CHECK(version_shown(url) == "2.0.0");
   CHECK(w.app.state_of("2.0.0") == "good");
-  kill(std::stoi(pid2), SIGTERM);
-  CHECK(upkeep::process::wait_for_exit(std::stoi(pid2), std::chrono::seconds(30)));
+  kill(pid2, SIGTERM);
+  CHECK(upkeep::process::wait_for_exit(pid2, std::chrono::seconds(30)));
 }
 
 TEST_CASE("mainapp started without a terminal opens its web UI with xdg-open, and not with --no-browser or --ui none",
@@ -111,7 +133,7 @@ TEST_CASE("mainapp started without a terminal opens its web UI with xdg-open, an
   InstalledWithPolicy w;
   TempDir data;
   FakeXdgOpen xdg;
-  auto env = no_display(w, data);
+  auto env = mainapp_env(w, data);
   env["DISPLAY"] = ":0";
   env["PATH"] = xdg.path();
 
@@ -143,7 +165,7 @@ TEST_CASE("mainapp without a graphical session or without xdg-open says where it
           "[mainapp_ui][integration]") {
   InstalledWithPolicy w;
   TempDir data;
-  auto env = no_display(w, data);
+  auto env = mainapp_env(w, data);
   RunResult r = run({w.app.launcher().string(), "--exit-after-check"}, env);
   CHECK(r.exit_code == 0);
   env["DISPLAY"] = ":0";
