@@ -121,7 +121,7 @@ void UpdateStateTracker::on_update_found(const ReleaseInfo& release) {
     s.notes = release.notes;
     s.critical = release.critical;
     s.bytes_done = 0;
-    s.bytes_total = 0;
+    s.bytes_total = release.package.length;  // signed; progress says what really comes (a delta)
     s.bytes_per_second = 0;
     s.eta.reset();
     s.error.clear();
@@ -173,9 +173,10 @@ void UpdateStateTracker::on_staged(const ReleaseInfo& release) {
     s.prompt = Prompt::kNone;
     s.dismissed = false;
     s.can_skip = !forced_prompt_ && !release.critical;
+    // Before anyone sees kStaged: a restart_now() the UI sends on seeing it finds the version staged.
+    if (on_staged_) on_staged_(release.version);
     return true;
   });
-  if (on_staged_) on_staged_(release.version);
 }
 
 void UpdateStateTracker::on_error(const std::string& message) {

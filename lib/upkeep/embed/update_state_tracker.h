@@ -34,8 +34,10 @@ class UpdateStateTracker : public UpdateObserver {
   using Listener = std::function<void(const UpdateState&)>;
 
   // `forced_prompt`: restart_prompt is "forced" (nothing can be skipped).
-  // `on_staged` is called (on the checking thread, no lock held) after a
-  // version is staged, for the policy thread.
+  // `on_staged` is called when a version is newly staged, on the checking
+  // thread, under the tracker's lock, before the state says kStaged (so the
+  // policy thread hears of it before any UI can react): it must only queue
+  // the news, never call back into the tracker.
   UpdateStateTracker(UpdateState initial, bool forced_prompt, std::shared_ptr<const Clock> clock,
                      std::function<void(const std::string&)> on_staged);
   ~UpdateStateTracker() override;

@@ -209,26 +209,55 @@ TEST_CASE("app updater: restart_now saves the work and hands over to the launche
   CHECK(s.phase == Phase::kStaged);
   CHECK(saves == 1);
 
-  // Stands in for the launcher: records what it was given.
-  stdfs::path launcher = w.dir / "launcher";
-  stdfs::path report = w.dir / "report";
-  write_text(launcher, "#!/bin/sh\necho \"$*\" > " + report.string() + ".tmp && mv " + report.string() + ".tmp " +
-                           report.string() + "\n");
-  stdfs::permissions(launcher, stdfs::perms::owner_all);
-  ::setenv(env::kLauncher, launcher.c_str(), 1);
+  LauncherStandIn launcher(w.dir.path());
+  ::setenv(env::kLauncher, launcher.script.c_str(), 1);
   save_ok = true;
   updater->restart_now();
   s = wait_for_phase(*updater, Phase::kRestarting);
   ::unsetenv(env::kLauncher);
   CHECK(s.version == "2.0.0");
   CHECK(saves == 2);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!stdfs::exists(report) && std::chrono::steady_clock::now() < deadline)
-    updater->wait_for_change(s.revision, std::chrono::milliseconds(20));  // the stand-in runs detached
-  CHECK(read_text(report) == "--upkeep-after-pid " + std::to_string(::getpid()) + " --from-updater\n");
+  CHECK(launcher.arguments() == "--upkeep-after-pid " + std::to_string(::getpid()) + " --from-updater\n");
   // Restarting is final: a later check changes nothing.
   updater->check_now();
   CHECK(updater->wait_for_change(s.revision, std::chrono::milliseconds(300)).phase == Phase::kRestarting);
+}
+
+TEST_CASE("app updater: with listening sockets the restart is a hand-over", "[embed]") {
+  EmbedWorld w;
+  w.publish("2.0.0", "notes");
+  int socket = listen_on_loopback();
+  AppUpdater::Options options;
+  options.listen_fds = {socket};
+  options.listen_names = {"web"};
+  auto updater = w.open(options);
+  REQUIRE(stage(*updater).phase == Phase::kStaged);
+  LauncherStandIn launcher(w.dir.path(),
+                           "\"$* fds=$LISTEN_FDS names=$LISTEN_FDNAMES\" $(test -S /proc/self/fd/3 && echo socket)");
+  ::setenv(env::kLauncher, launcher.script.c_str(), 1);
+  updater->restart_now();
+  wait_for_phase(*updater, Phase::kRestarting);
+  ::unsetenv(env::kLauncher);
+  CHECK(launcher.arguments() ==
+        "--upkeep-after-pid " + std::to_string(::getpid()) + " --upkeep-handover fds=1 names=web socket\n");
+  ::close(socket);
+}
+
+TEST_CASE("app updater: headless, a staged update restarts when the app stops", "[embed]") {
+  EmbedWorld w;
+  w.publish("2.0.0", "notes");
+  AppUpdater::Options options;
+  options.headless = true;
+  auto updater = w.open(options);
+  UpdateState s = stage(*updater);
+  REQUIRE(s.phase == Phase::kStaged);
+  CHECK(updater->wait_for_change(s.revision, std::chrono::milliseconds(300)).prompt == Prompt::kNone);  // nobody to ask
+  LauncherStandIn launcher(w.dir.path());
+  ::setenv(env::kLauncher, launcher.script.c_str(), 1);
+  updater->stop();
+  ::unsetenv(env::kLauncher);
+  CHECK(updater->state().phase == Phase::kRestarting);
+  CHECK(launcher.arguments() == "--upkeep-after-pid " + std::to_string(::getpid()) + "\n");
 }
 
 TEST_CASE("app updater: listeners, unsubscribe and wait_for_change", "[embed]") {

@@ -3,6 +3,11 @@
 // FixedClock at the real time: what the embed tests open an AppUpdater on.
 #pragma once
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "../policy/policy_fixture.h"
@@ -68,6 +73,41 @@ struct EmbedWorld {
                              .running_version = "1.0.0",
                              .clock = clock},
                             std::move(options));
+  }
+};
+
+// Stands in for the launcher: a script that writes the arguments it was
+// given into a FIFO, which the test reads with a deadline (the stand-in runs
+// detached, so it is not the test's child to wait for).
+struct LauncherStandIn {
+  stdfs::path script;
+  stdfs::path fifo;
+  int fd = -1;
+
+  // `line`: what the stand-in echoes (shell words), its arguments by default.
+  explicit LauncherStandIn(const stdfs::path& dir, const std::string& line = "\"$*\"")
+      : script(dir / "launcher"), fifo(dir / "launcher.fifo") {
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    write_text(script, "#!/bin/sh\necho " + line + " > " + fifo.string() + "\n");
+    stdfs::permissions(script, stdfs::perms::owner_all);
+  }
+  ~LauncherStandIn() { ::close(fd); }
+
+  // The arguments' line, once the stand-in wrote it ("" when it did not within 10 s).
+  std::string arguments() {
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (out.find('\n') == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[512];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
   }
 };
 
