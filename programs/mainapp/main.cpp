@@ -231,11 +231,22 @@ int quit(TerminalUi& ui, SharedWork& work) {
   }
 }
 
-// After a hand-over this version serves on until the launcher's SIGTERM (the new one is ready).
-void wait_for_handover(TerminalUi& ui) {
+// After a hand-over this version serves on until the launcher's SIGTERM (the
+// new one is ready), or until the launcher ends without it (the new version
+// never got ready, or the launcher failed): then it exits too.
+void wait_for_handover(TerminalUi& ui, int64_t launcher) {
+  if (launcher > 0)
+    std::thread([queue_post = [&ui](TerminalUi::Event e) { ui.post(std::move(e)); }, launcher] {
+      if (process::wait_for_exit(launcher, kHandoverWait)) queue_post({TerminalUi::EventKind::kLauncherEnded, {}, ""});
+    }).detach();
   auto until = std::chrono::system_clock::now() + kHandoverWait;
-  while (auto e = ui.next_event_until(until))
+  while (auto e = ui.next_event_until(until)) {
     if (e->kind == TerminalUi::EventKind::kQuit) return;
+    if (e->kind == TerminalUi::EventKind::kLauncherEnded) {
+      spdlog::warn("the launcher (pid {}) ended without handing over: exiting", launcher);
+      return;
+    }
+  }
   spdlog::warn("no SIGTERM from the launcher within {} minutes of the hand-over: exiting", kHandoverWait.count());
 }
 
@@ -323,7 +334,7 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
   updater->stop();  // the policy acts on what is staged; headless, it restarts at exit
   ui.wait_shown(updater->state().revision, std::chrono::steady_clock::now() + std::chrono::seconds(10));
   if (!restarting && updater->state().phase != Phase::kRestarting) return quit(ui, work);
-  if (socket) wait_for_handover(ui);
+  if (socket) wait_for_handover(ui, updater->launcher_pid());
   return 0;  // the web UI stops here: requests in flight finish
 }
 

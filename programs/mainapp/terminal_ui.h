@@ -26,7 +26,7 @@ namespace upkeep {
 
 class TerminalUi : public ConsoleReporter {
  public:
-  enum class EventKind { kState, kQuit, kLine, kAnswer };
+  enum class EventKind { kState, kQuit, kLine, kAnswer, kLauncherEnded };
   struct Event {
     EventKind kind;
     UpdateState state;          // kState: the state shown

@@ -3,7 +3,10 @@
 // they come.
 #pragma once
 
+#include <signal.h>
+
 #include "release_fixture.h"
+#include "upkeep/platform/process.h"
 
 namespace upkeep::test {
 
@@ -28,6 +31,12 @@ inline std::string read_until(BackgroundProcess& p, const std::string& prefix) {
 // The pid in "mainapp V running (pid N)", read from `p`'s lines.
 inline int read_running_pid(BackgroundProcess& p, const std::string& version) {
   return std::stoi(read_until(p, "mainapp " + version + " running (pid "));
+}
+
+// Ends a version the launcher started after a restart (not the test's child): SIGTERM, then its end.
+inline void end_restarted(int pid) {
+  kill(pid, SIGTERM);
+  CHECK(process::wait_for_exit(pid, std::chrono::seconds(30)));
 }
 
 }  // namespace upkeep::test

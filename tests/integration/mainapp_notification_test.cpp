@@ -36,8 +36,7 @@ TEST_CASE("mainapp with no terminal and no page open notifies the desktop, and t
   CHECK(app.stop(0) == 0);  // 1.0.0 ended once 2.0.0 was ready
   CHECK(w.app.current() == "versions/2.0.0");
   CHECK(w.app.state_of("2.0.0") == "good");
-  kill(pid, SIGTERM);
-  CHECK(upkeep::process::wait_for_exit(pid, std::chrono::seconds(30)));
+  end_restarted(pid);
 }
 
 TEST_CASE("mainapp with no notification server on its bus runs on, and says why in its log",

@@ -124,8 +124,7 @@ TEST_CASE("mainapp's web UI answers its token only, and a restart to update hand
   CHECK(http_get(port, target_of(url)).status == 200);
   CHECK(version_shown(url) == "2.0.0");
   CHECK(w.app.state_of("2.0.0") == "good");
-  kill(pid2, SIGTERM);
-  CHECK(upkeep::process::wait_for_exit(pid2, std::chrono::seconds(30)));
+  end_restarted(pid2);
 }
 
 TEST_CASE("mainapp started without a terminal opens its web UI with xdg-open, and not with --no-browser or --ui none",
