@@ -13,12 +13,22 @@ import ctypes.util
 import json
 import os
 import sys
+import threading
 
 ABI_VERSION = 1  # UPKEEP_ABI_VERSION of the upkeep.h this file was written against
 HEALTH_CONFIRMED = 1
 OK = 0
 
 SAVE_WORK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+STATE_FN = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
+_print_lock = threading.Lock()
+
+
+def say(text):
+    """One whole line on stdout: the save hook runs on the updater's thread."""
+    with _print_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def load_library():
@@ -50,6 +60,7 @@ def declare(lib):
         "upkeep_close": ([p], None),
         "upkeep_confirm_healthy_start": ([p], i),
         "upkeep_set_save_work": ([p, SAVE_WORK_FN, vp], i),
+        "upkeep_subscribe": ([p, STATE_FN, vp], i),
         "upkeep_start": ([p, i], i),
         "upkeep_wait_for_change": ([p, u64, i], vp),
         "upkeep_restart_now": ([p], i),
@@ -83,10 +94,16 @@ def describe(state):
     return phase
 
 
+@STATE_FN
+def print_state(state_json, user):
+    """Every state change, in order, on the updater's thread (a UI would post it to its own thread)."""
+    say(f"update state: {describe(json.loads(state_json))}")
+
+
 @SAVE_WORK_FN
 def save_work(user):
     """Runs on the updater's thread before every restart: 1 when the work is saved."""
-    print("saving the work before the restart", flush=True)
+    say("saving the work before the restart")
     return 1
 
 
@@ -99,23 +116,23 @@ def open_updater(lib, args):
     updater = lib.upkeep_open(options, ctypes.byref(status), ctypes.byref(reason))
     lib.upkeep_options_free(options)
     if not updater:
-        print(f"no updates: {take_string(lib, reason.value)}", flush=True)
+        say(f"no updates: {take_string(lib, reason.value)}")
     return updater
 
 
 def follow(lib, updater, exit_when_current):
-    """Prints every state change; restarts once an update is staged. True: exit to restart."""
+    """Waits for the state to change (print_state shows each change); restarts
+    once an update is staged. True: exit to restart."""
     seen, restarting = 0, False
     while True:
         state = json.loads(take_string(lib, lib.upkeep_wait_for_change(updater, seen, 1000)))
         if state["revision"] == seen:
             continue  # no change within the second
-        seen = state["revision"]
-        print(f"update state: {describe(state)}", flush=True)
+        seen = state["revision"]  # the latest state: changes that came together are seen once
         phase = state["phase"]
         if phase == "staged" and not restarting:
             if state["notes"]:
-                print(f"release notes of {state['version']}:\n{state['notes']}", flush=True)
+                say(f"release notes of {state['version']}:\n{state['notes']}")
             restarting = lib.upkeep_restart_now(updater) == OK  # the user's click, in a real app
         if phase == "restarting":
             return True
@@ -124,25 +141,26 @@ def follow(lib, updater, exit_when_current):
 
 
 def main(args):
-    print(f"python-embed app {os.environ.get('UPKEEP_VERSION', '(not installed)')} running", flush=True)
+    say(f"python-embed app {os.environ.get('UPKEEP_VERSION', '(not installed)')} running")
     lib = load_library()
     if lib is None:
-        print("no updates: libupkeep.so not found", flush=True)
+        say("no updates: libupkeep.so not found")
         return 0
     declare(lib)
     if lib.upkeep_abi_version() != ABI_VERSION:
-        print(f"no updates: libupkeep.so has ABI {lib.upkeep_abi_version()}, not {ABI_VERSION}", flush=True)
+        say(f"no updates: libupkeep.so has ABI {lib.upkeep_abi_version()}, not {ABI_VERSION}")
         return 0
     if lib.upkeep_confirm_healthy_start(None) == HEALTH_CONFIRMED:
-        print("healthy start confirmed", flush=True)
+        say("healthy start confirmed")
     updater = open_updater(lib, args)
     if not updater:
         return 0
     lib.upkeep_set_save_work(updater, save_work, None)
+    lib.upkeep_subscribe(updater, print_state, None)
     lib.upkeep_start(updater, 1)  # the first check now
     try:
         if follow(lib, updater, "--exit-when-current" in args):
-            print("exiting: the launcher applies the update and starts it", flush=True)
+            say("exiting: the launcher applies the update and starts it")
     finally:
         lib.upkeep_close(updater)
     return 0

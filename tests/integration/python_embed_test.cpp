@@ -34,11 +34,13 @@ TEST_CASE("examples/python-embed updates itself through the C ABI: found, staged
   RunResult r = installed.start({"--exit-when-current"});
   INFO("stderr:\n" << r.err << "stdout:\n" << r.out);
   CHECK(r.exit_code == 0);
-  // 1.0.0: the check, the download, the stage, the save hook, the hand-over.
+  // 1.0.0: every state from its listener, the save hook, the hand-over.
   CHECK(contains(r.out, "python-embed app 1.0.0 running\n"));
   CHECK(contains(r.out, "update state: checking\n"));
-  CHECK(contains(r.out, "update state: downloading 2.0.0"));
+  CHECK(contains(r.out, "update state: downloading 2.0.0: 0 of "));
+  CHECK(contains(r.out, "update state: verifying 2.0.0\n"));
   CHECK(contains(r.out, "update state: staged 2.0.0\n"));
+  CHECK(contains(r.out, "update state: staged 2.0.0, prompt ask\n"));
   CHECK(contains(r.out, "saving the work before the restart\n"));
   CHECK(contains(r.out, "update state: restarting 2.0.0\n"));
   // 2.0.0, started by the launcher after 1.0.0 exited: on trial, confirmed, up to date.

@@ -256,7 +256,9 @@ HealthResult AppUpdater::confirm_healthy_start() { return upkeep::confirm_health
 void AppUpdater::start(bool check_now) {
   impl_->service.start(check_now ? CheckKind::kManual : CheckKind::kBackground);
   // No background checks (update_mode manual): the person's first check still runs.
-  if (check_now && !impl_->service.background_delay()) impl_->request_check();
+  // Updates disabled by policy: that "check" only says so (kUpdatesOff, naming the file).
+  const bool disabled = impl_->settings.mode == UpdateMode::kDisabled;
+  if ((check_now || disabled) && !impl_->service.background_delay()) impl_->request_check();
 }
 
 void AppUpdater::check_now() { impl_->request_check(); }

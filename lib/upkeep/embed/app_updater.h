@@ -16,7 +16,7 @@
 // version is unaffected; the next check starts afresh. restart_now() does
 // nothing when no update is staged (the state says so) and, when the save
 // hook fails, nothing restarts (error says why). The destructor stops the
-// checks and joins the threads.
+// checks and joins the threads (so never destroy it from a listener).
 #pragma once
 
 #include <chrono>

@@ -71,7 +71,7 @@ void UpdateStateTracker::dispatch() {
   std::unique_lock<std::mutex> lock(listeners_mutex_);
   while (true) {
     pending_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
-    if (stopping_) return;
+    if (pending_.empty()) return;  // stopping, and every change was handed out
     UpdateState s = std::move(pending_.front());
     pending_.pop_front();
     auto listeners = listeners_;

@@ -8,8 +8,8 @@
 // Download progress is published at most every kProgressInterval (by the
 // Clock), and always its first and last report; the rate and ETA come from
 // DownloadRate. Once kRestarting, the state no longer changes.
-// Thread-safe; the destructor stops the dispatch thread (listeners not yet
-// called for the last changes are skipped).
+// Thread-safe; the destructor hands the last changes to the listeners, then
+// stops the dispatch thread.
 #pragma once
 
 #include <condition_variable>

@@ -100,6 +100,17 @@ TEST_CASE("app updater: a failed check is kFailed with the error, and the next c
   CHECK(stage(*updater).phase == Phase::kStaged);
 }
 
+TEST_CASE("app updater: updates turned off by managed policy show at start, naming the file", "[embed]") {
+  EmbedWorld w;
+  w.publish("2.0.0", "notes");
+  w.policy(R"({"update_mode":"disabled"})");
+  auto updater = w.open();
+  updater->start();
+  UpdateState s = wait_for_phase(*updater, Phase::kUpdatesOff);
+  CHECK(s.error.find("10-test.json") != std::string::npos);
+  CHECK_FALSE(stdfs::exists(w.layout.staged_dir("2.0.0")));
+}
+
 TEST_CASE("app updater: skip records the version skipped and the next check does not offer it", "[embed]") {
   EmbedWorld w;
   w.publish("2.0.0", "notes");
