@@ -144,9 +144,10 @@ class Program {
 // (`requests`: {url, method, at}), every failure (`failures`: failed
 // requests, HTTP status >= 400, uncaught page errors, console errors) and
 // every dialog (`dialogs`, each dismissed).
-export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
+export async function openPage(browser, url, { waitUntil = 'load', reducedMotion = false } = {}) {
   const page = await browser.newPage();
-  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: browser.colorScheme || 'light' }]);
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: browser.colorScheme || 'light' },
+    { name: 'prefers-reduced-motion', value: reducedMotion ? 'reduce' : 'no-preference' }]);
   const view = { page, requests: [], failures: [], dialogs: [] };
   page.on('request', (r) => view.requests.push({ url: r.url(), method: r.method(), at: Date.now() }));
   page.on('requestfailed', (r) => view.failures.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
@@ -197,7 +198,8 @@ export async function run() {
   const filter = process.argv[2] || '';
   let failed = 0;
   const started = Date.now();
-  for (const t of tests.filter((x) => x.name.includes(filter))) {
+  const chosen = tests.filter((x) => x.name.includes(filter));
+  for (const t of chosen) {
     const t0 = Date.now();
     let timer;
     try {
@@ -213,7 +215,7 @@ export async function run() {
       await cleanupAll();
     }
   }
-  console.log(`${failed ? 'FAILED' : 'passed'}: ${tests.length - failed}/${tests.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${failed ? 'FAILED' : 'passed'}: ${chosen.length - failed}/${chosen.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(failed ? 1 : 0);
 }
 

@@ -34,6 +34,30 @@ test('the page with its token shows the app, its version and the state', async (
   assert.deepEqual(view.dialogs, []);
 });
 
+test('every phase says what it means', async () => {
+  const { app, view } = await setUp(['--running', '1.0.0']);
+  const phases = [
+    [{ phase: 'idle' }, 'Waiting to check for updates', 'The first check starts in a moment.'],
+    [{ phase: 'checking' }, 'Checking for updates…', 'Asking the update server'],
+    [{ phase: 'up_to_date' }, 'You’re up to date', 'Version 1.0.0 is the newest version.'],
+    [{ phase: 'downloading', version: '2.0.0', bytes_done: 0, bytes_total: 0 }, 'Downloading version 2.0.0', ''],
+    [{ phase: 'verifying' }, 'Verifying version 2.0.0', 'Checking signatures'],
+    [{ phase: 'staged' }, 'Version 2.0.0 is ready', 'Restart to install it.'],
+    [{ phase: 'failed', error: 'disk full (/opt/app/staging)' }, 'The update did not go through', 'disk full'],
+    [{ phase: 'updates_off', error: 'turned off by policy /etc/upkeep/policies/acme.json' }, 'Updates are turned off',
+      'policy /etc/upkeep/policies/acme.json'],
+    [{ phase: 'restarting' }, 'Restarting…', 'This page reconnects by itself.'],
+    [{ phase: 'not_managed' }, 'Updates are not managed here', 'not started by its launcher'],
+  ];
+  for (const [fields, title, detail] of phases) {
+    await set(app, fields);
+    await view.waitForText('#status-title', title);
+    if (detail) await view.waitForText('#status-detail', detail);
+    assert.equal(await view.page.$eval('#status', (el) => el.dataset.phase), fields.phase);
+  }
+  assert.deepEqual(view.failures, []);
+});
+
 test('progress arrives live over the event stream, without polling', async () => {
   const { app, view } = await setUp();
   await view.waitForText('#status-title', 'up to date');
@@ -41,20 +65,22 @@ test('progress arrives live over the event stream, without polling', async () =>
 
   await set(app, { phase: 'checking' });
   await view.waitForText('#status-title', 'Checking for updates');
+  const notes = '## Faster sync\n\n- Sync starts *twice* as fast\n- Fixed `--offline`';
   await set(app, { phase: 'downloading', version: '2.0.0', bytes_done: 1.5 * MB, bytes_total: 12 * MB,
-    bytes_per_second: 2.5 * MB, eta_seconds: 4 });
+    bytes_per_second: 2.5 * MB, eta_seconds: 4, notes });
   await view.waitForText('#status-title', 'Downloading version 2.0.0');
-  await view.waitForText('#progress-text', '1.5 MB of 12 MB · 2.5 MB/s · about 4 s left');
+  await view.waitForText('#progress-text', '1.5 MB of 12.0 MB · 2.5 MB/s · about 4 s left');
   const width1 = await view.page.$eval('#progress-bar', (el) => el.style.width);
+  const item = await view.page.$('#notes li');
   await set(app, { bytes_done: 9 * MB, eta_seconds: 1 });
-  await view.waitForText('#progress-text', '9.0 MB of 12 MB');
+  await view.waitForText('#progress-text', '9.0 MB of 12.0 MB');
+  assert.ok(await item.evaluate((el) => el.isConnected), 'the notes are not rebuilt on each progress event');
   const width2 = await view.page.$eval('#progress-bar', (el) => el.style.width);
   assert.equal(width1, '12.5%');
   assert.equal(width2, '75%');
   await set(app, { phase: 'verifying' });
   await view.waitForText('#status-title', 'Verifying version 2.0.0');
-  await set(app, { phase: 'staged', notes: '## Faster sync\n\n- Sync starts *twice* as fast\n- Fixed `--offline`',
-    prompt: 'ask', can_skip: true });
+  await set(app, { phase: 'staged', prompt: 'ask', can_skip: true });
   await view.waitForText('#status-title', 'Version 2.0.0 is ready');
   await view.waitForText('#notes li', 'Sync starts twice as fast');
   assert.equal(await view.page.$eval('#notes em', (el) => el.textContent), 'twice');
@@ -146,11 +172,17 @@ test('a restart on the same socket: the page reconnects and shows the new versio
   await view.waitForText('#status-title', 'Version 2.0.0 is ready');
   await set(app, { phase: 'restarting' });
   await view.waitForText('#status-title', 'Restarting');
+  await view.page.evaluate(() => {  // remembers whether the page ever said it was reconnecting
+    const pill = document.getElementById('connection');
+    new MutationObserver(() => { if (!pill.hidden) window.sawReconnecting = pill.textContent; })
+      .observe(pill, { attributes: true });
+  });
   const from = app.lines.length;
   app.child.stdin.write('handover 2.0.0\n');  // a copy serves the same socket and token, then this one exits
   await app.waitForLine(/^url /, 15000, from);
   await view.waitForText('#running-version', '2.0.0', 15000);
   await view.waitForText('#banner-text', 'Updated to version 2.0.0');
+  assert.equal(await view.page.evaluate(() => window.sawReconnecting), 'Reconnecting…');
   assert.ok(!(await view.visible('#connection')), 'connected again');
   assert.deepEqual(view.failures, []);
   assert.deepEqual(view.dialogs, []);
@@ -167,6 +199,39 @@ test('the page without its token or with a wrong one is refused', async () => {
     assert.equal(reply.status(), 403, `token ${token}`);
     await page.close();
   }
+});
+
+test('a page of another origin that knows the token can neither click nor listen', async () => {
+  const { app, browser } = await setUp();
+  const ours = new URL(app.url);
+  // The attacker's page: another origin (localhost instead of 127.0.0.1: another site to the browser), its CSP
+  // bypassed so its requests reach the app, where only the app's own checks stand.
+  const page = await browser.newPage();
+  await page.setBypassCSP(true);
+  await page.goto(`http://localhost:${ours.port}/?token=${ours.searchParams.get('token')}`);
+  const attempts = await page.evaluate(async (target, token) => {
+    const out = [];
+    for (const init of [{ method: 'POST', headers: { 'X-Upkeep-Token': token } }, { method: 'POST', mode: 'no-cors' },
+      { method: 'POST', mode: 'no-cors', body: new URLSearchParams({ token }) }]) {
+      try {
+        const r = await fetch(`${target}/action/restart?token=${token}`, init);
+        out.push(`status ${r.status} (${r.type})`);
+      } catch (e) {
+        out.push(`refused: ${e.message}`);
+      }
+    }
+    out.push(await new Promise((resolve) => {
+      const source = new EventSource(`${target}/events?token=${token}`);
+      source.addEventListener('state', () => { source.close(); resolve('got a state'); });
+      source.onerror = () => { source.close(); resolve('stream refused'); };
+    }));
+    return out;
+  }, `http://127.0.0.1:${ours.port}`, ours.searchParams.get('token'));
+  assert.equal(attempts[0], 'refused: Failed to fetch');  // the preflight got 403
+  assert.equal(attempts[3], 'stream refused');
+  await app.send('reset');  // every request above was answered before this line is
+  assert.deepEqual(app.lines.filter((l) => l.startsWith('action ')), [], 'no click reached the model');
+  await page.close();
 });
 
 await run();

@@ -5,7 +5,6 @@
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "upkeep/base/error.h"
+#include "upkeep/net/shared_handler_factory.h"
 
 namespace upkeep::net {
 namespace {
@@ -280,17 +280,6 @@ class FileHandler : public Poco::Net::HTTPRequestHandler {
   std::shared_ptr<State> state_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(std::shared_ptr<State> state) : state_(std::move(state)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new FileHandler(state_);
-  }
-
- private:
-  std::shared_ptr<State> state_;
-};
-
 }  // namespace
 
 struct RepoServer::Impl {
@@ -330,7 +319,8 @@ void RepoServer::start() {
     params->setKeepAlive(true);
     params->setTimeout(Poco::Timespan(30, 0));
     impl_->pool = std::make_unique<Poco::ThreadPool>(2, kMaxThreads + 2);
-    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(impl_->state), *impl_->pool, socket, params);
+    impl_->server = std::make_unique<Poco::Net::HTTPServer>(new SharedHandlerFactory<FileHandler, State>(impl_->state),
+                                                            *impl_->pool, socket, params);
     impl_->server->start();
     impl_->port = socket.address().port();
   } catch (const Poco::Exception& e) {

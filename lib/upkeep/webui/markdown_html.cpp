@@ -137,7 +137,8 @@ class Inline {
     const bool strong = p + 1 < end && t_[p + 1] == c;
     const size_t open = strong ? 2 : 1;
     if (p + open >= end || std::isspace(static_cast<unsigned char>(t_[p + open]))) return p;
-    const size_t close = strong ? pair(c, p + open) : next(c, p + open);
+    size_t close = strong ? pair(c, p + open) : next(c, p + open);
+    if (strong && close < end && close + open < end && t_[close + open] == c) ++close;  // "***x***": the last two close
     if (close >= end || close == p + open || std::isspace(static_cast<unsigned char>(t_[close - 1]))) return p;
     if (c == '_' && close + open < end && is_alnum(t_[close + open])) return p;
     const char* tag = strong ? "strong" : "em";

@@ -2,7 +2,6 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -18,6 +17,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
+#include "upkeep/net/shared_handler_factory.h"
 #include "upkeep/platform/socket_descriptor.h"
 #include "upkeep/webui/access_token.h"
 #include "upkeep/webui/markdown_html.h"
@@ -130,6 +130,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
     try {
       set_common_headers(resp);
+      if (req.getMethod() != "GET") resp.setKeepAlive(false);  // a body we never read must not start the next request
       route(req, resp);
     } catch (const std::exception& e) {
       spdlog::warn("web UI: {} {}: {}", req.getMethod(), path_of(req.getURI()), e.what());
@@ -141,7 +142,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   static std::string path_of(const std::string& uri) { return uri.substr(0, uri.find('?')); }
 
   void route(HTTPServerRequest& req, HTTPServerResponse& resp) {
-    Poco::URI uri(req.getURI());
+    Poco::URI uri;
+    try {
+      uri = Poco::URI(req.getURI());
+    } catch (const Poco::SyntaxException&) {
+      return send_status(resp, HTTPResponse::HTTP_BAD_REQUEST);
+    }
     if (auto refusal = shared_->guard->refusal(facts(req, uri))) {
       spdlog::info("web UI: refused {} {} from {}: {}", req.getMethod(), uri.getPath(), req.clientAddress().toString(),
                    *refusal);
@@ -223,17 +229,6 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   std::shared_ptr<Shared> shared_;
 };
 
-class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(shared_);
-  }
-
- private:
-  std::shared_ptr<Shared> shared_;
-};
-
 }  // namespace
 
 struct WebUiServer::Impl {
@@ -272,6 +267,7 @@ void WebUiServer::start() {
     Poco::Net::ServerSocket socket = open_socket(i.options.listen_fd);
     i.port = socket.address().port();
     i.shared->token = token.text();
+    i.shared->stopping = false;
     i.shared->guard.emplace(std::move(token), i.port);
     auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
     params->setMaxThreads(kMaxThreads);
@@ -280,8 +276,8 @@ void WebUiServer::start() {
     params->setKeepAliveTimeout(Poco::Timespan(2, 0));
     params->setTimeout(Poco::Timespan(10, 0));
     ignore_broken_pipe();
-    i.server =
-        std::make_unique<Poco::Net::HTTPServer>(Poco::makeShared<HandlerFactory>(i.shared), i.pool, socket, params);
+    i.server = std::make_unique<Poco::Net::HTTPServer>(
+        Poco::makeShared<net::SharedHandlerFactory<Handler, Shared>>(i.shared), i.pool, socket, params);
     i.server->start();
   } catch (const Poco::Exception& e) {
     i.server.reset();

@@ -6,18 +6,18 @@
 (() => {
   const token = new URLSearchParams(location.search).get('token') || '';
   const $ = (id) => document.getElementById(id);
-  let current = null;       // the last state received
   let firstVersion = null;  // the running version when this page first heard from the app
   let source = null;
   let retryTimer = null;
   let countdownTimer = null;
+  let shownNotes = null;    // the notes HTML in the page
 
   // --- formatting ------------------------------------------------------------
   function bytes(n) {
     const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
     let i = 0;
     while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-    return i === 0 ? `${n} bytes` : `${n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+    return i === 0 ? `${n} bytes` : `${n.toFixed(n < 100 ? 1 : 0)} ${units[i]}`;
   }
   function duration(seconds) {
     seconds = Math.max(0, Math.round(seconds));
@@ -47,8 +47,9 @@
     downloading: (s) => [`Downloading version ${s.version}`, s.critical ? 'A critical update.' : ''],
     verifying: (s) => [`Verifying version ${s.version}`, 'Checking signatures and unpacking.'],
     staged: (s) => [`Version ${s.version} is ready`,
-      s.dismissed && s.prompt !== 'forced' ? 'Postponed: it installs the next time the app starts.'
-                                           : 'Restart to install it. It takes a few seconds.'],
+      s.prompt === 'forced' ? 'Restart now, or it restarts by itself at the deadline.'
+        : s.dismissed ? 'Postponed: it installs the next time the app starts.'
+          : 'Restart to install it. It takes a few seconds.'],
     failed: (s) => ['The update did not go through', s.error || 'The last check failed.'],
     updates_off: (s) => ['Updates are turned off', s.error || 'Managed policy turned updates off.'],
     restarting: (s) => ['Restarting…', `Installing version ${s.version}. This page reconnects by itself.`],
@@ -122,7 +123,6 @@
   }
 
   function render(s) {
-    current = s;
     if (firstVersion === null) firstVersion = s.running_version;
     document.title = `${s.app_name} · Updates`;
     setText('app-name', s.app_name);
@@ -136,9 +136,9 @@
     $('notes-section').hidden = !showNotes;
     if (showNotes) {
       $('notes-version').textContent = s.version;
-      if ($('notes').dataset.version !== `${s.version}\n${s.revision}`) {
+      if (shownNotes !== s.notes_html) {  // not on every progress event: the reader keeps their place
         $('notes').innerHTML = s.notes_html;  // rendered and escaped by the app (MarkdownHtml)
-        $('notes').dataset.version = `${s.version}\n${s.revision}`;
+        shownNotes = s.notes_html;
       }
     }
     renderBanner(s);
