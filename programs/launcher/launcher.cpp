@@ -91,7 +91,8 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
   }
   std::string start = version_to_start(store, true);
   std::optional<Handover> handover;
-  if (options.handover) handover.emplace(*options.after_pid);
+  if (options.handover)
+    handover.emplace(*options.after_pid, std::chrono::seconds(config.handover_ready_timeout_seconds));
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
     return Trial(layout_, config, starter, store, &lock, handover ? &*handover : nullptr).run(start, rec->previous);
@@ -110,7 +111,8 @@ process::ExitStatus Launcher::read_only_start(const Config& config, const AppSta
   StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
   std::string start = version_to_start(store, false);
   std::optional<Handover> handover;
-  if (options.handover) handover.emplace(*options.after_pid);
+  if (options.handover)
+    handover.emplace(*options.after_pid, std::chrono::seconds(config.handover_ready_timeout_seconds));
   auto rec = store.get(start);
   if (rec && rec->state == VersionState::kTrial && !rec->previous.empty() && start == layout_.current_version())
     return Trial(layout_, config, starter, store, nullptr, handover ? &*handover : nullptr).run(start, rec->previous);
@@ -187,6 +189,10 @@ void Launcher::run_updater(const UpdateSettings& settings) {
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
   if (fs::is_terminal(1)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});  // its output is a pipe
   spawn.env = process::current_environment();
+  // Sockets handed over are the app's: the updater, which may outlive this
+  // launch, must not claim them by the variables (DetachedRun passes on no
+  // descriptor but the standard three).
+  for (const char* k : {"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"}) spawn.env.erase(k);
   std::error_code ec;
   stdfs::create_directories(layout_.logs_dir(), ec);
   DetachedRun check(spawn, layout_.logs_dir() / "check-on-start.log");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "survive.h"
@@ -70,10 +71,24 @@ TrialVerdict Trial::start_and_judge(const LaunchSpec& spec, HealthChannel& chann
   auto window = trial_window(spec.health, config_.trial_timeout_seconds);
   TrialVerdict verdict = judge_trial(spec.health, observe(channel, window, true));
   if (verdict.kind != TrialVerdict::Kind::kUndecided) return verdict;
+  release_lock();
+  if (handover_) return judge_handover(spec, channel, *window);
   // A confirm-rule program past its window is left alone and decided when it ends.
   spdlog::info("version {} has not confirmed within {} s; decided when it ends", version_, window->count());
-  release_lock();
   return judge_trial(spec.health, observe(channel, std::nullopt, false));
+}
+
+TrialVerdict Trial::judge_handover(const LaunchSpec& spec, HealthChannel& channel, std::chrono::seconds window) {
+  // The old program serves until this one is ready: up to the hand-over's
+  // ready timeout, counted from the start, then it is stopped.
+  auto left = std::max(handover_->ready_timeout() - window, std::chrono::seconds(0));
+  TrialEnd end = observe(channel, left, false);
+  if (end.kind != TrialEnd::Kind::kAlive) return judge_trial(spec.health, end);
+  ended_ = handover_->stop_unready(pid_, version_);
+  // Stopped by us: no evidence against the release; the start stays counted (kMaxTrialStarts).
+  return {
+      TrialVerdict::Kind::kNoEvidence, false, true,
+      "not ready within " + std::to_string(std::max(window, handover_->ready_timeout()).count()) + " s of a hand-over"};
 }
 
 TrialEnd Trial::observe(HealthChannel& channel, std::optional<std::chrono::milliseconds> window, bool within_window) {

@@ -25,6 +25,8 @@
 // In a hand-over (handover.h) a healthy verdict releases the old program,
 // and the earlier version after a failure is started as a child with the
 // readiness pipe instead of exec'ed (the old program stays until it is ready).
+// A confirm-rule program not confirmed by the hand-over's ready timeout (or
+// its window, when longer) is stopped, and the old program serves on.
 // One thread.
 #pragma once
 
@@ -70,6 +72,9 @@ class Trial {
   // Spawns the program and waits for the rule's verdict (and, past a
   // confirm rule's window, for the program's end).
   TrialVerdict start_and_judge(const LaunchSpec& spec, HealthChannel& channel, class SignalForwarder& forward);
+  // In a hand-over, a confirm-rule program past its window: waits on up to
+  // the ready timeout (handover.h), then stops it (no evidence, counted).
+  TrialVerdict judge_handover(const LaunchSpec& spec, HealthChannel& channel, std::chrono::seconds window);
   TrialEnd observe(HealthChannel& channel, std::optional<std::chrono::milliseconds> window, bool within_window);
   process::ExitStatus settle(const TrialVerdict& verdict);
   // Rolls back (when recording) and starts the earlier version now, or returns `status`.

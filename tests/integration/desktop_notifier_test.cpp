@@ -78,14 +78,23 @@ std::map<int64_t, std::string> history(const DesktopSession& s) {
   return out;
 }
 
+// dunst on a private session, and a notifier on its bus recording what it reports.
+struct WithDunst {
+  DesktopSession session;
+  Recorder events;
+  std::unique_ptr<DesktopNotifier> notifier;  // destroyed first: its thread ends before `events` goes
+  WithDunst() {
+    session.start_dunst();
+    notifier = DesktopNotifier::connect(events.events(), {session.bus_address()});
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a notification with actions reaches dunst and its actions come back to our callback", "[desktop]") {
   if (skip_without_programs()) return;
-  DesktopSession session;
-  session.start_dunst();
-  Recorder events;
-  auto notifier = DesktopNotifier::connect(events.events(), {session.bus_address()});
+  WithDunst d;
+  auto& [session, events, notifier] = d;
   // dunst keeps a notification after an action: the app closes it, here from
   // inside the callback, on the notifier's own thread.
   events.after_action = [&](uint32_t id) { notifier->close(id); };
@@ -114,10 +123,8 @@ TEST_CASE("a notification with actions reaches dunst and its actions come back t
 
 TEST_CASE("close removes our notification and replaces_id updates it in place", "[desktop]") {
   if (skip_without_programs()) return;
-  DesktopSession session;
-  session.start_dunst();
-  Recorder events;
-  auto notifier = DesktopNotifier::connect(events.events(), {session.bus_address()});
+  WithDunst d;
+  auto& [session, events, notifier] = d;
 
   uint32_t id = notifier->show(update_ready("Version 2.0 is ready"));
   CHECK(session.next_shown() == std::to_string(id) + " CRITICAL Version 2.0 is ready");

@@ -1,7 +1,8 @@
 // Socket hand-over through the launcher: listening sockets it inherits
 // (LISTEN_FDS at 3, 4, ...) reach the program it starts, with LISTEN_PID
 // set to that program's own pid, on the plain start (exec), on a trial
-// (spawn), and when a failed trial starts the previous version instead.
+// (spawn), and when a failed trial starts the previous version instead; the
+// updater a check on start runs gets none of them.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,9 +34,11 @@ struct Listener {
 };
 
 // Runs the launcher as restart_to_update does: the socket at 3, LISTEN_FDS=1, LISTEN_FDNAMES=http.
-process::ExitStatus launch_with_socket(const ScriptApp& a, const Listener& l, const stdfs::path& report) {
+process::ExitStatus launch_with_socket(const ScriptApp& a, const Listener& l, const stdfs::path& report,
+                                       const std::vector<std::string>& args = {}) {
   process::SpawnOptions o;
   o.argv = {a.launcher()};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.env = process::current_environment();
   o.env["REPORT"] = report.string();
   o.env["LISTEN_FDS"] = "1";
@@ -85,4 +88,32 @@ TEST_CASE("when the new version fails its trial, the previous version starts on 
   CHECK(lines_of(report) == std::vector<std::string>{"2.0.0" + same, "1.0.0" + same});
   CHECK(a.state_of("2.0.0") == "bad");
   CHECK(a.current() == "versions/1.0.0");
+}
+
+TEST_CASE("the updater a check on start runs inherits neither the handed-over sockets nor the LISTEN_ variables",
+          "[handover][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", kReport, "exit");
+  TempDir dir;
+  Listener l;
+  const stdfs::path report = dir / "report";
+  // A stand-in for upkeep-updater: which of its descriptors is the socket, and the variables it got.
+  const stdfs::path updater = a.root() / "upkeep-updater";
+  stdfs::remove(updater);
+  write_text(
+      updater,
+      "#!/bin/sh\n"
+      "found=none\n"
+      "for f in /proc/$$/fd/*; do\n"
+      "  [ \"$(stat -L -c %i \"$f\" 2>/dev/null)\" = \"" +
+          l.inode() +
+          "\" ] && found=\"fd ${f##*/}\"\n"
+          "done\n"
+          "echo \"updater $found ${LISTEN_FDS-unset} ${LISTEN_FDNAMES-unset} ${LISTEN_PID-unset}\" >> \"$REPORT\"\n");
+  chmod(updater.c_str(), 0755);
+
+  CHECK(launch_with_socket(a, l, report, {"--upkeep-check-now"}).success());
+  // The app still gets the socket (the launcher kept it); the updater did not.
+  CHECK(lines_of(report) ==
+        std::vector<std::string>{"updater none unset unset unset", "1.0.0 own " + l.inode() + " 1 http"});
 }

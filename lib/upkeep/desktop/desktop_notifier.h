@@ -94,7 +94,9 @@ class DesktopNotifier {
   virtual void close(uint32_t id) = 0;
   // What the server supports: "actions", "body", "body-markup", "persistence"...
   virtual std::vector<std::string> capabilities() = 0;
-  // Ends the notifier's thread (joins it); idempotent. No callback runs after it returns.
+  // Ends the notifier's thread (joins it); idempotent. No callback runs
+  // after it returns. From inside a callback it only asks the thread to end
+  // (the destructor joins it).
   virtual void stop() = 0;
 };
 

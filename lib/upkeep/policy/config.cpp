@@ -14,12 +14,19 @@ Config Config::load(const std::filesystem::path& file) {
 }
 
 Config Config::from_json(const Json& j, const std::string& what) {
-  static const std::set<std::string, std::less<>> known = {"app_id",         "repository",
-                                                           "channel",        "platform",
-                                                           "main_program",   "check_interval_minutes",
-                                                           "check_on_start", "trial_timeout_seconds",
-                                                           "headless",       "max_update_failures",
-                                                           "delta_updates",  "check_on_start_deadline_seconds"};
+  static const std::set<std::string, std::less<>> known = {"app_id",
+                                                           "repository",
+                                                           "channel",
+                                                           "platform",
+                                                           "main_program",
+                                                           "check_interval_minutes",
+                                                           "check_on_start",
+                                                           "trial_timeout_seconds",
+                                                           "headless",
+                                                           "max_update_failures",
+                                                           "delta_updates",
+                                                           "check_on_start_deadline_seconds",
+                                                           "handover_ready_timeout_seconds"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -36,6 +43,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.check_on_start_deadline_seconds =
         j.get_int_or("check_on_start_deadline_seconds", c.check_on_start_deadline_seconds);
     c.trial_timeout_seconds = j.get_int_or("trial_timeout_seconds", c.trial_timeout_seconds);
+    c.handover_ready_timeout_seconds = j.get_int_or("handover_ready_timeout_seconds", c.handover_ready_timeout_seconds);
     c.headless = j.get_bool_or("headless", c.headless);
     c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
     c.delta_updates = j.get_bool_or("delta_updates", c.delta_updates);
@@ -44,6 +52,8 @@ Config Config::from_json(const Json& j, const std::string& what) {
     if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
     if (c.check_on_start_deadline_seconds < 1 || c.check_on_start_deadline_seconds > 600)
       fail(ErrorCode::kBadInput, "field 'check_on_start_deadline_seconds' must be 1..600");
+    if (c.handover_ready_timeout_seconds < 1 || c.handover_ready_timeout_seconds > 3600)
+      fail(ErrorCode::kBadInput, "field 'handover_ready_timeout_seconds' must be 1..3600");
     if (c.max_update_failures < 1) fail(ErrorCode::kBadInput, "field 'max_update_failures' must be at least 1");
     if (!c.repository_url.empty() && c.repository_url.back() != '/') c.repository_url += '/';
     return c;
@@ -63,6 +73,7 @@ Json Config::to_json() const {
   j["check_on_start"] = check_on_start;
   j["check_on_start_deadline_seconds"] = check_on_start_deadline_seconds;
   j["trial_timeout_seconds"] = trial_timeout_seconds;
+  j["handover_ready_timeout_seconds"] = handover_ready_timeout_seconds;
   j["headless"] = headless;
   j["max_update_failures"] = max_update_failures;
   j["delta_updates"] = delta_updates;

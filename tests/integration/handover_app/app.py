@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # A tiny HTTP server released with upkeep, for the socket hand-over tests
 # (tests/integration/handover_test.cpp): GET / answers its version (the
-# VERSION file beside it) and pid; GET /restart restarts to update with a hand-over.
+# VERSION file beside it) and pid; GET /restart restarts to update with a hand-over;
+# GET /restart-plain the plain way (it exits, the launcher applies, the new one binds).
 # It serves on the socket the launcher passes on when LISTEN_PID is its own
-# pid, else binds 127.0.0.1:0 and prints "port N" on stdout.
+# pid, else binds 127.0.0.1:$HANDOVER_APP_PORT (default 0: any) and prints "port N"
+# on stdout. bench/handover_bench.cpp times both restarts with it.
 # Ready: it confirms health ($UPKEEP_HEALTH_FD) and readiness ($UPKEEP_READY_FD).
 # SIGTERM: stops accepting, finishes the requests it accepted, exits 0.
-# A CRASH file beside it makes it exit 3 at once (a broken release).
+# A CRASH file beside it makes it exit 3 at once (a broken release); a
+# NEVER_READY file makes it serve but never confirm or say it is ready.
 import os
 import signal
 import socket
@@ -31,10 +34,20 @@ def listening_socket():
         s.set_inheritable(False)
         return s
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(os.environ.get("HANDOVER_APP_PORT", "0"))))
     s.listen(128)
     print("port", s.getsockname()[1], flush=True)
     return s
+
+
+def restart_plain(server):
+    env = dict(os.environ)
+    for k in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        env.pop(k, None)
+    subprocess.Popen([os.environ["UPKEEP_LAUNCHER"], "--upkeep-after-pid", str(os.getpid())], env=env,
+                     start_new_session=True)
+    threading.Thread(target=server.shutdown).start()
 
 
 def restart(sock):
@@ -48,7 +61,7 @@ def restart(sock):
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path == "/restart":
+        if self.path in ("/restart", "/restart-plain"):
             body = b"restarting\n"
         else:
             time.sleep(0.01)  # a request in flight for a while
@@ -59,12 +72,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         if self.path == "/restart":
             restart(self.server.socket)
+        elif self.path == "/restart-plain":
+            restart_plain(self.server)
 
     def log_message(self, *args):
         pass
 
 
 def say_ready():
+    if os.path.exists(os.path.join(HERE, "NEVER_READY")):
+        return
     for var in ("UPKEEP_HEALTH_FD", "UPKEEP_READY_FD"):
         fd = os.environ.pop(var, None)
         if fd:

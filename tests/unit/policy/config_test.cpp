@@ -38,6 +38,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   c.check_on_start = true;
   c.check_on_start_deadline_seconds = 12;
   c.trial_timeout_seconds = 5;
+  c.handover_ready_timeout_seconds = 7;
   c.headless = true;
   c.max_update_failures = 5;
   c.save(dir / "config.json");
@@ -51,6 +52,7 @@ TEST_CASE("config round-trips through save and load", "[config]") {
   CHECK(d.check_on_start);
   CHECK(d.check_on_start_deadline_seconds == 12);
   CHECK(d.trial_timeout_seconds == 5);
+  CHECK(d.handover_ready_timeout_seconds == 7);
   CHECK(d.headless);
   CHECK(d.max_update_failures == 5);
   CHECK(d.to_json() == c.to_json());
@@ -68,6 +70,7 @@ TEST_CASE("config defaults apply to optional fields and a trailing slash is adde
   CHECK(c.check_interval_minutes == 360);
   CHECK_FALSE(c.check_on_start);
   CHECK(c.trial_timeout_seconds == 30);
+  CHECK(c.handover_ready_timeout_seconds == 60);
   CHECK_FALSE(c.headless);
   CHECK(c.max_update_failures == 3);
 }
@@ -100,6 +103,9 @@ TEST_CASE("config errors name the file and the key", "[config]") {
 
   msg = load_error(R"({"app_id":"a","repository":"r","trial_timeout_seconds":0})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("trial_timeout_seconds"));
+
+  msg = load_error(R"({"app_id":"a","repository":"r","handover_ready_timeout_seconds":0})", file);
+  CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("'handover_ready_timeout_seconds' must be 1..3600"));
 
   msg = load_error(R"({"app_id":"a","repository":"r","max_update_failures":0})", file);
   CHECK_THAT(msg, Catch::Contains(f) && Catch::Contains("'max_update_failures' must be at least 1"));
