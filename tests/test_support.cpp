@@ -106,34 +106,6 @@ int listen_on_loopback(int backlog) {
   return s;
 }
 
-HttpReply http_get(int port, const std::string& target, const std::map<std::string, std::string>& headers) {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return {};
-  timeval tv{10, 0};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET " + target + " HTTP/1.0\r\n";
-    if (!headers.count("Host")) req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-    for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
-    req += "\r\n";
-    if (send(s, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = recv(s, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-      if (n < 0) reply.clear();  // reset or timed out
-    }
-  }
-  close(s);
-  size_t body = reply.find("\r\n\r\n");
-  if (reply.rfind("HTTP/1.", 0) != 0 || body == std::string::npos || reply.size() < 12) return {};
-  return {std::atoi(reply.substr(9, 3).c_str()), reply.substr(body + 4)};
-}
-
 std::string read_text(const stdfs::path& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read " + path.string());

@@ -74,15 +74,6 @@ std::string read_text(const stdfs::path& path);
 // A listening TCP socket on 127.0.0.1 (a free port), close-on-exec; the caller closes it.
 int listen_on_loopback(int backlog = 16);
 
-// One HTTP/1.0 GET on a new connection to 127.0.0.1:`port`, with `headers`
-// (Host: 127.0.0.1:PORT unless given). status 0: no whole reply (refused,
-// reset, or nothing within 10 s).
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-HttpReply http_get(int port, const std::string& target, const std::map<std::string, std::string>& headers = {});
-
 struct RunResult {
   int exit_code = -1;  // 128 + signal when killed by a signal
   std::string out;

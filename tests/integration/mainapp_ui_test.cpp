@@ -3,6 +3,9 @@
 // xdg-open when started without a terminal, and, on a restart to update,
 // its socket and token handed over to the new version (the same URL answers
 // 2.0.0).
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <fcntl.h>
@@ -10,6 +13,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <limits>
 
 #include "mainapp_fixture.h"
 #include "upkeep/base/json.h"
@@ -61,6 +66,22 @@ class EventStream {
   Poco::Net::StreamSocket socket_;
 };
 
+// The status of GET `target` on 127.0.0.1:`port` (0: no answer).
+int status_of(int port, const std::string& target) {
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<uint16_t>(port));
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& body = session.receiveResponse(response);
+    body.ignore(std::numeric_limits<std::streamsize>::max());
+    return static_cast<int>(response.getStatus());
+  } catch (const Poco::Exception&) {
+    return 0;
+  }
+}
+
 std::string token_of(const std::string& url) { return url.substr(url.find("token=") + 6); }
 
 // The running version the web UI at `url` shows (its first state event).
@@ -109,19 +130,17 @@ TEST_CASE("mainapp's web UI answers its token only, and a restart to update hand
   BackgroundProcess app({w.app.launcher().string(), "--ui", "web", "--no-browser", "--headless"}, mainapp_env(w, data));
   std::string url = read_until(app, "web UI: ");
   int port = port_of(url);
-  HttpReply page = http_get(port, target_of(url));
-  CHECK(page.status == 200);
-  CHECK(contains(page.body, "<html"));
+  CHECK(status_of(port, target_of(url)) == 200);
   CHECK(version_shown(url) == "1.0.0");
-  CHECK(http_get(port, "/").status == 403);
-  CHECK(http_get(port, "/?token=" + std::string(32, '0')).status == 403);
+  CHECK(status_of(port, "/") == 403);
+  CHECK(status_of(port, "/?token=" + std::string(32, '0')) == 403);
   read_until(app, "version 2.0.0 downloaded, verified and staged");
 
   kill(app.pid(), SIGTERM);  // quit: the hand-over starts; 1.0.0 serves until 2.0.0 is ready
   int pid2 = read_running_pid(app, "2.0.0");
   CHECK(read_until(app, "web UI: ") == url);  // the same socket and token
   CHECK(app.stop(0) == 0);                    // 1.0.0 ended (exit 0) once the launcher released it
-  CHECK(http_get(port, target_of(url)).status == 200);
+  CHECK(status_of(port, target_of(url)) == 200);
   CHECK(version_shown(url) == "2.0.0");
   CHECK(w.app.state_of("2.0.0") == "good");
   end_restarted(pid2);
