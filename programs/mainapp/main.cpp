@@ -256,9 +256,12 @@ std::unique_ptr<AppUpdater> open_updater(TerminalUi& ui, SharedWork& work, const
   AppUpdater::Options options;
   options.restart_args = restart_args;
   options.headless = headless;
-  options.save_work = [&ui, &work, forced] {
+  // The hook runs on the updater's policy thread, right before the launcher starts: say so first.
+  auto self = std::make_shared<AppUpdater*>(nullptr);
+  options.save_work = [&ui, &work, forced, self] {
     try {
       if (work.save()) ui.say("saved your work to " + work.file().string());
+      if (*self) ui.say_restarting((*self)->state().version);
       return true;
     } catch (const std::exception& e) {
       std::string retry = RestartEscalation::describe(RestartEscalation::kSaveRetry);
@@ -272,6 +275,7 @@ std::unique_ptr<AppUpdater> open_updater(TerminalUi& ui, SharedWork& work, const
   }
   auto updater = AppUpdater::from_environment(std::move(options));
   if (!updater) fail(ErrorCode::kFailure, "no install root: not started by the launcher");
+  *self = updater.get();
   updater->subscribe([&ui](const UpdateState& s) { ui.show(s); });
   return updater;
 }

@@ -1,6 +1,7 @@
 #include "terminal_ui.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -95,6 +96,10 @@ void TerminalUi::say_notice(const RestartNotice& n) {
     say("reminder: update " + n.version + " is ready: restart when convenient" + hint);
 }
 
+void TerminalUi::say_restarting(const std::string& version) {
+  if (!restarting_said_.exchange(true)) say("restarting to update to " + version + "...");
+}
+
 void TerminalUi::say_not_saved(const std::string& error, const std::string& consequence) {
   say("could not save your work (" + error + "): " + consequence);
 }
@@ -124,14 +129,17 @@ void TerminalUi::say_changes(const UpdateState& before, const UpdateState& now) 
   const bool moved = now.phase != before.phase || now.version != before.version;
   if (moved && now.phase == Phase::kChecking) on_check_started();
   if (moved && now.phase == Phase::kUpToDate) on_up_to_date(now.running_version);
-  if (moved && now.phase == Phase::kDownloading)
-    say("found version " + now.version + (now.notes.empty() ? "" : ": " + now.notes));
+  if (moved && now.phase == Phase::kDownloading) {
+    std::string notes = now.notes;
+    while (!notes.empty() && std::isspace(static_cast<unsigned char>(notes.back()))) notes.pop_back();
+    say("found version " + now.version + (notes.empty() ? "" : ": " + notes));
+  }
   if (now.phase == Phase::kDownloading && now.bytes_total > 0 && now.bytes_done != before.bytes_done)
     on_download_progress(now.bytes_done, now.bytes_total);
   if (moved && now.phase == Phase::kStaged) say("version " + now.version + " downloaded, verified and staged");
   if (now.phase == Phase::kFailed && (moved || now.error != before.error)) on_error(now.error);
   if (now.phase == Phase::kUpdatesOff && (moved || now.error != before.error)) on_updates_off(now.error);
-  if (moved && now.phase == Phase::kRestarting) say("restarting to update to " + now.version + "...");
+  if (moved && now.phase == Phase::kRestarting) say_restarting(now.version);
   say_prompt(before, now);
   // Other news: a restart asked for with nothing staged, a skip refused. A blocked save was said by the save hook.
   const bool phase_error = now.phase == Phase::kFailed || now.phase == Phase::kUpdatesOff;

@@ -48,6 +48,9 @@ class TerminalUi : public ConsoleReporter {
   void start_asking(const std::string& version);
   // The answer, said: Enter or y means yes; no answer (end of input) means no.
   bool take_answer(const Event& answer);
+  // "restarting to update to V...", once: said by the save hook as the
+  // restart starts (before the new version can speak), else on kRestarting.
+  void say_restarting(const std::string& version);
   // "could not save your work (<error>): <consequence>".
   void say_not_saved(const std::string& error, const std::string& consequence);
 
@@ -75,7 +78,8 @@ class TerminalUi : public ConsoleReporter {
     Event pop_locked();  // mutex held, events not empty
   };
   std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
-  std::atomic<bool> reading_input_{false};  // notices then say how to restart: type "restart"
+  std::atomic<bool> reading_input_{false};
+  std::atomic<bool> restarting_said_{false};  // notices then say how to restart: type "restart"
   std::mutex shown_mutex_;
   std::condition_variable shown_cv_;
   UpdateState shown_;  // the last state shown
