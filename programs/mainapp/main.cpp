@@ -337,9 +337,14 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
     restarting = run_events(ui, *updater, work, rules);
   updater->stop();  // the policy acts on what is staged; headless, it restarts at exit
   ui.wait_shown(updater->state().revision, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  if (!restarting && updater->state().phase != Phase::kRestarting) return quit(ui, work);
-  if (socket) wait_for_handover(ui, updater->launcher_pid());
-  return 0;  // the web UI stops here: requests in flight finish
+  int code = 0;
+  if (!restarting && updater->state().phase != Phase::kRestarting)
+    code = quit(ui, work);
+  else if (socket)
+    wait_for_handover(ui, updater->launcher_pid());
+  faces.web.reset();  // requests in flight finish; nothing reads the updater any more
+  updater.reset();    // its listeners (the notification's too) are called no more
+  return code;
 }
 
 // The options, the version, and --version; then, started by a launcher, the app.
