@@ -110,8 +110,9 @@ UPKEEP_API int upkeep_options_add_listen_fd(upkeep_options* options, int fd, con
 
 /* Opens the updater of the install that started this process (UPKEEP_ROOT). NULL when
  * not managed (*status = UPKEEP_NOT_MANAGED) or on failure (*status = UPKEEP_E_FAILED);
- * then *reason (if not NULL) is a message to upkeep_free(). Also sets up logging into
- * the install's logs/ folder when nothing else did. status and reason may be NULL. */
+ * then *reason (if not NULL) is a message to upkeep_free(). status and reason may be NULL.
+ * (The library logs warnings to stderr and, in an install, everything to
+ * logs/<app id>.log; never to stdout.) */
 UPKEEP_API upkeep_updater* upkeep_open(const upkeep_options* options, int* status, char** reason);
 /* Stops the checks, joins the threads and frees the handle (NULL is fine). */
 UPKEEP_API void upkeep_close(upkeep_updater* u);
