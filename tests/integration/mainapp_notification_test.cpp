@@ -5,7 +5,7 @@
 #include <signal.h>
 
 #include "desktop_session.h"
-#include "mainapp_fixture.h"
+#include "mainapp_page.h"
 #include "upkeep/platform/process.h"
 
 using namespace upkeep::test;
@@ -36,6 +36,37 @@ TEST_CASE("mainapp with no terminal and no page open notifies the desktop, and t
   CHECK(app.stop(0) == 0);  // 1.0.0 ended once 2.0.0 was ready
   CHECK(w.app.current() == "versions/2.0.0");
   CHECK(w.app.state_of("2.0.0") == "good");
+  end_restarted(pid);
+}
+
+TEST_CASE("mainapp with no terminal but a page open shows no notification: the page asks, and its button restarts",
+          "[mainapp_ui][desktop][integration]") {
+  REQUIRE(DesktopSession::missing_programs().empty());
+  DesktopSession session;
+  session.start_dunst();
+  InstalledWithPolicy w;  // only 1.0.0 released: the first check finds nothing
+  TempDir data;
+  auto env = mainapp_env(w, data);
+  env["DBUS_SESSION_BUS_ADDRESS"] = session.bus_address();
+  BackgroundProcess app({w.app.launcher().string(), "--ui", "web", "--no-browser"}, env);
+  std::string url = read_until(app, "web UI: ");
+  read_until(app, "up to date (1.0.0)");
+  EventStream page(port_of(url), token_of(url));  // a page shows the app from now on
+  REQUIRE(!page.first_state().empty());
+
+  w.vendor.release(w.vendor.build_folder("2.0.0"), "2.0.0");
+  CHECK(act(url, "check") == 204);
+  std::string prompt;
+  while (prompt != "ask") {
+    std::string state = page.next_state();
+    REQUIRE(!state.empty());
+    prompt = upkeep::Json::parse(state, "state event").get_string("prompt");
+  }
+  CHECK(act(url, "restart") == 204);  // the page's "Restart to update"
+  int pid = read_running_pid(app, "2.0.0");
+  CHECK(app.stop(0) == 0);  // 1.0.0 ended: its listeners heard every state before it did
+  CHECK(session.displayed() == 0);
+  CHECK_FALSE(contains(read_text(w.app.prefix() / "logs" / "mainapp.log"), "desktop notification"));
   end_restarted(pid);
 }
 

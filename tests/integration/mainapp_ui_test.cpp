@@ -3,93 +3,18 @@
 // xdg-open when started without a terminal, and, on a restart to update,
 // its socket and token handed over to the new version (the same URL answers
 // 2.0.0).
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <limits>
-
-#include "mainapp_fixture.h"
-#include "upkeep/base/json.h"
+#include "mainapp_page.h"
 #include "upkeep/platform/process.h"
 
 using namespace upkeep::test;
 
 namespace {
-
-// "http://127.0.0.1:PORT/?token=T" -> PORT.
-int port_of(const std::string& url) {
-  REQUIRE(url.rfind("http://127.0.0.1:", 0) == 0);
-  return std::stoi(url.substr(17));
-}
-
-std::string target_of(const std::string& url) { return url.substr(url.find('/', 7)); }
-
-// A line "web UI: URL" in `out`; "" when none.
-std::string url_in(const std::string& out) {
-  size_t at = out.find("web UI: ");
-  return at == std::string::npos ? "" : out.substr(at + 8, out.find('\n', at) - at - 8);
-}
-
-// An open page: GET /events with the token. first_state() reads the state
-// event the server sends at connect ("" when none comes within 10 s); the
-// stream stays open (a page showing the app) until the object goes.
-class EventStream {
- public:
-  EventStream(int port, const std::string& token) {
-    socket_.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<uint16_t>(port)), Poco::Timespan(10, 0));
-    socket_.setReceiveTimeout(Poco::Timespan(10, 0));
-    std::string req = "GET /events?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                      "\r\nAccept: text/event-stream\r\n\r\n";
-    socket_.sendBytes(req.data(), static_cast<int>(req.size()));
-  }
-  std::string first_state() {
-    std::string got;
-    char buf[4096];
-    while (got.find("data: ") == std::string::npos || got.find("\n\n", got.find("data: ")) == std::string::npos) {
-      int n = socket_.receiveBytes(buf, sizeof buf);
-      if (n <= 0) return "";
-      got.append(buf, static_cast<size_t>(n));
-    }
-    size_t data = got.find("data: ") + 6;
-    return got.substr(data, got.find('\n', data) - data);
-  }
-
- private:
-  Poco::Net::StreamSocket socket_;
-};
-
-// The status of GET `target` on 127.0.0.1:`port` (0: no answer).
-int status_of(int port, const std::string& target) {
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<uint16_t>(port));
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& body = session.receiveResponse(response);
-    body.ignore(std::numeric_limits<std::streamsize>::max());
-    return static_cast<int>(response.getStatus());
-  } catch (const Poco::Exception&) {
-    return 0;
-  }
-}
-
-std::string token_of(const std::string& url) { return url.substr(url.find("token=") + 6); }
-
-// The running version the web UI at `url` shows (its first state event).
-std::string version_shown(const std::string& url) {
-  EventStream events(port_of(url), token_of(url));
-  auto j = upkeep::Json::parse(events.first_state(), "state event");
-  return j.get_string("running_version");
-}
 
 // A fake xdg-open on PATH that writes its argument into a FIFO the test reads with a deadline.
 struct FakeXdgOpen {
