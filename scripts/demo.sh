@@ -62,10 +62,10 @@ if command -v desktop-file-validate >/dev/null; then
   desktop-file-validate "$XDG_DATA_HOME/applications/demo.desktop" && echo "  (valid: desktop-file-validate)"
 fi
 
-step "start the application through its launcher; answer the restart prompt with 'y'"
+step "start the application through its launcher (it prints its web UI's URL); answer the restart prompt with 'y'"
 # v1 exits after handing over to the launcher, which starts v2 detached; `| cat`
 # waits until every program writing to this terminal (v1, launcher, v2) is done.
-echo y | "$work/app/demo" --exit-after-check --progress=always | cat
+echo y | "$work/app/demo" --exit-after-check --progress=always --ui terminal | cat
 
 step "what the update downloaded (delta: only the files 1.0.0 lacked)"
 grep -h -o "rebuilt 2.0.0 from .*\|downloaded 2.0.0.package.zip: .*" "$work/app/logs/"*.log || true

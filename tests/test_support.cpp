@@ -52,6 +52,15 @@ TempDir::~TempDir() {
 }
 
 namespace {
+// The programs under test never open a browser or a window on the desktop of
+// whoever runs the tests (mainapp without a terminal opens its web UI): no
+// graphical session unless a test gives one in a program's environment.
+const bool kNoGraphicalSession = [] {
+  unsetenv("DISPLAY");
+  unsetenv("WAYLAND_DISPLAY");
+  return true;
+}();
+
 // Sets or clears FS_IMMUTABLE_FL on `dir`; false when the file system or the privileges refuse.
 bool set_immutable(const stdfs::path& dir, bool on) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,43 +1,66 @@
 // mainapp: the reference application. It embeds the upkeep library the way
-// a vendor's application would: confirm a healthy start, run the
-// UpdateService in the background, and leave "restart to update" to the
-// library's RestartPolicy (managed policy's restart_prompt, the deadline,
-// headless at exit), which saves the user's work (WorkDocument) through the
-// save hook first. mainapp itself draws the UI (TerminalUi).
+// a vendor's application would, through AppUpdater (upkeep/embed): confirm a
+// healthy start, background checks, and "restart to update" by the
+// library's rules (managed policy's restart_prompt, the deadline, headless
+// at exit), which save the user's work (WorkDocument) through the save hook
+// first. mainapp itself draws the UI from AppUpdater's UpdateState: on a
+// terminal (TerminalUi) and as a local web UI on 127.0.0.1 whose URL
+// carries a per-run token.
 //
 // usage: mainapp [--version] [--headless] [--exit-after-check] [--check-now]
 //                [--progress auto|always|never] [--note TEXT]
+//                [--ui terminal|web|none] [--no-browser]
 // --check-now makes the first check a manual one (a person asked: a staged
 // rollout does not hold a release back); later checks are background ones.
 // --note adds a line of unsaved work to the document, as if typed (with
 // restart_prompt notify or forced, typed lines are added; "restart" restarts).
+// --ui picks the face (ui_face.h): started from a terminal (standard input
+// or output a terminal) the terminal UI, which also prints the web UI's URL
+// ("web UI: http://127.0.0.1:PORT/?token=..."); started from the desktop
+// (no terminal) the web UI, opened with xdg-open unless --no-browser (the
+// URL is printed and logged too); none: no web UI. The web UI listens on
+// the socket named "ui" a restart handed over (LISTEN_FDS), with the token
+// of MAINAPP_UI_TOKEN, else on a fresh 127.0.0.1 port with a new token
+// (web_ui_socket.h). A restart to update hands that socket over: this
+// version serves until the new one is ready and the launcher sends SIGTERM,
+// so the URL the user has open keeps working.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
+#include "browser_opener.h"
+#include "restart_notification.h"
 #include "terminal_ui.h"
+#include "ui_face.h"
+#include "updater_web_model.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/embed/app_updater.h"
 #include "upkeep/install/healthy_start.h"
 #include "upkeep/install/layout.h"
-#include "upkeep/net/http_fetcher.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
 #include "upkeep/platform/termination.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
-#include "upkeep/update/restart_policy.h"
-#include "upkeep/update/update_service.h"
+#include "upkeep/update/listen_fds.h"
+#include "upkeep/webui/web_ui_server.h"
+#include "web_ui_socket.h"
 #include "work_document.h"
 
 namespace {
 
 using namespace upkeep;
 namespace stdfs = std::filesystem;
+using Phase = UpdateState::Phase;
+
+// How long a version that handed its socket over waits for the launcher's SIGTERM.
+constexpr std::chrono::minutes kHandoverWait{10};
 
 // The version this program is: set by the launcher, else a VERSION file
 // beside the executable (a build folder), else the build's own.
@@ -57,8 +80,10 @@ std::string own_version() {
 void start_termination_thread(TerminalUi& ui) {
   block_termination_requests();  // before any other thread starts
   std::thread([&ui] {
-    wait_for_termination_request();
-    ui.post({TerminalUi::EventKind::kQuit, ""});
+    while (true) {  // a second one ends the wait of a hand-over that began at quit
+      wait_for_termination_request();
+      ui.post({TerminalUi::EventKind::kQuit, {}, ""});
+    }
   }).detach();
 }
 
@@ -85,16 +110,27 @@ int print_version(const std::string& version) {
   return 0;
 }
 
-// Starts logging and reads the configuration. Healthy once both work: tell the launcher.
-Config start_up(TerminalUi& ui, const Layout& layout, const std::string& version) {
-  init_logging({.program = "mainapp", .log_dir = layout.logs_dir()});
-  Config config = Config::load(layout.config_file());
-  if (confirm_healthy_start() == HealthResult::kConfirmed) {
-    const char* prev = std::getenv(env::kPreviousVersion);
-    ui.say("updated from " + std::string(prev ? prev : "?") + " to " + version + ": healthy start confirmed");
+// The user's work: typed lines come on the main thread, the save hook runs on the updater's.
+class SharedWork {
+ public:
+  explicit SharedWork(WorkDocument doc) : doc_(std::move(doc)) {}
+  void add_line(const std::string& line) {
+    std::lock_guard<std::mutex> g(mutex_);
+    doc_.add_line(line);
   }
-  return config;
-}
+  bool save() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return doc_.save();
+  }
+  stdfs::path file() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return doc_.file();
+  }
+
+ private:
+  std::mutex mutex_;
+  WorkDocument doc_;
+};
 
 // The user's work as saved, plus the --note typed on the command line.
 WorkDocument open_work(TerminalUi& ui, const std::string& app_id, const std::optional<std::string>& note) {
@@ -113,44 +149,81 @@ UpdateSettings read_settings(TerminalUi& ui, const Layout& layout, const Config&
   return settings;
 }
 
-// Starts the update checks; false (said) when no background check will run.
-bool start_checks(TerminalUi& ui, UpdateService& service, bool check_now) {
-  service.start(check_now ? CheckKind::kManual : CheckKind::kBackground);
-  if (service.background_delay()) return true;
-  const UpdateSettings& settings = service.settings();
-  ui.say(std::string("no background update checks: update_mode ") + update_mode_name(settings.mode) + " (" +
-         settings.sources.at("update_mode").describe() + ")");
-  return false;
+// Healthy once the UI serves and the configuration is read: tell the launcher
+// (on trial the health byte; in a hand-over off trial, the readiness byte).
+void report_started(TerminalUi& ui, AppUpdater& updater, const std::string& version) {
+  if (updater.confirm_healthy_start() == HealthResult::kConfirmed) {
+    const char* prev = std::getenv(env::kPreviousVersion);
+    ui.say("updated from " + std::string(prev ? prev : "?") + " to " + version + ": healthy start confirmed");
+  }
+  report_ready_to_launcher();
 }
 
-// The main thread's loop: typed lines go to the work, "restart" and the
-// policy's own times to RestartPolicy; until quit, a restart, or (with
-// --exit-after-check) the end of the first check.
-void run_events(TerminalUi& ui, RestartPolicy& restart, WorkDocument& work, bool exit_after_check) {
-  if (restart.reads_typed_lines()) ui.start_reading_input();
+// The web UI (WebUiServer over AppUpdater) on its socket; its URL said, and
+// with the web face opened in the browser.
+std::unique_ptr<webui::WebUiServer> start_web_ui(TerminalUi& ui, webui::WebUiModel& model, const WebUiSocket& socket,
+                                                 UiFace face, bool no_browser) {
+  auto web = std::make_unique<webui::WebUiServer>(
+      model, webui::WebUiServer::Options{.app_name = "mainapp", .listen_fd = socket.fd(), .token = socket.token()});
+  web->start();
+  spdlog::info("web UI at {} ({} socket, face {})", web->url(), socket.inherited() ? "handed-over" : "new",
+               ui_face_name(face));
+  ui.say("web UI: " + web->url());
+  if (face == UiFace::kWeb && !no_browser) open_in_browser(web->url());
+  return web;
+}
+
+// What the main loop does, from the options and the settings.
+struct LoopRules {
+  bool ask = false;               // the restart question on the terminal (restart_prompt ask, terminal face)
+  bool read_lines = false;        // typed lines: work, or "restart" (notify and forced)
+  bool exit_after_check = false;  // leave once the first check's outcome is settled
+};
+
+// With --exit-after-check: the first check's outcome needs nothing more from
+// this loop (the updater's stop() then lets the policy act on a staged version).
+bool settled(const UpdateState& s, const LoopRules& rules, bool answered, bool restart_asked) {
+  if (s.phase == Phase::kUpToDate || s.phase == Phase::kFailed || s.phase == Phase::kUpdatesOff) return true;
+  if (s.phase != Phase::kStaged) return false;
+  if (restart_asked) return !s.error.empty();  // a blocked restart; otherwise wait for kRestarting
+  return !rules.ask || answered;
+}
+
+// The main thread's loop, until quit, a restart, or (--exit-after-check) the first check settled.
+// Returns whether the updater is restarting.
+bool run_events(TerminalUi& ui, AppUpdater& updater, SharedWork& work, const LoopRules& rules) {
+  if (rules.read_lines) ui.start_reading_input();
+  std::string asked;  // the version asked about
+  bool answered = false, restart_asked = false;
+  UpdateState last = updater.state();
   while (true) {
-    auto wake = restart.wake();
-    auto e = wake ? ui.next_event_until(*wake) : std::optional(ui.next_event());
-    bool user_asked = false;
-    if (e) {
-      if (e->kind == TerminalUi::EventKind::kQuit) return;
-      if (e->kind == TerminalUi::EventKind::kCheckFinished && exit_after_check) return;
-      if (e->kind == TerminalUi::EventKind::kStaged) restart.staged(e->version);
-      if (e->kind == TerminalUi::EventKind::kLine) {
-        if (e->text == "restart")
-          user_asked = true;
-        else
-          work.add_line(e->text);
-      }
+    TerminalUi::Event e = ui.next_event();
+    if (e.kind == TerminalUi::EventKind::kQuit) return false;
+    if (e.kind == TerminalUi::EventKind::kLine && e.text != "restart") work.add_line(e.text);
+    bool restart = e.kind == TerminalUi::EventKind::kLine && e.text == "restart";
+    if (e.kind == TerminalUi::EventKind::kAnswer) {
+      answered = true;
+      restart = ui.take_answer(e);
+      if (!restart) updater.later();
     }
-    if (restart.poll(user_asked)) return;
+    if (restart) {
+      restart_asked = true;
+      updater.restart_now();
+    }
+    if (e.kind == TerminalUi::EventKind::kState) last = e.state;
+    if (last.phase == Phase::kRestarting) return true;
+    if (rules.ask && last.prompt == UpdateState::Prompt::kAsk && !last.dismissed && asked != last.version) {
+      asked = last.version;
+      ui.start_asking(last.version);
+    }
+    if (rules.exit_after_check && settled(last, rules, answered, restart_asked)) return false;
   }
 }
 
 // Quitting saves too; what cannot be saved is lost: say so, and exit non-zero.
-int quit(TerminalUi& ui, const SaveWork& save_work) {
+int quit(TerminalUi& ui, SharedWork& work) {
   try {
-    save_work();
+    if (work.save()) ui.say("saved your work to " + work.file().string());
     return 0;
   } catch (const std::exception& e) {
     ui.say_not_saved(e.what(), "what was not saved is lost");
@@ -158,38 +231,139 @@ int quit(TerminalUi& ui, const SaveWork& save_work) {
   }
 }
 
-int run(const std::vector<std::string>& args_in) {
-  CliArgs args(args_in,
-               {.flags = {"version", "headless", "exit-after-check", "check-now"}, .values = {"progress", "note"}});
-  std::string version = own_version();
-  if (args.flag("version")) return print_version(version);
-  TerminalUi ui(ConsoleReporter::parse_progress(args.value_or("progress", "auto")));
+// After a hand-over this version serves on until the launcher's SIGTERM (the
+// new one is ready), or until the launcher ends without it (the new version
+// never got ready, or the launcher failed): then it exits too.
+void wait_for_handover(TerminalUi& ui, int64_t launcher) {
+  if (launcher > 0)
+    std::thread([queue_post = [&ui](TerminalUi::Event e) { ui.post(std::move(e)); }, launcher] {
+      if (process::wait_for_exit(launcher, kHandoverWait)) queue_post({TerminalUi::EventKind::kLauncherEnded, {}, ""});
+    }).detach();
+  auto until = std::chrono::system_clock::now() + kHandoverWait;
+  while (auto e = ui.next_event_until(until)) {
+    if (e->kind == TerminalUi::EventKind::kQuit) return;
+    if (e->kind == TerminalUi::EventKind::kLauncherEnded) {
+      spdlog::warn("the launcher (pid {}) ended without handing over: exiting", launcher);
+      return;
+    }
+  }
+  spdlog::warn("no SIGTERM from the launcher within {} minutes of the hand-over: exiting", kHandoverWait.count());
+}
+
+// The updater, with the save hook every restart runs first, and the web UI's socket to hand over.
+std::unique_ptr<AppUpdater> open_updater(TerminalUi& ui, SharedWork& work, const std::optional<WebUiSocket>& socket,
+                                         const std::vector<std::string>& restart_args, bool headless, bool forced) {
+  AppUpdater::Options options;
+  options.restart_args = restart_args;
+  options.headless = headless;
+  // The hook runs on the updater's policy thread, right before the launcher starts: say so first.
+  auto self = std::make_shared<AppUpdater*>(nullptr);
+  options.save_work = [&ui, &work, forced, self] {
+    try {
+      if (work.save()) ui.say("saved your work to " + work.file().string());
+      if (*self) ui.say_restarting((*self)->state().version);
+      return true;
+    } catch (const std::exception& e) {
+      std::string retry = RestartEscalation::describe(RestartEscalation::kSaveRetry);
+      ui.say_not_saved(e.what(), forced ? "not restarting; trying again in " + retry : "not restarting");
+      throw;
+    }
+  };
+  if (socket) {
+    options.listen_fds = {socket->fd()};
+    options.listen_names = {WebUiSocket::kSocketName};
+  }
+  auto updater = AppUpdater::from_environment(std::move(options));
+  if (!updater) fail(ErrorCode::kFailure, "no install root: not started by the launcher");
+  *self = updater.get();
+  updater->subscribe([&ui](const UpdateState& s) { ui.show(s); });
+  return updater;
+}
+
+// The update checks: false (said) when no background check will run and none was asked for.
+bool start_checks(TerminalUi& ui, AppUpdater& updater, const UpdateSettings& settings, bool check_now) {
+  updater.start(check_now);
+  if (check_now || settings.mode == UpdateMode::kAutomatic || settings.mode == UpdateMode::kDownloadOnly) return true;
+  ui.say(std::string("no background update checks: update_mode ") + update_mode_name(settings.mode) + " (" +
+         settings.sources.at("update_mode").describe() + ")");
+  return false;
+}
+
+// The UI's pieces that live as long as the app: the web UI and the desktop notification.
+struct Faces {
+  std::unique_ptr<UpdaterWebModel> model;
+  std::unique_ptr<webui::WebUiServer> web;
+  std::unique_ptr<RestartNotification> notification;
+};
+
+// The web UI (unless --ui none) and, with no terminal, the desktop notification when no page is open.
+Faces open_faces(TerminalUi& ui, AppUpdater& updater, const std::optional<WebUiSocket>& socket, UiFace face,
+                 bool no_browser) {
+  Faces f;
+  if (!socket) return f;
+  f.model = std::make_unique<UpdaterWebModel>(updater);
+  f.web = start_web_ui(ui, *f.model, *socket, face, no_browser);
+  if (face == UiFace::kWeb) {
+    webui::WebUiServer* web = f.web.get();
+    f.notification = std::make_unique<RestartNotification>(
+        updater, [web] { return web->open_event_streams() > 0; }, "mainapp");
+    RestartNotification* n = f.notification.get();
+    updater.subscribe([n](const UpdateState& s) { n->show(s); });
+  }
+  return f;
+}
+
+// Started by the launcher: the UI faces, the updater, and the loop until quit or restart.
+int run_app(const CliArgs& args, const std::vector<std::string>& args_in, TerminalUi& ui, UiFace face,
+            const std::string& version, const Layout& layout) {
+  // Before any thread starts: it reads (and changes) the environment.
+  std::optional<WebUiSocket> socket;
+  if (face != UiFace::kNone) socket.emplace(WebUiSocket::acquire());
   start_termination_thread(ui);
   ui.say("mainapp " + version + " running (pid " + std::to_string(process::current_pid()) + ")");
+  Config config = Config::load(layout.config_file());
+  SharedWork work(open_work(ui, config.app_id, args.value("note")));
+  UpdateSettings settings = read_settings(ui, layout, config);
+  const bool headless = args.flag("headless") || config.headless;
+  const bool forced = settings.restart_prompt == RestartPrompt::kForced;
+  auto updater = open_updater(ui, work, socket, without_note(args_in), headless, forced);
+  Faces faces = open_faces(ui, *updater, socket, face, args.flag("no-browser"));
+  report_started(ui, *updater, version);
+  const LoopRules rules{.ask = face == UiFace::kTerminal && !headless && settings.restart_prompt == RestartPrompt::kAsk,
+                        .read_lines = !headless && settings.restart_prompt != RestartPrompt::kAsk,
+                        .exit_after_check = args.flag("exit-after-check")};
+  bool restarting = false;
+  if (start_checks(ui, *updater, settings, args.flag("check-now")) || !rules.exit_after_check)
+    restarting = run_events(ui, *updater, work, rules);
+  updater->stop();  // the policy acts on what is staged; headless, it restarts at exit
+  ui.wait_shown(updater->state().revision, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  int code = 0;
+  if (!restarting && updater->state().phase != Phase::kRestarting)
+    code = quit(ui, work);
+  else if (socket)
+    wait_for_handover(ui, updater->launcher_pid());
+  faces.web.reset();  // requests in flight finish; nothing reads the updater any more
+  updater.reset();    // its listeners (the notification's too) are called no more
+  return code;
+}
+
+// The options, the version, and --version; then, started by a launcher, the app.
+int run(const std::vector<std::string>& args_in) {
+  CliArgs args(args_in, {.flags = {"version", "headless", "exit-after-check", "check-now", "no-browser"},
+                         .values = {"progress", "note", "ui"}});
+  std::string version = own_version();
+  if (args.flag("version")) return print_version(version);
+  UiFace face = choose_ui_face(args.value("ui"));
+  TerminalUi ui(ConsoleReporter::parse_progress(args.value_or("progress", "auto")));
   const char* root = std::getenv(env::kRoot);
   if (!root) {
+    ui.say("mainapp " + version + " running (pid " + std::to_string(process::current_pid()) + ")");
     ui.say("not started by the launcher: updates are off");
     return 0;
   }
   Layout layout(root);
-  Config config = start_up(ui, layout, version);
-  WorkDocument work = open_work(ui, config.app_id, args.value("note"));
-  // The save hook every restart runs first (RestartPolicy), and quitting too.
-  SaveWork save_work = [&] {
-    if (work.save()) ui.say("saved your work to " + work.file().string());
-    return true;
-  };
-  UpdateSettings settings = read_settings(ui, layout, config);
-  RestartPolicy restart(layout, settings, args.flag("headless") || config.headless, save_work, ui);
-  UpdateService service(layout, config, settings,
-                        std::make_unique<net::HttpFetcher>(net::FetchOptions{.proxy = settings.proxy}), ui);
-  bool exit_after_check = args.flag("exit-after-check");
-  if (!start_checks(ui, service, args.flag("check-now")) && exit_after_check) return quit(ui, save_work);
-  run_events(ui, restart, work, exit_after_check);
-  service.stop();
-  if (!restart.at_exit()) return quit(ui, save_work);
-  restart.restart(without_note(args_in));
-  return 0;
+  init_logging({.program = "mainapp", .log_dir = layout.logs_dir()});
+  return run_app(args, args_in, ui, face, version, layout);
 }
 
 }  // namespace

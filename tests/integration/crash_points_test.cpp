@@ -77,7 +77,8 @@ void crash_during_update(Scenario& s, const std::string& step, Stager stager) {
   Installed app(s.server->url, s.vendor.root_json(), "1.0.0");
   RunResult crashed = stager == Stager::kUpdater
                           ? crash_run(app, {app.launcher().string(), "--upkeep-check-now", "--version"}, step)
-                          : crash_run(app, {app.launcher().string(), "--exit-after-check"}, step, std::string("y\n"));
+                          : crash_run(app, {app.launcher().string(), "--exit-after-check", "--ui", "terminal"}, step,
+                                      std::string("y\n"));
   INFO("crash run (exit " << crashed.exit_code << ")\nstdout:\n" << crashed.out << "\nstderr:\n" << crashed.err);
   // Who died: a stage step kills the updater (the launcher goes on and says
   // so) or mainapp (which the launcher exec'd, so the whole launch dies). An

@@ -43,7 +43,7 @@ struct Mirror {
 
 // mainapp's background check through the launcher, answering the restart prompt.
 RunResult check(const Installed& app) {
-  RunResult r = run({app.launcher().string(), "--exit-after-check"}, {}, std::string("y\n"));
+  RunResult r = run({app.launcher().string(), "--exit-after-check", "--ui", "terminal"}, {}, std::string("y\n"));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   return r;

@@ -66,7 +66,7 @@ TEST_CASE("nginx serving the repository: install, update, and a tampered file re
   Nginx nginx(vendor.repo());
   Installed app(nginx.url(), vendor.root_json(), "1.0.0");
 
-  RunResult r = run({app.launcher().string(), "--exit-after-check"}, {}, std::string("y\n"));
+  RunResult r = run({app.launcher().string(), "--exit-after-check", "--ui", "terminal"}, {}, std::string("y\n"));
   INFO(r.out << r.err);
   CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
   CHECK(contains(r.out, "mainapp 2.0.0 running"));
@@ -77,7 +77,7 @@ TEST_CASE("nginx serving the repository: install, update, and a tampered file re
   std::string bytes = read_text(pkg);
   bytes[100] ^= 0x01;
   write_text(pkg, bytes);
-  RunResult t = run({app.launcher().string(), "--exit-after-check"}, {}, std::string("y\n"));
+  RunResult t = run({app.launcher().string(), "--exit-after-check", "--ui", "terminal"}, {}, std::string("y\n"));
   INFO(t.out << t.err);
   CHECK(contains(t.out, "update failed"));
   CHECK(app.current() == "versions/2.0.0");

@@ -10,9 +10,9 @@ using namespace upkeep::test;
 
 namespace {
 
-// mainapp's background check through the launcher, answering the restart prompt.
+// mainapp's background check through the launcher, answering the restart prompt on its terminal face.
 RunResult background_check(const Installed& app, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv{app.launcher().string(), "--exit-after-check"};
+  std::vector<std::string> argv{app.launcher().string(), "--exit-after-check", "--ui", "terminal"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunResult r = run(argv, {}, std::string("y\n"));
   INFO(r.out << r.err);

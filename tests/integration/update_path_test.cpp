@@ -5,8 +5,14 @@
 using namespace upkeep::test;
 
 namespace {
-const std::string kUpdateArgs = "--exit-after-check";
+// One background check of the installed app; the terminal face answers the
+// restart prompt from standard input (not a terminal here).
+std::vector<std::string> update_argv(const Installed& app, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv{app.launcher().string(), "--exit-after-check", "--ui", "terminal"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
 }
+}  // namespace
 
 TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered v3 refused, crashing v4 rolled back",
           "[e2e][integration]") {
@@ -19,7 +25,7 @@ TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered 
 
   {
     // v1 runs, downloads and stages v2 while "working", asks, and restarts into v2.
-    RunResult r = run({app.launcher().string(), kUpdateArgs, "--progress=always"}, {}, std::string("y\n"));
+    RunResult r = run(update_argv(app, {"--progress=always"}), {}, std::string("y\n"));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "mainapp 1.0.0 running"));
@@ -45,7 +51,7 @@ TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered 
     std::string bytes = read_text(pkg);
     bytes[bytes.size() / 2] ^= 0x5a;
     write_text(pkg, bytes);
-    RunResult r = run({app.launcher().string(), kUpdateArgs}, {}, std::string("y\n"));
+    RunResult r = run(update_argv(app), {}, std::string("y\n"));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "mainapp 2.0.0 running"));
@@ -62,7 +68,7 @@ TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered 
   // v4 crashes at start: rolled back to v2 in the same launch, marked bad, never offered again.
   vendor.release(vendor.crashing_build_folder("4.0.0"), "4.0.0");
   {
-    RunResult r = run({app.launcher().string(), kUpdateArgs}, {}, std::string("y\n"));
+    RunResult r = run(update_argv(app), {}, std::string("y\n"));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(contains(r.out, "version 4.0.0 downloaded, verified and staged"));
@@ -79,7 +85,7 @@ TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered 
   CHECK_FALSE(stdfs::exists(app.prefix() / "versions" / "4.0.0"));
   CHECK(app.has_event("rolled_back", "4.0.0"));
   {
-    RunResult r = run({app.launcher().string(), kUpdateArgs}, {}, std::string("y\n"));
+    RunResult r = run(update_argv(app), {}, std::string("y\n"));
     CHECK_FALSE(contains(r.out, "found version 4.0.0"));
     CHECK(contains(r.out, "mainapp 2.0.0 running"));
   }

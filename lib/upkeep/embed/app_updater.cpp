@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -87,6 +88,7 @@ struct AppUpdater::Impl {
   bool checks_stopping = false;
   bool check_requested = false;
   bool stopped = false;
+  std::atomic<int64_t> launcher_pid{0};  // set by the policy thread's restart
   std::thread policy_thread;
   std::thread check_thread;
 };
@@ -152,6 +154,7 @@ void AppUpdater::Impl::restart(RestartPolicy& policy) {
                          .handover = !options.listen_fds.empty()};
   try {
     const int64_t pid = policy.restart_with(std::move(request));
+    launcher_pid = pid;
     spdlog::info("restarting to update {}: the launcher (pid {}) takes over", policy.version().value_or("?"), pid);
   } catch (const std::exception& e) {
     spdlog::error("cannot restart to update: {}", e.what());
@@ -279,5 +282,7 @@ void AppUpdater::later() {
 void AppUpdater::skip_version() { impl_->post({Impl::Command::kSkip, ""}); }
 
 void AppUpdater::stop() { impl_->stop(); }
+
+int64_t AppUpdater::launcher_pid() const { return impl_->launcher_pid.load(); }
 
 }  // namespace upkeep

@@ -90,6 +90,12 @@ class AppUpdater {
 
   void stop();  // stops the checks; idempotent
 
+  // The launcher a restart started (phase kRestarting: set before stop()
+  // returns), 0 before. An app that handed its sockets over waits for the
+  // launcher's SIGTERM, or for this process to end without sending it (its
+  // new version never got ready).
+  int64_t launcher_pid() const;
+
  private:
   struct Impl;
   explicit AppUpdater(std::unique_ptr<Impl> impl);

@@ -203,7 +203,10 @@ void UpdateStateTracker::on_restart_notice(const RestartNotice& notice) {
       s.prompt = Prompt::kForced;
     else
       s.prompt = notice.action == RestartEscalation::Action::kNotify ? Prompt::kNotify : Prompt::kRemind;
-    s.restart_at = notice.forced ? notice.restart_at : std::nullopt;
+    // The deadline's own restart is due now (the escalation has already moved
+    // restart_at on, to retry should the save fail): the UI says "now".
+    const bool due_now = notice.action == RestartEscalation::Action::kRestart;
+    s.restart_at = !notice.forced ? std::nullopt : due_now ? std::optional(clock_->now()) : notice.restart_at;
     s.required_by = notice.required_by;
     s.dismissed = false;
     return true;

@@ -9,18 +9,18 @@
 namespace upkeep {
 namespace {
 
-std::string megabytes(uint64_t b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-  return buf;
-}
-
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
 }  // namespace
+
+std::string ConsoleReporter::megabytes(uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
+  return buf;
+}
 
 ConsoleReporter::ConsoleReporter(Progress progress, bool quiet) : quiet_(quiet) {
   tty_ = fs::is_terminal(2);
@@ -53,7 +53,7 @@ void ConsoleReporter::on_update_found(const ReleaseInfo& release) {
     last_step_ = -1;
   }
   std::string notes = trimmed(release.notes);
-  say("found version " + release.version + " (" + megabytes(release.package.length) + ")" +
+  say("found version " + release.version + " (" + ConsoleReporter::megabytes(release.package.length) + ")" +
       (notes.empty() ? "" : ": " + notes));
 }
 

@@ -30,6 +30,7 @@ class ConsoleReporter : public UpdateObserver {
   void on_updates_off(const std::string& why) override;
 
   void say(const std::string& line);
+  static std::string megabytes(uint64_t bytes);  // "0.9 MB"
 
  protected:
   std::mutex out_mutex_;

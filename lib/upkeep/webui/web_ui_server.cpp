@@ -298,6 +298,8 @@ void WebUiServer::stop() {
 
 uint16_t WebUiServer::port() const { return impl_->port; }
 const std::string& WebUiServer::token() const { return impl_->shared->token; }
+int WebUiServer::open_event_streams() const { return impl_->shared->event_streams.load(); }
+
 std::string WebUiServer::url() const {
   return "http://127.0.0.1:" + std::to_string(impl_->port) + "/?token=" + impl_->shared->token;
 }

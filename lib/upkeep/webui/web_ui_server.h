@@ -60,6 +60,8 @@ class WebUiServer {
   const std::string& token() const;
   // "http://127.0.0.1:<port>/?token=<token>": what the user opens.
   std::string url() const;
+  // How many event streams are open now: pages showing the app (0 before start()).
+  int open_event_streams() const;
 
  private:
   struct Impl;
