@@ -231,23 +231,30 @@ int quit(TerminalUi& ui, SharedWork& work) {
   }
 }
 
+// How a hand-over ended for this version.
+enum class HandoverEnd {
+  kReleased,       // the launcher's SIGTERM (the new version serves), a quit, or no word for kHandoverWait
+  kLauncherEnded,  // the launcher ended without SIGTERM: the new version never got ready; we serve on
+};
+
 // After a hand-over this version serves on until the launcher's SIGTERM (the
-// new one is ready), or until the launcher ends without it (the new version
-// never got ready, or the launcher failed): then it exits too.
-void wait_for_handover(TerminalUi& ui, int64_t launcher) {
+// new one is ready), or until the launcher ends without it: the new version
+// never got ready (handover_ready_timeout_seconds) or the launcher failed.
+HandoverEnd wait_for_handover(TerminalUi& ui, int64_t launcher) {
   if (launcher > 0)
     std::thread([queue_post = [&ui](TerminalUi::Event e) { ui.post(std::move(e)); }, launcher] {
       if (process::wait_for_exit(launcher, kHandoverWait)) queue_post({TerminalUi::EventKind::kLauncherEnded, {}, ""});
     }).detach();
   auto until = std::chrono::system_clock::now() + kHandoverWait;
   while (auto e = ui.next_event_until(until)) {
-    if (e->kind == TerminalUi::EventKind::kQuit) return;
+    if (e->kind == TerminalUi::EventKind::kQuit) return HandoverEnd::kReleased;
     if (e->kind == TerminalUi::EventKind::kLauncherEnded) {
-      spdlog::warn("the launcher (pid {}) ended without handing over: exiting", launcher);
-      return;
+      spdlog::warn("the launcher (pid {}) ended without handing over: this version serves on", launcher);
+      return HandoverEnd::kLauncherEnded;
     }
   }
   spdlog::warn("no SIGTERM from the launcher within {} minutes of the hand-over: exiting", kHandoverWait.count());
+  return HandoverEnd::kReleased;
 }
 
 // The updater, with the save hook every restart runs first, and the web UI's socket to hand over.
@@ -326,25 +333,31 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
   UpdateSettings settings = read_settings(ui, layout, config);
   const bool headless = args.flag("headless") || config.headless;
   const bool forced = settings.restart_prompt == RestartPrompt::kForced;
-  auto updater = open_updater(ui, work, socket, without_note(args_in), headless, forced);
-  Faces faces = open_faces(ui, *updater, socket, face, args.flag("no-browser"));
-  report_started(ui, *updater, version);
   const LoopRules rules{.ask = face == UiFace::kTerminal && !headless && settings.restart_prompt == RestartPrompt::kAsk,
                         .read_lines = !headless && settings.restart_prompt != RestartPrompt::kAsk,
                         .exit_after_check = args.flag("exit-after-check")};
-  bool restarting = false;
-  if (start_checks(ui, *updater, settings, args.flag("check-now")) || !rules.exit_after_check)
-    restarting = run_events(ui, *updater, work, rules);
-  updater->stop();  // the policy acts on what is staged; headless, it restarts at exit
-  ui.wait_shown(updater->state().revision, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  int code = 0;
-  if (!restarting && updater->state().phase != Phase::kRestarting)
-    code = quit(ui, work);
-  else if (socket)
-    wait_for_handover(ui, updater->launcher_pid());
-  faces.web.reset();  // requests in flight finish; nothing reads the updater any more
-  updater.reset();    // its listeners (the notification's too) are called no more
-  return code;
+  // A second round only when a hand-over's new version never got ready: this
+  // version serves on, with a fresh updater on the same socket and token.
+  for (bool first = true;; first = false) {
+    auto updater = open_updater(ui, work, socket, without_note(args_in), headless, forced);
+    Faces faces = open_faces(ui, *updater, socket, face, args.flag("no-browser") || !first);
+    if (first) report_started(ui, *updater, version);
+    bool restarting = false;
+    if (start_checks(ui, *updater, settings, args.flag("check-now")) || !rules.exit_after_check)
+      restarting = run_events(ui, *updater, work, rules);
+    updater->stop();  // the policy acts on what is staged; headless, it restarts at exit
+    ui.wait_shown(updater->state().revision, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    int code = 0;
+    bool serve_on = false;
+    if (!restarting && updater->state().phase != Phase::kRestarting)
+      code = quit(ui, work);
+    else if (socket)  // a restart at quit (headless) does not bring the app back
+      serve_on = wait_for_handover(ui, updater->launcher_pid()) == HandoverEnd::kLauncherEnded && restarting;
+    faces.web.reset();  // requests in flight finish; nothing reads the updater any more
+    updater.reset();    // its listeners (the notification's too) are called no more
+    if (!serve_on) return code;
+    ui.say("the update did not start: mainapp " + version + " serves on");
+  }
 }
 
 // The options, the version, and --version; then, started by a launcher, the app.

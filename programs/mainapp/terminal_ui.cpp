@@ -40,7 +40,7 @@ std::optional<TerminalUi::Event> TerminalUi::next_event_until(std::chrono::syste
 }
 
 void TerminalUi::start_reading_input() {
-  reading_input_ = true;
+  if (reading_input_.exchange(true)) return;  // one reader: a second round of the app reads on with it
   std::thread([queue = queue_] {
     std::string line;
     while (std::getline(std::cin, line)) queue->post({EventKind::kLine, {}, line});

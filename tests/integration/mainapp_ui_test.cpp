@@ -11,6 +11,7 @@
 
 #include "mainapp_page.h"
 #include "upkeep/platform/process.h"
+#include "upkeep/policy/config.h"
 
 using namespace upkeep::test;
 
@@ -119,4 +120,27 @@ TEST_CASE("mainapp without a graphical session or without xdg-open says where it
   CHECK(contains(
       log, "no graphical session (DISPLAY, WAYLAND_DISPLAY unset): not opening a browser; web UI at " + url_in(r.out)));
   CHECK(contains(log, "xdg-open is not installed (not on PATH): open the web UI yourself at " + url_in(missing.out)));
+}
+
+TEST_CASE("mainapp serves on at the same URL when the version it hands over to never gets ready",
+          "[mainapp_ui][integration]") {
+  InstalledWithPolicy w;
+  TempDir data;
+  // 2.0.0 never confirms its start: the launcher stops it at handover_ready_timeout_seconds.
+  w.vendor.release(w.vendor.script_build_folder("2.0.0", "exec sleep 600\n"), "2.0.0", "", {"--health", "confirm"});
+  stdfs::path config_file = w.app.prefix() / "config.json";
+  upkeep::Config config = upkeep::Config::load(config_file);
+  config.handover_ready_timeout_seconds = 2;
+  config.save(config_file);
+  BackgroundProcess app({w.app.launcher().string(), "--ui", "web", "--no-browser"}, mainapp_env(w, data));
+  std::string url = read_until(app, "web UI: ");
+  read_until(app, "version 2.0.0 downloaded, verified and staged");
+
+  CHECK(act(url, "restart") == 204);  // the page's button
+  read_until(app, "the update did not start: mainapp 1.0.0 serves on");
+  CHECK(status_of(port_of(url), target_of(url)) == 200);  // the same socket and token, still 1.0.0's
+  CHECK(version_shown(url) == "1.0.0");
+  CHECK(w.app.state_of("2.0.0") == "trial");  // stopped, not proven bad: its start counts (3 fail it)
+  kill(app.pid(), SIGTERM);
+  CHECK(app.stop(0) == 0);
 }

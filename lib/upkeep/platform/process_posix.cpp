@@ -19,6 +19,15 @@ extern char** environ;
 namespace upkeep::process {
 namespace {
 
+// A program we start gets an empty signal mask: what its starter blocked
+// (mainapp blocks SIGTERM for sigwait, and a launcher it starts inherits
+// that) must not keep a vendor's app from ending on SIGTERM. Async-signal-safe.
+void unblock_all_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 struct CStrings {
   std::vector<std::string> storage;
   std::vector<char*> ptrs;
@@ -156,6 +165,7 @@ int64_t spawn(const SpawnOptions& options) {
     }
     if (options.error_fd >= 0) dup2(options.error_fd, 2);
     signal(SIGPIPE, SIG_DFL);
+    unblock_all_signals();
     if (listen_pid_slot) write_listen_pid(listen_pid_slot, static_cast<long>(getpid()));
     int failure[2] = {0, 0};
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
@@ -189,8 +199,12 @@ void exec_replace(const std::vector<std::string>& args, const Environment& env) 
   if (args.empty()) fail(ErrorCode::kUsage, "exec: empty command");
   CStrings argv(args);
   CStrings envp = env_strings(env);
+  sigset_t blocked;
+  sigprocmask(SIG_SETMASK, nullptr, &blocked);
+  unblock_all_signals();
   execve(argv.ptrs[0], argv.ptrs.data(), envp.ptrs.data());
   int err = errno;
+  sigprocmask(SIG_SETMASK, &blocked, nullptr);
   fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure,
        "cannot start " + args[0] + ": " + std::strerror(err));
 }

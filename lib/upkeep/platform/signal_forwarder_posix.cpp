@@ -16,6 +16,7 @@ std::atomic<pid_t> g_child{0};
 std::atomic<int> g_received{0};
 std::atomic<int> g_pending{0};  // arrived before the child was known
 struct sigaction g_previous[sizeof kForwarded / sizeof kForwarded[0]];
+sigset_t g_previous_mask;
 
 void forward(int sig, siginfo_t* info, void*) {
   int saved_errno = errno;
@@ -44,11 +45,17 @@ SignalForwarder::SignalForwarder() {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i) sigaction(kForwarded[i], &sa, &g_previous[i]);
+  // A starter that blocked them (mainapp blocks SIGTERM for sigwait) must not keep them from us.
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_UNBLOCK, &forwarded, &g_previous_mask);
 }
 
 SignalForwarder::~SignalForwarder() {
   for (size_t i = 0; i < sizeof kForwarded / sizeof kForwarded[0]; ++i)
     sigaction(kForwarded[i], &g_previous[i], nullptr);
+  sigprocmask(SIG_SETMASK, &g_previous_mask, nullptr);
   g_child = 0;
 }
 

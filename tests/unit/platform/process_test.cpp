@@ -274,3 +274,19 @@ TEST_CASE("exit_like ends a process as another one ended: an exit code, or death
     CHECK(killed.signal == sig);
   }
 }
+
+TEST_CASE("a spawned program gets an empty signal mask whatever its starter blocked", "[process]") {
+  // mainapp blocks SIGTERM for sigwait; the launcher it starts, and the app
+  // that one starts, must still end on SIGTERM.
+  sigset_t term, before;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &term, &before) == 0);
+  process::SpawnOptions o;
+  o.argv = {"/usr/bin/grep", "SigBlk", "/proc/self/status"};  // not through sh: dash clears its mask
+  o.env = process::current_environment();
+  process::CapturedRun r = process::run_captured(o, std::chrono::seconds(30), 4096);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  CHECK(r.status.exited);
+  CHECK(r.output_tail == "SigBlk:\t0000000000000000\n");
+}
