@@ -12,11 +12,14 @@
 // attempt is retried after 1 ms, the same request again) and asks the app to restart:
 //   hand-over: GET /restart: the launcher starts the new version on the same
 //              listening socket; the old one finishes once it is ready;
+//   rollback:  GET /restart to a version that crashes at once (a broken
+//              release): the launcher starts the previous version again on
+//              the same socket; the old process finishes once that one is ready;
 //   plain:     GET /restart-plain: the old one exits, the launcher (after
 //              --upkeep-after-pid) applies and starts the new one, which binds
 //              the port again.
-// The modes alternate, --runs of each. A run ends --after-ms after the first
-// answer of the new version. Measured: the longest gap between two successful
+// The modes take turns, --runs of each. A run ends --after-ms after the first
+// answer of the new version (rollback: of the previous version's new process). Measured: the longest gap between two successful
 // answers (any client) from the restart request on, the failed requests
 // (a request some attempt of which was refused, reset or timed out; the
 // attempts are counted too), and the time until the new version answered.
@@ -58,10 +61,14 @@ struct World {
   int port = 0;
 };
 
-void release(const World& w, const std::string& version) {
+enum class Mode { kHandover, kRollback, kPlain };
+
+// `crash`: the release exits 3 at once (app.py's CRASH file).
+void release(const World& w, const std::string& version, bool crash = false) {
   stdfs::path d = w.s / ("app-" + version);
   stdfs::create_directories(d);
   stdfs::copy_file(w.app_source, d / "app.py");
+  if (crash) fs::write_file_atomic(d / "CRASH", "");
   fs::write_file_atomic(d / "VERSION", version + "\n");
   time_spawn_wait({w.upkeep, "release", d.string(), "--version", version, "--keys", (w.s / "keys").string(), "--repo",
                    (w.s / "repo").string(), "--no-delta", "--program", "app.py", "--health", "confirm"});
@@ -114,7 +121,7 @@ double longest_gap(const std::vector<double>& answered_at, double from, double t
   return gap;
 }
 
-RunResult restart_once(const World& w, const std::string& from, const std::string& to, bool handover, int clients,
+RunResult restart_once(const World& w, const std::string& from, const std::string& to, Mode mode, int clients,
                        int after_ms) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) fail(ErrorCode::kFailure, "pipe");
@@ -132,17 +139,21 @@ RunResult restart_once(const World& w, const std::string& from, const std::strin
   while (said.find('\n') == std::string::npos && (n = read(out[0], buf, sizeof buf)) > 0) said.append(buf, n);
   if (said.rfind("port ", 0) != 0)
     fail(ErrorCode::kFailure, "handover_bench: version " + from + " did not start (it said: " + said + ")");
-  release(w, to);
+  release(w, to, mode == Mode::kRollback);
   time_spawn_wait({(w.prefix / "upkeep-updater").string(), "--root", w.prefix.string(), "--quiet"});
 
   test::LoadClients load(w.port, clients, 5, std::chrono::milliseconds(1));
   load.wait_for(static_cast<size_t>(clients) * 20);  // a steady state
   double restart_at = now_ms();
   size_t before = load.count();
-  if (get(w.port, handover ? "/restart" : "/restart-plain") != "restarting")
+  if (get(w.port, mode == Mode::kPlain ? "/restart-plain" : "/restart") != "restarting")
     fail(ErrorCode::kFailure, "handover_bench: the app did not take the restart");
-  auto first_new = load.wait_for_answer([&](const std::string& t) { return t.rfind(to + " ", 0) == 0; }, before);
-  if (first_new.text.empty()) fail(ErrorCode::kFailure, "handover_bench: version " + to + " never answered");
+  // The new process: `to`'s, or after a rollback `from`'s again (another pid).
+  const std::string expected = mode == Mode::kRollback ? from : to;
+  const std::string old_answer = from + " " + std::to_string(first);
+  auto first_new = load.wait_for_answer(
+      [&](const std::string& t) { return t.rfind(expected + " ", 0) == 0 && t.rfind(old_answer, 0) != 0; }, before);
+  if (first_new.text.empty()) fail(ErrorCode::kFailure, "handover_bench: a new " + expected + " never answered");
   double new_at = ms_of(first_new.at);
   // Until --after-ms past the new version's first answer (answers are what the clock waits on).
   while (now_ms() - new_at < after_ms) load.wait_for(1);
@@ -215,22 +226,24 @@ int run(const std::vector<std::string>& args) {
 
   std::printf("handover_bench: %d runs of each, %d clients, port %d, load %.2f\n", runs, clients, w.port,
               load_average_1min());
-  std::vector<RunResult> handover, plain;
-  for (int i = 0; i < 2 * runs; ++i) {
-    bool h = i % 2 == 0;
-    std::string from = std::to_string(i + 1) + ".0.0", to = std::to_string(i + 2) + ".0.0";
-    RunResult r = restart_once(w, from, to, h, clients, after_ms);
-    (h ? handover : plain).push_back(r);
+  std::vector<RunResult> results[3];
+  const char* names[3] = {"hand-over", "rollback", "plain"};
+  std::string current = "1.0.0";
+  for (int i = 0; i < 3 * runs; ++i) {
+    Mode mode = static_cast<Mode>(i % 3);
+    std::string from = current, to = std::to_string(i + 2) + ".0.0";
+    RunResult r = restart_once(w, from, to, mode, clients, after_ms);
+    if (mode != Mode::kRollback) current = to;  // a rolled-back version is never offered again
+    results[i % 3].push_back(r);
     std::printf(
         "  run %2d %-9s %s -> %s: longest gap %7.1f ms, failed requests %zu (attempts %zu), new answers after %7.1f "
         "ms, "
         "%zu answers\n",
-        i + 1, h ? "hand-over" : "plain", from.c_str(), to.c_str(), r.longest_gap, r.failed, r.failed_attempts,
+        i + 1, names[i % 3], from.c_str(), to.c_str(), r.longest_gap, r.failed, r.failed_attempts,
         r.to_new, r.answered);
   }
   std::printf("medians over %d runs each (load %.2f):\n", runs, load_average_1min());
-  print_summary("hand-over", handover);
-  print_summary("plain", plain);
+  for (int m = 0; m < 3; ++m) print_summary(names[m], results[m]);
   return 0;
 }
 
