@@ -19,11 +19,10 @@
 //              --upkeep-after-pid) applies and starts the new one, which binds
 //              the port again.
 // The modes take turns, --runs of each. A run ends --after-ms after the first
-// answer of the new version (rollback: of the previous version's new process). Measured: the longest gap between two successful
-// answers (any client) from the restart request on, the failed requests
-// (a request some attempt of which was refused, reset or timed out; the
-// attempts are counted too), and the time until the new version answered.
-// Prints each run, then medians, not pass/fail.
+// answer of the new version (rollback: of the previous version's new process). Measured: the longest gap between two
+// successful answers (any client) from the restart request on, the failed requests (a request some attempt of which was
+// refused, reset or timed out; the attempts are counted too), and the time until the new version answered. Prints each
+// run, then medians, not pass/fail.
 //
 // usage: handover_bench [--runs N] [--clients N] [--after-ms N]
 #include <arpa/inet.h>
@@ -32,11 +31,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 #include "bench_util.h"
 #include "load_clients.h"
@@ -239,8 +235,8 @@ int run(const std::vector<std::string>& args) {
         "  run %2d %-9s %s -> %s: longest gap %7.1f ms, failed requests %zu (attempts %zu), new answers after %7.1f "
         "ms, "
         "%zu answers\n",
-        i + 1, names[i % 3], from.c_str(), to.c_str(), r.longest_gap, r.failed, r.failed_attempts,
-        r.to_new, r.answered);
+        i + 1, names[i % 3], from.c_str(), to.c_str(), r.longest_gap, r.failed, r.failed_attempts, r.to_new,
+        r.answered);
   }
   std::printf("medians over %d runs each (load %.2f):\n", runs, load_average_1min());
   for (int m = 0; m < 3; ++m) print_summary(names[m], results[m]);

@@ -36,7 +36,6 @@ process::Environment AppStarter::environment(const std::string& version, const p
 
 void AppStarter::exec(const std::string& version, const process::Environment& extra) const {
   std::vector<std::string> argv = command(version, spec(version));
-  hold_running_lock();
   spdlog::default_logger()->flush();
   process::exec_replace(argv, environment(version, extra));
   throw Error(ErrorCode::kNoRunnableVersion, "exec returned");  // exec_replace throws on failure
@@ -44,7 +43,6 @@ void AppStarter::exec(const std::string& version, const process::Environment& ex
 
 int64_t AppStarter::spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
                           const std::vector<std::pair<int, int>>& move_fds) const {
-  hold_running_lock();
   process::SpawnOptions options;
   options.argv = command(version, spec);
   options.env = environment(version, extra);
@@ -54,8 +52,6 @@ int64_t AppStarter::spawn(const std::string& version, const LaunchSpec& spec, co
 }
 
 void AppStarter::hold_running_lock() const {
-  if (running_lock_taken_) return;
-  running_lock_taken_ = true;
   survive("cannot hold the running lock", [&] { RunningLock::hold_shared_across_exec(layout_.running_lock_file()); });
 }
 

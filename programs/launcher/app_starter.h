@@ -10,9 +10,9 @@
 // the launcher inherited (LISTEN_FDS, fds 3, 4, ...; LISTEN_FDNAMES) pass
 // on to the program with LISTEN_PID set to the program's pid. The one place both
 // the normal start (exec) and the trial's start (spawn) take them from.
-// Before either, the launcher holds the shared lock of a per-machine
-// install's .running file (running_lock.h), inherited by the application.
-// Immutable after construction but for that lock; one thread. exec() does
+// Before either, the launcher (Launcher::run, once) holds the shared lock of
+// a per-machine install's .running file (running_lock.h), inherited by the
+// application. Immutable after construction; one thread. exec() does
 // not return: it replaces the launcher, or throws Error.
 #pragma once
 
@@ -46,8 +46,8 @@ class AppStarter {
   int64_t spawn(const std::string& version, const LaunchSpec& spec, const process::Environment& extra,
                 const std::vector<std::pair<int, int>>& move_fds) const;
 
-  // Takes the shared .running lock once per launcher process (a no-op
-  // without the file); a failure is logged and never stops the start.
+  // Takes the shared .running lock (a no-op without the file); a failure is
+  // logged and never stops the start. Once, before exec() or spawn().
   void hold_running_lock() const;
 
  private:
@@ -55,7 +55,6 @@ class AppStarter {
   std::string launcher_;
   std::string fallback_program_;
   std::vector<std::string> app_args_;
-  mutable bool running_lock_taken_ = false;
 };
 
 }  // namespace upkeep

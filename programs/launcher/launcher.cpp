@@ -50,7 +50,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
     if (!policy().checks_automatically()) {
       spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
                    policy().sources.at("update_mode").describe());
-    } else if (!root_writable()) {
+    } else if (!layout_.writable_by_this_process()) {
       // Said aloud only when this user asked for the check.
       spdlog::log(options.check_now ? spdlog::level::warn : spdlog::level::info,
                   "no check on start: {} is read-only for this user (its privileged updater checks)",
@@ -62,7 +62,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
   const AppStarter starter(layout_, self_, config.main_program, options.app_args);
   // Before `current` is read: a privileged updater applies only while nobody holds it.
   starter.hold_running_lock();
-  // Fast path: nothing pending. One stat, one readlink, one small read, one exec.
+  // Fast path: nothing pending. A stat, a readlink, a stat, the launch file read, one exec.
   if (!options.handover && !PendingMarker(layout_).is_set()) {
     if (auto v = layout_.current_version(); v && stdfs::is_directory(layout_.version_dir(*v))) starter.exec(*v);
   }
@@ -72,7 +72,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
 process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettings& settings, const AppStarter& starter,
                                         const LauncherOptions& options) {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
-  if (!root_writable()) return read_only_start(config, starter, options);
+  if (!layout_.writable_by_this_process()) return read_only_start(config, starter, options);
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
   auto lock = InstallLock::acquire(layout_.lock_file(), lock_wait(config, starter));
   StateStore store(layout_.state_db());
@@ -152,7 +152,7 @@ std::string Launcher::version_to_start(StateStore& store, bool may_repair) {
 
 int Launcher::rollback_by_hand() {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
-  if (!root_writable())
+  if (!layout_.writable_by_this_process())
     fail(ErrorCode::kNeedsRoot, "--upkeep-rollback changes " + layout_.root().string() +
                                     ", which this user cannot write (a per-machine install: run it as root)");
   Config config = Config::load(layout_.config_file());
@@ -204,14 +204,6 @@ void Launcher::run_updater(const UpdateSettings& settings) {
   } else if (!status->success()) {
     spdlog::warn("the update check failed (exit {}); starting the installed version", status->as_exit_code());
   }
-}
-
-bool Launcher::root_writable() const {
-  // The folder too: SQLite creates its -wal and -shm files beside state.db.
-  std::error_code ec;
-  for (const stdfs::path& p : {layout_.root(), layout_.lock_file(), layout_.state_db()})
-    if (stdfs::exists(p, ec) && !fs::can_write(p)) return false;
-  return true;
 }
 
 std::chrono::seconds Launcher::lock_wait(const Config& config, const AppStarter& starter) const {

@@ -63,8 +63,6 @@ class Launcher {
   std::string version_to_start(StateStore& store, bool may_repair);
   void run_updater(const UpdateSettings& settings);
   int rollback_by_hand();
-  // This process may write the root folder, its lock file and its state database.
-  bool root_writable() const;
   // How long to wait for another launcher's trial of `current` (its window and 30 s).
   std::chrono::seconds lock_wait(const Config& config, const AppStarter& starter) const;
 

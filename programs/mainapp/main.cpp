@@ -290,7 +290,7 @@ std::unique_ptr<AppUpdater> open_updater(TerminalUi& ui, SharedWork& work, const
 // The update checks: false (said) when no background check will run and none was asked for.
 bool start_checks(TerminalUi& ui, AppUpdater& updater, const UpdateSettings& settings, bool check_now) {
   updater.start(check_now);
-  if (check_now || settings.mode == UpdateMode::kAutomatic || settings.mode == UpdateMode::kDownloadOnly) return true;
+  if (check_now || settings.checks_automatically()) return true;
   ui.say(std::string("no background update checks: update_mode ") + update_mode_name(settings.mode) + " (" +
          settings.sources.at("update_mode").describe() + ")");
   return false;

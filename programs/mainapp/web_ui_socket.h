@@ -1,4 +1,4 @@
-// WebUiSocket: where mainapp's web UI listens, and the URL that opens it.
+// WebUiSocket: where mainapp's web UI listens, and the token that opens it.
 //
 // acquire() takes the listening socket named `ui` that a restart handed over
 // (LISTEN_FDS, listen_fds.h) together with the token the previous version
@@ -28,15 +28,12 @@ class WebUiSocket {
   WebUiSocket(const WebUiSocket&) = delete;
 
   int fd() const { return fd_; }
-  int port() const { return port_; }
   const std::string& token() const { return token_; }
   bool inherited() const { return inherited_; }  // handed over by the previous version
-  std::string url() const;                       // http://127.0.0.1:PORT/?token=TOKEN
 
  private:
   WebUiSocket(int fd, std::string token, bool inherited);
   int fd_ = -1;
-  int port_ = 0;
   std::string token_;
   bool inherited_ = false;
 };

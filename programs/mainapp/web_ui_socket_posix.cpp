@@ -53,10 +53,10 @@ int port_of(int fd) {
 }  // namespace
 
 WebUiSocket::WebUiSocket(int fd, std::string token, bool inherited)
-    : fd_(fd), port_(port_of(fd)), token_(std::move(token)), inherited_(inherited) {}
+    : fd_(fd), token_(std::move(token)), inherited_(inherited) {}
 
 WebUiSocket::WebUiSocket(WebUiSocket&& other) noexcept
-    : fd_(other.fd_), port_(other.port_), token_(std::move(other.token_)), inherited_(other.inherited_) {
+    : fd_(other.fd_), token_(std::move(other.token_)), inherited_(other.inherited_) {
   other.fd_ = -1;
 }
 
@@ -82,7 +82,5 @@ WebUiSocket WebUiSocket::acquire() {
   setenv(kTokenVariable, token.c_str(), 1);  // for the version a restart starts
   return WebUiSocket(fd, token, inherited);
 }
-
-std::string WebUiSocket::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/?token=" + token_; }
 
 }  // namespace upkeep

@@ -4,17 +4,11 @@
 // installed, and its update staged by the real updater. On GET /restart it
 // starts the launcher with --upkeep-after-pid <its pid> --upkeep-handover
 // and its listening socket; a bounded load client runs across the restart.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "load_clients.h"
 #include "script_app_fixture.h"

@@ -14,8 +14,7 @@ namespace {
 void put_app(const stdfs::path& folder) {
   stdfs::create_directories(folder);
   stdfs::copy_file(source_dir() / "examples" / "python-embed" / "app.py", folder / "app.py");
-  stdfs::copy_file(program("libupkeep.so.1"), folder / "libupkeep.so");             // follows the link: one file
-  run_ok({"/usr/bin/strip", "--strip-debug", (folder / "libupkeep.so").string()});  // as a vendor ships it
+  stdfs::copy_file(program("libupkeep.so.1"), folder / "libupkeep.so");  // follows the link: one file, stripped
 }
 
 }  // namespace
@@ -48,4 +47,36 @@ TEST_CASE("examples/python-embed updates itself through the C ABI: found, staged
   CHECK(contains(r.out, "update state: up_to_date\n"));
   CHECK(installed.state_of("2.0.0") == "good");
   CHECK(installed.state_of("1.0.0") == "good");
+}
+
+TEST_CASE("examples/python-embed in a per-machine install, run by a user who cannot write it, says who updates it",
+          "[examples][system][integration]") {
+  REQUIRE(geteuid() == 0);  // the test machines run the suite as root
+  VendorApp app;
+  const std::vector<std::string> options{"--program", "app.py", "--health", "confirm"};
+  put_app(app.folder("1.0.0"));
+  app.release("1.0.0", options);
+  put_app(app.folder("2.0.0"));
+  app.release("2.0.0", options);
+  TempDir sys;  // stands for /, traversable by the user
+  stdfs::permissions(sys.path(), stdfs::perms::owner_all | stdfs::perms::group_exec | stdfs::perms::others_exec);
+  const InstallAnswer answer =
+      InstallAnswer::run({program("upkeep").string(), "install", "--system", "--json", "--version", "1.0.0", "--repo",
+                          app.server.url, "--trusted-root", app.vendor.root_json().string(), "--prefix",
+                          (sys / "opt" / "demo").string(), "--applications-dir", (sys / "apps").string(), "--icons-dir",
+                          (sys / "icons").string(), "--systemd-dir", (sys / "units").string()},
+                         {});
+  const stdfs::path home = sys / "home" / "nobody";
+  stdfs::create_directories(home);
+  REQUIRE(chown(home.c_str(), 65534, 65534) == 0);
+  std::vector<std::string> argv = desktop_exec_argv(answer.desktop_entry);
+  argv.push_back("--exit-when-current");
+  RunResult r = run(as_nobody(argv), {{"HOME", home.string()}});
+  INFO("stderr:\n" << r.err << "stdout:\n" << r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "python-embed app 1.0.0 running\n"));
+  // Not a failure: the machine's updater (root) stages and applies for every user.
+  CHECK(contains(r.out, "update state: updates_off: this install is updated for every user by the machine's updater"));
+  CHECK_FALSE(contains(r.out + r.err, "readonly database"));
+  CHECK(version_state(answer.root / "demo", "2.0.0").empty());  // nothing staged by the user
 }

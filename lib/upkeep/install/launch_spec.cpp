@@ -77,9 +77,14 @@ LaunchSpec LaunchSpec::from_json(const Json& j, std::string_view what) {
 void LaunchSpec::save(const std::filesystem::path& file) const { fs::write_file_atomic(file, to_json().dump(0)); }
 
 std::optional<LaunchSpec> LaunchSpec::read(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) return std::nullopt;
-  return from_json(Json::parse(fs::read_file(file), file.string()), file.string());
+  std::string text;
+  try {
+    text = fs::read_file(file);  // no stat first: this is on the launcher's every start
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
+    throw;
+  }
+  return from_json(Json::parse(text, file.string()), file.string());
 }
 
 }  // namespace upkeep

@@ -4,6 +4,14 @@
 
 namespace upkeep {
 
+bool Layout::writable_by_this_process() const {
+  // The folder too: SQLite creates its -wal and -shm files beside state.db.
+  std::error_code ec;
+  for (const std::filesystem::path& p : {root_, lock_file(), state_db()})
+    if (std::filesystem::exists(p, ec) && !fs::can_write(p)) return false;
+  return true;
+}
+
 std::optional<std::string> Layout::current_version() const {
   auto target = fs::read_symlink(current_link());
   if (!target) return std::nullopt;

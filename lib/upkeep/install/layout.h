@@ -58,6 +58,10 @@ class Layout {
   // The version `current` points at, from the link's target "versions/<v>";
   // nullopt when there is no link or it points elsewhere.
   std::optional<std::string> current_version() const;
+  // This process may change the root: write the folder, its lock file and its
+  // state database (another user's per-machine install: no). The one test of
+  // who may apply (the launcher) and stage (UpdateService).
+  bool writable_by_this_process() const;
   // Points `current` at versions/<v> atomically (relative link) and fsyncs the root.
   void switch_current(const std::string& v) const;
 

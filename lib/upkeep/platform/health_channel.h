@@ -58,5 +58,10 @@ class HealthChannel {
 // process was started on trial. Safe to call more than once (later calls do
 // nothing); thread-safe.
 void report_healthy_to_launcher();
+// The one way a program answers its launcher: one byte to the pipe whose
+// descriptor the environment variable `fd_variable` names (UPKEEP_HEALTH_FD,
+// UPKEEP_READY_FD), then the descriptor closed and the variable unset.
+// Nothing when it is unset or names no open descriptor above 2.
+void write_byte_to_launcher(const char* fd_variable);
 
 }  // namespace upkeep

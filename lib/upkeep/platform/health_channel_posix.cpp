@@ -77,21 +77,25 @@ HealthChannel::Result HealthChannel::wait(int64_t pid, std::optional<std::chrono
   return r;
 }
 
-void report_healthy_to_launcher() {
-  static std::atomic<bool> done{false};
-  if (done.exchange(true)) return;
-  const char* v = std::getenv(env::kHealthFd);
+void write_byte_to_launcher(const char* fd_variable) {
+  const char* v = std::getenv(fd_variable);
   if (!v) return;
   char* end = nullptr;
   long fd = std::strtol(v, &end, 10);
+  unsetenv(fd_variable);
   if (!end || *end || fd < 3) return;
-  // Only write to the descriptor if it really is the write end of a pipe.
+  // Only write to the descriptor if it really is open (the write end of the launcher's pipe).
   if (fcntl(static_cast<int>(fd), F_GETFD) < 0) return;
   char ok = '1';
   ssize_t w = write(static_cast<int>(fd), &ok, 1);
   (void)w;
   close(static_cast<int>(fd));
-  unsetenv(env::kHealthFd);
+}
+
+void report_healthy_to_launcher() {
+  static std::atomic<bool> done{false};
+  if (done.exchange(true)) return;
+  write_byte_to_launcher(env::kHealthFd);
 }
 
 }  // namespace upkeep

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "upkeep/base/launch_env.h"
+#include "upkeep/platform/health_channel.h"
 
 namespace upkeep {
 namespace {
@@ -54,16 +55,6 @@ std::vector<ListenFd> inherited_listen_fds() {
   return fds;
 }
 
-void report_ready_to_launcher() {
-  const char* v = std::getenv(env::kReadyFd);
-  if (!v) return;
-  long fd = parse_count(v);
-  unsetenv(env::kReadyFd);
-  if (fd < 3 || fcntl(static_cast<int>(fd), F_GETFD) < 0) return;
-  char ready = '1';
-  ssize_t w = write(static_cast<int>(fd), &ready, 1);
-  (void)w;
-  close(static_cast<int>(fd));
-}
+void report_ready_to_launcher() { write_byte_to_launcher(env::kReadyFd); }
 
 }  // namespace upkeep

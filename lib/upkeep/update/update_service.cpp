@@ -32,12 +32,20 @@ UpdateService::UpdateService(Layout layout, Config config, UpdateSettings settin
 
 UpdateService::~UpdateService() { stop(); }
 
+std::optional<std::string> UpdateService::why_off() const {
+  if (settings_.mode == UpdateMode::kDisabled)
+    return "updates are disabled by managed policy (" + settings_.sources.at("update_mode").describe() + ")";
+  if (!layout_.writable_by_this_process())  // another user's per-machine install
+    return "this install is updated for every user by the machine's updater (" + layout_.root().string() +
+           " is not writable by this user)";
+  return std::nullopt;
+}
+
 std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
   std::lock_guard<std::mutex> one_at_a_time(check_mutex_);
-  if (settings_.mode == UpdateMode::kDisabled) {
-    std::string why = "updates are disabled by managed policy (" + settings_.sources.at("update_mode").describe() + ")";
-    spdlog::info("{}", why);
-    observer_.on_updates_off(why);
+  if (auto why = why_off()) {
+    spdlog::info("{}", *why);
+    observer_.on_updates_off(*why);
     observer_.on_check_finished();
     return std::nullopt;
   }

@@ -11,7 +11,9 @@
 // the repository, channel, version prefix and downgrades for every check;
 // background checks only in update_mode automatic or download_only, never
 // inside quiet hours (postponed to the window's end, read from the Clock);
-// in "disabled" check_now() does not check either (on_updates_off).
+// in "disabled" check_now() does not check either (on_updates_off), nor
+// where this user cannot write the root (another user's per-machine install,
+// which the machine's updater keeps up to date).
 //
 // A check is background (the service's own thread, the launcher's
 // --upkeep-check-now) or manual (a person asked: mainapp --check-now,
@@ -76,6 +78,8 @@ class UpdateService {
 
  private:
   void run(CheckKind first);
+  // Why check_now() does not check (policy, a root this user cannot write); nullopt: it checks.
+  std::optional<std::string> why_off() const;
   std::optional<ReleaseInfo> check_locked(CheckKind kind);
 
   Layout layout_;

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "upkeep/base/error.h"
+#include "upkeep/base/hash.h"
 
 namespace upkeep::webui {
 
@@ -19,12 +20,7 @@ constexpr size_t kMaxLength = 128;
 AccessToken AccessToken::generate() {
   unsigned char bytes[kRandomBytes];
   if (RAND_bytes(bytes, sizeof bytes) != 1) fail(ErrorCode::kFailure, "web UI: the system's random generator failed");
-  static const char* const kHex = "0123456789abcdef";
-  std::string text;
-  for (unsigned char b : bytes) {
-    text.push_back(kHex[b >> 4]);
-    text.push_back(kHex[b & 15]);
-  }
+  std::string text = to_hex(bytes, sizeof bytes);
   OPENSSL_cleanse(bytes, sizeof bytes);
   return AccessToken(std::move(text));
 }
