@@ -29,9 +29,12 @@ const char* kKeysUsage =
     "             signed by the root key. Never overwrites keys or a repository.\n"
     "add          adds a new key to ROLE (root, targets, snapshot, timestamp).\n"
     "revoke       removes the key KEYID (or an unambiguous prefix of at least 8\n"
-    "             hex digits) from ROLE and deletes its private key; refuses to\n"
-    "             leave fewer keys than the threshold.\n"
-    "rotate-root  replaces every root key with N new ones.\n"
+    "             hex digits) from ROLE and deletes its private key (a root key is\n"
+    "             kept as DIR/offline/root.<id16>.retired.key); refuses to leave\n"
+    "             fewer keys than the threshold.\n"
+    "rotate-root  replaces every root key with N new ones; the old root private\n"
+    "             keys are kept as DIR/offline/root.<id16>.retired.key until you\n"
+    "             destroy them.\n"
     "list         shows each role's threshold and keys, and which private keys\n"
     "             are in the key folder.\n"
     "add, revoke and rotate-root publish root version N+1, signed by a threshold\n"
@@ -63,6 +66,11 @@ tuf::KeyType type_of(const CliArgs& cli) { return tuf::parse_key_type(cli.value_
 void print_change(const char* what, const std::string& role, const publish::KeyChange& change) {
   for (const auto& id : change.added) std::printf("added %s key %s\n", role.c_str(), id.c_str());
   for (const auto& id : change.removed) std::printf("removed %s key %s\n", role.c_str(), id.c_str());
+  for (const auto& path : change.retired)
+    std::printf(
+        "kept the removed root private key as %s: clients no longer trust it; destroy it when you no longer "
+        "need it\n",
+        path.c_str());
   std::printf("%s: published root version %lld (%s threshold %lld)", what,
               static_cast<long long>(change.update.root_version), role.c_str(),
               static_cast<long long>(change.threshold));

@@ -306,6 +306,33 @@ TEST_CASE("a blob the server corrupted is a verification error and nothing is st
   check_clean(app, "1.0.0");
 }
 
+TEST_CASE("a blob the server replaced by another valid blob is refused by its signed hash, nothing is staged",
+          "[delta][integration]") {
+  DeltaWorld w;
+  w.release("1.0.0", 0);
+  w.release("2.0.0", 1);
+  for (const auto& p : w.repo_files("patches")) flip_byte(p);  // forces the blob of data.bin
+  // Blobs are not TUF targets: the signed delta.zst lists each one's length and SHA-256.
+  // The stand-in is a well-formed zstd frame of a real file (1.0.0's data.bin), not noise.
+  const stdfs::path blobs = w.vendor.repo() / "targets" / "demo" / "blobs";
+  const std::string new_data_sha = upkeep::sha256_hex(data_of(1));
+  stdfs::copy_file(blobs / (upkeep::sha256_hex(data_of(0)) + ".zst"), blobs / (new_data_sha + ".zst"),
+                   stdfs::copy_options::overwrite_existing);
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(contains(r.out, "mainapp 1.0.0\n"));
+  CHECK(contains(r.err, "the update check failed"));
+  std::string log = read_text(app.prefix() / "logs" / "updater.log");
+  CHECK(contains(log, "blobs/" + new_data_sha + ".zst: SHA-256 mismatch"));
+  CHECK_FALSE(stdfs::exists(app.prefix() / "staging" / "2.0.0"));
+  CHECK(app.state_of("2.0.0").empty());
+  CHECK(upkeep::hash_file_hex(app.prefix() / "versions" / "1.0.0" / "share" / "data.bin") ==
+        upkeep::sha256_hex(data_of(0)));
+  check_clean(app, "1.0.0");
+}
+
 TEST_CASE("an interrupted delta download resumes and a rebuilt file is not fetched again", "[delta][integration]") {
   DeltaWorld w;
   w.release("1.0.0", 0);

@@ -7,6 +7,8 @@
 #include "release_fixture.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/json.h"
+#include "upkeep/publish/key_store.h"
+#include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/role_names.h"
 
 using namespace upkeep;
@@ -55,6 +57,44 @@ struct CliFixture {
     return run(argv);
   }
 };
+
+int64_t version_of(const stdfs::path& metadata_file) {
+  return Json::parse(read_text(metadata_file), metadata_file.string()).at("signed").get_int("version");
+}
+
+// An attacker holding the online keys (targets, snapshot, timestamp) pushes
+// every version of `repo` to `version`: a fast-forward attack.
+void fast_forward(const stdfs::path& keys_dir, const stdfs::path& repo, int64_t version) {
+  const auto keys = publish::KeyStore::open(keys_dir);
+  const stdfs::path md = repo / "metadata";
+  auto load = [&](const stdfs::path& file) { return tuf::Envelope::parse(read_text(file), file.string()); };
+  auto sign_and_write = [&](Json signed_json, const char* role, const std::string& name) {
+    signed_json["version"] = version;
+    tuf::Envelope e;
+    e.signed_json = signed_json;
+    e.sign(*keys.load_key(role));
+    write_text(md / name, e.to_text());
+    return e.to_text();
+  };
+  tuf::Envelope ts = load(md / "timestamp.json");
+  const int64_t snapshot_version = ts.signed_json.at("meta").at("snapshot.json").get_int("version");
+  tuf::Envelope snap = load(md / (std::to_string(snapshot_version) + ".snapshot.json"));
+  const int64_t targets_version = snap.signed_json.at("meta").at("targets.json").get_int("version");
+  tuf::Envelope targets = load(md / (std::to_string(targets_version) + ".targets.json"));
+  const std::string v = std::to_string(version);
+  auto listing = [&](const std::string& text) {
+    Json m = Json::object();
+    m["version"] = version;
+    m["length"] = static_cast<int64_t>(text.size());
+    m["hashes"]["sha256"] = sha256_hex(text);
+    return m;
+  };
+  const std::string targets_text = sign_and_write(targets.signed_json, tuf::kTargetsRole, v + ".targets.json");
+  snap.signed_json["meta"]["targets.json"] = listing(targets_text);
+  const std::string snapshot_text = sign_and_write(snap.signed_json, tuf::kSnapshotRole, v + ".snapshot.json");
+  ts.signed_json["meta"]["snapshot.json"] = listing(snapshot_text);
+  sign_and_write(ts.signed_json, tuf::kTimestampRole, "timestamp.json");
+}
 
 }  // namespace
 
@@ -148,4 +188,56 @@ TEST_CASE("upkeep-tuf-client: usage errors exit 1 with the usage text", "[tuf_cl
   auto r = run({tool(), "--metadata-dir", dir.path().string(), "--metadata-url", "http://127.0.0.1:1/", "refresh"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("no trusted root metadata") != std::string::npos);
+}
+
+TEST_CASE("upkeep-tuf-client: after a fast-forward attack, rotating the snapshot key lets the vendor's versions in",
+          "[tuf_client_cli]") {
+  CliFixture f;
+  REQUIRE(run({tool(), "--metadata-dir", f.metadata().string(), "init", f.vendor.root_json().string()}).exit_code == 0);
+  RepoServerProcess server(f.vendor.repo());
+  REQUIRE(f.refresh(server.url).exit_code == 0);
+  const stdfs::path md = f.vendor.repo() / "metadata";
+  TempDir backup;
+  stdfs::copy(md, backup / "metadata", stdfs::copy_options::recursive);
+
+  fast_forward(f.vendor.keys(), f.vendor.repo(), 1000);
+  auto attacked = f.refresh(server.url);
+  INFO("refresh of the attacked repository: " << attacked.err);
+  REQUIRE(attacked.exit_code == 0);
+  for (const char* role : {"timestamp.json", "snapshot.json", "targets.json"})
+    REQUIRE(version_of(f.metadata() / role) == 1000);
+
+  // The vendor takes the repository back: its own files, its own (lower) versions.
+  stdfs::remove_all(md);
+  stdfs::copy(backup / "metadata", md, stdfs::copy_options::recursive);
+  const std::string keys = f.vendor.keys().string(), repo = f.vendor.repo().string();
+  const std::string upkeep = program("upkeep").string();
+
+  SECTION("without a key rotation the client refuses them as a rollback") {
+    run_ok({upkeep, "refresh-timestamp", "--keys", keys, "--repo", repo});
+    const auto before = read_text(f.metadata() / "timestamp.json");
+    auto r = f.refresh(server.url);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("timestamp.json: version 3 is older than trusted version 1000") != std::string::npos);
+    CHECK(read_text(f.metadata() / "timestamp.json") == before);
+  }
+  SECTION("after the snapshot key is replaced (keys add, keys revoke) the client accepts them") {
+    Json root = Json::parse(read_text(md / "1.root.json"), "1.root.json");
+    const std::string old_snapshot = root.at("signed").at("roles").at("snapshot").get_array("keyids")[0].as_string();
+    run_ok({upkeep, "keys", "add", "snapshot", "--keys", keys, "--repo", repo});
+    run_ok({upkeep, "keys", "revoke", "snapshot", old_snapshot, "--keys", keys, "--repo", repo});
+    auto r = f.refresh(server.url);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(read_text(f.metadata() / "root.json") == read_text(md / "3.root.json"));
+    CHECK(read_text(f.metadata() / "timestamp.json") == read_text(md / "timestamp.json"));
+    CHECK(version_of(f.metadata() / "timestamp.json") == 4);
+    CHECK(version_of(f.metadata() / "snapshot.json") == 4);
+    CHECK(version_of(f.metadata() / "targets.json") == 2);  // the vendor's, below the attacker's 1000
+    const auto paths = target_paths(f.metadata() / "targets.json");
+    auto download = f.download(server.url, paths);
+    INFO(download.err);
+    CHECK(download.exit_code == 0);
+  }
 }

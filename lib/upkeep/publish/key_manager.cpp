@@ -41,8 +41,16 @@ KeyChange KeyManager::apply(const std::string& role, tuf::RootMetadata root,
     for (const auto& p : written) std::filesystem::remove(p, ec);
     throw;
   }
-  // Only now, with the new root published, are the old private keys useless.
-  for (const auto& id : removed) keys_.remove_key(role, id);
+  // Only now, with the new root published, are the old private keys no
+  // longer needed. A root key is kept (retired): until every client has
+  // fetched the new root, it is the vendor's to destroy, not ours.
+  for (const auto& id : removed) {
+    if (role != tuf::kRootRole) {
+      keys_.remove_key(role, id);
+    } else if (auto path = keys_.retire_key(role, id)) {
+      change.retired.push_back(*path);
+    }
+  }
   return change;
 }
 

@@ -6,11 +6,14 @@
 // before anything is written), then writes new private keys into the key
 // store, then the repository files with timestamp.json last. On failure the
 // repository is restored byte for byte and new key files are removed.
-// Private keys of revoked or replaced keys are deleted from the store only
-// after the repository was written. One thread at a time.
+// Only after the repository was written are the private keys of removed
+// keys dealt with: an online key's file is deleted; a root key's file is
+// kept, renamed ROOT.<id16>.retired.key (KeyStore::retire_key), for the
+// vendor to destroy when no client can still need it. One thread at a time.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,10 +25,11 @@
 namespace upkeep::publish {
 
 struct KeyChange {
-  std::vector<std::string> added;    // key ids now in the role
-  std::vector<std::string> removed;  // key ids no longer in the role
-  int64_t threshold = 1;             // the role's threshold afterwards
-  RootUpdate update;                 // what was written
+  std::vector<std::string> added;              // key ids now in the role
+  std::vector<std::string> removed;            // key ids no longer in the role
+  std::vector<std::filesystem::path> retired;  // root private keys kept (renamed), see above
+  int64_t threshold = 1;                       // the role's threshold afterwards
+  RootUpdate update;                           // what was written
 };
 
 // One key of a role as the current root lists it.

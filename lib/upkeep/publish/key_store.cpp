@@ -145,6 +145,17 @@ stdfs::path KeyStore::add_key(std::string_view role, const tuf::PrivateKey& key)
   return path;
 }
 
+std::optional<stdfs::path> KeyStore::retire_key(std::string_view role, std::string_view key_id) const {
+  for (const auto& path : key_files(role)) {
+    if (read_key(path)->key_id() != key_id) continue;
+    stdfs::path retired = folder(role) / (std::string(role) + "." + std::string(key_id.substr(0, 16)) + ".retired.key");
+    stdfs::rename(path, retired);
+    fs::fsync_dir(retired.parent_path());
+    return retired;
+  }
+  return std::nullopt;
+}
+
 bool KeyStore::remove_key(std::string_view role, std::string_view key_id) const {
   for (const auto& path : key_files(role)) {
     if (read_key(path)->key_id() == key_id) {

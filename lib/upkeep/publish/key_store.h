@@ -6,6 +6,7 @@
 //   DIR/online/targets-<id16>.key    keys that sign releases and the metadata chain
 //   DIR/online/snapshot-<id16>.key
 //   DIR/online/timestamp-<id16>.key
+//   DIR/offline/root.<id16>.retired.key   a root key a newer root no longer lists
 //
 // <id16> is the first 16 hex digits of the key id. A role may have several
 // keys (thresholds); which ones count is decided by the repository's root
@@ -20,6 +21,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,10 @@ class KeyStore {
   std::filesystem::path add_key(std::string_view role, const tuf::PrivateKey& key) const;
   // Deletes the key file of `role` with `key_id`; returns false when there is none.
   bool remove_key(std::string_view role, std::string_view key_id) const;
+  // Renames the key file of `role` with `key_id` to ROLE.<id16>.retired.key
+  // in the same folder (still 0600), where load_keys() no longer finds it;
+  // returns the new path, or nullopt when there is no such key file.
+  std::optional<std::filesystem::path> retire_key(std::string_view role, std::string_view key_id) const;
 
  private:
   KeyStore(std::filesystem::path dir, std::string app_id, Expiries expiries)

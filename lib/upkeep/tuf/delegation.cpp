@@ -36,23 +36,6 @@ Json string_array_json(const std::vector<std::string>& values) {
   return a;
 }
 
-RoleKeys parse_role_keys(const Json& j) {
-  RoleKeys rk;
-  rk.threshold = j.get_int("threshold");
-  if (rk.threshold < 1) bad("field 'threshold' must be at least 1, found " + std::to_string(rk.threshold));
-  std::set<std::string> seen;
-  for (auto& id : string_array(j, "keyids")) {
-    if (!seen.insert(id).second) bad("key id " + id + " is listed twice");
-    rk.keyids.push_back(std::move(id));
-  }
-  return rk;
-}
-
-void role_keys_json(const RoleKeys& rk, Json& j) {
-  j["keyids"] = string_array_json(rk.keyids);
-  j["threshold"] = rk.threshold;
-}
-
 bool is_hex(std::string_view s) {
   for (char c : s)
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
@@ -165,7 +148,7 @@ DelegatedRole DelegatedRole::parse(const Json& j, std::string_view what) {
     r.name = j.get_string("name");
     if (r.name.empty()) bad("field 'name' must not be empty");
     if (is_top_level_role(r.name)) bad("role name '" + r.name + "' is reserved for a top-level role");
-    r.keys = parse_role_keys(j);
+    r.keys = RoleKeys::parse(j);
     r.terminating = j.get_bool("terminating");
     if (j.contains("paths") && j.contains("path_hash_prefixes"))
       bad("role '" + r.name + "' lists both 'paths' and 'path_hash_prefixes' (expected one of them)");
@@ -182,7 +165,7 @@ DelegatedRole DelegatedRole::parse(const Json& j, std::string_view what) {
 Json DelegatedRole::to_json() const {
   Json j = Json::object();
   j["name"] = name;
-  role_keys_json(keys, j);
+  keys.add_to_json(j);
   j["terminating"] = terminating;
   if (paths) j["paths"] = string_array_json(*paths);
   if (path_hash_prefixes) j["path_hash_prefixes"] = string_array_json(*path_hash_prefixes);
@@ -213,7 +196,7 @@ SuccinctRoles SuccinctRoles::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
     if (!j.is_object()) bad("expected an object with \"keyids\", \"threshold\", \"bit_length\" and \"name_prefix\"");
     SuccinctRoles s;
-    s.keys = parse_role_keys(j);
+    s.keys = RoleKeys::parse(j);
     int64_t bits = j.get_int("bit_length");
     if (bits < 1 || bits > 32) bad("field 'bit_length' must be from 1 to 32, found " + std::to_string(bits));
     s.bit_length = static_cast<int>(bits);
@@ -224,7 +207,7 @@ SuccinctRoles SuccinctRoles::parse(const Json& j, std::string_view what) {
 
 Json SuccinctRoles::to_json() const {
   Json j = Json::object();
-  role_keys_json(keys, j);
+  keys.add_to_json(j);
   j["bit_length"] = bit_length;
   j["name_prefix"] = name_prefix;
   return j;
@@ -249,14 +232,7 @@ Delegations Delegations::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
     if (!j.is_object()) bad("expected an object with \"keys\" and \"roles\" or \"succinct_roles\"");
     Delegations d;
-    const Json& keys = j.at("keys");
-    if (!keys.is_object()) bad("field 'keys' must be an object, found " + std::string(json_type_name(keys.type())));
-    for (const auto& [id, key] : keys.as_object()) {
-      auto pub = PublicKey::from_json(key, "keys." + id);
-      // An id that is not the key's own would let one key count twice.
-      if (pub->key_id() != id) bad("keys." + id + ": key id does not match the key (expected " + pub->key_id() + ")");
-      d.keys[id] = std::move(pub);
-    }
+    d.keys = parse_key_map(j.at("keys"));
     const bool has_roles = j.contains("roles");
     if (has_roles == j.contains("succinct_roles")) bad("expected exactly one of 'roles' and 'succinct_roles'");
     if (has_roles) {
@@ -277,8 +253,7 @@ Delegations Delegations::parse(const Json& j, std::string_view what) {
 
 Json Delegations::to_json() const {
   Json j = Json::object();
-  j["keys"] = Json::object();
-  for (const auto& [id, key] : keys) j["keys"][id] = key->to_json();
+  j["keys"] = key_map_json(keys);
   if (succinct_roles) {
     j["succinct_roles"] = succinct_roles->to_json();
   } else {

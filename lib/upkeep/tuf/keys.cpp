@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <spdlog/spdlog.h>
 
 #include <optional>
 
@@ -284,6 +285,36 @@ auto naming(std::string_view what, F&& f) -> decltype(f()) {
   }
 }
 
+// A key listed in metadata that this client cannot verify with (another
+// key type or scheme, a value OpenSSL refuses): kept so the metadata keeps
+// its meaning, never counted.
+class UnusableKey final : public PublicKey {
+ public:
+  UnusableKey(Json key, std::string reason)
+      : key_(std::move(key)),
+        keytype_(key_.get_string("keytype")),
+        scheme_(key_.get_string("scheme")),
+        public_(key_.at("keyval").contains("public") && key_.at("keyval").at("public").is_string()
+                    ? key_.at("keyval").at("public").as_string()
+                    : std::string()),
+        reason_(std::move(reason)) {}
+
+  KeyType type() const override { return KeyType::kUnsupported; }
+  const std::string& keytype() const override { return keytype_; }
+  const std::string& scheme() const override { return scheme_; }
+  const std::string& public_value() const override { return public_; }
+  bool verify(std::string_view, std::string_view) const override { return false; }
+  std::string unusable_reason() const override { return reason_; }
+  Json to_json() const override { return key_; }
+
+ private:
+  Json key_;
+  std::string keytype_;
+  std::string scheme_;
+  std::string public_;
+  std::string reason_;
+};
+
 }  // namespace
 
 KeyType parse_key_type(std::string_view name) {
@@ -301,6 +332,8 @@ const char* key_type_name(KeyType type) {
       return "ecdsa";
     case KeyType::kRsa:
       return "rsa";
+    case KeyType::kUnsupported:
+      return "unsupported";
   }
   return "?";
 }
@@ -320,6 +353,22 @@ std::shared_ptr<const PublicKey> PublicKey::from_json(const Json& key, std::stri
   return naming(what, [&]() -> std::shared_ptr<const PublicKey> { return parse_public(key, what); });
 }
 
+std::shared_ptr<const PublicKey> PublicKey::from_metadata(const Json& key, std::string_view what) {
+  require_object(key, what);
+  naming(what, [&] {
+    key.get_string("keytype");
+    key.get_string("scheme");
+    if (!key.at("keyval").is_object()) fail(ErrorCode::kBadInput, "field 'keyval' must be an object");
+  });
+  try {
+    return from_json(key, what);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kBadInput) throw;
+    spdlog::warn("{} (its signatures never count)", e.what());
+    return std::make_shared<UnusableKey>(key, e.what());
+  }
+}
+
 std::unique_ptr<PrivateKey> PrivateKey::generate(KeyType type) {
   ClearErrors clear;
   EVP_PKEY* raw = nullptr;
@@ -333,6 +382,8 @@ std::unique_ptr<PrivateKey> PrivateKey::generate(KeyType type) {
     case KeyType::kRsa:
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", kRsaGenerateBits);
       break;
+    case KeyType::kUnsupported:
+      fail(ErrorCode::kUsage, "cannot generate a key of an unsupported type");
   }
   if (!raw) fail(ErrorCode::kFailure, std::string("OpenSSL: ") + key_type_name(type) + " key generation failed");
   PkeyPtr pkey(raw);

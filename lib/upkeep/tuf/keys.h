@@ -15,9 +15,11 @@
 //             securesystemslib verifies).
 // Metadata carries signatures as hex; these classes deal in raw bytes.
 //
-// A key's id is the SHA-256 hex of the canonical JSON of its public form
+// key_id() is the SHA-256 hex of the canonical JSON of a key's public form
 // {"keytype","keyval":{"public"},"scheme"} (TUF 1.0.31 section 4.2), with
-// keyval.public exactly as written in the metadata.
+// keyval.public exactly as written in the metadata: the id our publisher
+// writes for its keys. A client never recomputes ids: metadata's key ids are
+// identifiers, used as given (tuf/role_keys.h).
 //
 // Private key files are the securesystemslib key dict with the private half
 // added: keyval.private is hex (ed25519) or a PEM private key (PKCS#8 when we
@@ -36,12 +38,14 @@
 
 namespace upkeep::tuf {
 
-enum class KeyType { kEd25519, kEcdsa, kRsa };
+// kUnsupported: a key listed in metadata that this client cannot use
+// (PublicKey::from_metadata); it never verifies and cannot be generated.
+enum class KeyType { kEd25519, kEcdsa, kRsa, kUnsupported };
 
 // "ed25519" | "ecdsa" | "rsa" (also the full keytype names); Error(kUsage)
 // "unknown key type 'x' (expected ed25519, ecdsa or rsa)" otherwise.
 KeyType parse_key_type(std::string_view name);
-// "ed25519" | "ecdsa" | "rsa".
+// "ed25519" | "ecdsa" | "rsa" | "unsupported".
 const char* key_type_name(KeyType type);
 
 class PublicKey {
@@ -51,6 +55,14 @@ class PublicKey {
   // Parses a key object as listed in root metadata. Unknown keytype/scheme
   // pairs are Error(kBadInput) "<what>: unsupported key type 'x' with scheme 'y'".
   static std::shared_ptr<const PublicKey> from_json(const Json& key, std::string_view what = "key");
+  // A key as listed in metadata someone else may have made: a key object
+  // with string "keytype" and "scheme" and an object "keyval" (else
+  // Error(kBadInput)). A key from_json() refuses (another key type or
+  // scheme, a public value OpenSSL cannot read) is returned as an unusable
+  // key of type kUnsupported whose verify() is always false, to_json() is the
+  // key as written, and unusable_reason() says why; python-tuf does the same
+  // (such a key's signatures never count).
+  static std::shared_ptr<const PublicKey> from_metadata(const Json& key, std::string_view what = "key");
 
   virtual KeyType type() const = 0;
   virtual const std::string& keytype() const = 0;
@@ -59,9 +71,11 @@ class PublicKey {
   virtual const std::string& public_value() const = 0;
   // True only when `signature` (raw bytes) is a valid signature of `message`.
   virtual bool verify(std::string_view message, std::string_view signature) const = 0;
+  // Why this key can never verify (kUnsupported); "" for a usable key.
+  virtual std::string unusable_reason() const { return ""; }
 
   // {"keytype":..,"keyval":{"public":..},"scheme":..}
-  Json to_json() const;
+  virtual Json to_json() const;
   // SHA-256 hex of to_json().dump_canonical().
   std::string key_id() const;
 };

@@ -51,17 +51,34 @@ Json hashes_to_json(const std::map<std::string, std::string>& hashes) {
   return j;
 }
 
+// TUF 5.3 and python-tuf: "MAJOR.MINOR" or "MAJOR.MINOR.PATCH" (decimal
+// digits), and the major version must be the one this client implements;
+// any minor or patch version of it is accepted.
+void check_spec_version(const std::string& text) {
+  std::vector<std::string> parts{""};
+  for (char c : text) {
+    if (c == '.')
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  }
+  bool well_formed = parts.size() == 2 || parts.size() == 3;
+  for (const auto& p : parts)
+    well_formed = well_formed && !p.empty() && p.size() <= 9 && p.find_first_not_of("0123456789") == std::string::npos;
+  if (!well_formed) bad("spec_version '" + text + "' is not a version like 1.0 or 1.0.31");
+  const std::string ours = std::string(kSpecVersion).substr(0, std::string(kSpecVersion).find('.'));
+  if (std::stoul(parts[0]) != std::stoul(ours))
+    bad("spec_version '" + text + "' has major version " + parts[0] + "; this client implements TUF " + ours + ".x (" +
+        kSpecVersion + ")");
+}
+
 // Reads _type, spec_version, version and expires; `type` is the expected _type.
 void parse_header(const Json& s, std::string_view type, MetadataHeader& h) {
   if (!s.is_object()) bad("\"signed\" must be an object");
   const std::string& actual = s.get_string("_type");
   if (actual != type) bad("_type is '" + actual + "', expected '" + std::string(type) + "'");
   h.spec_version = s.get_string("spec_version");
-  // Any 1.x.y is compatible with what this client implements.
-  unsigned major = 0, minor = 0, patch = 0;
-  char tail = 0;
-  if (std::sscanf(h.spec_version.c_str(), "%u.%u.%u%c", &major, &minor, &patch, &tail) != 3 || major != 1)
-    bad("spec_version '" + h.spec_version + "' is not supported (expected 1.x.y)");
+  check_spec_version(h.spec_version);
   h.version = positive_int(s, "version");
   h.expires = parse_time(s.get_string("expires"), "expires");
 }
@@ -114,18 +131,23 @@ Envelope Envelope::parse(std::string_view text, std::string_view what) {
     Envelope e;
     e.signed_json = object_field(doc, "signed");
     const auto& sigs = doc.get_array("signatures");
+    std::set<std::string> keyids;
     for (size_t i = 0; i < sigs.size(); ++i) {
       in_context("signatures[" + std::to_string(i) + "]", [&] {
         if (!sigs[i].is_object()) bad("expected an object with \"keyid\" and \"sig\"");
         e.signatures.push_back({sigs[i].get_string("keyid"), sigs[i].get_string("sig")});
+        // As python-tuf: one signature per key id, or the file is invalid.
+        if (!keyids.insert(e.signatures.back().keyid).second)
+          bad("more than one signature by key id " + e.signatures.back().keyid);
       });
     }
     return e;
   });
 }
 
-void Envelope::sign(const PrivateKey& key) {
-  std::string id = key.key_id();
+void Envelope::sign(const PrivateKey& key) { sign(key, key.key_id()); }
+
+void Envelope::sign(const PrivateKey& key, const std::string& id) {
   std::string sig = to_hex(key.sign(canonical_signed()));
   for (auto& s : signatures) {
     if (s.keyid == id) {
@@ -153,13 +175,16 @@ std::string Envelope::to_text() const {
 size_t count_valid_signatures(const Envelope& envelope, const KeyMap& keys, const RoleKeys& role) {
   const std::string message = envelope.canonical_signed();
   std::set<std::string> role_ids(role.keyids.begin(), role.keyids.end());
+  // Distinct keys, not ids: a key listed under two ids still counts once.
   std::set<std::string> counted;
   for (const auto& s : envelope.signatures) {
-    if (!role_ids.count(s.keyid) || counted.count(s.keyid)) continue;
+    if (!role_ids.count(s.keyid)) continue;
     auto key = keys.find(s.keyid);
     std::string raw;
     if (key == keys.end() || !from_hex(s.sig, raw)) continue;
-    if (key->second->verify(message, raw)) counted.insert(s.keyid);
+    std::string identity = key->second->to_json().dump_canonical();
+    if (counted.count(identity)) continue;
+    if (key->second->verify(message, raw)) counted.insert(std::move(identity));
   }
   return counted.size();
 }
@@ -251,25 +276,13 @@ RootMetadata RootMetadata::parse(const Json& s, std::string_view what) {
     RootMetadata r;
     parse_header(s, kRootRole, r);
     r.consistent_snapshot = s.get_bool("consistent_snapshot");
-    for (const auto& [id, key] : object_field(s, "keys").as_object()) {
-      auto pub = PublicKey::from_json(key, "keys." + id);
-      // An id that is not the key's own would let one key count twice.
-      if (pub->key_id() != id) bad("keys." + id + ": key id does not match the key (expected " + pub->key_id() + ")");
-      r.keys[id] = std::move(pub);
-    }
+    r.keys = parse_key_map(s.at("keys"));
     const Json& roles = object_field(s, "roles");
     for (const char* name : {kRootRole, kTimestampRole, kSnapshotRole, kTargetsRole}) {
       in_context(std::string("roles.") + name, [&] {
-        const Json& role = object_field(roles, name);
-        RoleKeys rk;
-        rk.threshold = positive_int(role, "threshold");
-        std::set<std::string> seen;
-        for (const auto& id : role.get_array("keyids")) {
-          if (!id.is_string()) bad("keyids must be strings");
-          if (!seen.insert(id.as_string()).second) bad("key id " + id.as_string() + " is listed twice");
-          if (!r.keys.count(id.as_string())) bad("key id " + id.as_string() + " is not in 'keys'");
-          rk.keyids.push_back(id.as_string());
-        }
+        RoleKeys rk = RoleKeys::parse(object_field(roles, name));
+        for (const auto& id : rk.keyids)
+          if (!r.keys.count(id)) bad("key id " + id + " is not in 'keys'");
         r.roles[name] = std::move(rk);
       });
     }
@@ -280,14 +293,12 @@ RootMetadata RootMetadata::parse(const Json& s, std::string_view what) {
 Json RootMetadata::to_json() const {
   Json j = header_json(*this, kRootRole);
   j["consistent_snapshot"] = consistent_snapshot;
-  j["keys"] = Json::object();
-  for (const auto& [id, key] : keys) j["keys"][id] = key->to_json();
+  j["keys"] = key_map_json(keys);
   j["roles"] = Json::object();
   for (const auto& [name, rk] : roles) {
-    Json ids = Json::array();
-    for (const auto& id : rk.keyids) ids.push_back(id);
-    j["roles"][name]["keyids"] = ids;
-    j["roles"][name]["threshold"] = rk.threshold;
+    Json role = Json::object();
+    rk.add_to_json(role);
+    j["roles"][name] = role;
   }
   return j;
 }

@@ -26,6 +26,8 @@
 
 namespace upkeep::tuf {
 
+// What our publisher writes. Metadata with any spec_version of the same
+// major version ("1.0", "1.0.31", "1.1") is read; another major is refused.
 inline constexpr const char* kSpecVersion = "1.0.31";
 inline constexpr const char* kRootRole = "root";
 inline constexpr const char* kTimestampRole = "timestamp";
@@ -47,19 +49,23 @@ struct Envelope {
   Json signed_json;
   std::vector<Signature> signatures;
 
-  // Throws Error(kBadInput) naming `what` (e.g. "timestamp.json").
+  // Throws Error(kBadInput) naming `what` (e.g. "timestamp.json"), also for
+  // two signatures with one key id ("more than one signature by key id X").
   static Envelope parse(std::string_view text, std::string_view what);
   // The bytes that signatures cover.
   std::string canonical_signed() const { return signed_json.dump_canonical(); }
-  // Adds (or replaces) the signature of `key` over canonical_signed().
+  // Adds (or replaces) the signature of `key` over canonical_signed(), under
+  // `keyid` (default: key.key_id(), the SHA-256 id our publisher writes).
   void sign(const PrivateKey& key);
+  void sign(const PrivateKey& key, const std::string& keyid);
   // The file content (pretty-printed; signatures do not depend on layout).
   std::string to_text() const;
 };
 
-// Number of distinct key ids of `role` that carry a valid signature. A key
-// id that appears twice in the signatures counts once; a signature by a key
-// that is not in `role` never counts.
+// Number of distinct keys of `role` that carry a valid signature. Each
+// signature is matched to the key its key id names; a key listed under two
+// ids counts once; a signature by a key that is not in `role`, or by a key
+// this client cannot use (PublicKey::from_metadata), never counts.
 size_t count_valid_signatures(const Envelope& envelope, const KeyMap& keys, const RoleKeys& role);
 // Throws Error(kVerification) "<what>: 1 valid signature, threshold is 2".
 void verify_threshold(const Envelope& envelope, const KeyMap& keys, const RoleKeys& role, std::string_view what);
@@ -106,7 +112,7 @@ struct MetadataHeader {
 
 struct RootMetadata : MetadataHeader {
   bool consistent_snapshot = true;
-  KeyMap keys;                            // key id -> key; ids are checked against the keys
+  KeyMap keys;                            // key id -> key; ids as given (tuf/role_keys.h)
   std::map<std::string, RoleKeys> roles;  // the four top-level roles
 
   static RootMetadata parse(const Json& signed_json, std::string_view what = "root.json");

@@ -33,9 +33,16 @@ auto untrusted(F&& f) -> decltype(f()) {
 
 std::string file_of(const char* role) { return std::string(role) + ".json"; }
 
-std::set<std::string> keyid_set(const RootMetadata& root, const char* role) {
-  const auto& ids = root.role(role).keyids;
-  return {ids.begin(), ids.end()};
+// The keys `role` trusts, by what they are (not by id): a changed set is a
+// key rotation of that role.
+std::set<std::string> role_key_set(const RootMetadata& root, const char* role) {
+  std::set<std::string> out;
+  for (const auto& id : root.role(role).keyids) out.insert(root.keys.at(id)->to_json().dump_canonical());
+  return out;
+}
+
+bool rotated(const RootMetadata& before, const RootMetadata& after, const char* role) {
+  return role_key_set(before, role) != role_key_set(after, role);
 }
 
 [[noreturn]] void older(const std::string& what, int64_t version, int64_t trusted) {
@@ -96,8 +103,29 @@ void Client::load_trusted_root() {
   });
 }
 
+// 5.3.11 fast-forward attack recovery: versions an attacker pushed ahead
+// with keys the repository has since replaced must not block the lower
+// versions the new keys sign. A rotated timestamp or snapshot key drops the
+// trusted timestamp and snapshot (as the spec says); a rotated targets key
+// drops the trusted targets, which the new keys did not sign (python-tuf
+// ignores it for that reason; the spec deletes nothing here). Targets
+// versions pushed ahead are listed in the snapshot, so a snapshot key
+// rotation is what recovers from them (the spec's and python-tuf's remedy).
+void Client::drop_metadata_of_rotated_keys(const RootMetadata& before, const RootMetadata& after) const {
+  std::vector<const char*> drop;
+  if (rotated(before, after, kTimestampRole) || rotated(before, after, kSnapshotRole))
+    drop = {kTimestampRole, kSnapshotRole};
+  if (rotated(before, after, kTargetsRole)) drop.push_back(kTargetsRole);
+  for (const char* role : drop) {
+    std::error_code ec;
+    if (std::filesystem::remove(metadata_dir_ / file_of(role), ec))
+      spdlog::info("root version {} rotates keys: dropped the trusted {}", after.version, file_of(role));
+    else if (ec)
+      fail(ErrorCode::kFailure, (metadata_dir_ / file_of(role)).string() + ": cannot remove: " + ec.message());
+  }
+}
+
 void Client::update_root() {
-  const RootMetadata original = *root_;
   for (int i = 0; i < limits_.max_root_rotations; ++i) {
     const int64_t next = root_->version + 1;
     const std::string name = std::to_string(next) + ".root.json";
@@ -122,22 +150,12 @@ void Client::update_root() {
       if (root.version != next)
         fail(ErrorCode::kVerification,
              name + ": version is " + std::to_string(root.version) + ", expected " + std::to_string(next));
+      // Before the new root is persisted, so a crash in between cannot keep them.
+      drop_metadata_of_rotated_keys(*root_, root);
       persist(kRootRole, *data);
       spdlog::info("trusted root metadata is now version {}", root.version);
       root_ = std::move(root);
     });
-  }
-  // 5.3.11 fast-forward recovery: versions signed by replaced keys must not
-  // block newer metadata signed by the new ones. Done before the expiry
-  // check so an expired new root cannot leave the stale files behind. The
-  // spec deletes nothing for a targets key rotation: a cached targets.json
-  // signed by the old keys no longer verifies and load_local() ignores it.
-  if (keyid_set(original, kTimestampRole) != keyid_set(*root_, kTimestampRole) ||
-      keyid_set(original, kSnapshotRole) != keyid_set(*root_, kSnapshotRole)) {
-    spdlog::info("timestamp or snapshot keys changed: dropping the cached timestamp.json and snapshot.json");
-    std::error_code ec;
-    std::filesystem::remove(metadata_dir_ / file_of(kTimestampRole), ec);
-    std::filesystem::remove(metadata_dir_ / file_of(kSnapshotRole), ec);
   }
   root_->check_not_expired(start_time_, "root.json");
 }
@@ -234,7 +252,12 @@ Client::ListedRole<Meta> Client::update_listed_role(const char* role, const Meta
   if (out.meta.version != want.version)
     fail(ErrorCode::kVerification, what + ": version " + std::to_string(out.meta.version) + ", expected version " +
                                        std::to_string(want.version) + " as listed by " + listed_by);
-  if (out.trusted && out.meta.version < out.trusted->version) older(what, out.meta.version, out.trusted->version);
+  // Snapshot: never older than the trusted one. Targets are checked against
+  // the snapshot's listing only (5.6.4), as in the spec and python-tuf: the
+  // rollback check for them is the snapshot's (5.5.5), which a snapshot key
+  // rotation resets (5.3.11).
+  if (out.trusted && role == std::string(kSnapshotRole) && out.meta.version < out.trusted->version)
+    older(what, out.meta.version, out.trusted->version);
   out.fetched = std::move(data);
   return out;
 }

@@ -103,6 +103,7 @@ class Client {
   };
   void load_trusted_root();
   void update_root();
+  void drop_metadata_of_rotated_keys(const RootMetadata& before, const RootMetadata& after) const;
   void update_timestamp();
   void update_snapshot();
   void update_targets();

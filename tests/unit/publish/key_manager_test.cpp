@@ -176,6 +176,12 @@ TEST_CASE("keys rotate-root replaces the root keys, clients follow 1 -> 2 -> 3",
   CHECK(first.removed == std::vector<std::string>{old_root});
   REQUIRE(first.added.size() == 2);
   CHECK_FALSE(stdfs::exists(f.keys.key_path(tuf::kRootRole, old_root)));
+  // The old root private key is kept, renamed, out of the signing keys' way.
+  const stdfs::path retired = f.tmp / "keys" / "offline" / ("root." + old_root.substr(0, 16) + ".retired.key");
+  CHECK(first.retired == std::vector<stdfs::path>{retired});
+  CHECK(fs::file_mode(retired) == 0600);
+  CHECK(tuf::PrivateKey::from_json(Json::parse(read_text(retired)))->key_id() == old_root);
+  CHECK(f.keys.load_keys(tuf::kRootRole).size() == 2);
   for (const auto& id : first.added) CHECK(fs::file_mode(f.keys.key_path(tuf::kRootRole, id)) == 0600);
   CHECK(signers_of(f.meta("2.root.json")) == std::set<std::string>{old_root, first.added[0], first.added[1]});
   client->refresh();
@@ -184,6 +190,8 @@ TEST_CASE("keys rotate-root replaces the root keys, clients follow 1 -> 2 -> 3",
   publish::KeyChange second = km.rotate_root(KeyType::kEd25519);
   CHECK(second.update.root_version == 3);
   CHECK(f.keys.load_keys(tuf::kRootRole).size() == 1);
+  CHECK(second.retired.size() == 2);
+  CHECK(stdfs::exists(retired));  // never touched again
   client->refresh();
   CHECK(client->root()->version == 3);
   check_fresh_client_follows(f, 3);
@@ -323,8 +331,13 @@ TEST_CASE("upkeep keys and refresh-timestamp through the real program", "[vendor
   client.refresh();
   CHECK(client.root()->version == 3);
 
+  const std::string old_root = store.load_key("root")->key_id();
   out = ok(run({upkeep, "keys", "rotate-root", "--keys", keys, "--repo", repo}));
   CHECK(contains(out, "published root version 4"));
+  CHECK(contains(out, "removed root key " + old_root));
+  CHECK(contains(out, "kept the removed root private key as " +
+                          (tmp / "keys" / "offline" / ("root." + old_root.substr(0, 16) + ".retired.key")).string() +
+                          ": clients no longer trust it; destroy it when you no longer need it"));
   out = ok(run({upkeep, "keys", "list", "--keys", keys, "--repo", repo}));
   CHECK(contains(out, "timestamp (threshold 1):"));
   CHECK(contains(out, "ed25519"));  // the new root key

@@ -267,3 +267,34 @@ TEST_CASE("public key parse errors name the key and the field", "[tuf][keys]") {
   CHECK(message_for(R"({"keytype":"rsa","scheme":"rsassa-pss-sha256","keyval":{"public":")" + rsa1024 + R"("}})") ==
         "keys.abc: keyval.public is a 1024-bit RSA key, at least 2048 bits are required");
 }
+
+TEST_CASE("keys in metadata: a key this client cannot use is kept, never verifies", "[tuf][keys]") {
+  for (const char* text : {R"({"keytype":"rsa","scheme":"rsassa-pss-sha512","keyval":{"public":"x"},"extra":1})",
+                           R"({"keytype":"sphincs","scheme":"sphincs-shake-128s","keyval":{"public":"00ff"}})",
+                           R"({"keytype":"ed25519","scheme":"ed25519","keyval":{"public":"abcd"}})"}) {
+    const Json j = Json::parse(text);
+    auto key = PublicKey::from_metadata(j, "keys.x");
+    INFO(text);
+    CHECK(key->type() == KeyType::kUnsupported);
+    CHECK_FALSE(key->verify("message", std::string(64, 'a')));
+    CHECK(key->to_json().dump_canonical() == j.dump_canonical());  // as written, extra fields too
+    CHECK(key->unusable_reason().rfind("keys.x: ", 0) == 0);
+  }
+  auto usable = PrivateKey::generate_ed25519();
+  Json with_extra = usable->public_key().to_json();
+  with_extra["keyid_hash_algorithms"] = Json::array();
+  auto key = PublicKey::from_metadata(with_extra, "keys.y");
+  CHECK(key->type() == KeyType::kEd25519);
+  CHECK(key->verify("m", usable->sign("m")));
+  CHECK(key->unusable_reason().empty());
+
+  auto message_for = [](const std::string& text) {
+    return error_of([&] { PublicKey::from_metadata(Json::parse(text), "keys.abc"); }, ErrorCode::kBadInput);
+  };
+  CHECK(message_for(R"({"keytype":"ed25519","scheme":"ed25519"})") == "keys.abc: missing field 'keyval'");
+  CHECK(message_for(R"({"keytype":7,"scheme":"ed25519","keyval":{}})") ==
+        "keys.abc: field 'keytype' must be a string, found an integer");
+  CHECK(message_for(R"("ed25519")") == "keys.abc: expected a key object");
+  CHECK(error_of([] { PrivateKey::generate(KeyType::kUnsupported); }, ErrorCode::kUsage) ==
+        "cannot generate a key of an unsupported type");
+}

@@ -174,9 +174,16 @@ RepositorySimulator::~RepositorySimulator() {
   server_->stop();
 }
 
-RepositorySimulator::KeyPtr RepositorySimulator::add_key(const std::string& role, KeyPtr key) {
+std::string RepositorySimulator::id_of(const tuf::PrivateKey& key) const {
+  auto it = key_ids.find(&key);
+  return it == key_ids.end() ? key.key_id() : it->second;
+}
+
+RepositorySimulator::KeyPtr RepositorySimulator::add_key(const std::string& role, KeyPtr key,
+                                                         const std::string& keyid) {
   if (!key) key = tuf::PrivateKey::generate(key_type_);
-  const std::string id = key->key_id();
+  if (!keyid.empty()) key_ids[key.get()] = keyid;
+  const std::string id = id_of(*key);
   if (is_top_level(role)) {
     root.keys[id] = public_of(*key);
     auto& ids = root.roles[role].keyids;
@@ -188,7 +195,7 @@ RepositorySimulator::KeyPtr RepositorySimulator::add_key(const std::string& role
 
 void RepositorySimulator::revoke_key(const std::string& role, const std::string& keyid) {
   auto& s = signers[role];
-  s.erase(std::remove_if(s.begin(), s.end(), [&](const KeyPtr& k) { return k->key_id() == keyid; }), s.end());
+  s.erase(std::remove_if(s.begin(), s.end(), [&](const KeyPtr& k) { return id_of(*k) == keyid; }), s.end());
   if (!is_top_level(role)) return;
   auto& ids = root.roles[role].keyids;
   ids.erase(std::remove(ids.begin(), ids.end(), keyid), ids.end());
@@ -212,7 +219,7 @@ tuf::Envelope RepositorySimulator::sign(const std::string& role, const Json& sig
   std::vector<KeyPtr> keys = also;
   if (auto it = signers.find(role); it != signers.end())
     keys.insert(keys.begin(), it->second.begin(), it->second.end());
-  for (const auto& k : keys) env.sign(*k);  // a repeated key replaces its own signature
+  for (const auto& k : keys) env.sign(*k, id_of(*k));  // a repeated key replaces its own signature
   if (auto it = envelope_hooks.find(role); it != envelope_hooks.end() && it->second) it->second(env);
   return env;
 }
@@ -270,14 +277,15 @@ void RepositorySimulator::publish_new_versions() {
 }
 
 RepositorySimulator::KeyPtr RepositorySimulator::delegate(const std::string& delegator, const std::string& name,
-                                                          const std::vector<std::string>& paths, bool terminating) {
+                                                          const std::vector<std::string>& paths, bool terminating,
+                                                          const std::string& keyid) {
   tuf::TargetsMetadata& parent = delegator == tuf::kTargetsRole ? targets : delegated.at(delegator);
-  KeyPtr key = add_key(name);
+  KeyPtr key = add_key(name, nullptr, keyid);
   if (!parent.delegations) parent.delegations.emplace();
-  parent.delegations->keys[key->key_id()] = public_of(*key);
+  parent.delegations->keys[id_of(*key)] = public_of(*key);
   tuf::DelegatedRole role;
   role.name = name;
-  role.keys.keyids = {key->key_id()};
+  role.keys.keyids = {id_of(*key)};
   role.keys.threshold = 1;
   role.terminating = terminating;
   role.paths = paths;

@@ -125,9 +125,13 @@ class RepositorySimulator {
   FixedClock clock;
 
   // ---- keys ----
+  // The key id each key is listed and signs under, when it is not the key's
+  // own SHA-256 id (key_id()): key ids are identifiers a repository chooses.
+  std::map<const tuf::PrivateKey*, std::string> key_ids;
+  std::string id_of(const tuf::PrivateKey& key) const;
   // A fresh key (of the simulator's key type unless given) added to root.keys, the role's key ids
-  // (top-level roles) and signers[role].
-  KeyPtr add_key(const std::string& role, KeyPtr key = nullptr);
+  // (top-level roles) and signers[role], under `keyid` when given (recorded in key_ids).
+  KeyPtr add_key(const std::string& role, KeyPtr key = nullptr, const std::string& keyid = "");
   // Removes `keyid` from the role and from signers (and from root.keys when no role uses it).
   void revoke_key(const std::string& role, const std::string& keyid);
   // Revokes every key of a top-level role and adds `count` fresh ones;
@@ -149,9 +153,9 @@ class RepositorySimulator {
   // Bumps targets, snapshot and timestamp versions and publish()es.
   void publish_new_versions();
   // Adds a delegated role to `delegator` ("targets" or a delegated role)
-  // with one fresh key, threshold 1, and an empty metadata object.
+  // with one fresh key (listed under `keyid` when given), threshold 1, and an empty metadata object.
   KeyPtr delegate(const std::string& delegator, const std::string& name, const std::vector<std::string>& paths,
-                  bool terminating = false);
+                  bool terminating = false, const std::string& keyid = "");
 
   tuf::MetaFile describe(int64_t version, const std::string& bytes) const;
   // Lists `content` at `path` in `role` (targets or a delegated role) and

@@ -550,8 +550,10 @@ TEST_CASE("client follows a targets key rotation: the new key's targets are trus
     auto [code, message] = error_of([&] { client->refresh(); });
     CHECK(code == ErrorCode::kVerification);
     CHECK(message == "targets.json: 0 valid signatures, threshold is 1");
-    // The spec deletes nothing for a targets rotation; timestamp and snapshot keys did not change.
+    // Timestamp and snapshot keys did not change: their trusted files stay;
+    // the targets.json the replaced key signed was dropped (decisions.md).
     CHECK(stdfs::exists(f.trust / "timestamp.json"));
     CHECK(stdfs::exists(f.trust / "snapshot.json"));
+    CHECK_FALSE(stdfs::exists(f.trust / "targets.json"));
   }
 }
