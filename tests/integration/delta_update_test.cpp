@@ -313,11 +313,26 @@ TEST_CASE("a blob the server replaced by another valid blob is refused by its si
   w.release("2.0.0", 1);
   for (const auto& p : w.repo_files("patches")) flip_byte(p);  // forces the blob of data.bin
   // Blobs are not TUF targets: the signed delta.zst lists each one's length and SHA-256.
-  // The stand-in is a well-formed zstd frame of a real file (1.0.0's data.bin), not noise.
+  // The stand-in is well-formed zstd of a real file (1.0.0's data.bin) padded with a
+  // skippable frame to the signed length, so only the hash can tell.
   const stdfs::path blobs = w.vendor.repo() / "targets" / "demo" / "blobs";
   const std::string new_data_sha = upkeep::sha256_hex(data_of(1));
-  stdfs::copy_file(blobs / (upkeep::sha256_hex(data_of(0)) + ".zst"), blobs / (new_data_sha + ".zst"),
-                   stdfs::copy_options::overwrite_existing);
+  const stdfs::path target = blobs / (new_data_sha + ".zst");
+  std::string stand_in = read_text(blobs / (upkeep::sha256_hex(data_of(0)) + ".zst"));
+  const size_t signed_length = stdfs::file_size(target);
+  REQUIRE(signed_length >= stand_in.size() + 8);
+  const uint32_t pad = static_cast<uint32_t>(signed_length - stand_in.size() - 8);
+  const unsigned char header[8] = {0x50,
+                                   0x2a,
+                                   0x4d,
+                                   0x18,
+                                   static_cast<unsigned char>(pad),
+                                   static_cast<unsigned char>(pad >> 8),
+                                   static_cast<unsigned char>(pad >> 16),
+                                   static_cast<unsigned char>(pad >> 24)};
+  stand_in += std::string(reinterpret_cast<const char*>(header), 8) + std::string(pad, '\0');
+  write_text(target, stand_in);
+  REQUIRE(stdfs::file_size(target) == signed_length);
   auto installed = w.install("1.0.0");
   const Installed& app = *installed;
   RunResult r = update(app);

@@ -15,6 +15,8 @@
 
 #include "release_fixture.h"
 #include "test_support.h"
+#include "unit/tuf/repository_simulator.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/base/json.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/tuf/tuf_client.h"
@@ -215,4 +217,44 @@ TEST_CASE("tuf-js refuses a tampered package and tampered targets metadata from 
     CHECK_FALSE(contains(r.out, "downloaded"));
     CHECK_FALSE(stdfs::exists(downloaded_file(client / "out", target)));
   }
+}
+
+TEST_CASE("tuf-js and our client both accept a repository whose key ids are not SHA-256 ids of the keys",
+          "[interop][integration]") {
+  TufJs tuf_js;
+  RepositorySimulator sim;
+  // Key ids made the way other TUF tooling may make them: SHA-512 over the key in securesystemslib's
+  // older form, which lists the key with an extra "keyid_hash_algorithms" field.
+  auto legacy = [](const upkeep::tuf::PrivateKey& k) {
+    upkeep::Json j = k.public_key().to_json();
+    j["keyid_hash_algorithms"] = upkeep::Json::parse(R"(["sha256", "sha512"])");
+    return j;
+  };
+  sim.rename_keys(
+      [&](const upkeep::tuf::PrivateKey& k) {
+        return upkeep::hash_hex(upkeep::HashAlgorithm::kSha512, legacy(k).dump_canonical());
+      },
+      [](upkeep::Json& root) {
+        for (auto& [id, key] : root["keys"].as_object())
+          key["keyid_hash_algorithms"] = upkeep::Json::parse(R"(["sha256", "sha512"])");
+      });
+  const std::string target = "demo/1.0.0/linux-x86_64/package.zip";
+  sim.add_target(target, "the package bytes");
+  sim.publish_new_versions();
+
+  TempDir client;
+  stdfs::create_directories(client / "metadata");
+  stdfs::copy_file(sim.trust_dir() / "root.json", client / "metadata" / "root.json");
+  RunResult r = tuf_js.run(client / "metadata", sim.base_url(), target, client / "out");
+  INFO(describe(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "root key ids not the SHA-256 of their key: 4 of 4 keys"));
+  CHECK(trusted_version(r.out, "targets") == 2);
+  CHECK(read_text(downloaded_file(client / "out", target)) == "the package bytes");
+
+  auto ours = sim.client();
+  sim.refresh_reaches_published(*ours);
+  auto info = ours->target_info(target);
+  REQUIRE(info.has_value());
+  CHECK(info->length == std::string("the package bytes").size());
 }

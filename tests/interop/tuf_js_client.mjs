@@ -16,15 +16,14 @@ import fs from 'node:fs';
 // tuf-js is CommonJS; require() honours NODE_PATH where an ES import would not.
 const require = createRequire(import.meta.url);
 
-// tuf-js takes key ids as given; the spec (4.2) defines each as the SHA-256 of the key's canonical JSON.
+// tuf-js takes key ids as given (so does upkeep's client); the spec (4.2) tells a repository to make
+// each the SHA-256 of the key's canonical JSON, which is what upkeep's publisher does. Reports which.
 function checkKeyIds(rootText) {
   const { canonicalize } = require('@tufjs/canonical-json');
   const keys = Object.entries(JSON.parse(rootText).signed.keys);
-  for (const [keyid, key] of keys) {
-    const expected = crypto.createHash('sha256').update(canonicalize(key)).digest('hex');
-    if (keyid !== expected) throw new Error(`root key id ${keyid} is not the SHA-256 of its key's canonical JSON (${expected})`);
-  }
-  console.log(`root key ids match their keys (${keys.length} keys)`);
+  const other = keys.filter(([keyid, key]) => keyid !== crypto.createHash('sha256').update(canonicalize(key)).digest('hex'));
+  if (other.length === 0) console.log(`root key ids match their keys (${keys.length} keys)`);
+  else console.log(`root key ids not the SHA-256 of their key: ${other.length} of ${keys.length} keys`);
 }
 
 async function main(argv) {

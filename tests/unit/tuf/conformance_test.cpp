@@ -18,31 +18,6 @@ namespace {
 
 const std::string kPackage = "demo/1.0.0/linux-x86_64/package.zip";
 
-// Re-lists every key under the id `id_for` gives it, then publishes version
-// 1 of every role again (with `edit_root` applied to root's signed JSON
-// before signing) and makes that root the client's trusted starting root.
-void rename_keys(RepositorySimulator& sim, const std::function<std::string(const tuf::PrivateKey&)>& id_for,
-                 const std::function<void(Json&)>& edit_root = nullptr) {
-  std::map<std::string, std::string> renamed;  // old id -> new id
-  for (auto& [role, keys] : sim.signers)
-    for (auto& k : keys) {
-      renamed[sim.id_of(*k)] = id_for(*k);
-      sim.key_ids[k.get()] = id_for(*k);
-    }
-  tuf::KeyMap keys;
-  auto new_id = [&](const std::string& id) { return renamed.count(id) ? renamed.at(id) : id; };
-  for (auto& [id, key] : sim.root.keys) keys[new_id(id)] = key;
-  sim.root.keys = keys;
-  for (auto& [name, role] : sim.root.roles)
-    for (auto& id : role.keyids) id = new_id(id);
-  Json signed_root = sim.root.to_json();
-  if (edit_root) edit_root(signed_root);
-  const std::string bytes = sim.sign(tuf::kRootRole, signed_root).to_text();
-  sim.write_meta("1.root.json", bytes);
-  write_text(sim.trust_dir() / "root.json", bytes);
-  sim.publish();
-}
-
 std::string sha512_id(const tuf::PrivateKey& k) {
   return hash_hex(HashAlgorithm::kSha512, k.public_key().to_json().dump_canonical());
 }
@@ -72,21 +47,20 @@ void bump_root(RepositorySimulator& sim, const std::vector<RepositorySimulator::
 
 TEST_CASE("key ids are identifiers: ids that are not our SHA-256 of the key are used as given", "[tuf][conformance]") {
   RepositorySimulator sim;
-  SECTION("SHA-512 key ids") { rename_keys(sim, sha512_id); }
+  SECTION("SHA-512 key ids") { sim.rename_keys(sha512_id); }
   SECTION("arbitrary strings") {
     std::map<const tuf::PrivateKey*, std::string> names;
-    rename_keys(sim, [&](const tuf::PrivateKey& k) {
+    sim.rename_keys([&](const tuf::PrivateKey& k) {
       return names.emplace(&k, "vendor key #" + std::to_string(names.size() + 1) + " (ed25519)").first->second;
     });
   }
   SECTION("keys with an extra field, ids over that form (securesystemslib's keyid_hash_algorithms)") {
-    rename_keys(
-        sim, [](const tuf::PrivateKey& k) { return sha256_hex(legacy_key_form(k).dump_canonical()); },
-        [&](Json& root) {
-          for (auto& [id, key] : root["keys"].as_object())
-            key["keyid_hash_algorithms"] =
-                legacy_key_form(*sim.signers.at(tuf::kRootRole).front()).at("keyid_hash_algorithms");
-        });
+    sim.rename_keys([](const tuf::PrivateKey& k) { return sha256_hex(legacy_key_form(k).dump_canonical()); },
+                    [&](Json& root) {
+                      for (auto& [id, key] : root["keys"].as_object())
+                        key["keyid_hash_algorithms"] =
+                            legacy_key_form(*sim.signers.at(tuf::kRootRole).front()).at("keyid_hash_algorithms");
+                    });
     CHECK(sim.read_meta("1.root.json").find("keyid_hash_algorithms") != std::string::npos);
   }
   sim.add_target(kPackage, "package");
@@ -135,7 +109,7 @@ TEST_CASE("keys of types this client cannot use are ignored, a threshold of usab
   sim.root.keys["pq"] = post_quantum_key();
   sim.root.roles[tuf::kRootRole].keyids.push_back("pq");
   sim.root.roles[tuf::kTimestampRole].keyids.push_back("pq");
-  rename_keys(sim, [](const tuf::PrivateKey& k) { return k.key_id(); });
+  sim.rename_keys([](const tuf::PrivateKey& k) { return k.key_id(); });
   CHECK(sim.read_meta("1.root.json").find("sphincs-shake-128s") != std::string::npos);
   // A signature under the unusable key's id never counts, and does no harm.
   sim.envelope_hooks[tuf::kTimestampRole] = [](tuf::Envelope& e) { e.signatures.push_back({"pq", "00ff"}); };

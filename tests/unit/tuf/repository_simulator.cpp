@@ -205,6 +205,29 @@ void RepositorySimulator::revoke_key(const std::string& role, const std::string&
   if (!used) root.keys.erase(keyid);
 }
 
+void RepositorySimulator::rename_keys(const std::function<std::string(const tuf::PrivateKey&)>& id_for,
+                                      const std::function<void(Json&)>& edit_root) {
+  std::map<std::string, std::string> renamed;  // old id -> new id
+  for (auto& [role, keys] : signers)
+    for (auto& k : keys) {
+      renamed[id_of(*k)] = id_for(*k);
+      key_ids[k.get()] = id_for(*k);
+    }
+  auto new_id = [&](const std::string& id) { return renamed.count(id) ? renamed.at(id) : id; };
+  tuf::KeyMap keys;
+  for (auto& [id, key] : root.keys) keys[new_id(id)] = key;
+  root.keys = keys;
+  for (auto& [name, role] : root.roles)
+    for (auto& id : role.keyids) id = new_id(id);
+  Json signed_root = root.to_json();
+  if (edit_root) edit_root(signed_root);
+  const std::string bytes = sign(tuf::kRootRole, signed_root).to_text();
+  write_meta("1.root.json", bytes);
+  roots_[1] = bytes;
+  write_text(trust_ / "root.json", bytes);
+  publish();
+}
+
 std::vector<RepositorySimulator::KeyPtr> RepositorySimulator::replace_keys(const std::string& role, int count) {
   std::vector<KeyPtr> old = signers[role];
   for (const std::string& id : std::vector<std::string>(root.roles[role].keyids)) revoke_key(role, id);

@@ -134,6 +134,11 @@ class RepositorySimulator {
   KeyPtr add_key(const std::string& role, KeyPtr key = nullptr, const std::string& keyid = "");
   // Removes `keyid` from the role and from signers (and from root.keys when no role uses it).
   void revoke_key(const std::string& role, const std::string& keyid);
+  // Before any update: re-lists every key under the id `id_for` gives it,
+  // publishes version 1 of every role again (root's signed JSON passed
+  // through `edit_root` before signing) and makes that root the trusted one.
+  void rename_keys(const std::function<std::string(const tuf::PrivateKey&)>& id_for,
+                   const std::function<void(Json&)>& edit_root = nullptr);
   // Revokes every key of a top-level role and adds `count` fresh ones;
   // returns the old signers (to co-sign a root rotation).
   std::vector<KeyPtr> replace_keys(const std::string& role, int count = 1);
