@@ -17,6 +17,9 @@
 // percent-encoded); each is replaced atomically and only after it verified.
 // Every download is size-limited. refresh() reads the clock once: every
 // expiry check of that update, delegated roles included, uses that time.
+// Fast-forward recovery (5.3.11): each new root that changes the timestamp
+// or snapshot keys removes the cached timestamp.json and snapshot.json, one
+// that changes the targets keys removes targets.json, before it is persisted.
 //
 // After refresh() succeeds: targets() lists the verified, unexpired
 // top-level targets. After it fails: it threw Error(kVerification) naming
