@@ -43,6 +43,12 @@ void bump_root(RepositorySimulator& sim, const std::vector<RepositorySimulator::
   sim.publish_root(also);
 }
 
+// The vendor's remedy for a fast-forward attack: a new root with a new snapshot key.
+void rotate_snapshot_key(RepositorySimulator& sim) {
+  sim.replace_keys(tuf::kSnapshotRole);
+  bump_root(sim);
+}
+
 }  // namespace
 
 TEST_CASE("key ids are identifiers: ids that are not our SHA-256 of the key are used as given", "[tuf][conformance]") {
@@ -208,8 +214,7 @@ TEST_CASE("fast-forward recovery: a targets version pushed ahead is reset by rot
     CHECK(client->targets_version() == 0);
   }
   SECTION("after the snapshot key is rotated, the snapshot's record of targets versions is dropped") {
-    sim.replace_keys(tuf::kSnapshotRole);
-    bump_root(sim);
+    rotate_snapshot_key(sim);
     sim.publish_new_versions();
     sim.refresh_reaches_published(*client);
     CHECK(client->targets_version() == 3);
@@ -236,8 +241,7 @@ TEST_CASE("fast-forward recovery: every version reset after only the snapshot ke
           "timestamp.json: version 2 is older than trusted version 1000");
   }
   SECTION("after the snapshot key is rotated it is accepted: the trusted timestamp and snapshot were dropped") {
-    sim.replace_keys(tuf::kSnapshotRole);
-    bump_root(sim);
+    rotate_snapshot_key(sim);
     sim.publish();
     sim.refresh_reaches_published(*client);
     CHECK(client->timestamp_version() == 2);
