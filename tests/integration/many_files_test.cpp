@@ -167,7 +167,7 @@ TEST_CASE("the launcher ends with the application while an old version of thousa
   trash_lock.release();
   CHECK(wait_until_gone(old, std::chrono::seconds(240)));
   INFO("deleted in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - emptying).count() << " s");
-  CHECK(contains(read_text(app.prefix() / "logs" / "trash.log"), "emptied the trash"));
+  CHECK(contains(read_text(app.prefix() / "logs" / "launcher.log"), "emptying the trash in the background (pid "));
   auto problems = check_invariants(app.prefix(), {{"3.0.0"}, true, true});
   INFO("invariants violated:\n" << joined(problems));
   CHECK(problems.empty());
