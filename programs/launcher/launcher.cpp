@@ -15,6 +15,7 @@
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/runnable_versions.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/detached_run.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -98,6 +99,7 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
     return Trial(layout_, config, starter, store, &lock, handover ? &*handover : nullptr).run(start, rec->previous);
 
   survive("clean-up failed", [&] { applier.cleanup(); });
+  survive("cannot empty the trash", [&] { Trash(layout_).empty_in_background(self_); });
   lock.release();
   if (handover) return handover->start(starter, start);
   starter.exec(start);

@@ -20,15 +20,17 @@ long long process_id(const std::vector<std::string>& args, size_t i) {
 void check_combination(const LauncherOptions& o) {
   if (o.handover && !o.after_pid) fail(ErrorCode::kUsage, "--upkeep-handover goes with --upkeep-after-pid PID");
   if (o.json && !o.status) fail(ErrorCode::kUsage, "--upkeep-json goes with --upkeep-status");
-  int commands = int(o.status) + int(o.rollback) + int(o.help) + int(o.version);
+  int commands = int(o.status) + int(o.rollback) + int(o.help) + int(o.version) + int(o.empty_trash);
   if (commands > 1)
-    fail(ErrorCode::kUsage, "--upkeep-status, --upkeep-rollback, --upkeep-help and --upkeep-version go alone");
+    fail(ErrorCode::kUsage,
+         "--upkeep-status, --upkeep-rollback, --upkeep-empty-trash, --upkeep-help and --upkeep-version go alone");
   if (commands == 1 && (o.check_now || o.after_pid || !o.app_args.empty()))
     fail(ErrorCode::kUsage, std::string("--upkeep-") +
                                 (o.status     ? "status"
                                  : o.rollback ? "rollback"
                                  : o.help     ? "help"
-                                              : "version") +
+                                 : o.version  ? "version"
+                                              : "empty-trash") +
                                 " starts no application: it takes no application arguments, --upkeep-check-now or "
                                 "--upkeep-after-pid");
 }
@@ -54,6 +56,8 @@ LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
       o.check_now = true;
     } else if (a == "--upkeep-handover") {
       o.handover = true;
+    } else if (a == "--upkeep-empty-trash") {
+      o.empty_trash = true;
     } else if (a == "--upkeep-after-pid") {
       o.after_pid = process_id(args, ++i);
     } else {
@@ -69,7 +73,7 @@ const char* LauncherOptions::usage() {
   return "usage: LAUNCHER [--upkeep-check-now] [--upkeep-after-pid PID [--upkeep-handover]] [ARGS for the "
          "application...]\n"
          "       LAUNCHER --upkeep-status [--upkeep-json]\n"
-         "       LAUNCHER --upkeep-rollback | --upkeep-help | --upkeep-version\n"
+         "       LAUNCHER --upkeep-rollback | --upkeep-empty-trash | --upkeep-help | --upkeep-version\n"
          "\n"
          "Applies a staged update if there is one, then starts the installed application\n"
          "with ARGS. The launcher's options all start with --upkeep- and come first;\n"
@@ -82,6 +86,8 @@ const char* LauncherOptions::usage() {
          "  --upkeep-status           installed versions, pending work, settings, recent events\n"
          "  --upkeep-json             with --upkeep-status: the same as JSON\n"
          "  --upkeep-rollback         go back to the previous good version (the current one is marked bad)\n"
+         "  --upkeep-empty-trash      delete what clean-up moved into <root>/trash, then exit (the launcher\n"
+         "                            runs it in the background after a clean-up; nobody needs to)\n"
          "  --upkeep-help             this text\n"
          "  --upkeep-version          the launcher's own version\n";
 }

@@ -24,6 +24,7 @@ struct LauncherOptions {
   bool check_now = false;              // --upkeep-check-now: a bounded check on start first
   std::optional<long long> after_pid;  // --upkeep-after-pid PID: wait for it to end first (restart to update)
   bool handover = false;  // --upkeep-handover: with after_pid, start first, then SIGTERM PID once the new one is ready
+  bool empty_trash = false;  // --upkeep-empty-trash: delete what clean-up moved into the trash (trash.h), then exit
   std::vector<std::string> app_args;  // everything after the launcher's options, unchanged
 
   static LauncherOptions parse(const std::vector<std::string>& args);

@@ -10,7 +10,9 @@
 #include "launcher.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/platform/process.h"
 
 namespace {
 
@@ -37,6 +39,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::string self = fs::self_executable_path().string();
+    if (options.empty_trash) {
+      // Started detached by a launcher after its clean-up (trash.h); nobody waits for it.
+      process::lower_own_priority();
+      size_t n = Trash(Layout::from_executable(self)).empty();
+      spdlog::info("emptied the trash: {} entries deleted", n);
+      return 0;
+    }
     process::ExitStatus status = Launcher(Layout::from_executable(self), self).run(options);
     spdlog::default_logger()->flush();
     std::fflush(nullptr);

@@ -11,7 +11,9 @@
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/runnable_versions.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/fault_injection.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/platform/signal_forwarder.h"
 
 namespace upkeep {
@@ -119,7 +121,7 @@ process::ExitStatus Trial::settle(const TrialVerdict& verdict) {
         Applier applier(layout_, store_, config_.max_update_failures);
         survive("cannot record version " + version_ + " as good", [&] { applier.mark_good(version_); });
         crash_point("trial.recorded");
-        survive("clean-up failed", [&] { applier.cleanup(); });
+        clean_up(applier);
       }
       break;
   }
@@ -155,7 +157,7 @@ process::ExitStatus Trial::go_back(const std::string& why, bool start_now, const
     // A rollback that cannot switch `current` or record itself still starts
     // the earlier version; its journal row makes the next start finish it.
     survive("rollback to " + target + " not finished", [&] { applier.rollback(version_, target, why); });
-    survive("clean-up failed", [&] { applier.cleanup(); });
+    clean_up(applier);
   }
   release_lock();
   if (start_now) return start_earlier(target);
@@ -196,6 +198,12 @@ bool Trial::may_record(bool only_on_trial) {
   auto r = store_.get(version_);
   bool state_ok = r && (r->state == VersionState::kTrial || (!only_on_trial && r->state == VersionState::kGood));
   return state_ok && layout_.current_version() == version_;
+}
+
+void Trial::clean_up(Applier& applier) {
+  survive("clean-up failed", [&] { applier.cleanup(); });
+  // The launcher is this process: the trash is emptied by another run of it, detached.
+  survive("cannot empty the trash", [&] { Trash(layout_).empty_in_background(fs::self_executable_path()); });
 }
 
 void Trial::release_lock() {

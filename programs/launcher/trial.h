@@ -85,6 +85,8 @@ class Trial {
   bool may_record(bool only_on_trial);
   // Starts the earlier version `target` now: exec'ed, or, in a hand-over, as a child.
   process::ExitStatus start_earlier(const std::string& target);
+  // Applier::cleanup, then the trash emptied in the background (trash.h): the program's end is never held up.
+  void clean_up(class Applier& applier);
   void release_lock();
 
   const Layout& layout_;

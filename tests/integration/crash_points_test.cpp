@@ -158,9 +158,9 @@ void crash_during_rollback(Scenario& s, const std::string& step) {
 
 // Every named crash point, by the scenario that reaches it.
 const std::vector<std::string> kUpdateSteps = {
-    "stage.manifest_fetched", "download.half",   "stage.downloaded", "stage.extracted", "stage.marked",
-    "stage.recorded",         "apply.journaled", "apply.moved",      "apply.switched",  "apply.recorded",
-    "trial.spawned",          "trial.confirmed", "trial.recorded"};
+    "stage.manifest_fetched", "download.half",  "stage.downloaded", "stage.written", "stage.extracted",
+    "stage.marked",           "stage.recorded", "apply.journaled",  "apply.moved",   "apply.switched",
+    "apply.recorded",         "trial.spawned",  "trial.confirmed",  "trial.recorded"};
 const std::vector<std::string> kRollbackSteps = {"trial.spawned", "rollback.journaled", "rollback.switched",
                                                  "rollback.recorded"};
 const std::vector<std::string> kCleanupSteps = {"cleanup.removed"};

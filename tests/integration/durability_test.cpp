@@ -4,7 +4,9 @@
 // something renames data already fsynced (under its earlier name, for a
 // folder moved twice), is followed by an fsync of the folder(s) it changed
 // before the same process renames anything else, and that SQLite syncs its
-// WAL on every commit (synchronous=FULL), not only at checkpoints.
+// WAL on every commit (synchronous=FULL), not only at checkpoints. A
+// syncfs(2) (fs::sync_tree: a version's files made durable at once) syncs
+// everything written on the file system before it.
 #include <map>
 #include <regex>
 #include <set>
@@ -18,12 +20,13 @@ namespace {
 
 struct Call {
   int pid = 0;
-  enum Kind { kSync, kRename } kind = kSync;
+  enum Kind { kSync, kSyncFs, kRename } kind = kSync;
   std::string path, to;  // kSync: path; kRename: path -> to
 };
 
 std::vector<Call> parse_trace(const std::string& text) {
   static const std::regex sync(R"re(^(\d+)\s+f(?:data)?sync\(\d+<([^>]*)>\)\s+= 0)re");
+  static const std::regex syncfs(R"re(^(\d+)\s+syncfs\(\d+<([^>]*)>\)\s+= 0)re");
   static const std::regex rename_(R"re(^(\d+)\s+rename\("([^"]*)", "([^"]*)"\)\s+= 0)re");
   static const std::regex renameat(R"re(^(\d+)\s+renameat2?\(AT_FDCWD, "([^"]*)", AT_FDCWD, "([^"]*)".*= 0)re");
   std::vector<Call> calls;
@@ -33,6 +36,8 @@ std::vector<Call> parse_trace(const std::string& text) {
   while (std::getline(in, line)) {
     if (std::regex_search(line, m, sync)) {
       calls.push_back({std::stoi(m[1]), Call::kSync, m[2], ""});
+    } else if (std::regex_search(line, m, syncfs)) {
+      calls.push_back({std::stoi(m[1]), Call::kSyncFs, m[2], ""});
     } else if (std::regex_search(line, m, rename_) || std::regex_search(line, m, renameat)) {
       calls.push_back({std::stoi(m[1]), Call::kRename, m[2], m[3]});
     }
@@ -55,8 +60,8 @@ TEST_CASE("every rename that publishes an update is fsynced before and its folde
 
   stdfs::path trace = app.dir / "strace.txt";
   RunResult r = run({"/usr/bin/strace", "-f", "-y", "-qq", "-o", trace.string(), "-e",
-                     "trace=fsync,fdatasync,rename,renameat,renameat2", app.launcher().string(), "--upkeep-check-now",
-                     "--version"});
+                     "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2", app.launcher().string(),
+                     "--upkeep-check-now", "--version"});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(contains(r.out, "mainapp 2.0.0\n"));
@@ -65,10 +70,17 @@ TEST_CASE("every rename that publishes an update is fsynced before and its folde
 
   std::set<std::string> durable;              // paths whose data has been fsynced (kept across renames)
   std::map<int, std::set<std::string>> owed;  // per process: folders to fsync before its next rename
-  int renames = 0, wal_syncs = 0;
+  int renames = 0, wal_syncs = 0, tree_syncs = 0;
   std::vector<std::string> problems;
   for (const auto& c : calls) {
     if (c.path.rfind(root, 0) != 0) continue;  // only the install root
+    if (c.kind == Call::kSyncFs) {
+      // The whole file system: every folder owed by any process, and the synced tree itself.
+      ++tree_syncs;
+      durable.insert(c.path);
+      owed.clear();
+      continue;
+    }
     if (c.kind == Call::kSync) {
       durable.insert(c.path);
       owed[c.pid].erase(c.path);
@@ -81,7 +93,9 @@ TEST_CASE("every rename that publishes an update is fsynced before and its folde
     owed[c.pid].clear();
     // A new symlink cannot be fsynced; its folder's fsync after the rename makes it durable.
     bool symlink_temp = c.path.find("/current.tmp-") != std::string::npos;
-    if (!symlink_temp && !durable.count(c.path))
+    // A move into the trash publishes nothing (trash.h); its folders are still owed their fsync.
+    bool into_trash = c.to.rfind(root + "/trash/", 0) == 0;
+    if (!symlink_temp && !into_trash && !durable.count(c.path))
       problems.push_back("renamed " + c.path + " -> " + c.to + " without an fsync of its data first");
     durable.insert(c.to);
     owed[c.pid].insert(parent(c.to));
@@ -99,6 +113,8 @@ TEST_CASE("every rename that publishes an update is fsynced before and its folde
   CHECK(problems.empty());
   // The package, the extracted folder, the manifest, the marker, the move into versions/ and `current`.
   CHECK(renames >= 6);
+  // The extracted version made durable in one call, not one fsync per file.
+  CHECK(tree_syncs >= 1);
   // One WAL sync per commit: staged, journal, trial, attempt, confirmed, ... (NORMAL would sync at checkpoints only).
   CHECK(wal_syncs >= 6);
 }

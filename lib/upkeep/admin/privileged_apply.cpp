@@ -8,6 +8,7 @@
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/manifest.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/platform/running_lock.h"
@@ -94,6 +95,8 @@ PrivilegedApplyResult PrivilegedApply::run() {
   idle.reset();
   try {
     applier.cleanup();
+    lock.release();
+    Trash(layout_).empty();  // nobody waits for root's updater: no need for a detached emptier
   } catch (const std::exception& e) {
     spdlog::warn("clean-up failed: {}", e.what());  // the next start or run cleans up
   }

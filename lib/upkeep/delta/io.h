@@ -9,7 +9,8 @@
 // guarantee alone, for outputs written some other way (a mapping).
 //
 // Durability::kScratch skips the fsync, for intermediate files that are
-// removed again in the same call (a gzip patch's contents).
+// removed again in the same call (a gzip patch's contents) and for files
+// made durable later with their whole tree (fs::sync_tree).
 //
 // One object per thread. Failures throw Error naming the path; a full disk is
 // Error(kNoSpace).

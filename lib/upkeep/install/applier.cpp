@@ -11,6 +11,7 @@
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -77,7 +78,7 @@ void Applier::step_move_into_versions(const std::string& version) {
   if (stdfs::exists(to)) {
     // A folder of an earlier, removed install of the same version: never the current one.
     if (layout_.current_version() == version) fail(ErrorCode::kFailure, version + " is already current");
-    fs::remove_tree(to);
+    Trash(layout_).move_in(to);
   }
   fs::create_directories_durable(layout_.versions_dir());
   fs::rename_durable(from, to);
@@ -100,14 +101,15 @@ void Applier::finish_apply(const std::string& version, const std::string& from) 
 }
 
 // Removes what a discarded or abandoned try of `version` left behind: its
-// staged folder and, unless it is current, its folder in versions/ and its
-// manifest. Best effort after the records: whatever cannot be removed now is
-// a leftover that cleanup() removes later.
+// staged folder and, unless it is current, its folder in versions/ (both
+// into the trash) and its manifest. Best effort after the records: whatever
+// cannot be removed now is a leftover that cleanup() removes later.
 void Applier::step_discard_files(const std::string& version) {
   const bool current = layout_.current_version() == version;
-  std::vector<std::function<void()>> steps{[&] { fs::remove_tree(layout_.staged_dir(version)); }};
+  const Trash trash(layout_);
+  std::vector<std::function<void()>> steps{[&] { trash.move_in(layout_.staged_dir(version)); }};
   if (!current) {
-    steps.push_back([&] { fs::remove_tree(layout_.version_dir(version)); });
+    steps.push_back([&] { trash.move_in(layout_.version_dir(version)); });
     steps.push_back([&] { KeptManifest(layout_).remove(version); });
   }
   for (const auto& step : steps) {
@@ -255,6 +257,7 @@ void Applier::cleanup() {
   }
   // An operation that could not be finished needs both of its versions (the launcher may start either).
   if (auto j = store_.journal()) keep.insert({j->version, j->from_version});
+  const Trash trash(layout_);  // one rename each, whatever the size; emptied later (trash.h)
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(layout_.versions_dir(), ec)) {
     if (!current) break;  // without a readable `current` nothing says which folder runs: remove none
@@ -267,7 +270,7 @@ void Applier::cleanup() {
       store_.set_state(name, VersionState::kRemoved);
     // A staged copy of the same version (in staging/) still needs its manifest.
     if (!r || r->state != VersionState::kStaged) KeptManifest(layout_).remove(name);
-    fs::remove_tree(e.path());
+    trash.move_in(e.path());
     spdlog::info("removed old version {}", name);
     crash_point("cleanup.removed");
   }
@@ -281,7 +284,7 @@ void Applier::cleanup() {
       // Staged versions wait for apply; downloads of a version that may still be wanted resume later.
       if (staged.count(name)) continue;
       if (auto v = Layout::download_version(name); v && still_wanted(*v, current, refused)) continue;
-      fs::remove_tree(e.path());
+      trash.move_in(e.path());
     }
   }
   PendingMarker(layout_).clear_if_idle(store_);

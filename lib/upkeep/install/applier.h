@@ -64,8 +64,10 @@ class Applier {
   // staged version or a download (*.package.zip, *.part) of a version newer
   // than current and not refused (refused_versions.h), which a later check
   // resumes.
-  // Clears the .pending marker (PendingMarker) when nothing is left for the
-  // launcher.
+  // "Removes" is a move into the trash (trash.h): one rename per entry,
+  // whatever its size; the caller empties the trash (the launcher in the
+  // background). Clears the .pending marker (PendingMarker) when nothing is
+  // left for the launcher.
   void cleanup();
 
   // The newest staged version, if any.

@@ -10,7 +10,9 @@
 //   <root>/trust/            TUF metadata (trusted root.json and the cache)
 //   <root>/config.json       app id, repository, channel (from the installer)
 //   <root>/logs/             rotating logs
-//   <root>/.lock             the install lock; .staging.lock: a stager is at work
+//   <root>/trash/            what clean-up removes, moved aside and deleted later (trash.h)
+//   <root>/.lock             the install lock; .staging.lock: a stager is at work;
+//                            .trash.lock: the trash is being emptied
 //   <root>/.pending          exists whenever state.db may hold work for the launcher
 //   <root>/.running          per-machine installs: every running app holds a shared lock on it
 //
@@ -50,6 +52,8 @@ class Layout {
   std::filesystem::path trust_dir() const { return root_ / "trust"; }
   std::filesystem::path config_file() const { return root_ / "config.json"; }
   std::filesystem::path logs_dir() const { return root_ / "logs"; }
+  std::filesystem::path trash_dir() const { return root_ / "trash"; }
+  std::filesystem::path trash_lock_file() const { return root_ / ".trash.lock"; }
   std::filesystem::path lock_file() const { return root_ / ".lock"; }
   std::filesystem::path staging_lock_file() const { return root_ / ".staging.lock"; }
   std::filesystem::path pending_marker() const { return root_ / ".pending"; }

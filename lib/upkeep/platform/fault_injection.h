@@ -22,6 +22,7 @@ inline constexpr std::string_view kCrashPoints[] = {
     "stage.manifest_fetched",  // signed manifest fetched and checked, space checked
     "download.half",           // half of a download (package, blob or patch) is in its .part file
     "stage.downloaded",        // package complete and verified (renamed from .part)
+    "stage.written",           // every file of staging/<v> written and hashed, none synced yet (package or delta)
     "stage.extracted",         // staging/<v> complete, every file hashed
     "delta.rebuilt",           // a delta update rebuilt one file into staging/<v>.delta/objects
     "stage.marked",            // .pending exists, nothing recorded yet

@@ -101,6 +101,13 @@ void fsync_dir(const stdfs::path& dir) {
   if (::fsync(f.fd) != 0 && errno != EINVAL) fail_errno("cannot fsync folder", dir, errno);
 }
 
+void sync_tree(const stdfs::path& dir) {
+  Fd f{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (f.fd < 0) fail_errno("cannot open folder", dir, errno);
+  // Since Linux 5.8 syncfs reports a writeback error of the file system.
+  if (::syncfs(f.fd) != 0) fail_errno("cannot sync the file system of", dir, errno);
+}
+
 void rename_durable(const stdfs::path& from, const stdfs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) fail_errno("cannot rename " + from.string() + " to", to, errno);
   stdfs::path to_dir = to.has_parent_path() ? to.parent_path() : ".";

@@ -63,6 +63,11 @@ int64_t spawn(const SpawnOptions& options);
 // Replaces the current process image. Throws Error if exec fails.
 void exec_replace(const std::vector<std::string>& argv, const Environment& env);
 
+// Puts this process behind others for the CPU (nice 19) and the disk (the
+// lowest best-effort I/O priority), for work nobody waits for (emptying
+// the trash). Best effort: a refusal is ignored.
+void lower_own_priority();
+
 // Waits for a child started by spawn().
 ExitStatus wait_child(int64_t pid);
 

@@ -323,4 +323,11 @@ void kill_hard(int64_t pid) { kill(static_cast<pid_t>(pid), SIGKILL); }
 
 int64_t current_pid() { return getpid(); }
 
+void lower_own_priority() {
+  (void)::setpriority(PRIO_PROCESS, 0, 19);
+  // ioprio_set(IOPRIO_WHO_PROCESS = 1, self, best effort (2 << IOPRIO_CLASS_SHIFT 13), lowest level 7):
+  // no glibc wrapper. Not the idle class, which a busy disk may starve for good.
+  (void)::syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 7);
+}
+
 }  // namespace upkeep::process

@@ -34,11 +34,12 @@ class TotalProgress : public net::DownloadProgress {
   uint64_t base_ = 0;
 };
 
-// Copies `from` to a new file `to` with `mode`, fsynced; returns the SHA-256 of the bytes copied.
+// Copies `from` to a new file `to` with `mode` (not fsynced: assemble()
+// syncs the whole tree once); returns the SHA-256 of the bytes copied.
 std::string copy_hashed(const stdfs::path& from, const stdfs::path& to, uint32_t mode) {
   delta::InputFile in(from);
-  delta::OutputFile out(to);    // removed again unless committed
-  delta::append_file(out, in);  // a file that shrank meanwhile: the hash tells
+  delta::OutputFile out(to, delta::Durability::kScratch);  // removed again unless committed
+  delta::append_file(out, in);                             // a file that shrank meanwhile: the hash tells
   std::string sha = out.commit();
   fs::set_file_mode(to, mode);
   return sha;
@@ -46,16 +47,14 @@ std::string copy_hashed(const stdfs::path& from, const stdfs::path& to, uint32_t
 
 // Places `from` (verified content) at the new path `to` with `mode`: a hard
 // link when the modes agree and the file system allows it, a copy otherwise.
-// Returns true for a link.
-bool place(const stdfs::path& from, const stdfs::path& to, uint32_t mode, const std::string& sha) {
+void place(const stdfs::path& from, const stdfs::path& to, uint32_t mode, const std::string& sha) {
   std::error_code ec;
   if (fs::file_mode(from) == mode) {
     stdfs::create_hard_link(from, to, ec);
-    if (!ec) return true;
+    if (!ec) return;
   }
   if (copy_hashed(from, to, mode) != sha)
     fail(ErrorCode::kVerification, from.string() + " changed while it was copied into " + to.string());
-  return false;
 }
 
 class Run {
@@ -162,17 +161,17 @@ void check_local_sources(DeltaPlan& plan) {
 }
 
 // Every file of the manifest into `dest`, from rebuilt objects or local
-// files, then every link, made from the manifest's target.
+// files, then every link, made from the manifest's target; then the tree is
+// made durable in one pass (fs::sync_tree), not file by file.
 void assemble(const FileManifest& manifest, const std::unordered_map<std::string, const ContentRoute*>& routes,
               const Run& run, const stdfs::path& dest) {
   fs::remove_tree(dest);
   fs::create_directories_durable(dest);
-  std::set<stdfs::path> dirs{dest};  // every folder made, fsynced at the end
+  std::set<stdfs::path> made{dest};  // folders known to exist: one mkdir per folder
   std::vector<const FileEntry*> links;
   for (const auto& f : manifest.files()) {
     const stdfs::path to = dest / f.path;
-    for (stdfs::path d = to.parent_path(); d != dest; d = d.parent_path()) dirs.insert(d);
-    stdfs::create_directories(to.parent_path());
+    if (made.insert(to.parent_path()).second) stdfs::create_directories(to.parent_path());
     if (f.is_link()) {
       links.push_back(&f);
       continue;
@@ -183,10 +182,11 @@ void assemble(const FileManifest& manifest, const std::unordered_map<std::string
       std::error_code ec;
       if (stdfs::hard_link_count(from, ec) == 1) fs::set_file_mode(from, f.mode);  // not placed anywhere yet
     }
-    if (!place(from, to, f.mode, f.sha256)) fs::fsync_file(to);
+    place(from, to, f.mode, f.sha256);
   }
   for (const FileEntry* l : links) stdfs::create_symlink(l->link, dest / l->path);
-  for (const auto& d : dirs) fs::fsync_dir(d);
+  crash_point("stage.written");
+  fs::sync_tree(dest);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <Poco/Zip/Compress.h>
 #include <Poco/Zip/ZipArchive.h>
 #include <Poco/Zip/ZipStream.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,6 +24,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/update/zip_directory.h"
 
@@ -136,31 +140,36 @@ uint64_t stream_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& hea
   return total;
 }
 
-// Streams one entry into `out_path`, hashing as it goes and never writing past the manifest size.
+// Streams one entry into the new file `out_path`, hashing as it goes and
+// never writing past the manifest size, and gives it the manifest's mode.
+// Not fsynced: the caller makes the whole tree durable at once (fs::sync_tree).
 void extract_entry(std::istream& in, const Poco::Zip::ZipLocalFileHeader& header, const FileEntry& f,
                    const stdfs::path& out_path, const stdfs::path& zip) {
-  std::FILE* out = std::fopen(out_path.c_str(), "wbx");  // 'x': O_EXCL, never through an existing link
-  if (!out) fail_write(out_path, errno);
+  // O_EXCL and O_NOFOLLOW: never through an existing file or link.
+  int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) fail_write(out_path, errno);
   struct Closer {
-    std::FILE*& f;
+    int& fd;
     ~Closer() {
-      if (f) std::fclose(f);
+      if (fd >= 0) ::close(fd);
     }
-  } closer{out};
+  } closer{fd};
   Hasher hasher;
   stream_entry(in, header, f.size, f.path, zip, [&](const char* data, uint64_t n) {
     hasher.update(data, n);
-    if (std::fwrite(data, 1, n, out) != n) fail_write(out_path, errno);
+    for (uint64_t done = 0; done < n;) {
+      ssize_t w = ::write(fd, data + done, n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) fail_write(out_path, errno);
+      done += static_cast<uint64_t>(w);
+    }
   });
   std::string got = hasher.hex_digest();
   if (got != f.sha256) bad_entry(zip, f.path, "has SHA-256 " + got + ", the manifest says " + f.sha256);
-  int rc = std::fclose(out);
-  out = nullptr;
+  if (::fchmod(fd, f.mode) != 0) fs::fail_errno("cannot set the mode of", out_path, errno);
+  int rc = ::close(fd);
+  fd = -1;
   if (rc != 0) fail_write(out_path, errno);
-  // Data first (the file is still readable by us), then the final mode; the
-  // directory fsync that follows commits the mode change with the entry.
-  fs::fsync_file(out_path);
-  fs::set_file_mode(out_path, f.mode);
 }
 
 // A link entry's content must be the manifest's target, byte for byte; the
@@ -187,7 +196,7 @@ void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdf
                                          std::to_string(cd.entries.size()) + " central directory entries");
     }
     if (!stdfs::create_directory(tmp)) fail(ErrorCode::kFailure, tmp.string() + ": could not be created");
-    std::vector<stdfs::path> dirs{tmp};
+    std::set<stdfs::path> made{tmp};  // folders known to exist: one mkdir per folder, none per file
     // Links last: no file is ever written while a link of the archive's exists.
     for (bool links : {false, true}) {
       for (const FileEntry& f : manifest.files()) {
@@ -195,20 +204,17 @@ void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdf
         auto header = archive.findHeader(f.path);
         if (header == archive.headerEnd()) bad_entry(zip, f.path, "has no local header");
         stdfs::path out_path = tmp / f.path;
-        for (stdfs::path d = out_path.parent_path(); d != tmp && !stdfs::exists(d); d = d.parent_path()) {
-          dirs.push_back(d);
-        }
-        stdfs::create_directories(out_path.parent_path());
+        if (made.insert(out_path.parent_path()).second) stdfs::create_directories(out_path.parent_path());
         if (links)
           extract_link(in, header->second, f, out_path, zip);
         else
           extract_entry(in, header->second, f, out_path, zip);
       }
     }
-    // Deepest first, so each folder's entry in its parent is synced after its content.
-    std::sort(dirs.begin(), dirs.end(),
-              [](const stdfs::path& a, const stdfs::path& b) { return a.native().size() > b.native().size(); });
-    for (const stdfs::path& d : dirs) fs::fsync_dir(d);
+    // Every file written and checked, none synced yet: durable in one pass,
+    // before the caller renames the folder into place (docs/architecture.md).
+    crash_point("stage.written");
+    fs::sync_tree(tmp);
   } catch (const Poco::Exception& e) {
     fail(ErrorCode::kBadInput, zip.string() + ": not a readable zip archive (" + e.displayText() + ")");
   } catch (const stdfs::filesystem_error& e) {
@@ -326,6 +332,7 @@ void extract_package_file(const stdfs::path& zip_path, const FileManifest& manif
     auto header = archive.findHeader(f.path);
     if (header == archive.headerEnd()) bad_entry(zip_path, f.path, "has no local header");
     extract_entry(in, header->second, f, dest, zip_path);
+    fs::fsync_file(dest);
   } catch (const Poco::Exception& e) {
     std::error_code ignore;
     stdfs::remove(dest, ignore);

@@ -31,7 +31,11 @@ void create_package(const std::filesystem::path& source_dir, const FileManifest&
 
 // `dest_dir` must not exist yet. After success it holds exactly the files
 // and links of `manifest`, each file checked against its size and SHA-256
-// and given the manifest's mode, each link against its target, all fsynced. Disk full gives Error(kNoSpace).
+// and given the manifest's mode, each link against its target. Durable
+// per version, not per file: the files are written into a temporary folder
+// without an fsync each, made durable together (fs::sync_tree; crash point
+// `stage.written` just before), then the folder is renamed into place and
+// its parent fsynced. Disk full gives Error(kNoSpace).
 void extract_package(const std::filesystem::path& zip_path, const std::filesystem::path& dest_dir,
                      const FileManifest& manifest);
 

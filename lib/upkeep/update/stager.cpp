@@ -10,6 +10,7 @@
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -169,7 +170,10 @@ void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& u
     }
     crash_point("stage.downloaded");
     if (progress) progress->on_verifying();
-    fs::remove_tree(dest);  // an unrecorded leftover of an interrupted run
+    // Unrecorded leftovers of an interrupted run, maybe thousands of files:
+    // out of the way at once, deleted by the launcher's next clean-up (trash.h).
+    Trash(layout_).move_in(dest);
+    Trash(layout_).move_in(dest.string() + ".tmp-extract");
     extract_package(zip, dest, manifest);
     crash_point("stage.extracted");
     KeptManifest(layout_).save(manifest, manifest_text);  // and the launch spec

@@ -134,6 +134,14 @@ TEST_CASE("create_directories_durable and remove_tree", "[fs]") {
   CHECK_THAT(msg, Catch::Contains((dir / "file/sub").string()));
 }
 
+TEST_CASE("sync_tree syncs a folder's file system and names a missing folder", "[fs]") {
+  TempDir dir;
+  write_text(dir / "a/b.txt", "data");
+  fs::sync_tree(dir / "a");  // the durability itself is checked under strace (durability_test.cpp)
+  auto msg = error_of([&] { fs::sync_tree(dir / "missing"); }, ErrorCode::kNotFound);
+  CHECK_THAT(msg, Catch::Contains((dir / "missing").string()));
+}
+
 TEST_CASE("available_bytes reports free space and fails for a missing path", "[fs]") {
   TempDir dir;
   CHECK(fs::available_bytes(dir.path()) > 0);
