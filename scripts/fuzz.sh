@@ -48,7 +48,7 @@ scratch=$(mktemp -d "${FUZZ_TMPDIR:-/dev/shm}/upkeep-fuzz.XXXXXX" 2>/dev/null ||
 trap 'rm -rf "$scratch"' EXIT
 export TMPDIR=$scratch
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp
 
 found=0
 printf '%-20s %12s %7s %9s %8s  %s\n' target executions seconds exec/s corpus findings
@@ -80,7 +80,7 @@ for t in "${targets[@]}"; do
   nice -n "${FUZZ_NICE:-15}" $build/tests/fuzz/${t}_fuzzer "${limits[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts" "$grown" "$seeds" >"$log" 2>&1 || rc=$?
   secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   corpus=$(find "$grown" "$seeds" -type f | wc -l)
   what="none"
