@@ -28,12 +28,18 @@ std::string read(const stdfs::path& p) {
 // The fuzz target of each algorithm (tests/fuzz/delta/<name>_patch_fuzzer.cpp).
 const char* target_name(PatchAlgorithm a) {
   switch (a) {
-    case PatchAlgorithm::kZstd: return "zstd_patch";
-    case PatchAlgorithm::kBsdiff: return "suffix_patch";
-    case PatchAlgorithm::kGzip: return "gzip_patch";
-    case PatchAlgorithm::kBits: return "bits_patch";
-    case PatchAlgorithm::kBitcode: return "bitcode_patch";
-    case PatchAlgorithm::kMo: return "mo_patch";
+    case PatchAlgorithm::kZstd:
+      return "zstd_patch";
+    case PatchAlgorithm::kBsdiff:
+      return "suffix_patch";
+    case PatchAlgorithm::kGzip:
+      return "gzip_patch";
+    case PatchAlgorithm::kBits:
+      return "bits_patch";
+    case PatchAlgorithm::kBitcode:
+      return "bitcode_patch";
+    case PatchAlgorithm::kMo:
+      return "mo_patch";
   }
   return "unknown";
 }
