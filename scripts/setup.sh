@@ -14,8 +14,9 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace desktop-file-utils
-  # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests
-  clang gettext
+  # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests;
+  # clang and libFuzzer (libclang-rt-14-dev) build the fuzz targets (scripts/fuzz.sh)
+  clang libclang-rt-14-dev gettext
   # desktop notifications: sd-bus, and the real notification server the tests drive on a private bus and display
   libsystemd-dev dbus-daemon xvfb dunst libnotify-bin
   # the benchmarks' comparison tools (bench/delta, bench/deploy_time)

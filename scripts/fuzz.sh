@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The libFuzzer targets of tests/fuzz/ (docs/testing.md, "Fuzzing"): builds
+# them with clang, ASan and UBSan into build-fuzz/, then runs each in turn
+# on its committed seeds (tests/fuzz/corpus/<target>/) and prints, per
+# target, executions, time, exec/s, corpus size and findings (crash, leak,
+# timeout, out of memory). Exit 1 when anything was found; the input that
+# found it is in build-fuzz/fuzz-artifacts/<target>/.
+#
+#   scripts/fuzz.sh [--smoke | --merge] [TARGET...]      (default: every target)
+#     (none)    the campaign: each target until 10,000,000 executions or 30
+#               minutes, whichever comes first, at nice 15; what it finds
+#               grows build-fuzz/fuzz-corpus/<target>/
+#     --smoke   about 10 s per target (FUZZ_SECONDS) on the committed seeds (CI)
+#     --merge   minimise tests/fuzz/corpus/<target>/ with what the campaign
+#               found (libFuzzer -merge=1): the seeds that add coverage
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=campaign
+targets=()
+for a in "$@"; do
+  case $a in
+    --smoke) mode=smoke ;;
+    --merge) mode=merge ;;
+    -*) echo "usage: scripts/fuzz.sh [--smoke | --merge] [TARGET...]" >&2; exit 2 ;;
+    *) targets+=("$a") ;;
+  esac
+done
+
+build=build-fuzz
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+start=$(date +%s)
+[ -n "${FUZZ_NO_BUILD:-}" ] || cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_C_FLAGS="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DUPKEEP_FUZZ=ON \
+  -DUPKEEP_STRIP_PROGRAMS=OFF "${launcher[@]}" >/dev/null
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(find tests/fuzz -name '*_fuzzer.cpp' -printf '%f\n' | sed 's/_fuzzer\.cpp$//' | sort)
+fi
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then  # FUZZ_NO_BUILD=1: run what build-fuzz/ holds
+  nice -n "${FUZZ_NICE:-15}" cmake --build $build -j"$(nproc)" --target "${targets[@]/%/_fuzzer}"
+  echo "fuzz: built ${#targets[@]} targets in $(($(date +%s) - start)) s"
+fi
+
+# Targets that read JSON get the JSON dictionary.
+json_targets=" json canonical_json root_metadata timestamp_metadata snapshot_metadata targets_metadata
+  delegated_targets manifest delta_index config managed_policy "
+scratch=$(mktemp -d "${FUZZ_TMPDIR:-/dev/shm}/upkeep-fuzz.XXXXXX" 2>/dev/null || mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp
+
+found=0
+printf '%-20s %12s %7s %9s %8s  %s\n' target executions seconds exec/s corpus findings
+for t in "${targets[@]}"; do
+  seeds=tests/fuzz/corpus/$t
+  grown=$build/fuzz-corpus/$t
+  artifacts=$build/fuzz-artifacts/$t/
+  log=$build/fuzz-logs/$t.log
+  mkdir -p "$seeds" "$grown" "$artifacts" "$(dirname "$log")"
+  dict=()
+  [[ $json_targets == *" $t "* ]] && dict=(-dict=tests/fuzz/json.dict)
+  if [ $mode = merge ]; then
+    merged=$(mktemp -d)
+    $build/tests/fuzz/${t}_fuzzer -merge=1 "${dict[@]}" "$merged" "$seeds" "$grown" >"$log" 2>&1
+    rm -rf "$seeds" && mv "$merged" "$seeds" && chmod 755 "$seeds"
+    echo "$t: $(ls "$seeds" | wc -l) seeds, $(du -sk "$seeds" | cut -f1) KiB"
+    continue
+  fi
+  if [ $mode = smoke ]; then
+    # The committed seeds only, nothing written back (a scratch copy takes the new inputs).
+    limits=(-max_total_time="${FUZZ_SECONDS:-10}")
+    grown=$scratch/corpus-$t
+    mkdir -p "$grown"
+  else
+    limits=(-runs="${FUZZ_RUNS:-10000000}" -max_total_time="${FUZZ_MAX_TIME:-1800}")
+  fi
+  t0=$(date +%s.%N)
+  rc=0
+  nice -n "${FUZZ_NICE:-15}" $build/tests/fuzz/${t}_fuzzer "${limits[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$artifacts" "$grown" "$seeds" >"$log" 2>&1 || rc=$?
+  secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  corpus=$(find "$grown" "$seeds" -type f | wc -l)
+  what="none"
+  if [ "$rc" -ne 0 ]; then
+    found=1
+    what="exit $rc: $(grep -m1 -oE 'ERROR: [A-Za-z]+: [a-z-]+|SUMMARY: [^ ]+ [^ ]+|deadly signal|timeout|out-of-memory' "$log" || echo see log) ($log)"
+  fi
+  printf '%-20s %12s %7.0f %9.0f %8s  %s\n' "$t" "${runs:-0}" "$secs" "$(awk -v r="${runs:-0}" -v s="$secs" 'BEGIN { print r / s }')" "$corpus" "$what"
+done
+exit $found

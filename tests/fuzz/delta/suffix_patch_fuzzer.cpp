@@ -1,0 +1,7 @@
+// The bsdiff-style suffix-array patch (control, diff and extra streams, zstd or bzip2),
+// applied to a fuzzed source (tests/fuzz/patch_fuzzing.h).
+#include "patch_fuzzing.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return upkeep::fuzz::apply_fuzzed_patch(upkeep::delta::PatchAlgorithm::kBsdiff, data, size);
+}

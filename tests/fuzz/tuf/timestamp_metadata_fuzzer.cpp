@@ -1,0 +1,6 @@
+// timestamp.json as served (tests/fuzz/tuf/role_fuzzing.h).
+#include "tuf/role_fuzzing.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return upkeep::fuzz::parse_role<upkeep::tuf::TimestampMetadata>(data, size, "timestamp.json");
+}
