@@ -128,7 +128,7 @@ void Applier::counted_as_a_try(const std::string& version, const std::function<v
     if (layout_.current_version() == version) throw e;
     auto verdict = quarantine_.count_failed_try(version, e);
     if (verdict.quarantined) step_discard_files(version);
-    fail(e.code(), verdict.annotate(e.what(), version));
+    fail_again(e, verdict.annotate(e.what(), version));
   };
   try {
     steps();
@@ -136,7 +136,8 @@ void Applier::counted_as_a_try(const std::string& version, const std::function<v
     failed(e);
   } catch (const stdfs::filesystem_error& e) {
     // std::filesystem's own checks (a folder that cannot be searched, say) fail the same way.
-    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what()));
+    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what(),
+                 Fault::kLocal));
   }
 }
 
