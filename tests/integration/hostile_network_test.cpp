@@ -1,16 +1,16 @@
 // An on-path attacker can delay an update but never freeze an install
 // (issue #17), with the real launcher, updater and mainapp against hostile
-// servers on 127.0.0.1 (hostile_server.h): wrong bytes are never a failed
+// servers on 127.0.0.1 (hostile_mirror.h): wrong bytes are never a failed
 // try, a slow server fails a check within its limits while the app starts,
 // and automatic checks back off after failures while a person's do not.
 #include <chrono>
 
-#include "hostile_server.h"
+#include "hostile_mirror.h"
 #include "release_fixture.h"
 #include "upkeep/policy/config.h"
 
 using namespace upkeep::test;
-using Mode = HostileServer::Mode;
+using Mode = HostileMirror::Mode;
 using namespace std::chrono;
 
 namespace {
@@ -36,7 +36,7 @@ TEST_CASE(
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  HostileServer server(vendor.repo(), ".package.zip");
+  HostileMirror server(vendor.repo(), ".package.zip");
   Installed app(server.url(), vendor.root_json(), "1.0.0");
 
   // Four tampered downloads (one more than max_update_failures), then two with a Content-Length past the signed length.
@@ -69,7 +69,7 @@ TEST_CASE(
   VendorRepo vendor;
   vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
-  HostileServer server(vendor.repo(), "");
+  HostileMirror server(vendor.repo(), "");
   Installed app(server.url(), vendor.root_json(), "1.0.0");
   edit_config(app, [](upkeep::Config& c) {
     c.check_on_start = true;

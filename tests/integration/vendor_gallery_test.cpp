@@ -12,7 +12,7 @@
 
 #include <chrono>
 
-#include "hostile_server.h"
+#include "hostile_mirror.h"
 #include "vendor_app.h"
 
 using namespace upkeep::test;

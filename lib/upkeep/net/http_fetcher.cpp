@@ -350,7 +350,12 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
     if (status < 200 || status > 299) fail(ErrorCode::kNetwork, status_text(url, r.head));
     if (r.head.hasContentLength() && static_cast<uint64_t>(r.head.getContentLength64()) > max_bytes)
       fail(ErrorCode::kVerification, more_than(url, max_bytes), Fault::kDelivery);
-    return read_limited(*r.body, url, max_bytes);
+    std::string body = read_limited(*r.body, url, max_bytes);
+    guard.check();  // the guard's shutdown ends the body like a close would
+    if (r.head.hasContentLength() && body.size() < static_cast<uint64_t>(r.head.getContentLength64()))
+      fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(body.size()) + " of " +
+                                    std::to_string(r.head.getContentLength64()) + " bytes");
+    return body;
   });
 }
 

@@ -1,5 +1,5 @@
 // The deadline and minimum rate of every request (transfer_guard.h) against
-// real hostile servers on 127.0.0.1 (tests/integration/hostile_server.h):
+// real hostile servers on 127.0.0.1 (tests/integration/hostile_mirror.h):
 // each fails with Error(kNetwork) naming the URL and the limit, within a
 // generous upper bound; wrong bytes are Fault::kDelivery.
 #include "upkeep/net/transfer_guard.h"
@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
-#include "integration/hostile_server.h"
+#include "integration/hostile_mirror.h"
 #include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
@@ -19,11 +19,11 @@ using upkeep::ErrorCode;
 using upkeep::Fault;
 using upkeep::net::FetchOptions;
 using upkeep::net::HttpFetcher;
-using upkeep::test::HostileServer;
+using upkeep::test::HostileMirror;
 using upkeep::test::SilentServer;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
-using Mode = HostileServer::Mode;
+using Mode = HostileMirror::Mode;
 
 namespace {
 
@@ -62,7 +62,7 @@ TEST_CASE("a server that drips, stalls after the headers, or never answers fails
           "[net][transfer_guard]") {
   Served s;
   for (Mode mode : {Mode::kDrip, Mode::kStall, Mode::kSilent}) {
-    HostileServer server(s.dir / "repo", "", mode);
+    HostileMirror server(s.dir / "repo", "", mode);
     server.drip_interval = milliseconds(200);
     HttpFetcher fetcher(strict());
     const std::string url = server.url() + "pkg.zip";
@@ -91,7 +91,7 @@ TEST_CASE("a server that drips, stalls after the headers, or never answers fails
 TEST_CASE("the limits let an honest transfer through, and wrong bytes are the delivery's fault",
           "[net][transfer_guard]") {
   Served s;
-  HostileServer server(s.dir / "repo", "pkg.zip");
+  HostileMirror server(s.dir / "repo", "pkg.zip");
   HttpFetcher fetcher(strict());
   const std::string url = server.url() + "pkg.zip", sha = upkeep::sha256_hex(s.content);
   CHECK(fetcher.download(url, s.dir / "out" / "pkg.zip", s.content.size(), sha, {}).bytes_transferred ==

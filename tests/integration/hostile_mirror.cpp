@@ -1,4 +1,4 @@
-#include "hostile_server.h"
+#include "hostile_mirror.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -59,14 +59,14 @@ std::string head(int status, const char* reason, size_t length) {
 
 }  // namespace
 
-HostileServer::HostileServer(std::filesystem::path root, std::string suffix, Mode mode)
+HostileMirror::HostileMirror(std::filesystem::path root, std::string suffix, Mode mode)
     : root_(std::move(root)), suffix_(std::move(suffix)), mode_(mode) {
   listen_fd_ = loopback_listener(port_, 64);
   if (::pipe2(wake_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
-HostileServer::~HostileServer() {
+HostileMirror::~HostileMirror() {
   {
     std::lock_guard<std::mutex> g(mutex_);
     stopping_ = true;
@@ -81,14 +81,14 @@ HostileServer::~HostileServer() {
   ::close(wake_[1]);
 }
 
-std::string HostileServer::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+std::string HostileMirror::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
-bool HostileServer::pause(std::chrono::milliseconds d) {
+bool HostileMirror::pause(std::chrono::milliseconds d) {
   std::unique_lock<std::mutex> lock(mutex_);
   return !stop_cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-void HostileServer::accept_loop() {
+void HostileMirror::accept_loop() {
   for (;;) {
     pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) continue;
@@ -105,7 +105,7 @@ void HostileServer::accept_loop() {
   }
 }
 
-void HostileServer::serve(int fd) {
+void HostileMirror::serve(int fd) {
   ++requests_;
   const std::string path = read_request_path(fd);
   if (!path.empty()) answer(fd, path);
@@ -114,7 +114,7 @@ void HostileServer::serve(int fd) {
   ::close(fd);
 }
 
-void HostileServer::answer(int fd, const std::string& path) {
+void HostileMirror::answer(int fd, const std::string& path) {
   const std::filesystem::path file = root_ / path.substr(1, path.find('?') - 1);
   std::ifstream in(file, std::ios::binary);
   if (path.find("..") != std::string::npos || !in || std::filesystem::is_directory(file)) {

@@ -1,7 +1,7 @@
 // Hostile HTTP servers on 127.0.0.1 for the network's bad cases (issue #17):
 // what an on-path attacker, a broken proxy or bad luck can do to a request.
 //
-// HostileServer serves the files of a folder (a repository) like a plain
+// HostileMirror serves the files of a folder (a repository) like a plain
 // static server, except that requests whose path ends with `suffix` ("" for
 // every request) get the current Mode: honest; drip (the real headers, then
 // one body byte every drip_interval); stall (the headers, then nothing);
@@ -10,6 +10,9 @@
 // file with one byte flipped). The mode can change between requests. Range
 // is ignored (always 200 with the whole file). Each connection has its own
 // thread; the destructor wakes and joins them all.
+//
+// (tests/unit/tuf/repository_simulator.h's HostileServer fronts a
+// RepoServer by redirects instead, for the TUF client's endless-data cases.)
 //
 // SilentServer: a listening socket that never accepts (the kernel completes
 // the connection, nothing ever answers).
@@ -27,14 +30,14 @@
 
 namespace upkeep::test {
 
-class HostileServer {
+class HostileMirror {
  public:
   enum class Mode { kHonest, kDrip, kStall, kSilent, kOversize, kTamper };
 
-  HostileServer(std::filesystem::path root, std::string suffix, Mode mode = Mode::kHonest);
-  ~HostileServer();
-  HostileServer(const HostileServer&) = delete;
-  HostileServer& operator=(const HostileServer&) = delete;
+  HostileMirror(std::filesystem::path root, std::string suffix, Mode mode = Mode::kHonest);
+  ~HostileMirror();
+  HostileMirror(const HostileMirror&) = delete;
+  HostileMirror& operator=(const HostileMirror&) = delete;
 
   std::string url() const;  // "http://127.0.0.1:PORT/"
   void set_mode(Mode m) { mode_ = m; }
