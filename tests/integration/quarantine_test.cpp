@@ -27,7 +27,7 @@ void publish_truncated_package(const VendorRepo& vendor, const std::string& vers
   upkeep::tuf::TargetsMetadata targets = publisher.current_targets();
   int changed = 0;
   for (auto& [path, target] : targets.targets) {
-    if (!contains(path, "/" + version + "/") || !contains(path, ".package.zip")) continue;
+    if (!contains(path, "/" + version + "/") || !path.ends_with("/package.zip")) continue;
     target.length = bytes.size();
     target.hashes = {{"sha256", sha}};
     write_text(vendor.repo() / "targets" / upkeep::RepositoryLayout::consistent_name(path, sha), bytes);
@@ -81,7 +81,8 @@ TEST_CASE("an apply that fails on a local fault (EXDEV, EPERM) still starts the 
         RunResult r = run({launcher, "--upkeep-check-now", "--version"});
         INFO("launch " << i << "\nstderr:\n" << r.err);
         CHECK(contains(r.out, "mainapp 1.0.0\n"));
-        CHECK(contains(r.err, "Operation not permitted"));
+        // (Launch 1 first abandons the apply whose staged files left with the tmpfs, then stages again.)
+        if (i > 1) CHECK(contains(r.err, "Operation not permitted"));
         CHECK_FALSE(contains(r.err, "failed try"));
       }
       CHECK(app.status().get_array("failures").empty());

@@ -209,9 +209,13 @@ bool Applier::recover() {
   if (j->op == JournalOp::kApply) {
     bool present = stdfs::exists(layout_.staged_dir(j->version)) || stdfs::exists(layout_.version_dir(j->version));
     if (!present) {
-      // Nothing to roll forward with: keep what is current and forget the attempt, a failed try.
-      Error lost(ErrorCode::kNotFound, "neither " + layout_.staged_dir(j->version).string() + " nor " +
-                                           layout_.version_dir(j->version).string() + " exists");
+      // Nothing to roll forward with: keep what is current and forget the attempt. Files
+      // that vanished (an unmounted file system, a hand's clean-up) are this machine's
+      // fault, not the release's: not a failed try; the next check stages it again.
+      Error lost(ErrorCode::kNotFound,
+                 "neither " + layout_.staged_dir(j->version).string() + " nor " +
+                     layout_.version_dir(j->version).string() + " exists",
+                 Fault::kLocal);
       store_.journal_finish([&] {
         if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
         store_.add_event("recovered", j->version, "apply abandoned: files missing");

@@ -243,7 +243,7 @@ TEST_CASE("recover abandons an apply whose files vanished and keeps the current 
   CHECK(in.applier().recover());
   CHECK(in.layout.current_version() == std::optional<std::string>("1.0.0"));
   CHECK(in.state("2.0.0") == VersionState::kRemoved);
-  CHECK(in.store->failure_count("2.0.0") == 1);  // a failed try: something keeps eating its files?
+  CHECK(in.store->failure_count("2.0.0") == 0);  // vanished files are a local fault, not a failed try
   CHECK(in.state("1.0.0") == VersionState::kGood);
   CHECK_FALSE(in.store->journal().has_value());
   CHECK(in.has_event("recovered", "2.0.0"));
