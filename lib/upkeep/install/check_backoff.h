@@ -7,7 +7,8 @@
 // 20 ... minutes up to a day. A successful check resets it. Recorded in the
 // state store's meta table (check_failures, check_not_before), durable
 // before failed() returns. Automatic checks honour it (the service's own
-// thread, the update timer's --scheduled run, the launcher's check_on_start);
+// thread after its first check of a start, the update timer's --scheduled
+// run, the launcher's check_on_start);
 // a person's check never does (mainapp/upkeep-updater --check-now, the
 // launcher's --upkeep-check-now), though its outcome is recorded too.
 //

@@ -181,6 +181,7 @@ std::optional<std::chrono::minutes> UpdateService::background_delay() const {
 void UpdateService::run(CheckKind first) {
   std::mt19937_64 rng{std::random_device{}()};
   CheckKind kind = first;
+  bool checked = false;  // a check ran in this start
   if (!background_delay()) {
     spdlog::info("no background checks: update_mode {} ({})", update_mode_name(settings_.mode),
                  settings_.sources.at("update_mode").describe());
@@ -196,13 +197,15 @@ void UpdateService::run(CheckKind first) {
       if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
       continue;
     }
-    if (int64_t hold = kind == CheckKind::kBackground ? backoff_seconds() : 0; hold > 0) {
-      // After failed checks (a dead or hostile network): wait, then look again.
+    // After failed checks (a dead or hostile network): wait, then look again. The first
+    // check of a start is not held back (an app's --exit-after-check waits for it).
+    if (int64_t hold = kind == CheckKind::kBackground && checked ? backoff_seconds() : 0; hold > 0) {
       spdlog::info("update check held back {} s after failed checks", hold);
       std::unique_lock<std::mutex> lock(mutex_);
       if (wake_.wait_for(lock, std::chrono::seconds(hold), [this] { return stopping_; })) return;
       continue;
     }
+    checked = true;
     try {
       check_now(kind);
     } catch (const std::exception& e) {
