@@ -12,6 +12,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/install/applier.h"
+#include "upkeep/install/check_backoff.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/runnable_versions.h"
 #include "upkeep/install/state_store.h"
@@ -56,6 +57,8 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
       spdlog::log(options.check_now ? spdlog::level::warn : spdlog::level::info,
                   "no check on start: {} is read-only for this user (its privileged updater checks)",
                   layout_.root().string());
+    } else if (auto held = options.check_now ? "" : CheckBackoff::holding(layout_.state_db()); !held.empty()) {
+      spdlog::info("no check on start: {}", held);  // automatic checks back off; --upkeep-check-now does not
     } else {
       run_updater(policy());
     }

@@ -66,6 +66,7 @@ TrialVerdict Trial::start_and_judge(const LaunchSpec& spec, HealthChannel& chann
     return judge_trial(spec.health, TrialEnd{TrialEnd::Kind::kNotStarted, {}, true, e.what()});
   }
   forward.set_child(pid_);
+  forward_ = &forward;
   channel.close_child_end();
   crash_point("trial.spawned");
   // A command may be run again while it runs (a pipeline of two): the lock waits for its end.
@@ -101,7 +102,9 @@ TrialEnd Trial::observe(HealthChannel& channel, std::optional<std::chrono::milli
   // died between the two had confirmed, and what ended it is no failed start.
   if (r.outcome == HealthChannel::Outcome::kConfirmed || recorded_good(store_, version_))
     return {TrialEnd::Kind::kConfirmed, r.status, within_window, ""};
-  return {TrialEnd::Kind::kEnded, r.status, within_window, ""};
+  TrialEnd end{TrialEnd::Kind::kEnded, r.status, within_window, ""};
+  end.asked_to_end = forward_ ? forward_->received() : 0;  // someone asked it to end: not its own failure
+  return end;
 }
 
 process::ExitStatus Trial::settle(const TrialVerdict& verdict) {

@@ -99,7 +99,8 @@ class Trial {
   std::string version_;
   std::string previous_;
   int64_t pid_ = -1;
-  std::optional<process::ExitStatus> ended_;  // set once the program was reaped
+  const class SignalForwarder* forward_ = nullptr;  // while start_and_judge runs: what the launcher passed on
+  std::optional<process::ExitStatus> ended_;        // set once the program was reaped
 };
 
 }  // namespace upkeep

@@ -82,12 +82,14 @@ std::string describe(const admin::PrivilegedApplyResult& a) {
   return "";
 }
 
-// Why a scheduled run does not check now (managed policy); "" when it does.
-std::string scheduled_check_off(const UpdateSettings& s) {
+// Why a scheduled run does not check now (managed policy, failed checks); "" when it does.
+std::string scheduled_check_off(const UpdateSettings& s, const UpdateService& service) {
   if (!s.checks_automatically())
     return std::string("update_mode ") + update_mode_name(s.mode) + " (" + s.sources.at("update_mode").describe() + ")";
   if (s.in_quiet_hours(*SystemClock::instance()))
     return "quiet hours " + s.quiet_hours->to_string() + " (" + s.sources.at("quiet_hours").describe() + ")";
+  if (int64_t hold = service.backoff_seconds())
+    return "held back " + std::to_string(hold) + " s after failed checks (--check-now checks anyway)";
   return "";
 }
 
@@ -128,11 +130,10 @@ int run(const CliArgs& args) {
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);
-  net::FetchOptions fetch;
-  fetch.proxy = settings.proxy;
-  UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch), reporter);
+  UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch_options(config, settings)),
+                        reporter);
   Report report;
-  if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings);
+  if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings, service);
   try {
     if (!report.check_skipped.empty())
       spdlog::info("no scheduled check: {}", report.check_skipped);

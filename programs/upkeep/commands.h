@@ -13,7 +13,7 @@ namespace upkeep::cli {
 
 using Args = std::vector<std::string>;
 
-// Shared by install, uninstall and repair (cmd_install.cpp).
+// Shared by install, uninstall, repair and quarantine (cmd_install.cpp).
 // The install root: --prefix DIR, else the scope's root for --app-id ID
 // (per user, or per machine with --system); Error(kUsage) without either.
 std::filesystem::path install_root_from(const CliArgs& args, const std::string& command);
@@ -31,5 +31,6 @@ int cmd_rollout(const Args& args);            // cmd_rollout.cpp: rollout --vers
 int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_URL DIR
 int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --version V -o FILE
 int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR
+int cmd_quarantine(const Args& args);         // cmd_quarantine.cpp: quarantine [list | clear VERSION]
 
 }  // namespace upkeep::cli

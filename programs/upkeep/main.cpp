@@ -43,6 +43,8 @@ const char* kUsage =
     "  repair --app-id ID [--system] [--json]\n"
     "                       re-check the current version against its signed manifest\n"
     "                       and restore what is missing or changed\n"
+    "  quarantine --app-id ID [--system] [--json] [list | clear VERSION]\n"
+    "                       list quarantined updates, or offer one again\n"
     "  uninstall --app-id ID [--system] [--purge] [--json]\n"
     "                       remove an installed application\n"
     "\n"
@@ -51,11 +53,17 @@ const char* kUsage =
 const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& commands() {
   using namespace upkeep;
   static const std::map<std::string, std::function<int(const cli::Args&)>> table = {
-      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
-      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
-      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
-      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
-      {"bundle", cli::cmd_bundle},       {"repair", cli::cmd_repair},
+      {"keys", cli::cmd_keys},
+      {"release", cli::cmd_release},
+      {"serve", cli::cmd_serve},
+      {"install", cli::cmd_install},
+      {"uninstall", cli::cmd_uninstall},
+      {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"rollout", cli::cmd_rollout},
+      {"mirror", cli::cmd_mirror},
+      {"bundle", cli::cmd_bundle},
+      {"repair", cli::cmd_repair},
+      {"quarantine", cli::cmd_quarantine},
   };
   return table;
 }

@@ -175,3 +175,20 @@ TEST_CASE("SIGTERM or SIGINT from outside during a trial is no evidence, however
   }
   CHECK(a.current() == "versions/2.0.0");
 }
+
+TEST_CASE("an app that exits 1 after a SIGTERM the launcher passed on is no evidence either",
+          "[health_rules][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", "echo \"started $V\"\n", "running:600");
+  // It cleans up and exits with a code of its own when asked to end.
+  a.update("2.0.0", "trap 'exit 1' TERM\necho \"ready $$\"\nwhile :; do sleep 1 & wait $!; done\n", "running:600");
+  for (int i = 0; i < 4; ++i) {  // more than kMaxTrialStarts
+    INFO("SIGTERM " << i);
+    BackgroundProcess launcher({a.launcher()});
+    REQUIRE(launcher.read_line().rfind("ready ", 0) == 0);
+    CHECK(launcher.stop(SIGTERM) == 1);
+    CHECK(a.state_of("2.0.0") == "trial");
+    CHECK(a.attempts_of("2.0.0") == 0);  // the start was taken back
+  }
+  CHECK(a.current() == "versions/2.0.0");
+}

@@ -7,14 +7,12 @@
 // (`upkeep-updater --root`) and started again. Then a per-machine install run
 // by an unprivileged user across a staged update and a privileged apply, and
 // a start whose check meets a server that never answers.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 
+#include "hostile_mirror.h"
 #include "vendor_app.h"
 
 using namespace upkeep::test;
@@ -62,24 +60,6 @@ void write_hello_script(const stdfs::path& folder, const std::string& version) {
                                      "echo\nread line || true\necho \"stdin: $line\"\necho 'to stderr' >&2\n");
   write_text(folder / "share" / "greeting.txt", "not executable\n");
 }
-
-// A listening socket on 127.0.0.1 that never accepts: the kernel completes
-// each connection, and nothing ever answers. Closed on destruction.
-struct SilentServer {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  std::string url;
-  SilentServer() {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t n = sizeof a;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 64) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0);
-    url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/";
-  }
-  ~SilentServer() { ::close(fd); }
-};
 
 // 1.0.0 printed `first_out`; 2.0.0 printed `updated_out`, exited with `updated_code`, and is good.
 void check_walk(const UpdateWalk& walk, const std::string& first_out, const std::string& updated_out,

@@ -28,15 +28,33 @@ enum class ErrorCode : int {
   kBadBundle = 13,         // an offline bundle that is not one, is truncated or damaged
 };
 
+// Where a failure came from, when that is known, beside its code: what
+// install/quarantine.h needs to tell evidence against a release from bad
+// luck. kUnknown is the default; the transport and the file system say so.
+enum class Fault {
+  kUnknown = 0,
+  kDelivery,  // bytes from the network did not match their signed length or hash (a mirror, proxy or attacker)
+  kLocal,     // this machine's file system refused an operation (errno: EXDEV, EIO, EACCES, ...)
+};
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ErrorCode code, const std::string& message, Fault fault = Fault::kUnknown)
+      : std::runtime_error(message), code_(code), fault_(fault) {}
   ErrorCode code() const noexcept { return code_; }
+  Fault fault() const noexcept { return fault_; }
 
  private:
   ErrorCode code_;
+  Fault fault_;
 };
 
-[[noreturn]] inline void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
+[[noreturn]] inline void fail(ErrorCode code, const std::string& message, Fault fault = Fault::kUnknown) {
+  throw Error(code, message, fault);
+}
+// Throws `e` again with a new message (context added): same code, same fault.
+[[noreturn]] inline void fail_again(const Error& e, const std::string& message) {
+  throw Error(e.code(), message, e.fault());
+}
 
 }  // namespace upkeep

@@ -231,7 +231,7 @@ std::unique_ptr<AppUpdater> AppUpdater::from_environment(Options options) {
   Config config = Config::load(layout.config_file());
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   for (const auto& e : settings.policy_errors) spdlog::warn("managed policy: {}", e.message);
-  auto fetcher = std::make_unique<net::HttpFetcher>(net::FetchOptions{.proxy = settings.proxy});
+  auto fetcher = std::make_unique<net::HttpFetcher>(fetch_options(config, settings));
   const char* version = std::getenv(env::kVersion);
   options.headless = options.headless || config.headless;
   std::string running = version ? version : layout.current_version().value_or("");

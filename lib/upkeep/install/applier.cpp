@@ -130,7 +130,7 @@ void Applier::counted_as_a_try(const std::string& version, const std::function<v
     if (layout_.current_version() == version) throw e;
     auto verdict = quarantine_.count_failed_try(version, e);
     if (verdict.quarantined) step_discard_files(version);
-    fail(e.code(), verdict.annotate(e.what(), version));
+    fail_again(e, verdict.annotate(e.what(), version));
   };
   try {
     steps();
@@ -138,7 +138,8 @@ void Applier::counted_as_a_try(const std::string& version, const std::function<v
     failed(e);
   } catch (const stdfs::filesystem_error& e) {
     // std::filesystem's own checks (a folder that cannot be searched, say) fail the same way.
-    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what()));
+    failed(Error(e.code() == std::errc::no_space_on_device ? ErrorCode::kNoSpace : ErrorCode::kFailure, e.what(),
+                 Fault::kLocal));
   }
 }
 
@@ -210,9 +211,13 @@ bool Applier::recover() {
   if (j->op == JournalOp::kApply) {
     bool present = stdfs::exists(layout_.staged_dir(j->version)) || stdfs::exists(layout_.version_dir(j->version));
     if (!present) {
-      // Nothing to roll forward with: keep what is current and forget the attempt, a failed try.
-      Error lost(ErrorCode::kNotFound, "neither " + layout_.staged_dir(j->version).string() + " nor " +
-                                           layout_.version_dir(j->version).string() + " exists");
+      // Nothing to roll forward with: keep what is current and forget the attempt. Files
+      // that vanished (an unmounted file system, a hand's clean-up) are this machine's
+      // fault, not the release's: not a failed try; the next check stages it again.
+      Error lost(ErrorCode::kNotFound,
+                 "neither " + layout_.staged_dir(j->version).string() + " nor " +
+                     layout_.version_dir(j->version).string() + " exists",
+                 Fault::kLocal);
       store_.journal_finish([&] {
         if (store_.get(j->version)) store_.set_state(j->version, VersionState::kRemoved, "lost during apply");
         store_.add_event("recovered", j->version, "apply abandoned: files missing");

@@ -4,10 +4,12 @@
 
 namespace upkeep {
 
-bool counts_as_failed_try(ErrorCode code) {
-  switch (code) {
-    // The update itself: what was delivered or staged does not verify, is
-    // malformed, or cannot be put in place.
+bool counts_as_failed_try(const Error& error) {
+  // Bad luck, not evidence: wrong bytes from the network, a refusal of this machine's file system.
+  if (error.fault() == Fault::kDelivery || error.fault() == Fault::kLocal) return false;
+  switch (error.code()) {
+    // The update itself: its signed, verified content does not verify
+    // against its own manifest, is malformed, or cannot be put in place.
     case ErrorCode::kFailure:
     case ErrorCode::kVerification:
     case ErrorCode::kNotFound:
@@ -44,7 +46,7 @@ std::string Quarantine::Verdict::annotate(const std::string& message, const std:
 Quarantine::Verdict Quarantine::count_failed_try(const std::string& version, const Error& error) {
   Verdict v;
   v.max_failures = max_failures_;
-  if (!counts_as_failed_try(error.code()) || is_quarantined(version)) return v;
+  if (!counts_as_failed_try(error) || is_quarantined(version)) return v;
   store_.transaction([&] {
     v.counted = true;
     v.failures = store_.record_failure(version, error.what());
@@ -61,6 +63,16 @@ Quarantine::Verdict Quarantine::count_failed_try(const std::string& version, con
   else
     spdlog::info("version {}: {}: {}", version, v.describe(version), error.what());
   return v;
+}
+
+void Quarantine::clear(const std::string& version, const std::string& who) {
+  store_.transaction([&] {
+    if (!is_quarantined(version)) fail(ErrorCode::kNotFound, "version " + version + " is not quarantined");
+    store_.set_state(version, VersionState::kRemoved, "quarantine cleared by " + who);
+    store_.clear_failures(version);
+    store_.add_event("quarantine_cleared", version, "by " + who);
+  });
+  spdlog::info("version {}: quarantine cleared by {}", version, who);
 }
 
 bool Quarantine::is_quarantined(const std::string& version) const {

@@ -3,16 +3,24 @@
 // broken release ends in one clear record instead of an endless
 // download-fail-download loop.
 //
-// A try fails when staging (manifest, download verification, extraction) or
-// applying (the check of the staged folder, the move into versions/, the
-// switch of `current`, their recovery) fails because of the update itself.
-// counts_as_failed_try() decides by ErrorCode alone; failures of the
-// surroundings (network, disk space, lock timeouts, this machine's
-// configuration) are retried at the next check or start and never counted,
-// so a flaky network cannot quarantine a good release. The K-th counted
-// failure records the version as kQuarantined with an event "quarantined"
-// naming the last error: it is never selected, staged or applied again, while
-// a newer release still is. A successful apply clears the count.
+// A try fails only on evidence against the release itself: its signed,
+// verified content does not match its own manifest or is malformed (a
+// package whose hash matched the signed hash but does not extract), or the
+// staged version cannot be put in place for a reason of its own. The trial
+// (trial_verdict.h) and release hooks judge a start; they mark a version bad,
+// not here. counts_as_failed_try() is the one rule (the table in
+// docs/decisions.md): an Error whose Fault says it came from the delivery
+// (bytes that did not match their signed length or hash: a mirror, proxy or
+// man in the middle) or from this machine (an errno of the file system:
+// EXDEV, EIO, EPERM...) is bad luck and never counted, and so are the codes
+// of the surroundings (network, disk space, lock timeouts, this machine's
+// configuration): those are retried at the next check or start, so neither a
+// flaky network nor an attacker can quarantine a good release. The K-th
+// counted failure records the version as kQuarantined with an event
+// "quarantined" naming the last error: it is never selected, staged or
+// applied again, while a newer release still is. A successful apply clears
+// the count; so does clear() (`upkeep quarantine clear`, an administrator's
+// decision), which offers the version again.
 // count_failed_try() is the one place this rule is applied: the update
 // service (staging) and the applier (apply, recovery) both call it.
 //
@@ -32,9 +40,9 @@ namespace upkeep {
 // K when config.json and policy say nothing (Config::max_update_failures).
 inline constexpr int64_t kDefaultMaxUpdateFailures = 3;
 
-// True when an error of this code, raised while staging or applying a
-// version, is a failed try of that version (see the table in docs/decisions.md).
-bool counts_as_failed_try(ErrorCode code);
+// True when this error, raised while staging or applying a version, is a
+// failed try of that version (see the table in docs/decisions.md).
+bool counts_as_failed_try(const Error& error);
 
 class Quarantine {
  public:
@@ -60,6 +68,12 @@ class Quarantine {
   Verdict count_failed_try(const std::string& version, const Error& error);
 
   bool is_quarantined(const std::string& version) const;
+
+  // An administrator's "try it again": a quarantined `version` becomes
+  // kRemoved (offered, staged and applied again like any release), its
+  // failure count 0, with an event "quarantine_cleared" naming `who`; one
+  // transaction. Error(kNotFound) when it is not quarantined.
+  void clear(const std::string& version, const std::string& who);
 
  private:
   StateStore& store_;

@@ -19,10 +19,18 @@ TrialVerdict judge_end(const HealthRule& rule, const TrialEnd& end) {
   if (s.success()) return {TrialVerdict::Kind::kHealthy, false, true, how};
   if (!s.exited) {
     if (is_crash_signal(s.signal)) return failed(rule, end, "failed on its first start (" + how + ")");
+    if (end.asked_to_end) return {TrialVerdict::Kind::kNoEvidence, false, false, how + " after it was asked to end"};
     return {TrialVerdict::Kind::kNoEvidence, false, !is_outside_kill(s.signal), how};
   }
   if (s.code == 126 || s.code == 127) return failed(rule, end, "could not run (" + how + ")");
   if (rule.kind == HealthRule::Kind::kExit) return {TrialVerdict::Kind::kHealthy, false, true, how};
+  // Asked to end (by the launcher passing a signal on, or as its exit code says): no evidence.
+  if (end.asked_to_end)
+    return {TrialVerdict::Kind::kNoEvidence, false, false,
+            how + " after the launcher passed on signal " + std::to_string(end.asked_to_end)};
+  if (s.code > 128 && is_outside_kill(s.code - 128))
+    return {TrialVerdict::Kind::kNoEvidence, false, false,
+            how + " (128 + signal " + std::to_string(s.code - 128) + ")"};
   return failed(rule, end, "failed on its first start (" + how + ")");
 }
 

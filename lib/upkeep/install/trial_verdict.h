@@ -7,7 +7,14 @@
 // loader's "cannot run"), or it died of SIGSEGV, SIGBUS, SIGILL, SIGABRT,
 // SIGFPE, SIGSYS or SIGTRAP before it was healthy. A kill from outside
 // (SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGPIPE) proves nothing and the start
-// is not counted; other signals prove nothing either.
+// is not counted; other signals prove nothing either. Nor does any end
+// after someone asked the program to end: an exit after the launcher passed
+// on a SIGTERM, SIGINT or SIGHUP it received (TrialEnd::asked_to_end), or an
+// exit code 128 + one of those (the shell's and most runtimes' "ended by
+// SIGTERM": 129, 130, 137, 141, 143), is not counted. Only a crash signal
+// stays evidence then (it crashed on its way out). The limit of the rule: a
+// signal sent to the program itself (not through the launcher) that it
+// handles by exiting with another non-zero code reads as its own failure.
 // Healthy, under every rule: a confirmation, or an exit with code 0;
 // running:N also when alive N seconds; exit also any other exit code (a
 // command-line tool's user error). Under running:N and confirm, any other
@@ -39,6 +46,7 @@ struct TrialEnd {
   process::ExitStatus status;  // kEnded
   bool within_window = true;   // kEnded: before the trial window closed
   std::string detail;          // kNotStarted
+  int asked_to_end = 0;        // kEnded: the signal the launcher passed on to it before it ended (0: none)
 };
 
 struct TrialVerdict {

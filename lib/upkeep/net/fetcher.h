@@ -22,9 +22,15 @@ class DownloadProgress {
   virtual void on_verifying() {}
 };
 
+// Limits of every request (docs/decisions.md "No server can hold an update"):
+// the defaults are config.json's (min_transfer_rate, min_transfer_rate_seconds).
 struct FetchOptions {
   std::chrono::milliseconds connect_timeout{15000};
   std::chrono::milliseconds stall_timeout{30000};  // no byte for this long: give up (slow retrieval)
+  // Too slow: fewer than min_rate_bytes_per_second * rate_window body bytes in the last rate_window.
+  // And a whole request may take at most deadline_for(its length) (transfer_guard.h).
+  uint64_t min_rate_bytes_per_second = 1024;
+  std::chrono::milliseconds rate_window{30000};
   std::string proxy;  // "http://host:port"; "direct": none; empty: http_proxy / https_proxy / no_proxy
 };
 
@@ -35,8 +41,9 @@ class Fetcher {
   virtual ~Fetcher() = default;
 
   // GETs a whole (small) resource. Throws Error(kNetwork) naming the URL and
-  // the HTTP status or socket error; Error(kVerification) when more than
-  // max_bytes arrive (endless-data attack) — reading stops at the limit.
+  // the HTTP status, socket error or the limit passed (too slow, deadline);
+  // Error(kVerification, Fault::kDelivery) when more than max_bytes arrive
+  // (endless-data attack) — reading stops at the limit.
   virtual std::string get(const std::string& url, uint64_t max_bytes) = 0;
   // As get(), but a 404 (or a missing file://) gives nullopt.
   virtual std::optional<std::string> get_if_exists(const std::string& url, uint64_t max_bytes) = 0;
@@ -50,8 +57,9 @@ class Fetcher {
   // again); a server that ignores Range restarts from zero. The length and
   // SHA-256 are checked while streaming: more than expected_length bytes, a
   // short body or a wrong hash is Error(kVerification) and the .part is
-  // deleted. A dropped connection is Error(kNetwork) and the .part stays for
-  // the next attempt. On success `dest` holds the complete verified file.
+  // deleted (Fault::kDelivery: the bytes were wrong, not the release). A
+  // dropped connection, or one too slow for FetchOptions' limits, is
+  // Error(kNetwork) and the .part stays for the next attempt. On success `dest` holds the complete verified file.
   virtual DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
                                   const std::string& expected_sha256, DownloadProgress* progress) = 0;
 };

@@ -22,6 +22,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/net/resumable_download.h"
+#include "upkeep/net/transfer_guard.h"
 
 namespace upkeep::net {
 namespace {
@@ -98,6 +99,31 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// A Poco session (HTTPClientSession or HTTPSClientSession) under a
+// TransferGuard: its socket is attached once connected and detached before
+// it is closed, and every body byte read is counted.
+template <typename Base>
+class GuardedSession : public Base {
+ public:
+  template <typename... Args>
+  explicit GuardedSession(TransferGuard& guard, Args&&... args) : Base(std::forward<Args>(args)...), guard_(guard) {}
+  ~GuardedSession() override { guard_.detach(); }
+
+ protected:
+  void connect(const Poco::Net::SocketAddress& address) override {
+    Base::connect(address);
+    guard_.attach(this->socket().impl()->sockfd());
+  }
+  int read(char* buffer, std::streamsize length) override {
+    const int n = Base::read(buffer, length);
+    if (n > 0) guard_.count(static_cast<uint64_t>(n));
+    return n;
+  }
+
+ private:
+  TransferGuard& guard_;
+};
+
 // A response whose headers have arrived; the body is ready to be read.
 struct HttpResponse {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
@@ -117,7 +143,7 @@ std::string raw_request_target(const std::string& url) {
 }
 
 HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range,
-                       Poco::Net::Context::Ptr& tls) {
+                       Poco::Net::Context::Ptr& tls, TransferGuard& guard) {
   Poco::URI uri(url);
   std::string raw_url = url;
   for (int redirects = 0;; ++redirects) {
@@ -125,9 +151,10 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
     const std::string scheme = uri.getScheme();
     if (scheme == "https") {
       if (!tls) tls = make_client_context();
-      r.session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
+      r.session =
+          std::make_unique<GuardedSession<Poco::Net::HTTPSClientSession>>(guard, uri.getHost(), uri.getPort(), tls);
     } else {
-      r.session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+      r.session = std::make_unique<GuardedSession<Poco::Net::HTTPClientSession>>(guard, uri.getHost(), uri.getPort());
     }
     r.session->setTimeout(Poco::Timespan(opts.connect_timeout.count() * 1000),
                           Poco::Timespan(opts.stall_timeout.count() * 1000),
@@ -152,18 +179,26 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
   }
 }
 
-// Runs fn, turning socket, TLS and protocol failures into Error(kNetwork).
+// Runs fn, turning socket, TLS and protocol failures into Error(kNetwork);
+// when the guard shut the socket down, the limit it passed is the error.
 template <typename Fn>
-auto network(const std::string& url, const FetchOptions& opts, Fn&& fn) {
+auto network(const std::string& url, const FetchOptions& opts, const TransferGuard* guard, Fn&& fn) {
+  auto limit_passed = [guard] {
+    if (guard) guard->check();
+  };
   try {
     return fn();
   } catch (const Error&) {
+    limit_passed();
     throw;
   } catch (const Poco::TimeoutException&) {
+    limit_passed();
     fail(ErrorCode::kNetwork, url + ": timed out (no data for " + std::to_string(opts.stall_timeout.count()) + " ms)");
   } catch (const Poco::Exception& e) {
+    limit_passed();
     fail(ErrorCode::kNetwork, url + ": " + e.displayText());
   } catch (const std::ios_base::failure& e) {
+    limit_passed();
     fail(ErrorCode::kNetwork, url + ": " + e.what());
   }
 }
@@ -205,7 +240,7 @@ std::string read_limited(std::istream& in, const std::string& url, uint64_t max_
     size_t n = read_some(in, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), room)));
     if (n == 0) return out;
     out.append(buf.data(), n);
-    if (out.size() > max_bytes) fail(ErrorCode::kVerification, more_than(url, max_bytes));
+    if (out.size() > max_bytes) fail(ErrorCode::kVerification, more_than(url, max_bytes), Fault::kDelivery);
   }
 }
 
@@ -258,10 +293,10 @@ Source open_file_source(const std::string& url, uint64_t offset) {
 // An http(s) source: a Range request from the download's offset (none at
 // zero). A 416, or a 206 from elsewhere, discards the .part.
 Source open_http_source(const std::string& url, const FetchOptions& opts, Poco::Net::Context::Ptr& tls,
-                        ResumableDownload& download) {
+                        ResumableDownload& download, TransferGuard& guard) {
   Source src;
   const uint64_t offset = download.offset();
-  src.http = open_http(url, opts, offset > 0 ? "bytes=" + std::to_string(offset) + "-" : "", tls);
+  src.http = open_http(url, opts, offset > 0 ? "bytes=" + std::to_string(offset) + "-" : "", tls, guard);
   const HTTPResponse& head = src.http.head;
   const int status = head.getStatus();
   if (status == HTTPResponse::HTTP_REQUESTED_RANGE_NOT_SATISFIABLE && offset > 0)
@@ -307,14 +342,20 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
     return read_limited(in, url, max_bytes);
   }
   check_http_scheme(url);
-  return network(url, opts_, [&]() -> std::optional<std::string> {
-    HttpResponse r = open_http(url, opts_, "", tls_->context);
+  TransferGuard guard(url, opts_, max_bytes);  // the cap is the length metadata is allowed
+  return network(url, opts_, &guard, [&]() -> std::optional<std::string> {
+    HttpResponse r = open_http(url, opts_, "", tls_->context, guard);
     const int status = r.head.getStatus();
     if (status == HTTPResponse::HTTP_NOT_FOUND) return std::nullopt;
     if (status < 200 || status > 299) fail(ErrorCode::kNetwork, status_text(url, r.head));
     if (r.head.hasContentLength() && static_cast<uint64_t>(r.head.getContentLength64()) > max_bytes)
-      fail(ErrorCode::kVerification, more_than(url, max_bytes));
-    return read_limited(*r.body, url, max_bytes);
+      fail(ErrorCode::kVerification, more_than(url, max_bytes), Fault::kDelivery);
+    std::string body = read_limited(*r.body, url, max_bytes);
+    guard.check();  // the guard's shutdown ends the body like a close would
+    if (r.head.hasContentLength() && body.size() < static_cast<uint64_t>(r.head.getContentLength64()))
+      fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(body.size()) + " of " +
+                                    std::to_string(r.head.getContentLength64()) + " bytes");
+    return body;
   });
 }
 
@@ -324,10 +365,13 @@ Fetcher::DownloadResult HttpFetcher::download(const std::string& url, const stdf
   if (!local) check_http_scheme(url);
   ResumableDownload download(url, dest, expected_length, expected_sha256, progress);
   if (download.finish_if_complete()) return download.result();
+  // The signed length scales the deadline; file:// needs no guard.
+  std::optional<TransferGuard> guard;
+  if (!local) guard.emplace(url, opts_, expected_length);
   try {
-    return network(url, opts_, [&]() -> DownloadResult {
-      Source src =
-          local ? open_file_source(url, download.offset()) : open_http_source(url, opts_, tls_->context, download);
+    return network(url, opts_, guard ? &*guard : nullptr, [&]() -> DownloadResult {
+      Source src = local ? open_file_source(url, download.offset())
+                         : open_http_source(url, opts_, tls_->context, download, *guard);
       download.begin(src.start, src.announced());
       download.receive(*src.body);
       download.finish();

@@ -109,9 +109,12 @@ void ResumableDownload::begin(uint64_t start, std::optional<uint64_t> announced)
   result_.resumed = start > 0;
   if (announced && *announced != expected_length_) {
     part_->remove();
-    if (*announced > expected_length_) fail(ErrorCode::kVerification, more_than(url_, expected_length_));
-    fail(ErrorCode::kVerification, url_ + ": the server announces " + std::to_string(*announced) + " bytes, expected " +
-                                       std::to_string(expected_length_));
+    if (*announced > expected_length_)
+      fail(ErrorCode::kVerification, more_than(url_, expected_length_), Fault::kDelivery);
+    fail(ErrorCode::kVerification,
+         url_ + ": the server announces " + std::to_string(*announced) + " bytes, expected " +
+             std::to_string(expected_length_),
+         Fault::kDelivery);
   }
 }
 
@@ -151,7 +154,7 @@ void ResumableDownload::finish() {
 
 void ResumableDownload::discard(ErrorCode code, const std::string& message) {
   part_->remove();
-  fail(code, message);
+  fail(code, message, Fault::kDelivery);
 }
 
 void ResumableDownload::complete(const std::string& got) {

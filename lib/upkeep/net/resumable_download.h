@@ -9,7 +9,8 @@
 // After finish() or a true finish_if_complete(): DEST holds the complete,
 // verified file. After a failure: a length or hash mismatch (and whatever
 // the transport reports through discard()) deleted DEST.part and threw
-// Error(kVerification); a body that ended short threw Error(kNetwork) and
+// Error(kVerification) with Fault::kDelivery (the bytes, not the release,
+// were wrong); a body that ended short threw Error(kNetwork) and
 // DEST.part stays for the next attempt; so does any exception the body
 // stream throws (the transport turns it into Error(kNetwork)).
 // One download, one thread; not copyable.
@@ -59,8 +60,8 @@ class ResumableDownload {
   void receive(std::istream& body);
   // Checks the length and hash and moves DEST.part to DEST.
   void finish();
-  // Deletes DEST.part and throws Error(code, message): the transport found
-  // that what is there cannot be continued.
+  // Deletes DEST.part and throws Error(code, message, Fault::kDelivery): the
+  // transport found that what is there cannot be continued.
   [[noreturn]] void discard(ErrorCode code, const std::string& message);
 
   const Fetcher::DownloadResult& result() const { return result_; }

@@ -49,7 +49,7 @@ void fail_errno(const std::string& what, const stdfs::path& path, int err) {
                                                     : ErrorCode::kFailure;
   std::string msg = what + " " + path.string() + ": " + std::strerror(err);
   if (code == ErrorCode::kNoSpace) msg = "not enough space: " + msg;
-  fail(code, msg);
+  fail(code, msg, Fault::kLocal);
 }
 
 std::string read_file(const stdfs::path& path, uint64_t max_bytes) {

@@ -26,7 +26,9 @@ Config Config::from_json(const Json& j, const std::string& what) {
                                                            "max_update_failures",
                                                            "delta_updates",
                                                            "check_on_start_deadline_seconds",
-                                                           "handover_ready_timeout_seconds"};
+                                                           "handover_ready_timeout_seconds",
+                                                           "min_transfer_rate",
+                                                           "min_transfer_rate_seconds"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
     for (const auto& [k, v] : j.as_object())
@@ -47,6 +49,8 @@ Config Config::from_json(const Json& j, const std::string& what) {
     c.headless = j.get_bool_or("headless", c.headless);
     c.max_update_failures = j.get_int_or("max_update_failures", c.max_update_failures);
     c.delta_updates = j.get_bool_or("delta_updates", c.delta_updates);
+    c.min_transfer_rate = j.get_int_or("min_transfer_rate", c.min_transfer_rate);
+    c.min_transfer_rate_seconds = j.get_int_or("min_transfer_rate_seconds", c.min_transfer_rate_seconds);
     if (c.app_id.empty()) fail(ErrorCode::kBadInput, "field 'app_id' must not be empty");
     if (c.check_interval_minutes < 0) fail(ErrorCode::kBadInput, "field 'check_interval_minutes' must be 0 or more");
     if (c.trial_timeout_seconds < 1) fail(ErrorCode::kBadInput, "field 'trial_timeout_seconds' must be at least 1");
@@ -54,11 +58,14 @@ Config Config::from_json(const Json& j, const std::string& what) {
       fail(ErrorCode::kBadInput, "field 'check_on_start_deadline_seconds' must be 1..600");
     if (c.handover_ready_timeout_seconds < 1 || c.handover_ready_timeout_seconds > 3600)
       fail(ErrorCode::kBadInput, "field 'handover_ready_timeout_seconds' must be 1..3600");
+    if (c.min_transfer_rate < 1) fail(ErrorCode::kBadInput, "field 'min_transfer_rate' must be at least 1 (bytes/s)");
+    if (c.min_transfer_rate_seconds < 1 || c.min_transfer_rate_seconds > 3600)
+      fail(ErrorCode::kBadInput, "field 'min_transfer_rate_seconds' must be 1..3600");
     if (c.max_update_failures < 1) fail(ErrorCode::kBadInput, "field 'max_update_failures' must be at least 1");
     if (!c.repository_url.empty() && c.repository_url.back() != '/') c.repository_url += '/';
     return c;
   } catch (const Error& e) {
-    fail(e.code(), what + ": " + e.what());
+    fail_again(e, what + ": " + e.what());
   }
 }
 
@@ -77,6 +84,8 @@ Json Config::to_json() const {
   j["headless"] = headless;
   j["max_update_failures"] = max_update_failures;
   j["delta_updates"] = delta_updates;
+  j["min_transfer_rate"] = min_transfer_rate;
+  j["min_transfer_rate_seconds"] = min_transfer_rate_seconds;
   return j;
 }
 

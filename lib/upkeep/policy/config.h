@@ -28,6 +28,10 @@ struct Config {
   bool headless = false;                        // main program: no prompt, apply at exit
   int64_t max_update_failures = kDefaultMaxUpdateFailures;  // failed tries of one update before it is quarantined
   bool delta_updates = true;  // fetch only missing files and patches when the release offers them
+  // A request with fewer than min_transfer_rate bytes/s over the last
+  // min_transfer_rate_seconds is given up (net/transfer_guard.h).
+  int64_t min_transfer_rate = 1024;
+  int64_t min_transfer_rate_seconds = 30;
   // The keys the file named (from_json): tells a value the user set from a
   // default (UpdateSettings, `launcher --upkeep-status`). Not written by to_json.
   std::set<std::string, std::less<>> keys_in_file;

@@ -36,7 +36,7 @@ Json read_policy_file(const stdfs::path& file) {
     SettingSource src{SettingSource::Kind::kPolicy, file.string(), ""};
     for (const auto& [key, value] : j.as_object()) scratch.set(key, value, src);
   } catch (const Error& e) {
-    fail(e.code(), file.string() + ": " + e.what());
+    fail_again(e, file.string() + ": " + e.what());
   }
   return j;
 }

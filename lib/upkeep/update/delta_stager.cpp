@@ -54,7 +54,7 @@ void place(const stdfs::path& from, const stdfs::path& to, uint32_t mode, const 
     if (!ec) return;
   }
   if (copy_hashed(from, to, mode) != sha)
-    fail(ErrorCode::kVerification, from.string() + " changed while it was copied into " + to.string());
+    fail(ErrorCode::kVerification, from.string() + " changed while it was copied into " + to.string(), Fault::kLocal);
 }
 
 class Run {

@@ -44,11 +44,15 @@ struct ReleaseMetadata {
 // The signed manifest, checked against its target info before it is parsed.
 ReleaseMetadata fetch_manifest(net::Fetcher& fetcher, const ReleaseInfo& release, const std::string& url) {
   std::string text = fetcher.get(url, release.manifest.length);
+  // Wrong bytes from the network say nothing about the release (Fault::kDelivery: not a failed try).
   if (text.size() != release.manifest.length)
-    fail(ErrorCode::kVerification, release.manifest.path + ": " + std::to_string(text.size()) +
-                                       " bytes, the signed length is " + std::to_string(release.manifest.length));
+    fail(ErrorCode::kVerification,
+         release.manifest.path + ": " + std::to_string(text.size()) + " bytes, the signed length is " +
+             std::to_string(release.manifest.length),
+         Fault::kDelivery);
   if (sha256_hex(text) != release.manifest.sha256())
-    fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash");
+    fail(ErrorCode::kVerification, release.manifest.path + ": SHA-256 does not match the signed hash",
+         Fault::kDelivery);
   FileManifest manifest = parse_manifest(release, text);
   return {std::move(text), std::move(manifest), std::nullopt};
 }

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "upkeep/base/error.h"
+#include "upkeep/install/check_backoff.h"
 #include "upkeep/install/quarantine.h"
 #include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_store.h"
@@ -15,6 +16,14 @@
 #include "upkeep/update/stager.h"
 
 namespace upkeep {
+
+net::FetchOptions fetch_options(const Config& config, const UpdateSettings& settings) {
+  net::FetchOptions o;
+  o.proxy = settings.proxy;
+  o.min_rate_bytes_per_second = static_cast<uint64_t>(config.min_transfer_rate);
+  o.rate_window = std::chrono::seconds(config.min_transfer_rate_seconds);
+  return o;
+}
 
 UpdateService::UpdateService(Layout layout, Config config, std::unique_ptr<net::Fetcher> fetcher,
                              UpdateObserver& observer)
@@ -52,12 +61,40 @@ std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
   observer_.on_check_started();
   try {
     auto r = check_locked(kind);
+    record_outcome(true);
     observer_.on_check_finished();
     return r;
   } catch (const std::exception& e) {
+    record_outcome(false);
     observer_.on_error(e.what());
     observer_.on_check_finished();
     throw;
+  }
+}
+
+void UpdateService::record_outcome(bool ok) {
+  try {
+    StateStore store(layout_.state_db());
+    CheckBackoff backoff(store, *clock_);
+    if (ok) return backoff.succeeded();
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    std::mt19937_64 rng{std::random_device{}()};
+    backoff.failed(jitter(rng));
+    spdlog::info("{}", backoff.describe());
+  } catch (const std::exception& e) {
+    spdlog::warn("could not record the update check's outcome: {}", e.what());  // the check's own error matters
+  }
+}
+
+int64_t UpdateService::backoff_seconds() const {
+  std::error_code ec;
+  if (!std::filesystem::exists(layout_.state_db(), ec)) return 0;
+  try {
+    StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
+    return CheckBackoff(store, *clock_).remaining_seconds();
+  } catch (const std::exception& e) {
+    spdlog::debug("no backoff read: {}", e.what());
+    return 0;
   }
 }
 
@@ -104,7 +141,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
     StateStore store(layout_.state_db());
     auto verdict = Quarantine(store, config_.max_update_failures).count_failed_try(release->version, e);
     if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
-    fail(e.code(), verdict.annotate(e.what(), release->version));
+    fail_again(e, verdict.annotate(e.what(), release->version));
   }
   {
     std::lock_guard<std::mutex> g(mutex_);
@@ -144,6 +181,7 @@ std::optional<std::chrono::minutes> UpdateService::background_delay() const {
 void UpdateService::run(CheckKind first) {
   std::mt19937_64 rng{std::random_device{}()};
   CheckKind kind = first;
+  bool checked = false;  // a check ran in this start
   if (!background_delay()) {
     spdlog::info("no background checks: update_mode {} ({})", update_mode_name(settings_.mode),
                  settings_.sources.at("update_mode").describe());
@@ -159,6 +197,15 @@ void UpdateService::run(CheckKind first) {
       if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
       continue;
     }
+    // After failed checks (a dead or hostile network): wait, then look again. The first
+    // check of a start is not held back (an app's --exit-after-check waits for it).
+    if (int64_t hold = kind == CheckKind::kBackground && checked ? backoff_seconds() : 0; hold > 0) {
+      spdlog::info("update check held back {} s after failed checks", hold);
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, std::chrono::seconds(hold), [this] { return stopping_; })) return;
+      continue;
+    }
+    checked = true;
     try {
       check_now(kind);
     } catch (const std::exception& e) {

@@ -23,7 +23,9 @@
 //
 // Public methods may be called from any thread; only one check runs at a
 // time. After a failed check nothing is staged and the running version is
-// unaffected; the next check starts afresh (a download resumes). A staging
+// unaffected; the next check starts afresh (a download resumes), and the
+// service's background checks wait longer after each failed one
+// (install/check_backoff.h; a manual check is never held back). A staging
 // failure that is the update's own (not the network's, the disk's or a
 // lock's) is a failed try of that version: the K-th (max_update_failures)
 // quarantines it, and it is never selected again (quarantine.h).
@@ -46,6 +48,10 @@
 namespace upkeep {
 
 enum class CheckKind { kBackground, kManual };
+
+// The fetcher's options for this install: the proxy of the effective
+// settings, the transfer-rate limits of config.json.
+net::FetchOptions fetch_options(const Config& config, const UpdateSettings& settings);
 
 class UpdateService {
  public:
@@ -75,12 +81,15 @@ class UpdateService {
   // zero now, the rest of the quiet hours inside them; nullopt when it
   // does not check at all (update mode manual or disabled).
   std::optional<std::chrono::minutes> background_delay() const;
+  // Seconds background checks are held back after failed checks (install/check_backoff.h); 0: none.
+  int64_t backoff_seconds() const;
 
  private:
   void run(CheckKind first);
   // Why check_now() does not check (policy, a root this user cannot write); nullopt: it checks.
   std::optional<std::string> why_off() const;
   std::optional<ReleaseInfo> check_locked(CheckKind kind);
+  void record_outcome(bool ok);  // CheckBackoff: reset, or one more failure
 
   Layout layout_;
   Config config_;

@@ -79,6 +79,7 @@ TEST_CASE("a staged version that changed on disk is discarded with kVerification
   in.stage("2.0.0", "two");
   write_text(in.layout.launch_file("2.0.0"), R"({"args":[],"health":"exit","program":"app.txt"})");
   std::string what;
+  bool counted = true;  // a file system error (errno) is this machine's fault, not a failed try
   SECTION("a file was replaced by a folder") {
     stdfs::remove(in.layout.staged_dir("2.0.0") / "app.txt");
     stdfs::create_directories(in.layout.staged_dir("2.0.0") / "app.txt");
@@ -104,11 +105,13 @@ TEST_CASE("a staged version that changed on disk is discarded with kVerification
   SECTION("the manifest is missing") {
     stdfs::remove(in.layout.manifest_file("2.0.0"));
     what = in.layout.manifest_file("2.0.0").string();
+    counted = false;
   }
   auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kVerification);
-  CHECK_THAT(msg, Catch::Contains("2.0.0") && Catch::Contains(what) && Catch::Contains("failed try 1 of 3"));
+  CHECK_THAT(msg, Catch::Contains("2.0.0") && Catch::Contains(what));
+  CHECK((msg.find("failed try 1 of 3") != std::string::npos) == counted);
   check_discarded(in, "2.0.0");
-  CHECK(in.store->failure_count("2.0.0") == 1);
+  CHECK(in.store->failure_count("2.0.0") == (counted ? 1 : 0));
   CHECK(read_text(in.layout.current_link() / "app.txt") == "one");
 }
 
@@ -240,7 +243,7 @@ TEST_CASE("recover abandons an apply whose files vanished and keeps the current 
   CHECK(in.applier().recover());
   CHECK(in.layout.current_version() == std::optional<std::string>("1.0.0"));
   CHECK(in.state("2.0.0") == VersionState::kRemoved);
-  CHECK(in.store->failure_count("2.0.0") == 1);  // a failed try: something keeps eating its files?
+  CHECK(in.store->failure_count("2.0.0") == 0);  // vanished files are a local fault, not a failed try
   CHECK(in.state("1.0.0") == VersionState::kGood);
   CHECK_FALSE(in.store->journal().has_value());
   CHECK(in.has_event("recovered", "2.0.0"));

@@ -17,13 +17,36 @@ TEST_CASE("the update's own failures count as failed tries, the surroundings' do
   for (ErrorCode c : {ErrorCode::kFailure, ErrorCode::kVerification, ErrorCode::kNotFound, ErrorCode::kBadInput,
                       ErrorCode::kExists}) {
     INFO(static_cast<int>(c));
-    CHECK(upkeep::counts_as_failed_try(c));
+    CHECK(upkeep::counts_as_failed_try(Error(c, "x")));
   }
   for (ErrorCode c : {ErrorCode::kNetwork, ErrorCode::kNoSpace, ErrorCode::kLockTimeout, ErrorCode::kUsage,
                       ErrorCode::kDowngrade, ErrorCode::kNoRunnableVersion, ErrorCode::kOk}) {
     INFO(static_cast<int>(c));
-    CHECK_FALSE(upkeep::counts_as_failed_try(c));
+    CHECK_FALSE(upkeep::counts_as_failed_try(Error(c, "x")));
   }
+  // Bad luck whatever the code: bytes the network changed, a refusal of this machine's file system.
+  for (ErrorCode c : {ErrorCode::kFailure, ErrorCode::kVerification, ErrorCode::kNotFound}) {
+    INFO(static_cast<int>(c));
+    CHECK_FALSE(upkeep::counts_as_failed_try(Error(c, "x", upkeep::Fault::kDelivery)));
+    CHECK_FALSE(upkeep::counts_as_failed_try(Error(c, "x", upkeep::Fault::kLocal)));
+  }
+}
+
+TEST_CASE("clearing a quarantine offers the version again with no failed tries, and says who cleared it",
+          "[quarantine]") {
+  TempDir dir;
+  StateStore store(dir / "state.db");
+  Quarantine q(store, 1);
+  CHECK_THROWS_AS(q.clear("2.0.0", "admin"), Error);
+  CHECK(q.count_failed_try("2.0.0", Error(ErrorCode::kBadInput, "not a zip")).quarantined);
+  q.clear("2.0.0", "admin");
+  CHECK_FALSE(q.is_quarantined("2.0.0"));
+  CHECK(store.get("2.0.0")->state == VersionState::kRemoved);
+  CHECK(store.failure_count("2.0.0") == 0);
+  CHECK(store.events(1).at(0).kind == "quarantine_cleared");
+  CHECK(store.events(1).at(0).detail == "by admin");
+  // Counted afresh: one more K-th try quarantines it again.
+  CHECK(q.count_failed_try("2.0.0", Error(ErrorCode::kBadInput, "not a zip")).quarantined);
 }
 
 TEST_CASE("the K-th failed try quarantines the version with the last error", "[quarantine]") {

@@ -71,6 +71,28 @@ TEST_CASE("a kill from outside is no evidence and the start is not counted", "[t
   }
 }
 
+TEST_CASE("an end after someone asked the program to end is no evidence, unless it crashed", "[trial_verdict]") {
+  for (const auto& rule : {kConfirm, kRunning}) {
+    INFO(rule.to_string());
+    // The launcher passed a SIGTERM on, and the app cleaned up and exited 1.
+    TrialEnd asked = exited(1);
+    asked.asked_to_end = SIGTERM;
+    auto v = judge_trial(rule, asked);
+    CHECK(v.kind == Kind::kNoEvidence);
+    CHECK_FALSE(v.counted);
+    CHECK_THAT(v.why, Catch::Contains("passed on signal 15"));
+    // 128 + SIGTERM, SIGINT, SIGKILL: the runtime's "ended by a signal".
+    for (int code : {143, 130, 137}) CHECK(judge_trial(rule, exited(code)).kind == Kind::kNoEvidence);
+    // It crashed on its way out: that is its own.
+    TrialEnd crashed = killed(SIGSEGV);
+    crashed.asked_to_end = SIGTERM;
+    CHECK(judge_trial(rule, crashed).kind == Kind::kFailed);
+    // 126, 127 and other codes stay evidence without a request to end.
+    CHECK(judge_trial(rule, exited(127)).kind == Kind::kFailed);
+    CHECK(judge_trial(rule, exited(134)).kind == Kind::kFailed);  // 128 + SIGABRT
+  }
+}
+
 TEST_CASE("a non-zero exit fails running and confirm but is a command's own answer under exit", "[trial_verdict]") {
   auto tool = judge_trial(kExit, exited(2));
   CHECK(tool.kind == Kind::kHealthy);
