@@ -19,8 +19,9 @@ bool counts_as_failed_try(ErrorCode code) {
     case ErrorCode::kNetwork:
     case ErrorCode::kNoSpace:
     case ErrorCode::kLockTimeout:
-    case ErrorCode::kUsage:      // this machine's proxy or repository URL
-    case ErrorCode::kNeedsRoot:  // this machine's rights
+    case ErrorCode::kUsage:       // this machine's proxy or repository URL
+    case ErrorCode::kNeedsRoot:   // this machine's rights
+    case ErrorCode::kPermission:  // this machine's file modes
     // Not a try: a staged version the installed one has already passed (never offered again anyway).
     case ErrorCode::kDowngrade:
     case ErrorCode::kNoRunnableVersion:

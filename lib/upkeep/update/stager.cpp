@@ -9,6 +9,7 @@
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
@@ -128,7 +129,7 @@ void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, net::Dow
 }
 
 bool Stager::nothing_to_stage(const std::string& v) const {
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
   auto rec = store.get(v);
   if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return true;
   // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
@@ -186,7 +187,7 @@ void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& u
 void Stager::record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text) {
   {
     auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(120));
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
     PendingMarker(layout_).set();  // before the record: "no marker" must mean "nothing to do"
     crash_point("stage.marked");
     // The point of no return: from this commit on, v is staged and the launcher may apply it.
