@@ -116,7 +116,14 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
 process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter,
                                               const LauncherOptions& options) {
   spdlog::info("{} is read-only for this user: starting what is installed", layout_.root().string());
-  if (std::string damage = StateStore::damage(layout_.state_db()); !damage.empty()) {
+  std::string damage = StateStore::damage(layout_.state_db());
+  std::optional<StateStore> opened;
+  if (damage.empty() && !stdfs::exists(layout_.state_db())) damage = "it is missing";
+  if (damage.empty()) {
+    opened.emplace(layout_.state_db(), StateStore::Mode::kReadOnly);
+    if (!opened->meta("schema_version")) damage = "it holds no tables";
+  }
+  if (!damage.empty()) {
     // Only its owner may set it aside and rebuild it (state_recovery.h); `current` says what runs.
     auto current = layout_.current_version();
     if (!current || !stdfs::is_directory(layout_.version_dir(*current)))
@@ -126,7 +133,7 @@ process::ExitStatus Launcher::read_only_start(const Config& config, const AppSta
                  damage, *current);
     starter.exec(*current);
   }
-  StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
+  StateStore& store = *opened;
   std::string start = version_to_start(store, false);
   std::optional<Handover> handover;
   if (options.handover)

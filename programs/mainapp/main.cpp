@@ -328,7 +328,11 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
   if (face != UiFace::kNone) socket.emplace(WebUiSocket::acquire());
   start_termination_thread(ui);
   ui.say("mainapp " + version + " running (pid " + std::to_string(process::current_pid()) + ")");
-  Config config = Config::load(layout.config_file());
+  // A damaged config.json: what can be salvaged (AppUpdater turns updates off and says so).
+  const char* launcher = std::getenv(env::kLauncher);
+  Config config = Config::load_or_salvage(layout.config_file(), launcher ? stdfs::path(launcher).filename().string()
+                                                                         : layout.root().filename().string())
+                      .config;
   SharedWork work(open_work(ui, config.app_id, args.value("note")));
   UpdateSettings settings = read_settings(ui, layout, config);
   const bool headless = args.flag("headless") || config.headless;

@@ -77,6 +77,14 @@ std::vector<std::string> upkeep_cmd(const std::vector<std::string>& args) {
   return argv;
 }
 
+// 1.0.0 released, served and installed per user.
+struct OneInstall {
+  VendorRepo vendor;
+  const bool released = (vendor.release(vendor.build_folder("1.0.0"), "1.0.0"), true);
+  RepoServerProcess server{vendor.repo()};
+  Installed app{server.url, vendor.root_json(), "1.0.0"};
+};
+
 // A per-machine install (root), 1.0.0, in a folder every user may enter.
 struct MachineRoot {
   VendorRepo vendor;
@@ -99,10 +107,9 @@ TEST_CASE("a damaged config.json: the app starts, --status says updates are off,
           "[heal][integration]") {
   const std::string kind = GENERATE(as<std::string>{}, "empty", "garbage", "array", "typo", "folder");
   CAPTURE(kind);
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  VendorRepo& vendor = one.vendor;
+  Installed& app = one.app;
   const stdfs::path config = app.prefix() / "config.json";
   const Json good = Json::parse(read_text(config), "config.json");
   damage(config, kind);
@@ -114,6 +121,12 @@ TEST_CASE("a damaged config.json: the app starts, --status says updates are off,
   CHECK(contains(started.err, "config.json"));
   CHECK(contains(started.err, "upkeep repair --prefix " + app.prefix().string()));
   CHECK(contains(read_text(app.prefix() / "logs" / "launcher.log"), "updates off"));
+
+  // The reference app itself runs with it too (its updater off).
+  RunResult ran = run({app.launcher().string(), "--exit-after-check", "--ui", "terminal"});
+  INFO("app stdout:\n" << ran.out << "\napp stderr:\n" << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK(contains(ran.err + ran.out, "updates are off"));
 
   const Json status = app.status();
   CHECK(status.contains("config_error"));
@@ -140,10 +153,9 @@ TEST_CASE("a damaged config.json: the app starts, --status says updates are off,
 }
 
 TEST_CASE("a key config.json does not know is a warning: the app starts and updates", "[heal][integration]") {
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  VendorRepo& vendor = one.vendor;
+  Installed& app = one.app;
   const stdfs::path config = app.prefix() / "config.json";
   Json j = Json::parse(read_text(config), "config.json");
   j["a_key_of_version_9"] = true;
@@ -165,17 +177,15 @@ TEST_CASE("a key config.json does not know is a warning: the app starts and upda
 
 TEST_CASE("repair says what it is missing when neither config.json nor state.db knows the repository",
           "[heal][integration]") {
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  Installed& app = one.app;
   stdfs::remove(app.prefix() / "state.db");
   write_text(app.prefix() / "config.json", "");
   RunResult r = run(upkeep_cmd({"repair", "--prefix", app.prefix().string()}));
   CHECK(r.exit_code == 9);
   CHECK(contains(r.err, "the repository URL"));
   CHECK(contains(r.err, "--repository URL"));
-  run_ok(upkeep_cmd({"repair", "--prefix", app.prefix().string(), "--repository", server.url}));
+  run_ok(upkeep_cmd({"repair", "--prefix", app.prefix().string(), "--repository", one.server.url}));
   CHECK(Json::parse(read_text(app.prefix() / "config.json"), "config.json").get_string("app_id") == "demo");
   CHECK(app.state_of("1.0.0") == "good");  // state.db was rebuilt from the folders on the way
 }
@@ -234,7 +244,7 @@ TEST_CASE("damage in a per-machine install: nobody's app starts and --status rep
   for (const std::string kind : {"truncated", "random", "zero", "folder"}) {
     CAPTURE(kind);
     damage(db, kind);
-    stdfs::permissions(m.root, static_cast<stdfs::perms>(0755));
+    write_text(m.root / ".pending", "");  // the slow path, read-only for nobody
     CHECK(run_ok(as_nobody({m.launcher(), "--version"})).out == "mainapp 1.0.0\n");
     RunResult status = run(as_nobody({m.launcher(), "--upkeep-status"}));
     CHECK(status.exit_code == 0);
@@ -263,10 +273,8 @@ TEST_CASE("damage in a per-machine install: nobody's app starts and --status rep
 
 TEST_CASE("--status on a root this user may not read is a permission problem (exit 14), on a read-only one it works",
           "[heal][integration]") {
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  Installed& app = one.app;
   stdfs::permissions(app.dir.path(), static_cast<stdfs::perms>(0755));
   stdfs::permissions(app.prefix(), static_cast<stdfs::perms>(0555));  // read-only for everyone but root
   for (const char* f : {"state.db", "config.json"})
@@ -292,10 +300,8 @@ TEST_CASE("--status on a root this user may not read is a permission problem (ex
 
 TEST_CASE("temp files of interrupted atomic writes are swept at the next start, others' are kept",
           "[heal][integration]") {
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  Installed& app = one.app;
   // A writer that is gone (a pid no process has: beyond pid_max), and one that is running now (this test).
   const std::string gone = std::to_string(4194304 + 17);
   const std::string alive = std::to_string(getpid());
@@ -357,10 +363,9 @@ std::vector<Launch> launch_together(const std::string& launcher, int n) {
 
 TEST_CASE("launchers started together across an update and a clean-up all start, record nothing wrong, print no error",
           "[heal][race][integration]") {
-  VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
-  RepoServerProcess server(vendor.repo());
-  Installed app(server.url, vendor.root_json(), "1.0.0");
+  OneInstall one;
+  VendorRepo& vendor = one.vendor;
+  Installed& app = one.app;
   const std::string updater = (app.prefix() / "upkeep-updater").string();
   for (const std::string v : {"2.0.0", "3.0.0", "4.0.0"}) {
     CAPTURE(v);

@@ -52,7 +52,8 @@ StateStore StateRecovery::open() const {
   if (recorded == 0 && moved_to.empty()) return store;  // a new install: nothing to rebuild
   const std::string detail = (moved_to.empty() ? std::string("state.db was missing or empty")
                                                : "state.db was damaged and moved aside to " + moved_to) +
-                             "; " + std::to_string(recorded) + " version(s) recorded again from the folders";
+                             "; rebuilt it: " + std::to_string(recorded) +
+                             " version(s) recorded again from the folders";
   spdlog::warn("{}: {}", layout_.root().string(), detail);
   store.add_event("state_rebuilt", layout_.current_version().value_or(""), detail);
   return store;
