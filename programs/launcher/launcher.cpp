@@ -116,14 +116,9 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
 process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter,
                                               const LauncherOptions& options) {
   spdlog::info("{} is read-only for this user: starting what is installed", layout_.root().string());
-  std::string damage = StateStore::damage(layout_.state_db());
-  std::optional<StateStore> opened;
-  if (damage.empty() && !stdfs::exists(layout_.state_db())) damage = "it is missing";
-  if (damage.empty()) {
-    opened.emplace(layout_.state_db(), StateStore::Mode::kReadOnly);
-    if (!opened->meta("schema_version")) damage = "it holds no tables";
-  }
-  if (!damage.empty()) {
+  std::string damage;
+  std::optional<StateStore> opened = open_to_read(layout_, damage);
+  if (!opened) {
     // Only its owner may set it aside and rebuild it (state_recovery.h); `current` says what runs.
     auto current = layout_.current_version();
     if (!current || !stdfs::is_directory(layout_.version_dir(*current)))

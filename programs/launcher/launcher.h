@@ -44,6 +44,7 @@
 
 #include "launcher_options.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/platform/process.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/update_settings.h"
@@ -51,7 +52,6 @@
 namespace upkeep {
 
 class AppStarter;
-class StateStore;
 
 class Launcher {
  public:
@@ -86,5 +86,10 @@ std::string repair_command(const Layout& layout);
 // `launcher --upkeep-status [--upkeep-json]`: prints versions, current, staged,
 // bad, quarantined, failed tries, events. Read-only: works for any user.
 int print_status(const Layout& layout, bool json);
+
+// state.db opened read-only (never creating a -wal or -shm) and checked
+// (PRAGMA integrity_check, a schema); nullopt with `damage` saying why when
+// it is missing or damaged. Error(kPermission) when this user may not read it.
+std::optional<StateStore> open_to_read(const Layout& layout, std::string& damage);
 
 }  // namespace upkeep

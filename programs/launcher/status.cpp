@@ -181,6 +181,23 @@ void print_events(const Json& out) {
 
 }  // namespace
 
+std::optional<StateStore> open_to_read(const Layout& layout, std::string& damage) {
+  std::optional<StateStore> store;
+  damage = "it is missing";
+  std::error_code ec;
+  if (!std::filesystem::exists(layout.state_db(), ec)) return store;
+  try {
+    store.emplace(layout.state_db(), StateStore::Mode::kReadOnly);
+    damage = store->integrity_check();
+    if (damage == "ok") damage = store->meta("schema_version") ? "" : "it holds no tables (empty)";
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kPermission || e.code() == ErrorCode::kLockTimeout) throw;
+    damage = e.what();
+  }
+  if (!damage.empty()) store.reset();
+  return store;
+}
+
 int print_status(const Layout& layout, bool json) {
   std::error_code ec;
   if (!std::filesystem::exists(layout.state_db(), ec) && !std::filesystem::exists(layout.config_file(), ec)) {
@@ -189,19 +206,8 @@ int print_status(const Layout& layout, bool json) {
     fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
   }
   // Read-only throughout: a damaged state.db is reported, and set aside by the next writer (state_recovery.h).
-  std::optional<StateStore> store;
-  std::string state_error = "it is missing";
-  if (std::filesystem::exists(layout.state_db(), ec)) {
-    try {
-      store.emplace(layout.state_db(), StateStore::Mode::kReadOnly);
-      state_error = store->integrity_check();
-      if (state_error == "ok") state_error = store->meta("schema_version") ? "" : "it holds no tables (empty)";
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::kPermission || e.code() == ErrorCode::kLockTimeout) throw;
-      state_error = e.what();
-    }
-    if (!state_error.empty()) store.reset();
-  }
+  std::string state_error;
+  std::optional<StateStore> store = open_to_read(layout, state_error);
   Json out = status_json(layout, store ? &*store : nullptr, state_error);
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());

@@ -51,10 +51,14 @@ void damage(const stdfs::path& file, const std::string& kind) {
   }
 }
 
+// The damaged state.db files set aside (their -wal and -shm beside them not counted).
 std::vector<stdfs::path> set_aside(const stdfs::path& root) {
   std::vector<stdfs::path> out;
   for (const auto& e : stdfs::directory_iterator(root))
-    if (e.path().filename().string().rfind("state.db.damaged-", 0) == 0) out.push_back(e.path());
+    if (const std::string name = e.path().filename().string(); name.rfind("state.db.damaged-", 0) == 0 &&
+                                                               name.find("-wal") == std::string::npos &&
+                                                               name.find("-shm") == std::string::npos)
+      out.push_back(e.path());
   return out;
 }
 
