@@ -13,15 +13,15 @@ bool counts_as_failed_try(ErrorCode code) {
     case ErrorCode::kNotFound:
     case ErrorCode::kBadInput:
     case ErrorCode::kExists:
-    case ErrorCode::kBadBundle:  // (only installs read bundles)
+    case ErrorCode::kBadBundle:   // (only installs read bundles)
+    case ErrorCode::kPermission:  // as before it had its own code (EPERM was kFailure)
       return true;
     // The surroundings: retried at the next check or start (downloads resume).
     case ErrorCode::kNetwork:
     case ErrorCode::kNoSpace:
     case ErrorCode::kLockTimeout:
-    case ErrorCode::kUsage:       // this machine's proxy or repository URL
-    case ErrorCode::kNeedsRoot:   // this machine's rights
-    case ErrorCode::kPermission:  // this machine's file modes
+    case ErrorCode::kUsage:      // this machine's proxy or repository URL
+    case ErrorCode::kNeedsRoot:  // this machine's rights
     // Not a try: a staged version the installed one has already passed (never offered again anyway).
     case ErrorCode::kDowngrade:
     case ErrorCode::kNoRunnableVersion:
