@@ -29,7 +29,7 @@ TEST_CASE("a move into versions/ that keeps failing is a failed try at every sta
     WARN("cannot set the immutable attribute here (needs root and ext4/xfs/btrfs): skipped");
     return;
   }
-  auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kFailure);
+  auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kPermission);
   CHECK_THAT(msg, Catch::Contains("versions/2.0.0") && Catch::Contains("failed try 1 of 3"));
   // Before the point of no return: nothing visible changed, the journal waits for the next start.
   CHECK(in.layout.current_version() == "1.0.0");
@@ -38,12 +38,12 @@ TEST_CASE("a move into versions/ that keeps failing is a failed try at every sta
   CHECK(in.state("2.0.0") == VersionState::kStaged);
   CHECK(stdfs::is_directory(in.layout.staged_dir("2.0.0")));
 
-  msg = error_of([&] { in.applier().recover(); }, ErrorCode::kFailure);
+  msg = error_of([&] { in.applier().recover(); }, ErrorCode::kPermission);
   CHECK_THAT(msg, Catch::Contains("failed try 2 of 3"));
   CHECK(in.store->journal().has_value());
   CHECK(in.store->failure_count("2.0.0") == 2);
 
-  msg = error_of([&] { in.applier().recover(); }, ErrorCode::kFailure);
+  msg = error_of([&] { in.applier().recover(); }, ErrorCode::kPermission);
   CHECK_THAT(msg, Catch::Contains("failed try 3 of 3: 2.0.0 is quarantined and will not be tried again"));
   // Abandoned: journal cleared, staged files discarded, quarantined with the last error, current untouched.
   CHECK_FALSE(in.store->journal().has_value());
