@@ -15,8 +15,10 @@
 #include "upkeep/install/check_backoff.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/runnable_versions.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/install/trash.h"
+#include "upkeep/install/temp_sweeper.h"
 #include "upkeep/platform/detached_run.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -32,6 +34,7 @@ process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 }  // namespace
 
 process::ExitStatus Launcher::run(const LauncherOptions& options) {
+  started_ = std::filesystem::file_time_type::clock::now();
   if (options.status) return exit_code(print_status(layout_, options.json));
   if (options.rollback) return exit_code(rollback_by_hand());
   if (options.after_pid && !options.handover) {
@@ -40,7 +43,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
     if (!process::wait_for_exit(*options.after_pid, std::chrono::seconds(60)))
       fail(ErrorCode::kLockTimeout, "process " + std::to_string(*options.after_pid) + " did not exit within 60 s");
   }
-  Config config = Config::load(layout_.config_file());
+  Config config = load_config();
   // Managed policy is read only when something needs it: the fast path
   // (no check on start, nothing pending) stays one stat, one readlink, one exec.
   std::optional<UpdateSettings> settings;
@@ -49,7 +52,9 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
     return *settings;
   };
   if (options.check_now || config.check_on_start) {
-    if (!policy().checks_automatically()) {
+    if (!config_damage_.empty()) {
+      spdlog::warn("no check on start: updates are off until config.json is repaired");
+    } else if (!policy().checks_automatically()) {
       spdlog::info("no check on start: update_mode {} ({})", update_mode_name(policy().mode),
                    policy().sources.at("update_mode").describe());
     } else if (!layout_.writable_by_this_process()) {
@@ -79,7 +84,8 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
   if (!layout_.writable_by_this_process()) return read_only_start(config, starter, options);
   // Longer than a trial, so a second launcher waits for the first one's trial to end.
   auto lock = InstallLock::acquire(layout_.lock_file(), lock_wait(config, starter));
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
+  TempSweeper(layout_).sweep(started_);
   Applier applier(layout_, store, config.max_update_failures, settings.downgrades_allowed());
   // A recovery or an apply that fails never stops the launch: the applier
   // counted it as a failed try of that version (quarantine.h); what is
@@ -87,7 +93,9 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
   // quarantined. No new apply while an interrupted one is unfinished.
   if (survive("could not finish an interrupted update", [&] { applier.recover(); })) {
     if (auto staged = applier.staged_version()) {
-      if (std::string why = settings.apply_refused(*staged, options.after_pid.has_value()); !why.empty())
+      if (!config_damage_.empty())
+        spdlog::warn("staged version {} not applied: updates are off until config.json is repaired", *staged);
+      else if (std::string why = settings.apply_refused(*staged, options.after_pid.has_value()); !why.empty())
         spdlog::info("staged version {} not applied: {}", *staged, why);
       else
         survive("update to " + *staged + " not applied", [&] { applier.apply(*staged); });
@@ -113,7 +121,19 @@ process::ExitStatus Launcher::slow_path(const Config& config, const UpdateSettin
 process::ExitStatus Launcher::read_only_start(const Config& config, const AppStarter& starter,
                                               const LauncherOptions& options) {
   spdlog::info("{} is read-only for this user: starting what is installed", layout_.root().string());
-  StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
+  std::string damage;
+  std::optional<StateStore> opened = open_to_read(layout_, damage);
+  if (!opened) {
+    // Only its owner may set it aside and rebuild it (state_recovery.h); `current` says what runs.
+    auto current = layout_.current_version();
+    if (!current || !stdfs::is_directory(layout_.version_dir(*current)))
+      fail(ErrorCode::kNoRunnableVersion,
+           layout_.state_db().string() + " is damaged (" + damage + ") and `current` names no version to start");
+    spdlog::warn("{} is damaged ({}): starting {}; its owner's next start rebuilds it", layout_.state_db().string(),
+                 damage, *current);
+    starter.exec(*current);
+  }
+  StateStore& store = *opened;
   std::string start = version_to_start(store, false);
   std::optional<Handover> handover;
   if (options.handover)
@@ -160,9 +180,9 @@ int Launcher::rollback_by_hand() {
   if (!layout_.writable_by_this_process())
     fail(ErrorCode::kNeedsRoot, "--upkeep-rollback changes " + layout_.root().string() +
                                     ", which this user cannot write (a per-machine install: run it as root)");
-  Config config = Config::load(layout_.config_file());
+  Config config = load_config();
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
   Applier applier(layout_, store, config.max_update_failures);
   applier.recover();
   auto current = layout_.current_version();
@@ -182,6 +202,19 @@ int Launcher::rollback_by_hand() {
   applier.rollback(*current, *pick.version, "rolled back by hand");
   std::printf("rolled back from %s to %s\n", current->c_str(), pick.version->c_str());
   return 0;
+}
+
+std::string repair_command(const Layout& layout) { return "upkeep repair --prefix " + layout.root().string(); }
+
+Config Launcher::load_config() {
+  Config::Loaded loaded = Config::load_or_salvage(layout_.config_file(), stdfs::path(self_).filename().string());
+  if (loaded.damaged()) {
+    config_damage_ = loaded.damage;
+    init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
+    spdlog::warn("{}; starting the installed version with updates off until `{}` rewrites config.json", loaded.damage,
+                 repair_command(layout_));
+  }
+  return loaded.config;
 }
 
 void Launcher::run_updater(const UpdateSettings& settings) {

@@ -31,6 +31,11 @@
 // kNoRunnableVersion and a message saying why: a recovery, apply, rollback
 // or clean-up that fails is logged and printed, counted as a failed try of
 // that update where it is one (quarantine.h), and the launch goes on.
+// A damaged or missing config.json never stops it either: what can be
+// salvaged is used (the app id is the launcher's own name), the log and
+// stderr say so, and no update is checked for or applied until `upkeep
+// repair` rewrites the file. A damaged state.db is set aside and rebuilt
+// (state_recovery.h).
 // Single-threaded.
 #pragma once
 
@@ -39,6 +44,7 @@
 
 #include "launcher_options.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/platform/process.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/update_settings.h"
@@ -46,7 +52,6 @@
 namespace upkeep {
 
 class AppStarter;
-class StateStore;
 
 class Launcher {
  public:
@@ -65,13 +70,26 @@ class Launcher {
   int rollback_by_hand();
   // How long to wait for another launcher's trial of `current` (its window and 30 s).
   std::chrono::seconds lock_wait(const Config& config, const AppStarter& starter) const;
+  // config.json, or what can be salvaged of a damaged one (then config_damage_
+  // says why, the log and stderr say so, and no update is checked or applied).
+  Config load_config();
 
   Layout layout_;
   std::string self_;
+  std::string config_damage_;
+  std::filesystem::file_time_type started_;  // temp files older than this may be swept (temp_sweeper.h)
 };
+
+// The command that rewrites a damaged config.json (and checks the current version): "upkeep repair --prefix ROOT".
+std::string repair_command(const Layout& layout);
 
 // `launcher --upkeep-status [--upkeep-json]`: prints versions, current, staged,
 // bad, quarantined, failed tries, events. Read-only: works for any user.
 int print_status(const Layout& layout, bool json);
+
+// state.db opened read-only (never creating a -wal or -shm) and checked
+// (PRAGMA integrity_check, a schema); nullopt with `damage` saying why when
+// it is missing or damaged. Error(kPermission) when this user may not read it.
+std::optional<StateStore> open_to_read(const Layout& layout, std::string& damage);
 
 }  // namespace upkeep

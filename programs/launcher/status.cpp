@@ -1,6 +1,7 @@
 // launcher --upkeep-status: what is installed, what is pending, what happened.
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include "launcher.h"
 #include "upkeep/base/error.h"
@@ -73,11 +74,19 @@ Json events_json(const StateStore& store) {
 }
 
 // The effective update settings and where each came from (docs/admin-guide.md
-// "Managed policy"), or "settings_error" when config.json cannot be read.
+// "Managed policy"); for a damaged config.json, "config_error" and updates
+// off until repaired, with the settings salvaged from it.
 void add_settings(const Layout& layout, Json& out) {
   try {
-    Config config = Config::load(layout.config_file());
-    UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+    Config::Loaded loaded = Config::load_or_salvage(layout.config_file(), layout.root().filename().string());
+    if (loaded.damaged()) {
+      out["config_error"] = loaded.damage;
+      out["updates"] = "off until `" + repair_command(layout) + "` rewrites config.json";
+    }
+    Json unknown = Json::array();
+    for (const auto& k : loaded.config.unknown_keys) unknown.push_back(k);
+    out["config_unknown_keys"] = unknown;
+    UpdateSettings settings = ManagedPolicy::effective_settings(layout, loaded.config);
     out["settings"] = settings.to_json();
     out["policy"] = settings.policy_json();
   } catch (const Error& e) {
@@ -85,18 +94,27 @@ void add_settings(const Layout& layout, Json& out) {
   }
 }
 
-Json status_json(const Layout& layout, const StateStore& store) {
+// `store` is null when state.db is damaged (`state_error` says why; the
+// next writer rebuilds it, state_recovery.h).
+Json status_json(const Layout& layout, const StateStore* store, const std::string& state_error) {
   auto current = layout.current_version();
   Json out = Json::object();
   out["root"] = layout.root().string();
   out["current"] = current ? Json(*current) : Json(nullptr);
-  add_versions(store, out);
-  out["failures"] = failures_json(store);
-  out["events"] = events_json(store);
-  Json hooks = Json::array();
-  for (const auto& h : store.hook_runs()) hooks.push_back(hook_run_to_json(h));
-  out["hooks"] = hooks;
-  out["pending"] = store.has_pending_work();
+  if (store) {
+    add_versions(*store, out);
+    out["failures"] = failures_json(*store);
+    out["events"] = events_json(*store);
+    Json hooks = Json::array();
+    for (const auto& h : store->hook_runs()) hooks.push_back(hook_run_to_json(h));
+    out["hooks"] = hooks;
+    out["pending"] = store->has_pending_work();
+  } else {
+    for (const char* k : {"versions", "staged", "bad", "quarantined", "failures", "events", "hooks"})
+      out[k] = Json::array();
+    out["pending"] = false;
+    out["state_error"] = state_error;
+  }
   add_settings(layout, out);
   return out;
 }
@@ -105,6 +123,11 @@ Json status_json(const Layout& layout, const StateStore& store) {
 void print_versions(const Json& out) {
   std::printf("install root: %s\n", out.get_string("root").c_str());
   std::printf("current:      %s\n", out.at("current").is_string() ? out.get_string("current").c_str() : "(none)");
+  if (out.contains("state_error"))
+    std::printf(
+        "state.db:     DAMAGED (%s); the next start of the application, update check or `upkeep repair` "
+        "sets it aside and rebuilds it\n",
+        out.get_string("state_error").c_str());
   for (const auto& v : out.get_array("versions")) {
     std::string line = "  " + v.get_string("version") + "  " + v.get_string("state");
     if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
@@ -124,6 +147,11 @@ void print_failures_and_hooks(const Json& out) {
 }
 
 void print_settings(const Json& out) {
+  if (out.contains("config_error"))
+    std::printf("config.json:  DAMAGED (%s)\nupdates:      %s\n", out.get_string("config_error").c_str(),
+                out.get_string("updates").c_str());
+  for (const auto& k : out.get_array("config_unknown_keys"))
+    std::printf("config.json:  unknown key '%s' ignored (written by a newer version?)\n", k.as_string().c_str());
   if (out.contains("settings_error") && !out.get_string("settings_error").empty())
     std::printf("settings: cannot read them: %s\n", out.get_string("settings_error").c_str());
   if (!out.contains("settings")) return;
@@ -153,11 +181,34 @@ void print_events(const Json& out) {
 
 }  // namespace
 
+std::optional<StateStore> open_to_read(const Layout& layout, std::string& damage) {
+  std::optional<StateStore> store;
+  damage = "it is missing";
+  std::error_code ec;
+  if (!std::filesystem::exists(layout.state_db(), ec)) return store;
+  try {
+    store.emplace(layout.state_db(), StateStore::Mode::kReadOnly);
+    damage = store->integrity_check();
+    if (damage == "ok") damage = store->meta("schema_version") ? "" : "it holds no tables (empty)";
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kPermission || e.code() == ErrorCode::kLockTimeout) throw;
+    damage = e.what();
+  }
+  if (!damage.empty()) store.reset();
+  return store;
+}
+
 int print_status(const Layout& layout, bool json) {
-  if (!std::filesystem::exists(layout.state_db()))
+  std::error_code ec;
+  if (!std::filesystem::exists(layout.state_db(), ec) && !std::filesystem::exists(layout.config_file(), ec)) {
+    if (ec == std::errc::permission_denied)
+      fail(ErrorCode::kPermission, "cannot look into " + layout.root().string() + ": permission denied");
     fail(ErrorCode::kNotFound, layout.root().string() + " is not an install root (no state.db)");
-  StateStore store(layout.state_db(), StateStore::Mode::kReadOnly);
-  Json out = status_json(layout, store);
+  }
+  // Read-only throughout: a damaged state.db is reported, and set aside by the next writer (state_recovery.h).
+  std::string state_error;
+  std::optional<StateStore> store = open_to_read(layout, state_error);
+  Json out = status_json(layout, store ? &*store : nullptr, state_error);
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;

@@ -328,9 +328,17 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
   if (face != UiFace::kNone) socket.emplace(WebUiSocket::acquire());
   start_termination_thread(ui);
   ui.say("mainapp " + version + " running (pid " + std::to_string(process::current_pid()) + ")");
-  Config config = Config::load(layout.config_file());
+  // A damaged config.json: what can be salvaged, and updates off (AppUpdater says so too).
+  const char* launcher = std::getenv(env::kLauncher);
+  const Config::Loaded loaded = Config::load_or_salvage(
+      layout.config_file(), launcher ? stdfs::path(launcher).filename().string() : layout.root().filename().string());
+  const Config& config = loaded.config;
   SharedWork work(open_work(ui, config.app_id, args.value("note")));
   UpdateSettings settings = read_settings(ui, layout, config);
+  if (loaded.damaged()) {
+    settings.mode = UpdateMode::kDisabled;
+    settings.sources["update_mode"].note = "config.json is damaged: updates are off until `upkeep repair` rewrites it";
+  }
   const bool headless = args.flag("headless") || config.headless;
   const bool forced = settings.restart_prompt == RestartPrompt::kForced;
   const LoopRules rules{.ask = face == UiFace::kTerminal && !headless && settings.restart_prompt == RestartPrompt::kAsk,

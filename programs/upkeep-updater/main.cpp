@@ -20,6 +20,7 @@
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/temp_sweeper.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/platform/clock.h"
 #include "upkeep/policy/config.h"
@@ -125,8 +126,14 @@ int run(const CliArgs& args) {
     fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
   const bool json = args.flag("json"), quiet = args.flag("quiet") || json;
   Layout layout(*root);
+  const auto started = std::filesystem::file_time_type::clock::now();
   init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = quiet});
-  Config config = Config::load(layout.config_file());
+  if (layout.writable_by_this_process()) TempSweeper(layout).sweep(started);
+  Config::Loaded loaded = Config::load_or_salvage(layout.config_file(), "");
+  if (loaded.damaged())
+    fail(ErrorCode::kBadInput, loaded.damage + "; updates are off until `upkeep repair --prefix " +
+                                   layout.root().string() + "` rewrites it (the application still starts)");
+  const Config& config = loaded.config;
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "upkeep/admin/config_repair.h"
 #include "upkeep/admin/version_repair.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
@@ -16,9 +17,13 @@ namespace upkeep::cli {
 namespace {
 
 const char* kRepairUsage =
-    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--json] [--silent [--log FILE]]\n"
+    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--repository URL] [--json] [--silent [--log FILE]]\n"
     "\n"
-    "Re-checks every file of the installed current version against its signed\n"
+    "First rewrites a damaged or missing config.json from what the install can\n"
+    "trust (state.db's copy of the last good one, the values of the damaged file\n"
+    "that are right, the app id, --repository URL) and sets a damaged state.db\n"
+    "aside, rebuilding it from the version folders. Then it\n"
+    "re-checks every file of the installed current version against its signed\n"
     "manifest (size, mode and SHA-256) and puts back what is missing or changed:\n"
     "from another kept version when it holds the same content, else from the\n"
     "release's package, downloaded and verified. Files the manifest does not list\n"
@@ -26,8 +31,9 @@ const char* kRepairUsage =
     "\n"
     "Exit codes: 0 intact or repaired; 2 bad command line; 4 the install is busy;\n"
     "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
-    "installed there or the version is gone from the repository; 12 a per-machine\n"
-    "install needs root.\n";
+    "installed there, the version is gone from the repository, or config.json\n"
+    "cannot be rewritten (the message names what is missing); 12 a per-machine\n"
+    "install needs root; 14 permission denied.\n";
 
 Json names(const std::vector<std::string>& v) {
   Json a = Json::array();
@@ -35,10 +41,17 @@ Json names(const std::vector<std::string>& v) {
   return a;
 }
 
+void print_config_repair(const Layout& layout, const admin::ConfigRepairResult& c) {
+  std::printf("rewrote %s (it was damaged: %s)\n", layout.config_file().c_str(), c.damage.c_str());
+  for (const auto& s : c.sources) std::printf("  from %s\n", s.c_str());
+  for (const auto& d : c.dropped) std::printf("  dropped %s\n", d.c_str());
+}
+
 }  // namespace
 
 int cmd_repair(const Args& argv) {
-  CliArgs args(argv, {.flags = {"help", "silent", "json", "system"}, .values = {"prefix", "app-id", "log"}});
+  CliArgs args(argv,
+               {.flags = {"help", "silent", "json", "system"}, .values = {"prefix", "app-id", "log", "repository"}});
   if (args.flag("help")) {
     std::fputs(kRepairUsage, stdout);
     return 0;
@@ -47,6 +60,8 @@ int cmd_repair(const Args& argv) {
   const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
   const bool quiet = args.flag("silent") || args.flag("json");
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
+  const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();
+  if (c.rewritten && !quiet) print_config_repair(layout, c);
   net::HttpFetcher fetcher;
   const admin::RepairResult r = admin::VersionRepair(layout, fetcher, progress).run();
   if (args.flag("json")) {
@@ -61,6 +76,8 @@ int cmd_repair(const Args& argv) {
     j["manifest_refetched"] = r.manifest_refetched;
     j["launch_restored"] = r.launch_restored;
     j["bytes_downloaded"] = static_cast<int64_t>(r.bytes_downloaded);
+    j["config_rewritten"] = c.rewritten;
+    if (c.rewritten) j["config_damage"] = c.damage;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!quiet) {
     if (r.manifest_refetched) std::printf("fetched the signed manifest of %s again\n", r.version.c_str());

@@ -15,6 +15,7 @@
 #include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/pending_marker.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/net/http_fetcher.h"
 #include "upkeep/platform/build_platform.h"
@@ -52,7 +53,7 @@ void copy_executable(const stdfs::path& from, const stdfs::path& to) {
 // failure throws, and install() then removes what was installed.
 void run_install_hook(const Layout& layout, const std::string& version) {
   auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
-  StateStore store(layout.state_db());
+  StateStore store = StateRecovery(layout).open();
   auto run = ReleaseHooks(layout, store).run(HookKind::kInstall, version);
   if (!run || run->state == HookRunState::kSucceeded) return;
   fail(ErrorCode::kFailure, describe_hook_run(*run) + "; the install is undone" +
@@ -65,7 +66,7 @@ std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& pro
   auto current = layout.current_version();
   if (!current || !stdfs::exists(layout.state_db())) return std::nullopt;
   try {
-    StateStore store(layout.state_db());
+    StateStore store = StateRecovery(layout).open();
     return ReleaseHooks(layout, store).run(HookKind::kUninstall, *current);
   } catch (const std::exception& e) {
     problem = std::string("could not check for an uninstall hook of ") + *current + ": " + e.what();
@@ -209,11 +210,12 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
 
   {
     auto lock = InstallLock::acquire(layout.lock_file(), std::chrono::seconds(30));
-    StateStore store(layout.state_db());
+    StateStore store = StateRecovery(layout).open();
     Applier applier(layout, store, config.max_update_failures);
     applier.apply(release->version);
     applier.mark_good(release->version);  // a first install has nothing to roll back to
     store.add_event("installed", release->version, "");
+    Config::remember(store, config);  // what `upkeep repair` rewrites a damaged config.json from
     PendingMarker(layout).clear_if_idle(store);
   }
   config.save(layout.config_file());

@@ -9,6 +9,7 @@
 #include "upkeep/install/applier.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/trash.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/platform/running_lock.h"
@@ -60,7 +61,7 @@ PrivilegedApplyResult PrivilegedApply::run() {
                                    " is not a per-machine install (it has no .running): applying when idle is for "
                                    "those; a per-user install's launcher applies at the next start");
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config_.trial_timeout_seconds + 30));
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
   Applier applier(layout_, store, config_.max_update_failures, settings_.downgrades_allowed());
   applier.recover();
   const auto staged = applier.staged_version();

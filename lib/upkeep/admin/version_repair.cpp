@@ -9,6 +9,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/kept_manifest.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -77,7 +78,7 @@ RepairResult VersionRepair::run() {
   // was written: the confirmation checks names, types, sizes and modes.
   manifest.verify_directory(dir, FileManifest::Depth::kQuick);
   if (!result.intact()) {
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
     store.add_event("repaired", *version,
                     std::to_string(result.restored.size()) + " restored, " + std::to_string(result.modes.size()) +
                         " modes set, " + std::to_string(result.removed.size()) + " removed" +
@@ -112,7 +113,7 @@ FileManifest VersionRepair::trusted_manifest(const std::string& version, RepairR
   const stdfs::path file = layout_.manifest_file(version);
   std::string recorded;
   {
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
     if (auto r = store.get(version)) recorded = r->manifest_sha256;
   }
   std::error_code ec;

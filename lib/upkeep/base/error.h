@@ -26,6 +26,7 @@ enum class ErrorCode : int {
   kDowngrade = 11,         // refused: older than what is installed
   kNeedsRoot = 12,         // a per-machine operation run without administrator rights
   kBadBundle = 13,         // an offline bundle that is not one, is truncated or damaged
+  kPermission = 14,        // permission denied: a read-only or another user's file or folder (EACCES, EPERM, EROFS)
 };
 
 // Where a failure came from, when that is known, beside its code: what

@@ -228,8 +228,19 @@ std::unique_ptr<AppUpdater> AppUpdater::from_environment(Options options) {
   const char* root = std::getenv(env::kRoot);
   if (!root || !*root) return nullptr;
   Layout layout(root);
-  Config config = Config::load(layout.config_file());
+  // A damaged config.json never stops the app: updates are off until `upkeep repair` rewrites it.
+  const char* launcher = std::getenv(env::kLauncher);
+  Config::Loaded loaded = Config::load_or_salvage(layout.config_file(),
+                                                  launcher ? std::filesystem::path(launcher).filename().string() : "");
+  Config config = loaded.config;
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+  if (loaded.damaged()) {
+    const std::string off =
+        "damaged: updates are off until `upkeep repair --prefix " + layout.root().string() + "` rewrites it";
+    spdlog::warn("{}; {}", loaded.damage, off);
+    settings.mode = UpdateMode::kDisabled;
+    settings.sources["update_mode"] = SettingSource{SettingSource::Kind::kConfig, layout.config_file().string(), off};
+  }
   for (const auto& e : settings.policy_errors) spdlog::warn("managed policy: {}", e.message);
   auto fetcher = std::make_unique<net::HttpFetcher>(fetch_options(config, settings));
   const char* version = std::getenv(env::kVersion);

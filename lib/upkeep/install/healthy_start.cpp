@@ -8,6 +8,7 @@
 #include "upkeep/base/launch_env.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/health_channel.h"
@@ -22,7 +23,7 @@ HealthResult confirm_healthy_start() {
   HealthResult result = HealthResult::kConfirmed;
   try {
     Layout layout(root);
-    StateStore store(layout.state_db());
+    StateStore store = StateRecovery(layout).open();
     Applier(layout, store, kDefaultMaxUpdateFailures).mark_good(version);  // counts no tries: K is moot
     spdlog::info("version {} confirmed a healthy start", version);
   } catch (const std::exception& e) {

@@ -22,7 +22,8 @@ bool counts_as_failed_try(const Error& error) {
     case ErrorCode::kNoSpace:
     case ErrorCode::kLockTimeout:
     case ErrorCode::kUsage:      // this machine's proxy or repository URL
-    case ErrorCode::kNeedsRoot:  // this machine's rights
+    case ErrorCode::kNeedsRoot:   // this machine's rights
+    case ErrorCode::kPermission:  // this machine's file modes and owners
     // Not a try: a staged version the installed one has already passed (never offered again anyway).
     case ErrorCode::kDowngrade:
     case ErrorCode::kNoRunnableVersion:

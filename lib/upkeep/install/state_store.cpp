@@ -1,7 +1,10 @@
 #include "upkeep/install/state_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -134,27 +137,43 @@ std::string file_uri(const std::filesystem::path& file) {
 
 }  // namespace
 
+// kPermission when the operating system refused access (another user's or
+// a read-only file or folder), else `otherwise`.
+ErrorCode StateStore::error_code_of(ErrorCode otherwise) const {
+  int e = db_ ? sqlite3_system_errno(db_) : 0;
+  return (e == EACCES || e == EPERM || e == EROFS) ? ErrorCode::kPermission : otherwise;
+}
+
 void StateStore::open(const std::string& name, int flags) {
   if (sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    ErrorCode code = error_code_of(ErrorCode::kNotFound);
     sqlite3_close(db_);
     db_ = nullptr;
-    fail(ErrorCode::kNotFound, "cannot open state database " + file_.string() + ": " + msg);
+    fail(code, "cannot open state database " + file_.string() + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
 }
 
-// A reader of a WAL database needs its -shm file, which it creates when it
-// is missing (the last writer removed it on closing). Without write access
-// to the folder (another user's per-machine install, a read-only mount) it
-// cannot: then the file alone is the database, read as immutable.
+// A reader never creates files beside state.db (see SQLite's "WAL mode,
+// read-only databases"): one that did would leave a -shm or -wal owned by
+// it, which the install's owner then could not write. With both the -wal
+// and the -shm present it reads through them (the last writer's recent
+// commits); otherwise the owner reads as usual (it may create them, as its
+// own), and anyone else reads the file alone as immutable, which is the
+// whole database when there is no -wal (the last writer checkpointed it
+// on closing) and the last checkpoint when a writer is at work or crashed.
 void StateStore::open_read_only() {
-  open(file_.string(), SQLITE_OPEN_READONLY);
-  int rc = sqlite3_exec(db_, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
-  int primary = rc & 0xff;
-  if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) return;  // other errors show at the first read
-  sqlite3_close(db_);
-  db_ = nullptr;
+  const std::string db = file_.string();
+  std::error_code ec;
+  bool both = std::filesystem::exists(db + "-wal", ec) && std::filesystem::exists(db + "-shm", ec);
+  struct stat st {};
+  bool owner = ::stat(db.c_str(), &st) == 0 && st.st_uid == ::geteuid() &&
+               ::access(file_.parent_path().empty() ? "." : file_.parent_path().c_str(), W_OK) == 0;
+  if (both || owner) {
+    open(db, SQLITE_OPEN_READONLY);
+    return;
+  }
   open(file_uri(file_) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
@@ -173,13 +192,56 @@ StateStore::StateStore(const std::filesystem::path& file, Mode mode, const Clock
       if (auto v = meta("schema_version")) check_schema_version(*v);
     }
   } catch (const Error& e) {
+    ErrorCode code = error_code_of(e.code() == ErrorCode::kFailure ? ErrorCode::kBadInput : e.code());
     sqlite3_close(db_);
     db_ = nullptr;
-    fail(e.code() == ErrorCode::kFailure ? ErrorCode::kBadInput : e.code(), file.string() + ": " + e.what());
+    fail(code, file.string() + ": " + e.what());
   }
 }
 
 StateStore::~StateStore() { sqlite3_close(db_); }
+
+StateStore::StateStore(StateStore&& other) noexcept
+    : db_(other.db_),
+      file_(std::move(other.file_)),
+      tx_depth_(other.tx_depth_),
+      created_(other.created_),
+      clock_(other.clock_) {
+  other.db_ = nullptr;
+}
+
+std::string StateStore::damage(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto st = std::filesystem::symlink_status(file, ec);
+  if (ec || st.type() == std::filesystem::file_type::not_found) return "";
+  if (st.type() != std::filesystem::file_type::regular)
+    return "it is not a regular file (" +
+           std::string(st.type() == std::filesystem::file_type::directory ? "a folder" : "not a file") + ")";
+  sqlite3* db = nullptr;
+  // Read-only, and without creating a -shm where none may be made: a check, not a reader.
+  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::string why;
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_stmt* st_check = nullptr;
+    rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st_check, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(st_check);
+      if (rc == SQLITE_ROW) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st_check, 0));
+        std::string result = text ? text : "";
+        if (result != "ok") why = "quick_check: " + result;
+        rc = SQLITE_OK;
+      }
+    }
+    sqlite3_finalize(st_check);
+  }
+  int primary = rc & 0xff;
+  if (why.empty() && (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT))
+    why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  sqlite3_close(db);
+  return why;
+}
 
 void StateStore::exec(const char* sql) const {
   char* err = nullptr;
@@ -195,6 +257,7 @@ void StateStore::migrate() {
   transaction([&] {
     auto v = meta("schema_version");
     int from = v ? check_schema_version(*v) : 0;
+    created_ = from == 0;
     for (int i = from; i < kSchemaVersion; ++i) exec(kMigrations[i]);
     if (from != kSchemaVersion) set_meta("schema_version", std::to_string(kSchemaVersion));
   });
@@ -268,6 +331,16 @@ void StateStore::record_installed(const std::string& version, const std::string&
                       "ON CONFLICT(version) DO UPDATE SET state = 4, manifest_sha256 = excluded.manifest_sha256, "
                       "updated_at = excluded.updated_at");
     s.bind(1, version).bind(2, manifest_sha256).bind(3, now());
+    s.step();
+  });
+}
+
+void StateStore::record_recovered(const std::string& version, const std::string& previous, const std::string& reason) {
+  transaction([&] {
+    SqliteStatement s(db_,
+                      "INSERT INTO versions(version, state, previous, reason, updated_at) VALUES(?, 4, ?, ?, ?) "
+                      "ON CONFLICT(version) DO NOTHING");
+    s.bind(1, version).bind(2, previous).bind(3, reason).bind(4, now());
     s.step();
   });
 }

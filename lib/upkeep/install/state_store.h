@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/base/error.h"
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/clock.h"
 
@@ -102,14 +103,29 @@ class StateStore {
   enum class Mode { kReadWrite, kReadOnly };
   // Opens (and in kReadWrite creates or migrates) the database. Throws
   // Error(kBadInput) for a file that is not a state database of ours, or
-  // one written by a newer upkeep. kReadOnly works without write access
-  // to the file or its folder (another user's root, a read-only mount).
+  // one written by a newer upkeep, Error(kPermission) for one this user
+  // may not open. kReadOnly works without write access to the file or its
+  // folder (another user's root, a read-only mount) and never creates the
+  // -wal or -shm (state_store.cpp, open_read_only).
   // `clock` stamps the rows written (updated_at, event and failure times).
   explicit StateStore(const std::filesystem::path& file, Mode mode = Mode::kReadWrite,
                       const Clock& clock = *SystemClock::instance());
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
+  // Moved from StateRecovery::open(); the moved-from store may only be destroyed.
+  StateStore(StateStore&& other) noexcept;
+  StateStore& operator=(StateStore&&) = delete;
+
+  // Why `file` is not a usable state database, or "" when it is (or does
+  // not exist, or is empty: a new one). Damage is what SQLite calls
+  // SQLITE_NOTADB or SQLITE_CORRUPT, a failed `PRAGMA quick_check`, or
+  // something other than a regular file in its place. A database written
+  // by a newer upkeep, a busy or unreadable one is not damage (""; opening
+  // it then fails on its own). Opens `file` read-only; changes nothing.
+  static std::string damage(const std::filesystem::path& file);
+  // This open made the schema (the file was new or empty).
+  bool created() const { return created_; }
 
   std::optional<VersionRecord> get(const std::string& version) const;
   std::vector<VersionRecord> all() const;
@@ -128,6 +144,10 @@ class StateStore {
   void uncount_trial_attempt(const std::string& version);
   // Records a version present on disk without history (installer, recovery).
   void record_installed(const std::string& version, const std::string& manifest_sha256);
+  // Records a version found on disk when state.db was rebuilt
+  // (state_recovery.h): kGood with `previous` to go back to, no signed
+  // manifest hash (unknown), `reason` saying so. Only a version not yet recorded.
+  void record_recovered(const std::string& version, const std::string& previous, const std::string& reason);
 
   // Counts one more failed try of `version` with its error; returns the new count.
   int record_failure(const std::string& version, const std::string& error);
@@ -168,6 +188,7 @@ class StateStore {
 
  private:
   void open(const std::string& name, int flags);
+  ErrorCode error_code_of(ErrorCode otherwise) const;
   void open_read_only();
   void exec(const char* sql) const;
   void migrate();
@@ -175,6 +196,7 @@ class StateStore {
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
   int tx_depth_ = 0;
+  bool created_ = false;
   const Clock& clock_;  // outlives the store
 };
 

@@ -5,6 +5,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/install/kept_manifest.h"
 #include "upkeep/install/pending_marker.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -13,7 +14,7 @@ namespace upkeep {
 
 void VersionSkip::skip(const std::string& version) const {
   auto lock = InstallLock::acquire(layout_.lock_file(), kLockWait);
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
   auto r = store.get(version);
   if (!r || r->state != VersionState::kStaged) fail(ErrorCode::kNotFound, "version " + version + " is not staged");
   // Recorded first: a crash before the files are gone leaves leftovers the clean-up removes.

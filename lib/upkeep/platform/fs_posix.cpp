@@ -44,9 +44,10 @@ void write_all(int fd, std::string_view data, const stdfs::path& path) {
 }  // namespace
 
 void fail_errno(const std::string& what, const stdfs::path& path, int err) {
-  ErrorCode code = (err == ENOSPC || err == EDQUOT) ? ErrorCode::kNoSpace
-                   : err == ENOENT                  ? ErrorCode::kNotFound
-                                                    : ErrorCode::kFailure;
+  ErrorCode code = (err == ENOSPC || err == EDQUOT)                ? ErrorCode::kNoSpace
+                   : err == ENOENT                                 ? ErrorCode::kNotFound
+                   : err == EACCES || err == EPERM || err == EROFS ? ErrorCode::kPermission
+                                                                   : ErrorCode::kFailure;
   std::string msg = what + " " + path.string() + ": " + std::strerror(err);
   if (code == ErrorCode::kNoSpace) msg = "not enough space: " + msg;
   fail(code, msg, Fault::kLocal);

@@ -1,8 +1,11 @@
 #include "upkeep/policy/config.h"
 
+#include <spdlog/spdlog.h>
+
 #include <set>
 
 #include "upkeep/base/error.h"
+#include "upkeep/install/state_store.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
 
@@ -10,7 +13,54 @@ namespace upkeep {
 
 Config Config::load(const std::filesystem::path& file) {
   std::string text = fs::read_file(file, 1 << 20);
-  return from_json(Json::parse(text, file.string()), file.string());
+  Config c = from_json(Json::parse(text, file.string()), file.string());
+  for (const auto& k : c.unknown_keys)
+    spdlog::warn("{}: unknown key '{}' ignored (written by a newer version?)", file.string(), k);
+  return c;
+}
+
+Config::Loaded Config::load_or_salvage(const std::filesystem::path& file, const std::string& app_id) {
+  Loaded out;
+  try {
+    out.config = load(file);
+    return out;
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kPermission) throw;  // not damage: this user may not read it
+    out.damage = e.what();
+  } catch (const std::exception& e) {
+    out.damage = e.what();
+  }
+  Config base;
+  base.app_id = app_id;
+  base.platform = build_platform();
+  std::vector<std::string> dropped;
+  try {
+    out.config = salvage(Json::parse(fs::read_file(file, 1 << 20), file.string()), base, dropped);
+  } catch (const std::exception&) {
+    out.config = base;  // nothing of it can be read
+  }
+  if (out.config.app_id.empty()) out.config.app_id = app_id;
+  return out;
+}
+
+Config Config::salvage(const Json& j, Config base, std::vector<std::string>& dropped) {
+  if (!j.is_object()) return base;
+  Json good = base.to_json();
+  for (const auto& [k, v] : j.as_object()) {
+    Json trial = good;
+    trial[k] = v;
+    try {
+      from_json(trial, "");
+      good = trial;
+    } catch (const Error& e) {
+      dropped.push_back(k + ":" + std::string(e.what()));
+    }
+  }
+  Config c = from_json(good, "");
+  c.keys_in_file.clear();
+  for (const auto& [k, v] : j.as_object())
+    if (good.contains(k) && good.at(k) == v) c.keys_in_file.insert(k);
+  return c;
 }
 
 Config Config::from_json(const Json& j, const std::string& what) {
@@ -31,10 +81,13 @@ Config Config::from_json(const Json& j, const std::string& what) {
                                                            "min_transfer_rate_seconds"};
   try {
     if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object at the top level");
-    for (const auto& [k, v] : j.as_object())
-      if (!known.count(k)) fail(ErrorCode::kBadInput, "unknown key '" + k + "'");
     Config c;
-    for (const auto& [k, v] : j.as_object()) c.keys_in_file.insert(k);
+    for (const auto& [k, v] : j.as_object()) {
+      if (known.count(k))
+        c.keys_in_file.insert(k);
+      else
+        c.unknown_keys.push_back(k);
+    }
     c.app_id = j.get_string("app_id");
     c.repository_url = j.get_string("repository");
     c.channel = j.get_string_or("channel", c.channel);
@@ -87,6 +140,25 @@ Json Config::to_json() const {
   j["min_transfer_rate"] = min_transfer_rate;
   j["min_transfer_rate_seconds"] = min_transfer_rate_seconds;
   return j;
+}
+
+namespace {
+constexpr const char* kMetaKey = "config";
+}
+
+void Config::remember(StateStore& store, const Config& config) {
+  const std::string text = config.to_json().dump();
+  if (store.meta(kMetaKey) != text) store.set_meta(kMetaKey, text);
+}
+
+std::optional<Json> Config::remembered(const StateStore& store) {
+  auto text = store.meta(kMetaKey);
+  if (!text) return std::nullopt;
+  try {
+    return Json::parse(*text, "state.db meta 'config'");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 void Config::save(const std::filesystem::path& file) const { fs::write_file_atomic(file, to_json().dump() + "\n"); }

@@ -1,18 +1,26 @@
 // Config: the per-install settings in <root>/config.json, written by the
 // installer and read by the launcher and the main program.
 //
-// load() is strict: a missing required field, a wrong type or an unknown key
-// is Error(kBadInput) naming the file and the key. Value type; thread-safe.
+// load() is strict about what it knows: a missing required field or a wrong
+// type or value is Error(kBadInput) naming the file and the key. A key it
+// does not know (written by a newer version) is a warning, never an error:
+// kept in unknown_keys and logged. load_or_salvage() throws only
+// for a file it may not read: it is how a program that must go on (the launcher) reads a damaged file.
+// Value type; thread-safe.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "upkeep/base/json.h"
 #include "upkeep/install/quarantine.h"
 
 namespace upkeep {
+
+class StateStore;
 
 struct Config {
   std::string app_id;
@@ -35,11 +43,35 @@ struct Config {
   // The keys the file named (from_json): tells a value the user set from a
   // default (UpdateSettings, `launcher --upkeep-status`). Not written by to_json.
   std::set<std::string, std::less<>> keys_in_file;
+  std::vector<std::string> unknown_keys;  // keys from_json ignored (a newer version's), for warnings
 
   static Config load(const std::filesystem::path& file);
+  // load(), or when the file is missing or damaged (unreadable, not JSON,
+  // not an object, a missing or wrong value): the defaults, app_id set to
+  // `app_id`, plus every key of a damaged object that is right on its own;
+  // `damage` says what was wrong. Throws only Error(kPermission): a file
+  // this user may not read is not damaged.
+  struct Loaded;
+  static Loaded load_or_salvage(const std::filesystem::path& file, const std::string& app_id);
+  // The valid keys of `j` (an object or not) over `base`: each is kept when
+  // from_json accepts it on its own; `dropped` gets "key: why" for the rest.
+  static Config salvage(const Json& j, Config base, std::vector<std::string>& dropped);
   static Config from_json(const Json& j, const std::string& what);
   Json to_json() const;
+  // Atomically (fs::write_file_atomic): a crash leaves the old file or the new one.
   void save(const std::filesystem::path& file) const;
+
+  // The copy of a good config.json kept in state.db (meta "config"), from
+  // which `upkeep repair` rewrites a damaged one (admin/config_repair.h).
+  // remember() writes only when the copy differs.
+  static void remember(StateStore& store, const Config& config);
+  static std::optional<Json> remembered(const StateStore& store);
+};
+
+struct Config::Loaded {
+  Config config;
+  std::string damage;  // "" when the file was read as it is
+  bool damaged() const { return !damage.empty(); }
 };
 
 }  // namespace upkeep

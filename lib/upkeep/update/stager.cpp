@@ -9,6 +9,7 @@
 #include "upkeep/install/manifest.h"
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/refused_versions.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/install/trash.h"
 #include "upkeep/platform/fault_injection.h"
@@ -132,10 +133,24 @@ void Stager::stage(const ReleaseInfo& release, const ReleaseUrls& urls, net::Dow
   record(release.version, meta.manifest, meta.manifest_text);
 }
 
+namespace {
+
+// Another launch may have applied `v` since a check chose it (launchers
+// checking on start at once): it is installed, and staging it again would
+// turn its record back into "staged" (and the launcher would discard it).
+bool already_installed(const Layout& layout, const StateStore& store, const std::string& v) {
+  auto rec = store.get(v);
+  return layout.current_version() == v ||
+         (rec && (rec->state == VersionState::kGood || rec->state == VersionState::kTrial));
+}
+
+}  // namespace
+
 bool Stager::nothing_to_stage(const std::string& v) const {
-  StateStore store(layout_.state_db());
+  StateStore store = StateRecovery(layout_).open();
   auto rec = store.get(v);
   if (rec && rec->state == VersionState::kStaged && stdfs::is_directory(layout_.staged_dir(v))) return true;
+  if (already_installed(layout_, store, v)) return true;
   // An apply of v was interrupted (its folder may already be in versions/): the launcher finishes it.
   if (auto j = store.journal(); j && j->version == v && j->op == JournalOp::kApply) return true;
   if (auto why = RefusedVersions(store).why(v)) fail(ErrorCode::kVerification, "version " + v + " is " + *why);
@@ -194,7 +209,12 @@ void Stager::stage_from_package(const ReleaseInfo& release, const ReleaseUrls& u
 void Stager::record(const std::string& v, const FileManifest& manifest, const std::string& manifest_text) {
   {
     auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(120));
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
+    if (already_installed(layout_, store, v)) {  // applied by another launch while this one downloaded
+      spdlog::info("{} was installed meanwhile: not staged again", v);
+      fs::remove_tree(layout_.staged_dir(v));
+      return;
+    }
     PendingMarker(layout_).set();  // before the record: "no marker" must mean "nothing to do"
     crash_point("stage.marked");
     // The point of no return: from this commit on, v is staged and the launcher may apply it.

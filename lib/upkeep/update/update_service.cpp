@@ -8,6 +8,7 @@
 #include "upkeep/install/check_backoff.h"
 #include "upkeep/install/quarantine.h"
 #include "upkeep/install/refused_versions.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/repository/repository_layout.h"
@@ -114,7 +115,9 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   criteria.allow_downgrade = settings_.allow_downgrade;
   bool still_staged = false;  // what this service staged earlier has not been applied, discarded or quarantined
   {
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
+    // This config reached the repository's signed metadata: the copy `upkeep repair` trusts.
+    Config::remember(store, config_);
     criteria.refused_versions = RefusedVersions(store).versions();
     if (auto s = staged(); s)
       if (auto r = store.get(s->version)) still_staged = r->state == VersionState::kStaged;
@@ -138,7 +141,7 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
         .stage(*release, ReleaseUrls::of(*release, client, config_.app_id, config_.delta_updates), &progress);
   } catch (const Error& e) {
     // The update's own failure is a failed try; the K-th quarantines it (quarantine.h).
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
     auto verdict = Quarantine(store, config_.max_update_failures).count_failed_try(release->version, e);
     if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
     fail_again(e, verdict.annotate(e.what(), release->version));

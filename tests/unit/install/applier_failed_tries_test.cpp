@@ -30,7 +30,7 @@ TEST_CASE("a move into versions/ that keeps failing on a local fault is retried 
     WARN("cannot set the immutable attribute here (needs root and ext4/xfs/btrfs): skipped");
     return;
   }
-  auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kFailure);
+  auto msg = error_of([&] { in.applier().apply("2.0.0"); }, ErrorCode::kPermission);
   CHECK_THAT(msg, Catch::Contains("versions/2.0.0") && Catch::Contains("Operation not permitted"));
   CHECK_THAT(msg, !Catch::Contains("failed try"));
   // Before the point of no return: nothing visible changed, the journal waits for the next start.
@@ -42,7 +42,7 @@ TEST_CASE("a move into versions/ that keeps failing on a local fault is retried 
 
   // More starts than K: the fault is this machine's, not the release's.
   for (int i = 0; i < kMaxFailures + 1; ++i) {
-    msg = error_of([&] { in.applier().recover(); }, ErrorCode::kFailure);
+    msg = error_of([&] { in.applier().recover(); }, ErrorCode::kPermission);
     CHECK_THAT(msg, !Catch::Contains("failed try"));
   }
   CHECK(in.store->failure_count("2.0.0") == 0);
