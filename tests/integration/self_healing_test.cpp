@@ -240,7 +240,7 @@ TEST_CASE("a damaged state.db is set aside and rebuilt: the app starts, --status
   CHECK(contains(run_ok(upkeep_cmd({"repair", "--prefix", app.prefix().string()})).out, "restored VERSION"));
 }
 
-TEST_CASE("damage in a per-machine install: nobody's app starts and --status reports it; root's next run rebuilds",
+TEST_CASE("damage in a per-machine install: nobody's app starts and --status reports it, and root's next run rebuilds",
           "[heal][integration]") {
   MachineRoot m;
   const stdfs::path db = m.root / "state.db";
@@ -275,7 +275,7 @@ TEST_CASE("damage in a per-machine install: nobody's app starts and --status rep
   }
 }
 
-TEST_CASE("--status on a root this user may not read is a permission problem (exit 14), on a read-only one it works",
+TEST_CASE("the launcher's --status on a root this user may not read is a permission problem (exit 14), on a read-only one it works",
           "[heal][integration]") {
   OneInstall one;
   Installed& app = one.app;
