@@ -17,8 +17,8 @@
 #include "upkeep/install/runnable_versions.h"
 #include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
-#include "upkeep/install/trash.h"
 #include "upkeep/install/temp_sweeper.h"
+#include "upkeep/install/trash.h"
 #include "upkeep/platform/detached_run.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
@@ -204,15 +204,13 @@ int Launcher::rollback_by_hand() {
   return 0;
 }
 
-std::string repair_command(const Layout& layout) { return "upkeep repair --prefix " + layout.root().string(); }
-
 Config Launcher::load_config() {
   Config::Loaded loaded = Config::load_or_salvage(layout_.config_file(), stdfs::path(self_).filename().string());
   if (loaded.damaged()) {
     config_damage_ = loaded.damage;
     init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
-    spdlog::warn("{}; starting the installed version with updates off until `{}` rewrites config.json", loaded.damage,
-                 repair_command(layout_));
+    spdlog::warn("{}; starting the installed version with updates off ({})", loaded.damage,
+                 Config::Loaded::updates_off(layout_.root()));
   }
   return loaded.config;
 }

@@ -80,9 +80,6 @@ class Launcher {
   std::filesystem::file_time_type started_;  // temp files older than this may be swept (temp_sweeper.h)
 };
 
-// The command that rewrites a damaged config.json (and checks the current version): "upkeep repair --prefix ROOT".
-std::string repair_command(const Layout& layout);
-
 // `launcher --upkeep-status [--upkeep-json]`: prints versions, current, staged,
 // bad, quarantined, failed tries, events. Read-only: works for any user.
 int print_status(const Layout& layout, bool json);

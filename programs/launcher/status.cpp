@@ -81,7 +81,7 @@ void add_settings(const Layout& layout, Json& out) {
     Config::Loaded loaded = Config::load_or_salvage(layout.config_file(), layout.root().filename().string());
     if (loaded.damaged()) {
       out["config_error"] = loaded.damage;
-      out["updates"] = "off until `" + repair_command(layout) + "` rewrites config.json";
+      out["updates"] = Config::Loaded::updates_off(layout.root());
     }
     Json unknown = Json::array();
     for (const auto& k : loaded.config.unknown_keys) unknown.push_back(k);

@@ -131,8 +131,8 @@ int run(const CliArgs& args) {
   if (layout.writable_by_this_process()) TempSweeper(layout).sweep(started);
   Config::Loaded loaded = Config::load_or_salvage(layout.config_file(), "");
   if (loaded.damaged())
-    fail(ErrorCode::kBadInput, loaded.damage + "; updates are off until `upkeep repair --prefix " +
-                                   layout.root().string() + "` rewrites it (the application still starts)");
+    fail(ErrorCode::kBadInput,
+         loaded.damage + "; " + Config::Loaded::updates_off(layout.root()) + " (the application still starts)");
   const Config& config = loaded.config;
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);

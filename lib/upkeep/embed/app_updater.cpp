@@ -235,8 +235,7 @@ std::unique_ptr<AppUpdater> AppUpdater::from_environment(Options options) {
   Config config = loaded.config;
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   if (loaded.damaged()) {
-    const std::string off =
-        "damaged: updates are off until `upkeep repair --prefix " + layout.root().string() + "` rewrites it";
+    const std::string off = "damaged: " + Config::Loaded::updates_off(layout.root());
     spdlog::warn("{}; {}", loaded.damage, off);
     settings.mode = UpdateMode::kDisabled;
     settings.sources["update_mode"] = SettingSource{SettingSource::Kind::kConfig, layout.config_file().string(), off};

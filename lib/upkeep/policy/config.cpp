@@ -19,6 +19,10 @@ Config Config::load(const std::filesystem::path& file) {
   return c;
 }
 
+std::string Config::Loaded::updates_off(const std::filesystem::path& root) {
+  return "updates are off until `upkeep repair --prefix " + root.string() + "` rewrites config.json";
+}
+
 Config::Loaded Config::load_or_salvage(const std::filesystem::path& file, const std::string& app_id) {
   Loaded out;
   try {

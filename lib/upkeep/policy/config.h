@@ -72,6 +72,9 @@ struct Config::Loaded {
   Config config;
   std::string damage;  // "" when the file was read as it is
   bool damaged() const { return !damage.empty(); }
+  // What every program says of a damaged file, once: "updates are off until
+  // `upkeep repair --prefix ROOT` rewrites config.json" (`root`: the install root).
+  static std::string updates_off(const std::filesystem::path& root);
 };
 
 }  // namespace upkeep
