@@ -11,6 +11,7 @@
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/policy/managed_policy.h"
+#include "upkeep/policy/mirror_list.h"
 #include "upkeep/update/console_reporter.h"
 
 namespace upkeep::cli {
@@ -108,7 +109,8 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 int cmd_install(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
-                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir"}});
+                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir"},
+                      .multi = {"mirror"}});
   bool silent = args.flag("silent") || args.flag("json");
   if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
   auto repo = args.value("repo");
@@ -135,6 +137,15 @@ int cmd_install(const Args& argv) {
 
   admin::InstallOptions o;
   if (repo) o.repository_url = with_slash(*repo);
+  for (const auto& url : args.values("mirror")) {
+    Json one = Json::array();
+    one.as_array().push_back(url);
+    try {
+      for (auto& u : MirrorList::parse("mirror", one)) o.mirror_urls.push_back(u);
+    } catch (const Error&) {
+      fail(ErrorCode::kUsage, "--mirror " + url + ": expected an http://, https:// or file:// repository URL");
+    }
+  }
   o.scope = scope_of(args);
   o.schedule = args.flag("schedule");
   if (auto d = args.value("systemd-dir")) o.systemd_dir = *d;

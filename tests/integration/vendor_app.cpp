@@ -98,6 +98,21 @@ DesktopInstall::DesktopInstall(const VendorApp& app, const std::map<std::string,
                                   "--trusted-root", app.vendor.root_json().string()},
                                  env_)) {}
 
+namespace {
+std::vector<std::string> install_argv(const VendorApp& app, const std::string& repo_url,
+                                      const std::vector<std::string>& install_args) {
+  std::vector<std::string> argv{
+      program("upkeep").string(),     "install", "--json", "--repo", repo_url, "--trusted-root",
+      app.vendor.root_json().string()};
+  argv.insert(argv.end(), install_args.begin(), install_args.end());
+  return argv;
+}
+}  // namespace
+
+DesktopInstall::DesktopInstall(const VendorApp& app, const std::string& repo_url,
+                               const std::vector<std::string>& install_args)
+    : env_(home_.env()), answer_(InstallAnswer::run(install_argv(app, repo_url, install_args), env_)) {}
+
 RunResult DesktopInstall::start(const std::vector<std::string>& args, const std::optional<std::string>& input) const {
   std::vector<std::string> argv = desktop_exec_argv(answer_.desktop_entry);
   argv.insert(argv.end(), args.begin(), args.end());

@@ -51,6 +51,8 @@ std::string version_state(const stdfs::path& launcher, const std::string& versio
 class DesktopInstall {
  public:
   explicit DesktopInstall(const VendorApp& app, const std::map<std::string, std::string>& env = {});
+  // Installed from `repo_url` instead of app's server, with `install_args` added (e.g. --mirror URL).
+  DesktopInstall(const VendorApp& app, const std::string& repo_url, const std::vector<std::string>& install_args);
 
   // The Exec line's argv plus `args`, in this HOME; stdin closed after `input`.
   RunResult start(const std::vector<std::string>& args = {},

@@ -13,6 +13,7 @@
 #include <chrono>
 
 #include "hostile_mirror.h"
+#include "upkeep/policy/config.h"
 #include "vendor_app.h"
 
 using namespace upkeep::test;
@@ -233,4 +234,109 @@ TEST_CASE("gallery: a check on start that meets a server that never answers does
   CHECK(waited >= std::chrono::seconds(2));
   CHECK(waited < std::chrono::seconds(2 + 4));
   CHECK(launch.stop(0) == 0);
+}
+
+TEST_CASE(
+    "gallery: a shell script installed with --mirror updates from the mirror when the repository tampers or stalls, "
+    "and no failed try is counted",
+    "[gallery][hostile][integration]") {
+  VendorApp app;
+  auto hello = [&](const std::string& v) {
+    write_script(app.folder(v) / "hello", "echo hello " + v + "\n");
+    app.release(v, {"--program", "hello"});
+  };
+  hello("1.0.0");
+  HostileMirror primary(app.vendor.repo(), ".package.zip");  // honest while installing
+  DesktopInstall installed(app, primary.url(), {"--mirror", app.server.url});
+  const stdfs::path root = installed.root();
+  {
+    upkeep::Config c = upkeep::Config::load(root / "config.json");
+    CHECK(c.repository_url == primary.url());
+    REQUIRE(c.mirror_urls.size() == 1);
+    CHECK(c.mirror_urls[0].rfind(app.server.url, 0) == 0);
+    c.min_transfer_rate_seconds = 2;  // a stalled download is given up after 2 s
+    c.save(root / "config.json");
+  }
+  auto check_now = [&] {
+    return run({(root / "upkeep-updater").string(), "--root", root.string(), "--check-now"}, installed.env());
+  };
+  // One check per release: the package from the repository is tampered with, then stalls; the mirror serves it.
+  int hostile = 0;
+  for (auto [version, mode] :
+       {std::pair{"2.0.0", HostileMirror::Mode::kTamper}, {"3.0.0", HostileMirror::Mode::kStall}}) {
+    hello(version);
+    primary.set_mode(mode);
+    RunResult r = check_now();
+    INFO(version << " stderr:\n" << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.err, "trying the mirror " + app.server.url));
+    CHECK(primary.hostile_requests() == ++hostile);
+    RunResult started = installed.start();
+    CHECK(started.out == "hello " + std::string(version) + "\n");
+    CHECK(installed.state_of(version) == "good");
+  }
+
+  // Every source fails (the mirror refuses connections): the check fails naming both, counts nothing, the app runs on.
+  {
+    upkeep::Config c = upkeep::Config::load(root / "config.json");
+    c.mirror_urls = {"http://127.0.0.1:1/"};
+    c.save(root / "config.json");
+  }
+  hello("4.0.0");
+  primary.set_mode(HostileMirror::Mode::kTamper);
+  RunResult failed = check_now();
+  INFO("stderr:\n" << failed.err);
+  CHECK(failed.exit_code == 6);
+  CHECK(contains(failed.err, "every source failed: " + primary.url()));
+  CHECK(contains(failed.err, "SHA-256 mismatch"));
+  CHECK(contains(failed.err, "http://127.0.0.1:1/"));
+  CHECK_FALSE(contains(failed.err, "failed try"));
+  CHECK(installed.start().out == "hello 3.0.0\n");
+  CHECK(installed.state_of("4.0.0") != "quarantined");
+}
+
+TEST_CASE(
+    "gallery: a shell script whose config.json and then state.db are damaged still starts from its desktop entry, "
+    "and repair and the updater put it right",
+    "[gallery][heal][integration]") {
+  VendorApp app;
+  auto hello = [&](const std::string& v) {
+    write_script(app.folder(v) / "bin" / "hello",
+                 "printf 'hello " + v + ":'\nfor a in \"$@\"; do printf ' [%s]' \"$a\"; done\necho\n");
+    app.release(v, {"--program", "bin/hello", "--arg", "from-release"});
+  };
+  hello("1.0.0");
+  DesktopInstall installed(app);
+  const stdfs::path root = installed.root();
+  hello("2.0.0");
+  installed.stage();
+  REQUIRE(installed.start({"a"}).out == "hello 2.0.0: [from-release] [a]\n");
+
+  // config.json: garbage. The app starts as before; its stderr says how to repair; `upkeep repair` rewrites the file.
+  write_text(root / "config.json", "\x7f{{ not json");
+  RunResult started = installed.start({"b"});
+  INFO("stderr:\n" << started.err);
+  CHECK(started.exit_code == 0);
+  CHECK(started.out == "hello 2.0.0: [from-release] [b]\n");
+  CHECK(contains(started.err, "upkeep repair --prefix " + root.string()));
+  RunResult repaired = run({program("upkeep").string(), "repair", "--prefix", root.string()}, installed.env());
+  INFO("repair:\n" << repaired.out << repaired.err);
+  CHECK(repaired.exit_code == 0);
+  CHECK(upkeep::Config::load(root / "config.json").repository_url.rfind(app.server.url, 0) == 0);
+
+  // state.db: overwritten with other bytes, at a start with work pending. Set aside and rebuilt from the
+  // folders and signed manifests (the program and its release argument included); updates go on.
+  const std::string size_before = std::to_string(stdfs::file_size(root / "state.db"));
+  write_text(root / "state.db", std::string(std::stoul(size_before), 'x'));
+  write_text(root / ".pending", "");
+  started = installed.start({"c"});
+  INFO("stderr:\n" << started.err);
+  CHECK(started.exit_code == 0);
+  CHECK(started.out == "hello 2.0.0: [from-release] [c]\n");
+  CHECK(contains(started.err, "damaged"));
+  CHECK(installed.state_of("2.0.0") == "good");
+  hello("3.0.0");
+  installed.stage();
+  CHECK(installed.start({"d"}).out == "hello 3.0.0: [from-release] [d]\n");
+  CHECK(installed.state_of("3.0.0") == "good");
 }

@@ -188,6 +188,7 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
   Config config;
   config.app_id = result.app_id;
   config.repository_url = o.config_repository_url.value_or(o.repository_url);
+  config.mirror_urls = o.mirror_urls;
   config.channel = o.channel;
   config.platform = build_platform();
 

@@ -51,6 +51,7 @@ struct InstallOptions {
   // What config.json names as the repository; unset: repository_url. A
   // bundle installs from its own payload and updates from elsewhere.
   std::optional<std::string> config_repository_url;
+  std::vector<std::string> mirror_urls;  // config.json "mirrors": updates try them after the repository
   // Metadata expiry is checked as of this time (unix seconds); unset: now.
   // A bundle's metadata is checked as of when the bundle was made.
   std::optional<std::time_t> metadata_time;

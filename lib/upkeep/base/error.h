@@ -36,6 +36,7 @@ enum class Fault {
   kUnknown = 0,
   kDelivery,  // bytes from the network did not match their signed length or hash (a mirror, proxy or attacker)
   kLocal,     // this machine's file system refused an operation (errno: EXDEV, EIO, EACCES, ...)
+  kRelease,   // the release's own verified content failed: counted as a failed try (install/quarantine.h)
 };
 
 class Error : public std::runtime_error {

@@ -7,6 +7,7 @@ namespace upkeep {
 bool counts_as_failed_try(const Error& error) {
   // Bad luck, not evidence: wrong bytes from the network, a refusal of this machine's file system.
   if (error.fault() == Fault::kDelivery || error.fault() == Fault::kLocal) return false;
+  if (error.fault() == Fault::kRelease) return true;
   switch (error.code()) {
     // The update itself: its signed, verified content does not verify
     // against its own manifest, is malformed, or cannot be put in place.

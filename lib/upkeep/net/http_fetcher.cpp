@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <type_traits>
 
 #include "upkeep/base/error.h"
 #include "upkeep/net/resumable_download.h"
@@ -111,6 +113,11 @@ class GuardedSession : public Base {
 
  protected:
   void connect(const Poco::Net::SocketAddress& address) override {
+    if constexpr (std::is_same_v<Base, Poco::Net::HTTPSClientSession>) {
+      // The TLS handshake after the socket is attached (on the first write), so the guard
+      // bounds it too; through a proxy Poco shakes hands in connect() (one read timeout per read).
+      if (this->getProxyHost().empty()) Poco::Net::SecureStreamSocket(this->socket()).setLazyHandshake(true);
+    }
     Base::connect(address);
     guard_.attach(this->socket().impl()->sockfd());
   }

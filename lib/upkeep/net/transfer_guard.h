@@ -14,9 +14,10 @@
 // naming the URL and the limit.
 //
 // Threads: count(), attach(), detach() and check() from the request's
-// thread; the watchdog is the guard's own. Limits: a socket is attached once
-// connected (after Poco's TLS handshake), so a handshake is bounded by the
-// socket's receive timeout (FetchOptions::stall_timeout) per read only.
+// thread; the watchdog is the guard's own. A socket is attached once
+// connected and before the TLS handshake (http_fetcher.cpp), so the limits
+// bound the handshake too, except through an HTTPS proxy, where Poco shakes
+// hands inside connect: there each read is bounded by the connect timeout.
 #pragma once
 
 #include <atomic>

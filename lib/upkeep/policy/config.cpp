@@ -8,6 +8,7 @@
 #include "upkeep/install/state_store.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/policy/mirror_list.h"
 
 namespace upkeep {
 
@@ -70,6 +71,7 @@ Config Config::salvage(const Json& j, Config base, std::vector<std::string>& dro
 Config Config::from_json(const Json& j, const std::string& what) {
   static const std::set<std::string, std::less<>> known = {"app_id",
                                                            "repository",
+                                                           "mirrors",
                                                            "channel",
                                                            "platform",
                                                            "main_program",
@@ -94,6 +96,7 @@ Config Config::from_json(const Json& j, const std::string& what) {
     }
     c.app_id = j.get_string("app_id");
     c.repository_url = j.get_string("repository");
+    if (const Json* m = j.find("mirrors")) c.mirror_urls = MirrorList::parse("mirrors", *m);
     c.channel = j.get_string_or("channel", c.channel);
     c.platform = j.get_string_or("platform", build_platform());
     c.main_program = j.get_string_or("main_program", c.main_program);
@@ -130,6 +133,11 @@ Json Config::to_json() const {
   Json j = Json::object();
   j["app_id"] = app_id;
   j["repository"] = repository_url;
+  if (!mirror_urls.empty()) {  // only when set: files without mirrors stay as they were
+    Json m = Json::array();
+    for (const auto& u : mirror_urls) m.as_array().push_back(u);
+    j["mirrors"] = m;
+  }
   j["channel"] = channel;
   j["platform"] = platform;
   j["main_program"] = main_program;

@@ -25,6 +25,7 @@ class StateStore;
 struct Config {
   std::string app_id;
   std::string repository_url;  // base URL of the repository (…/ with metadata/ and targets/ below)
+  std::vector<std::string> mirror_urls;  // "mirrors": tried in order when the repository fails (policy/mirror_list.h)
   std::string channel = "stable";
   std::string platform;                         // e.g. linux-x86_64
   std::string main_program = "mainapp";         // path of the main program inside a version folder

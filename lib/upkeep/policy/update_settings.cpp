@@ -117,6 +117,13 @@ bool version_matches_prefix(std::string_view version, std::string_view prefix) {
   return next == '.' || next == '-' || next == '+';
 }
 
+MirrorList UpdateSettings::repository_sources() const {
+  std::vector<std::string> urls{repository_url};
+  for (const auto& u : mirror_urls)
+    if (u != repository_url) urls.push_back(u);
+  return MirrorList(std::move(urls));
+}
+
 UpdateSettings::UpdateSettings() {
   for (const auto& k : keys()) sources[k] = SettingSource{};
 }
@@ -132,6 +139,7 @@ const std::vector<std::string>& UpdateSettings::keys() {
                                              "restart_prompt",
                                              "restart_deadline_hours",
                                              "repository_url",
+                                             "mirrors",
                                              "proxy",
                                              "check_on_start_deadline_seconds"};
   return k;
@@ -193,6 +201,8 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
     const std::string& s = string_of(key, v, what);
     if (!has_scheme(s, {"http://", "https://", "file://"})) expected(key, what, v);
     repository_url = with_slash(s);
+  } else if (key == "mirrors") {
+    mirror_urls = MirrorList::parse(key, v);
   } else if (key == "proxy") {
     const std::string what = "\"direct\" (no proxy) or a proxy URL such as \"http://proxy.example.com:3128\"";
     const std::string& s = string_of(key, v, what);
@@ -217,6 +227,11 @@ Json UpdateSettings::value_of(std::string_view key) const {
   if (key == "restart_prompt") return restart_prompt_name(restart_prompt);
   if (key == "restart_deadline_hours") return restart_deadline_hours;
   if (key == "repository_url") return repository_url;
+  if (key == "mirrors") {
+    Json m = Json::array();
+    for (const auto& u : mirror_urls) m.as_array().push_back(u);
+    return m;
+  }
   if (key == "proxy") return proxy.empty() ? environment_proxy : proxy;
   if (key == "check_on_start_deadline_seconds") return check_on_start_deadline_seconds;
   fail(ErrorCode::kNotFound, "no setting '" + std::string(key) + "'");
@@ -229,6 +244,10 @@ UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesyst
   const SettingSource from_config{SettingSource::Kind::kConfig, config_file.string(), ""};
   s.repository_url = with_slash(config.repository_url);
   s.sources["repository_url"] = from_config;
+  if (!config.mirror_urls.empty()) {
+    s.mirror_urls = config.mirror_urls;
+    s.sources["mirrors"] = from_config;
+  }
   // A key counts as the user's when the file named it or (a Config built in code) it differs from the default.
   const Config defaults;
   if (config.keys_in_file.count("channel") || config.channel != defaults.channel) {
@@ -251,6 +270,13 @@ UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesyst
     s.sources["check_on_start_deadline_seconds"] = from_config;
   }
   policy.apply_to(s);
+  if (s.sources["repository_url"].kind == SettingSource::Kind::kPolicy &&
+      s.sources["mirrors"].kind != SettingSource::Kind::kPolicy && !s.mirror_urls.empty()) {
+    // An administrator's repository replaces the vendor's sources, mirrors included.
+    s.mirror_urls.clear();
+    s.sources["mirrors"] = s.sources["repository_url"];
+    s.sources["mirrors"].note = "config.json's mirrors dropped: the policy names its own repository_url";
+  }
   for (const auto& [key, src] : s.sources)
     if (!src.note.empty()) spdlog::warn("{}: {}", key, src.describe());
   if (s.sources["proxy"].kind == SettingSource::Kind::kDefault) {

@@ -24,6 +24,7 @@
 
 #include "upkeep/base/json.h"
 #include "upkeep/platform/clock.h"
+#include "upkeep/policy/mirror_list.h"
 #include "upkeep/policy/quiet_hours.h"
 
 namespace upkeep {
@@ -81,6 +82,7 @@ struct UpdateSettings {
   RestartPrompt restart_prompt = RestartPrompt::kAsk;
   int64_t restart_deadline_hours = 24;          // for kForced
   std::string repository_url;                   // ends with '/'
+  std::vector<std::string> mirror_urls;         // each ends with '/'; tried after repository_url
   std::string proxy;                            // "" = the environment's, "direct" = none, else http://host:port
   std::string environment_proxy;                // what the environment says (shown when `proxy` is "")
   int64_t check_on_start_deadline_seconds = 5;  // the launcher's check on start waits this long, then starts the app
@@ -108,6 +110,9 @@ struct UpdateSettings {
   // defaults < config < policy < (proxy only) environment when policy is silent.
   static UpdateSettings resolve(const Config& config, const std::filesystem::path& config_file,
                                 const SettingsLayer& policy, const EnvLookup& env);
+
+  // repository_url, then mirror_urls: the sources an update check tries.
+  MirrorList repository_sources() const;
 
   // The background thread checks (automatic or download_only, interval > 0 aside).
   bool checks_automatically() const { return mode == UpdateMode::kAutomatic || mode == UpdateMode::kDownloadOnly; }

@@ -100,7 +100,11 @@ int64_t UpdateService::backoff_seconds() const {
 }
 
 std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
-  const std::string& repo = settings_.repository_url;
+  return settings_.repository_sources().first_success<std::optional<ReleaseInfo>>(
+      [&](const std::string& repo) { return check_from(repo, kind); });
+}
+
+std::optional<ReleaseInfo> UpdateService::check_from(const std::string& repo, CheckKind kind) {
   tuf::Client client(layout_.trust_dir(), RepositoryLayout::metadata_url(repo), RepositoryLayout::targets_url(repo),
                      *fetcher_);
   client.refresh();
@@ -144,7 +148,8 @@ std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
     StateStore store = StateRecovery(layout_).open();
     auto verdict = Quarantine(store, config_.max_update_failures).count_failed_try(release->version, e);
     if (verdict.quarantined) observer_.on_quarantined(release->version, verdict.failures, e.what());
-    fail_again(e, verdict.annotate(e.what(), release->version));
+    // Counted: every source serves the same verified bytes, so no mirror is tried after it (mirror_list.h).
+    throw Error(e.code(), verdict.annotate(e.what(), release->version), verdict.counted ? Fault::kRelease : e.fault());
   }
   {
     std::lock_guard<std::mutex> g(mutex_);

@@ -8,7 +8,8 @@
 // results go to the UpdateObserver, on the checking thread.
 //
 // The effective UpdateSettings (managed policy over config.json) decide:
-// the repository, channel, version prefix and downgrades for every check;
+// the repository (then its mirrors, in order: mirror_list.h), channel,
+// version prefix and downgrades for every check;
 // background checks only in update_mode automatic or download_only, never
 // inside quiet hours (postponed to the window's end, read from the Clock);
 // in "disabled" check_now() does not check either (on_updates_off), nor
@@ -88,7 +89,8 @@ class UpdateService {
   void run(CheckKind first);
   // Why check_now() does not check (policy, a root this user cannot write); nullopt: it checks.
   std::optional<std::string> why_off() const;
-  std::optional<ReleaseInfo> check_locked(CheckKind kind);
+  std::optional<ReleaseInfo> check_locked(CheckKind kind);  // each source in turn (mirror_list.h)
+  std::optional<ReleaseInfo> check_from(const std::string& repo, CheckKind kind);
   void record_outcome(bool ok);  // CheckBackoff: reset, or one more failure
 
   Layout layout_;

@@ -4,8 +4,15 @@
 // generous upper bound; wrong bytes are Fault::kDelivery.
 #include "upkeep/net/transfer_guard.h"
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "integration/hostile_mirror.h"
 #include "test_support.h"
@@ -56,7 +63,64 @@ std::pair<Error, steady_clock::duration> timed_error(Fn&& fn) {
   return {Error(ErrorCode::kOk, ""), {}};
 }
 
+// A TLS server in name only: it accepts one connection, reads the
+// ClientHello, announces a 16 KiB handshake record and sends it one byte
+// every 200 ms, for at most 20 s: a handshake that never ends in time.
+class TlsDripServer {
+ public:
+  TlsDripServer() : thread_([this] { serve(); }) {}
+  ~TlsDripServer() {
+    {
+      std::lock_guard<std::mutex> g(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(socket_.address().port()) + "/x"; }
+
+ private:
+  void serve() {
+    Poco::Net::StreamSocket s;
+    while (!stopped(milliseconds(0))) {
+      if (socket_.poll(Poco::Timespan(100000), Poco::Net::Socket::SELECT_READ)) {
+        s = socket_.acceptConnection();
+        break;
+      }
+    }
+    if (stopped(milliseconds(0))) return;
+    try {
+      char hello[4096];
+      s.receiveBytes(hello, sizeof hello);
+      const unsigned char header[] = {0x16, 0x03, 0x03, 0x3f, 0xff};  // handshake record, 16383 bytes
+      s.sendBytes(header, sizeof header);
+      for (int i = 0; i < 100 && !stopped(milliseconds(200)); ++i) s.sendBytes("\x02", 1);
+    } catch (const Poco::Exception&) {
+      // the client hung up: what the guard does
+    }
+  }
+  bool stopped(milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return wake_.wait_for(lock, wait, [this] { return stop_; });
+  }
+
+  Poco::Net::ServerSocket socket_{Poco::Net::SocketAddress("127.0.0.1", 0)};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
+
+TEST_CASE("a TLS handshake that drips is held to the same minimum rate", "[net][transfer_guard]") {
+  TlsDripServer server;
+  HttpFetcher fetcher(strict());  // the connect timeout (2 s) is each handshake read's: a byte comes every 200 ms
+  auto [e, took] = timed_error([&] { fetcher.get(server.url(), 1024); });
+  CHECK(e.code() == ErrorCode::kNetwork);
+  CHECK_THAT(e.what(), Catch::StartsWith(server.url() + ": too slow: "));
+  CHECK(took < seconds(10));  // the server drips for 20 s: only the guard ends it sooner
+}
 
 TEST_CASE("a server that drips, stalls after the headers, or never answers fails within the limits, naming the URL",
           "[net][transfer_guard]") {

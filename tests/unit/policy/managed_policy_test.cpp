@@ -157,3 +157,28 @@ TEST_CASE("the policy folder is <base>/<app-id>, the base from UPKEEP_POLICY_DIR
     CHECK_THAT(error_of([&] { ManagedPolicy::folder_for(bad, env_of({}), nullptr); }, ErrorCode::kBadInput),
                Catch::Contains("one path component"));
 }
+
+TEST_CASE(
+    "config.json's mirrors are tried after its repository, and a policy's repository replaces them unless the "
+    "policy names mirrors of its own",
+    "[policy][managed_policy][mirror_list]") {
+  PolicyWorld w(R"({"app_id":"demo","repository":"http://main/","mirrors":["http://m1","http://main/"]})");
+  UpdateSettings s = w.settings();
+  CHECK(s.repository_sources().urls() == std::vector<std::string>{"http://main/", "http://m1/"});
+  CHECK(s.sources.at("mirrors").kind == SettingSource::Kind::kConfig);
+  CHECK(s.to_json()["mirrors"]["value"] == Json::parse(R"(["http://m1/", "http://main/"])"));
+
+  w.policy("10-site.json", R"({"repository_url":"http://site/"})");
+  s = w.settings();
+  CHECK(s.repository_sources().urls() == std::vector<std::string>{"http://site/"});
+  CHECK(s.sources.at("mirrors").note == "config.json's mirrors dropped: the policy names its own repository_url");
+
+  w.policy("10-site.json", R"({"repository_url":"http://site/","mirrors":["https://site2"]})");
+  s = w.settings();
+  CHECK(s.repository_sources().urls() == std::vector<std::string>{"http://site/", "https://site2/"});
+  CHECK(s.sources.at("mirrors").describe() == "policy " + w.file("10-site.json"));
+
+  CHECK(w.rejection("20-bad.json", R"({"mirrors":["gopher://x/"]})") ==
+        w.file("20-bad.json") +
+            ": key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found 'gopher://x/'");
+}
