@@ -10,8 +10,8 @@
 // not match their signed length or hash, metadata that did not verify (a
 // stale or tampered mirror; what was trusted stays trusted, so a stale one
 // cannot roll anything back). It stops at once on a failure that is the
-// release's own (counts_as_failed_try: every source serves the same verified
-// bytes) or this machine's (disk full, permissions, a lock).
+// release's own (Fault::kRelease, a counted failed try: every source serves
+// the same verified bytes) or this machine's (disk full, permissions, a lock).
 //
 // Value type. first_success() runs on the caller's thread. After success:
 // what the callable returned from the first source that did not fail. After
