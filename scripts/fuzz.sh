@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The libFuzzer targets of tests/fuzz/ (docs/testing.md, "Fuzzing"): builds
-# them with clang, ASan and UBSan into build-fuzz/, then runs each in turn
-# on its committed seeds (tests/fuzz/corpus/<target>/) and prints, per
-# target, executions, time, exec/s, corpus size and findings (crash, leak,
-# timeout, out of memory). Exit 1 when anything was found; the input that
-# found it is in build-fuzz/fuzz-artifacts/<target>/.
+# them with clang, ASan and UBSan into build-fuzz/ (a unity build, 16 files
+# a unit: two files of the library may not give one name to different things
+# in anonymous namespaces), then runs each in turn on its committed seeds
+# (tests/fuzz/corpus/<target>/) and prints, per target, executions, time,
+# exec/s, corpus size and findings (crash, leak, timeout, out of memory).
+# Exit 1 when anything was found; the input that found it is in
+# build-fuzz/fuzz-artifacts/<target>/.
 #
 #   scripts/fuzz.sh [--smoke | --merge] [--jobs N] [TARGET...]   (default: every target)
 #     (none)    the campaign: each target until 10,000,000 executions or 30
@@ -39,7 +41,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -
 start=$(date +%s)
 [ -n "${FUZZ_NO_BUILD:-}" ] || cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_C_FLAGS="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DUPKEEP_FUZZ=ON \
-  -DUPKEEP_STRIP_PROGRAMS=OFF "${launcher[@]}" >/dev/null
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 -DUPKEEP_STRIP_PROGRAMS=OFF "${launcher[@]}" >/dev/null
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(find tests/fuzz -name '*_fuzzer.cpp' -printf '%f\n' | sed 's/_fuzzer\.cpp$//' | sort)
 fi

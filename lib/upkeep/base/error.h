@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace upkeep {
 
@@ -57,6 +58,16 @@ class Error : public std::runtime_error {
 // Throws `e` again with a new message (context added): same code, same fault.
 [[noreturn]] inline void fail_again(const Error& e, const std::string& message) {
   throw Error(e.code(), message, e.fault());
+}
+
+// Runs `f`; an Error escaping it gets "<context>: " in front of its message (same code, same fault).
+template <class F>
+auto in_context(std::string_view context, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    fail_again(e, std::string(context) + ": " + e.what());
+  }
 }
 
 }  // namespace upkeep

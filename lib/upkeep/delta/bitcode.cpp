@@ -16,7 +16,7 @@ struct Malformed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-constexpr unsigned char kMagic[4] = {'B', 'C', 0xC0, 0xDE};
+constexpr unsigned char kBitcodeMagic[4] = {'B', 'C', 0xC0, 0xDE};
 constexpr unsigned char kWrapperMagic[4] = {0xDE, 0xC0, 0x17, 0x0B};
 constexpr int kMaxDepth = 64;
 constexpr uint64_t kMaxAbbrevOps = 256;
@@ -43,10 +43,10 @@ uint32_t le32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | s
 // and the magic it points at. Everything before is copied as it is.
 size_t stream_start(std::string_view f) {
   const auto* p = reinterpret_cast<const unsigned char*>(f.data());
-  if (f.size() >= 4 && std::memcmp(p, kMagic, 4) == 0) return 4;
+  if (f.size() >= 4 && std::memcmp(p, kBitcodeMagic, 4) == 0) return 4;
   if (f.size() >= 20 && std::memcmp(p, kWrapperMagic, 4) == 0) {
     const uint64_t offset = le32(p + 8);
-    if (offset >= 20 && offset + 4 <= f.size() && std::memcmp(p + offset, kMagic, 4) == 0) return offset + 4;
+    if (offset >= 20 && offset + 4 <= f.size() && std::memcmp(p + offset, kBitcodeMagic, 4) == 0) return offset + 4;
   }
   throw Malformed("not LLVM bitcode");
 }

@@ -13,8 +13,8 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr char kMagic[8] = {'U', 'P', 'K', 'B', 'I', 'T', '0', '1'};
-constexpr size_t kHeaderSize = 8 + 1 + 8;
+constexpr char kBitsPatchMagic[8] = {'U', 'P', 'K', 'B', 'I', 'T', '0', '1'};
+constexpr size_t kBitsPatchHeaderSize = 8 + 1 + 8;
 
 }  // namespace
 
@@ -60,7 +60,7 @@ bool make_bits_patch(const std::filesystem::path& source, const std::filesystem:
   write_bit_shifted(source, shifted);
   const InnerPatch inner = make_inner_patch(shifted, target, scratch);
 
-  std::string head(kMagic, sizeof kMagic);
+  std::string head(kBitsPatchMagic, sizeof kBitsPatchMagic);
   put_le(head, static_cast<uint64_t>(inner.algorithm), 1);
   put_le(head, source_size, 8);
   OutputFile out(dest);
@@ -75,8 +75,8 @@ std::string apply_bits_patch(const std::filesystem::path& source, const std::fil
   const std::string name = patch.string();
   auto bad = [&](const std::string& why) { fail(ErrorCode::kVerification, name + ": " + why); };
   InputFile in(patch);
-  std::array<unsigned char, kHeaderSize> head{};
-  if (in.read_at(0, head.data(), head.size()) != head.size() || std::memcmp(head.data(), kMagic, 8) != 0)
+  std::array<unsigned char, kBitsPatchHeaderSize> head{};
+  if (in.read_at(0, head.data(), head.size()) != head.size() || std::memcmp(head.data(), kBitsPatchMagic, 8) != 0)
     bad("not a bit-shift patch (expected the header UPKBIT01)");
   const PatchAlgorithm inner_code = inner_algorithm(head[8], name);
   const uint64_t source_size = get_le(head.data() + 9, 8);
@@ -90,7 +90,7 @@ std::string apply_bits_patch(const std::filesystem::path& source, const std::fil
   ScratchFiles scratch(dest);
   const std::filesystem::path shifted = scratch.make(".shifted");
   write_bit_shifted(source, shifted);
-  const std::filesystem::path inner = copy_inner_patch(in, kHeaderSize, scratch);
+  const std::filesystem::path inner = copy_inner_patch(in, kBitsPatchHeaderSize, scratch);
   return apply_inner_patch(inner_code, shifted, inner, dest, expected_size, Durability::kDurable, name);
 }
 

@@ -8,7 +8,7 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr int kLevel = 19;
+constexpr int kBundleLevel = 19;
 constexpr char kSeparator = '\n';
 
 // `bytes` are `part` of the bundle as `expected` signs them.
@@ -36,7 +36,7 @@ std::string pack_delta_bundle(std::string_view manifest_text, std::string_view i
   content.reserve(manifest_text.size() + 1 + index_text.size());
   content.append(manifest_text).push_back(kSeparator);
   content.append(index_text);
-  return zstd_compress(content, kLevel, "compressing the delta bundle");
+  return zstd_compress(content, kBundleLevel, "compressing the delta bundle");
 }
 
 DeltaBundle unpack_delta_bundle(std::string_view bundle, const Stored& signed_bundle, const Stored& signed_manifest,

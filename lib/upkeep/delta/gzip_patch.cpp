@@ -15,9 +15,9 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr char kMagic[8] = {'U', 'P', 'K', 'G', 'Z', 'P', '0', '1'};
+constexpr char kGzipPatchMagic[8] = {'U', 'P', 'K', 'G', 'Z', 'P', '0', '1'};
 constexpr size_t kFixedSize = 8 + 1 + 1 + 4;
-constexpr uint32_t kMaxHeader = 64 * 1024;
+constexpr uint32_t kMaxPatchedGzipHeader = 64 * 1024;
 // Deflate cannot compress better than about 1032:1; a content larger than
 // that many times the expected .gz is not what the patch claims.
 constexpr uint64_t kMaxRatio = 1032;
@@ -39,7 +39,7 @@ bool make_gzip_patch(const std::filesystem::path& source, const std::filesystem:
 
   const InnerPatch inner = make_inner_patch(source_content, target_content, scratch);
 
-  std::string head(kMagic, sizeof kMagic);
+  std::string head(kGzipPatchMagic, sizeof kGzipPatchMagic);
   put_le(head, static_cast<uint64_t>(*level), 1);
   put_le(head, static_cast<uint64_t>(inner.algorithm), 1);
   put_le(head, t->header.size(), 4);
@@ -59,13 +59,14 @@ std::string apply_gzip_patch(const std::filesystem::path& source, const std::fil
   auto bad = [&](const std::string& why) { fail(ErrorCode::kVerification, name + ": " + why); };
   InputFile in(patch);
   std::array<unsigned char, kFixedSize> fixed{};
-  if (in.read_at(0, fixed.data(), fixed.size()) != fixed.size() || std::memcmp(fixed.data(), kMagic, 8) != 0)
+  if (in.read_at(0, fixed.data(), fixed.size()) != fixed.size() || std::memcmp(fixed.data(), kGzipPatchMagic, 8) != 0)
     bad("not a gzip patch (expected the header UPKGZP01)");
   const int level = fixed[8];
   if (level < 4 || level > 9) bad("gzip level " + std::to_string(level) + ", expected 4-9");
   const PatchAlgorithm inner_code = inner_algorithm(fixed[9], name);
   const uint64_t header_size = get_le(fixed.data() + 10, 4);
-  if (header_size < 10 || header_size > kMaxHeader) bad("a gzip header of " + std::to_string(header_size) + " bytes");
+  if (header_size < 10 || header_size > kMaxPatchedGzipHeader)
+    bad("a gzip header of " + std::to_string(header_size) + " bytes");
   std::string header(header_size, '\0');
   std::array<unsigned char, 16> sizes{};
   if (in.read_at(kFixedSize, header.data(), header.size()) != header.size() ||

@@ -9,8 +9,8 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x950412de;
-constexpr size_t kHeaderSize = 28;  // revision 0: magic, revision, N, O, T, S, H
+constexpr uint32_t kMoMagic = 0x950412de;
+constexpr size_t kMoHeaderSize = 28;  // revision 0: magic, revision, N, O, T, S, H
 
 uint32_t u32(std::string_view b, uint64_t at) {
   return static_cast<uint32_t>(get_le(reinterpret_cast<const unsigned char*>(b.data()) + at, 4));
@@ -27,14 +27,14 @@ struct CatalogLayout {
 // nullopt when the header is not a revision-0 little-endian catalog whose
 // tables fit in `size` bytes without overlapping each other or the header.
 std::optional<CatalogLayout> layout_of(std::string_view b) {
-  if (b.size() < kHeaderSize || u32(b, 0) != kMagic || u32(b, 4) != 0) return std::nullopt;
+  if (b.size() < kMoHeaderSize || u32(b, 0) != kMoMagic || u32(b, 4) != 0) return std::nullopt;
   CatalogLayout l{u32(b, 8), u32(b, 12), u32(b, 16), u32(b, 20), u32(b, 24)};
   const uint64_t size = b.size();
   const uint64_t table = 8ull * l.count, hash = 4ull * l.hash_size;
   struct Range {
     uint64_t begin, end;
   };
-  const Range ranges[] = {{0, kHeaderSize},
+  const Range ranges[] = {{0, kMoHeaderSize},
                           {l.originals, l.originals + table},
                           {l.translations, l.translations + table},
                           {l.hash_offset, l.hash_offset + hash}};
@@ -103,7 +103,7 @@ bool fill_hash_table(std::string& b, const CatalogLayout& l) {
 
 }  // namespace
 
-bool is_mo_catalog(std::string_view bytes) { return bytes.size() >= 4 && u32(bytes, 0) == kMagic; }
+bool is_mo_catalog(std::string_view bytes) { return bytes.size() >= 4 && u32(bytes, 0) == kMoMagic; }
 
 std::optional<std::string> decode_mo(std::string_view file) {
   const auto l = layout_of(file);

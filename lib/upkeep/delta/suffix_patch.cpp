@@ -20,10 +20,10 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr char kMagic[8] = {'U', 'P', 'K', 'B', 'S', 'D', '0', '2'};
+constexpr char kSuffixPatchMagic[8] = {'U', 'P', 'K', 'B', 'S', 'D', '0', '2'};
 constexpr size_t kStreams = 3;              // control, diff, extra
 constexpr size_t kStreamEntry = 1 + 8 + 8;  // codec, stored length, decoded length
-constexpr size_t kHeaderSize = 8 + 8 + kStreams * kStreamEntry;
+constexpr size_t kSuffixPatchHeaderSize = 8 + 8 + kStreams * kStreamEntry;
 constexpr const char* kStreamNames[kStreams] = {"control", "diff", "extra"};
 constexpr int kZstdLevel = 19;
 // 4 MiB: the decoder's window. Level 19 would take 8 MiB on large streams;
@@ -210,7 +210,7 @@ void make_suffix_patch(const std::filesystem::path& source, const std::filesyste
 
   const std::string* raw[kStreams] = {&s.control, &s.diff, &s.extra};
   Encoded encoded[kStreams];
-  std::string header(kMagic, sizeof kMagic);
+  std::string header(kSuffixPatchMagic, sizeof kSuffixPatchMagic);
   put_u64(header, tgt.size());
   for (size_t i = 0; i < kStreams; ++i) {
     encoded[i] = encode_smallest(*raw[i], what + " (" + kStreamNames[i] + " stream)");
@@ -363,25 +363,26 @@ std::string apply_suffix_patch(const std::filesystem::path& source, const std::f
                                const std::filesystem::path& dest, uint64_t expected_size, Durability d) {
   const std::string name = patch.string();
   InputFile in(patch);
-  unsigned char header[kHeaderSize];
+  unsigned char header[kSuffixPatchHeaderSize];
   if (in.read_at(0, header, sizeof header) != sizeof header)
-    fail(ErrorCode::kVerification,
-         name + ": truncated: shorter than the " + std::to_string(kHeaderSize) + "-byte header of a bsdiff patch");
-  if (std::memcmp(header, kMagic, sizeof kMagic) != 0)
+    fail(ErrorCode::kVerification, name + ": truncated: shorter than the " + std::to_string(kSuffixPatchHeaderSize) +
+                                       "-byte header of a bsdiff patch");
+  if (std::memcmp(header, kSuffixPatchMagic, sizeof kSuffixPatchMagic) != 0)
     fail(ErrorCode::kVerification, name + ": not a bsdiff patch of this version (bad magic, expected UPKBSD02)");
   uint64_t target_size = get_u64(header + 8);
   if (target_size != expected_size)
     fail(ErrorCode::kVerification, name + ": the patch makes " + std::to_string(target_size) + " bytes, expected " +
                                        std::to_string(expected_size));
   StreamInfo streams[kStreams];
-  uint64_t body = in.size() - kHeaderSize, declared = 0;
+  uint64_t body = in.size() - kSuffixPatchHeaderSize, declared = 0;
   for (size_t i = 0; i < kStreams; ++i) {
     const unsigned char* entry = header + 16 + i * kStreamEntry;
     const std::string stream = std::string("the ") + kStreamNames[i] + " stream";
     if (entry[0] != static_cast<uint8_t>(StreamCodec::kZstd) && entry[0] != static_cast<uint8_t>(StreamCodec::kBzip2))
       fail(ErrorCode::kVerification, name + ": " + stream + " has the unknown codec byte " + std::to_string(entry[0]) +
                                          " (expected 1 for zstd or 2 for bzip2)");
-    streams[i] = {static_cast<StreamCodec>(entry[0]), kHeaderSize + declared, get_u64(entry + 1), get_u64(entry + 9)};
+    streams[i] = {static_cast<StreamCodec>(entry[0]), kSuffixPatchHeaderSize + declared, get_u64(entry + 1),
+                  get_u64(entry + 9)};
     if (streams[i].stored > body - declared)
       fail(ErrorCode::kVerification, name + ": truncated: its header declares more stream bytes than the file has");
     declared += streams[i].stored;

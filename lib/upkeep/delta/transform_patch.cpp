@@ -11,7 +11,7 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr size_t kHeaderSize = 8 + 1 + 8 + 8;
+constexpr size_t kTransformHeaderSize = 8 + 1 + 8 + 8;
 
 std::string read_whole(const Transform& t, const std::filesystem::path& p, uint64_t limit, ErrorCode too_large) {
   InputFile in(p);
@@ -66,7 +66,7 @@ std::string apply_transform_patch(const Transform& tr, const std::filesystem::pa
     bad(std::string("a ") + tr.what + " patch cannot make " + std::to_string(expected_size) + " bytes, the limit is " +
         std::to_string(tr.max_file));
   InputFile in(patch);
-  std::array<unsigned char, kHeaderSize> head{};
+  std::array<unsigned char, kTransformHeaderSize> head{};
   if (in.read_at(0, head.data(), head.size()) != head.size() || std::memcmp(head.data(), tr.magic, 8) != 0)
     bad(std::string("not a ") + tr.what + " patch (expected the header " + std::string(tr.magic, 8) + ")");
   const PatchAlgorithm inner_code = inner_algorithm(head[8], name);
@@ -82,7 +82,7 @@ std::string apply_transform_patch(const Transform& tr, const std::filesystem::pa
   ScratchFiles scratch(dest);
   const std::filesystem::path source_decoded = scratch.make(".source-decoded");
   write_scratch(source_decoded, *s);
-  const std::filesystem::path inner = copy_inner_patch(in, kHeaderSize, scratch);
+  const std::filesystem::path inner = copy_inner_patch(in, kTransformHeaderSize, scratch);
   const std::filesystem::path target_decoded = scratch.make(".target-decoded");
   apply_inner_patch(inner_code, source_decoded, inner, target_decoded, target_size, Durability::kScratch, name);
 

@@ -9,43 +9,31 @@
 #include "upkeep/base/error.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
+#include "upkeep/delta/zstd_context.h"
 #include "upkeep/delta/zstd_stream.h"
 
 namespace upkeep::delta {
 
 namespace {
 
-struct FreeCCtx {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-using CCtx = std::unique_ptr<ZSTD_CCtx, FreeCCtx>;
-struct FreeDCtx {
-  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-};
-using DCtx = std::unique_ptr<ZSTD_DCtx, FreeDCtx>;
-
-void check(size_t r, const std::string& what, ErrorCode code = ErrorCode::kFailure) {
-  if (ZSTD_isError(r)) fail(code, what + ": zstd: " + ZSTD_getErrorName(r));
-}
-
-CCtx make_cctx(int level, const std::string& what) {
-  CCtx c(ZSTD_createCCtx());
+ZstdCCtx make_cctx(int level, const std::string& what) {
+  ZstdCCtx c(ZSTD_createCCtx());
   if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level), what);
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
   return c;
 }
 
 }  // namespace
 
 std::string zstd_compress(std::string_view data, int level, const std::string& what, int window_log) {
-  CCtx c = make_cctx(level, what);
+  ZstdCCtx c = make_cctx(level, what);
   // Smaller inputs get a window no larger than themselves anyway.
   if (window_log > 0 && data.size() > (size_t{1} << window_log))
-    check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log), what);
+    check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log), what);
   std::string out(ZSTD_compressBound(data.size()), '\0');
   size_t n = ZSTD_compress2(c.get(), out.data(), out.size(), data.data(), data.size());
-  check(n, what);
+  check_zstd(n, what);
   out.resize(n);
   return out;
 }
@@ -57,7 +45,7 @@ uint64_t zstd_frame_content_size(const void* data, size_t size, const std::strin
   if (content == ZSTD_CONTENTSIZE_UNKNOWN)
     fail(ErrorCode::kVerification, what + ": the zstd frame does not declare its content size, expected it to");
   size_t frame_size = ZSTD_findFrameCompressedSize(data, size);
-  check(frame_size, what + ": truncated or corrupt frame", ErrorCode::kVerification);
+  check_zstd(frame_size, what + ": truncated or corrupt frame", ErrorCode::kVerification);
   if (frame_size != size)
     fail(ErrorCode::kVerification, what + ": " + std::to_string(size - frame_size) +
                                        " bytes of trailing data after the zstd frame, expected none");
@@ -67,7 +55,7 @@ uint64_t zstd_frame_content_size(const void* data, size_t size, const std::strin
 void zstd_decompress_exact(ZSTD_DCtx* dctx, const void* frame, size_t frame_size, void* out, size_t out_size,
                            const std::string& what) {
   size_t n = ZSTD_decompressDCtx(dctx, out, out_size, frame, frame_size);
-  check(n, what + ": corrupt zstd data", ErrorCode::kVerification);
+  check_zstd(n, what + ": corrupt zstd data", ErrorCode::kVerification);
   if (n != out_size)
     fail(ErrorCode::kVerification,
          what + ": the zstd frame decoded to " + std::to_string(n) + " bytes, expected " + std::to_string(out_size));
@@ -78,7 +66,7 @@ std::string zstd_decompress(std::string_view frame, uint64_t max_size, const std
   if (content > max_size)
     fail(ErrorCode::kVerification, what + ": the zstd frame declares " + std::to_string(content) +
                                        " bytes, expected at most " + std::to_string(max_size));
-  DCtx d(ZSTD_createDCtx());
+  ZstdDCtx d(ZSTD_createDCtx());
   if (!d) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd decoder");
   std::string out(static_cast<size_t>(content), '\0');
   zstd_decompress_exact(d.get(), frame.data(), frame.size(), out.data(), out.size(), what);
@@ -91,9 +79,9 @@ void compress_blob(const std::filesystem::path& src, const std::filesystem::path
          "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
   InputFile in(src);
   const std::string what = "compressing " + src.string();
-  CCtx c = make_cctx(level, what);
+  ZstdCCtx c = make_cctx(level, what);
   // The size goes into the frame header; zstd fails if the file then changes size.
-  check(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
+  check_zstd(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
   OutputFile out(dest);
   std::vector<char> ibuf(ZSTD_CStreamInSize()), obuf(ZSTD_CStreamOutSize());
   uint64_t offset = 0;
@@ -108,7 +96,7 @@ void compress_blob(const std::filesystem::path& src, const std::filesystem::path
     while (true) {
       ZSTD_outBuffer ob{obuf.data(), obuf.size(), 0};
       size_t r = ZSTD_compressStream2(c.get(), &ob, &ib, mode);
-      check(r, what);
+      check_zstd(r, what);
       out.write(obuf.data(), ob.pos);
       if (last ? r == 0 : ib.pos == ib.size) break;
     }

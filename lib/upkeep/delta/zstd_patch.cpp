@@ -11,28 +11,18 @@
 #include "upkeep/delta/codec.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/zstd_blob.h"
+#include "upkeep/delta/zstd_context.h"
 #include "upkeep/platform/mapped_file.h"
 
 namespace upkeep::delta {
 
 namespace {
 
-constexpr int kLevel = 19;
+constexpr int kPatchLevel = 19;
 // A frame's window covers source and target at once (see window_log), so the
 // largest a valid patch can ask for is ZSTD_WINDOWLOG_MAX; the limit on the
 // sizes already bounds what is mapped.
 constexpr int kDecoderWindowLogMax = 31;
-
-template <class T, size_t (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using CCtx = std::unique_ptr<ZSTD_CCtx, Deleter<ZSTD_CCtx, ZSTD_freeCCtx>>;
-using DCtx = std::unique_ptr<ZSTD_DCtx, Deleter<ZSTD_DCtx, ZSTD_freeDCtx>>;
-
-void check(size_t r, const std::string& what, ErrorCode code = ErrorCode::kFailure) {
-  if (ZSTD_isError(r)) fail(code, what + ": zstd: " + ZSTD_getErrorName(r));
-}
 
 // The zstd CLI's --patch-from rule: a window of twice the larger input,
 // rounded up to a power of two, so that every target byte can still reach
@@ -57,17 +47,17 @@ void make_zstd_patch(const std::filesystem::path& source, const std::filesystem:
                                   " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
                                   "); use bsdiff");
   const std::string what = "making a zstd patch of " + target.string();
-  CCtx c(ZSTD_createCCtx());
+  ZstdCCtx c(ZSTD_createCCtx());
   if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kLevel), what);
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_enableLongDistanceMatching, 1), what);
-  check(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(src.size(), tgt.size()))), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kPatchLevel), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_enableLongDistanceMatching, 1), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(src.size(), tgt.size()))), what);
   // The prefix is referenced, not copied, and lasts for the next frame only.
-  check(ZSTD_CCtx_refPrefix(c.get(), src.data(), src.size()), what);
+  check_zstd(ZSTD_CCtx_refPrefix(c.get(), src.data(), src.size()), what);
   std::string frame(ZSTD_compressBound(tgt.size()), '\0');
   size_t n = ZSTD_compress2(c.get(), frame.data(), frame.size(), tgt.data(), tgt.size());
-  check(n, what);
+  check_zstd(n, what);
   OutputFile out(dest, durability);
   out.write(frame.data(), n);
   out.commit();
@@ -90,10 +80,10 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
     fail(ErrorCode::kVerification,
          name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
 
-  DCtx d(ZSTD_createDCtx());
+  ZstdDCtx d(ZSTD_createDCtx());
   if (!d) fail(ErrorCode::kFailure, name + ": cannot allocate a zstd decoder");
-  check(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), name);
-  check(ZSTD_DCtx_refPrefix(d.get(), src.data(), src.size()), name);
+  check_zstd(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), name);
+  check_zstd(ZSTD_DCtx_refPrefix(d.get(), src.data(), src.size()), name);
 
   MappedFile out = MappedFile::create(dest, expected_size);
   RemoveOnFailure guard(dest);

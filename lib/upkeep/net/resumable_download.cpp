@@ -13,10 +13,10 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr size_t kBufferSize = 64 * 1024;
+constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr uint64_t kProgressStep = 64 * 1024;
 
-std::string lower(std::string s) {
+std::string lowercase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
@@ -43,7 +43,7 @@ class ResumableDownload::PartFile {
   uint64_t size() const { return file_->size(); }
   // Feeds the first n bytes to the hasher and leaves the write position at n.
   void hash_prefix(uint64_t n, Hasher& hasher) {
-    std::vector<char> buf(kBufferSize);
+    std::vector<char> buf(kReadBufferSize);
     uint64_t done = 0;
     file_->seek(0);
     while (done < n) {
@@ -74,7 +74,7 @@ ResumableDownload::ResumableDownload(std::string url, const stdfs::path& dest, u
       dest_(dest),
       part_path_(dest.string() + ".part"),
       expected_length_(expected_length),
-      want_sha256_(lower(expected_sha256)),
+      want_sha256_(lowercase(expected_sha256)),
       progress_(progress) {
   if (dest.has_parent_path()) fs::create_directories_durable(dest.parent_path());
   part_ = std::make_unique<PartFile>(part_path_);
@@ -119,7 +119,7 @@ void ResumableDownload::begin(uint64_t start, std::optional<uint64_t> announced)
 }
 
 void ResumableDownload::receive(std::istream& body) {
-  std::vector<char> buf(kBufferSize);
+  std::vector<char> buf(kReadBufferSize);
   uint64_t reported = done_;
   for (;;) {
     const uint64_t room = expected_length_ - done_ + 1;  // one more byte proves the excess

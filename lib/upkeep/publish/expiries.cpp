@@ -9,7 +9,6 @@ namespace upkeep::publish {
 namespace {
 
 constexpr int64_t kMaxSeconds = int64_t{10} * 366 * 24 * 3600;
-constexpr const char* kRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
 
 [[noreturn]] void unknown_role(std::string_view role) {
   fail(ErrorCode::kUsage, "unknown role '" + std::string(role) + "' (expected root, targets, snapshot or timestamp)");
@@ -69,7 +68,7 @@ Expiries apply_expiry_overrides(std::string_view text, Expiries base) {
 
 Json expiries_to_json(const Expiries& e) {
   Json j = Json::object();
-  for (const char* role : kRoles) j[role] = format_duration(e.of(role));
+  for (const char* role : tuf::kTopLevelRoles) j[role] = format_duration(e.of(role));
   return j;
 }
 
@@ -77,7 +76,7 @@ Expiries expiries_from_json(const Json& j, std::string_view what, Expiries base)
   if (!j.is_object()) fail(ErrorCode::kBadInput, std::string(what) + ": 'expires' must be an object");
   for (const auto& [role, value] : j.as_object()) {
     bool known = false;
-    for (const char* r : kRoles) known = known || role == r;
+    for (const char* r : tuf::kTopLevelRoles) known = known || role == r;
     if (!known || !value.is_string())
       fail(ErrorCode::kBadInput, std::string(what) + ": expires." + role +
                                      (known ? " must be a string like \"30d\" or \"12h\""

@@ -12,7 +12,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr const char* kRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
 constexpr uint64_t kMaxKeyFileBytes = 1 << 20;
 constexpr size_t kIdPrefix = 16;
 
@@ -39,7 +38,7 @@ void validate_app_id(const std::string& app_id) {
 }
 
 void validate_role(std::string_view role) {
-  for (const char* r : kRoles)
+  for (const char* r : tuf::kTopLevelRoles)
     if (role == r) return;
   fail(ErrorCode::kUsage, "unknown role '" + std::string(role) + "' (expected root, targets, snapshot or timestamp)");
 }
@@ -58,7 +57,7 @@ KeyStore KeyStore::create(const stdfs::path& dir, const std::string& app_id, tuf
   KeyStore store(dir, app_id, expiries);
   if (stdfs::exists(dir / "vendor.json"))
     fail(ErrorCode::kExists, (dir / "vendor.json").string() + " already exists; refusing to overwrite signing keys");
-  for (const char* role : kRoles) {
+  for (const char* role : tuf::kTopLevelRoles) {
     if (!store.key_files(role).empty())
       fail(ErrorCode::kExists,
            store.key_files(role).front().string() + " already exists; refusing to overwrite signing keys");
@@ -67,7 +66,7 @@ KeyStore KeyStore::create(const stdfs::path& dir, const std::string& app_id, tuf
   std::vector<stdfs::path> written;
   try {
     make_private_dir(dir);
-    for (const char* role : kRoles) {
+    for (const char* role : tuf::kTopLevelRoles) {
       auto key = tuf::PrivateKey::generate(type);
       written.push_back(store.add_key(role, *key));
     }

@@ -25,7 +25,6 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr uint64_t kMaxRootBytes = 512u << 10;
-constexpr uint64_t kMaxMetadataBytes = 64u << 20;
 
 // Re-throws `e` with the file it was about in front, keeping its code.
 [[noreturn]] void about(const std::string& what, const Error& e) { fail(e.code(), what + ": " + e.what()); }
@@ -75,7 +74,7 @@ std::string check_older_root(const std::string& text, int64_t k, const tuf::Enve
 // The mirror copies top-level targets only: Error(kFailure) when the
 // verified snapshot lists a delegated targets role.
 void refuse_delegations(const stdfs::path& trust) {
-  const std::string snapshot_text = fs::read_file(trust / "snapshot.json", kMaxMetadataBytes);
+  const std::string snapshot_text = fs::read_file(trust / "snapshot.json", tuf::kMaxLocalMetadataBytes);
   auto snapshot = tuf::SnapshotMetadata::parse(parse_envelope(snapshot_text, "snapshot.json").signed_json);
   for (const auto& [name, meta] : snapshot.meta)
     if (name != "targets.json")
@@ -259,9 +258,9 @@ void RepositoryMirror::write_metadata(int64_t root_version, MirrorResult& result
   for (auto it = roots.rbegin(); it != roots.rend(); ++it) files.push_back(*it);
   files.emplace_back("root.json", roots.front().second);
 
-  const std::string timestamp = fs::read_file(trust / "timestamp.json", kMaxMetadataBytes);
-  const std::string snapshot = fs::read_file(trust / "snapshot.json", kMaxMetadataBytes);
-  const std::string targets = fs::read_file(trust / "targets.json", kMaxMetadataBytes);
+  const std::string timestamp = fs::read_file(trust / "timestamp.json", tuf::kMaxLocalMetadataBytes);
+  const std::string snapshot = fs::read_file(trust / "snapshot.json", tuf::kMaxLocalMetadataBytes);
+  const std::string targets = fs::read_file(trust / "targets.json", tuf::kMaxLocalMetadataBytes);
   auto ts = tuf::TimestampMetadata::parse(parse_envelope(timestamp, "timestamp.json").signed_json);
   auto snap = tuf::SnapshotMetadata::parse(parse_envelope(snapshot, "snapshot.json").signed_json);
   const bool consistent =
@@ -274,7 +273,7 @@ void RepositoryMirror::write_metadata(int64_t root_version, MirrorResult& result
   files.emplace_back("timestamp.json", timestamp);  // the commit point, last
 
   for (const auto& [name, text] : files) {
-    if (read_if_exists(md / name, kMaxMetadataBytes) == text) continue;
+    if (read_if_exists(md / name, tuf::kMaxLocalMetadataBytes) == text) continue;
     fs::write_file_atomic(md / name, text);
     ++result.metadata_written;
   }

@@ -18,8 +18,6 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kMaxMetadataBytes = 64u << 20;
-
 std::string versioned(const tuf::RootMetadata& root, int64_t version, const char* role) {
   std::string plain = std::string(role) + ".json";
   return root.consistent_snapshot ? std::to_string(version) + "." + plain : plain;
@@ -141,7 +139,7 @@ tuf::Envelope RepositoryPublisher::load(const std::string& file_name, const tuf:
   stdfs::path path = metadata_dir() / file_name;
   if (!stdfs::exists(path))
     fail(ErrorCode::kNotFound, path.string() + " not found (is " + repo_dir_.string() + " an initialized repository?)");
-  tuf::Envelope e = tuf::Envelope::parse(fs::read_file(path, kMaxMetadataBytes), path.string());
+  tuf::Envelope e = tuf::Envelope::parse(fs::read_file(path, tuf::kMaxLocalMetadataBytes), path.string());
   tuf::verify_threshold(e, root.keys, root.role(role), path.string());
   return e;
 }
@@ -151,7 +149,8 @@ RepositoryPublisher::State RepositoryPublisher::load_state() const {
   stdfs::path root_path = metadata_dir() / "root.json";
   if (!stdfs::exists(root_path))
     fail(ErrorCode::kNotFound, root_path.string() + " not found (run 'upkeep keys init' first, or pass --repo DIR)");
-  tuf::Envelope root_env = tuf::Envelope::parse(fs::read_file(root_path, kMaxMetadataBytes), root_path.string());
+  tuf::Envelope root_env =
+      tuf::Envelope::parse(fs::read_file(root_path, tuf::kMaxLocalMetadataBytes), root_path.string());
   s.root = tuf::RootMetadata::parse(root_env.signed_json, root_path.string());
   tuf::verify_threshold(root_env, s.root.keys, s.root.role(tuf::kRootRole), root_path.string());
   s.timestamp =

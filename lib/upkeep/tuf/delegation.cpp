@@ -10,21 +10,12 @@
 namespace upkeep::tuf {
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { fail(ErrorCode::kBadInput, message); }
-
-template <class F>
-auto in_context(std::string_view context, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    fail(e.code(), std::string(context) + ": " + e.what());
-  }
-}
-
 std::vector<std::string> string_array(const Json& j, std::string_view key) {
   std::vector<std::string> out;
   for (const auto& v : j.get_array(key)) {
-    if (!v.is_string()) bad("field '" + std::string(key) + "' must list strings, found " + json_type_name(v.type()));
+    if (!v.is_string())
+      fail(ErrorCode::kBadInput,
+           "field '" + std::string(key) + "' must list strings, found " + json_type_name(v.type()));
     out.push_back(v.as_string());
   }
   return out;
@@ -143,20 +134,23 @@ bool DelegatedRole::is_delegated_path(std::string_view target_path) const {
 
 DelegatedRole DelegatedRole::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
-    if (!j.is_object()) bad("expected an object with \"name\", \"keyids\", \"threshold\" and \"terminating\"");
+    if (!j.is_object())
+      fail(ErrorCode::kBadInput, "expected an object with \"name\", \"keyids\", \"threshold\" and \"terminating\"");
     DelegatedRole r;
     r.name = j.get_string("name");
-    if (r.name.empty()) bad("field 'name' must not be empty");
-    if (is_top_level_role(r.name)) bad("role name '" + r.name + "' is reserved for a top-level role");
+    if (r.name.empty()) fail(ErrorCode::kBadInput, "field 'name' must not be empty");
+    if (is_top_level_role(r.name))
+      fail(ErrorCode::kBadInput, "role name '" + r.name + "' is reserved for a top-level role");
     r.keys = RoleKeys::parse(j);
     r.terminating = j.get_bool("terminating");
     if (j.contains("paths") && j.contains("path_hash_prefixes"))
-      bad("role '" + r.name + "' lists both 'paths' and 'path_hash_prefixes' (expected one of them)");
+      fail(ErrorCode::kBadInput,
+           "role '" + r.name + "' lists both 'paths' and 'path_hash_prefixes' (expected one of them)");
     if (j.contains("paths")) r.paths = string_array(j, "paths");
     if (j.contains("path_hash_prefixes")) {
       r.path_hash_prefixes = string_array(j, "path_hash_prefixes");
       for (const auto& prefix : *r.path_hash_prefixes)
-        if (!is_hex(prefix)) bad("path_hash_prefixes: '" + prefix + "' is not hex digits");
+        if (!is_hex(prefix)) fail(ErrorCode::kBadInput, "path_hash_prefixes: '" + prefix + "' is not hex digits");
     }
     return r;
   });
@@ -194,11 +188,14 @@ bool SuccinctRoles::is_delegated_role(std::string_view name) const {
 
 SuccinctRoles SuccinctRoles::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
-    if (!j.is_object()) bad("expected an object with \"keyids\", \"threshold\", \"bit_length\" and \"name_prefix\"");
+    if (!j.is_object())
+      fail(ErrorCode::kBadInput,
+           "expected an object with \"keyids\", \"threshold\", \"bit_length\" and \"name_prefix\"");
     SuccinctRoles s;
     s.keys = RoleKeys::parse(j);
     int64_t bits = j.get_int("bit_length");
-    if (bits < 1 || bits > 32) bad("field 'bit_length' must be from 1 to 32, found " + std::to_string(bits));
+    if (bits < 1 || bits > 32)
+      fail(ErrorCode::kBadInput, "field 'bit_length' must be from 1 to 32, found " + std::to_string(bits));
     s.bit_length = static_cast<int>(bits);
     s.name_prefix = j.get_string("name_prefix");
     return s;
@@ -230,18 +227,20 @@ std::vector<Delegations::Match> Delegations::roles_for_target(std::string_view t
 
 Delegations Delegations::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
-    if (!j.is_object()) bad("expected an object with \"keys\" and \"roles\" or \"succinct_roles\"");
+    if (!j.is_object())
+      fail(ErrorCode::kBadInput, "expected an object with \"keys\" and \"roles\" or \"succinct_roles\"");
     Delegations d;
     d.keys = parse_key_map(j.at("keys"));
     const bool has_roles = j.contains("roles");
-    if (has_roles == j.contains("succinct_roles")) bad("expected exactly one of 'roles' and 'succinct_roles'");
+    if (has_roles == j.contains("succinct_roles"))
+      fail(ErrorCode::kBadInput, "expected exactly one of 'roles' and 'succinct_roles'");
     if (has_roles) {
       const auto& roles = j.get_array("roles");
       std::set<std::string> names;
       for (size_t i = 0; i < roles.size(); ++i) {
         DelegatedRole r = DelegatedRole::parse(roles[i], "roles[" + std::to_string(i) + "]");
         if (!names.insert(r.name).second)
-          bad("roles[" + std::to_string(i) + "]: role '" + r.name + "' is listed twice");
+          fail(ErrorCode::kBadInput, "roles[" + std::to_string(i) + "]: role '" + r.name + "' is listed twice");
         d.roles.push_back(std::move(r));
       }
     } else {

@@ -9,37 +9,27 @@
 namespace upkeep::tuf {
 namespace {
 
-// Runs `f`; an Error escaping it gets "<context>: " in front of its message.
-template <class F>
-auto in_context(std::string_view context, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    fail(e.code(), std::string(context) + ": " + e.what());
-  }
-}
-
-[[noreturn]] void bad(const std::string& message) { fail(ErrorCode::kBadInput, message); }
-
 const Json& object_field(const Json& j, std::string_view key) {
   const Json& v = j.at(key);
-  if (!v.is_object()) bad("field '" + std::string(key) + "' must be an object, found " + json_type_name(v.type()));
+  if (!v.is_object())
+    fail(ErrorCode::kBadInput, "field '" + std::string(key) + "' must be an object, found " + json_type_name(v.type()));
   return v;
 }
 
 int64_t positive_int(const Json& j, std::string_view key) {
   int64_t v = j.get_int(key);
-  if (v < 1) bad("field '" + std::string(key) + "' must be at least 1, found " + std::to_string(v));
+  if (v < 1)
+    fail(ErrorCode::kBadInput, "field '" + std::string(key) + "' must be at least 1, found " + std::to_string(v));
   return v;
 }
 
 std::map<std::string, std::string> parse_hashes(const Json& j) {
   std::map<std::string, std::string> out;
   for (const auto& [alg, value] : j.as_object()) {
-    if (!value.is_string()) bad("hashes." + alg + " must be a string");
+    if (!value.is_string()) fail(ErrorCode::kBadInput, "hashes." + alg + " must be a string");
     std::string raw;
     if (value.as_string().empty() || !from_hex(value.as_string(), raw))
-      bad("hashes." + alg + " must be hex digits, found '" + value.as_string() + "'");
+      fail(ErrorCode::kBadInput, "hashes." + alg + " must be hex digits, found '" + value.as_string() + "'");
     out[alg] = value.as_string();
   }
   return out;
@@ -65,18 +55,18 @@ void check_spec_version(const std::string& text) {
   bool well_formed = parts.size() == 2 || parts.size() == 3;
   for (const auto& p : parts)
     well_formed = well_formed && !p.empty() && p.size() <= 9 && p.find_first_not_of("0123456789") == std::string::npos;
-  if (!well_formed) bad("spec_version '" + text + "' is not a version like 1.0 or 1.0.31");
+  if (!well_formed) fail(ErrorCode::kBadInput, "spec_version '" + text + "' is not a version like 1.0 or 1.0.31");
   const std::string ours = std::string(kSpecVersion).substr(0, std::string(kSpecVersion).find('.'));
   if (std::stoul(parts[0]) != std::stoul(ours))
-    bad("spec_version '" + text + "' has major version " + parts[0] + "; this client implements TUF " + ours + ".x (" +
-        kSpecVersion + ")");
+    fail(ErrorCode::kBadInput, "spec_version '" + text + "' has major version " + parts[0] +
+                                   "; this client implements TUF " + ours + ".x (" + kSpecVersion + ")");
 }
 
 // Reads _type, spec_version, version and expires; `type` is the expected _type.
 void parse_header(const Json& s, std::string_view type, MetadataHeader& h) {
-  if (!s.is_object()) bad("\"signed\" must be an object");
+  if (!s.is_object()) fail(ErrorCode::kBadInput, "\"signed\" must be an object");
   const std::string& actual = s.get_string("_type");
-  if (actual != type) bad("_type is '" + actual + "', expected '" + std::string(type) + "'");
+  if (actual != type) fail(ErrorCode::kBadInput, "_type is '" + actual + "', expected '" + std::string(type) + "'");
   h.spec_version = s.get_string("spec_version");
   check_spec_version(h.spec_version);
   h.version = positive_int(s, "version");
@@ -104,7 +94,8 @@ std::string format_time(std::time_t t) {
 
 std::time_t parse_time(std::string_view text, std::string_view what) {
   auto invalid = [&] {
-    bad(std::string(what) + ": '" + std::string(text) + "' is not a time like 2030-01-31T00:00:00Z");
+    fail(ErrorCode::kBadInput,
+         std::string(what) + ": '" + std::string(text) + "' is not a time like 2030-01-31T00:00:00Z");
   };
   if (text.size() != 20) invalid();
   std::tm tm{};
@@ -125,20 +116,21 @@ std::time_t parse_time(std::string_view text, std::string_view what) {
 Envelope Envelope::parse(std::string_view text, std::string_view what) {
   Json doc = Json::parse(text, what);
   return in_context(what, [&] {
-    if (!doc.is_object()) bad("expected an object with \"signatures\" and \"signed\"");
+    if (!doc.is_object()) fail(ErrorCode::kBadInput, "expected an object with \"signatures\" and \"signed\"");
     for (const auto& [key, value] : doc.as_object())
-      if (key != "signatures" && key != "signed") bad("unexpected top-level field '" + key + "'");
+      if (key != "signatures" && key != "signed")
+        fail(ErrorCode::kBadInput, "unexpected top-level field '" + key + "'");
     Envelope e;
     e.signed_json = object_field(doc, "signed");
     const auto& sigs = doc.get_array("signatures");
     std::set<std::string> keyids;
     for (size_t i = 0; i < sigs.size(); ++i) {
       in_context("signatures[" + std::to_string(i) + "]", [&] {
-        if (!sigs[i].is_object()) bad("expected an object with \"keyid\" and \"sig\"");
+        if (!sigs[i].is_object()) fail(ErrorCode::kBadInput, "expected an object with \"keyid\" and \"sig\"");
         e.signatures.push_back({sigs[i].get_string("keyid"), sigs[i].get_string("sig")});
         // As python-tuf: one signature per key id, or the file is invalid.
         if (!keyids.insert(e.signatures.back().keyid).second)
-          bad("more than one signature by key id " + e.signatures.back().keyid);
+          fail(ErrorCode::kBadInput, "more than one signature by key id " + e.signatures.back().keyid);
       });
     }
     return e;
@@ -198,12 +190,12 @@ void verify_threshold(const Envelope& envelope, const KeyMap& keys, const RoleKe
 
 MetaFile MetaFile::parse(const Json& j, std::string_view what) {
   return in_context(what, [&] {
-    if (!j.is_object()) bad("expected an object with \"version\"");
+    if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object with \"version\"");
     MetaFile m;
     m.version = positive_int(j, "version");
     if (j.contains("length")) {
       int64_t len = j.get_int("length");
-      if (len < 0) bad("field 'length' must not be negative");
+      if (len < 0) fail(ErrorCode::kBadInput, "field 'length' must not be negative");
       m.length = static_cast<uint64_t>(len);
     }
     if (j.contains("hashes")) m.hashes = parse_hashes(object_field(j, "hashes"));
@@ -246,14 +238,14 @@ std::string TargetFile::sha256() const {
 
 TargetFile TargetFile::parse(const std::string& path, const Json& j, std::string_view what) {
   return in_context(what, [&] {
-    if (!j.is_object()) bad("expected an object with \"length\" and \"hashes\"");
+    if (!j.is_object()) fail(ErrorCode::kBadInput, "expected an object with \"length\" and \"hashes\"");
     TargetFile t;
     t.path = path;
     int64_t len = j.get_int("length");
-    if (len < 0) bad("field 'length' must not be negative");
+    if (len < 0) fail(ErrorCode::kBadInput, "field 'length' must not be negative");
     t.length = static_cast<uint64_t>(len);
     t.hashes = parse_hashes(object_field(j, "hashes"));
-    if (t.hashes.empty()) bad("field 'hashes' must list at least one hash");
+    if (t.hashes.empty()) fail(ErrorCode::kBadInput, "field 'hashes' must list at least one hash");
     if (j.contains("custom")) t.custom = object_field(j, "custom");
     return t;
   });
@@ -282,7 +274,7 @@ RootMetadata RootMetadata::parse(const Json& s, std::string_view what) {
       in_context(std::string("roles.") + name, [&] {
         RoleKeys rk = RoleKeys::parse(object_field(roles, name));
         for (const auto& id : rk.keyids)
-          if (!r.keys.count(id)) bad("key id " + id + " is not in 'keys'");
+          if (!r.keys.count(id)) fail(ErrorCode::kBadInput, "key id " + id + " is not in 'keys'");
         r.roles[name] = std::move(rk);
       });
     }
@@ -331,7 +323,7 @@ SnapshotMetadata SnapshotMetadata::parse(const Json& s, std::string_view what) {
     parse_header(s, kSnapshotRole, m);
     for (const auto& [name, entry] : object_field(s, "meta").as_object())
       m.meta[name] = MetaFile::parse(entry, "meta." + name);
-    if (!m.meta.count("targets.json")) bad("meta: missing entry 'targets.json'");
+    if (!m.meta.count("targets.json")) fail(ErrorCode::kBadInput, "meta: missing entry 'targets.json'");
     return m;
   });
 }

@@ -33,6 +33,9 @@ inline constexpr const char* kRootRole = "root";
 inline constexpr const char* kTimestampRole = "timestamp";
 inline constexpr const char* kSnapshotRole = "snapshot";
 inline constexpr const char* kTargetsRole = "targets";
+inline constexpr const char* kTopLevelRoles[] = {kRootRole, kTargetsRole, kSnapshotRole, kTimestampRole};
+// The largest metadata file the publisher and the mirror read back from their own folders.
+inline constexpr uint64_t kMaxLocalMetadataBytes = 64u << 20;
 
 // "YYYY-MM-DDTHH:MM:SSZ" (UTC), the only form TUF metadata uses.
 std::string format_time(std::time_t t);
