@@ -62,7 +62,7 @@ process::ExitStatus Launcher::run(const LauncherOptions& options) {
       spdlog::log(options.check_now ? spdlog::level::warn : spdlog::level::info,
                   "no check on start: {} is read-only for this user (its privileged updater checks)",
                   layout_.root().string());
-    } else if (auto held = options.check_now ? "" : CheckBackoff::holding(layout_.state_db()); !held.empty()) {
+    } else if (auto held = options.check_now ? "" : CheckBackoff::read(layout_.state_db()).description; !held.empty()) {
       spdlog::info("no check on start: {}", held);  // automatic checks back off; --upkeep-check-now does not
     } else {
       run_updater(policy());

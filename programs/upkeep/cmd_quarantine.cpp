@@ -11,6 +11,7 @@
 #include "upkeep/base/json.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/quarantine.h"
+#include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/policy/config.h"
 
@@ -64,7 +65,7 @@ int clear(const Layout& layout, const std::string& version, bool json) {
     fail(ErrorCode::kNeedsRoot, layout.root().string() + " is not writable by this user: clearing a quarantine of " +
                                     "a per-machine install needs root");
   const Config config = Config::load(layout.config_file());
-  StateStore store(layout.state_db());
+  StateStore store = StateRecovery(layout).open();
   Quarantine(store, config.max_update_failures).clear(version, "an administrator (upkeep quarantine clear)");
   if (json) {
     Json j = Json::object();

@@ -15,14 +15,6 @@ using namespace std::chrono;
 
 namespace {
 
-// config.json of `app` with `edit` applied.
-template <typename Fn>
-void edit_config(const Installed& app, Fn&& edit) {
-  upkeep::Config c = upkeep::Config::load(app.prefix() / "config.json");
-  edit(c);
-  c.save(app.prefix() / "config.json");
-}
-
 RunResult check_now(const Installed& app, const std::string& flag = "--check-now") {
   return run({(app.prefix() / "upkeep-updater").string(), "--root", app.prefix().string(), flag});
 }
@@ -71,7 +63,7 @@ TEST_CASE(
   vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
   HostileMirror server(vendor.repo(), "");
   Installed app(server.url(), vendor.root_json(), "1.0.0");
-  edit_config(app, [](upkeep::Config& c) {
+  edit_config(app.prefix(), [](upkeep::Config& c) {
     c.check_on_start = true;
     c.check_on_start_deadline_seconds = 60;  // the updater's own limits end it first
     c.min_transfer_rate_seconds = 2;

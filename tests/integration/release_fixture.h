@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "test_support.h"
 #include "upkeep/base/json.h"
+#include "upkeep/policy/config.h"
 
 namespace upkeep::test {
 
@@ -103,6 +105,13 @@ class VendorRepo {
  private:
   TempDir dir_;
 };
+
+// Loads <root>/config.json, applies `change` and saves it (atomically, as the installer does).
+inline void edit_config(const stdfs::path& root, const std::function<void(Config&)>& change) {
+  Config c = Config::load(root / "config.json");
+  change(c);
+  c.save(root / "config.json");
+}
 
 // An installed application: `upkeep install` of a version into a temporary root.
 struct Installed {

@@ -41,9 +41,7 @@ TEST_CASE("a new version that crashes, exits non-zero or cannot run is rolled ba
   for (const auto& b : kBroken) {
     INFO("broken release: " << b.name);
     Installed app(server.url, vendor.root_json(), "1.0.0");
-    upkeep::Config config = upkeep::Config::load(app.prefix() / "config.json");
-    config.channel = b.name;
-    config.save(app.prefix() / "config.json");
+    edit_config(app.prefix(), [&](upkeep::Config& c) { c.channel = b.name; });
 
     RunResult r = run({app.launcher().string(), "--upkeep-check-now", "--version"});
     INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);

@@ -60,11 +60,7 @@ struct ScriptApp {
     REQUIRE(spec.has_value());
     return *spec;
   }
-  void edit_config(const std::function<void(Config&)>& change) const {
-    Config c = Config::load(root() / "config.json");
-    change(c);
-    c.save(root() / "config.json");
-  }
+  void edit_config(const std::function<void(Config&)>& change) const { test::edit_config(root(), change); }
 
   stdfs::path root() const { return installed->prefix(); }
   std::string launcher() const { return installed->launcher().string(); }

@@ -249,14 +249,12 @@ TEST_CASE(
   HostileMirror primary(app.vendor.repo(), ".package.zip");  // honest while installing
   DesktopInstall installed(app, primary.url(), {"--mirror", app.server.url});
   const stdfs::path root = installed.root();
-  {
-    upkeep::Config c = upkeep::Config::load(root / "config.json");
-    CHECK(c.repository_url == primary.url());
-    REQUIRE(c.mirror_urls.size() == 1);
-    CHECK(c.mirror_urls[0].rfind(app.server.url, 0) == 0);
-    c.min_transfer_rate_seconds = 2;  // a stalled download is given up after 2 s
-    c.save(root / "config.json");
-  }
+  const upkeep::Config written = upkeep::Config::load(root / "config.json");
+  CHECK(written.repository_url == primary.url());
+  REQUIRE(written.mirror_urls.size() == 1);
+  CHECK(written.mirror_urls[0].rfind(app.server.url, 0) == 0);
+  // A stalled download is given up after 2 s.
+  edit_config(root, [](upkeep::Config& c) { c.min_transfer_rate_seconds = 2; });
   auto check_now = [&] {
     return run({(root / "upkeep-updater").string(), "--root", root.string(), "--check-now"}, installed.env());
   };
@@ -277,11 +275,7 @@ TEST_CASE(
   }
 
   // Every source fails (the mirror refuses connections): the check fails naming both, counts nothing, the app runs on.
-  {
-    upkeep::Config c = upkeep::Config::load(root / "config.json");
-    c.mirror_urls = {"http://127.0.0.1:1/"};
-    c.save(root / "config.json");
-  }
+  edit_config(root, [](upkeep::Config& c) { c.mirror_urls = {"http://127.0.0.1:1/"}; });
   hello("4.0.0");
   primary.set_mode(HostileMirror::Mode::kTamper);
   RunResult failed = check_now();

@@ -1,5 +1,7 @@
 #include "upkeep/install/check_backoff.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -50,14 +52,16 @@ std::string CheckBackoff::describe() const {
          std::to_string((left + 59) / 60) + " min";
 }
 
-std::string CheckBackoff::holding(const std::filesystem::path& state_db, const Clock& clock) {
+CheckBackoff::Hold CheckBackoff::read(const std::filesystem::path& state_db, const Clock& clock) {
   std::error_code ec;
-  if (!std::filesystem::exists(state_db, ec)) return "";
+  if (!std::filesystem::exists(state_db, ec)) return {};
   try {
     StateStore store(state_db, StateStore::Mode::kReadOnly);
-    return CheckBackoff(store, clock).describe();
-  } catch (const std::exception&) {
-    return "";  // a damaged database is someone else's to report; the check runs
+    CheckBackoff backoff(store, clock);
+    return {backoff.remaining_seconds(), backoff.describe()};
+  } catch (const std::exception& e) {
+    spdlog::debug("no backoff read from {}: {}", state_db.string(), e.what());
+    return {};  // a damaged database is someone else's to report; the check runs
   }
 }
 

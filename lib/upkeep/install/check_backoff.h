@@ -42,9 +42,14 @@ class CheckBackoff {
   void succeeded();
   // "the last 3 update check(s) failed; the next automatic check waits 12 min", "" when none holds.
   std::string describe() const;
-  // describe() of the install whose state database is `state_db`, read-only;
-  // "" when nothing holds or the database cannot be read (a check then runs).
-  static std::string holding(const std::filesystem::path& state_db, const Clock& clock = *SystemClock::instance());
+  // remaining_seconds() and describe() of the install whose state database
+  // is `state_db`, opened read-only; {0, ""} when nothing holds or the
+  // database cannot be read (a check then runs).
+  struct Hold {
+    int64_t seconds = 0;
+    std::string description;
+  };
+  static Hold read(const std::filesystem::path& state_db, const Clock& clock = *SystemClock::instance());
 
  private:
   int64_t meta_int(const char* key) const;

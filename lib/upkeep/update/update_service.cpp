@@ -75,7 +75,7 @@ std::optional<ReleaseInfo> UpdateService::check_now(CheckKind kind) {
 
 void UpdateService::record_outcome(bool ok) {
   try {
-    StateStore store(layout_.state_db());
+    StateStore store = StateRecovery(layout_).open();
     CheckBackoff backoff(store, *clock_);
     if (ok) return backoff.succeeded();
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
@@ -87,17 +87,7 @@ void UpdateService::record_outcome(bool ok) {
   }
 }
 
-int64_t UpdateService::backoff_seconds() const {
-  std::error_code ec;
-  if (!std::filesystem::exists(layout_.state_db(), ec)) return 0;
-  try {
-    StateStore store(layout_.state_db(), StateStore::Mode::kReadOnly);
-    return CheckBackoff(store, *clock_).remaining_seconds();
-  } catch (const std::exception& e) {
-    spdlog::debug("no backoff read: {}", e.what());
-    return 0;
-  }
-}
+int64_t UpdateService::backoff_seconds() const { return CheckBackoff::read(layout_.state_db(), *clock_).seconds; }
 
 std::optional<ReleaseInfo> UpdateService::check_locked(CheckKind kind) {
   return settings_.repository_sources().first_success<std::optional<ReleaseInfo>>(

@@ -32,7 +32,8 @@ TEST_CASE("failed checks hold automatic checks back longer each time, durably, u
     CheckBackoff b(store, clock);
     CHECK(b.remaining_seconds() == 900);
     CHECK(b.describe() == "the last 3 update check(s) failed; the next automatic check waits 15 min");
-    CHECK(CheckBackoff::holding(dir / "state.db", clock) == b.describe());
+    CHECK(CheckBackoff::read(dir / "state.db", clock).description == b.describe());
+    CHECK(CheckBackoff::read(dir / "state.db", clock).seconds == 900);
     clock.advance(std::chrono::seconds(600));
     CHECK(b.remaining_seconds() == 300);
     for (int i = 0; i < 20; ++i) b.failed(1.0);
@@ -40,7 +41,7 @@ TEST_CASE("failed checks hold automatic checks back longer each time, durably, u
     b.succeeded();
     CHECK(b.failures() == 0);
     CHECK(b.remaining_seconds() == 0);
-    CHECK(CheckBackoff::holding(dir / "state.db", clock).empty());
+    CHECK(CheckBackoff::read(dir / "state.db", clock).description.empty());
   }
-  CHECK(CheckBackoff::holding(dir / "none.db", clock).empty());
+  CHECK(CheckBackoff::read(dir / "none.db", clock).description.empty());
 }
