@@ -47,7 +47,8 @@ shortcut=(--name "upkeep demo" --comment "The reference application of upkeep" -
   --keys "$work/keys" --repo "$work/repo" "${shortcut[@]}"
 
 step "serve the repository with the built-in server (127.0.0.1, ephemeral port)"
-"$bin/upkeep" serve "$work/repo" --port 0 > "$work/serve.out" &
+: > "$work/serve.out"  # before tail reads it: the server's own redirect may come later
+"$bin/upkeep" serve "$work/repo" --port 0 >> "$work/serve.out" &
 server_pid=$!
 read -r line < <(tail -f "$work/serve.out" | head -n 1)
 echo "$line"
