@@ -20,9 +20,10 @@ bool counts_as_failed_try(const Error& error) {
       return true;
     // The surroundings: retried at the next check or start (downloads resume).
     case ErrorCode::kNetwork:
+    case ErrorCode::kCredentials:  // this machine's credentials for the repository
     case ErrorCode::kNoSpace:
     case ErrorCode::kLockTimeout:
-    case ErrorCode::kUsage:      // this machine's proxy or repository URL
+    case ErrorCode::kUsage:       // this machine's proxy or repository URL
     case ErrorCode::kNeedsRoot:   // this machine's rights
     case ErrorCode::kPermission:  // this machine's file modes and owners
     // Not a try: a staged version the installed one has already passed (never offered again anyway).

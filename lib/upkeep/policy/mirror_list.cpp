@@ -36,6 +36,7 @@ bool MirrorList::worth_next(const Error& error) {
     case ErrorCode::kVerification:  // tampered or stale metadata, bytes not matching their signed hash
     case ErrorCode::kBadInput:      // a reply that is not the metadata it claims to be
     case ErrorCode::kNotFound:      // a mirror that lacks a file
+    case ErrorCode::kCredentials:   // credentials one source refused (each source has its own)
       return true;
     default:
       return false;
