@@ -36,10 +36,12 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"embed",
      {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "upkeep.h"}},
     {"upkeep.h", {}},  // the C ABI's header at the root (its "folder" is itself): plain C, includes nothing of ours
-    {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update"}},
+    {"fileinfo", {"base", "platform", "update"}},
+    {"publish", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update", "fileinfo"}},
     {"admin",
      {"base", "platform", "install", "policy", "hooks", "net", "desktop", "tuf", "delta", "repository", "update",
-      "publish"}},
+      "fileinfo", "publish"}},
+    {"watch", {"base", "platform", "install", "net", "tuf", "delta", "repository", "update", "fileinfo", "publish"}},
     {"webui", {"base", "platform", "net", "embed"}},
 };
 // UPKEEP_CORE_FOLDERS of CMakeLists.txt, "base,platform,...".
