@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 // (else the scope's log folder) as <program_name>.log.
 void init_silent_logging(const CliArgs& args, const std::string& program_name);
 
+// Runs a command's body; with --json among `args`, a failure is also printed
+// as {"error", "exit_code"} on stdout before it propagates to main(), which
+// logs it and exits with its code (main.cpp).
+int with_json_errors(const Args& args, const std::function<int()>& body);
+
 int cmd_keys(const Args& args);               // cmd_keys.cpp:    keys init|add|revoke|rotate-root|list
 int cmd_release(const Args& args);            // cmd_release.cpp: release DIR --version V ...
 int cmd_refresh_timestamp(const Args& args);  // cmd_refresh_timestamp.cpp: refresh-timestamp
@@ -28,6 +34,7 @@ int cmd_serve(const Args& args);              // cmd_serve.cpp:   serve REPO [--
 int cmd_install(const Args& args);            // cmd_install.cpp: install --repo URL --prefix DIR
 int cmd_uninstall(const Args& args);          // cmd_install.cpp: uninstall --prefix DIR
 int cmd_rollout(const Args& args);            // cmd_rollout.cpp: rollout --version V --percent P
+int cmd_info(const Args& args);               // cmd_info.cpp:    info URL | --app-id ID
 int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_URL DIR
 int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --version V -o FILE
 int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR

@@ -3,6 +3,7 @@
 // codes documented in README.md.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 #include "commands.h"
 #include "upkeep/admin/offline_bundle.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/platform/fs.h"
 
@@ -32,6 +34,9 @@ const char* kUsage =
     "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
     "  serve REPO [--port P] [--host H]\n"
     "                       serve a repository over HTTP (127.0.0.1 by default)\n"
+    "  info URL | --app-id ID [--trusted-root FILE] [--json]\n"
+    "                       what a repository says about itself: signed releases and modules,\n"
+    "                       and the server's unsigned word\n"
     "  mirror SOURCE_URL DIR [--trusted-root FILE] [--json]\n"
     "                       copy a repository, verified, for hosting inside a network\n"
     "  bundle --version V -o FILE [--repo DIR|URL] [--update-url URL]\n"
@@ -54,17 +59,12 @@ const char* kUsage =
 const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& commands() {
   using namespace upkeep;
   static const std::map<std::string, std::function<int(const cli::Args&)>> table = {
-      {"keys", cli::cmd_keys},
-      {"release", cli::cmd_release},
-      {"serve", cli::cmd_serve},
-      {"install", cli::cmd_install},
-      {"uninstall", cli::cmd_uninstall},
-      {"refresh-timestamp", cli::cmd_refresh_timestamp},
-      {"rollout", cli::cmd_rollout},
-      {"mirror", cli::cmd_mirror},
-      {"bundle", cli::cmd_bundle},
-      {"repair", cli::cmd_repair},
-      {"quarantine", cli::cmd_quarantine},
+      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
+      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
+      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
+      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
+      {"info", cli::cmd_info},           {"bundle", cli::cmd_bundle},
+      {"repair", cli::cmd_repair},       {"quarantine", cli::cmd_quarantine},
   };
   return table;
 }
@@ -113,6 +113,20 @@ int run(std::vector<std::string>& args, const char* program) {
 }
 
 }  // namespace
+
+int upkeep::cli::with_json_errors(const Args& args, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    if (std::find(args.begin(), args.end(), "--json") != args.end()) {
+      Json j = Json::object();
+      j["error"] = e.what();
+      j["exit_code"] = static_cast<int64_t>(e.code());
+      std::printf("%s\n", j.dump(0).c_str());
+    }
+    throw;
+  }
+}
 
 int main(int argc, char** argv) {
   using namespace upkeep;

@@ -31,7 +31,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"desktop", {"base", "platform"}},
     {"delta", {"base", "platform", "install"}},
     {"tuf", {"base", "platform", "install", "net"}},
-    {"repository", {"base", "platform", "tuf"}},
+    {"repository", {"base", "platform", "net", "tuf"}},
     {"update", {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository"}},
     {"embed",
      {"base", "platform", "install", "policy", "hooks", "net", "tuf", "delta", "repository", "update", "upkeep.h"}},

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <random>
 #include <set>
 
 #include "upkeep/admin/desktop_shortcut.h"
@@ -25,6 +24,7 @@
 #include "upkeep/policy/config.h"
 #include "upkeep/repository/release_facts.h"
 #include "upkeep/repository/repository_layout.h"
+#include "upkeep/repository/repository_trust.h"
 #include "upkeep/tuf/tuf_client.h"
 #include "upkeep/update/release_selector.h"
 #include "upkeep/update/stager.h"
@@ -33,12 +33,6 @@ namespace upkeep::admin {
 namespace stdfs = std::filesystem;
 
 namespace {
-
-// A new name under $TMPDIR (nothing is made there).
-stdfs::path temp_name(const std::string& prefix) {
-  std::random_device rd;
-  return stdfs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
-}
 
 void copy_executable(const stdfs::path& from, const stdfs::path& to) {
   if (!stdfs::exists(from)) fail(ErrorCode::kNotFound, "cannot find " + from.string() + " to install it");
@@ -77,21 +71,13 @@ std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& pro
 
 // Trust: a pinned root, or the repository's first root on first use (true).
 bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, net::Fetcher& fetcher) {
-  std::string root_json;
-  const bool first_use = !o.trusted_root;
-  if (o.trusted_root)
-    root_json = fs::read_file(*o.trusted_root, 512 << 10);
-  else
-    root_json = fetcher.get(RepositoryLayout::root_url(o.repository_url, 1), 512 << 10);
-  fs::create_directories_durable(trust_dir);
-  fs::write_file_atomic(trust_dir / "root.json", root_json);
-  return first_use;
+  return RepositoryTrust::start(trust_dir, o.repository_url, o.trusted_root, fetcher);
 }
 
 // The repository's one app id, read through verified metadata in a
 // temporary trust folder (the install root's name depends on it).
 std::string discover_app_id(const InstallOptions& o) {
-  const fs::RemoveTreeOnExit temp(temp_name("upkeep-install-"));
+  const fs::RemoveTreeOnExit temp(fs::make_temp_dir("upkeep-install-"));
   const stdfs::path& dir = temp.path();
   net::HttpFetcher fetcher;
   bootstrap_trust(o, dir, fetcher);
@@ -283,7 +269,7 @@ InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bo
   if (facts.platform != build_platform())
     fail(ErrorCode::kBadBundle, "bundle " + file.string() + " holds " + facts.app_id + " " + facts.version + " for " +
                                     facts.platform + "; this machine needs " + build_platform());
-  const fs::RemoveTreeOnExit temp(temp_name("upkeep-bundle-"));
+  const fs::RemoveTreeOnExit temp(fs::make_temp_dir("upkeep-bundle-"));
   const stdfs::path payload = temp.path() / "payload";
   fs::create_directories_durable(temp.path());
   bundle.extract(payload);

@@ -34,6 +34,15 @@ struct FetchOptions {
   std::string proxy;  // "http://host:port"; "direct": none; empty: http_proxy / https_proxy / no_proxy
 };
 
+// What a server said about itself in its last reply: unsigned, so anyone
+// on the path may have changed it (`upkeep info` shows it as such).
+struct ServerFacts {
+  std::string url;            // the request it answered; "" before any reply
+  std::string date;           // its clock (HTTP Date)
+  std::string last_modified;  // of the resource (HTTP Last-Modified)
+  std::string server;         // its software (HTTP Server)
+};
+
 inline constexpr const char* kDirectProxy = "direct";  // FetchOptions::proxy: connect directly
 
 class Fetcher {
@@ -62,6 +71,9 @@ class Fetcher {
   // Error(kNetwork) and the .part stays for the next attempt. On success `dest` holds the complete verified file.
   virtual DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
                                   const std::string& expected_sha256, DownloadProgress* progress) = 0;
+
+  // The facts of the last successful get()/get_if_exists() reply; empty where the transport has none (file://).
+  virtual ServerFacts last_server_facts() const { return {}; }
 };
 
 }  // namespace upkeep::net

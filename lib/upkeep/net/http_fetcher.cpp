@@ -362,6 +362,7 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
     if (r.head.hasContentLength() && body.size() < static_cast<uint64_t>(r.head.getContentLength64()))
       fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(body.size()) + " of " +
                                     std::to_string(r.head.getContentLength64()) + " bytes");
+    last_server_ = {url, r.head.get("Date", ""), r.head.get("Last-Modified", ""), r.head.get("Server", "")};
     return body;
   });
 }

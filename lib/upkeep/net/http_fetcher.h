@@ -35,11 +35,13 @@ class HttpFetcher : public Fetcher {
   // 64 KiB plus once at the end. ENOSPC is Error(kNoSpace), .part removed.
   DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
                           const std::string& expected_sha256, DownloadProgress* progress) override;
+  ServerFacts last_server_facts() const override { return last_server_; }
 
  private:
   struct Tls;  // the TLS client context, created on first HTTPS use
   FetchOptions opts_;
   std::shared_ptr<Tls> tls_;
+  ServerFacts last_server_;
 };
 
 }  // namespace upkeep::net

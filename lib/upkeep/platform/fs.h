@@ -60,6 +60,11 @@ void create_directories_durable(const stdfs::path& dir);
 // Removes a tree; a missing tree is fine. Throws on other errors.
 void remove_tree(const stdfs::path& path);
 
+// Makes a new, empty folder only this user may enter (0700) under the
+// system's temporary folder ($TMPDIR), named `prefix` and random letters.
+// Throws Error naming the folder when it cannot.
+stdfs::path make_temp_dir(const std::string& prefix);
+
 // A work folder's guard: removes `path` with everything below it on
 // destruction, whatever happened. Never throws (a folder that cannot be
 // removed stays). Makes nothing itself.

@@ -288,4 +288,10 @@ void File::sync() {
   if (::fsync(fd_) != 0) fail_errno("cannot fsync", path_, errno);
 }
 
+stdfs::path make_temp_dir(const std::string& prefix) {
+  std::string pattern = (stdfs::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) fail_errno("cannot make the temporary folder", pattern, errno);
+  return pattern;
+}
+
 }  // namespace upkeep::fs

@@ -15,6 +15,7 @@
 #include "upkeep/publish/key_store.h"
 #include "upkeep/repository/release_facts.h"
 #include "upkeep/repository/repository_layout.h"
+#include "upkeep/repository/repository_trust.h"
 #include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/role_names.h"
 #include "upkeep/tuf/tuf_client.h"
@@ -94,14 +95,7 @@ void RepositoryMirror::prepare_trust(MirrorResult& result) {
   const stdfs::path trust = work_dir() / "trust";
   fs::create_directories_durable(trust);
   if (stdfs::exists(trust / "root.json")) return;  // what an earlier run verified
-  std::string root;
-  if (options_.trusted_root) {
-    root = fs::read_file(*options_.trusted_root, kMaxRootBytes);
-  } else {
-    root = fetcher_.get(RepositoryLayout::root_url(options_.source_url, 1), kMaxRootBytes);
-    result.trusted_on_first_use = true;
-  }
-  fs::write_file_atomic(trust / "root.json", root);
+  result.trusted_on_first_use = RepositoryTrust::start(trust, options_.source_url, options_.trusted_root, fetcher_);
 }
 
 MirrorResult RepositoryMirror::run() {

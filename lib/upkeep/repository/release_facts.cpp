@@ -1,5 +1,7 @@
 #include "upkeep/repository/release_facts.h"
 
+#include "upkeep/base/error.h"
+
 namespace upkeep {
 
 namespace {
@@ -15,6 +17,22 @@ constexpr const char* kDesktop = "desktop";
 constexpr const char* kManifest = "manifest";
 constexpr const char* kReleased = "released";
 constexpr const char* kDelta = "delta";
+constexpr const char* kModules = "modules";
+
+std::map<std::string, std::string> read_modules(const Json& c) {
+  std::map<std::string, std::string> modules;
+  const Json* m = c.find(kModules);
+  if (!m) return modules;
+  auto bad = [] {
+    fail(ErrorCode::kBadInput, std::string("field '") + kModules + "' must be an object of version strings by path");
+  };
+  if (!m->is_object()) bad();
+  for (const auto& [path, version] : m->as_object()) {
+    if (!version.is_string()) bad();
+    modules.emplace(path, version.as_string());
+  }
+  return modules;
+}
 
 // The fields both readers treat alike: optional, with their defaults.
 void read_optional(const Json& c, ReleaseFacts& f) {
@@ -25,6 +43,7 @@ void read_optional(const Json& c, ReleaseFacts& f) {
   if (const Json* d = c.find(kDesktop)) f.desktop = *d;
   f.released = c.get_string_or(kReleased, "");
   f.delta = c.get_string_or(kDelta, "");
+  f.modules = read_modules(c);
 }
 
 }  // namespace
@@ -47,6 +66,11 @@ void ReleaseFacts::write_into(Json& c) const {
   c[kManifest] = manifest;
   if (!released.empty()) c[kReleased] = released;
   if (!delta.empty()) c[kDelta] = delta;  // how a client finds it
+  if (!modules.empty()) {
+    Json m = Json::object();
+    for (const auto& [path, version] : modules) m[path] = version;
+    c[kModules] = std::move(m);
+  }
 }
 
 ReleaseFacts ReleaseFacts::from_json(const Json& c) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -33,8 +34,12 @@ struct ReleaseFacts {
   std::string manifest;   // the release's files.json target path
   std::string released;   // tuf::format_time of the publish; "" when not recorded
   std::string delta;      // the release's delta.zst target path; "" when it has none
+  // The version of each program file (exe, dll, apk, ELF) the publisher
+  // could read (fileinfo/program_version.h), by path in the release; what
+  // `upkeep info` shows per module. Written only when not empty.
+  std::map<std::string, std::string> modules;
 
-  // The custom object (desktop, released and delta only when set).
+  // The custom object (desktop, released, delta and modules only when set).
   Json to_json() const;
   // Writes the facts over `custom`, keeping keys this type does not know.
   void write_into(Json& custom) const;

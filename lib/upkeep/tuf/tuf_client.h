@@ -97,6 +97,8 @@ class Client {
   int64_t timestamp_version() const { return timestamp_ ? timestamp_->version : 0; }
   int64_t snapshot_version() const { return snapshot_ ? snapshot_->version : 0; }
   int64_t targets_version() const { return targets_ ? targets_->version : 0; }
+  // The verified timestamp's expiry (0 when unknown).
+  std::time_t timestamp_expires() const { return timestamp_ ? timestamp_->expires : 0; }
 
  private:
   struct Local;              // a cached file: its bytes and verified envelope

@@ -54,6 +54,7 @@ TEST_CASE("release facts leave out what is not set", "[release_facts]") {
   CHECK_FALSE(j.contains("desktop"));
   CHECK_FALSE(j.contains("delta"));
   CHECK_FALSE(j.contains("released"));
+  CHECK_FALSE(j.contains("modules"));
   CHECK(j.get_string("channel") == "stable");
   CHECK(j.get_int("rollout") == 100);
 }
@@ -106,4 +107,20 @@ TEST_CASE("names_release and app_id_in recognise release targets", "[release_fac
   CHECK(ReleaseFacts::app_id_in(Json::parse(R"({"app_id": "a"})")) == "a");
   CHECK_FALSE(ReleaseFacts::app_id_in(Json::parse(R"({"app_id": 3})")));
   CHECK_FALSE(ReleaseFacts::app_id_in(Json::parse("[1]")));
+}
+
+TEST_CASE("release facts carry the version of each program file, and refuse modules that are not version strings",
+          "[release_facts]") {
+  ReleaseFacts f{.app_id = "a", .version = "1.0.0", .platform = "p", .manifest = "a/1.0.0/p/files.json"};
+  f.modules = {{"bin/app.exe", "1.2.3.4"}, {"lib/libx.so", "7.1"}};
+  const Json j = f.to_json();
+  CHECK(j.at("modules").dump_canonical() == R"({"bin/app.exe":"1.2.3.4","lib/libx.so":"7.1"})");
+  CHECK(ReleaseFacts::from_json(j).modules == f.modules);
+  const char* base = R"({"app_id":"a","version":"1","platform":"p","manifest":"m","modules":)";
+  for (const char* bad : {"[]", R"({"bin/app":1})", R"("1.0")"}) {
+    const std::string custom = std::string(base) + bad + "}";
+    INFO(custom);
+    CHECK(error_of(ReleaseFacts::from_json, custom.c_str()).find("field 'modules'") != std::string::npos);
+    CHECK(error_of(ReleaseFacts::read, custom.c_str()).find("field 'modules'") != std::string::npos);
+  }
 }
