@@ -68,7 +68,7 @@ struct BasicAuthRepo {
 
 }  // namespace
 
-TEST_CASE("credentials: install and update through nginx auth_basic; refused credentials are exit 15",
+TEST_CASE("credentials: install and update through nginx auth_basic, and refused credentials are exit 15",
           "[credentials][nginx][integration]") {
   BasicAuthRepo repo;
   VendorRepo& vendor = repo.vendor;

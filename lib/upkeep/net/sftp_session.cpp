@@ -100,6 +100,10 @@ SftpSession::SftpSession(const UrlOrigin& where, const Credential* credential, O
     fail(ErrorCode::kCredentials,
          "refused: credentials: " + name_ +
              " names no user (expected sftp://USER@host/path, or \"user\" in its credentials)");
+  // Without credentials the login cannot succeed: say so before connecting (and before the host key).
+  if (!credential)
+    fail(ErrorCode::kCredentials,
+         "refused: credentials: " + name_ + " wants SSH authentication (no credentials are configured for it)");
   h_->ssh = ssh_new();
   if (!h_->ssh) fail(ErrorCode::kFailure, name_ + ": cannot create an SSH session");
   const unsigned int port = static_cast<unsigned int>(where.port);
@@ -110,7 +114,7 @@ SftpSession::SftpSession(const UrlOrigin& where, const Credential* credential, O
   ssh_options_set(h_->ssh, SSH_OPTIONS_USER, user_.c_str());
   ssh_options_set(h_->ssh, SSH_OPTIONS_TIMEOUT, &timeout_s);
   ssh_options_set(h_->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);  // ~/.ssh/config must not change what we check
-  if (credential && !credential->known_hosts.empty()) {
+  if (!credential->known_hosts.empty()) {
     ssh_options_set(h_->ssh, SSH_OPTIONS_KNOWNHOSTS, credential->known_hosts.c_str());
     ssh_options_set(h_->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, credential->known_hosts.c_str());
   }
@@ -152,9 +156,6 @@ void SftpSession::check_host_key(const Credential* credential) {
 }
 
 void SftpSession::authenticate(const Credential* credential) {
-  if (!credential)
-    fail(ErrorCode::kCredentials,
-         "refused: credentials: " + name_ + " wants SSH authentication (no credentials are configured for it)");
   int rc = SSH_AUTH_DENIED;
   if (credential->kind == Credential::Kind::kSshKey) {
     ssh_key key = nullptr;
@@ -236,14 +237,13 @@ std::unique_ptr<std::streambuf> SftpSession::open_read(const std::string& path, 
 }
 
 void SftpSession::mkdir_p(const std::string& dir) {
-  std::string so_far;
-  size_t pos = 0;
-  while (pos < dir.size()) {
-    const size_t next = dir.find('/', pos);
-    const std::string part = dir.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    pos = next == std::string::npos ? dir.size() : next + 1;
-    so_far += (so_far.empty() && dir.front() == '/' ? "/" : so_far.empty() ? "" : "/") + part;
+  std::string so_far = !dir.empty() && dir.front() == '/' ? "" : ".";
+  for (size_t pos = 0; pos <= dir.size();) {
+    const size_t end = std::min(dir.find('/', pos), dir.size());
+    const std::string part = dir.substr(pos, end - pos);
+    pos = end + 1;
     if (part.empty() || part == ".") continue;
+    so_far += "/" + part;
     if (auto st = stat(so_far)) {
       if (!st->directory) fail(ErrorCode::kFailure, name_ + ": " + so_far + " exists and is not a folder");
       continue;

@@ -49,7 +49,7 @@ class SftpSession {
   };
 
   // Connects to `where` (its scheme sftp, port 22 by default), checks the
-  // host key and authenticates with `credential` (may be null: refused).
+  // host key and authenticates with `credential` (null: refused at once).
   // The user is the URL's (sftp://user@host) or else the credential's.
   SftpSession(const UrlOrigin& where, const Credential* credential, Options options);
   ~SftpSession();

@@ -107,8 +107,10 @@ TEST_CASE("credentials: a file others may read, or another user's, is refused wi
   }
 }
 
-TEST_CASE("credentials: open() keeps a file's error for every request; a missing optional file is none",
-          "[credentials]") {
+TEST_CASE(
+    "credentials: open() reads at the first request and keeps a file's error for every request, and a missing optional "
+    "file is none",
+    "[credentials]") {
   TempDir dir;
   const auto none = CredentialStore::open(dir / "credentials.json", /*required=*/false);
   CHECK(none->find("https://repo.example.com/x") == nullptr);
