@@ -156,9 +156,10 @@ const Credential* http_credential(const FetchOptions& opts, const std::string& u
   return c;
 }
 
-[[noreturn]] void refused(const std::string& url, const HTTPResponse& head, const Credential* credential) {
-  fail(ErrorCode::kCredentials, "refused: credentials: " + url + " answered " + std::to_string(head.getStatus()) + " " +
-                                    head.getReason() +
+// The status line is ours, not the server's reason text: a server does not write our messages.
+[[noreturn]] void refused(const std::string& url, int status, const Credential* credential) {
+  fail(ErrorCode::kCredentials, "refused: credentials: " + url + " answered " +
+                                    (status == HTTPResponse::HTTP_UNAUTHORIZED ? "401 Unauthorized" : "403 Forbidden") +
                                     (credential ? " (the credentials configured for it were refused)"
                                                 : " (no credentials are configured for it)"));
 }
@@ -195,7 +196,7 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
     r.body = &r.session->receiveResponse(r.head);
     const int status = r.head.getStatus();
     if (status == HTTPResponse::HTTP_UNAUTHORIZED || status == HTTPResponse::HTTP_FORBIDDEN)
-      refused(raw_url, r.head, credential);  // never retried: the same credentials get the same answer
+      refused(raw_url, status, credential);  // never retried: the same credentials get the same answer
     if (!is_redirect(status) || !r.head.has("Location")) return r;
     if (redirects == kMaxRedirects) fail(ErrorCode::kNetwork, url + ": more than 5 redirects");
     Poco::URI next(uri, r.head.get("Location"));

@@ -123,7 +123,8 @@ TEST_CASE("a wrong type or value names the key, what was expected and what was f
              Catch::StartsWith("key 'quiet_hours': '22:00-25:00' is not a time window"));
   CHECK_THAT(set_error("restart_prompt", Json("never")), Catch::Contains("\"ask\", \"notify\", \"forced\""));
   CHECK_THAT(set_error("restart_deadline_hours", Json(0)), Catch::Contains("1..720"));
-  CHECK_THAT(set_error("repository_url", Json("ftp://x/")), Catch::Contains("http://, https:// or file:// URL"));
+  CHECK_THAT(set_error("repository_url", Json("ftp://x/")),
+             Catch::Contains("http://, https://, sftp:// or file:// URL"));
   CHECK_THAT(set_error("proxy", Json("socks5://p:1080")), Catch::Contains("\"direct\""));
   CHECK_THAT(set_error("channel", Json("")), Catch::Contains("key 'channel'"));
   CHECK_THAT(set_error("update_interval", Json(60)),
