@@ -219,3 +219,26 @@ TEST_CASE("sftp: password authentication, right and wrong", "[sftp][integration]
     CHECK(!contains(e.what(), "pw-wrong"));
   }
 }
+
+TEST_CASE("sftp: a server that accepts and never answers is given up after the connect timeout",
+          "[sftp][integration]") {
+  const int listener = listen_on_loopback();  // the kernel completes the connection; no banner ever comes
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string origin = "sftp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  net::FetchOptions opts;
+  opts.connect_timeout = std::chrono::seconds(1);
+  opts.credentials = std::make_shared<const net::CredentialStore>(net::CredentialStore::parse(
+      "{\"" + origin + "\": {\"ssh\": {\"user\": \"u\", \"key_file\": \"/nonexistent\"}}}", "creds.json"));
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    net::make_fetcher(opts)->get(origin + "srv/repo/metadata/timestamp.json", 1000);
+    FAIL("a silent server was accepted");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kNetwork);
+    CHECK(contains(e.what(), "cannot connect"));
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  close(listener);
+}
