@@ -107,6 +107,8 @@ class Sshd {
       pollfd p{s, POLLIN, 0};
       char buf[8] = {0};
       ok = poll(&p, 1, 2000) == 1 && recv(s, buf, 4, MSG_WAITALL) == 4 && std::string(buf, 4) == "SSH-";
+      const char ident[] = "SSH-2.0-upkeep-test-probe\r\n";  // a polite goodbye: sshd logs no error for it
+      if (ok) send(s, ident, sizeof ident - 1, MSG_NOSIGNAL);
     }
     close(s);
     return ok;
