@@ -21,6 +21,8 @@ packages=(
   libsystemd-dev dbus-daemon xvfb dunst libnotify-bin
   # the benchmarks' comparison tools (bench/delta, bench/deploy_time)
   bsdiff xdelta3 zstd unzip
+  # sftp:// repositories: libssh, and the real sshd the tests start
+  libssh-dev openssh-server
   # the browser the web UI's tests drive (tests/browser/, through puppeteer-core below)
   chromium
 )

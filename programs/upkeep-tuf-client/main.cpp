@@ -25,7 +25,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/logging.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/tuf/metadata.h"
 #include "upkeep/tuf/role_names.h"
@@ -145,7 +145,8 @@ int run(const std::vector<std::string>& argv) {
 
   const stdfs::path metadata_dir = required(args, "metadata-dir");
   const std::string metadata_url = with_slash(required(args, "metadata-url"));
-  net::HttpFetcher fetcher;
+  const auto fetcher_owner = net::make_fetcher();
+  net::Fetcher& fetcher = *fetcher_owner;
   if (command == "refresh") {
     tuf::Client client(metadata_dir, metadata_url, "", fetcher);
     refresh(client);

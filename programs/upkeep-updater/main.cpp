@@ -21,7 +21,7 @@
 #include "upkeep/base/logging.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/temp_sweeper.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/clock.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
@@ -56,7 +56,8 @@ const char* kUsage =
     "Exit codes (README): 0 staged, up to date or updates disabled by managed\n"
     "policy, and with --apply-when-idle applied or left staged; 1 rolled back\n"
     "or other failure; 2 bad command line; 4 the install is busy;\n"
-    "5 verification; 6 network; 7 no space; 9 no install at DIR.\n";
+    "5 verification; 6 network; 7 no space; 9 no install at DIR; 15 the\n"
+    "repository refused the credentials or wants some (<root>/credentials.json).\n";
 
 // What one run did, for the last line (or the JSON object).
 struct Report {
@@ -137,8 +138,7 @@ int run(const CliArgs& args) {
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);
-  UpdateService service(layout, config, settings, std::make_unique<net::HttpFetcher>(fetch_options(config, settings)),
-                        reporter);
+  UpdateService service(layout, config, settings, net::make_fetcher(fetch_options(layout, config, settings)), reporter);
   Report report;
   if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings, service);
   try {

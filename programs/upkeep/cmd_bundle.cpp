@@ -9,7 +9,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
 
@@ -18,7 +18,7 @@ namespace {
 
 const char* kBundleUsage =
     "usage: upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
-    "                     [--app-id ID] [--platform P] [--trusted-root FILE] [--json]\n"
+    "                     [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json]\n"
     "\n"
     "Writes one executable file that installs version V with no network: the\n"
     "release's package and manifest, the repository's signed metadata, the\n"
@@ -29,10 +29,11 @@ const char* kBundleUsage =
     "\n"
     "  --repo DIR|URL     the repository to read (default ./repo)\n"
     "  --update-url URL   where installed copies check for updates (default: --repo\n"
-    "                     when it is an http(s) URL; required for a folder)\n"
+    "                     when it is an http(s) or sftp URL; required for a folder)\n"
     "  --app-id ID        needed when the repository holds several applications\n"
     "  --platform P       the release's platform (default: this build's)\n"
     "  --trusted-root F   the vendor's root.json to verify the repository with\n"
+    "  --credentials F    the repository's credentials (a 0600 credentials file)\n"
     "  --program F, --launcher F, --updater F\n"
     "                     the upkeep program the bundle runs as, the launcher and\n"
     "                     the updater it installs (default: this upkeep and the\n"
@@ -40,9 +41,12 @@ const char* kBundleUsage =
     "  --json             print the result as one JSON object\n"
     "\n"
     "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
-    "file did not verify; 6 network; 7 no space; 9 no such version; 1 other.\n";
+    "file did not verify; 6 network; 7 no space; 9 no such version; 15 the repository\n"
+    "refused the credentials (or wants some); 1 other.\n";
 
-bool is_http(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+bool is_http(const std::string& s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0 || net::is_sftp_url(s);
+}
 
 // Where the bundle reads the release (--repo) and where installed copies
 // look for updates (--update-url, or --repo when that is a web address).
@@ -57,7 +61,8 @@ void set_urls(const CliArgs& cli, admin::BundleOptions& o) {
   }
   if (o.repository_url.back() != '/') o.repository_url += '/';
   if (auto u = cli.value("update-url")) {
-    if (!is_http(*u)) fail(ErrorCode::kUsage, "bundle: --update-url must be an http:// or https:// URL, not " + *u);
+    if (!is_http(*u))
+      fail(ErrorCode::kUsage, "bundle: --update-url must be an http://, https:// or sftp:// URL, not " + *u);
     o.update_url = *u;
   } else if (is_http(repo)) {
     o.update_url = repo;
@@ -88,14 +93,13 @@ admin::BundleOptions options_of(const CliArgs& cli) {
 }
 
 // Writes the bundle; progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
-admin::BundleFacts write_bundle(admin::BundleOptions& o, bool terminal) {
+admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, bool terminal) {
   if (terminal)
     o.progress = [](size_t done, size_t known, uint64_t bytes) {
       std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
                    static_cast<unsigned long long>(bytes));
       std::fflush(stderr);
     };
-  net::HttpFetcher fetcher;
   try {
     admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
     if (terminal) std::fputc('\n', stderr);
@@ -133,14 +137,15 @@ int cmd_bundle(const Args& in) {
     if (a == "-o") a = "--output";
   CliArgs cli(args, {.flags = {"help", "json"},
                      .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
-                                "program", "launcher", "updater"}});
+                                "program", "launcher", "updater", "credentials"}});
   if (cli.flag("help")) {
     std::fputs(kBundleUsage, stdout);
     return 0;
   }
   admin::BundleOptions o = options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
-  admin::BundleFacts f = write_bundle(o, !cli.flag("json") && fs::is_terminal(2));
+  const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
+  admin::BundleFacts f = write_bundle(o, *fetcher, !cli.flag("json") && fs::is_terminal(2));
   print_result(f, std::filesystem::absolute(o.output), cli.flag("json"));
   return 0;
 }

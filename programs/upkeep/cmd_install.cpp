@@ -109,7 +109,7 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 int cmd_install(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
-                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir"},
+                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir", "credentials"},
                       .multi = {"mirror"}});
   bool silent = args.flag("silent") || args.flag("json");
   if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
@@ -143,7 +143,7 @@ int cmd_install(const Args& argv) {
     try {
       for (auto& u : MirrorList::parse("mirror", one)) o.mirror_urls.push_back(u);
     } catch (const Error&) {
-      fail(ErrorCode::kUsage, "--mirror " + url + ": expected an http://, https:// or file:// repository URL");
+      fail(ErrorCode::kUsage, "--mirror " + url + ": expected an http://, https://, sftp:// or file:// repository URL");
     }
   }
   o.scope = scope_of(args);
@@ -160,6 +160,13 @@ int cmd_install(const Args& argv) {
     if (!o.version) o.version_prefix = policy->target_version_prefix;
   }
   if (auto r = args.value("trusted-root")) o.trusted_root = *r;
+  // --credentials FILE is copied into the root (0600); a policy's credentials_file is read where it is.
+  if (auto c = args.value("credentials")) {
+    o.credentials_file = *c;
+  } else if (policy && !policy->credentials_file.empty()) {
+    o.credentials_file = policy->credentials_file;
+    o.keep_credentials = false;
+  }
   auto here = fs::self_executable_path().parent_path();
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
   o.updater_binary = here / "upkeep-updater";

@@ -9,7 +9,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/repository_mirror.h"
 
@@ -18,9 +18,9 @@ namespace upkeep::cli {
 namespace {
 
 const char* kMirrorUsage =
-    "usage: upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--json] [--quiet]\n"
+    "usage: upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet]\n"
     "\n"
-    "Copies the repository at SOURCE_URL (http://, https:// or file://) into DIR:\n"
+    "Copies the repository at SOURCE_URL (http://, https://, sftp:// or file://) into DIR:\n"
     "its signed metadata, verified with the TUF client workflow, and every target\n"
     "it references (packages, manifests, delta bundles and their blobs and\n"
     "patches), each checked against its signed length and SHA-256. Serve DIR with\n"
@@ -31,16 +31,20 @@ const char* kMirrorUsage =
     "\n"
     "  --trusted-root FILE  the vendor's root.json to start from on the first run\n"
     "                       (default: trust the source's 1.root.json on first use)\n"
+    "  --credentials FILE   the source's credentials (a 0600 credentials file,\n"
+    "                       docs/admin-guide.md \"Repositories behind credentials\")\n"
     "  --json               print the result as one JSON object\n"
     "  --quiet              no progress and no summary\n"
     "\n"
     "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
-    "signed metadata (named on stderr); 6 network; 7 no space; 1 other.\n";
+    "signed metadata (named on stderr); 6 network; 7 no space; 15 the source refused\n"
+    "the credentials (or wants some); 1 other.\n";
 
 }  // namespace
 
 int cmd_mirror(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "json", "quiet"}, .values = {"trusted-root"}, .max_positional = 2});
+  CliArgs cli(args,
+              {.flags = {"help", "json", "quiet"}, .values = {"trusted-root", "credentials"}, .max_positional = 2});
   if (cli.flag("help")) {
     std::fputs(kMirrorUsage, stdout);
     return 0;
@@ -62,8 +66,8 @@ int cmd_mirror(const Args& args) {
                    static_cast<unsigned long long>(bytes));
       std::fflush(stderr);
     };
-  net::HttpFetcher fetcher;
-  publish::RepositoryMirror mirror(o, fetcher, progress);
+  const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
+  publish::RepositoryMirror mirror(o, *fetcher, progress);
   const std::string source = mirror.source_url();
   publish::MirrorResult r;
   try {

@@ -10,8 +10,11 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/install/layout.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
+#include "upkeep/policy/config.h"
+#include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/console_reporter.h"
+#include "upkeep/update/update_service.h"
 
 namespace upkeep::cli {
 namespace {
@@ -33,7 +36,7 @@ const char* kRepairUsage =
     "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
     "installed there, the version is gone from the repository, or config.json\n"
     "cannot be rewritten (the message names what is missing); 12 a per-machine\n"
-    "install needs root; 14 permission denied.\n";
+    "install needs root; 14 permission denied; 15 the repository refused the credentials.\n";
 
 Json names(const std::vector<std::string>& v) {
   Json a = Json::array();
@@ -62,8 +65,11 @@ int cmd_repair(const Args& argv) {
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();
   if (c.rewritten && !quiet) print_config_repair(layout, c);
-  net::HttpFetcher fetcher;
-  const admin::RepairResult r = admin::VersionRepair(layout, fetcher, progress).run();
+  // The install's own proxy and credentials (managed policy's credentials_file, else <root>/credentials.json).
+  const Config config = Config::load_or_salvage(layout.config_file(), "").config;
+  const auto fetcher =
+      net::make_fetcher(fetch_options(layout, config, ManagedPolicy::effective_settings(layout, config)));
+  const admin::RepairResult r = admin::VersionRepair(layout, *fetcher, progress).run();
   if (args.flag("json")) {
     Json j = Json::object();
     j["root"] = layout.root().string();

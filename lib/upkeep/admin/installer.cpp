@@ -16,11 +16,13 @@
 #include "upkeep/install/pending_marker.h"
 #include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/credential_store.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 #include "upkeep/platform/privileges.h"
+#include "upkeep/platform/secret_file.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/repository/release_facts.h"
 #include "upkeep/repository/repository_layout.h"
@@ -69,6 +71,11 @@ std::optional<HookRun> run_uninstall_hook(const Layout& layout, std::string& pro
   }
 }
 
+// The fetcher of an install: every scheme, with the credentials file's credentials (refused when loose).
+std::unique_ptr<net::Fetcher> install_fetcher(const InstallOptions& o) {
+  return net::make_fetcher(net::with_credentials_file(o.credentials_file));
+}
+
 // Trust: a pinned root, or the repository's first root on first use (true).
 bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, net::Fetcher& fetcher) {
   return RepositoryTrust::start(trust_dir, o.repository_url, o.trusted_root, fetcher);
@@ -79,10 +86,10 @@ bool bootstrap_trust(const InstallOptions& o, const stdfs::path& trust_dir, net:
 std::string discover_app_id(const InstallOptions& o) {
   const fs::RemoveTreeOnExit temp(fs::make_temp_dir("upkeep-install-"));
   const stdfs::path& dir = temp.path();
-  net::HttpFetcher fetcher;
-  bootstrap_trust(o, dir, fetcher);
+  const auto fetcher = install_fetcher(o);
+  bootstrap_trust(o, dir, *fetcher);
   tuf::Client client(dir, RepositoryLayout::metadata_url(o.repository_url),
-                     RepositoryLayout::targets_url(o.repository_url), fetcher);
+                     RepositoryLayout::targets_url(o.repository_url), *fetcher);
   client.refresh();
   return sole_app_id(client.targets());
 }
@@ -160,7 +167,11 @@ InstallResult install_into(const InstallOptions& o, const Layout& layout, Update
        {layout.trust_dir(), layout.staging_dir(), layout.versions_dir(), layout.manifests_dir(), layout.logs_dir()})
     fs::create_directories_durable(d);
 
-  net::HttpFetcher fetcher;
+  const auto fetcher_owner = install_fetcher(o);
+  net::Fetcher& fetcher = *fetcher_owner;
+  if (o.credentials_file && o.keep_credentials)  // the updates' copy; never into config.json
+    fs::write_secret_file(net::CredentialStore::install_file(layout.root()),
+                          fs::read_secret_file(*o.credentials_file, net::CredentialStore::kMaxFileBytes));
   result.trusted_on_first_use = bootstrap_trust(o, layout.trust_dir(), fetcher);
   // A bundle checks expiry as of its creation (InstallOptions::metadata_time).
   const FixedClock bundle_time(FixedClock::at_unix(o.metadata_time.value_or(0)));

@@ -59,6 +59,10 @@ struct InstallOptions {
   // (update_timer.h). Per machine the timer is always written.
   bool schedule = false;
   std::optional<std::filesystem::path> systemd_dir;  // where the units go; else the manager's folder
+  // The repositories' credentials (net/credential_store.h; 0600, refused when looser), used by the
+  // install and, when keep_credentials, copied to <root>/credentials.json (0600) for the updates.
+  std::optional<std::filesystem::path> credentials_file;
+  bool keep_credentials = true;  // false: managed policy names the file, and the updates read it there
 };
 
 struct InstallResult {

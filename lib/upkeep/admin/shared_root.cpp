@@ -1,6 +1,7 @@
 #include "upkeep/admin/shared_root.h"
 
 #include "upkeep/base/error.h"
+#include "upkeep/net/credential_store.h"
 #include "upkeep/platform/fs.h"
 
 namespace upkeep::admin {
@@ -20,7 +21,8 @@ void share_with_every_user(const Layout& layout) {
     }
     if (!stdfs::is_regular_file(st)) continue;
     const stdfs::path top = *it->path().lexically_relative(root).begin();
-    if (top == "versions" || top == "staging") continue;  // signed modes
+    if (top == "versions" || top == "staging") continue;                   // signed modes
+    if (it->path() == net::CredentialStore::install_file(root)) continue;  // secrets stay 0600, root's alone
     const bool runnable = (st.permissions() & stdfs::perms::owner_exec) != stdfs::perms::none;
     fs::set_file_mode(it->path(), runnable ? 0755 : 0644);
   }

@@ -2,7 +2,8 @@
 // of whom may write it (docs/admin-guide.md, "Per-machine installs").
 //
 // share_with_every_user(): every folder of the root 0755; every file outside
-// versions/ and staging/ 0644, or 0755 when its owner may run it (the
+// versions/ and staging/ 0644 (but credentials.json, which stays 0600),
+// or 0755 when its owner may run it (the
 // launcher, the updater); the files of versions/ and staging/ keep their
 // signed modes (manifest.h). Creates the empty <root>/.running (0644) that
 // every start of the app holds a shared lock on, and root's updater an

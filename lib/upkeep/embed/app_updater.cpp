@@ -12,7 +12,7 @@
 #include "upkeep/base/launch_env.h"
 #include "upkeep/embed/update_state_tracker.h"
 #include "upkeep/install/version_skip.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/restart_policy.h"
 #include "upkeep/update/update_service.h"
@@ -241,7 +241,7 @@ std::unique_ptr<AppUpdater> AppUpdater::from_environment(Options options) {
     settings.sources["update_mode"] = SettingSource{SettingSource::Kind::kConfig, layout.config_file().string(), off};
   }
   for (const auto& e : settings.policy_errors) spdlog::warn("managed policy: {}", e.message);
-  auto fetcher = std::make_unique<net::HttpFetcher>(fetch_options(config, settings));
+  auto fetcher = net::make_fetcher(fetch_options(layout, config, settings));
   const char* version = std::getenv(env::kVersion);
   options.headless = options.headless || config.headless;
   std::string running = version ? version : layout.current_version().value_or("");

@@ -2,16 +2,21 @@
 // network, so the core can be driven by HTTP(S), file:// or a test source.
 //
 // HttpFetcher (http_fetcher.h) implements it with Poco for http://, https://
-// and file:// URLs. One Fetcher may be used by one thread at a time.
+// and file:// URLs, SftpFetcher (sftp_fetcher.h) for sftp:// URLs;
+// make_fetcher() (fetcher_factory.h) gives the one that speaks them all.
+// One Fetcher may be used by one thread at a time.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace upkeep::net {
+
+class CredentialStore;
 
 // Receives download progress; called on the downloading thread.
 class DownloadProgress {
@@ -32,6 +37,8 @@ struct FetchOptions {
   uint64_t min_rate_bytes_per_second = 1024;
   std::chrono::milliseconds rate_window{30000};
   std::string proxy;  // "http://host:port"; "direct": none; empty: http_proxy / https_proxy / no_proxy
+  // What repositories behind credentials are given (credential_store.h); null: none.
+  std::shared_ptr<const CredentialStore> credentials;
 };
 
 // What a server said about itself in its last reply: unsigned, so anyone
@@ -51,6 +58,8 @@ class Fetcher {
 
   // GETs a whole (small) resource. Throws Error(kNetwork) naming the URL and
   // the HTTP status, socket error or the limit passed (too slow, deadline);
+  // Error(kCredentials) when the repository refused our credentials or wants
+  // some (HTTP 401/403, SSH authentication);
   // Error(kVerification, Fault::kDelivery) when more than max_bytes arrive
   // (endless-data attack) — reading stops at the limit.
   virtual std::string get(const std::string& url, uint64_t max_bytes) = 0;

@@ -23,6 +23,7 @@
 #include <type_traits>
 
 #include "upkeep/base/error.h"
+#include "upkeep/net/credential_store.h"
 #include "upkeep/net/resumable_download.h"
 #include "upkeep/net/transfer_guard.h"
 
@@ -138,8 +139,6 @@ struct HttpResponse {
   std::istream* body = nullptr;
 };
 
-// Sends a GET (optionally with a Range header), following redirects.
-// Poco exceptions escape; callers turn them into Error(kNetwork).
 // The request target exactly as written in the URL: Poco::URI decodes the
 // path, and "%2F" inside a TUF role name must stay "%2F" on the wire.
 std::string raw_request_target(const std::string& url) {
@@ -149,6 +148,25 @@ std::string raw_request_target(const std::string& url) {
   return url.substr(start, url.find('#', start) - start);
 }
 
+// The Basic or Bearer credential configured for `url`, if any.
+const Credential* http_credential(const FetchOptions& opts, const std::string& url) {
+  if (!opts.credentials) return nullptr;
+  const Credential* c = opts.credentials->find(url);
+  if (c && c->kind != Credential::Kind::kBasic && c->kind != Credential::Kind::kBearer) return nullptr;
+  return c;
+}
+
+// The status line is ours, not the server's reason text: a server does not write our messages.
+[[noreturn]] void refused(const std::string& url, int status, const Credential* credential) {
+  fail(ErrorCode::kCredentials, "refused: credentials: " + url + " answered " +
+                                    (status == HTTPResponse::HTTP_UNAUTHORIZED ? "401 Unauthorized" : "403 Forbidden") +
+                                    (credential ? " (the credentials configured for it were refused)"
+                                                : " (no credentials are configured for it)"));
+}
+
+// Sends a GET (optionally with a Range header), following redirects, with the
+// credentials configured for each hop's URL; 401 and 403 are Error(kCredentials).
+// Poco exceptions escape; callers turn them into Error(kNetwork).
 HttpResponse open_http(const std::string& url, const FetchOptions& opts, const std::string& range,
                        Poco::Net::Context::Ptr& tls, TransferGuard& guard) {
   Poco::URI uri(url);
@@ -171,9 +189,14 @@ HttpResponse open_http(const std::string& url, const FetchOptions& opts, const s
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, target, Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("User-Agent", std::string("upkeep/") + UPKEEP_VERSION_STRING);
     if (!range.empty()) request.set("Range", range);
+    // Looked up again for every hop: a redirect to another origin (or out of the prefix) carries none.
+    const Credential* credential = http_credential(opts, raw_url);
+    if (credential) request.set("Authorization", credential->authorization());
     r.session->sendRequest(request);
     r.body = &r.session->receiveResponse(r.head);
     const int status = r.head.getStatus();
+    if (status == HTTPResponse::HTTP_UNAUTHORIZED || status == HTTPResponse::HTTP_FORBIDDEN)
+      refused(raw_url, status, credential);  // never retried: the same credentials get the same answer
     if (!is_redirect(status) || !r.head.has("Location")) return r;
     if (redirects == kMaxRedirects) fail(ErrorCode::kNetwork, url + ": more than 5 redirects");
     Poco::URI next(uri, r.head.get("Location"));

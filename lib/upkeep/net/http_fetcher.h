@@ -7,6 +7,13 @@
 // ("direct": none) or, when that is empty, from http_proxy / https_proxy /
 // no_proxy.
 //
+// Credentials (FetchOptions::credentials, credential_store.h): a request
+// carries "Authorization: Basic/Bearer" only when its URL lies under a prefix
+// the credentials were given for, looked up again at every redirect, so
+// they never follow a redirect to another origin. 401 and 403 are
+// Error(kCredentials) "refused: credentials: URL answered 401 Unauthorized
+// (…)", never retried.
+//
 // file:// URLs (file:///absolute/path) are read straight from disk with the
 // same limits, so a repository can live on a share or a USB stick.
 //

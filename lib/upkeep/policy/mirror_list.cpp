@@ -9,7 +9,7 @@ namespace upkeep {
 MirrorList::MirrorList(std::vector<std::string> urls) : urls_(std::move(urls)) {}
 
 std::vector<std::string> MirrorList::parse(std::string_view key, const Json& value) {
-  const std::string what = "a list of repository URLs (http://, https:// or file://)";
+  const std::string what = "a list of repository URLs (http://, https://, sftp:// or file://)";
   auto bad = [&](const std::string& found) {
     fail(ErrorCode::kBadInput, "key '" + std::string(key) + "': expected " + what + ", found " + found);
   };
@@ -19,7 +19,7 @@ std::vector<std::string> MirrorList::parse(std::string_view key, const Json& val
     if (!v.is_string()) bad("an entry that is " + std::string(json_type_name(v.type())));
     std::string url = v.as_string();
     bool known = false;
-    for (std::string_view scheme : {"http://", "https://", "file://"})
+    for (std::string_view scheme : {"http://", "https://", "sftp://", "file://"})
       known = known || (url.size() > scheme.size() && url.compare(0, scheme.size(), scheme) == 0);
     if (!known) bad("'" + url + "'");
     if (url.back() != '/') url += '/';

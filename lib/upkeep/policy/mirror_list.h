@@ -34,7 +34,7 @@ class MirrorList {
   // `urls`: the repository first, then its mirrors; each ends in '/'.
   explicit MirrorList(std::vector<std::string> urls);
 
-  // A JSON list of repository URLs (http://, https:// or file://), each
+  // A JSON list of repository URLs (http://, https://, sftp:// or file://), each
   // given a trailing '/', duplicates dropped; Error(kBadInput) naming `key`
   // and the first bad entry otherwise. config.json and policy share it.
   static std::vector<std::string> parse(std::string_view key, const Json& value);

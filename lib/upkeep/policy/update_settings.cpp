@@ -141,6 +141,7 @@ const std::vector<std::string>& UpdateSettings::keys() {
                                              "repository_url",
                                              "mirrors",
                                              "proxy",
+                                             "credentials_file",
                                              "check_on_start_deadline_seconds"};
   return k;
 }
@@ -197,9 +198,9 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
     if (n < 1 || n > kCheckOnStartDeadlineMax) expected(key, what, v);
     check_on_start_deadline_seconds = n;
   } else if (key == "repository_url") {
-    const std::string what = "an http://, https:// or file:// URL of the repository";
+    const std::string what = "an http://, https://, sftp:// or file:// URL of the repository";
     const std::string& s = string_of(key, v, what);
-    if (!has_scheme(s, {"http://", "https://", "file://"})) expected(key, what, v);
+    if (!has_scheme(s, {"http://", "https://", "sftp://", "file://"})) expected(key, what, v);
     repository_url = with_slash(s);
   } else if (key == "mirrors") {
     mirror_urls = MirrorList::parse(key, v);
@@ -208,6 +209,11 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
     const std::string& s = string_of(key, v, what);
     if (s != "direct" && !has_scheme(s, {"http://"})) expected(key, what, v);
     proxy = s;
+  } else if (key == "credentials_file") {
+    const std::string what = "the absolute path of a credentials file, or \"\" for <root>/credentials.json";
+    const std::string& s = string_of(key, v, what);
+    if (!s.empty() && s.front() != '/') expected(key, what, v);
+    credentials_file = s;
   } else {
     std::string list;
     for (const auto& k : keys()) list += (list.empty() ? "" : ", ") + k;
@@ -234,6 +240,7 @@ Json UpdateSettings::value_of(std::string_view key) const {
   }
   if (key == "proxy") return proxy.empty() ? environment_proxy : proxy;
   if (key == "check_on_start_deadline_seconds") return check_on_start_deadline_seconds;
+  if (key == "credentials_file") return credentials_file;
   fail(ErrorCode::kNotFound, "no setting '" + std::string(key) + "'");
 }
 

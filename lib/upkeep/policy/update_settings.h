@@ -86,6 +86,8 @@ struct UpdateSettings {
   std::string proxy;                            // "" = the environment's, "direct" = none, else http://host:port
   std::string environment_proxy;                // what the environment says (shown when `proxy` is "")
   int64_t check_on_start_deadline_seconds = 5;  // the launcher's check on start waits this long, then starts the app
+  // The repositories' credentials (net/credential_store.h): "" = <root>/credentials.json when it exists.
+  std::string credentials_file;
 
   std::map<std::string, SettingSource, std::less<>> sources;  // one per key()
 

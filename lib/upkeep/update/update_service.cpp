@@ -10,6 +10,7 @@
 #include "upkeep/install/refused_versions.h"
 #include "upkeep/install/state_recovery.h"
 #include "upkeep/install/state_store.h"
+#include "upkeep/net/credential_store.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/repository/repository_layout.h"
 #include "upkeep/tuf/tuf_client.h"
@@ -18,9 +19,13 @@
 
 namespace upkeep {
 
-net::FetchOptions fetch_options(const Config& config, const UpdateSettings& settings) {
+net::FetchOptions fetch_options(const Layout& layout, const Config& config, const UpdateSettings& settings) {
   net::FetchOptions o;
   o.proxy = settings.proxy;
+  const bool from_policy = !settings.credentials_file.empty();
+  o.credentials = net::CredentialStore::open(from_policy ? std::filesystem::path(settings.credentials_file)
+                                                         : net::CredentialStore::install_file(layout.root()),
+                                             /*required=*/from_policy);
   o.min_rate_bytes_per_second = static_cast<uint64_t>(config.min_transfer_rate);
   o.rate_window = std::chrono::seconds(config.min_transfer_rate_seconds);
   return o;

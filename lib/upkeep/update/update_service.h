@@ -51,8 +51,10 @@ namespace upkeep {
 enum class CheckKind { kBackground, kManual };
 
 // The fetcher's options for this install: the proxy of the effective
-// settings, the transfer-rate limits of config.json.
-net::FetchOptions fetch_options(const Config& config, const UpdateSettings& settings);
+// settings, the transfer-rate limits of config.json, and the credentials of
+// managed policy's credentials_file, else of <root>/credentials.json when it
+// exists (a file that cannot be used fails every request: CredentialStore::open).
+net::FetchOptions fetch_options(const Layout& layout, const Config& config, const UpdateSettings& settings);
 
 class UpdateService {
  public:

@@ -20,6 +20,7 @@
 #include <functional>
 #include <vector>
 
+#include "scripted_server.h"
 #include "test_support.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
@@ -33,44 +34,12 @@ using upkeep::net::FetchOptions;
 using upkeep::net::HttpFetcher;
 using upkeep::net::RepoServer;
 using upkeep::test::read_text;
+using upkeep::test::ScriptedServer;
 using upkeep::test::TempDir;
 using upkeep::test::write_text;
 namespace stdfs = std::filesystem;
 
 namespace {
-
-using Handler = std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
-
-// A real HTTP server on 127.0.0.1 whose replies the test scripts: for the
-// misbehaving servers RepoServer must never be (ignoring Range, stalling...).
-class ScriptedServer {
- public:
-  explicit ScriptedServer(Handler handler, const Poco::Net::ServerSocket& socket =
-                                               Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)))
-      : server_(new Factory(std::move(handler)), socket, new Poco::Net::HTTPServerParams) {
-    server_.start();
-  }
-  ~ScriptedServer() { server_.stopAll(true); }
-  uint16_t port() const { return server_.port(); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port()) + path; }
-
- private:
-  struct Factory : Poco::Net::HTTPRequestHandlerFactory {
-    struct Call : Poco::Net::HTTPRequestHandler {
-      explicit Call(const Handler& h) : h(h) {}
-      void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-        h(req, resp);
-      }
-      const Handler& h;
-    };
-    explicit Factory(Handler h) : handler(std::move(h)) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-      return new Call(handler);
-    }
-    Handler handler;
-  };
-  Poco::Net::HTTPServer server_;
-};
 
 // Deterministic, non-repeating-ish test content.
 std::string make_content(size_t size) {

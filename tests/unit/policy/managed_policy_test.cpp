@@ -180,5 +180,6 @@ TEST_CASE(
 
   CHECK(w.rejection("20-bad.json", R"({"mirrors":["gopher://x/"]})") ==
         w.file("20-bad.json") +
-            ": key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found 'gopher://x/'");
+            ": key 'mirrors': expected a list of repository URLs (http://, https://, sftp:// or file://), found "
+            "'gopher://x/'");
 }

@@ -16,20 +16,21 @@ std::string parse_error(const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("a mirror list is http, https or file URLs, each given its slash, duplicates dropped",
+TEST_CASE("a mirror list is http, https, sftp or file URLs, each given its slash, duplicates dropped",
           "[policy][mirror_list]") {
-  CHECK(MirrorList::parse("mirrors", Json::parse(R"(["http://a/x", "https://b/", "file:///srv/r", "http://a/x/"])")) ==
-        std::vector<std::string>{"http://a/x/", "https://b/", "file:///srv/r/"});
+  CHECK(MirrorList::parse("mirrors", Json::parse(R"(["http://a/x", "https://b/", "file:///srv/r", "http://a/x/",
+                                                    "sftp://u@c:2222/srv/r"])")) ==
+        std::vector<std::string>{"http://a/x/", "https://b/", "file:///srv/r/", "sftp://u@c:2222/srv/r/"});
   CHECK(MirrorList::parse("mirrors", Json::parse("[]")).empty());
   CHECK(parse_error(R"("http://a/")") ==
-        "key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found a string");
+        "key 'mirrors': expected a list of repository URLs (http://, https://, sftp:// or file://), found a string");
   CHECK(parse_error(R"(["http://a/", 3])") ==
-        "key 'mirrors': expected a list of repository URLs (http://, https:// "
-        "or file://), found an entry that is an integer");
+        "key 'mirrors': expected a list of repository URLs (http://, https://, "
+        "sftp:// or file://), found an entry that is an integer");
   CHECK(parse_error(R"(["ftp://a/"])") ==
-        "key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found 'ftp://a/'");
+        "key 'mirrors': expected a list of repository URLs (http://, https://, sftp:// or file://), found 'ftp://a/'");
   CHECK(parse_error(R"(["http://"])") ==
-        "key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found 'http://'");
+        "key 'mirrors': expected a list of repository URLs (http://, https://, sftp:// or file://), found 'http://'");
 }
 
 TEST_CASE("config.json keeps its mirrors, and writes the key only when there are some", "[policy][mirror_list]") {
@@ -42,7 +43,7 @@ TEST_CASE("config.json keeps its mirrors, and writes the key only when there are
   CHECK(
       error_of([] { Config::from_json(Json::parse(R"({"app_id":"a","repository":"http://r/","mirrors":"x"})"), "c"); },
                ErrorCode::kBadInput) ==
-      "c: key 'mirrors': expected a list of repository URLs (http://, https:// or file://), found a string");
+      "c: key 'mirrors': expected a list of repository URLs (http://, https://, sftp:// or file://), found a string");
 }
 
 TEST_CASE(

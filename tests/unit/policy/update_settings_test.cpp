@@ -59,7 +59,8 @@ TEST_CASE("every setting accepts its documented values", "[policy][settings]") {
   s.set("repository_url", Json("https://mirror.example.com/repo"), src);
   s.set("proxy", Json("http://proxy.example.com:3128"), src);
   s.set("check_on_start_deadline_seconds", Json(600), src);
-  s.set("mirrors", Json::parse(R"(["https://m2.example.com/repo"])"), src);
+  s.set("mirrors", Json::parse(R"(["https://m2.example.com/repo", "sftp://files.example.com/srv/repo"])"), src);
+  s.set("credentials_file", Json("/etc/upkeep/credentials.json"), src);
   CHECK(s.mode == UpdateMode::kDownloadOnly);
   CHECK(s.check_interval_minutes == 0);
   CHECK(s.channel == "beta");
@@ -71,7 +72,11 @@ TEST_CASE("every setting accepts its documented values", "[policy][settings]") {
   CHECK(s.repository_url == "https://mirror.example.com/repo/");
   CHECK(s.proxy == "http://proxy.example.com:3128");
   CHECK(s.check_on_start_deadline_seconds == 600);
-  CHECK(s.mirror_urls == std::vector<std::string>{"https://m2.example.com/repo/"});
+  CHECK(s.mirror_urls ==
+        std::vector<std::string>{"https://m2.example.com/repo/", "sftp://files.example.com/srv/repo/"});
+  CHECK(s.credentials_file == "/etc/upkeep/credentials.json");
+  CHECK_THROWS_WITH(s.set("credentials_file", Json("relative.json"), src),
+                    Catch::Contains("key 'credentials_file': expected the absolute path of a credentials file"));
   for (const auto& k : UpdateSettings::keys()) CHECK(s.sources.at(k).describe() == "policy /p/10.json");
   s.set("update_mode", Json("manual"), src);
   CHECK_FALSE(s.checks_automatically());
@@ -118,7 +123,8 @@ TEST_CASE("a wrong type or value names the key, what was expected and what was f
              Catch::StartsWith("key 'quiet_hours': '22:00-25:00' is not a time window"));
   CHECK_THAT(set_error("restart_prompt", Json("never")), Catch::Contains("\"ask\", \"notify\", \"forced\""));
   CHECK_THAT(set_error("restart_deadline_hours", Json(0)), Catch::Contains("1..720"));
-  CHECK_THAT(set_error("repository_url", Json("ftp://x/")), Catch::Contains("http://, https:// or file:// URL"));
+  CHECK_THAT(set_error("repository_url", Json("ftp://x/")),
+             Catch::Contains("http://, https://, sftp:// or file:// URL"));
   CHECK_THAT(set_error("proxy", Json("socks5://p:1080")), Catch::Contains("\"direct\""));
   CHECK_THAT(set_error("channel", Json("")), Catch::Contains("key 'channel'"));
   CHECK_THAT(set_error("update_interval", Json(60)),
