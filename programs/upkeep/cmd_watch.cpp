@@ -187,8 +187,9 @@ int run_watch(const CliArgs& cli) {
     j["folders"] = static_cast<uint64_t>(watch->watched_folders());
     std::printf("%s\n", j.dump(0).c_str());
   } else {
-    std::printf("watching %s (%zu folders): releases into %s after %lld ms of quiet\n", build_dir.c_str(),
-                watch->watched_folders(), repo.c_str(), static_cast<long long>(o.debounce.count()));
+    const size_t folders = watch->watched_folders();
+    std::printf("watching %s (%zu folder%s): releases into %s after %lld ms of quiet\n", build_dir.c_str(), folders,
+                folders == 1 ? "" : "s", repo.c_str(), static_cast<long long>(o.debounce.count()));
   }
   std::fflush(stdout);
   watch->run();

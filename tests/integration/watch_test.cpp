@@ -199,6 +199,7 @@ TEST_CASE("upkeep watch: bursts, renames, new folders, deletions and excluded fi
   CHECK(failed.get_string("handler") == "release");
   CHECK(failed.get_int("exit_code") == static_cast<int64_t>(ErrorCode::kBadInput));
   stdfs::remove(f.build / "escape");
+  write_text(f.build / "fixed.txt", "the build fixed\n");
   Json fixed = next_success(watch);
   check_released(fixed, "1.0.4");
   CHECK(paths_of(f.published_manifest(server.url, "1.0.4")) == f.build_paths());
@@ -253,18 +254,30 @@ TEST_CASE("upkeep watch: the inotify watch limit reached is an error naming the 
   for (int i = 0; i < 40; ++i) stdfs::create_directories(f.build / ("dir" + std::to_string(i)));
   // A user namespace of its own with a limit of 20 watches: the machine's limit stays as it is.
   const std::string probe = "echo 20 > /proc/sys/user/max_inotify_watches";
-  if (run({"unshare", "-Ur", "sh", "-c", probe}).exit_code != 0) {
+  if (run({"/usr/bin/unshare", "-Ur", "/bin/sh", "-c", probe}).exit_code != 0) {
     WARN("skipped: cannot make a user namespace with its own inotify limit here (unshare -Ur)");
     return;
   }
   std::string argv;
   for (const auto& a : f.watch_argv({"--once"})) argv += " '" + a + "'";
-  RunResult r = run({"unshare", "-Ur", "sh", "-c", probe + " && exec" + argv});
+  RunResult r = run({"/usr/bin/unshare", "-Ur", "/bin/sh", "-c", probe + " && exec" + argv});
   INFO(r.out << r.err);
   CHECK(r.exit_code == static_cast<int>(ErrorCode::kFailure));
   CHECK(r.err.find("/proc/sys/fs/inotify/max_user_watches is ") != std::string::npos);
   CHECK(r.err.find("/proc/sys/user/max_inotify_watches is 20") != std::string::npos);
   CHECK(r.out.find("\"exit_code\":1") != std::string::npos);  // --json: the failure as JSON too
+
+  // Room for the tree at the start (41 folders), not for the folders made later: the watch stops with the error.
+  std::vector<std::string> limited{"/usr/bin/unshare", "-Ur", "/bin/sh", "-c",
+                                   "echo 45 > /proc/sys/user/max_inotify_watches && exec" + argv};
+  BackgroundProcess watch(limited);
+  REQUIRE(event_of(watch).get_string("event") == "watching");
+  for (int i = 0; i < 10; ++i) stdfs::create_directories(f.build / ("later" + std::to_string(i)));
+  Json failed = event_of(watch);
+  INFO(failed.dump(0));
+  CHECK(failed.get_string("event") == "failed");
+  CHECK(failed.get_string("error").find("max_inotify_watches is 45") != std::string::npos);
+  CHECK(watch.stop() == static_cast<int>(ErrorCode::kFailure));
 }
 
 TEST_CASE("upkeep watch: usage errors", "[watch]") {

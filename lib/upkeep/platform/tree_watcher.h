@@ -51,6 +51,7 @@ class TreeWatcher {
 
   // Folders watched now (the root included).
   size_t watched_folders() const;
+  // The watched folder, links resolved (canonical).
   const std::filesystem::path& root() const;
 
  private:

@@ -76,7 +76,7 @@ struct TreeWatcher::Impl {
                                       tree_watch_limit_description() + ", " + std::to_string(folder_of.size()) +
                                       " folders watched here); expected room for one watch per folder: raise it, "
                                       "e.g. sysctl fs.inotify.max_user_watches=524288");
-      if (err == ENOENT || err == ENOTDIR) return;
+      if (!rel.empty() && (err == ENOENT || err == ENOTDIR)) return;
       fs::fail_errno("cannot watch", dir, err);
     }
     auto old = watch_of.find(rel);
@@ -125,8 +125,9 @@ struct TreeWatcher::Impl {
     }
     auto folder = folder_of.find(e.wd);
     if (folder == folder_of.end()) return;  // a watch dropped before its last events were read
-    if (e.mask & IN_IGNORED) {
-      watch_of.erase(folder->second);
+    if (e.mask & IN_IGNORED) {  // the kernel dropped the watch (its folder is gone)
+      auto by_path = watch_of.find(folder->second);
+      if (by_path != watch_of.end() && by_path->second == e.wd) watch_of.erase(by_path);
       folder_of.erase(folder);
       return;
     }
@@ -169,9 +170,11 @@ struct TreeWatcher::Impl {
 };
 
 TreeWatcher::TreeWatcher(std::filesystem::path root) : impl_(std::make_unique<Impl>()) {
-  impl_->root = std::move(root);
-  if (!std::filesystem::is_directory(impl_->root))
-    fail(ErrorCode::kNotFound, impl_->root.string() + ": no such folder; expected the build folder to watch");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec))
+    fail(ErrorCode::kNotFound, root.string() + ": no such folder; expected the build folder to watch");
+  // Watches never follow links below the root; the root itself may be one.
+  impl_->root = std::filesystem::canonical(root);
   impl_->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (impl_->inotify_fd < 0) {
     const int err = errno;

@@ -35,6 +35,10 @@ RoundReport BuildWatch::run_round() {
       go_on = handlers_[i]->run(report.round);
     } catch (const Error& e) {
       report.error = e;
+    } catch (const std::exception& e) {  // a library's own exception (std::filesystem): reported the same way
+      report.error = Error(ErrorCode::kFailure, e.what());
+    }
+    if (report.error) {
       report.failed_handler = handlers_[i]->name();
       owed_ = std::min(owed_, i);
       report.retry_in = quiet_.failed();

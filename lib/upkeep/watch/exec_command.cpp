@@ -28,7 +28,9 @@ bool ExecCommand::run(WatchRound& round) {
   if (r.timed_out || !r.status.success())
     fail(ErrorCode::kFailure, "--exec '" + command_ + "' " +
                                   (r.timed_out ? "ran out of time" : "failed: " + r.status.describe()) +
-                                  "; expected exit 0. Its output ends with:\n" + r.output_tail);
+                                  "; expected exit 0" +
+                                  (r.output_tail.empty() ? std::string(" (it printed nothing)")
+                                                         : ". Its output ends with:\n" + r.output_tail));
   Json facts = Json::object();
   facts["command"] = command_;
   facts["exit_code"] = static_cast<int64_t>(0);

@@ -12,10 +12,10 @@ namespace stdfs = std::filesystem;
 
 std::map<std::string, uint64_t> LocalFolderDestination::list_files() {
   std::map<std::string, uint64_t> files;
-  if (!stdfs::exists(root_)) return files;
+  std::error_code ec;
+  if (!stdfs::exists(root_, ec)) return files;
   for (const fs::TreeEntry& e : fs::list_tree(root_)) {
     if (e.type != fs::TreeEntry::Type::kFile) continue;
-    std::error_code ec;
     const uint64_t size = stdfs::file_size(root_ / e.path, ec);
     if (!ec) files[e.path] = size;
   }
@@ -23,13 +23,16 @@ std::map<std::string, uint64_t> LocalFolderDestination::list_files() {
 }
 
 std::optional<std::string> LocalFolderDestination::read_file(const std::string& path, uint64_t max_bytes) {
-  if (!stdfs::exists(root_ / path)) return std::nullopt;
+  std::error_code ec;
+  if (!stdfs::exists(root_ / path, ec)) return std::nullopt;
   return fs::read_file(root_ / path, max_bytes);
 }
 
 void LocalFolderDestination::put_file(const stdfs::path& from, const std::string& path) {
   const stdfs::path to = root_ / path;
-  stdfs::create_directories(to.parent_path());
+  std::error_code ec;
+  stdfs::create_directories(to.parent_path(), ec);
+  if (ec) fs::fail_errno("cannot create the folder", to.parent_path(), ec.value());
   std::ifstream in(from, std::ios::binary);
   if (!in) fs::fail_errno("cannot read", from, errno);
   fs::File out(to);

@@ -98,25 +98,22 @@ bool RepositoryRelease::run(WatchRound& round) {
   const FileManifest build = FileManifest::from_directory(round.build_dir, next, {}, program.launch);
   round.repo_dir = repo_dir_;
   round.file_count = build.files().size();
+  round.changed = round.file_count;  // against nothing: every file is new
   if (newest) {
     auto prior = publish::previous_releases(repo_dir_, publisher.current_targets(), info.app_id, info.platform,
                                             Version::parse_or_throw(next), 1);
-    if (!prior.empty() && prior.front().version == newest->str()) {
+    // A newest release whose files.json was pruned compares as nothing.
+    if (!prior.empty() && prior.front().version == newest->str())
       round.changed = changed_files(prior.front().manifest, build);
-      if (round.changed == 0) {
-        round.version = newest->str();
-        Json facts = Json::object();
-        facts["version"] = round.version;
-        facts["files"] = static_cast<uint64_t>(round.file_count);
-        round.steps.push_back(
-            {name(), "no change since " + round.version + " (" + std::to_string(round.file_count) + " files)", facts});
-        return false;
-      }
-    } else {
-      round.changed = round.file_count;
-    }
-  } else {
-    round.changed = round.file_count;
+  }
+  if (newest && round.changed == 0) {
+    round.version = newest->str();
+    Json facts = Json::object();
+    facts["version"] = round.version;
+    facts["files"] = static_cast<uint64_t>(round.file_count);
+    round.steps.push_back(
+        {name(), "no change since " + round.version + " (" + std::to_string(round.file_count) + " files)", facts});
+    return false;
   }
 
   info.version = version_from_ ? version_from_(round.build_dir) : next;
