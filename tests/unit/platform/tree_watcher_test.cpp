@@ -154,3 +154,62 @@ TEST_CASE("TreeWatcher: the limit's description names the limit file and its val
   const std::string d = upkeep::tree_watch_limit_description();
   CHECK(d.find("/proc/sys/fs/inotify/max_user_watches is ") == 0);
 }
+
+namespace {
+
+// The machine's inotify queue length lowered for as long as this lives (a
+// watcher made meanwhile keeps the short queue), restored on destruction.
+// ok() is false where /proc/sys/fs/inotify/max_queued_events is not writable.
+class ShortInotifyQueue {
+ public:
+  explicit ShortInotifyQueue(int events) {
+    try {
+      old_ = upkeep::test::read_text(kFile);
+      write_text(kFile, std::to_string(events) + "\n");
+      ok_ = std::stoi(upkeep::test::read_text(kFile)) == events;
+    } catch (const std::exception&) {
+      ok_ = false;
+    }
+  }
+  ~ShortInotifyQueue() { restore(); }
+  void restore() {
+    if (!old_.empty()) {
+      try {
+        write_text(kFile, old_);
+      } catch (const std::exception&) {
+      }
+      old_.clear();
+    }
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  static constexpr const char* kFile = "/proc/sys/fs/inotify/max_queued_events";
+  std::string old_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("TreeWatcher: a queue overflow re-watches the tree and says so; folders made meanwhile are followed",
+          "[tree_watcher]") {
+  TempDir tmp;
+  std::unique_ptr<TreeWatcher> w;
+  {
+    ShortInotifyQueue queue(16);  // only while the watcher is made: its queue keeps the length
+    if (!queue.ok()) {
+      WARN("skipped: /proc/sys/fs/inotify/max_queued_events is not writable here");
+      return;
+    }
+    w = std::make_unique<TreeWatcher>(tmp.path());
+  }
+  for (int i = 0; i < 100; ++i) write_text(tmp.path() / ("f" + std::to_string(i)), "x");
+  stdfs::create_directories(tmp.path() / "made" / "during");
+  Collector c{*w};
+  REQUIRE(c.until([&] { return c.has("", TreeEvent::Kind::kRescanned); }));
+  c.drain();
+  CHECK(w->watched_folders() == 3);
+  c.seen.clear();
+  write_text(tmp.path() / "made" / "during" / "after.txt", "a");
+  REQUIRE(c.until([&] { return c.saw("made/during/after.txt"); }));
+}
