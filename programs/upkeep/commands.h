@@ -39,5 +39,6 @@ int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_
 int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --version V -o FILE
 int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR
 int cmd_quarantine(const Args& args);         // cmd_quarantine.cpp: quarantine [list | clear VERSION]
+int cmd_watch(const Args& args);              // cmd_watch.cpp:   watch BUILD_DIR [--once]
 
 }  // namespace upkeep::cli

@@ -54,6 +54,8 @@ const char* kUsage =
     "                       list quarantined updates, or offer one again\n"
     "  uninstall --app-id ID [--system] [--purge] [--json]\n"
     "                       remove an installed application\n"
+    "  watch BUILD_DIR [--publish DIR] [--exec COMMAND] [--once] [--json]\n"
+    "                       release a build folder each time it has been quiet after a change\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";
 
@@ -66,6 +68,7 @@ const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& comma
       {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
       {"info", cli::cmd_info},           {"bundle", cli::cmd_bundle},
       {"repair", cli::cmd_repair},       {"quarantine", cli::cmd_quarantine},
+      {"watch", cli::cmd_watch},
   };
   return table;
 }

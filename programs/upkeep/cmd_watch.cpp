@@ -1,0 +1,227 @@
+// `upkeep watch BUILD_DIR`: releases a build folder into the repository
+// each time it has been quiet for a while after a change, and optionally
+// copies the repository to a web server's folder or runs a command
+// (lib/upkeep/watch/build_watch.h). Runs until SIGINT/SIGTERM, or one round
+// with --once.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "commands.h"
+#include "upkeep/base/cli_args.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
+#include "upkeep/base/logging.h"
+#include "upkeep/platform/termination.h"
+#include "upkeep/publish/key_store.h"
+#include "upkeep/publish/repository_publisher.h"
+#include "upkeep/watch/build_watch.h"
+#include "upkeep/watch/exec_command.h"
+#include "upkeep/watch/local_folder_destination.h"
+#include "upkeep/watch/publish_directory.h"
+#include "upkeep/watch/repository_release.h"
+
+namespace upkeep::cli {
+
+namespace {
+
+namespace stdfs = std::filesystem;
+
+const char* kWatchUsage =
+    "usage: upkeep watch BUILD_DIR [options]\n"
+    "\n"
+    "Watches the build folder BUILD_DIR (and every folder below it, also those\n"
+    "made later) and, once it has been quiet for --debounce ms after a change,\n"
+    "releases it into the repository as `upkeep release` does, unless its files\n"
+    "equal the newest release. Then copies the repository to --publish DIR and\n"
+    "runs --exec COMMAND. A failed round is reported and tried again after the\n"
+    "next change (or a growing backoff); the watch goes on. Stops on Ctrl-C or\n"
+    "SIGTERM.\n"
+    "\n"
+    "  --keys DIR        key folder, default ./keys\n"
+    "  --repo DIR        repository folder (initialized), default ./repo\n"
+    "  --include GLOB    only changes to matching paths count (repeatable; default\n"
+    "                    all). Globs match the path relative to BUILD_DIR:\n"
+    "                    * (not /), ** (any), **/ (any folders), ?, [a-z], [!a-z]\n"
+    "  --exclude GLOB    changes to matching paths never count (repeatable; wins\n"
+    "                    over --include), e.g. 'obj/**' '**/*.tmp'. Filters choose\n"
+    "                    what triggers a release; the release is the whole folder\n"
+    "  --debounce MS     quiet time before acting, 10-3600000, default 2000\n"
+    "  --version V       the first version when the repository holds no release\n"
+    "                    of the app and platform (default 0.0.1); later ones are\n"
+    "                    the next patch after the newest (1.4.2 -> 1.4.3)\n"
+    "  --version-from REL/PATH  the version is the first line of this file of\n"
+    "                    BUILD_DIR (e.g. VERSION) instead\n"
+    "  --publish DIR     after each release copy the repository into DIR (a web\n"
+    "                    server's folder): targets first, timestamp.json last,\n"
+    "                    each file under a temporary name renamed into place\n"
+    "  --exec COMMAND    after each release run COMMAND with /bin/sh -c, with\n"
+    "                    UPKEEP_WATCH_REPO, UPKEEP_WATCH_BUILD and\n"
+    "                    UPKEEP_WATCH_VERSION set; exit 0 is success\n"
+    "  --once            wait for the first change and quiet period, act, exit\n"
+    "                    (exit code of the failure if that round fails)\n"
+    "  --json            one JSON object per line: watching, then one per round\n"
+    "  --channel C, --app-id ID, --platform P, --program REL/PATH, --arg ARG,\n"
+    "  --health RULE, --no-delta   as for `upkeep release`\n";
+
+// "/a/b" is "/a" or below it (both made absolute and normal first).
+bool inside(const stdfs::path& path, const stdfs::path& dir) {
+  const stdfs::path p = stdfs::weakly_canonical(stdfs::absolute(path));
+  const stdfs::path d = stdfs::weakly_canonical(stdfs::absolute(dir));
+  auto [end, rest] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+  return end == d.end();
+}
+
+void refuse_inside(const CliArgs& cli, const char* option, const stdfs::path& build_dir) {
+  auto v = cli.value(option);
+  if (v && inside(*v, build_dir))
+    fail(ErrorCode::kUsage, std::string("--") + option + " " + *v + " is inside the watched folder " +
+                                build_dir.string() + "; expected a folder outside it (each release would change it)");
+}
+
+watch::ReleaseSettings release_settings(const CliArgs& cli, const publish::KeyStore& store) {
+  watch::ReleaseSettings s;
+  s.info.app_id = cli.value_or("app-id", store.app_id());
+  s.info.channel = cli.value_or("channel", "stable");
+  s.info.platform = cli.value_or("platform", build_platform());
+  if (cli.flag("no-delta")) s.info.delta_from = -1;
+  s.program = cli.value("program");
+  s.args = cli.values("arg");
+  s.health = cli.value_or("health", "running:10");
+  s.first_version = cli.value_or("version", "0.0.1");
+  return s;
+}
+
+std::vector<std::unique_ptr<watch::ReleaseHandler>> handlers_of(const CliArgs& cli, const publish::KeyStore& store,
+                                                                const stdfs::path& repo) {
+  std::vector<std::unique_ptr<watch::ReleaseHandler>> h;
+  watch::VersionSource version_from;
+  if (auto rel = cli.value("version-from")) version_from = watch::version_from_text_file(*rel);
+  h.push_back(std::make_unique<watch::RepositoryRelease>(repo, store, store.expiries(), release_settings(cli, store),
+                                                         version_from));
+  if (auto dest = cli.value("publish")) {
+    if (dest->find("://") != std::string::npos)
+      fail(ErrorCode::kUsage, "--publish " + *dest + ": only a folder is supported by this build; expected a path");
+    h.push_back(std::make_unique<watch::PublishDirectory>(
+        repo, std::make_unique<watch::LocalFolderDestination>(stdfs::absolute(*dest))));
+  }
+  if (auto command = cli.value("exec")) h.push_back(std::make_unique<watch::ExecCommand>(*command));
+  return h;
+}
+
+Json round_json(const watch::RoundReport& r) {
+  Json j = Json::object();
+  j["event"] = r.error ? "failed" : r.round.released ? "released" : "unchanged";
+  j["version"] = r.round.version;
+  j["files"] = static_cast<uint64_t>(r.round.file_count);
+  j["changed"] = static_cast<uint64_t>(r.round.changed);
+  if (r.round.released) j["timestamp_version"] = r.round.timestamp_version;
+  Json steps = Json::array();
+  for (const auto& s : r.round.steps) {
+    Json step = s.facts;
+    step["handler"] = s.handler;
+    steps.push_back(step);
+  }
+  j["steps"] = steps;
+  if (r.error) {
+    j["handler"] = r.failed_handler;
+    j["error"] = r.error->what();
+    j["exit_code"] = static_cast<int64_t>(r.error->code());
+    j["retry_in_ms"] = static_cast<int64_t>(r.retry_in.count());
+  }
+  return j;
+}
+
+void report_round(const watch::RoundReport& r, bool json) {
+  if (json) {
+    std::printf("%s\n", round_json(r).dump(0).c_str());
+  } else {
+    for (const auto& s : r.round.steps) std::printf("%s\n", s.text.c_str());
+  }
+  std::fflush(stdout);
+  if (r.error)
+    spdlog::error("watch: {} failed: {}; trying again after the next change or in {} s", r.failed_handler,
+                  r.error->what(), (r.retry_in.count() + 999) / 1000);
+}
+
+int run_watch(const CliArgs& cli) {
+  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("watch: missing BUILD_DIR\n\n") + kWatchUsage);
+  const bool json = cli.flag("json");
+  if (json) init_logging({.program = "upkeep", .quiet = true});
+  const stdfs::path build_dir = stdfs::absolute(cli.positional().front());
+  const stdfs::path repo = stdfs::absolute(cli.value_or("repo", "repo"));
+  refuse_inside(cli, "repo", build_dir);
+  refuse_inside(cli, "keys", build_dir);
+  refuse_inside(cli, "publish", build_dir);
+  if (!cli.value("repo") && inside(repo, build_dir))
+    fail(ErrorCode::kUsage,
+         "the default --repo ./repo is inside "
+         "the watched folder; name one outside it");
+  if (!publish::RepositoryPublisher::is_initialized(repo))
+    fail(ErrorCode::kNotFound, repo.string() + ": not a repository; expected one made by `upkeep keys init`");
+  watch::BuildWatchOptions o;
+  o.build_dir = build_dir;
+  o.filter = watch::PathFilter(cli.values("include"), cli.values("exclude"));
+  o.debounce = std::chrono::milliseconds(cli.int_value_or("debounce", 2000, 10, 3600000));
+  o.once = cli.flag("once");
+  const publish::KeyStore store = publish::KeyStore::open(cli.value_or("keys", "keys"));
+  auto handlers = handlers_of(cli, store, repo);
+
+  block_termination_requests();  // before any thread, so only the signal thread below takes them
+  auto watch = std::make_shared<watch::BuildWatch>(o, std::move(handlers),
+                                                   [json](const watch::RoundReport& r) { report_round(r, json); });
+  std::thread([watch] {
+    spdlog::info("watch: {} received, stopping", wait_for_termination_request());
+    watch->stop();
+  }).detach();  // blocked in sigwait until a signal; it keeps `watch` alive while it needs it
+
+  if (json) {
+    Json j = Json::object();
+    j["event"] = "watching";
+    j["build_dir"] = build_dir.string();
+    j["repo"] = repo.string();
+    j["folders"] = static_cast<uint64_t>(watch->watched_folders());
+    std::printf("%s\n", j.dump(0).c_str());
+  } else {
+    const size_t folders = watch->watched_folders();
+    std::printf("watching %s (%zu folder%s): releases into %s after %lld ms of quiet\n", build_dir.c_str(), folders,
+                folders == 1 ? "" : "s", repo.c_str(), static_cast<long long>(o.debounce.count()));
+  }
+  std::fflush(stdout);
+  watch->run();
+  return 0;
+}
+
+}  // namespace
+
+int cmd_watch(const Args& args) {
+  const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
+  try {
+    CliArgs cli(args, {.flags = {"help", "once", "json", "no-delta"},
+                       .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "exec", "channel",
+                                  "app-id", "platform", "program", "health"},
+                       .multi = {"include", "exclude", "arg"},
+                       .max_positional = 1});
+    if (cli.flag("help")) {
+      std::fputs(kWatchUsage, stdout);
+      return 0;
+    }
+    return run_watch(cli);
+  } catch (const Error& e) {
+    // --json: the failure is an object on stdout too; main() still logs it and exits with its code.
+    if (json) {
+      Json j = Json::object();
+      j["event"] = "failed";
+      j["error"] = e.what();
+      j["exit_code"] = static_cast<int64_t>(e.code());
+      std::printf("%s\n", j.dump(0).c_str());
+    }
+    throw;
+  }
+}
+
+}  // namespace upkeep::cli
