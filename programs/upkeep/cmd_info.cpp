@@ -10,23 +10,24 @@
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/install/layout.h"
-#include "upkeep/net/http_fetcher.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/repository/repository_trust.h"
 #include "upkeep/update/console_reporter.h"
 #include "upkeep/update/repository_report.h"
+#include "upkeep/update/update_service.h"
 
 namespace upkeep::cli {
 
 namespace {
 
 const char* kInfoUsage =
-    "usage: upkeep info URL [--trusted-root FILE] [--json]\n"
+    "usage: upkeep info URL [--trusted-root FILE] [--credentials FILE] [--json]\n"
     "       upkeep info [URL] --app-id ID [--system] | --prefix DIR [--json]\n"
     "\n"
-    "Shows what the repository at URL (http://, https:// or file://) says about\n"
+    "Shows what the repository at URL (http://, https://, sftp:// or file://) says about\n"
     "itself. Signed, verified with the TUF client workflow: the versions of its\n"
     "metadata, when its timestamp expires, and the newest release of each app,\n"
     "platform and channel with its time, package size, notes and modules (each\n"
@@ -38,7 +39,9 @@ const char* kInfoUsage =
     "                       repository's 1.root.json, trusted on first use)\n"
     "  --app-id ID, --prefix DIR\n"
     "                       an installation: its repository (when URL is not\n"
-    "                       given), its trusted root and its mirrors\n"
+    "                       given), its trusted root, mirrors, proxy and credentials\n"
+    "  --credentials FILE   the repository's credentials (a 0600 credentials file,\n"
+    "                       docs/admin-guide.md \"Repositories behind credentials\")\n"
     "  --system             --app-id names a per-machine installation\n"
     "  --json               print one JSON object (also on failure)\n"
     "\n"
@@ -50,6 +53,7 @@ struct Source {
   std::optional<std::filesystem::path> trusted_root;
   std::vector<std::string> mirrors;  // an installation's, after the repository
   std::string trust_note;
+  net::FetchOptions fetch;  // an installation's proxy and credentials, or --credentials
 };
 
 std::string with_slash(std::string url) {
@@ -66,13 +70,16 @@ Source source_from(const CliArgs& cli) {
     if (!std::filesystem::exists(layout.config_file()))
       fail(ErrorCode::kNotFound, "info: " + layout.root().string() + " is not an installation (no config.json)");
     const Config config = Config::load(layout.config_file());
-    const MirrorList sources = ManagedPolicy::effective_settings(layout, config).repository_sources();
+    const UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
+    const MirrorList sources = settings.repository_sources();
     if (s.url.empty()) s.url = sources.urls().front();
     for (const auto& u : sources.urls())
       if (u != s.url) s.mirrors.push_back(u);
     s.trusted_root = layout.trust_dir() / "root.json";
+    s.fetch = fetch_options(layout, config, settings);
     s.trust_note = "verified with the installation's trusted root";
   }
+  if (cli.value("credentials")) s.fetch = net::with_credentials_file(cli.value("credentials"), s.fetch);
   if (auto r = cli.value("trusted-root")) {
     s.trusted_root = *r;
     s.trust_note = "verified with the root in " + *r;
@@ -133,9 +140,9 @@ int info(const Args& args) {
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const Source s = source_from(cli);
   const fs::RemoveTreeOnExit trust(fs::make_temp_dir("upkeep-info-"));  // the installation's own cache stays as it is
-  net::HttpFetcher fetcher;
-  RepositoryTrust::start(trust.path(), s.url, s.trusted_root, fetcher);
-  const RepositoryReport report = RepositoryReport::read(s.url, trust.path(), fetcher);
+  const auto fetcher = net::make_fetcher(s.fetch);
+  RepositoryTrust::start(trust.path(), s.url, s.trusted_root, *fetcher);
+  const RepositoryReport report = RepositoryReport::read(s.url, trust.path(), *fetcher);
   if (!cli.flag("json")) {
     print_report(report, s);
     return 0;
