@@ -96,24 +96,14 @@ int run(const CliArgs& args) {
 }  // namespace
 
 int cmd_quarantine(const Args& argv) {
-  const bool json = std::find(argv.begin(), argv.end(), "--json") != argv.end();
-  try {
+  return json_on_failure(argv, [&] {
     CliArgs args(argv, {.flags = {"help", "json", "system"}, .values = {"prefix", "app-id"}, .max_positional = 2});
     if (args.flag("help")) {
       std::fputs(kQuarantineUsage, stdout);
       return 0;
     }
     return run(args);
-  } catch (const Error& e) {
-    // --json: the failure is an object on stdout too; main() still logs it and exits with its code.
-    if (json) {
-      Json j = Json::object();
-      j["error"] = e.what();
-      j["exit_code"] = static_cast<int64_t>(e.code());
-      std::printf("%s\n", j.dump(0).c_str());
-    }
-    throw;
-  }
+  });
 }
 
 }  // namespace upkeep::cli

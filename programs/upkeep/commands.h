@@ -3,11 +3,15 @@
 // thrown as upkeep::Error and reported by main().
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "upkeep/base/cli_args.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
 
 namespace upkeep::cli {
 
@@ -21,6 +25,25 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 // (else the scope's log folder) as <program_name>.log.
 void init_silent_logging(const CliArgs& args, const std::string& program_name);
 
+// Runs `run`; with --json among `argv`, an Error escaping it is also printed
+// on stdout as {"error": message, "exit_code": code} before it goes on to
+// main(), which logs it and exits with its code.
+template <class F>
+int json_on_failure(const Args& argv, F&& run) {
+  const bool json = std::find(argv.begin(), argv.end(), "--json") != argv.end();
+  try {
+    return run();
+  } catch (const Error& e) {
+    if (json) {
+      Json j = Json::object();
+      j["error"] = e.what();
+      j["exit_code"] = static_cast<int64_t>(e.code());
+      std::printf("%s\n", j.dump(0).c_str());
+    }
+    throw;
+  }
+}
+
 int cmd_keys(const Args& args);               // cmd_keys.cpp:    keys init|add|revoke|rotate-root|list
 int cmd_release(const Args& args);            // cmd_release.cpp: release DIR --version V ...
 int cmd_refresh_timestamp(const Args& args);  // cmd_refresh_timestamp.cpp: refresh-timestamp
@@ -32,5 +55,7 @@ int cmd_mirror(const Args& args);             // cmd_mirror.cpp:  mirror SOURCE_
 int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --version V -o FILE
 int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR
 int cmd_quarantine(const Args& args);         // cmd_quarantine.cpp: quarantine [list | clear VERSION]
+int cmd_version_of(const Args& args);         // cmd_version_of.cpp: version-of FILE [--json] [--run-version]
+int cmd_compare(const Args& args);            // cmd_compare.cpp: compare A B [--json]
 
 }  // namespace upkeep::cli

@@ -24,8 +24,8 @@ const char* kUsage =
     "  keys init            create signing keys and the initial signed root\n"
     "  keys add|revoke|rotate-root|list\n"
     "                       manage the keys of each role (new root version)\n"
-    "  release DIR --version V [--channel C] [--notes FILE] [--hook KIND=PATH]\n"
-    "          [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
+    "  release DIR --version V | --version-from REL/PATH [--channel C] [--notes FILE]\n"
+    "          [--hook KIND=PATH] [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
     "                       publish a build folder into the repository\n"
     "  rollout --version V --percent P\n"
     "                       offer a published release to P% of installations\n"
@@ -48,6 +48,9 @@ const char* kUsage =
     "                       list quarantined updates, or offer one again\n"
     "  uninstall --app-id ID [--system] [--purge] [--json]\n"
     "                       remove an installed application\n"
+    "  version-of FILE [--json] [--run-version]\n"
+    "                       the version a Windows exe/dll or an ELF program states\n"
+    "  compare A B [--json] print -1, 0 or 1: A older than, as new as, newer than B\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";
 
@@ -65,6 +68,8 @@ const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& comma
       {"bundle", cli::cmd_bundle},
       {"repair", cli::cmd_repair},
       {"quarantine", cli::cmd_quarantine},
+      {"version-of", cli::cmd_version_of},
+      {"compare", cli::cmd_compare},
   };
   return table;
 }

@@ -164,6 +164,10 @@ int64_t spawn(const SpawnOptions& options) {
       dup2(options.output_fd, 2);
     }
     if (options.error_fd >= 0) dup2(options.error_fd, 2);
+    if (options.stderr_null) {
+      int devnull = open("/dev/null", O_WRONLY);
+      if (devnull >= 0) dup2(devnull, 2);
+    }
     signal(SIGPIPE, SIG_DFL);
     unblock_all_signals();
     if (listen_pid_slot) write_listen_pid(listen_pid_slot, static_cast<long>(getpid()));
