@@ -71,6 +71,7 @@ SectionTable section_table(const ByteView& v, const Layout& l) {
   if (t.count > kMaxSections)
     v.refuse("the file claims " + std::to_string(t.count) + " sections; expected at most " +
              std::to_string(kMaxSections));
+  if (t.count == 0) return {};
   v.range(t.at, t.count * t.entry_size, "section header table of " + std::to_string(t.count) + " entries");
   if (t.names_index >= t.count)
     v.refuse("section name table index " + std::to_string(t.names_index) + " (e_shstrndx); expected below " +

@@ -11,6 +11,7 @@
 // A plain value: safe to share read-only between threads.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
