@@ -25,6 +25,8 @@ packages=(
   libssh-dev openssh-server
   # the browser the web UI's tests drive (tests/browser/, through puppeteer-core below)
   chromium
+  # Windows programs with a VERSIONINFO resource, built at test time for `upkeep version-of` (tests/unit/fileinfo/)
+  gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
 )
 # Node.js runs tuf-js, the independent TUF client of the interoperability test.
 # Debian's packages only when there is no node at all (a NodeSource node brings its own npm).

@@ -8,6 +8,7 @@
 #include "upkeep/admin/desktop_entry.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
+#include "upkeep/fileinfo/program_version.h"
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/key_store.h"
@@ -19,7 +20,7 @@ namespace upkeep::cli {
 namespace {
 
 const char* kReleaseUsage =
-    "usage: upkeep release DIR --version V [options]\n"
+    "usage: upkeep release DIR --version V | --version-from REL/PATH [options]\n"
     "\n"
     "Publishes the build folder DIR as version V: writes files.json,\n"
     "package.zip and delta.zst (files.json and the list of blobs and patches,\n"
@@ -28,6 +29,10 @@ const char* kReleaseUsage =
     "that is already released is refused.\n"
     "\n"
     "  --version V    release version (SemVer 1.2.3 or dotted numbers 10.0.1)\n"
+    "  --version-from REL/PATH  instead of --version: the version the program\n"
+    "                 file DIR/REL/PATH states (a Windows exe/dll's VERSIONINFO,\n"
+    "                 an ELF program's .note.upkeep.version; as `upkeep\n"
+    "                 version-of` prints it). The file must lie inside DIR\n"
     "  --program REL/PATH  the program the launcher starts, a file of DIR with an\n"
     "                 x bit (or a relative link to one inside DIR), signed in\n"
     "                 files.json. Default: the one executable file at the top of\n"
@@ -159,6 +164,31 @@ Json desktop_of(const CliArgs& cli, const std::string& app_id, const std::filesy
   return e.to_metadata();
 }
 
+// --version V, or --version-from REL/PATH: the version that file of DIR states (exactly one of them).
+std::string version_of(const CliArgs& cli, const std::filesystem::path& dir) {
+  auto version = cli.value("version");
+  auto from = cli.value("version-from");
+  if (version && from)
+    fail(ErrorCode::kUsage, "release: --version and --version-from exclude each other (give one of them)");
+  if (version) return *version;
+  if (!from)
+    fail(ErrorCode::kUsage, std::string("release: missing --version V or --version-from REL/PATH\n\n") + kReleaseUsage);
+  const std::filesystem::path rel(*from);
+  const std::filesystem::path normal = rel.lexically_normal();
+  if (rel.empty() || rel.is_absolute() || rel.has_root_name() || normal.empty() || *normal.begin() == "..")
+    fail(ErrorCode::kUsage, "--version-from '" + *from + "': expected a path relative to DIR, inside it");
+  // A link may still lead out of DIR: the file's real place must be inside DIR's.
+  const auto real_dir = std::filesystem::weakly_canonical(dir);
+  const auto real_file = std::filesystem::weakly_canonical(dir / normal);
+  const auto inside = real_file.lexically_relative(real_dir);
+  if (inside.empty() || *inside.begin() == "..")
+    fail(ErrorCode::kBadInput, "--version-from '" + *from + "' leads to " + real_file.string() + ", outside " +
+                                   real_dir.string() + "; expected a file inside DIR");
+  const fileinfo::ProgramVersion v = fileinfo::read_program_version(dir / normal);
+  std::printf("version %s from %s (%s, %s)\n", v.version.c_str(), normal.c_str(), v.kind.c_str(), v.source.c_str());
+  return v.version;
+}
+
 // "program: hello (the only executable at the top of DIR)", its arguments and health rule.
 void print_program(const publish::ReleaseProgram& p, const std::filesystem::path& dir) {
   std::printf("  program: %s%s\n", p.launch.program.c_str(),
@@ -170,26 +200,26 @@ void print_program(const publish::ReleaseProgram& p, const std::filesystem::path
 }  // namespace
 
 int cmd_release(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "no-delta", "critical"},
-                     .values = {"version", "channel", "notes", "platform", "keys", "repo", "app-id", "hook-timeout",
-                                "delta-from", "name", "comment", "icon", "rollout", "program", "health"},
-                     .multi = {"expires", "hook", "category", "arg"},
-                     .max_positional = 1});
+  CliArgs cli(args,
+              {.flags = {"help", "no-delta", "critical"},
+               .values = {"version", "version-from", "channel", "notes", "platform", "keys", "repo", "app-id",
+                          "hook-timeout", "delta-from", "name", "comment", "icon", "rollout", "program", "health"},
+               .multi = {"expires", "hook", "category", "arg"},
+               .max_positional = 1});
   if (cli.flag("help")) {
     std::fputs(kReleaseUsage, stdout);
     return 0;
   }
   if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("release: missing DIR\n\n") + kReleaseUsage);
-  auto version = cli.value("version");
-  if (!version) fail(ErrorCode::kUsage, std::string("release: missing --version V\n\n") + kReleaseUsage);
-
   const std::filesystem::path dir = cli.positional().front();
+  const std::string version = version_of(cli, dir);
+
   const publish::ReleaseProgram program = publish::ReleaseProgram::declare(dir, cli.value("program"), cli.values("arg"),
                                                                            cli.value_or("health", "running:10"));
   publish::KeyStore store = publish::KeyStore::open(cli.value_or("keys", "keys"));
   publish::ReleaseInfo info;
   info.app_id = cli.value_or("app-id", store.app_id());
-  info.version = *version;
+  info.version = version;
   info.channel = cli.value_or("channel", "stable");
   info.platform = cli.value_or("platform", build_platform());
   if (auto notes = cli.value("notes")) info.notes = fs::read_file(*notes, 1 << 20);

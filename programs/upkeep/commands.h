@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "upkeep/base/cli_args.h"
+#include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
 
 namespace upkeep::cli {
 
@@ -40,5 +42,7 @@ int cmd_bundle(const Args& args);             // cmd_bundle.cpp:  bundle --versi
 int cmd_repair(const Args& args);             // cmd_repair.cpp:  repair --app-id ID | --prefix DIR
 int cmd_quarantine(const Args& args);         // cmd_quarantine.cpp: quarantine [list | clear VERSION]
 int cmd_watch(const Args& args);              // cmd_watch.cpp:   watch BUILD_DIR [--once]
+int cmd_version_of(const Args& args);         // cmd_version_of.cpp: version-of FILE [--json] [--run-version]
+int cmd_compare(const Args& args);            // cmd_compare.cpp: compare A B [--json]
 
 }  // namespace upkeep::cli

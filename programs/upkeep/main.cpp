@@ -26,8 +26,8 @@ const char* kUsage =
     "  keys init            create signing keys and the initial signed root\n"
     "  keys add|revoke|rotate-root|list\n"
     "                       manage the keys of each role (new root version)\n"
-    "  release DIR --version V [--channel C] [--notes FILE] [--hook KIND=PATH]\n"
-    "          [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
+    "  release DIR --version V | --version-from REL/PATH [--channel C] [--notes FILE]\n"
+    "          [--hook KIND=PATH] [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
     "                       publish a build folder into the repository\n"
     "  rollout --version V --percent P\n"
     "                       offer a published release to P% of installations\n"
@@ -56,6 +56,9 @@ const char* kUsage =
     "                       remove an installed application\n"
     "  watch BUILD_DIR [--publish DIR] [--exec COMMAND] [--once] [--json]\n"
     "                       release a build folder each time it has been quiet after a change\n"
+    "  version-of FILE [--json] [--run-version]\n"
+    "                       the version a Windows exe/dll or an ELF program states\n"
+    "  compare A B [--json] print -1, 0 or 1: A older than, as new as, newer than B\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";
 
@@ -68,7 +71,8 @@ const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& comma
       {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
       {"info", cli::cmd_info},           {"bundle", cli::cmd_bundle},
       {"repair", cli::cmd_repair},       {"quarantine", cli::cmd_quarantine},
-      {"watch", cli::cmd_watch},
+      {"watch", cli::cmd_watch},         {"version-of", cli::cmd_version_of},
+      {"compare", cli::cmd_compare},
   };
   return table;
 }

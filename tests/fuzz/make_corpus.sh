@@ -50,4 +50,5 @@ for f in changelog.gz demo.bc demo.mo mainapp; do
   "$build/tests/fuzz/fuzz_make_patch_seeds" "$(find b1 -name "$name")" "$(find b2 -name "$name")" "$out" "$name" >/dev/null
 done
 python3 "$src/tests/fuzz/make_corpus.py" repo b1 b2 "$out"
+"$src/tests/fuzz/fileinfo/make_seeds.sh" "$out"
 du -sh "$out"

@@ -42,6 +42,7 @@ struct SpawnOptions {
   bool stdin_null = false;         // stdin from the null device
   int output_fd = -1;              // when >= 0: the child's stdout and stderr both go here
   int error_fd = -1;               // when >= 0: the child's stderr goes here instead
+  bool stderr_null = false;        // the child's stderr to the null device (run_captured then reads stdout alone)
   // The child's environment gets LISTEN_PID=<its own pid> (sd_listen_fds:
   // the sockets it inherits are meant for it), set between fork and exec.
   bool set_listen_pid = false;

@@ -98,6 +98,24 @@ void write_listen_pid(char* slot, long pid) {
 
 int open_pidfd(int64_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)); }
 
+// In a forked child, before exec: stdin, stdout and stderr as `options` say
+// (open and dup2 only: safe between fork and exec).
+void set_standard_streams(const SpawnOptions& options) {
+  if (options.detach || options.stdin_null) {
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) dup2(devnull, 0);
+  }
+  if (options.output_fd >= 0) {
+    dup2(options.output_fd, 1);
+    dup2(options.output_fd, 2);
+  }
+  if (options.error_fd >= 0) dup2(options.error_fd, 2);
+  if (options.stderr_null) {
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);  // the dup2 copy stays open across exec
+    if (devnull >= 0) dup2(devnull, 2);
+  }
+}
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
@@ -155,15 +173,7 @@ int64_t spawn(const SpawnOptions& options) {
     }
     if (options.detach) setsid();
     if (options.own_process_group && !options.detach) setpgid(0, 0);
-    if (options.detach || options.stdin_null) {
-      int devnull = open("/dev/null", O_RDWR);
-      if (devnull >= 0) dup2(devnull, 0);
-    }
-    if (options.output_fd >= 0) {
-      dup2(options.output_fd, 1);
-      dup2(options.output_fd, 2);
-    }
-    if (options.error_fd >= 0) dup2(options.error_fd, 2);
+    set_standard_streams(options);
     signal(SIGPIPE, SIG_DFL);
     unblock_all_signals();
     if (listen_pid_slot) write_listen_pid(listen_pid_slot, static_cast<long>(getpid()));

@@ -104,3 +104,10 @@ TEST_CASE("parse_or_throw names what was parsed and what was expected", "[versio
     CHECK(std::string(e.what()).rfind("version: '' is not a version", 0) == 0);
   }
 }
+
+TEST_CASE("an Android versionCode is a one-number version", "[version]") {
+  CHECK(v("9") < v("10"));
+  CHECK(v("42") < v("43"));
+  CHECK(v("100") > v("99"));
+  CHECK(v("42") == v("42.0"));
+}
