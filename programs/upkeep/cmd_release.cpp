@@ -8,9 +8,9 @@
 #include "upkeep/admin/desktop_entry.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
-#include "upkeep/fileinfo/program_version.h"
 #include "upkeep/install/hook_spec.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/publish/build_version.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/release_program.h"
 #include "upkeep/publish/repository_publisher.h"
@@ -29,10 +29,11 @@ const char* kReleaseUsage =
     "that is already released is refused.\n"
     "\n"
     "  --version V    release version (SemVer 1.2.3 or dotted numbers 10.0.1)\n"
-    "  --version-from REL/PATH  instead of --version: the version the program\n"
-    "                 file DIR/REL/PATH states (a Windows exe/dll's VERSIONINFO,\n"
-    "                 an ELF program's .note.upkeep.version; as `upkeep\n"
-    "                 version-of` prints it). The file must lie inside DIR\n"
+    "  --version-from REL/PATH  instead of --version: the version the file\n"
+    "                 DIR/REL/PATH states: a program file's (a Windows exe/dll's\n"
+    "                 VERSIONINFO, an APK's versionName, an ELF program's\n"
+    "                 .note.upkeep.version; as `upkeep version-of` prints it),\n"
+    "                 else its first line (a VERSION file). It must lie inside DIR\n"
     "  --program REL/PATH  the program the launcher starts, a file of DIR with an\n"
     "                 x bit (or a relative link to one inside DIR), signed in\n"
     "                 files.json. Default: the one executable file at the top of\n"
@@ -173,19 +174,8 @@ std::string version_of(const CliArgs& cli, const std::filesystem::path& dir) {
   if (version) return *version;
   if (!from)
     fail(ErrorCode::kUsage, std::string("release: missing --version V or --version-from REL/PATH\n\n") + kReleaseUsage);
-  const std::filesystem::path rel(*from);
-  const std::filesystem::path normal = rel.lexically_normal();
-  if (rel.empty() || rel.is_absolute() || rel.has_root_name() || normal.empty() || *normal.begin() == "..")
-    fail(ErrorCode::kUsage, "--version-from '" + *from + "': expected a path relative to DIR, inside it");
-  // A link may still lead out of DIR: the file's real place must be inside DIR's.
-  const auto real_dir = std::filesystem::weakly_canonical(dir);
-  const auto real_file = std::filesystem::weakly_canonical(dir / normal);
-  const auto inside = real_file.lexically_relative(real_dir);
-  if (inside.empty() || *inside.begin() == "..")
-    fail(ErrorCode::kBadInput, "--version-from '" + *from + "' leads to " + real_file.string() + ", outside " +
-                                   real_dir.string() + "; expected a file inside DIR");
-  const fileinfo::ProgramVersion v = fileinfo::read_program_version(dir / normal);
-  std::printf("version %s from %s (%s, %s)\n", v.version.c_str(), normal.c_str(), v.kind.c_str(), v.source.c_str());
+  const fileinfo::ProgramVersion v = publish::BuildVersion::read(dir, *from);
+  std::printf("version %s from %s (%s, %s)\n", v.version.c_str(), from->c_str(), v.kind.c_str(), v.source.c_str());
   return v.version;
 }
 

@@ -16,6 +16,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/termination.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
@@ -24,6 +25,7 @@
 #include "upkeep/watch/local_folder_destination.h"
 #include "upkeep/watch/publish_directory.h"
 #include "upkeep/watch/repository_release.h"
+#include "upkeep/watch/sftp_destination.h"
 
 namespace upkeep::cli {
 
@@ -54,11 +56,16 @@ const char* kWatchUsage =
     "  --version V       the first version when the repository holds no release\n"
     "                    of the app and platform (default 0.0.1); later ones are\n"
     "                    the next patch after the newest (1.4.2 -> 1.4.3)\n"
-    "  --version-from REL/PATH  the version is the first line of this file of\n"
-    "                    BUILD_DIR (e.g. VERSION) instead\n"
-    "  --publish DIR     after each release copy the repository into DIR (a web\n"
-    "                    server's folder): targets first, timestamp.json last,\n"
-    "                    each file under a temporary name renamed into place\n"
+    "  --version-from REL/PATH  instead, the version this file of BUILD_DIR\n"
+    "                    states: an exe, dll, apk or ELF program's (as\n"
+    "                    `upkeep version-of`), else its first line (a VERSION file)\n"
+    "  --publish DIR | sftp://[user@]host[:port]/PATH\n"
+    "                    after each release copy the repository into DIR (a web\n"
+    "                    server's folder) or PATH on an SFTP server: targets\n"
+    "                    first, timestamp.json last, each file under a temporary\n"
+    "                    name renamed into place\n"
+    "  --credentials FILE  the SFTP server's login and known_hosts (a 0600\n"
+    "                    credentials file, docs/admin-guide.md)\n"
     "  --exec COMMAND    after each release run COMMAND with /bin/sh -c, with\n"
     "                    UPKEEP_WATCH_REPO, UPKEEP_WATCH_BUILD and\n"
     "                    UPKEEP_WATCH_VERSION set; exit 0 is success\n"
@@ -100,14 +107,19 @@ std::vector<std::unique_ptr<watch::ReleaseHandler>> handlers_of(const CliArgs& c
                                                                 const stdfs::path& repo) {
   std::vector<std::unique_ptr<watch::ReleaseHandler>> h;
   watch::VersionSource version_from;
-  if (auto rel = cli.value("version-from")) version_from = watch::version_from_text_file(*rel);
+  if (auto rel = cli.value("version-from")) version_from = watch::version_from_file(*rel);
   h.push_back(std::make_unique<watch::RepositoryRelease>(repo, store, store.expiries(), release_settings(cli, store),
                                                          version_from));
   if (auto dest = cli.value("publish")) {
-    if (dest->find("://") != std::string::npos)
-      fail(ErrorCode::kUsage, "--publish " + *dest + ": only a folder is supported by this build; expected a path");
-    h.push_back(std::make_unique<watch::PublishDirectory>(
-        repo, std::make_unique<watch::LocalFolderDestination>(stdfs::absolute(*dest))));
+    std::unique_ptr<watch::PublishDestination> to;
+    if (net::is_sftp_url(*dest))
+      to = std::make_unique<watch::SftpDestination>(*dest,
+                                                    net::with_credentials_file(cli.value("credentials")).credentials);
+    else if (dest->find("://") != std::string::npos)
+      fail(ErrorCode::kUsage, "--publish " + *dest + ": expected a folder or an sftp:// URL");
+    else
+      to = std::make_unique<watch::LocalFolderDestination>(stdfs::absolute(*dest));
+    h.push_back(std::make_unique<watch::PublishDirectory>(repo, std::move(to)));
   }
   if (auto command = cli.value("exec")) h.push_back(std::make_unique<watch::ExecCommand>(*command));
   return h;
@@ -202,8 +214,8 @@ int cmd_watch(const Args& args) {
   const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
   try {
     CliArgs cli(args, {.flags = {"help", "once", "json", "no-delta"},
-                       .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "exec", "channel",
-                                  "app-id", "platform", "program", "health"},
+                       .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "credentials",
+                                  "exec", "channel", "app-id", "platform", "program", "health"},
                        .multi = {"include", "exclude", "arg"},
                        .max_positional = 1});
     if (cli.flag("help")) {

@@ -3,6 +3,7 @@
 // `upkeep serve`, read with the vendor's pinned root, on first use, and
 // through an installation (its repository, trusted root and mirrors).
 #include "release_fixture.h"
+#include "unit/fileinfo/program_fixtures.h"
 #include "upkeep/base/hash.h"
 
 using namespace upkeep::test;
@@ -131,4 +132,30 @@ TEST_CASE("upkeep info needs a repository to ask", "[info][integration]") {
   RunResult none = run({program("upkeep").string(), "info", "--prefix", "/nonexistent/app", "--json"});
   CHECK(none.exit_code == 9);
   CHECK(Json::parse(none.out, "info --json").get_int("exit_code") == 9);
+}
+
+TEST_CASE("upkeep info shows the version release read from each program file of a script app's release",
+          "[info][integration]") {
+  VendorRepo vendor;
+  const stdfs::path build = vendor.script_build_folder("unused", "echo hi\n");
+  write_text(build / "VERSION", "3.4.5\n");
+  const stdfs::path made = vendor.dir().path() / "mingw";
+  stdfs::create_directories(made);
+  stdfs::create_directories(build / "win");
+  stdfs::copy_file(mingw_program(made, "helper.exe", version_rc()), build / "win" / "helper.exe");
+  // No --version: the script app's VERSION file says it.
+  std::vector<std::string> argv = vendor.release_argv(build, "unused");
+  argv.erase(argv.begin() + 3, argv.begin() + 5);  // "--version", "unused"
+  argv.insert(argv.end(), {"--version-from", "VERSION", "--program", "mainapp"});
+  RunResult released = run_ok(argv);
+  CHECK(released.out.find("version 3.4.5 from VERSION (text, the first line)") != std::string::npos);
+  RepoServerProcess server(vendor.repo());
+  RunResult r = run_ok({program("upkeep").string(), "info", server.url, "--json"});
+  const Json& release = release_on(Json::parse(r.out, "upkeep info --json"), "stable");
+  CHECK(release.get_string("version") == "3.4.5");
+  std::map<std::string, std::string> versions;
+  for (const auto& m : release.get_array("modules")) versions[m.get_string("path")] = m.get_string_or("version", "");
+  CHECK(versions.at("win/helper.exe") == "2.0.0-rc.1");  // the exe's ProductVersion string
+  CHECK(versions.at("mainapp").empty());                 // a script states none
+  CHECK(versions.at("VERSION").empty());                 // text files are not modules with versions
 }

@@ -156,7 +156,7 @@ TEST_CASE("upkeep release --version-from takes the version of a mingw-built exe"
     CHECK(release({}).exit_code == 2);
     RunResult r = release({"--version-from", exe.string()});
     CHECK(r.exit_code == 2);
-    CHECK(contains(r.err, "expected a path relative to DIR"));
+    CHECK(contains(r.err, "expected a path relative to the build folder"));
     CHECK(release({"--version-from", "win/../../x.exe"}).exit_code == 2);
     const auto outside = mingw_program(vendor.dir().path(), "outside.exe", version_rc());
     stdfs::create_symlink(outside, folder / "outside-link.exe");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "release_fixture.h"
+#include "sshd_server.h"
 #include "upkeep/base/json.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/tuf/role_names.h"
@@ -288,4 +289,49 @@ TEST_CASE("upkeep watch: usage errors", "[watch]") {
   CHECK(run(f.watch_argv({"--exclude", "/abs"})).exit_code == 2);
   CHECK(run({program("upkeep").string(), "watch"}).exit_code == 2);
   CHECK(run({program("upkeep").string(), "watch", "--help"}).exit_code == 0);
+}
+
+TEST_CASE("upkeep watch --publish sftp://: each release is uploaded whole to an SFTP server", "[watch][sftp]") {
+  WatchFixture f;
+  Sshd sshd;
+  TempDir remote;
+  write_text(remote / "known_hosts", sshd.known_hosts_line() + "\n");
+  const stdfs::path credentials = remote / "credentials.json";
+  write_text(credentials, "{" + sshd.entry(sshd.key_json(sshd.client_key()), remote / "known_hosts") + "}");
+  REQUIRE(chmod(credentials.c_str(), 0600) == 0);
+  const stdfs::path www = remote / "srv" / "updates";  // made by the upload
+  BackgroundProcess watch(f.watch_argv({"--once", "--publish", sshd.url(www), "--credentials", credentials.string()}));
+  REQUIRE(event_of(watch).get_string("event") == "watching");
+  write_burst(f.build / "data", 30, "s");
+  const Json e = event_of(watch);
+  check_released(e, "0.0.1");
+  CHECK(watch.stop(SIGTERM) == 0);
+  // What the server now holds is the repository, whole, and verifies as a client reads it.
+  RepoServerProcess server(www);
+  CHECK(paths_of(f.published_manifest(server.url, "0.0.1")) == f.build_paths());
+  for (const auto& entry : stdfs::recursive_directory_iterator(www)) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string().find(".upkeep-") == std::string::npos);  // no temporary file left
+  }
+}
+
+TEST_CASE("upkeep watch --publish sftp:// with a host key not in known_hosts publishes nothing", "[watch][sftp]") {
+  WatchFixture f;
+  Sshd sshd;
+  TempDir remote;
+  write_text(remote / "known_hosts", sshd.other_known_hosts_line() + "\n");
+  const stdfs::path credentials = remote / "credentials.json";
+  write_text(credentials, "{" + sshd.entry(sshd.key_json(sshd.client_key()), remote / "known_hosts") + "}");
+  REQUIRE(chmod(credentials.c_str(), 0600) == 0);
+  const stdfs::path www = remote / "www";
+  BackgroundProcess watch(f.watch_argv({"--once", "--publish", sshd.url(www), "--credentials", credentials.string()}));
+  REQUIRE(event_of(watch).get_string("event") == "watching");
+  write_burst(f.build / "data", 5, "k");
+  const Json e = event_of(watch);
+  CHECK(e.get_string("event") == "failed");
+  CHECK(e.get_int("exit_code") == 5);
+  CHECK(e.get_string("error").find("host key") != std::string::npos);
+  CHECK_THROWS(watch.read_line());  // --once ends after the failed round...
+  CHECK(watch.stop(SIGTERM) == 5);  // ...with its code
+  CHECK_FALSE(stdfs::exists(www));
 }

@@ -1,5 +1,7 @@
 #include "upkeep/fileinfo/program_version.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <string_view>
 
@@ -111,6 +113,30 @@ ProgramVersion read_program_version(const std::filesystem::path& file, const Pro
     if (bytes.substr(0, k.magic.size()) == k.magic) return k.read(file, bytes, options);
   fail(ErrorCode::kBadInput, file.string() + ": starts with " + first_bytes(bytes) +
                                  "; expected a Windows PE file ('MZ'), an ELF file (7f 'ELF') or an APK (zip, 'PK')");
+}
+
+bool is_program_file(const std::filesystem::path& file) {
+  const MappedFile map = MappedFile::open_read_only(file);  // only the first page is read
+  const std::string_view bytes(reinterpret_cast<const char*>(map.data()), map.size());
+  for (const Kind& k : kKinds)
+    if (bytes.substr(0, k.magic.size()) == k.magic) return true;
+  return false;
+}
+
+std::optional<ProgramVersion> find_program_version(const std::filesystem::path& file) {
+  const MappedFile map = MappedFile::open_read_only(file);
+  const std::string_view bytes(reinterpret_cast<const char*>(map.data()), map.size());
+  for (const Kind& k : kKinds) {
+    if (bytes.substr(0, k.magic.size()) != k.magic) continue;
+    try {
+      return k.read(file, bytes, {});
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kBadInput) spdlog::warn("no version recorded for {}", e.what());
+      if (e.code() != ErrorCode::kBadInput && e.code() != ErrorCode::kNotFound) throw;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace upkeep::fileinfo

@@ -48,4 +48,14 @@ struct ProgramVersionOptions {
 
 ProgramVersion read_program_version(const std::filesystem::path& file, const ProgramVersionOptions& options = {});
 
+// True when `file` starts as one of the kinds above (its first bytes only).
+bool is_program_file(const std::filesystem::path& file);
+
+// What `upkeep release` records per file (ReleaseFacts::modules): the
+// version, or nullopt when the file is of no kind above or states none. A
+// malformed file of a known kind is nullopt too, logged as a warning: a
+// release never fails for it. Never runs the file; throws only when the
+// file cannot be read.
+std::optional<ProgramVersion> find_program_version(const std::filesystem::path& file);
+
 }  // namespace upkeep::fileinfo

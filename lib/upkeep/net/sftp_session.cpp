@@ -194,17 +194,43 @@ void SftpSession::sftp_fail(const std::string& what, const std::string& path) {
                                 std::to_string(code) + ")");
 }
 
+namespace {
+
+SftpSession::FileInfo info_of(sftp_attributes a) {
+  return {.size = a->size,
+          .regular = a->type == SSH_FILEXFER_TYPE_REGULAR,
+          .directory = a->type == SSH_FILEXFER_TYPE_DIRECTORY};
+}
+
+}  // namespace
+
 std::optional<SftpSession::FileInfo> SftpSession::stat(const std::string& path) {
   sftp_attributes a = sftp_stat(h_->sftp, path.c_str());
   if (!a) {
     if (sftp_get_error(h_->sftp) == SSH_FX_NO_SUCH_FILE) return std::nullopt;
     sftp_fail("cannot stat", path);
   }
-  FileInfo info{.size = a->size,
-                .regular = a->type == SSH_FILEXFER_TYPE_REGULAR,
-                .directory = a->type == SSH_FILEXFER_TYPE_DIRECTORY};
+  const FileInfo info = info_of(a);
   sftp_attributes_free(a);
   return info;
+}
+
+std::optional<std::map<std::string, SftpSession::FileInfo>> SftpSession::list(const std::string& dir) {
+  sftp_dir d = sftp_opendir(h_->sftp, dir.c_str());
+  if (!d) {
+    if (sftp_get_error(h_->sftp) == SSH_FX_NO_SUCH_FILE) return std::nullopt;
+    sftp_fail("cannot list", dir);
+  }
+  std::map<std::string, FileInfo> out;
+  while (sftp_attributes a = sftp_readdir(h_->sftp, d)) {
+    const std::string name = a->name ? a->name : "";
+    if (name != "." && name != "..") out[name] = info_of(a);
+    sftp_attributes_free(a);
+  }
+  const bool complete = sftp_dir_eof(d);
+  sftp_closedir(d);
+  if (!complete) sftp_fail("cannot list", dir);
+  return out;
 }
 
 std::optional<std::string> SftpSession::read_file(const std::string& path, uint64_t max_bytes,

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <streambuf>
@@ -65,6 +66,8 @@ class SftpSession {
 
   // --- reading ---
   std::optional<FileInfo> stat(const std::string& path);  // nullopt: no such file
+  // The entries of the folder `dir` (not "." and ".."), by name; nullopt when it does not exist.
+  std::optional<std::map<std::string, FileInfo>> list(const std::string& dir);
   // The whole file; nullopt when it does not exist; more than max_bytes is
   // Error(kVerification, Fault::kDelivery) (reading stops at the limit).
   std::optional<std::string> read_file(const std::string& path, uint64_t max_bytes,

@@ -3,6 +3,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/delta/delta_bundle.h"
+#include "upkeep/fileinfo/program_version.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
 #include "upkeep/publish/key_store.h"
@@ -111,6 +112,14 @@ std::optional<tuf::TargetFile> ReleaseDraft::write_delta_bundle(const tuf::Targe
   fs::write_file_atomic(out_.delta_file, bundle);
   out_.delta = b.stats;
   return t;
+}
+
+std::map<std::string, std::string> ReleaseDraft::module_versions() const {
+  std::map<std::string, std::string> out;
+  for (const FileEntry& f : manifest_.files())
+    if (!f.is_link())
+      if (auto v = fileinfo::find_program_version(build_dir_ / f.path)) out.emplace(f.path, v->version);
+  return out;
 }
 
 void ReleaseDraft::add_targets(tuf::TargetsMetadata& targets, const ReleaseFacts& facts) const {

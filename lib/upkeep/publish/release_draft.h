@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,10 @@ class ReleaseDraft {
   // (from the newest delta_from earlier releases in `targets`) and the
   // delta.zst bundle; returns its target. After write_manifest().
   std::optional<tuf::TargetFile> write_delta_bundle(const tuf::TargetsMetadata& targets, const DeltaProgress& progress);
+  // The version of each program file of the build that states one
+  // (fileinfo::find_program_version), by path: ReleaseFacts::modules.
+  // After write_manifest().
+  std::map<std::string, std::string> module_versions() const;
   // Adds the package target, carrying `facts`, and the files.json target.
   void add_targets(tuf::TargetsMetadata& targets, const ReleaseFacts& facts) const;
   // Keeps everything written.

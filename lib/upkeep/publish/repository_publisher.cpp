@@ -339,7 +339,8 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
                            .desktop = info.desktop,
                            .manifest = out.manifest_target,
                            .released = tuf::format_time(clock_.unix_now()),
-                           .delta = out.delta_target};
+                           .delta = out.delta_target,
+                           .modules = draft.module_versions()};
   tuf::TargetsMetadata targets = s.targets;
   draft.add_targets(targets, facts);
   if (delta_bundle) targets.targets[delta_bundle->path] = *delta_bundle;

@@ -6,6 +6,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/publish/build_version.h"
 #include "upkeep/publish/release_history.h"
 #include "upkeep/publish/release_program.h"
 #include "upkeep/repository/release_facts.h"
@@ -13,8 +14,6 @@
 namespace upkeep::watch {
 
 namespace {
-
-constexpr uint64_t kVersionFileMax = 4096;
 
 // The newest release of `app_id` for `platform` the signed targets list.
 std::optional<Version> newest_release(const tuf::TargetsMetadata& targets, const std::string& app_id,
@@ -41,17 +40,10 @@ std::string next_patch_version(const Version& v) {
   return out;
 }
 
-VersionSource version_from_text_file(std::string rel_path) {
-  std::string why;
-  if (!is_safe_relative_path(rel_path, &why))
-    fail(ErrorCode::kUsage, "--version-from " + rel_path + ": " + why + "; expected a file of the build folder");
+VersionSource version_from_file(std::string rel_path) {
+  publish::BuildVersion::check_relative(rel_path);
   return [rel_path](const std::filesystem::path& build_dir) {
-    const std::filesystem::path file = build_dir / rel_path;
-    std::string text = fs::read_file(file, kVersionFileMax);
-    text = text.substr(0, text.find_first_of("\r\n"));
-    const size_t a = text.find_first_not_of(" \t"), b = text.find_last_not_of(" \t");
-    text = a == std::string::npos ? "" : text.substr(a, b - a + 1);
-    return Version::parse_or_throw(text, file.string() + " (its first line)").str();
+    return publish::BuildVersion::read(build_dir, rel_path).version;
   };
 }
 

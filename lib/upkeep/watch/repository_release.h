@@ -44,9 +44,10 @@ struct ReleaseSettings {
 // the last number of at least three, plus one, with no pre-release part.
 std::string next_patch_version(const Version& v);
 
-// The first line of the text file REL/PATH of the build folder (a VERSION
-// file), which must be a version; Error(kBadInput) naming the file otherwise.
-VersionSource version_from_text_file(std::string rel_path);
+// The version the file REL/PATH of the build folder states at each round
+// (publish/build_version.h: a program file's, else a text file's first
+// line). Error(kUsage) now for a path that is absolute or climbs out.
+VersionSource version_from_file(std::string rel_path);
 
 // How many files (or links) were added, changed or removed between two manifests.
 size_t changed_files(const FileManifest& before, const FileManifest& after);

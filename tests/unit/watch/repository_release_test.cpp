@@ -88,7 +88,7 @@ TEST_CASE("RepositoryRelease: the version from a file of the build; a bad build 
   RepoFixture f;
   const stdfs::path build = make_build(f.tmp / "build");
   write_text(build / "VERSION", "3.2.1\n");
-  RepositoryRelease handler(f.repo(), f.keys, {}, settings(), watch::version_from_text_file("VERSION"), f.clock);
+  RepositoryRelease handler(f.repo(), f.keys, {}, settings(), watch::version_from_file("VERSION"), f.clock);
   WatchRound r = round_of(build);
   REQUIRE(handler.run(r));
   CHECK(r.version == "3.2.1");
