@@ -108,9 +108,10 @@ const XmlAttribute* XmlElement::find(uint32_t resource_id, std::string_view ns, 
 
 BinaryXml BinaryXml::parse(std::string_view bytes, std::string_view source) {
   const ChunkReader r(bytes, source);
+  // The type first: a text manifest (as in a source tree) is named as such, not as a bad size.
+  if (bytes.size() >= 2 && r.u16(0) != kXmlChunk)
+    r.bad(0, "document", "starts with " + chunk_name(r.u16(0)) + "; expected RES_XML_TYPE (0x0003), binary XML");
   const Chunk root = r.chunk(0, bytes.size(), "document");
-  if (root.type != kXmlChunk)
-    r.bad(0, "document", "starts with " + chunk_name(root.type) + "; expected RES_XML_TYPE (0x0003), binary XML");
   BinaryXml xml;
   XmlWalk walk(r);
   r.for_each_child(root, root.body(), "XML chunk", [&](const Chunk& c) { walk.child(c, xml.elements_); });

@@ -26,9 +26,9 @@ ResourceTable ResourceTable::parse(std::string_view bytes, std::string_view sour
   t.bytes_ = std::string(bytes);
   t.source_ = std::string(source);
   const ChunkReader r(t.bytes_, t.source_);
+  if (t.bytes_.size() >= 2 && r.u16(0) != kTableChunk)
+    r.bad(0, "resource table", "starts with " + chunk_name(r.u16(0)) + "; expected RES_TABLE_TYPE (0x0002)");
   const Chunk root = r.chunk(0, t.bytes_.size(), "resource table", kTableHeader);
-  if (root.type != kTableChunk)
-    r.bad(0, "resource table", "starts with " + chunk_name(root.type) + "; expected RES_TABLE_TYPE (0x0002)");
   r.for_each_child(root, root.body(), "table chunk", [&](const Chunk& c) {
     if (c.type == kStringPoolChunk) {
       if (t.has_strings_) r.bad(c.offset, chunk_name(c.type), "a second global string pool; expected one");

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kFrameworkRes = "/usr/share/android-framework-res/framework-res.apk";
 
 std::string unzip_entry(const stdfs::path& apk, const std::string& name) {
-  const RunResult r = run({"unzip", "-p", apk.string(), name});
+  const RunResult r = run({"/usr/bin/unzip", "-p", apk.string(), name});
   INFO("unzip -p " << apk << " " << name << ": " << r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
@@ -46,7 +46,7 @@ ApkFixture build_apk(const stdfs::path& dir, const std::string& manifest, const 
   // aapt resolves -M and -S against the working folder: run it through sh in `dir`.
   std::string cmd = "cd '" + dir.string() + "' && exec";
   for (const std::string& a : argv) cmd += " '" + a + "'";
-  const RunResult r = run({"sh", "-c", cmd});
+  const RunResult r = run({"/bin/sh", "-c", cmd});
   INFO("aapt (packages aapt android-framework-res, scripts/setup.sh) failed: " << r.out << r.err);
   REQUIRE(r.exit_code == 0);
   f.manifest = unzip_entry(f.apk, "AndroidManifest.xml");

@@ -167,3 +167,11 @@ TEST_CASE("read_apk_version refuses a manifest entry whose CRC-32 does not match
   CHECK_THAT(error_of([&] { read_apk_version(dir / "crc.apk"); }, ErrorCode::kBadInput),
              Catch::Contains("AndroidManifest.xml does not match its CRC-32"));
 }
+
+TEST_CASE("read_apk_version reads Android's own framework-res.apk", "[fileinfo][apk]") {
+  // A real APK of Android's build (android-framework-res): a 220 KiB manifest, a 30 MiB table.
+  const ApkVersion v = read_apk_version("/usr/share/android-framework-res/framework-res.apk");
+  CHECK(v.package == "android");
+  CHECK(v.version_name == "10.0.0");
+  CHECK(v.version_code == 29);
+}

@@ -79,6 +79,9 @@ TEST_CASE("ResourceTable refuses ids it does not hold and damaged type chunks", 
   const std::string real = real_table(true);
   CHECK_THAT(refusal(real, 0x7f02ffff), Catch::Contains("resource 0x7f02ffff is not in the table"));
   CHECK_THAT(refusal(real, 0x01010001), Catch::Contains("no package 0x1"));
+  CHECK_THAT(refusal(real.substr(0, real.size() - 1)), Catch::Contains("goes past its parent's end"));
+  CHECK_THAT(refusal(std::string("\3\0\x08\0\x08\0\0\0", 8)),
+             Catch::Contains("starts with RES_XML_TYPE (0x0003); expected RES_TABLE_TYPE (0x0002)"));
   const size_t type = string_type_chunks(real).at(0);
   SECTION("huge entry count") {
     std::string bytes = real;
