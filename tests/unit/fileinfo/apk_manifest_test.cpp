@@ -175,3 +175,22 @@ TEST_CASE("read_apk_version reads Android's own framework-res.apk", "[fileinfo][
   CHECK(v.version_name == "10.0.0");
   CHECK(v.version_code == 29);
 }
+
+TEST_CASE("read_apk_version follows at most 8 references", "[fileinfo][apk]") {
+  TempDir dir;
+  // version_name -> a1 -> ... -> a<n> -> "9.9": n + 2 lookups.
+  auto chain_of = [](int n) {
+    std::string xml =
+        "<resources><string name=\"app_name\">Demo</string>"
+        "<string name=\"version_name\">@string/a1</string>";
+    for (int i = 1; i <= n; ++i)
+      xml += "<string name=\"a" + std::to_string(i) + "\">" + (i < n ? "@string/a" + std::to_string(i + 1) : "9.9") +
+             "</string>";
+    return std::map<std::string, std::string>{{"values/strings.xml", xml + "</resources>\n"}};
+  };
+  const std::string manifest = manifest_xml(R"(android:versionCode="9" android:versionName="@string/version_name")");
+  CHECK(read_apk_version(build_apk(dir / "short", manifest, chain_of(6)).apk).version_name == "9.9");
+  const auto long_chain = build_apk(dir / "long", manifest, chain_of(8));
+  CHECK_THAT(error_of([&] { read_apk_version(long_chain.apk); }, ErrorCode::kBadInput),
+             Catch::Contains("go on past 8 steps"));
+}
