@@ -6,12 +6,6 @@
 
 namespace upkeep::fileinfo {
 
-std::string hex(uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
-}
-
 std::string chunk_name(uint16_t type) {
   const char* name = "unknown chunk";
   switch (type) {

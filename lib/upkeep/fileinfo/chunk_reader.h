@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "upkeep/fileinfo/byte_view.h"  // hex()
+
 namespace upkeep::fileinfo {
 
 // Chunk types (ResourceTypes.h, ResChunk_header::type).
@@ -80,7 +82,5 @@ class ChunkReader {
   std::string_view bytes_;
   std::string_view source_;
 };
-
-std::string hex(uint64_t value);  // "0x7f020001"
 
 }  // namespace upkeep::fileinfo
