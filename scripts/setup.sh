@@ -23,6 +23,8 @@ packages=(
   bsdiff xdelta3 zstd unzip
   # sftp:// repositories: libssh, and the real sshd the tests start
   libssh-dev openssh-server
+  # Android's aapt and the framework it compiles against: the APK fixtures of the fileinfo tests
+  aapt android-framework-res
   # the browser the web UI's tests drive (tests/browser/, through puppeteer-core below)
   chromium
   # Windows programs with a VERSIONINFO resource, built at test time for `upkeep version-of` (tests/unit/fileinfo/)

@@ -5,7 +5,8 @@
 # bitcode), with deltas; patches made by the library's patch makers
 # (fuzz_make_patch_seeds); an offline bundle's layout around a real
 # package; raw HTTP responses. Run after a normal build; then minimise
-# with scripts/fuzz.sh --merge. Needs msgfmt, gzip, clang, python3.
+# with scripts/fuzz.sh --merge. Needs msgfmt, gzip, clang, python3, and
+# aapt with android-framework-res for the APK seeds (binary_xml, resource_table).
 #
 #   tests/fuzz/make_corpus.sh [BUILD_DIR]     (default: build)
 set -euo pipefail
@@ -51,4 +52,19 @@ for f in changelog.gz demo.bc demo.mo mainapp; do
 done
 python3 "$src/tests/fuzz/make_corpus.py" repo b1 b2 "$out"
 "$src/tests/fuzz/fileinfo/make_seeds.sh" "$out"
+
+# APKs built by aapt: $1 the name, $2 the <manifest> attributes, $3 the default version_name, $4 aapt's options.
+apk_seed() {
+  local d=apk-$1
+  mkdir -p "$d/res/values" "$d/res/values-fr" "$out/binary_xml" "$out/resource_table"
+  printf '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.upkeep" %s>\n<application android:label="@string/app_name"/>\n</manifest>\n' "$2" >"$d/AndroidManifest.xml"
+  printf '<resources><string name="app_name">Demo</string><string name="version_name">%s</string><string name="alias">@string/version_name</string></resources>\n' "$3" >"$d/res/values/strings.xml"
+  printf '<resources><string name="version_name">fr</string></resources>\n' >"$d/res/values-fr/strings.xml"
+  (cd "$d" && aapt package -f $4 -M AndroidManifest.xml -S res -I /usr/share/android-framework-res/framework-res.apk -F app.apk)
+  unzip -p "$d/app.apk" AndroidManifest.xml >"$out/binary_xml/$1.axml"
+  unzip -p "$d/app.apk" resources.arsc >"$out/resource_table/$1.arsc"
+}
+apk_seed literal 'android:versionCode="314" android:versionCodeMajor="2" android:versionName="3.1.4"' 1.0 ""
+apk_seed utf8_reference 'android:versionCode="271" android:versionName="@string/version_name"' 2.7.1 "--min-sdk-version 21"
+apk_seed reference_loop 'android:versionCode="5" android:versionName="@string/version_name"' @string/alias ""
 du -sh "$out"

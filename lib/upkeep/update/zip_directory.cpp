@@ -114,10 +114,12 @@ CentralDirectory read_central_directory(ZipFile& zip) {
     e.made_by = static_cast<uint32_t>(le(b, at + 4, 2));
     e.flags = static_cast<uint32_t>(le(b, at + 8, 2));
     e.method = static_cast<uint32_t>(le(b, at + 10, 2));
+    e.crc32 = static_cast<uint32_t>(le(b, at + 16, 4));
     e.compressed = le(b, at + 20, 4);
     e.uncompressed = le(b, at + 24, 4);
     size_t name_len = le(b, at + 28, 2), extra_len = le(b, at + 30, 2), comment_len = le(b, at + 32, 2);
     e.external = static_cast<uint32_t>(le(b, at + 38, 4));
+    e.local_offset = le(b, at + 42, 4);
     if (at + kCentralFixed + name_len + extra_len + comment_len > b.size()) zip.corrupt("truncated central directory");
     e.name = b.substr(at + kCentralFixed, name_len);
     // Zip64 extended information: only the fields whose 32-bit value is saturated are present.
@@ -126,7 +128,7 @@ CentralDirectory read_central_directory(ZipFile& zip) {
       size_t tag = le(b, x, 2), len = le(b, x + 2, 2), p = x + 4;
       if (p + len > x_end) zip.corrupt("bad extra field in entry '" + printable(e.name) + "'");
       if (tag == 1) {
-        for (uint64_t* v : {&e.uncompressed, &e.compressed}) {
+        for (uint64_t* v : {&e.uncompressed, &e.compressed, &e.local_offset}) {
           if (*v != 0xffffffff) continue;
           if (p + 8 > x + 4 + len) zip.corrupt("bad zip64 field in entry '" + printable(e.name) + "'");
           *v = le(b, p, 8), p += 8;

@@ -1,5 +1,5 @@
 // A zip archive's central directory (APPNOTE.TXT 4.3), read and patched by
-// our own code; internal to package.cpp.
+// our own code; used by package.cpp and by fileinfo/apk_archive.cpp (APKs).
 //
 // We read the central directory ourselves because Poco's ZipArchive keeps
 // entries in a map (a duplicate name asserts instead of being reported) and
@@ -23,8 +23,9 @@ constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000, kTypeDir = 00400
 struct CentralEntry {
   std::string name;
   size_t record_offset = 0;  // within the central directory bytes
-  uint32_t made_by = 0, flags = 0, method = 0, external = 0;
+  uint32_t made_by = 0, flags = 0, method = 0, external = 0, crc32 = 0;
   uint64_t compressed = 0, uncompressed = 0;
+  uint64_t local_offset = 0;  // of the entry's local header in the archive
 };
 
 struct CentralDirectory {
