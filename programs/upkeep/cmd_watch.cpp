@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -186,10 +187,13 @@ int run_watch(const CliArgs& cli) {
   block_termination_requests();  // before any thread, so only the signal thread below takes them
   auto watch = std::make_shared<watch::BuildWatch>(o, std::move(handlers),
                                                    [json](const watch::RoundReport& r) { report_round(r, json); });
-  std::thread([watch] {
-    spdlog::info("watch: {} received, stopping", wait_for_termination_request());
+  // Blocked in sigwait until a signal; it keeps `watch` and `request` alive while it needs them. It only
+  // stops the watch: a signal may come while main() returns, after spdlog and stdio are gone.
+  auto request = std::make_shared<std::atomic<const char*>>(nullptr);
+  std::thread([watch, request] {
+    request->store(wait_for_termination_request());
     watch->stop();
-  }).detach();  // blocked in sigwait until a signal; it keeps `watch` alive while it needs it
+  }).detach();
 
   if (json) {
     Json j = Json::object();
@@ -205,6 +209,7 @@ int run_watch(const CliArgs& cli) {
   }
   std::fflush(stdout);
   watch->run();
+  if (const char* signal = request->load()) spdlog::info("watch: {} received, stopped", signal);
   return 0;
 }
 

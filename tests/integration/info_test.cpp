@@ -151,7 +151,8 @@ TEST_CASE("upkeep info shows the version release read from each program file of 
   CHECK(released.out.find("version 3.4.5 from VERSION (text, the first line)") != std::string::npos);
   RepoServerProcess server(vendor.repo());
   RunResult r = run_ok({program("upkeep").string(), "info", server.url, "--json"});
-  const Json& release = release_on(Json::parse(r.out, "upkeep info --json"), "stable");
+  const Json report = Json::parse(r.out, "upkeep info --json");
+  const Json& release = release_on(report, "stable");
   CHECK(release.get_string("version") == "3.4.5");
   std::map<std::string, std::string> versions;
   for (const auto& m : release.get_array("modules")) versions[m.get_string("path")] = m.get_string_or("version", "");

@@ -7,6 +7,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/version.h"
+#include "upkeep/fileinfo/apk_manifest.h"
 #include "upkeep/fileinfo/elf_version_note.h"
 #include "upkeep/fileinfo/pe_version_info.h"
 #include "upkeep/fileinfo/version_probe.h"
@@ -62,9 +63,22 @@ ProgramVersion read_elf(const std::filesystem::path& file, std::string_view byte
   return v;
 }
 
-// APK: the lead wires the APK helper's read_apk_version() here before merge.
+// APK: versionName when it is a version, else versionCode (what Android itself compares).
 ProgramVersion read_apk(const std::filesystem::path& file, std::string_view, const ProgramVersionOptions&) {
-  fail(ErrorCode::kBadInput, file.string() + ": a zip file (APK?); APK support is not built in this branch");
+  const ApkVersion apk = read_apk_version(file);
+  ProgramVersion v;
+  v.kind = "apk";
+  v.strings = {
+      {"package", apk.package}, {"versionName", apk.version_name}, {"versionCode", std::to_string(apk.version_code)}};
+  if (apk.version_code_major) v.strings["versionCodeMajor"] = std::to_string(apk.version_code_major);
+  if (Version::parse(apk.version_name)) {
+    v.version = apk.version_name;
+    v.source = "versionName";
+  } else {
+    v.version = std::to_string(apk.version_code);
+    v.source = "versionCode (versionName '" + apk.version_name + "' is no version)";
+  }
+  return v;
 }
 
 struct Kind {

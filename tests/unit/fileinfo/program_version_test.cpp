@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "apk_fixture.h"
 #include "expect_error.h"
 #include "program_fixtures.h"
 #include "test_support.h"
@@ -61,9 +62,33 @@ TEST_CASE("read_program_version: other files are refused naming their first byte
   CHECK_THAT(error_of([&] { read_program_version(dir / "empty"); }, ErrorCode::kBadInput),
              Catch::Contains("an empty file"));
   write_text(dir / "app.apk", std::string("PK\x03\x04", 4) + std::string(60, '\0'));
-  CHECK_THAT(error_of([&] { read_program_version(dir / "app.apk"); }, ErrorCode::kBadInput),
-             Catch::Contains("APK support is not built in this branch"));
+  error_of([&] { read_program_version(dir / "app.apk"); }, ErrorCode::kBadInput);  // a zip in name only
   error_of([&] { read_program_version(dir / "missing.exe"); }, ErrorCode::kNotFound);
+}
+
+TEST_CASE("read_program_version: an APK's version is its versionName when it is one, else its versionCode",
+          "[fileinfo][program_version][apk]") {
+  TempDir dir;
+  const std::map<std::string, std::string> res = {
+      {"values/strings.xml", "<resources><string name=\"app_name\">Demo</string></resources>"}};
+  auto apk = build_apk(dir / "named", manifest_xml(R"(android:versionCode="40" android:versionName="4.0.2")"), res);
+  auto v = read_program_version(apk.apk);
+  CHECK(v.kind == "apk");
+  CHECK(v.version == "4.0.2");
+  CHECK(v.source == "versionName");
+  CHECK(v.strings.at("versionCode") == "40");
+  CHECK(v.strings.at("package") == "com.example.upkeep");
+  apk = build_apk(dir / "coded", manifest_xml(R"(android:versionCode="41" android:versionName="Spring edition")"), res);
+  v = read_program_version(apk.apk);
+  CHECK(v.version == "41");
+  CHECK_THAT(v.source, Catch::Contains("versionCode"));
+  CHECK(v.strings.at("versionName") == "Spring edition");
+  // What a release records for it, and for a file of no known kind.
+  CHECK(fileinfo::find_program_version(apk.apk)->version == "41");
+  write_text(dir / "notes.txt", "1.0\n");
+  CHECK_FALSE(fileinfo::find_program_version(dir / "notes.txt"));
+  CHECK_FALSE(fileinfo::is_program_file(dir / "notes.txt"));
+  CHECK(fileinfo::is_program_file(apk.apk));
 }
 
 }  // namespace
