@@ -291,16 +291,26 @@ TEST_CASE("upkeep watch: usage errors", "[watch]") {
   CHECK(run({program("upkeep").string(), "watch", "--help"}).exit_code == 0);
 }
 
+namespace {
+
+// --once --publish sftp://...www --credentials FILE: the client key, and `known_hosts_line` as what the client trusts.
+std::vector<std::string> sftp_publish(const Sshd& sshd, const TempDir& dir, const std::string& known_hosts_line,
+                                      const stdfs::path& www) {
+  write_text(dir / "known_hosts", known_hosts_line + "\n");
+  const stdfs::path credentials = dir / "credentials.json";
+  write_text(credentials, "{" + sshd.entry(sshd.key_json(sshd.client_key()), dir / "known_hosts") + "}");
+  REQUIRE(chmod(credentials.c_str(), 0600) == 0);
+  return {"--once", "--publish", sshd.url(www), "--credentials", credentials.string()};
+}
+
+}  // namespace
+
 TEST_CASE("upkeep watch --publish sftp://: each release is uploaded whole to an SFTP server", "[watch][sftp]") {
   WatchFixture f;
   Sshd sshd;
   TempDir remote;
-  write_text(remote / "known_hosts", sshd.known_hosts_line() + "\n");
-  const stdfs::path credentials = remote / "credentials.json";
-  write_text(credentials, "{" + sshd.entry(sshd.key_json(sshd.client_key()), remote / "known_hosts") + "}");
-  REQUIRE(chmod(credentials.c_str(), 0600) == 0);
   const stdfs::path www = remote / "srv" / "updates";  // made by the upload
-  BackgroundProcess watch(f.watch_argv({"--once", "--publish", sshd.url(www), "--credentials", credentials.string()}));
+  BackgroundProcess watch(f.watch_argv(sftp_publish(sshd, remote, sshd.known_hosts_line(), www)));
   REQUIRE(event_of(watch).get_string("event") == "watching");
   write_burst(f.build / "data", 30, "s");
   const Json e = event_of(watch);
@@ -319,12 +329,8 @@ TEST_CASE("upkeep watch --publish sftp:// with a host key not in known_hosts pub
   WatchFixture f;
   Sshd sshd;
   TempDir remote;
-  write_text(remote / "known_hosts", sshd.other_known_hosts_line() + "\n");
-  const stdfs::path credentials = remote / "credentials.json";
-  write_text(credentials, "{" + sshd.entry(sshd.key_json(sshd.client_key()), remote / "known_hosts") + "}");
-  REQUIRE(chmod(credentials.c_str(), 0600) == 0);
   const stdfs::path www = remote / "www";
-  BackgroundProcess watch(f.watch_argv({"--once", "--publish", sshd.url(www), "--credentials", credentials.string()}));
+  BackgroundProcess watch(f.watch_argv(sftp_publish(sshd, remote, sshd.other_known_hosts_line(), www)));
   REQUIRE(event_of(watch).get_string("event") == "watching");
   write_burst(f.build / "data", 5, "k");
   const Json e = event_of(watch);
