@@ -220,7 +220,7 @@ TEST_CASE("upkeep watch --once: one release after the first quiet period, then e
   CHECK(paths_of(f.published_manifest(server.url, "0.0.1")) == f.build_paths());
 }
 
-TEST_CASE("upkeep watch --exec: the command runs after each release; a failure is retried without a change",
+TEST_CASE("upkeep watch --exec: the command runs after each release, a failure is retried without a change",
           "[watch]") {
   WatchFixture f;
   const stdfs::path log = f.vendor.dir() / "exec.log";

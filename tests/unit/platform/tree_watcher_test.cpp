@@ -83,7 +83,7 @@ TEST_CASE("TreeWatcher: a folder tree made after the start is followed, files wr
   REQUIRE(c.until([&] { return c.saw("n1/n2/n3/late.txt"); }));
 }
 
-TEST_CASE("TreeWatcher: a renamed folder is followed under its new name; one moved out or deleted is dropped",
+TEST_CASE("TreeWatcher: a renamed folder is followed under its new name, one moved out or deleted is dropped",
           "[tree_watcher]") {
   TempDir tmp;
   TempDir outside;
@@ -191,7 +191,7 @@ class ShortInotifyQueue {
 
 }  // namespace
 
-TEST_CASE("TreeWatcher: a queue overflow re-watches the tree and says so; folders made meanwhile are followed",
+TEST_CASE("TreeWatcher: a queue overflow re-watches the tree and says so, folders made meanwhile are followed",
           "[tree_watcher]") {
   TempDir tmp;
   std::unique_ptr<TreeWatcher> w;

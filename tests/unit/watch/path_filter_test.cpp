@@ -70,7 +70,7 @@ TEST_CASE("Glob: a bad pattern is a usage error naming it", "[watch][path_filter
   CHECK(code_of("file[z-a]") == ErrorCode::kUsage);
 }
 
-TEST_CASE("PathFilter: default includes everything; exclude wins over include", "[watch][path_filter]") {
+TEST_CASE("PathFilter: default includes everything, exclude wins over include", "[watch][path_filter]") {
   PathFilter all;
   CHECK(all.counts("a/b/c"));
   CHECK(all.counts_folder("a"));

@@ -46,7 +46,7 @@ TEST_CASE("QuietPeriod: a burst of hundreds of changes over seconds is acted on 
   CHECK(actions == 1);
 }
 
-TEST_CASE("QuietPeriod: failures back off, doubling up to the cap; a change retries a quiet period after it",
+TEST_CASE("QuietPeriod: failures back off, doubling up to the cap, a change retries a quiet period after it",
           "[watch][quiet_period]") {
   FixedClock clock(FixedClock::at_unix(1'700'000'000));
   QuietPeriod q(1000ms, clock, 5000ms);

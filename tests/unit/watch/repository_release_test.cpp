@@ -83,7 +83,7 @@ TEST_CASE("RepositoryRelease: first release, no release for an unchanged build, 
   CHECK(client->targets().size() == 4);  // two releases, package.zip and files.json each
 }
 
-TEST_CASE("RepositoryRelease: the version from a file of the build; a bad build fails and changes nothing",
+TEST_CASE("RepositoryRelease: the version from a file of the build, a bad build fails and changes nothing",
           "[watch][repository_release]") {
   RepoFixture f;
   const stdfs::path build = make_build(f.tmp / "build");

@@ -79,7 +79,7 @@ TEST_CASE("RepositoryUpload::order: targets, then roles, snapshot, root versions
 }
 
 TEST_CASE(
-    "RepositoryUpload: a real repository copied into a folder in order; a client verifies the copy; "
+    "RepositoryUpload: a real repository copied into a folder in order, a client verifies the copy, "
     "a second run copies only what changed",
     "[watch][repository_upload]") {
   RepoFixture f;
@@ -126,7 +126,7 @@ TEST_CASE(
   CHECK(fs::read_file(dest.path() / "www/metadata/timestamp.json") == fs::read_file(f.meta("timestamp.json")));
 }
 
-TEST_CASE("RepositoryUpload: a copy that fails is tried again; one that keeps failing stops before timestamp.json",
+TEST_CASE("RepositoryUpload: a copy that fails is tried again, one that keeps failing stops before timestamp.json",
           "[watch][repository_upload]") {
   RepoFixture f;
   f.release("1.0.0");
