@@ -24,29 +24,27 @@ const char* kCompareUsage =
 }  // namespace
 
 int cmd_compare(const Args& argv) {
-  return with_json_errors(argv, [&] {
-    CliArgs cli(argv, {.flags = {"help", "json"}, .max_positional = 2});
-    if (cli.flag("help")) {
-      std::fputs(kCompareUsage, stdout);
-      return 0;
-    }
-    if (cli.positional().size() != 2)
-      fail(ErrorCode::kUsage, std::string("compare: needs two versions A and B\n\n") + kCompareUsage);
-    const Version a = Version::parse_or_throw(cli.positional()[0], "compare: A");
-    const Version b = Version::parse_or_throw(cli.positional()[1], "compare: B");
-    const int c = a.compare(b);
-    const int sign = c < 0 ? -1 : c > 0 ? 1 : 0;
-    if (cli.flag("json")) {
-      Json j = Json::object();
-      j["a"] = a.str();
-      j["b"] = b.str();
-      j["result"] = sign;
-      std::printf("%s\n", j.dump(0).c_str());
-    } else {
-      std::printf("%d\n", sign);
-    }
+  CliArgs cli(argv, {.flags = {"help", "json"}, .max_positional = 2});
+  if (cli.flag("help")) {
+    std::fputs(kCompareUsage, stdout);
     return 0;
-  });
+  }
+  if (cli.positional().size() != 2)
+    fail(ErrorCode::kUsage, std::string("compare: needs two versions A and B\n\n") + kCompareUsage);
+  const Version a = Version::parse_or_throw(cli.positional()[0], "compare: A");
+  const Version b = Version::parse_or_throw(cli.positional()[1], "compare: B");
+  const int c = a.compare(b);
+  const int sign = c < 0 ? -1 : c > 0 ? 1 : 0;
+  if (cli.flag("json")) {
+    Json j = Json::object();
+    j["a"] = a.str();
+    j["b"] = b.str();
+    j["result"] = sign;
+    std::printf("%s\n", j.dump(0).c_str());
+  } else {
+    std::printf("%d\n", sign);
+  }
+  return 0;
 }
 
 }  // namespace upkeep::cli

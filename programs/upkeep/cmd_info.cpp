@@ -158,8 +158,6 @@ int info(const Args& args) {
 
 }  // namespace
 
-int cmd_info(const Args& args) {
-  return with_json_errors(args, [&] { return info(args); });
-}
+int cmd_info(const Args& args) { return info(args); }
 
 }  // namespace upkeep::cli

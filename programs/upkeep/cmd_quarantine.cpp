@@ -96,14 +96,12 @@ int run(const CliArgs& args) {
 }  // namespace
 
 int cmd_quarantine(const Args& argv) {
-  return with_json_errors(argv, [&] {
-    CliArgs args(argv, {.flags = {"help", "json", "system"}, .values = {"prefix", "app-id"}, .max_positional = 2});
-    if (args.flag("help")) {
-      std::fputs(kQuarantineUsage, stdout);
-      return 0;
-    }
-    return run(args);
-  });
+  CliArgs args(argv, {.flags = {"help", "json", "system"}, .values = {"prefix", "app-id"}, .max_positional = 2});
+  if (args.flag("help")) {
+    std::fputs(kQuarantineUsage, stdout);
+    return 0;
+  }
+  return run(args);
 }
 
 }  // namespace upkeep::cli

@@ -43,26 +43,24 @@ void print_text(const fileinfo::ProgramVersion& v) {
 }  // namespace
 
 int cmd_version_of(const Args& argv) {
-  return with_json_errors(argv, [&] {
-    CliArgs cli(argv, {.flags = {"help", "json", "run-version"}, .max_positional = 1});
-    if (cli.flag("help")) {
-      std::fputs(kVersionOfUsage, stdout);
-      return 0;
-    }
-    if (cli.positional().size() != 1)
-      fail(ErrorCode::kUsage, std::string("version-of: needs FILE\n\n") + kVersionOfUsage);
-    if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
-    const fileinfo::ProgramVersion v =
-        fileinfo::read_program_version(cli.positional()[0], {.run_version = cli.flag("run-version")});
-    if (cli.flag("json")) {
-      Json j = v.to_json();
-      j["file"] = cli.positional()[0];
-      std::printf("%s\n", j.dump(0).c_str());
-    } else {
-      print_text(v);
-    }
+  CliArgs cli(argv, {.flags = {"help", "json", "run-version"}, .max_positional = 1});
+  if (cli.flag("help")) {
+    std::fputs(kVersionOfUsage, stdout);
     return 0;
-  });
+  }
+  if (cli.positional().size() != 1)
+    fail(ErrorCode::kUsage, std::string("version-of: needs FILE\n\n") + kVersionOfUsage);
+  if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
+  const fileinfo::ProgramVersion v =
+      fileinfo::read_program_version(cli.positional()[0], {.run_version = cli.flag("run-version")});
+  if (cli.flag("json")) {
+    Json j = v.to_json();
+    j["file"] = cli.positional()[0];
+    std::printf("%s\n", j.dump(0).c_str());
+  } else {
+    print_text(v);
+  }
+  return 0;
 }
 
 }  // namespace upkeep::cli

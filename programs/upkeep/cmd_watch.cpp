@@ -5,7 +5,6 @@
 // with --once.
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -216,29 +215,16 @@ int run_watch(const CliArgs& cli) {
 }  // namespace
 
 int cmd_watch(const Args& args) {
-  const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
-  try {
-    CliArgs cli(args, {.flags = {"help", "once", "json", "no-delta"},
-                       .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "credentials",
-                                  "exec", "channel", "app-id", "platform", "program", "health"},
-                       .multi = {"include", "exclude", "arg"},
-                       .max_positional = 1});
-    if (cli.flag("help")) {
-      std::fputs(kWatchUsage, stdout);
-      return 0;
-    }
-    return run_watch(cli);
-  } catch (const Error& e) {
-    // --json: the failure is an object on stdout too; main() still logs it and exits with its code.
-    if (json) {
-      Json j = Json::object();
-      j["event"] = "failed";
-      j["error"] = e.what();
-      j["exit_code"] = static_cast<int64_t>(e.code());
-      std::printf("%s\n", j.dump(0).c_str());
-    }
-    throw;
+  CliArgs cli(args, {.flags = {"help", "once", "json", "no-delta"},
+                     .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "credentials", "exec",
+                                "channel", "app-id", "platform", "program", "health"},
+                     .multi = {"include", "exclude", "arg"},
+                     .max_positional = 1});
+  if (cli.flag("help")) {
+    std::fputs(kWatchUsage, stdout);
+    return 0;
   }
+  return run_watch(cli);  // a failure: main() prints it as JSON with --json (with_json_errors)
 }
 
 }  // namespace upkeep::cli

@@ -24,9 +24,10 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 // (else the scope's log folder) as <program_name>.log.
 void init_silent_logging(const CliArgs& args, const std::string& program_name);
 
-// Runs a command's body; with --json among `args`, a failure is also printed
-// as {"error", "exit_code"} on stdout before it propagates to main(), which
-// logs it and exits with its code (main.cpp).
+// Runs a command; with --json among `args`, a failure is also printed as
+// {"error", "exit_code"} on stdout before it propagates to main(), which
+// logs it and exits with its code (main.cpp). main() runs every command
+// through it, so each `upkeep COMMAND --json` is JSON on failure too.
 int with_json_errors(const Args& args, const std::function<int()>& body);
 
 int cmd_keys(const Args& args);               // cmd_keys.cpp:    keys init|add|revoke|rotate-root|list

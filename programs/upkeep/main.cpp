@@ -117,7 +117,8 @@ int run(std::vector<std::string>& args, const char* program) {
     std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
     return static_cast<int>(ErrorCode::kUsage);
   }
-  return it->second(cli::Args(args.begin() + 1, args.end()));
+  const cli::Args command_args(args.begin() + 1, args.end());
+  return cli::with_json_errors(command_args, [&] { return it->second(command_args); });
 }
 
 }  // namespace
