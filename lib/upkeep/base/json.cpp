@@ -300,8 +300,10 @@ void write(std::string& out, const Json& v, bool canonical, int indent, int leve
       if (canonical)
         fail(ErrorCode::kBadInput,
              "canonical JSON cannot hold the non-integer number " + std::to_string(v.as_double()));
+      // -0.0 prints as 0: "-0" would parse back as the integer 0 and print differently.
+      const double d = v.as_double() == 0 ? 0.0 : v.as_double();
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
+      std::snprintf(buf, sizeof buf, "%.17g", d);
       out += buf;
       break;
     }

@@ -57,3 +57,10 @@ TEST_CASE("typed field access names the field", "[json]") {
   }
   CHECK(j.get_int_or("length", 7) == 7);
 }
+
+TEST_CASE("negative zero prints as 0, so printed JSON parses back and prints the same", "[json]") {
+  // Found by the json fuzzer: "-0e2" printed as "-0", which parses as the integer 0 and prints "0".
+  const std::string text = Json::parse("[-0e2, -0.0, 2.5]").dump(0);
+  CHECK(text == "[0,0,2.5]");
+  CHECK(Json::parse(text).dump(0) == text);
+}
