@@ -81,8 +81,9 @@ class Fetcher {
   virtual DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
                                   const std::string& expected_sha256, DownloadProgress* progress) = 0;
 
-  // The facts of the last successful get()/get_if_exists() reply; empty where the transport has none (file://).
-  virtual ServerFacts last_server_facts() const { return {}; }
+  // The facts of the last successful get()/get_if_exists() reply for `url`; empty where the transport has none
+  // (file://, sftp://) or nothing was fetched from `url`.
+  virtual ServerFacts server_facts(const std::string& url) const { return {}; }
 };
 
 }  // namespace upkeep::net

@@ -22,19 +22,21 @@ class SchemeFetcher : public Fetcher {
                           const std::string& expected_sha256, DownloadProgress* progress) override {
     return of(url).download(url, dest, expected_length, expected_sha256, progress);
   }
-  ServerFacts last_server_facts() const override { return last_ ? last_->last_server_facts() : ServerFacts{}; }
+  ServerFacts server_facts(const std::string& url) const override {
+    if (!is_sftp_url(url)) return http_.server_facts(url);
+    return sftp_ ? sftp_->server_facts(url) : ServerFacts{};
+  }
 
  private:
   Fetcher& of(const std::string& url) {
-    if (!is_sftp_url(url)) return *(last_ = &http_);
+    if (!is_sftp_url(url)) return http_;
     if (!sftp_) sftp_ = std::make_unique<SftpFetcher>(opts_);
-    return *(last_ = sftp_.get());
+    return *sftp_;
   }
 
   FetchOptions opts_;
   HttpFetcher http_;
   std::unique_ptr<SftpFetcher> sftp_;
-  Fetcher* last_ = nullptr;  // the one that served the last request
 };
 
 }  // namespace

@@ -35,6 +35,7 @@ using Poco::Net::HTTPResponse;
 
 constexpr int kMaxRedirects = 5;
 constexpr size_t kBufferSize = 64 * 1024;
+constexpr size_t kMaxServerFacts = 64;
 
 // A client TLS context: verifies the peer against the system CA store
 // (OpenSSL's default paths) and, through Poco, the host name. STRICT, because
@@ -353,6 +354,11 @@ struct HttpFetcher::Tls {
   Poco::Net::Context::Ptr context;
 };
 
+ServerFacts HttpFetcher::server_facts(const std::string& url) const {
+  auto it = server_facts_.find(url);
+  return it == server_facts_.end() ? ServerFacts{} : it->second;
+}
+
 HttpFetcher::HttpFetcher(FetchOptions opts) : opts_(std::move(opts)), tls_(std::make_shared<Tls>()) {}
 
 std::string HttpFetcher::get(const std::string& url, uint64_t max_bytes) {
@@ -385,7 +391,8 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
     if (r.head.hasContentLength() && body.size() < static_cast<uint64_t>(r.head.getContentLength64()))
       fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(body.size()) + " of " +
                                     std::to_string(r.head.getContentLength64()) + " bytes");
-    last_server_ = {url, r.head.get("Date", ""), r.head.get("Last-Modified", ""), r.head.get("Server", "")};
+    if (server_facts_.size() >= kMaxServerFacts) server_facts_.clear();  // a long-running app: only recent replies
+    server_facts_[url] = {url, r.head.get("Date", ""), r.head.get("Last-Modified", ""), r.head.get("Server", "")};
     return body;
   });
 }

@@ -23,6 +23,7 @@
 // nothing but a download's resumable .part (network failures only) is left.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -42,13 +43,13 @@ class HttpFetcher : public Fetcher {
   // 64 KiB plus once at the end. ENOSPC is Error(kNoSpace), .part removed.
   DownloadResult download(const std::string& url, const std::filesystem::path& dest, uint64_t expected_length,
                           const std::string& expected_sha256, DownloadProgress* progress) override;
-  ServerFacts last_server_facts() const override { return last_server_; }
+  ServerFacts server_facts(const std::string& url) const override;
 
  private:
   struct Tls;  // the TLS client context, created on first HTTPS use
   FetchOptions opts_;
   std::shared_ptr<Tls> tls_;
-  ServerFacts last_server_;
+  std::map<std::string, ServerFacts> server_facts_;  // by URL; the metadata files of a few checks
 };
 
 }  // namespace upkeep::net

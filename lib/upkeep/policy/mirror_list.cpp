@@ -18,14 +18,17 @@ std::vector<std::string> MirrorList::parse(std::string_view key, const Json& val
   for (const Json& v : value.as_array()) {
     if (!v.is_string()) bad("an entry that is " + std::string(json_type_name(v.type())));
     std::string url = v.as_string();
-    bool known = false;
-    for (std::string_view scheme : {"http://", "https://", "sftp://", "file://"})
-      known = known || (url.size() > scheme.size() && url.compare(0, scheme.size(), scheme) == 0);
-    if (!known) bad("'" + url + "'");
+    if (!is_repository_url(url)) bad("'" + url + "'");
     if (url.back() != '/') url += '/';
     if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(url);
   }
   return urls;
+}
+
+bool MirrorList::is_repository_url(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://", "sftp://", "file://"})
+    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) return true;
+  return false;
 }
 
 bool MirrorList::worth_next(const Error& error) {

@@ -41,6 +41,8 @@ class MirrorList {
 
   // True when another source may succeed where one failed with `error`.
   static bool worth_next(const Error& error);
+  // The schemes a repository or mirror may have: http://, https://, sftp:// and file://.
+  static bool is_repository_url(std::string_view url);
 
   const std::vector<std::string>& urls() const { return urls_; }
 

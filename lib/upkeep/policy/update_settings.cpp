@@ -200,7 +200,7 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
   } else if (key == "repository_url") {
     const std::string what = "an http://, https://, sftp:// or file:// URL of the repository";
     const std::string& s = string_of(key, v, what);
-    if (!has_scheme(s, {"http://", "https://", "sftp://", "file://"})) expected(key, what, v);
+    if (!MirrorList::is_repository_url(s)) expected(key, what, v);
     repository_url = with_slash(s);
   } else if (key == "mirrors") {
     mirror_urls = MirrorList::parse(key, v);

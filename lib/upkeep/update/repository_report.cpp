@@ -88,10 +88,8 @@ RepositoryReport RepositoryReport::read(const std::string& repo_url, const std::
   client.refresh();
   RepositoryReport report;
   report.url = repo_url;
-  // The server's own word on timestamp.json (its clock, when it changed): one more request, read for its headers.
-  fetcher.get_if_exists(RepositoryLayout::metadata_url(repo_url) + "timestamp.json",
-                        tuf::ClientLimits{}.timestamp_bytes);
-  report.server = fetcher.last_server_facts();
+  // The server's own word on timestamp.json (its clock, when it changed): every refresh fetches it (TUF 5.4).
+  report.server = fetcher.server_facts(RepositoryLayout::metadata_url(repo_url) + "timestamp.json");
   report.root_version = client.root()->version;
   report.timestamp_version = client.timestamp_version();
   report.snapshot_version = client.snapshot_version();
