@@ -29,14 +29,13 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 
 }  // namespace
 
 process::ExitStatus Launcher::run(const LauncherOptions& options) {
   started_ = std::filesystem::file_time_type::clock::now();
-  if (options.status) return exit_code(print_status(layout_, options.json));
-  if (options.rollback) return exit_code(rollback_by_hand());
+  if (options.status) return process::ExitStatus::exited_with(print_status(layout_, options.json));
+  if (options.rollback) return process::ExitStatus::exited_with(rollback_by_hand());
   if (options.after_pid && !options.handover) {
     // The old program asked for a restart; it must be gone before we touch `current`.
     // (A hand-over keeps it serving until the new version is ready: handover.h.)

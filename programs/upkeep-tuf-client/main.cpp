@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
@@ -43,11 +44,6 @@ const char* kUsage =
     "                         --target-base-url URL --target-dir DIR download\n";
 
 void say(const std::string& message) { std::fprintf(stderr, "upkeep-tuf-client: %s\n", message.c_str()); }
-
-std::string with_slash(std::string url) {
-  if (url.empty() || url.back() != '/') url += '/';
-  return url;
-}
 
 std::string required(const CliArgs& args, const std::string& name) {
   auto v = args.value(name);
@@ -144,7 +140,7 @@ int run(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) fail(ErrorCode::kUsage, command + " takes no argument");
 
   const stdfs::path metadata_dir = required(args, "metadata-dir");
-  const std::string metadata_url = with_slash(required(args, "metadata-url"));
+  const std::string metadata_url = with_trailing_slash(required(args, "metadata-url"));
   const auto fetcher_owner = net::make_fetcher();
   net::Fetcher& fetcher = *fetcher_owner;
   if (command == "refresh") {
@@ -154,7 +150,7 @@ int run(const std::vector<std::string>& argv) {
   }
   const std::vector<std::string> names = args.values("target-name");
   if (names.empty()) fail(ErrorCode::kUsage, "option --target-name is required for download");
-  const std::string target_base_url = with_slash(required(args, "target-base-url"));
+  const std::string target_base_url = with_trailing_slash(required(args, "target-base-url"));
   const stdfs::path target_dir = required(args, "target-dir");
   // One client for every target: one refresh, delegated roles loaded once.
   tuf::Client client(metadata_dir, metadata_url, target_base_url, fetcher);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
@@ -56,15 +57,10 @@ struct Source {
   net::FetchOptions fetch;  // an installation's proxy and credentials, or --credentials
 };
 
-std::string with_slash(std::string url) {
-  if (!url.empty() && url.back() != '/') url += '/';
-  return url;
-}
-
 // Where to look and what to trust: the command line, else an installation's.
 Source source_from(const CliArgs& cli) {
   Source s;
-  if (!cli.positional().empty()) s.url = with_slash(cli.positional()[0]);
+  if (!cli.positional().empty()) s.url = with_trailing_slash(cli.positional()[0]);
   if (cli.value("app-id") || cli.value("prefix")) {
     const Layout layout(install_root_from(cli, "info"));
     if (!std::filesystem::exists(layout.config_file()))

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "upkeep/admin/install_paths.h"
 #include "upkeep/admin/installer.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
@@ -16,11 +17,6 @@
 
 namespace upkeep::cli {
 namespace {
-
-std::string with_slash(std::string url) {
-  if (!url.empty() && url.back() != '/') url += '/';
-  return url;
-}
 
 // Where the scope's paths are, with the command line's overrides.
 admin::InstallPathOverrides path_overrides(const CliArgs& args) {
@@ -136,7 +132,7 @@ int cmd_install(const Args& argv) {
     fail(ErrorCode::kUsage, "--systemd-dir is where --system or --schedule write the update timer; give one of them");
 
   admin::InstallOptions o;
-  if (repo) o.repository_url = with_slash(*repo);
+  if (repo) o.repository_url = with_trailing_slash(*repo);
   for (const auto& url : args.values("mirror")) {
     Json one = Json::array();
     one.as_array().push_back(url);
