@@ -132,7 +132,8 @@ void TerminalUi::say_changes(const UpdateState& before, const UpdateState& now) 
   if (moved && now.phase == Phase::kDownloading) {
     std::string notes = now.notes;
     while (!notes.empty() && std::isspace(static_cast<unsigned char>(notes.back()))) notes.pop_back();
-    std::string size = now.bytes_total ? " (" + megabytes(now.bytes_total) + ")" : "";
+    std::string size = now.bytes_total ? " (" + format_size(now.bytes_total) + ")" : "";
+    begin_download(now.version);
     say("found version " + now.version + size + (notes.empty() ? "" : ": " + notes));
   }
   if (now.phase == Phase::kDownloading && now.bytes_total > 0 && now.bytes_done != before.bytes_done)

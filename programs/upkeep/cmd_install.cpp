@@ -107,7 +107,7 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 }
 
 int cmd_install(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule"},
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule", "verbose"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
                                  "applications-dir", "icons-dir", "log", "bundle", "systemd-dir", "credentials"},
                       .multi = {"mirror"}});
@@ -171,7 +171,7 @@ int cmd_install(const Args& argv) {
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
   o.updater_binary = here / "upkeep-updater";
 
-  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent, args.flag("verbose"));
   if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
   // A bundle run as itself installs its own launcher and updater; `upkeep install --bundle` installs ours.
   std::error_code ec;
