@@ -188,7 +188,10 @@ int cmd_uninstall(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
   if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
   const std::filesystem::path prefix = install_root_from(args, "uninstall");
-  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"));
+  // --purge after a plain uninstall: no record is left, the XDG rules of --app-id name the user data.
+  std::optional<admin::PurgeFallback> fallback;
+  if (auto id = args.value("app-id")) fallback = admin::PurgeFallback{*id, scope_of(args)};
+  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"), fallback);
   // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
   std::string warning = r.hook_problem;
   if (r.hook && r.hook->state != HookRunState::kSucceeded) {
@@ -197,6 +200,7 @@ int cmd_uninstall(const Args& argv) {
   }
   if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
   if (!r.units_problem.empty()) std::fprintf(stderr, "upkeep: warning: update timer: %s\n", r.units_problem.c_str());
+  if (!r.purge_problem.empty()) std::fprintf(stderr, "upkeep: warning: --purge: %s\n", r.purge_problem.c_str());
   if (args.flag("json")) {
     Json j = Json::object();
     j["prefix"] = std::filesystem::absolute(prefix).string();
@@ -204,6 +208,7 @@ int cmd_uninstall(const Args& argv) {
     Json purged = Json::array();
     for (const auto& d : r.purged) purged.push_back(d.string());
     j["purged"] = purged;
+    if (!r.purge_problem.empty()) j["purge_problem"] = r.purge_problem;
     Json units = Json::array();
     for (const auto& u : r.units) units.push_back(u.string());
     j["units_removed"] = units;
@@ -211,7 +216,8 @@ int cmd_uninstall(const Args& argv) {
     if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!args.flag("silent")) {
-    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
+    if (r.removed || r.purged.empty())
+      std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
     for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
     for (const auto& u : r.units) std::printf("removed %s\n", u.c_str());
   }
