@@ -138,6 +138,8 @@ void TerminalUi::say_changes(const UpdateState& before, const UpdateState& now) 
   }
   if (now.phase == Phase::kDownloading && now.bytes_total > 0 && now.bytes_done != before.bytes_done)
     on_download_progress(now.bytes_done, now.bytes_total);
+  // The download is over, whether or not its last bytes were shown: the bar's line ends (a failure: on_error ends it).
+  if (moved && before.phase == Phase::kDownloading && now.phase != Phase::kFailed) on_verifying(before.version);
   if (moved && now.phase == Phase::kStaged) say("version " + now.version + " downloaded, verified and staged");
   if (now.phase == Phase::kFailed && (moved || now.error != before.error)) on_error(now.error);
   if (now.phase == Phase::kUpdatesOff && (moved || now.error != before.error)) on_updates_off(now.error);
