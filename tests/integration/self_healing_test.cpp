@@ -275,10 +275,8 @@ TEST_CASE("damage in a per-machine install: nobody's app starts and --status rep
   }
 }
 
-TEST_CASE(
-    "the launcher's --status on a root this user may not read is a permission problem (exit 14), on a read-only one it "
-    "works",
-    "[heal][integration]") {
+TEST_CASE("the launcher's --status on a root this user may not read is a permission problem (exit 14), on a read-only one it works",
+          "[heal][integration]") {
   OneInstall one;
   Installed& app = one.app;
   stdfs::permissions(app.dir.path(), static_cast<stdfs::perms>(0755));
