@@ -222,7 +222,8 @@ void Launcher::run_updater(const UpdateSettings& settings) {
   }
   process::SpawnOptions spawn;
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
-  if (fs::is_terminal(1)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});  // its output is a pipe
+  // Its output reaches our stderr through a pipe (detached_run.h): the bar only when that is a terminal.
+  if (fs::is_terminal(2)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});
   spawn.env = process::current_environment();
   // Sockets handed over are the app's: the updater, which may outlive this
   // launch, must not claim them by the variables (DetachedRun passes on no

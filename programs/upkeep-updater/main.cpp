@@ -35,7 +35,7 @@ using Outcome = admin::PrivilegedApplyResult::Outcome;
 
 const char* kUsage =
     "usage: upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
-    "                      [--progress auto|always|never] [--quiet] [--json]\n"
+    "                      [--progress auto|always|never] [--verbose] [--quiet] [--json]\n"
     "\n"
     "Checks for an update of the install at DIR, downloads, verifies and stages\n"
     "it; the launcher applies it at the application's next start.\n"
@@ -47,7 +47,10 @@ const char* kUsage =
     "                     this): then apply the staged version if no user runs the\n"
     "                     app, check every file of it and mark it good; while\n"
     "                     someone runs it, leave it staged for the next run\n"
-    "  --progress WHEN    the download's progress (auto: on a terminal)\n"
+    "  --progress WHEN    the download's progress bar on stderr (auto: when stderr\n"
+    "                     is a terminal; always: even when it is not)\n"
+    "  --verbose          with --progress auto and stderr no terminal: one line\n"
+    "                     per download when it ends\n"
     "  --quiet            print errors only\n"
     "  --json             print one JSON object at the end (\"staged\", and with\n"
     "                     --apply-when-idle \"outcome\": applied, in_use,\n"
@@ -137,7 +140,8 @@ int run(const CliArgs& args) {
   const Config& config = loaded.config;
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
-  ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);
+  ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet,
+                           args.flag("verbose"));
   UpdateService service(layout, config, settings, net::make_fetcher(fetch_options(layout, config, settings)), reporter);
   Report report;
   if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings, service);
@@ -163,7 +167,7 @@ int run(const CliArgs& args) {
 int main(int argc, char** argv) {
   try {
     upkeep::CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
-                         {.flags = {"quiet", "check-now", "scheduled", "apply-when-idle", "json", "help"},
+                         {.flags = {"quiet", "check-now", "scheduled", "apply-when-idle", "json", "help", "verbose"},
                           .values = {"root", "progress"}});
     if (args.flag("help")) {
       std::fputs(kUsage, stdout);

@@ -12,6 +12,7 @@
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/update/progress_display.h"
 
 namespace upkeep::cli {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 const char* kBundleUsage =
     "usage: upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
     "                     [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json]\n"
+    "                     [--verbose]\n"
     "\n"
     "Writes one executable file that installs version V with no network: the\n"
     "release's package and manifest, the repository's signed metadata, the\n"
@@ -38,7 +40,8 @@ const char* kBundleUsage =
     "                     the upkeep program the bundle runs as, the launcher and\n"
     "                     the updater it installs (default: this upkeep and the\n"
     "                     launcher and upkeep-updater beside it, stripped by the build)\n"
-    "  --json             print the result as one JSON object\n"
+    "  --json             print the result as one JSON object (and no progress)\n"
+    "  --verbose          when stderr is no terminal, one progress line when done\n"
     "\n"
     "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
     "file did not verify; 6 network; 7 no space; 9 no such version; 15 the repository\n"
@@ -92,22 +95,13 @@ admin::BundleOptions options_of(const CliArgs& cli) {
   return o;
 }
 
-// Writes the bundle; progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
-admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, bool terminal) {
-  if (terminal)
-    o.progress = [](size_t done, size_t known, uint64_t bytes) {
-      std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
-                   static_cast<unsigned long long>(bytes));
-      std::fflush(stderr);
-    };
-  try {
-    admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
-    if (terminal) std::fputc('\n', stderr);
-    return f;
-  } catch (...) {
-    if (terminal) std::fputc('\n', stderr);
-    throw;
-  }
+// Writes the bundle; progress as `upkeep mirror` shows it (progress_display.h).
+admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, ProgressDisplay::Mode mode) {
+  ProgressDisplay display(mode, "bundle");
+  o.progress = [&display](size_t done, size_t known, uint64_t bytes) { display.update_files(done, known, bytes); };
+  admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
+  display.finish();
+  return f;
 }
 
 void print_result(const admin::BundleFacts& f, const std::filesystem::path& path, bool json) {
@@ -135,7 +129,7 @@ int cmd_bundle(const Args& in) {
   Args args = in;  // -o is the one short option, as in compilers and archivers
   for (auto& a : args)
     if (a == "-o") a = "--output";
-  CliArgs cli(args, {.flags = {"help", "json"},
+  CliArgs cli(args, {.flags = {"help", "json", "verbose"},
                      .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
                                 "program", "launcher", "updater", "credentials"}});
   if (cli.flag("help")) {
@@ -145,7 +139,8 @@ int cmd_bundle(const Args& in) {
   admin::BundleOptions o = options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
-  admin::BundleFacts f = write_bundle(o, *fetcher, !cli.flag("json") && fs::is_terminal(2));
+  const auto mode = cli.flag("json") ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(cli.flag("verbose"));
+  admin::BundleFacts f = write_bundle(o, *fetcher, mode);
   print_result(f, std::filesystem::absolute(o.output), cli.flag("json"));
   return 0;
 }

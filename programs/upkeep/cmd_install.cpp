@@ -103,7 +103,7 @@ std::filesystem::path install_root_from(const CliArgs& args, const std::string& 
 }
 
 int cmd_install(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule"},
+  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule", "verbose"},
                       .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
                                  "applications-dir", "icons-dir", "log", "bundle", "systemd-dir", "credentials"},
                       .multi = {"mirror"}});
@@ -167,7 +167,7 @@ int cmd_install(const Args& argv) {
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
   o.updater_binary = here / "upkeep-updater";
 
-  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent, args.flag("verbose"));
   if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
   // A bundle run as itself installs its own launcher and updater; `upkeep install --bundle` installs ours.
   std::error_code ec;
@@ -184,7 +184,10 @@ int cmd_uninstall(const Args& argv) {
   CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
   if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
   const std::filesystem::path prefix = install_root_from(args, "uninstall");
-  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"));
+  // --purge after a plain uninstall: no record is left, the XDG rules of --app-id name the user data.
+  std::optional<admin::PurgeFallback> fallback;
+  if (auto id = args.value("app-id")) fallback = admin::PurgeFallback{*id, scope_of(args)};
+  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"), fallback);
   // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
   std::string warning = r.hook_problem;
   if (r.hook && r.hook->state != HookRunState::kSucceeded) {
@@ -193,6 +196,7 @@ int cmd_uninstall(const Args& argv) {
   }
   if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
   if (!r.units_problem.empty()) std::fprintf(stderr, "upkeep: warning: update timer: %s\n", r.units_problem.c_str());
+  if (!r.purge_problem.empty()) std::fprintf(stderr, "upkeep: warning: --purge: %s\n", r.purge_problem.c_str());
   if (args.flag("json")) {
     Json j = Json::object();
     j["prefix"] = std::filesystem::absolute(prefix).string();
@@ -200,6 +204,7 @@ int cmd_uninstall(const Args& argv) {
     Json purged = Json::array();
     for (const auto& d : r.purged) purged.push_back(d.string());
     j["purged"] = purged;
+    if (!r.purge_problem.empty()) j["purge_problem"] = r.purge_problem;
     Json units = Json::array();
     for (const auto& u : r.units) units.push_back(u.string());
     j["units_removed"] = units;
@@ -207,7 +212,8 @@ int cmd_uninstall(const Args& argv) {
     if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!args.flag("silent")) {
-    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
+    if (r.removed || r.purged.empty())
+      std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
     for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
     for (const auto& u : r.units) std::printf("removed %s\n", u.c_str());
   }

@@ -1,6 +1,6 @@
 // `upkeep mirror SOURCE_URL DIR`: copies a repository, verified against its
 // signed metadata, into DIR for hosting inside a network
-// (upkeep/publish/repository_mirror.h). Progress on stderr when it is a terminal.
+// (upkeep/publish/repository_mirror.h). Progress: update/progress_display.h.
 #include <cstdio>
 #include <filesystem>
 
@@ -12,6 +12,7 @@
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/repository_mirror.h"
+#include "upkeep/update/progress_display.h"
 
 namespace upkeep::cli {
 
@@ -19,6 +20,7 @@ namespace {
 
 const char* kMirrorUsage =
     "usage: upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet]\n"
+    "                     [--verbose]\n"
     "\n"
     "Copies the repository at SOURCE_URL (http://, https://, sftp:// or file://) into DIR:\n"
     "its signed metadata, verified with the TUF client workflow, and every target\n"
@@ -35,6 +37,7 @@ const char* kMirrorUsage =
     "                       docs/admin-guide.md \"Repositories behind credentials\")\n"
     "  --json               print the result as one JSON object\n"
     "  --quiet              no progress and no summary\n"
+    "  --verbose            when stderr is no terminal, one progress line when done\n"
     "\n"
     "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
     "signed metadata (named on stderr); 6 network; 7 no space; 15 the source refused\n"
@@ -43,8 +46,9 @@ const char* kMirrorUsage =
 }  // namespace
 
 int cmd_mirror(const Args& args) {
-  CliArgs cli(args,
-              {.flags = {"help", "json", "quiet"}, .values = {"trusted-root", "credentials"}, .max_positional = 2});
+  CliArgs cli(
+      args,
+      {.flags = {"help", "json", "quiet", "verbose"}, .values = {"trusted-root", "credentials"}, .max_positional = 2});
   if (cli.flag("help")) {
     std::fputs(kMirrorUsage, stdout);
     return 0;
@@ -58,25 +62,14 @@ int cmd_mirror(const Args& args) {
   o.source_url = cli.positional()[0];  // RepositoryMirror adds the final '/'
   o.dir = cli.positional()[1];
   if (auto r = cli.value("trusted-root")) o.trusted_root = *r;
-  publish::MirrorProgress progress;
-  const bool terminal = !quiet && fs::is_terminal(2);
-  if (terminal)
-    progress = [](size_t done, size_t known, uint64_t bytes) {
-      std::fprintf(stderr, "\rmirror: %zu/%zu files, %llu bytes fetched", done, known,
-                   static_cast<unsigned long long>(bytes));
-      std::fflush(stderr);
-    };
+  ProgressDisplay display(quiet ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(cli.flag("verbose")),
+                          "mirror");
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
-  publish::RepositoryMirror mirror(o, *fetcher, progress);
+  publish::RepositoryMirror mirror(
+      o, *fetcher, [&display](size_t done, size_t known, uint64_t bytes) { display.update_files(done, known, bytes); });
   const std::string source = mirror.source_url();
-  publish::MirrorResult r;
-  try {
-    r = mirror.run();
-  } catch (...) {
-    if (terminal) std::fputc('\n', stderr);
-    throw;
-  }
-  if (terminal) std::fputc('\n', stderr);
+  const publish::MirrorResult r = mirror.run();
+  display.finish();
   if (cli.flag("json")) {
     Json j = Json::object();
     j["source"] = source;

@@ -20,7 +20,8 @@ namespace upkeep::cli {
 namespace {
 
 const char* kRepairUsage =
-    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--repository URL] [--json] [--silent [--log FILE]]\n"
+    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--repository URL] [--json] [--silent [--log FILE]] "
+    "[--verbose]\n"
     "\n"
     "First rewrites a damaged or missing config.json from what the install can\n"
     "trust (state.db's copy of the last good one, the values of the damaged file\n"
@@ -53,8 +54,8 @@ void print_config_repair(const Layout& layout, const admin::ConfigRepairResult& 
 }  // namespace
 
 int cmd_repair(const Args& argv) {
-  CliArgs args(argv,
-               {.flags = {"help", "silent", "json", "system"}, .values = {"prefix", "app-id", "log", "repository"}});
+  CliArgs args(argv, {.flags = {"help", "silent", "json", "system", "verbose"},
+                      .values = {"prefix", "app-id", "log", "repository"}});
   if (args.flag("help")) {
     std::fputs(kRepairUsage, stdout);
     return 0;
@@ -62,7 +63,7 @@ int cmd_repair(const Args& argv) {
   if (args.flag("silent")) init_silent_logging(args, "upkeep-repair");
   const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
   const bool quiet = args.flag("silent") || args.flag("json");
-  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet, args.flag("verbose"));
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();
   if (c.rewritten && !quiet) print_config_repair(layout, c);
   // The install's own proxy and credentials (managed policy's credentials_file, else <root>/credentials.json).
