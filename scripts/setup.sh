@@ -14,6 +14,8 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace desktop-file-utils
+  # the hosting page's Apache configuration, served for real (tests/integration/hosting_test.cpp)
+  apache2
   # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests;
   # clang and libFuzzer (libclang-rt-14-dev) build the fuzz targets (scripts/fuzz.sh)
   clang libclang-rt-14-dev gettext
