@@ -88,7 +88,7 @@ bool RepositoryDoctor::refresh(tuf::Client& client, const DoctorOptions& options
     return true;
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kNoSpace || e.code() == ErrorCode::kPermission) throw;
-    spdlog::info("doctor: refresh of {} failed: {}", url_, e.what());
+    spdlog::debug("doctor: refresh of {} failed: {}", url_, e.what());
     report.failure("metadata", "metadata/", std::string("clients cannot update: ") + e.what(), refresh_fix(e));
     return false;
   }
@@ -146,7 +146,7 @@ void RepositoryDoctor::check_metadata_cache(const tuf::Client& client, DoctorRep
   try {
     if (fetcher_.get_if_exists(md + "root.json", RepositoryTrust::kMaxRootBytes)) check_cache(md + "root.json", report);
   } catch (const Error& e) {
-    spdlog::info("doctor: {}root.json: {}", md, e.what());
+    spdlog::debug("doctor: {}root.json: {}", md, e.what());
   }
   check_cache(md + RepositoryLayout::root_file_name(client.root()->version), report);
   if (!client.root()->consistent_snapshot) return;
