@@ -14,8 +14,9 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace desktop-file-utils
-  # the hosting page's Apache configuration, served for real (tests/integration/hosting_test.cpp)
-  apache2
+  # the hosting page's Apache configuration, served for real (tests/integration/hosting_test.cpp);
+  # python3-venv for the AWS CLI and moto's S3 server below, when they are not installed
+  apache2 python3-venv
   # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests;
   # clang and libFuzzer (libclang-rt-14-dev) build the fuzz targets (scripts/fuzz.sh)
   clang libclang-rt-14-dev gettext
@@ -71,6 +72,16 @@ if [ ! -f build/browser/node_modules/puppeteer-core/package.json ]; then
   mkdir -p build/browser
   npm install --prefix build/browser --save-exact --no-audit --no-fund --loglevel=error \
     "puppeteer-core@$puppeteer_core_version" >/dev/null
+fi
+
+# The hosting page's S3 upload runs with the real AWS CLI against moto's S3 server
+# (tests/integration/hosting_test.cpp): the ones on PATH, else pinned into build/s3.
+awscli_version=1.45.11
+moto_version=5.2.1
+if ! { command -v aws && command -v moto_server; } >/dev/null 2>&1 && [ ! -x build/s3/bin/moto_server ]; then
+  echo "setup: installing awscli $awscli_version and moto $moto_version into build/s3"
+  python3 -m venv build/s3
+  build/s3/bin/pip install -q "awscli==$awscli_version" "moto[server]==$moto_version"
 fi
 
 build_type="${UPKEEP_BUILD_TYPE:-RelWithDebInfo}"

@@ -7,17 +7,13 @@
 // to it (0755).
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "free_port.h"
 #include "test_support.h"
 
 namespace upkeep::test {
@@ -26,7 +22,7 @@ class Apache {
  public:
   Apache(const stdfs::path& docroot, const std::string& extra) {
     REQUIRE(stdfs::exists("/usr/sbin/apache2"));  // installed by scripts/setup.sh
-    port_ = free_port();
+    port_ = free_loopback_port();
     stdfs::permissions(dir_.path(), stdfs::perms(0755));
     stdfs::permissions(docroot, stdfs::perms(0755));
     const std::string m = "/usr/lib/apache2/modules/";
@@ -42,39 +38,12 @@ class Apache {
     write_text(dir_ / "httpd.conf", conf);
     process_ = std::make_unique<BackgroundProcess>(
         std::vector<std::string>{"/usr/sbin/apache2", "-X", "-f", (dir_ / "httpd.conf").string()});
-    wait_until_accepting();
+    wait_until_accepting(port_, [this] { return error_log(); });
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   std::string error_log() const { return stdfs::exists(dir_ / "error.log") ? read_text(dir_ / "error.log") : ""; }
 
  private:
-  static int free_port() {
-    const int s = listen_on_loopback();
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    close(s);
-    return ntohs(a.sin_port);
-  }
-  bool accepts() const {
-    const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port_));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(s);
-    return ok;
-  }
-  void wait_until_accepting() const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!accepts()) {
-      INFO("httpd error log:\n" << error_log());
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a real condition, with a deadline
-    }
-  }
-
   TempDir dir_;
   int port_ = 0;
   std::unique_ptr<BackgroundProcess> process_;

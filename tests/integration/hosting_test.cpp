@@ -1,4 +1,5 @@
-// docs/hosting.md checked against real servers: an origin nginx (and Apache)
+// docs/hosting.md checked against real servers: an origin nginx (and Apache,
+// and an S3 bucket filled by the page's AWS CLI lines on moto's S3 server)
 // and a caching edge nginx configured with the page's own snippets, a publish
 // uploaded in the page's order while clients read through the edge, the
 // wrong configuration that serves a stale release, and the page's systemd
@@ -7,6 +8,7 @@
 
 #include "apache_server.h"
 #include "hosting_fixture.h"
+#include "s3_server.h"
 
 using namespace upkeep::test;
 using upkeep::Json;
@@ -169,4 +171,41 @@ TEST_CASE("hosting: the documented Apache configuration sends the cache rules, a
   INFO(d.out << d.err);
   CHECK(d.exit_code == 0);
   CHECK(contains(d.out, "all checks passed"));
+}
+
+TEST_CASE(
+    "hosting: the documented S3 upload (real AWS CLI, moto's S3 server) sets the cache rules per object, and "
+    "clients and doctor read the bucket",
+    "[hosting][s3][integration]") {
+  VendorRepo vendor;
+  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  S3Server s3;
+  const std::string bucket = s3.url() + "my-bucket/";
+  run_ok({"/bin/sh", "-c", "aws s3 mb s3://my-bucket"}, s3.env());
+  run_ok({"/bin/bash", "-e", "-c", doc_snippet("s3-public-read")}, s3.env());
+  // The latest link too, so that step 3 of the snippet has something to send.
+  run_ok({program("upkeep").string(), "bundle", "--version", "1.0.0", "-o", (vendor.dir() / "demo.run").string(),
+          "--repo", vendor.repo().string(), "--update-url", bucket});
+  const auto upload = [&] {
+    run_ok({"/bin/bash", "-e", "-c", "cd " + vendor.dir().path().string() + "\n" + doc_snippet("s3")}, s3.env());
+  };
+  upload();
+
+  CHECK(contains(headers_of(bucket + "metadata/timestamp.json"), "cache-control: no-cache"));
+  CHECK(contains(headers_of(bucket + "metadata/root.json"), "cache-control: no-cache"));
+  CHECK(
+      contains(headers_of(bucket + "metadata/2.snapshot.json"), "cache-control: public, max-age=31536000, immutable"));
+  CHECK(contains(headers_of(bucket + "metadata/1.root.json"), "cache-control: public, max-age=31536000, immutable"));
+  const std::string package = stdfs::relative(vendor.package_file("1.0.0"), vendor.repo()).string();
+  CHECK(contains(headers_of(bucket + package), "cache-control: public, max-age=31536000, immutable"));
+  CHECK(contains(headers_of(bucket + "download/demo-latest-linux-x86_64"), "cache-control: no-cache"));
+  CHECK(newest_seen(bucket, vendor.root_json()) == "1.0.0");
+  RunResult d = run({program("upkeep").string(), "doctor", bucket, "--trusted-root", vendor.root_json().string()});
+  INFO(d.out << d.err);
+  CHECK(d.exit_code == 0);
+
+  // The next release, uploaded by the same lines, is what clients see.
+  vendor.release(vendor.build_folder("2.0.0"), "2.0.0");
+  upload();
+  CHECK(newest_seen(bucket, vendor.root_json()) == "2.0.0");
 }
