@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "free_port.h"
 #include "hosting_fixture.h"
 
 using namespace upkeep::test;
@@ -159,14 +160,7 @@ TEST_CASE("doctor: the command line", "[doctor][integration]") {
   CHECK(none.exit_code == 2);
   CHECK(contains(none.err, "needs REPO_URL"));
   // A server that is not there: a finding, not a crash, and JSON all the same.
-  const int port = [] {
-    const int s = listen_on_loopback();
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    close(s);  // nothing listens there now
-    return ntohs(a.sin_port);
-  }();
+  const int port = free_loopback_port();  // nothing listens there
   RunResult gone =
       run({program("upkeep").string(), "doctor", "http://127.0.0.1:" + std::to_string(port) + "/", "--json"});
   INFO(gone.out << gone.err);
