@@ -18,8 +18,11 @@ class S3Server {
  public:
   S3Server() : port_(free_loopback_port()) {
     process_ = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{"/bin/sh", "-c", "exec moto_server -H 127.0.0.1 -p " + std::to_string(port_)}, env());
-    wait_until_accepting(port_, [] { return std::string("(moto_server: see stderr)"); });
+        std::vector<std::string>{
+            "/bin/sh", "-c",
+            "exec moto_server -H 127.0.0.1 -p " + std::to_string(port_) + " >" + log().string() + " 2>&1"},
+        env());
+    wait_until_accepting(port_, [this] { return stdfs::exists(log()) ? read_text(log()) : ""; });
   }
   // "http://127.0.0.1:PORT/": a bucket B is served (path style) at url() + B + "/".
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
@@ -35,6 +38,9 @@ class S3Server {
 
  private:
   stdfs::path log() const { return dir_ / "moto.log"; }  // its request log, kept off the test's output
+
+  TempDir dir_;
+  stdfs::path log() const { return dir_ / "moto.log"; }  // its banner and request log, kept off the test's output
 
   TempDir dir_;
   int port_;
