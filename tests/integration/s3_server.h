@@ -37,9 +37,6 @@ class S3Server {
   }
 
  private:
-  stdfs::path log() const { return dir_ / "moto.log"; }  // its request log, kept off the test's output
-
-  TempDir dir_;
   stdfs::path log() const { return dir_ / "moto.log"; }  // its banner and request log, kept off the test's output
 
   TempDir dir_;
