@@ -8,6 +8,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/expiries.h"
@@ -48,7 +49,7 @@ const char* kDoctorUsage =
     "Exit codes: 0 every check passed (warnings allowed); 16 a check failed (each\n"
     "failure names its fix); 2 bad command line; 9 no --trusted-root file; 1 other.\n";
 
-DoctorOptions options_of(const CliArgs& cli) {
+DoctorOptions doctor_options_of(const CliArgs& cli) {
   DoctorOptions o;
   if (auto r = cli.value("trusted-root")) {
     if (!std::filesystem::is_regular_file(*r))
@@ -69,7 +70,7 @@ DoctorOptions options_of(const CliArgs& cli) {
   return o;
 }
 
-void print_report(const DoctorReport& r) {
+void print_findings(const DoctorReport& r) {
   std::printf("repository %s (checked %s)\n", r.url.c_str(), r.checked_at.c_str());
   for (const DoctorFinding& f : r.findings) {
     const char* level = f.level == DoctorFinding::Level::kPass      ? "ok     "
@@ -98,10 +99,9 @@ int cmd_doctor(const Args& args) {
     return 0;
   }
   if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("doctor: needs REPO_URL\n\n") + kDoctorUsage);
-  const DoctorOptions options = options_of(cli);
+  const DoctorOptions options = doctor_options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
-  std::string url = cli.positional()[0];
-  if (url.back() != '/') url += '/';
+  const std::string url = with_trailing_slash(cli.positional()[0]);
   const fs::RemoveTreeOnExit work(fs::make_temp_dir("upkeep-doctor-"));
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
   RepositoryDoctor doctor(url, work.path(), *fetcher);
@@ -109,7 +109,7 @@ int cmd_doctor(const Args& args) {
   if (cli.flag("json"))
     std::printf("%s\n", report.to_json().dump(0).c_str());
   else
-    print_report(report);
+    print_findings(report);
   return report.passed() ? 0 : kCheckFailed;
 }
 
