@@ -1,5 +1,5 @@
 // For servers that cannot take a listening socket from the test (Apache
-// httpd, moto's S3 server): a port of 127.0.0.1 found free and closed
+// httpd, s3rver): a port of 127.0.0.1 found free and closed
 // again, named on their command line, and a wait (with a deadline) until
 // the server accepts there.
 #pragma once
