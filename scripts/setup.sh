@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need from Debian's archive (only when
 # something is missing), installs the tuf-js client the interoperability test
-# runs into build/interop and puppeteer-core, which the browser tests drive
-# chromium with, into build/browser (only when missing), then configures and
+# runs into build/interop, puppeteer-core, which the browser tests drive
+# chromium with, into build/browser and s3rver, the S3 server of the hosting
+# test, into build/s3rver (only when missing), then configures and
 # builds upkeep into ./build (every target, or the targets named as arguments).
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
@@ -14,6 +15,9 @@ packages=(
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
   # natural peers the tests talk to
   nginx-light curl strace desktop-file-utils
+  # the hosting page's Apache configuration, served for real, and its S3 upload lines, run with
+  # the real AWS CLI against s3rver below (tests/integration/hosting_test.cpp)
+  apache2 awscli
   # clang makes real LLVM bitcode for the bitcode patch tests, msgfmt real catalogs for the catalog patch tests;
   # clang and libFuzzer (libclang-rt-14-dev) build the fuzz targets (scripts/fuzz.sh)
   clang libclang-rt-14-dev gettext
@@ -69,6 +73,15 @@ if [ ! -f build/browser/node_modules/puppeteer-core/package.json ]; then
   mkdir -p build/browser
   npm install --prefix build/browser --save-exact --no-audit --no-fund --loglevel=error \
     "puppeteer-core@$puppeteer_core_version" >/dev/null
+fi
+
+# s3rver is the S3-compatible server the hosting page's AWS CLI lines upload to
+# (tests/integration/hosting_test.cpp): it keeps each object's Cache-Control. Pinned like tuf-js.
+s3rver_version=3.7.1
+if [ ! -f build/s3rver/node_modules/s3rver/package.json ]; then
+  echo "setup: installing s3rver $s3rver_version into build/s3rver"
+  mkdir -p build/s3rver
+  npm install --prefix build/s3rver --save-exact --no-audit --no-fund --loglevel=error "s3rver@$s3rver_version" >/dev/null
 fi
 
 build_type="${UPKEEP_BUILD_TYPE:-RelWithDebInfo}"

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "upkeep/admin/latest_bundle.h"
 #include "upkeep/admin/offline_bundle.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
@@ -40,6 +41,10 @@ const char* kBundleUsage =
     "                     the upkeep program the bundle runs as, the launcher and\n"
     "                     the updater it installs (default: this upkeep and the\n"
     "                     launcher and upkeep-updater beside it, stripped by the build)\n"
+    "  --no-latest        with --repo DIR: leave DIR/download/ alone (by default a\n"
+    "                     bundle newer than the one there becomes the stable link\n"
+    "                     download/APP-latest-PLATFORM, APP-CHANNEL-latest-PLATFORM\n"
+    "                     off the stable channel; `upkeep release` keeps it current)\n"
     "  --json             print the result as one JSON object (and no progress)\n"
     "  --verbose          when stderr is no terminal, one progress line when done\n"
     "\n"
@@ -76,6 +81,15 @@ void set_urls(const CliArgs& cli, admin::BundleOptions& o) {
   }
 }
 
+// The program the bundle runs as, and the launcher and updater it installs: given, else this upkeep's siblings.
+void set_binaries(admin::BundleOptions& o, const std::optional<std::string>& program,
+                  const std::optional<std::string>& launcher, const std::optional<std::string>& updater) {
+  const auto here = fs::self_executable_path();
+  o.program = program.value_or(here.string());
+  o.launcher_binary = launcher.value_or((here.parent_path() / "launcher").string());
+  o.updater_binary = updater.value_or((here.parent_path() / "upkeep-updater").string());
+}
+
 admin::BundleOptions options_of(const CliArgs& cli) {
   auto version = cli.value("version");
   auto output = cli.value("output");
@@ -88,10 +102,7 @@ admin::BundleOptions options_of(const CliArgs& cli) {
   o.platform = cli.value_or("platform", build_platform());
   if (auto r = cli.value("trusted-root")) o.trusted_root = *r;
   o.output = *output;
-  const auto here = fs::self_executable_path();
-  o.program = cli.value_or("program", here.string());
-  o.launcher_binary = cli.value_or("launcher", (here.parent_path() / "launcher").string());
-  o.updater_binary = cli.value_or("updater", (here.parent_path() / "upkeep-updater").string());
+  set_binaries(o, cli.value("program"), cli.value("launcher"), cli.value("updater"));
   return o;
 }
 
@@ -104,7 +115,8 @@ admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, 
   return f;
 }
 
-void print_result(const admin::BundleFacts& f, const std::filesystem::path& path, bool json) {
+void print_result(const admin::BundleFacts& f, const std::filesystem::path& path,
+                  const std::optional<std::filesystem::path>& latest, bool json) {
   const auto size = std::filesystem::file_size(path);
   if (json) {
     Json j = Json::object();
@@ -115,12 +127,21 @@ void print_result(const admin::BundleFacts& f, const std::filesystem::path& path
     j["platform"] = f.platform;
     j["channel"] = f.channel;
     j["update_url"] = f.update_url;
+    if (latest) j["latest"] = latest->string();
     std::printf("%s\n", j.dump(0).c_str());
   } else {
     std::printf("bundled %s %s (%s) into %s (%llu bytes)\ninstall it with: %s --silent\n", f.app_id.c_str(),
                 f.version.c_str(), f.platform.c_str(), path.c_str(), static_cast<unsigned long long>(size),
                 path.c_str());
+    if (latest) std::printf("the latest link %s now serves it\n", latest->c_str());
   }
+}
+
+// The latest link of a bundle made from a repository folder (not with --no-latest, not from a URL).
+std::optional<std::filesystem::path> refresh_latest(const CliArgs& cli, const admin::BundleOptions& o) {
+  const std::string repo = cli.value_or("repo", "repo");
+  if (cli.flag("no-latest") || is_http(repo) || repo.rfind("file://", 0) == 0) return std::nullopt;
+  return admin::LatestBundle::refresh(repo, o.output);
 }
 
 }  // namespace
@@ -129,7 +150,7 @@ int cmd_bundle(const Args& in) {
   Args args = in;  // -o is the one short option, as in compilers and archivers
   for (auto& a : args)
     if (a == "-o") a = "--output";
-  CliArgs cli(args, {.flags = {"help", "json", "verbose"},
+  CliArgs cli(args, {.flags = {"help", "json", "verbose", "no-latest"},
                      .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
                                 "program", "launcher", "updater", "credentials"}});
   if (cli.flag("help")) {
@@ -141,8 +162,32 @@ int cmd_bundle(const Args& in) {
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
   const auto mode = cli.flag("json") ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(cli.flag("verbose"));
   admin::BundleFacts f = write_bundle(o, *fetcher, mode);
-  print_result(f, std::filesystem::absolute(o.output), cli.flag("json"));
+  print_result(f, std::filesystem::absolute(o.output), refresh_latest(cli, o), cli.flag("json"));
   return 0;
+}
+
+void refresh_latest_after_release(const std::filesystem::path& repo_dir, const admin::BundleFacts& release) {
+  std::filesystem::path link;
+  try {
+    link = admin::LatestBundle::path_of(repo_dir, release);
+    if (!std::filesystem::exists(link) || !admin::LatestBundle::is_behind(repo_dir, release)) return;
+    admin::BundleOptions o;
+    o.repository_url = "file://" + std::filesystem::absolute(repo_dir).lexically_normal().string() + "/";
+    o.update_url = admin::OfflineBundle::open(link).facts().update_url;  // where the link's installs update from
+    o.version = release.version;
+    o.app_id = release.app_id;
+    o.platform = release.platform;
+    o.channel = release.channel;
+    set_binaries(o, std::nullopt, std::nullopt, std::nullopt);
+    const fs::RemoveTreeOnExit work(fs::make_temp_dir("upkeep-latest-"));
+    o.output = work.path() / "bundle";
+    const auto fetcher = net::make_fetcher({});
+    admin::OfflineBundle::write(o, *fetcher);
+    admin::LatestBundle::refresh(repo_dir, o.output);
+    std::printf("  latest link %s refreshed\n", link.c_str());
+  } catch (const Error& e) {
+    std::fprintf(stderr, "release: warning: the latest link %s was not refreshed: %s\n", link.c_str(), e.what());
+  }
 }
 
 }  // namespace upkeep::cli

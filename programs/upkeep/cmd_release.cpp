@@ -89,6 +89,10 @@ const char* kReleaseUsage =
     "  --critical     mark the release critical: offered to every installation\n"
     "                 whatever its rollout\n"
     "\n"
+    "When the repository has the latest link of the release's app, channel and\n"
+    "platform (download/, made by `upkeep bundle`), a bundle of this release\n"
+    "replaces it (docs/hosting.md, \"The latest link\").\n"
+    "\n"
     "DIR may hold relative symlinks that resolve inside DIR (lib/libx.so.1 ->\n"
     "libx.so.1.0); they are signed with their target and made again on every\n"
     "machine. Absolute links and links that leave DIR are refused (exit 10).\n";
@@ -244,6 +248,7 @@ int cmd_release(const Args& args) {
                 static_cast<long long>(h.timeout_seconds));
   std::printf("  timestamp version %lld, snapshot version %lld\n", static_cast<long long>(timestamp.version),
               static_cast<long long>(timestamp.snapshot.version));
+  refresh_latest_after_release(repo_dir, {info.app_id, info.version, info.platform, info.channel});
   return 0;
 }
 

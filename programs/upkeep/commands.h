@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/admin/offline_bundle.h"
 #include "upkeep/base/cli_args.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
@@ -30,6 +31,13 @@ void init_silent_logging(const CliArgs& args, const std::string& program_name);
 // through it, so each `upkeep COMMAND --json` is JSON on failure too.
 int with_json_errors(const Args& args, const std::function<int()>& body);
 
+// After `upkeep release` (cmd_bundle.cpp): when `repo_dir` already has the
+// latest link of this release's app, channel and platform (made by `upkeep
+// bundle`) and the release is newer, a bundle of it replaces the link, with
+// the update URL the link had. A failure is a warning on stderr: the release
+// stands.
+void refresh_latest_after_release(const std::filesystem::path& repo_dir, const admin::BundleFacts& release);
+
 int cmd_keys(const Args& args);               // cmd_keys.cpp:    keys init|add|revoke|rotate-root|list
 int cmd_release(const Args& args);            // cmd_release.cpp: release DIR --version V ...
 int cmd_refresh_timestamp(const Args& args);  // cmd_refresh_timestamp.cpp: refresh-timestamp
@@ -45,5 +53,6 @@ int cmd_quarantine(const Args& args);         // cmd_quarantine.cpp: quarantine 
 int cmd_watch(const Args& args);              // cmd_watch.cpp:   watch BUILD_DIR [--once]
 int cmd_version_of(const Args& args);         // cmd_version_of.cpp: version-of FILE [--json] [--run-version]
 int cmd_compare(const Args& args);            // cmd_compare.cpp: compare A B [--json]
+int cmd_doctor(const Args& args);             // cmd_doctor.cpp:  doctor REPO_URL [--json]
 
 }  // namespace upkeep::cli

@@ -59,6 +59,8 @@ const char* kUsage =
     "  version-of FILE [--json] [--run-version]\n"
     "                       the version a Windows exe/dll or an ELF program states\n"
     "  compare A B [--json] print -1, 0 or 1: A older than, as new as, newer than B\n"
+    "  doctor REPO_URL [--json]\n"
+    "                       check a hosted repository: expiry ahead, cache headers, every current target\n"
     "\n"
     "Run 'upkeep COMMAND --help' for the options of one command.\n";
 
@@ -72,7 +74,7 @@ const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& comma
       {"info", cli::cmd_info},           {"bundle", cli::cmd_bundle},
       {"repair", cli::cmd_repair},       {"quarantine", cli::cmd_quarantine},
       {"watch", cli::cmd_watch},         {"version-of", cli::cmd_version_of},
-      {"compare", cli::cmd_compare},
+      {"compare", cli::cmd_compare},     {"doctor", cli::cmd_doctor},
   };
   return table;
 }

@@ -18,6 +18,7 @@ TEST_CASE("upkeep commands print their failure as one JSON object with --json, a
       {"repair", "--prefix", missing},
       {"bundle", "--version", "1.0.0", "-o", (dir / "b").string(), "--repo", missing},
       {"info", "http://127.0.0.1:9/"},
+      {"doctor", "http://127.0.0.1:9/", "--trusted-root", missing},  // a failed check is a report; this is an error
       {"compare", "1.0", "not-a-version"},
       {"version-of", missing},
       {"watch", missing},

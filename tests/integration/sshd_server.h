@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "free_port.h"
 #include "release_fixture.h"
 #include "test_support.h"
 
@@ -36,7 +37,7 @@ class Sshd {
     stdfs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys");
     std::error_code ec;
     stdfs::create_directories("/run/sshd", ec);  // sshd's privilege separation folder must exist
-    port_ = free_port();
+    port_ = free_loopback_port();
     write_text(dir_ / "sshd_config", "ListenAddress 127.0.0.1:" + std::to_string(port_) + "\nHostKey " +
                                          (dir_ / "host_key").string() + "\nPidFile " + (dir_ / "sshd.pid").string() +
                                          "\nUsePAM no\nStrictModes no\nAuthorizedKeysFile " +
@@ -78,14 +79,6 @@ class Sshd {
     const std::string line = read_text(pub);
     const auto second_space = line.find(' ', line.find(' ') + 1);
     return line.substr(0, second_space);  // "type base64", without the comment
-  }
-  static int free_port() {
-    const int s = listen_on_loopback();
-    sockaddr_in addr{};
-    socklen_t len = sizeof addr;
-    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(s);
-    return ntohs(addr.sin_port);
   }
   // Connects until the server answers "SSH-2.0-…", for at most 10 s.
   void wait_for_banner() const {

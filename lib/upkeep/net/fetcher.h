@@ -48,6 +48,8 @@ struct ServerFacts {
   std::string date;           // its clock (HTTP Date)
   std::string last_modified;  // of the resource (HTTP Last-Modified)
   std::string server;         // its software (HTTP Server)
+  std::string cache_control;  // how long caches may keep it (HTTP Cache-Control; `upkeep doctor` judges it)
+  std::string expires;        // the older form of the same (HTTP Expires)
 };
 
 inline constexpr const char* kDirectProxy = "direct";  // FetchOptions::proxy: connect directly

@@ -388,7 +388,12 @@ std::optional<std::string> HttpFetcher::get_if_exists(const std::string& url, ui
       fail(ErrorCode::kNetwork, url + ": connection closed after " + std::to_string(body.size()) + " of " +
                                     std::to_string(r.head.getContentLength64()) + " bytes");
     if (server_facts_.size() >= kMaxServerFacts) server_facts_.clear();  // a long-running app: only recent replies
-    server_facts_[url] = {url, r.head.get("Date", ""), r.head.get("Last-Modified", ""), r.head.get("Server", "")};
+    server_facts_[url] = {url,
+                          r.head.get("Date", ""),
+                          r.head.get("Last-Modified", ""),
+                          r.head.get("Server", ""),
+                          r.head.get("Cache-Control", ""),
+                          r.head.get("Expires", "")};
     return body;
   });
 }

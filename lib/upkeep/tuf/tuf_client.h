@@ -97,8 +97,10 @@ class Client {
   int64_t timestamp_version() const { return timestamp_ ? timestamp_->version : 0; }
   int64_t snapshot_version() const { return snapshot_ ? snapshot_->version : 0; }
   int64_t targets_version() const { return targets_ ? targets_->version : 0; }
-  // The verified timestamp's expiry (0 when unknown).
+  // The verified roles' expiries (0 when unknown), for `upkeep doctor`'s look ahead.
   std::time_t timestamp_expires() const { return timestamp_ ? timestamp_->expires : 0; }
+  std::time_t snapshot_expires() const { return snapshot_ ? snapshot_->expires : 0; }
+  std::time_t targets_expires() const { return targets_ ? targets_->expires : 0; }
 
  private:
   struct Local;              // a cached file: its bytes and verified envelope

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/version.h"
@@ -89,6 +90,28 @@ std::string sole_app_id(const std::vector<tuf::TargetFile>& targets) {
   if (ids.empty()) fail(ErrorCode::kNotFound, "the repository has no releases yet");
   if (ids.size() > 1) fail(ErrorCode::kUsage, "the repository holds several applications; choose one with --app-id");
   return *ids.begin();
+}
+
+std::vector<ReleaseInfo> newest_releases(const std::vector<tuf::TargetFile>& targets) {
+  std::set<std::tuple<std::string, std::string, std::string>> lines;  // app, platform, channel
+  for (const auto& t : targets) {
+    if (!ReleaseFacts::names_release(t.custom)) continue;
+    try {
+      const ReleaseFacts f = ReleaseFacts::from_json(t.custom);
+      lines.emplace(f.app_id, f.platform, f.channel);
+    } catch (const Error& e) {
+      spdlog::warn("{}: release facts skipped: {}", t.path, e.what());  // never offered either
+    }
+  }
+  std::vector<ReleaseInfo> out;
+  for (const auto& [app, platform, channel] : lines) {
+    SelectionCriteria c;
+    c.app_id = app;
+    c.platform = platform;
+    c.channel = channel;
+    if (std::optional<ReleaseInfo> newest = select_release(targets, c)) out.push_back(std::move(*newest));
+  }
+  return out;
 }
 
 }  // namespace upkeep

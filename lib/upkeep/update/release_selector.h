@@ -56,6 +56,11 @@ struct SelectionCriteria {
 // facts are skipped (and logged), never offered.
 std::optional<ReleaseInfo> select_release(const std::vector<tuf::TargetFile>& targets, const SelectionCriteria& c);
 
+// The newest release of every (app, platform, channel) some target's release
+// facts name, rollout ignored, sorted by that triple: what `upkeep info`
+// shows and `upkeep doctor` checks.
+std::vector<ReleaseInfo> newest_releases(const std::vector<tuf::TargetFile>& targets);
+
 // The one application the targets' release facts name. Error(kNotFound)
 // when there are no releases, Error(kUsage) when there are several apps.
 std::string sole_app_id(const std::vector<tuf::TargetFile>& targets);

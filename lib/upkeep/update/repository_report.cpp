@@ -1,10 +1,6 @@
 #include "upkeep/update/repository_report.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
-#include <set>
-#include <tuple>
 
 #include "upkeep/base/error.h"
 #include "upkeep/install/manifest.h"
@@ -15,23 +11,6 @@
 namespace upkeep {
 
 namespace {
-
-using Release = std::tuple<std::string, std::string, std::string>;  // app, platform, channel
-
-// Every (app, platform, channel) some target's release facts name.
-std::set<Release> releases_named(const std::vector<tuf::TargetFile>& targets) {
-  std::set<Release> out;
-  for (const auto& t : targets) {
-    if (!ReleaseFacts::names_release(t.custom)) continue;
-    try {
-      const ReleaseFacts f = ReleaseFacts::from_json(t.custom);
-      out.emplace(f.app_id, f.platform, f.channel);
-    } catch (const Error& e) {
-      spdlog::warn("{}: release facts skipped: {}", t.path, e.what());  // never offered either (release_selector.h)
-    }
-  }
-  return out;
-}
 
 // The release's files with their signed sizes and hashes, and the versions the publisher read.
 std::vector<ModuleFacts> modules_of(const ReleaseInfo& r, const ReleaseFacts& facts, const tuf::Client& client,
@@ -97,18 +76,12 @@ RepositoryReport RepositoryReport::read(const std::string& repo_url, const std::
   report.timestamp_expires = tuf::format_time(client.timestamp_expires());
   report.checked_at = tuf::format_time(client.update_start_time());
   const std::vector<tuf::TargetFile> targets = client.targets();
-  for (const auto& [app, platform, channel] : releases_named(targets)) {
-    SelectionCriteria c;
-    c.app_id = app;
-    c.platform = platform;
-    c.channel = channel;
-    const std::optional<ReleaseInfo> newest = select_release(targets, c);
-    if (!newest) continue;
+  for (const ReleaseInfo& newest : newest_releases(targets)) {
     ReleaseSummary s;
-    s.facts = ReleaseFacts::from_json(newest->package.custom);
-    s.package_size = newest->package.length;
-    s.package_sha256 = newest->package.sha256();
-    s.modules = in_context(newest->manifest.path, [&] { return modules_of(*newest, s.facts, client, fetcher); });
+    s.facts = ReleaseFacts::from_json(newest.package.custom);
+    s.package_size = newest.package.length;
+    s.package_sha256 = newest.package.sha256();
+    s.modules = in_context(newest.manifest.path, [&] { return modules_of(newest, s.facts, client, fetcher); });
     report.releases.push_back(std::move(s));
   }
   return report;

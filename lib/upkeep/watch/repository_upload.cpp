@@ -29,9 +29,13 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// The latest links (admin/latest_bundle.h): they change in place and install a release that must be live.
+bool is_latest_link(const std::string& path) { return path.rfind("download/", 0) == 0; }
+
 // Publishing rank: 0 targets, 1 targets and delegated roles, 2 snapshot,
-// 3 root versions, 4 root.json, 5 timestamp.json.
+// 3 root versions, 4 root.json, 5 timestamp.json, 6 the latest links.
 int rank(const std::string& path) {
+  if (is_latest_link(path)) return 6;
   if (path.rfind("metadata/", 0) != 0) return 0;
   const std::string name = path.substr(9);
   if (name == "timestamp.json") return 5;
@@ -64,6 +68,7 @@ bool RepositoryUpload::identical(const std::string& path, const std::map<std::st
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(local_ / path, ec);
   if (it == present.end() || ec || it->second != size) return false;
+  if (is_latest_link(path)) return false;  // a bundle of another version may have the same size: always sent
   if (immutable_name(path)) return true;
   return destination_.read_file(path, kMetadataMax) == fs::read_file(local_ / path, kMetadataMax);
 }

@@ -6,8 +6,10 @@
 // blobs, patches), then the versioned targets and delegated roles
 // (N.<role>.json), then N.snapshot.json, then the root versions
 // (N.root.json ascending, then root.json), and metadata/timestamp.json
-// LAST: a client reaches new files only through the new timestamp, so
-// until it is written the destination serves the previous release whole.
+// LAST of the repository: a client reaches new files only through the new
+// timestamp, so until it is written the destination serves the previous
+// release whole. The latest links (download/, admin/latest_bundle.h) follow
+// it, and are always sent (they change in place, and are too big to compare).
 // Root versions come just before it because a new root may change the
 // timestamp keys: published earlier it would make the old timestamp fail.
 //

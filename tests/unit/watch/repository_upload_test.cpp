@@ -62,16 +62,16 @@ std::unique_ptr<tuf::Client> client_of(RepoFixture& f, const stdfs::path& dir, c
 
 }  // namespace
 
-TEST_CASE("RepositoryUpload::order: targets, then roles, snapshot, root versions, timestamp.json last",
+TEST_CASE("RepositoryUpload::order: targets, then roles, snapshot, root versions, timestamp.json, the latest links",
           "[watch][repository_upload]") {
-  const auto o = RepositoryUpload::order({"metadata/timestamp.json", "metadata/root.json", "metadata/10.root.json",
-                                          "metadata/2.root.json", "metadata/3.snapshot.json", "metadata/3.targets.json",
-                                          "metadata/2.team.json", "targets/demo/blobs/ab.zst",
-                                          "targets/demo/1.0/linux/ff.package.zip"});
+  const auto o = RepositoryUpload::order({"download/demo-latest-linux", "metadata/timestamp.json", "metadata/root.json",
+                                          "metadata/10.root.json", "metadata/2.root.json", "metadata/3.snapshot.json",
+                                          "metadata/3.targets.json", "metadata/2.team.json",
+                                          "targets/demo/blobs/ab.zst", "targets/demo/1.0/linux/ff.package.zip"});
   CHECK(o == std::vector<std::string>{"targets/demo/1.0/linux/ff.package.zip", "targets/demo/blobs/ab.zst",
                                       "metadata/2.team.json", "metadata/3.targets.json", "metadata/3.snapshot.json",
                                       "metadata/2.root.json", "metadata/10.root.json", "metadata/root.json",
-                                      "metadata/timestamp.json"});
+                                      "metadata/timestamp.json", "download/demo-latest-linux"});
   CHECK(RepositoryUpload::immutable_name("targets/demo/blobs/ab.zst"));
   CHECK(RepositoryUpload::immutable_name("metadata/3.snapshot.json"));
   CHECK_FALSE(RepositoryUpload::immutable_name("metadata/timestamp.json"));
