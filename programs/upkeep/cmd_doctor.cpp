@@ -18,8 +18,6 @@ namespace upkeep::cli {
 
 namespace {
 
-// ErrorCode::kCheckFailed (16) once base/error.h names it: a check of the hosted repository failed.
-constexpr int kCheckFailed = 16;
 
 const char* kDoctorUsage =
     "usage: upkeep doctor REPO_URL [--trusted-root FILE] [--credentials FILE] [--no-targets]\n"
@@ -110,7 +108,7 @@ int cmd_doctor(const Args& args) {
     std::printf("%s\n", report.to_json().dump(0).c_str());
   else
     print_findings(report);
-  return report.passed() ? 0 : kCheckFailed;
+  return report.passed() ? 0 : static_cast<int>(ErrorCode::kCheckFailed);
 }
 
 }  // namespace upkeep::cli

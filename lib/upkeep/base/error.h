@@ -29,6 +29,7 @@ enum class ErrorCode : int {
   kBadBundle = 13,         // an offline bundle that is not one, is truncated or damaged
   kPermission = 14,        // permission denied: a read-only or another user's file or folder (EACCES, EPERM, EROFS)
   kCredentials = 15,       // the repository refused our credentials, or wants some we do not have (HTTP 401/403, SSH authentication)
+  kCheckFailed = 16,       // upkeep doctor: a check of the hosted repository failed (docs/hosting.md)
 };
 
 // Where a failure came from, when that is known, beside its code: what
