@@ -22,7 +22,7 @@
 #include "bench_util.h"
 #include "delta/series_repo.h"
 #include "delta/tool_baseline.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 
 namespace upkeep::bench {
 namespace {

@@ -27,7 +27,7 @@
 #include <cstring>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/fs.h"
 

@@ -36,7 +36,7 @@
 
 #include "bench_util.h"
 #include "load_clients.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/process.h"
 

@@ -18,7 +18,7 @@
 #include <fstream>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/install/launch_spec.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/state_store.h"

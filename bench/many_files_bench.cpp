@@ -33,7 +33,7 @@
 #include <fstream>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"

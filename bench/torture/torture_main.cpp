@@ -15,7 +15,7 @@
 
 #include "../bench_util.h"
 #include "campaign.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/json.h"
 #include "upkeep/platform/fault_injection.h"
 

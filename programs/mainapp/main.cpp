@@ -36,7 +36,7 @@
 #include "terminal_ui.h"
 #include "ui_face.h"
 #include "updater_web_model.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
 #include "upkeep/base/logging.h"
@@ -321,7 +321,7 @@ Faces open_faces(TerminalUi& ui, AppUpdater& updater, const std::optional<WebUiS
 }
 
 // Started by the launcher: the UI faces, the updater, and the loop until quit or restart.
-int run_app(const CliArgs& args, const std::vector<std::string>& args_in, TerminalUi& ui, UiFace face,
+int run_app(const ParsedArgs& args, const std::vector<std::string>& args_in, TerminalUi& ui, UiFace face,
             const std::string& version, const Layout& layout) {
   // Before any thread starts: it reads (and changes) the environment.
   std::optional<WebUiSocket> socket;

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/logging.h"
@@ -49,13 +49,13 @@ std::string with_slash(std::string url) {
   return url;
 }
 
-std::string required(const CliArgs& args, const std::string& name) {
+std::string required(const ParsedArgs& args, const std::string& name) {
   auto v = args.value(name);
   if (!v || v->empty()) fail(ErrorCode::kUsage, "option --" + name + " is required for this command");
   return *v;
 }
 
-int init(const CliArgs& args) {
+int init(const ParsedArgs& args) {
   if (args.positional().size() != 2) fail(ErrorCode::kUsage, "init expects one argument: TRUSTED_ROOT");
   const stdfs::path dir = required(args, "metadata-dir");
   const stdfs::path source = args.positional()[1];

@@ -15,7 +15,7 @@
 #include <cstdio>
 
 #include "upkeep/admin/privileged_apply.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -120,7 +120,7 @@ void print(const Report& r, bool json, bool quiet) {
   std::printf("%s\n", j.dump(0).c_str());
 }
 
-int run(const CliArgs& args) {
+int run(const ParsedArgs& args) {
   const auto root = args.value("root");
   if (!root) fail(ErrorCode::kUsage, std::string("--root DIR is needed\n\n") + kUsage);
   if (args.flag("check-now") && args.flag("scheduled"))
