@@ -40,8 +40,7 @@ admin::InstallScope scope_of(const ParsedArgs& args) {
 UpdateSettings policy_settings(const std::string& app_id) {
   UpdateSettings s;
   const auto policy = ManagedPolicy::load(ManagedPolicy::folder_for(app_id, process_environment()));
-  policy.apply_to(s);
-  for (const auto& e : s.policy_errors) std::fprintf(stderr, "upkeep: managed policy: %s\n", e.message.c_str());
+  policy.apply_to(s);  // a rejected file: ManagedPolicy::load() said so, once
   return s;
 }
 

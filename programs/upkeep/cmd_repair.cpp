@@ -62,6 +62,9 @@ int cmd_repair(const Args& argv) {
   const ParsedArgs args = repair_command_line().parse(argv);
   if (args.flag("silent")) init_silent_logging(args, "upkeep-repair");
   const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
+  std::error_code ec;
+  if (!std::filesystem::is_directory(layout.versions_dir(), ec))
+    fail(ErrorCode::kNotFound, layout.root().string() + ": no install there (no versions/ folder)");
   const bool quiet = args.flag("silent") || args.flag("json");
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();

@@ -15,6 +15,7 @@
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
+#include "upkeep/base/exit_codes.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/termination.h"
@@ -144,8 +145,7 @@ Json round_json(const watch::RoundReport& r) {
   j["steps"] = steps;
   if (r.error) {
     j["handler"] = r.failed_handler;
-    j["error"] = r.error->what();
-    j["exit_code"] = static_cast<int64_t>(r.error->code());
+    j["error"] = error_json(r.error->code(), r.error->what()).at("error");  // the one error shape
     j["retry_in_ms"] = static_cast<int64_t>(r.retry_in.count());
   }
   return j;

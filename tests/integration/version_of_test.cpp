@@ -48,8 +48,9 @@ TEST_CASE("upkeep version-of fails with the error's exit code, in JSON too", "[v
   RunResult r = upkeep_run({"version-of", bare.string(), "--json"});
   CHECK(r.exit_code == 9);
   const Json j = Json::parse(r.out, "version-of --json");
-  CHECK(j.get_int("exit_code") == 9);
-  CHECK(contains(j.get_string("error"), "no VERSIONINFO resource"));
+  CHECK(j.at("error").get_int("code") == 9);
+  CHECK(j.at("error").get_string("name") == "not_found");
+  CHECK(contains(j.at("error").get_string("message"), "no VERSIONINFO resource"));
   write_text(dir / "notes.txt", "hello");
   r = upkeep_run({"version-of", (dir / "notes.txt").string()});
   CHECK(r.exit_code == 10);

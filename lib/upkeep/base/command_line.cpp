@@ -91,13 +91,31 @@ struct CommandLine::Impl {
   }
   std::unique_ptr<CLI::App> build() const;
   std::string usage_message(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& argv) const;
+  std::string hint() const { return " (" + name + " " + names.help + " lists the options)"; }
+  void check_argument_count(const CLI::App& app) const;
 };
+
+// Error(kUsage) when the positional arguments are fewer than `min` or more than `max`.
+void CommandLine::Impl::check_argument_count(const CLI::App& app) const {
+  for (const auto& d : declarations) {
+    if (d.kind != Kind::kArguments) continue;
+    const auto& got = app.get_option(d.spelling)->results();
+    if (got.size() > d.max) fail(ErrorCode::kUsage, "unexpected argument '" + got[d.max] + "'" + hint());
+    if (got.size() < d.min)
+      fail(ErrorCode::kUsage, got.empty() ? "missing " + d.spelling + hint()
+                                          : "expected " + d.spelling + " (" + std::to_string(d.min) +
+                                                " arguments), got " + std::to_string(got.size()) + hint());
+    return;  // one declaration of arguments per command line
+  }
+}
 
 std::unique_ptr<CLI::App> CommandLine::Impl::build() const {
   auto app = std::make_unique<CLI::App>(summary, name);
   app->formatter(std::make_shared<HouseFormatter>(usage));
   app->set_help_flag(names.help, "print this help and exit");
-  if (auto v = version_flag(); !v.empty()) app->add_flag(v)->description("print the version and exit");
+  // Thrown from its callback: CLI11 runs callbacks before it checks required arguments.
+  if (auto v = version_flag(); !v.empty())
+    app->add_flag_callback(v, [text = version] { throw ShowText(text + "\n"); })->description("print the version and exit");
   if (!footer.empty()) app->footer(footer);
   for (const auto& d : declarations) {
     switch (d.kind) {
@@ -113,12 +131,14 @@ std::unique_ptr<CLI::App> CommandLine::Impl::build() const {
             ->expected(1)
             ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
         break;
-      case Kind::kArguments: {
-        auto* opt = app->add_option(d.spelling, CLI::callback_t{}, d.help)->type_name("")->expected(
-            static_cast<int>(std::max<size_t>(d.min, 1)), static_cast<int>(d.max));
-        if (d.min > 0) opt->required();
+      case Kind::kArguments:
+        // Any number, wherever they stand among the options; parse() checks min and max itself.
+        app->add_option(d.spelling, CLI::callback_t{}, d.help)
+            ->type_name("")
+            ->expected(1)
+            ->allow_extra_args(true)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
         break;
-      }
     }
   }
   return app;
@@ -142,12 +162,13 @@ std::string CommandLine::Impl::usage_message(const CLI::App& app, const CLI::Par
   if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
     // The first word that nothing took: an option nobody declared, or one argument too many.
     auto rest = app.remaining();
-    const std::string first = rest.empty() ? std::string() : rest.front();
+    auto it = std::find_if(rest.begin(), rest.end(), [](const std::string& w) { return w != "--"; });
+    const std::string first = it == rest.end() ? std::string() : *it;
     const auto at = std::find(argv.begin(), argv.end(), first);
     const bool is_option = first.size() > 1 && first[0] == '-' && std::find(argv.begin(), at, "--") == at;
     message = is_option ? "unknown option '" + first + "'" : "unexpected argument '" + first + "'";
   }
-  return message + " (" + name + " " + names.help + " lists the options)";
+  return message + hint();
 }
 
 CommandLine::CommandLine(std::string name, std::string summary, Names names) : impl_(std::make_unique<Impl>()) {
@@ -201,6 +222,11 @@ int CommandLine::value_count(const std::string& option) const {
 }
 
 ParsedArgs CommandLine::parse(const std::vector<std::string>& argv) const {
+  // --help wins over whatever else does not parse; after "--" it is an argument like any other.
+  for (const auto& word : argv) {
+    if (word == "--") break;
+    if (word == impl_->names.help) throw ShowText(help());
+  }
   auto app = impl_->build();
   std::vector<std::string> reversed(argv.rbegin(), argv.rend());  // CLI11 takes them last first
   try {
@@ -210,9 +236,8 @@ ParsedArgs CommandLine::parse(const std::vector<std::string>& argv) const {
   } catch (const CLI::ParseError& e) {
     fail(ErrorCode::kUsage, impl_->usage_message(*app, e, argv));
   }
-  if (auto v = impl_->version_flag(); !v.empty() && app->get_option(v)->count() > 0)
-    throw ShowText(impl_->version + "\n");
   ParsedArgs out;
+  impl_->check_argument_count(*app);
   for (const auto& d : impl_->declarations) {
     const CLI::Option* opt = app->get_option(d.kind == Kind::kArguments ? d.spelling : spelling_of(d.key));
     if (opt->count() == 0) continue;

@@ -84,8 +84,8 @@ TEST_CASE("required arguments", "[command_line]") {
   CommandLine c("upkeep two", "Takes two words.");
   c.arguments("A B", "the words", 2, 2);
   CHECK(c.parse({"x", "y"}).positional() == Args{"x", "y"});
-  CHECK_THROWS_AS(c.parse({"x"}), Error);
-  CHECK_THROWS_AS(c.parse({}), Error);
+  CHECK(usage_error({"x"}, c) == "expected A B (2 arguments), got 1 (upkeep two --help lists the options)");
+  CHECK(usage_error({}, c) == "missing A B (upkeep two --help lists the options)");
 }
 
 TEST_CASE("--help comes from the declaration and --version from the program", "[command_line]") {
