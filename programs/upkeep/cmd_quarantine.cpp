@@ -66,9 +66,7 @@ int list(const Layout& layout, bool json) {
 }
 
 int clear(const Layout& layout, const std::string& version, bool json) {
-  if (!layout.writable_by_this_process())
-    fail(ErrorCode::kNeedsRoot, layout.root().string() + " is not writable by this user: clearing a quarantine of " +
-                                    "a per-machine install needs root");
+  if (!layout.writable_by_this_process()) layout.fail_not_writable("quarantine clear");
   const Config config = Config::load(layout.config_file());
   StateStore store = StateRecovery(layout).open();
   Quarantine(store, config.max_update_failures).clear(version, "an administrator (upkeep quarantine clear)");

@@ -65,6 +65,7 @@ int cmd_repair(const Args& argv) {
   std::error_code ec;
   if (!std::filesystem::is_directory(layout.versions_dir(), ec))
     fail(ErrorCode::kNotFound, layout.root().string() + ": no install there (no versions/ folder)");
+  if (!layout.writable_by_this_process()) layout.fail_not_writable("repair");
   const bool quiet = args.flag("silent") || args.flag("json");
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();

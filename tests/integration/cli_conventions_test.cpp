@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "release_fixture.h"
+#include "script_app_fixture.h"
 #include "upkeep/base/exit_codes.h"
 
 using namespace upkeep::test;
@@ -175,4 +176,43 @@ TEST_CASE("the launcher passes everything after its own options to the applicati
   CHECK(app.out.empty());  // not the launcher's usage: --help went to the (missing) application
   CHECK(app.err.find("--upkeep-bogus") == std::string::npos);
   CHECK(app.exit_code != 2);
+}
+
+TEST_CASE("exit codes mean what the table says: a version whose program is gone is 3, said once",
+          "[cli][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", "echo \"$V $*\"\n", "exit");
+  stdfs::remove(a.root() / "versions" / "1.0.0" / "hello");
+  RunResult r = run({a.launcher(), "x"});
+  CHECK(r.exit_code == static_cast<int>(upkeep::ErrorCode::kNoRunnableVersion));
+  CHECK(r.out.empty());
+  CHECK(lines(r.err) == 1);
+  CHECK(r.err.rfind("launcher: 1.0.0: cannot start ", 0) == 0);
+  // The updater on a folder that holds no install: 9, not "malformed input".
+  RunResult none = run({program("upkeep-updater").string(), "--root", (a.root() / "nothing").string(), "--json"});
+  CHECK(none.exit_code == static_cast<int>(upkeep::ErrorCode::kNotFound));
+  CHECK(upkeep::Json::parse(none.out, "updater --json").at("error").get_string("name") == "not_found");
+}
+
+TEST_CASE("a root that cannot be written even by root is 14 (permission) for every command that changes it",
+          "[cli][integration]") {
+  ScriptApp a;
+  a.install("1.0.0", "echo \"$V $*\"\n", "exit");
+  a.update("2.0.0", "echo \"$V $*\"\n", "exit");
+  REQUIRE(run({a.launcher()}).exit_code == 0);  // 2.0.0 applied: a rollback has somewhere to go
+  ImmutableDir frozen(a.root());
+  if (!frozen.active()) {
+    WARN("chattr +i is not available here: skipped");
+    return;
+  }
+  const std::string upkeep = program("upkeep").string(), root = a.root().string();
+  for (const auto& argv : std::vector<std::vector<std::string>>{{a.launcher(), "--upkeep-rollback"},
+                                                               {upkeep, "repair", "--prefix", root},
+                                                               {upkeep, "quarantine", "--prefix", root, "clear", "2.0.0"},
+                                                               {upkeep, "uninstall", "--prefix", root}}) {
+    INFO(argv[1]);
+    RunResult r = run(argv);
+    INFO(r.err);
+    CHECK(r.exit_code == static_cast<int>(upkeep::ErrorCode::kPermission));
+  }
 }
