@@ -183,6 +183,54 @@ void print_program(const publish::ReleaseProgram& p, const std::filesystem::path
   std::printf("    health: %s\n", p.launch.health.to_string().c_str());
 }
 
+// What `release` did, for a person.
+void print_release(const publish::ReleaseInfo& info, const publish::PublishedRelease& r,
+                   const publish::ReleaseProgram& program, const std::filesystem::path& dir,
+                   const tuf::TimestampMetadata& timestamp) {
+  std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),
+              info.platform.c_str(), info.channel.c_str(), r.file_count);
+  std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
+              static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
+  std::printf("  %s\n", r.manifest_target.c_str());
+  print_program(program, dir);
+  if (info.rollout < 100 || info.critical)
+    std::printf("  rollout %d%%%s\n", info.rollout, info.critical ? ", critical (offered to every installation)" : "");
+  if (!r.delta_target.empty()) {
+    const publish::DeltaStats& d = r.delta;
+    std::printf("  %s  %zu contents: %zu blobs new (%s), %zu reused, %s in all\n", r.delta_target.c_str(), d.contents,
+                d.blobs_written, sizes(d.blob_bytes_written).c_str(), d.blobs_reused, sizes(d.blob_bytes).c_str());
+    if (info.delta_from == 0)
+      std::printf("    no patches (--delta-from 0)\n");
+    else
+      std::printf("    %zu patches kept of %zu computed (%s)\n", d.patches_kept, d.patches_computed,
+                  sizes(d.patch_bytes).c_str());
+  }
+  for (const HookSpec& h : info.hooks)
+    std::printf("  %s hook: %s (time limit %lld s)\n", hook_kind_name(h.kind), h.path.c_str(),
+                static_cast<long long>(h.timeout_seconds));
+  std::printf("  timestamp version %lld, snapshot version %lld\n", static_cast<long long>(timestamp.version),
+              static_cast<long long>(timestamp.snapshot.version));
+}
+
+// What `release --json` prints: the release by app_id, version, platform, as every command names one.
+Json release_json(const publish::ReleaseInfo& info, const publish::PublishedRelease& r, int64_t timestamp_version) {
+  Json j = Json::object();
+  j["app_id"] = info.app_id;
+  j["version"] = info.version;
+  j["platform"] = info.platform;
+  j["channel"] = info.channel;
+  j["files"] = static_cast<uint64_t>(r.file_count);
+  j["package"] = r.package_target;
+  j["package_sha256"] = r.package_sha256;
+  j["package_length"] = static_cast<uint64_t>(r.package_length);
+  j["manifest"] = r.manifest_target;
+  j["delta"] = r.delta_target.empty() ? Json(nullptr) : Json(r.delta_target);
+  j["rollout"] = static_cast<int64_t>(info.rollout);
+  j["critical"] = info.critical;
+  j["timestamp_version"] = timestamp_version;
+  return j;
+}
+
 }  // namespace
 
 int cmd_release(const Args& args) {
@@ -211,30 +259,11 @@ int cmd_release(const Args& args) {
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(repo_dir, store, expiries);
   publish::PublishedRelease r = publisher.publish_release(dir, info, terminal_progress());
-  auto timestamp = publisher.current_timestamp();
-  std::printf("released %s %s (%s, channel %s): %zu files\n", info.app_id.c_str(), info.version.c_str(),
-              info.platform.c_str(), info.channel.c_str(), r.file_count);
-  std::printf("  %s  %llu bytes  sha256 %s\n", r.package_target.c_str(),
-              static_cast<unsigned long long>(r.package_length), r.package_sha256.c_str());
-  std::printf("  %s\n", r.manifest_target.c_str());
-  print_program(program, dir);
-  if (info.rollout < 100 || info.critical)
-    std::printf("  rollout %d%%%s\n", info.rollout, info.critical ? ", critical (offered to every installation)" : "");
-  if (!r.delta_target.empty()) {
-    const publish::DeltaStats& d = r.delta;
-    std::printf("  %s  %zu contents: %zu blobs new (%s), %zu reused, %s in all\n", r.delta_target.c_str(), d.contents,
-                d.blobs_written, sizes(d.blob_bytes_written).c_str(), d.blobs_reused, sizes(d.blob_bytes).c_str());
-    if (info.delta_from == 0)
-      std::printf("    no patches (--delta-from 0)\n");
-    else
-      std::printf("    %zu patches kept of %zu computed (%s)\n", d.patches_kept, d.patches_computed,
-                  sizes(d.patch_bytes).c_str());
-  }
-  for (const HookSpec& h : info.hooks)
-    std::printf("  %s hook: %s (time limit %lld s)\n", hook_kind_name(h.kind), h.path.c_str(),
-                static_cast<long long>(h.timeout_seconds));
-  std::printf("  timestamp version %lld, snapshot version %lld\n", static_cast<long long>(timestamp.version),
-              static_cast<long long>(timestamp.snapshot.version));
+  const auto timestamp = publisher.current_timestamp();
+  if (cli.flag("json"))
+    std::printf("%s\n", release_json(info, r, timestamp.version).dump(0).c_str());
+  else
+    print_release(info, r, program, dir, timestamp);
   return 0;
 }
 

@@ -50,10 +50,15 @@ TEST_CASE("upkeep commands print their failure as one JSON object with --json, a
   }
 }
 
-TEST_CASE("install, quarantine and uninstall name an install by the same keys: root and app_id",
+TEST_CASE("release, install, quarantine and uninstall name things by the same keys: root, app_id, version",
           "[cli][integration]") {
   VendorRepo vendor;
-  vendor.release(vendor.build_folder("1.0.0"), "1.0.0");
+  RunResult released = run(vendor.release_argv(vendor.build_folder("1.0.0"), "1.0.0", {"--json"}));
+  REQUIRE(released.exit_code == 0);
+  const upkeep::Json rel = upkeep::Json::parse(released.out, "release --json");
+  CHECK(rel.get_string("app_id") == "demo");
+  CHECK(rel.get_string("version") == "1.0.0");
+  CHECK_FALSE(rel.get_string("platform").empty());
   TempDir home;
   const std::string root = (home / "app").string();
   RunResult installed =
@@ -63,6 +68,7 @@ TEST_CASE("install, quarantine and uninstall name an install by the same keys: r
   REQUIRE(installed.exit_code == 0);
   const upkeep::Json in = upkeep::Json::parse(installed.out, "install --json");
   CHECK(in.get_string("app_id") == "demo");
+  CHECK(in.get_string("version") == "1.0.0");
   for (const char* command : {"quarantine", "uninstall"}) {
     INFO(command);
     RunResult r = run({program("upkeep").string(), command, "--prefix", root, "--json"});
