@@ -30,8 +30,9 @@ CommandLine launcher_command_line() {
       .flag("upkeep-empty-trash",
             "delete what clean-up moved into <root>/trash, then exit (the launcher runs it in the background after "
             "a clean-up; nobody needs to)")
-      .footer("Exit codes: the application's own; the launcher's (upkeep exit-codes): 2 bad command line, 3 no\n"
-              "runnable version, 4 the install is busy, 14 permission denied.");
+      .footer(
+          "Exit codes: the application's own; the launcher's (upkeep exit-codes): 2 bad command line, 3 no\n"
+          "runnable version, 4 the install is busy, 14 permission denied.");
   return c;
 }
 

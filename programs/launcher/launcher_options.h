@@ -17,7 +17,7 @@ namespace upkeep {
 struct LauncherOptions {
   static constexpr const char* kPrefix = "--upkeep-";
 
-  bool status = false;   // --upkeep-status [--upkeep-json]
+  bool status = false;  // --upkeep-status [--upkeep-json]
   bool json = false;
   bool rollback = false;               // --upkeep-rollback: back to the previous good version, then exit
   bool check_now = false;              // --upkeep-check-now: a bounded check on start first

@@ -22,19 +22,22 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Only the launcher's own words decide whether a failure is also JSON: the application's are its own.
   const std::vector<std::string> own(args.begin(), args.begin() + static_cast<long>(LauncherOptions::own_count(args)));
-  return run_command("launcher", own, [&]() -> int {
-    auto options = LauncherOptions::parse(args);
-    std::string self = fs::self_executable_path().string();
-    if (options.empty_trash) {
-      // Started detached by a launcher after its clean-up (trash.h); nobody waits for it.
-      process::lower_own_priority();
-      size_t n = Trash(Layout::from_executable(self)).empty();
-      spdlog::info("emptied the trash: {} entries deleted", n);
-      return 0;
-    }
-    process::ExitStatus status = Launcher(Layout::from_executable(self), self).run(options);
-    spdlog::default_logger()->flush();
-    std::fflush(nullptr);
-    process::exit_like(status);
-  }, "--upkeep-json");
+  return run_command(
+      "launcher", own,
+      [&]() -> int {
+        auto options = LauncherOptions::parse(args);
+        std::string self = fs::self_executable_path().string();
+        if (options.empty_trash) {
+          // Started detached by a launcher after its clean-up (trash.h); nobody waits for it.
+          process::lower_own_priority();
+          size_t n = Trash(Layout::from_executable(self)).empty();
+          spdlog::info("emptied the trash: {} entries deleted", n);
+          return 0;
+        }
+        process::ExitStatus status = Launcher(Layout::from_executable(self), self).run(options);
+        spdlog::default_logger()->flush();
+        std::fflush(nullptr);
+        process::exit_like(status);
+      },
+      "--upkeep-json");
 }

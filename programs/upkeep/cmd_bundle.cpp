@@ -65,8 +65,7 @@ void set_urls(const ParsedArgs& cli, admin::BundleOptions& o) {
   }
   if (o.repository_url.back() != '/') o.repository_url += '/';
   if (auto u = cli.value("update-url")) {
-    if (!is_http(*u))
-      fail(ErrorCode::kUsage, "--update-url must be an http://, https:// or sftp:// URL, not " + *u);
+    if (!is_http(*u)) fail(ErrorCode::kUsage, "--update-url must be an http://, https:// or sftp:// URL, not " + *u);
     o.update_url = *u;
   } else if (is_http(repo)) {
     o.update_url = repo;

@@ -151,7 +151,6 @@ std::filesystem::path install_root_from(const ParsedArgs& args, const std::strin
   fail(ErrorCode::kUsage, command + " needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
 }
 
-
 int cmd_install(const Args& argv) {
   const ParsedArgs args = install_command_line().parse(argv);
   bool silent = args.flag("silent") || args.flag("json");

@@ -98,8 +98,6 @@ int run(const ParsedArgs& args) {
 
 }  // namespace
 
-int cmd_quarantine(const Args& argv) {
-  return run(quarantine_command_line().parse(argv));
-}
+int cmd_quarantine(const Args& argv) { return run(quarantine_command_line().parse(argv)); }
 
 }  // namespace upkeep::cli

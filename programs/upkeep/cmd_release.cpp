@@ -22,11 +22,11 @@ namespace {
 // The release's hooks.
 void add_hook_options(CommandLine& c) {
   c.repeated("hook", "K=PATH",
-                "declare PATH, a file of DIR with an x bit, as the release's K hook (one per kind), signed in "
-                "files.json: install (after `upkeep install` put the version in place; failure: the install is "
-                "undone), update (when the launcher first starts the version after an update; failure: rolled "
-                "back at once), uninstall (before `upkeep uninstall` removes the files; failure: reported, the "
-                "uninstall goes on)")
+             "declare PATH, a file of DIR with an x bit, as the release's K hook (one per kind), signed in "
+             "files.json: install (after `upkeep install` put the version in place; failure: the install is "
+             "undone), update (when the launcher first starts the version after an update; failure: rolled "
+             "back at once), uninstall (before `upkeep uninstall` removes the files; failure: reported, the "
+             "uninstall goes on)")
       .option("hook-timeout", "S",
               "time limit of every hook, 1-3600 seconds, default 60; a hook still running then is killed with its "
               "process group");
@@ -165,8 +165,7 @@ Json desktop_of(const ParsedArgs& cli, const std::string& app_id, const std::fil
 std::string version_of(const ParsedArgs& cli, const std::filesystem::path& dir) {
   auto version = cli.value("version");
   auto from = cli.value("version-from");
-  if (version && from)
-    fail(ErrorCode::kUsage, "--version and --version-from exclude each other (give one of them)");
+  if (version && from) fail(ErrorCode::kUsage, "--version and --version-from exclude each other (give one of them)");
   if (version) return *version;
   if (!from)
     fail(ErrorCode::kUsage, "missing --version V or --version-from REL/PATH (upkeep release --help lists the options)");

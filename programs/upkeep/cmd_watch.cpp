@@ -14,8 +14,8 @@
 #include "commands.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
-#include "upkeep/base/json.h"
 #include "upkeep/base/exit_codes.h"
+#include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/termination.h"
@@ -68,8 +68,9 @@ CommandLine watch_command_line() {
       .option("exec", "COMMAND",
               "after each release run COMMAND with /bin/sh -c, with UPKEEP_WATCH_REPO, UPKEEP_WATCH_BUILD and "
               "UPKEEP_WATCH_VERSION set; exit 0 is success")
-      .flag("once", "wait for the first change and quiet period, act, exit (exit code of the failure if that "
-                    "round fails)")
+      .flag("once",
+            "wait for the first change and quiet period, act, exit (exit code of the failure if that "
+            "round fails)")
       .flag("json", "one JSON object per line: watching, then one per round")
       .option("channel", "C", "as for `upkeep release`")
       .option("app-id", "ID", "as for `upkeep release`")

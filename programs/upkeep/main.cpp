@@ -42,8 +42,7 @@ constexpr upkeep::cli::Command kCommands[] = {
     {"quarantine", "--app-id ID [list | clear VERSION]", "list quarantined updates, or offer one again",
      upkeep::cli::cmd_quarantine},
     {"uninstall", "--app-id ID [--purge]", "remove an installed application", upkeep::cli::cmd_uninstall},
-    {"watch", "BUILD_DIR", "release a build folder each time it has been quiet after a change",
-     upkeep::cli::cmd_watch},
+    {"watch", "BUILD_DIR", "release a build folder each time it has been quiet after a change", upkeep::cli::cmd_watch},
     {"version-of", "FILE", "the version a Windows exe/dll or an ELF program states", upkeep::cli::cmd_version_of},
     {"compare", "A B", "print -1, 0 or 1: A older than, as new as, newer than B", upkeep::cli::cmd_compare},
     {"exit-codes", "", "the exit codes of every upkeep program, with their names", upkeep::cli::cmd_exit_codes},
@@ -114,7 +113,8 @@ int run(std::vector<std::string>& args, const char* program) {
 std::span<const upkeep::cli::Command> upkeep::cli::commands() { return kCommands; }
 
 int upkeep::cli::cmd_exit_codes(const Args& args) {
-  CommandLine c("upkeep exit-codes", "The exit codes of every upkeep program (launcher, mainapp, upkeep, upkeep-updater).");
+  CommandLine c("upkeep exit-codes",
+                "The exit codes of every upkeep program (launcher, mainapp, upkeep, upkeep-updater).");
   c.flag("json", "print [{\"code\", \"name\", \"meaning\"}, ...]").flag("markdown", "print README.md's table");
   const ParsedArgs cli = c.parse(args);
   if (cli.flag("json") && cli.flag("markdown")) fail(ErrorCode::kUsage, "--json and --markdown exclude each other");
@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   // Messages name the command: "upkeep install: ..." (an offline bundle: its own file name).
   const bool bundle = admin::OfflineBundle::is_bundle(fs::self_executable_path());
-  const std::string program =
-      bundle ? std::filesystem::path(argv[0]).filename().string()
-             : !args.empty() && is_command(args[0]) ? "upkeep " + args[0] : std::string("upkeep");
+  const std::string program = bundle ? std::filesystem::path(argv[0]).filename().string()
+                              : !args.empty() && is_command(args[0]) ? "upkeep " + args[0]
+                                                                     : std::string("upkeep");
   return run_command(program, args, [&] { return run(args, argv[0]); });
 }

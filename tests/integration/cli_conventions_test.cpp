@@ -206,10 +206,11 @@ TEST_CASE("a root that cannot be written even by root is 14 (permission) for eve
     return;
   }
   const std::string upkeep = program("upkeep").string(), root = a.root().string();
-  for (const auto& argv : std::vector<std::vector<std::string>>{{a.launcher(), "--upkeep-rollback"},
-                                                               {upkeep, "repair", "--prefix", root},
-                                                               {upkeep, "quarantine", "--prefix", root, "clear", "2.0.0"},
-                                                               {upkeep, "uninstall", "--prefix", root}}) {
+  for (const auto& argv :
+       std::vector<std::vector<std::string>>{{a.launcher(), "--upkeep-rollback"},
+                                             {upkeep, "repair", "--prefix", root},
+                                             {upkeep, "quarantine", "--prefix", root, "clear", "2.0.0"},
+                                             {upkeep, "uninstall", "--prefix", root}}) {
     INFO(argv[1]);
     RunResult r = run(argv);
     INFO(r.err);

@@ -124,7 +124,8 @@ TEST_CASE("upkeep compare refuses what is no version (exit 10) and bad command l
   CHECK(contains(r.err, "compare: B: 'v2' is not a version"));
   r = upkeep_run({"compare", "x.y", "1", "--json"});
   CHECK(r.exit_code == 10);
-  CHECK(contains(Json::parse(r.out, "compare --json").at("error").get_string("message"), "compare: A: 'x.y' is not a version"));
+  CHECK(contains(Json::parse(r.out, "compare --json").at("error").get_string("message"),
+                 "compare: A: 'x.y' is not a version"));
   CHECK(upkeep_run({"compare", "1.0"}).exit_code == 2);
   CHECK(upkeep_run({"compare", "1", "2", "3"}).exit_code == 2);
   CHECK(upkeep_run({"compare", "--help"}).exit_code == 0);

@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
-#include <regex>
 #include <cstdio>
+#include <regex>
 #include <sstream>
 
 #include "upkeep/base/exit_codes.h"
@@ -59,16 +59,17 @@ class HouseFormatter : public CLI::Formatter {
     return out;
   }
   std::string make_group(std::string group, bool is_positional, std::vector<const CLI::Option*> opts) const override {
-    std::string out = group == "OPTIONS" || group == "Options" ? "options:\n" : is_positional ? "arguments:\n" : group + ":\n";
+    std::string out = group == "OPTIONS" || group == "Options" ? "options:\n"
+                      : is_positional                          ? "arguments:\n"
+                                                               : group + ":\n";
     for (const CLI::Option* opt : opts) out += make_option(opt, is_positional);
     return out;
   }
   std::string make_option_opts(const CLI::Option* opt) const override {
     if (opt->get_type_size() == 0) return "";
-    return " " + opt->get_type_name() + (opt->get_expected_max() > 1 || opt->get_multi_option_policy() ==
-                                                                               CLI::MultiOptionPolicy::TakeAll
-                                             ? " ..."
-                                             : "");
+    return " " + opt->get_type_name() +
+           (opt->get_expected_max() > 1 || opt->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll ? " ..."
+                                                                                                             : "");
   }
 
  private:
@@ -115,7 +116,8 @@ std::unique_ptr<CLI::App> CommandLine::Impl::build() const {
   app->set_help_flag(names.help, "print this help and exit");
   // Thrown from its callback: CLI11 runs callbacks before it checks required arguments.
   if (auto v = version_flag(); !v.empty())
-    app->add_flag_callback(v, [text = version] { throw ShowText(text + "\n"); })->description("print the version and exit");
+    app->add_flag_callback(v, [text = version] { throw ShowText(text + "\n"); })
+        ->description("print the version and exit");
   if (!footer.empty()) app->footer(footer);
   for (const auto& d : declarations) {
     switch (d.kind) {

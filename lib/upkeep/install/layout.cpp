@@ -18,8 +18,8 @@ void Layout::fail_not_writable(const std::string& action) const {
   if (running_as_administrator())
     fail(ErrorCode::kPermission, action + " changes " + root_.string() +
                                      ", which cannot be written even as root (a read-only file system or folder)");
-  fail(ErrorCode::kNeedsRoot,
-       action + " changes " + root_.string() + ", which this user cannot write (a per-machine install: run it as root)");
+  fail(ErrorCode::kNeedsRoot, action + " changes " + root_.string() +
+                                  ", which this user cannot write (a per-machine install: run it as root)");
 }
 
 std::optional<std::string> Layout::current_version() const {

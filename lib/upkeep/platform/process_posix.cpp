@@ -21,7 +21,7 @@ namespace {
 
 // Why a program did not start, as an exit code: missing (9), not allowed to run (14), else 1.
 ErrorCode start_error_code(int err) {
-  return err == ENOENT ? ErrorCode::kNotFound
+  return err == ENOENT                   ? ErrorCode::kNotFound
          : err == EACCES || err == EPERM ? ErrorCode::kPermission
                                          : ErrorCode::kFailure;
 }
@@ -206,8 +206,7 @@ int64_t spawn(const SpawnOptions& options) {
   if (n == sizeof failure) {
     waitpid(pid, nullptr, 0);
     std::string where = failure[0] == 1 ? " in " + cwd : "";
-    fail(start_error_code(failure[1]),
-         "cannot start " + options.argv[0] + where + ": " + std::strerror(failure[1]));
+    fail(start_error_code(failure[1]), "cannot start " + options.argv[0] + where + ": " + std::strerror(failure[1]));
   }
   return pid;
 }
