@@ -237,7 +237,7 @@ TEST_CASE("upkeep watch --exec: the command runs after each release, a failure i
   REQUIRE(failed.get_string("event") == "failed");
   CHECK(failed.get_string("handler") == "exec");
   CHECK(failed.get_string("version") == "0.0.1");  // released; only the command failed
-  CHECK(failed.get_string("error").find("exit code 3") != std::string::npos);
+  CHECK(failed.at("error").get_string("message").find("exit code 3") != std::string::npos);
   write_text(fail_flag, "0");
   Json retried = next_success(watch);  // after the backoff, no change needed
   INFO(retried.dump(0));
@@ -267,7 +267,7 @@ TEST_CASE("upkeep watch: the inotify watch limit reached is an error naming the 
   CHECK(r.exit_code == static_cast<int>(ErrorCode::kFailure));
   CHECK(r.err.find("/proc/sys/fs/inotify/max_user_watches is ") != std::string::npos);
   CHECK(r.err.find("/proc/sys/user/max_inotify_watches is 20") != std::string::npos);
-  CHECK(r.out.find("\"exit_code\":1") != std::string::npos);  // --json: the failure as JSON too
+  CHECK(r.out.find("{\"error\":{\"code\":1,") != std::string::npos);  // --json: the failure as JSON too
 
   // Room for the tree at the start (41 folders), not for the folders made later: the watch stops with the error.
   std::vector<std::string> limited{"/usr/bin/unshare", "-Ur", "/bin/sh", "-c",

@@ -19,12 +19,9 @@ extern char** environ;
 namespace upkeep::process {
 namespace {
 
-// Why a program did not start, as an exit code: missing (9), not allowed to run (14), else 1.
-ErrorCode start_error_code(int err) {
-  return err == ENOENT                   ? ErrorCode::kNotFound
-         : err == EACCES || err == EPERM ? ErrorCode::kPermission
-                                         : ErrorCode::kFailure;
-}
+// Why a program did not start: missing (kNotFound), else kFailure. The launcher
+// says kNoRunnableVersion for either (AppStarter); a hook's failure is its own.
+ErrorCode start_error_code(int err) { return err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure; }
 
 // A program we start gets an empty signal mask: what its starter blocked
 // (mainapp blocks SIGTERM for sigwait, and a launcher it starts inherits
