@@ -98,6 +98,8 @@ run_one() {
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   corpus=$(find "$grown" "$seeds" -type f | wc -l)
   if [ "$rc" -ne 0 ]; then
+    # CI keeps no files: the finding's report goes to the output.
+    [ $mode = smoke ] && tail -n 60 "$log" | sed "s/^/$t: /" >&2
     what="exit $rc: $(grep -m1 -oE 'ERROR: [A-Za-z]+: [a-z-]+|SUMMARY: [^ ]+ [^ ]+|deadly signal|timeout|out-of-memory' "$log" || echo see log) ($log)"
   fi
   local row

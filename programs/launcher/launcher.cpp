@@ -29,14 +29,13 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 
 }  // namespace
 
 process::ExitStatus Launcher::run(const LauncherOptions& options) {
   started_ = std::filesystem::file_time_type::clock::now();
-  if (options.status) return exit_code(print_status(layout_, options.json));
-  if (options.rollback) return exit_code(rollback_by_hand());
+  if (options.status) return process::ExitStatus::exited_with(print_status(layout_, options.json));
+  if (options.rollback) return process::ExitStatus::exited_with(rollback_by_hand());
   if (options.after_pid && !options.handover) {
     // The old program asked for a restart; it must be gone before we touch `current`.
     // (A hand-over keeps it serving until the new version is ready: handover.h.)
@@ -221,7 +220,8 @@ void Launcher::run_updater(const UpdateSettings& settings) {
   }
   process::SpawnOptions spawn;
   spawn.argv = {updater.string(), "--root", layout_.root().string()};
-  if (fs::is_terminal(1)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});  // its output is a pipe
+  // Its output reaches our stderr through a pipe (detached_run.h): the bar only when that is a terminal.
+  if (fs::is_terminal(2)) spawn.argv.insert(spawn.argv.end(), {"--progress", "always"});
   spawn.env = process::current_environment();
   // Sockets handed over are the app's: the updater, which may outlive this
   // launch, must not claim them by the variables (DetachedRun passes on no

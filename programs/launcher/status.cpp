@@ -1,11 +1,14 @@
 // launcher --upkeep-status: what is installed, what is pending, what happened.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <vector>
 
 #include "launcher.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
+#include "upkeep/base/version.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/state_store.h"
 #include "upkeep/policy/managed_policy.h"
@@ -22,16 +25,61 @@ std::string iso_time(int64_t t) {
   return buf;
 }
 
+// Newest first by version precedence (SemVer), never by row order; a name
+// that is no version goes last.
+std::vector<VersionRecord> newest_first(std::vector<VersionRecord> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const VersionRecord& a, const VersionRecord& b) {
+    const auto va = Version::parse(a.version), vb = Version::parse(b.version);
+    if (va && vb) return va->compare(*vb) > 0;
+    if (va || vb) return va.has_value();
+    return a.version > b.version;
+  });
+  return rows;
+}
+
+// Why a version is in its state, for people: what it means for this install now.
+std::string why(const VersionRecord& r, const std::optional<std::string>& current,
+                const std::optional<std::string>& rollback_target) {
+  const bool is_current = current && *current == r.version;
+  switch (r.state) {
+    case VersionState::kTrial:
+      return is_current ? "running on trial: its next start must be healthy (" + std::to_string(r.attempts) +
+                              " start(s) so far)"
+                        : "on trial, but not current";
+    case VersionState::kGood:
+      if (is_current) return "current";
+      if (rollback_target && *rollback_target == r.version) return "kept to roll back to";
+      return r.reason.empty() ? "installed, not current" : r.reason;
+    case VersionState::kStaged:
+      return "downloaded and verified: applied at the application's next start";
+    case VersionState::kBad:
+      return r.reason.empty() ? "failed its trial: never offered again" : r.reason + ": never offered again";
+    case VersionState::kRemoved:
+      return r.reason.empty() ? "removed (its folder was cleaned up)" : r.reason;
+    case VersionState::kQuarantined:
+      return r.reason.empty() ? "quarantined: never tried again" : r.reason;
+    case VersionState::kSkipped:
+      return "skipped by the user: never offered again";
+  }
+  return r.reason;
+}
+
 // The JSON form, piece by piece, in the order --json prints it.
-void add_versions(const StateStore& store, Json& out) {
+void add_versions(const Layout& layout, const StateStore& store, Json& out) {
   Json versions = Json::array();
   Json staged = Json::array();
   Json bad = Json::array();
   Json quarantined = Json::array();
-  for (const auto& r : store.all()) {
+  const auto current = layout.current_version();
+  std::optional<std::string> rollback_target;
+  if (current)
+    if (auto r = store.get(*current); r && !r->previous.empty()) rollback_target = r->previous;
+  for (const auto& r : newest_first(store.all())) {
     Json v = Json::object();
     v["version"] = r.version;
     v["state"] = version_state_name(r.state);
+    v["why"] = why(r, current, rollback_target);
+    v["current"] = current && *current == r.version;
     v["updated_at"] = iso_time(r.updated_at);
     if (!r.reason.empty()) v["reason"] = r.reason;
     if (!r.previous.empty()) v["previous"] = r.previous;
@@ -102,7 +150,7 @@ Json status_json(const Layout& layout, const StateStore* store, const std::strin
   out["root"] = layout.root().string();
   out["current"] = current ? Json(*current) : Json(nullptr);
   if (store) {
-    add_versions(*store, out);
+    add_versions(layout, *store, out);
     out["failures"] = failures_json(*store);
     out["events"] = events_json(*store);
     Json hooks = Json::array();
@@ -128,11 +176,10 @@ void print_versions(const Json& out) {
         "state.db:     DAMAGED (%s); the next start of the application, update check or `upkeep repair` "
         "sets it aside and rebuilds it\n",
         out.get_string("state_error").c_str());
-  for (const auto& v : out.get_array("versions")) {
-    std::string line = "  " + v.get_string("version") + "  " + v.get_string("state");
-    if (v.contains("reason")) line += "  (" + v.get_string("reason") + ")";
-    std::printf("%s\n", line.c_str());
-  }
+  if (!out.get_array("versions").empty()) std::printf("versions (newest first):\n");
+  for (const auto& v : out.get_array("versions"))
+    std::printf("  %s  %-11s  %s\n", v.get_string("version").c_str(), v.get_string("state").c_str(),
+                v.get_string("why").c_str());
 }
 
 void print_failures_and_hooks(const Json& out) {

@@ -24,7 +24,6 @@ bool recorded_good(StateStore& store, const std::string& version) {
   return r && r->state == VersionState::kGood;
 }
 
-process::ExitStatus exit_code(int code) { return {true, code, 0}; }
 
 }  // namespace
 
@@ -36,10 +35,10 @@ process::ExitStatus Trial::run(const std::string& version, const std::string& pr
     spec = starter_.spec(version);
   } catch (const Error& e) {
     return go_back(std::string("could not be started (") + e.what() + ")", true,
-                   exit_code(static_cast<int>(ErrorCode::kNoRunnableVersion)));
+                   process::ExitStatus::exited_with(static_cast<int>(ErrorCode::kNoRunnableVersion)));
   }
   if (std::string why = before_start(spec.health); !why.empty())
-    return go_back(why, true, exit_code(static_cast<int>(ErrorCode::kNoRunnableVersion)));
+    return go_back(why, true, process::ExitStatus::exited_with(static_cast<int>(ErrorCode::kNoRunnableVersion)));
   HealthChannel channel;
   SignalForwarder forward;
   TrialVerdict verdict = start_and_judge(spec, channel, forward);

@@ -132,11 +132,14 @@ void TerminalUi::say_changes(const UpdateState& before, const UpdateState& now) 
   if (moved && now.phase == Phase::kDownloading) {
     std::string notes = now.notes;
     while (!notes.empty() && std::isspace(static_cast<unsigned char>(notes.back()))) notes.pop_back();
-    std::string size = now.bytes_total ? " (" + megabytes(now.bytes_total) + ")" : "";
+    std::string size = now.bytes_total ? " (" + format_size(now.bytes_total) + ")" : "";
+    begin_download(now.version);
     say("found version " + now.version + size + (notes.empty() ? "" : ": " + notes));
   }
   if (now.phase == Phase::kDownloading && now.bytes_total > 0 && now.bytes_done != before.bytes_done)
     on_download_progress(now.bytes_done, now.bytes_total);
+  // The download is over, whether or not its last bytes were shown: the bar's line ends (a failure: on_error ends it).
+  if (moved && before.phase == Phase::kDownloading && now.phase != Phase::kFailed) on_verifying(before.version);
   if (moved && now.phase == Phase::kStaged) say("version " + now.version + " downloaded, verified and staged");
   if (now.phase == Phase::kFailed && (moved || now.error != before.error)) on_error(now.error);
   if (now.phase == Phase::kUpdatesOff && (moved || now.error != before.error)) on_updates_off(now.error);

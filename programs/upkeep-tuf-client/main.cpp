@@ -26,6 +26,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/tuf/metadata.h"
@@ -58,11 +59,6 @@ CommandLine tuf_client_command_line() {
 }
 
 void say(const std::string& message) { std::fprintf(stderr, "upkeep-tuf-client: %s\n", message.c_str()); }
-
-std::string with_slash(std::string url) {
-  if (url.empty() || url.back() != '/') url += '/';
-  return url;
-}
 
 std::string required(const ParsedArgs& args, const std::string& name) {
   auto v = args.value(name);
@@ -156,7 +152,7 @@ int run(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) fail(ErrorCode::kUsage, command + " takes no argument");
 
   const stdfs::path metadata_dir = required(args, "metadata-dir");
-  const std::string metadata_url = with_slash(required(args, "metadata-url"));
+  const std::string metadata_url = with_trailing_slash(required(args, "metadata-url"));
   const auto fetcher_owner = net::make_fetcher();
   net::Fetcher& fetcher = *fetcher_owner;
   if (command == "refresh") {
@@ -166,7 +162,7 @@ int run(const std::vector<std::string>& argv) {
   }
   const std::vector<std::string> names = args.values("target-name");
   if (names.empty()) fail(ErrorCode::kUsage, "option --target-name is required for download");
-  const std::string target_base_url = with_slash(required(args, "target-base-url"));
+  const std::string target_base_url = with_trailing_slash(required(args, "target-base-url"));
   const stdfs::path target_dir = required(args, "target-dir");
   // One client for every target: one refresh, delegated roles loaded once.
   tuf::Client client(metadata_dir, metadata_url, target_base_url, fetcher);

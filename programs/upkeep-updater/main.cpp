@@ -39,7 +39,7 @@ CommandLine updater_command_line() {
                 "it; the launcher applies it at the application's next start.");
   c.usage(
        "upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
-       "               [--progress auto|always|never] [--quiet] [--json]")
+       "               [--progress auto|always|never] [--verbose] [--quiet] [--json]")
       .option("root", "DIR", "the install root")
       .flag("check-now", "a person asked: a release's staged rollout does not apply")
       .flag("scheduled",
@@ -49,7 +49,10 @@ CommandLine updater_command_line() {
             "per-machine installs, as root (their update timer runs this): then apply the staged version if no "
             "user runs the app, check every file of it and mark it good; while someone runs it, leave it staged "
             "for the next run")
-      .option("progress", "WHEN", "the download's progress: auto (on a terminal), always or never")
+      .option("progress", "WHEN",
+              "the download's progress bar on stderr: auto (when stderr is a terminal), always (even when it is "
+              "not) or never")
+      .flag("verbose", "with --progress auto and stderr no terminal: one line per download when it ends")
       .flag("quiet", "print errors only")
       .flag("json",
             "print one JSON object at the end (\"staged\", and with --apply-when-idle \"outcome\": applied, "
@@ -144,7 +147,8 @@ int run(const ParsedArgs& args) {
   const Config& config = loaded.config;
   // Managed policy over config.json; in update_mode "disabled" check_now() says so and checks nothing.
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
-  ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet);
+  ConsoleReporter reporter(ConsoleReporter::parse_progress(args.value_or("progress", "auto")), quiet,
+                           args.flag("verbose"));
   UpdateService service(layout, config, settings, net::make_fetcher(fetch_options(layout, config, settings)), reporter);
   Report report;
   if (args.flag("scheduled")) report.check_skipped = scheduled_check_off(settings, service);

@@ -12,6 +12,7 @@
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/update/progress_display.h"
 
 namespace upkeep::cli {
 namespace {
@@ -26,7 +27,7 @@ CommandLine bundle_command_line() {
                 "verified against the repository's signatures first.");
   c.usage(
        "upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
-       "              [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json]")
+       "              [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json] [--verbose]")
       .option("version", "V", "the released version to bundle")
       .option("-o,--output", "FILE", "the bundle to write")
       .option("repo", "DIR|URL", "the repository to read (default ./repo)")
@@ -40,7 +41,8 @@ CommandLine bundle_command_line() {
       .option("program", "FILE", "the upkeep program the bundle runs as (default: this upkeep)")
       .option("launcher", "FILE", "the launcher it installs (default: the one beside this upkeep)")
       .option("updater", "FILE", "the updater it installs (default: the upkeep-updater beside this upkeep)")
-      .flag("json", "print the result as one JSON object")
+      .flag("json", "print the result as one JSON object (and no progress)")
+      .flag("verbose", "when stderr is no terminal, one progress line when done")
       .footer(
           "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
           "file did not verify; 6 network; 7 no space; 9 no such version; 15 the repository\n"
@@ -95,22 +97,13 @@ admin::BundleOptions options_of(const ParsedArgs& cli) {
   return o;
 }
 
-// Writes the bundle; progress on a terminal only (and never with --json), as `upkeep mirror` shows it.
-admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, bool terminal) {
-  if (terminal)
-    o.progress = [](size_t done, size_t known, uint64_t bytes) {
-      std::fprintf(stderr, "\rbundle: %zu/%zu files verified, %llu bytes", done, known,
-                   static_cast<unsigned long long>(bytes));
-      std::fflush(stderr);
-    };
-  try {
-    admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
-    if (terminal) std::fputc('\n', stderr);
-    return f;
-  } catch (...) {
-    if (terminal) std::fputc('\n', stderr);
-    throw;
-  }
+// Writes the bundle; progress as `upkeep mirror` shows it (progress_display.h).
+admin::BundleFacts write_bundle(admin::BundleOptions& o, net::Fetcher& fetcher, ProgressDisplay::Mode mode) {
+  ProgressDisplay display(mode, "bundle");
+  o.progress = [&display](size_t done, size_t known, uint64_t bytes) { display.update_files(done, known, bytes); };
+  admin::BundleFacts f = admin::OfflineBundle::write(o, fetcher);
+  display.finish();
+  return f;
 }
 
 void print_result(const admin::BundleFacts& f, const std::filesystem::path& path, bool json) {
@@ -139,7 +132,8 @@ int cmd_bundle(const Args& args) {
   admin::BundleOptions o = options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
-  admin::BundleFacts f = write_bundle(o, *fetcher, !cli.flag("json") && fs::is_terminal(2));
+  const auto mode = cli.flag("json") ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(cli.flag("verbose"));
+  admin::BundleFacts f = write_bundle(o, *fetcher, mode);
   print_result(f, std::filesystem::absolute(o.output), cli.flag("json"));
   return 0;
 }

@@ -9,13 +9,14 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/repository/repository_trust.h"
-#include "upkeep/update/console_reporter.h"
+#include "upkeep/update/progress_meter.h"
 #include "upkeep/update/repository_report.h"
 #include "upkeep/update/update_service.h"
 
@@ -60,15 +61,10 @@ struct Source {
   net::FetchOptions fetch;  // an installation's proxy and credentials, or --credentials
 };
 
-std::string with_slash(std::string url) {
-  if (!url.empty() && url.back() != '/') url += '/';
-  return url;
-}
-
 // Where to look and what to trust: the command line, else an installation's.
 Source source_from(const ParsedArgs& cli) {
   Source s;
-  if (!cli.positional().empty()) s.url = with_slash(cli.positional()[0]);
+  if (!cli.positional().empty()) s.url = with_trailing_slash(cli.positional()[0]);
   if (cli.value("app-id") || cli.value("prefix")) {
     const Layout layout(install_root_from(cli, "info"));
     if (!std::filesystem::exists(layout.config_file()))
@@ -100,8 +96,8 @@ void print_release(const ReleaseSummary& r) {
   std::printf("  %s %s  platform %s  channel %s%s\n", f.app_id.c_str(), f.version.c_str(), f.platform.c_str(),
               f.channel.c_str(), f.critical ? "  critical" : "");
   std::printf("    released %s, package %s, rollout %lld%%\n",
-              f.released.empty() ? "(not recorded)" : f.released.c_str(),
-              ConsoleReporter::megabytes(r.package_size).c_str(), static_cast<long long>(f.rollout));
+              f.released.empty() ? "(not recorded)" : f.released.c_str(), format_size(r.package_size).c_str(),
+              static_cast<long long>(f.rollout));
   if (!f.notes.empty()) std::printf("    notes: %s\n", f.notes.c_str());
   std::printf("    modules (%zu):\n", r.modules.size());
   for (const auto& m : r.modules) {
@@ -109,8 +105,8 @@ void print_release(const ReleaseSummary& r) {
       std::printf("      %s -> %s\n", m.path.c_str(), m.link.c_str());
       continue;
     }
-    std::printf("      %s  %s  sha256 %.16s...%s%s\n", m.path.c_str(), ConsoleReporter::megabytes(m.size).c_str(),
-                m.sha256.c_str(), m.version.empty() ? "" : "  version ", m.version.c_str());
+    std::printf("      %s  %s  sha256 %.16s...%s%s\n", m.path.c_str(), format_size(m.size).c_str(), m.sha256.c_str(),
+                m.version.empty() ? "" : "  version ", m.version.c_str());
   }
 }
 

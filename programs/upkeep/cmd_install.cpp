@@ -8,6 +8,7 @@
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/policy/managed_policy.h"
@@ -16,11 +17,6 @@
 
 namespace upkeep::cli {
 namespace {
-
-std::string with_slash(std::string url) {
-  if (!url.empty() && url.back() != '/') url += '/';
-  return url;
-}
 
 // Where the scope's paths are, with the command line's overrides.
 admin::InstallPathOverrides path_overrides(const ParsedArgs& args) {
@@ -88,7 +84,8 @@ CommandLine install_command_line() {
       .option("applications-dir", "DIR", "where the desktop shortcut goes")
       .option("icons-dir", "DIR", "where the icon goes")
       .flag("no-shortcut", "no desktop shortcut")
-      .option("launcher", "FILE", "the launcher program to install (default: the one beside upkeep)");
+      .option("launcher", "FILE", "the launcher program to install (default: the one beside upkeep)")
+      .flag("verbose", "when stderr is no terminal, one progress line per download when it ends");
   add_silent_options(c);
   c.flag("json", "print the result as one JSON object")
       .footer("Exit codes: `upkeep exit-codes`; e.g. 8 already installed, 12 --system needs root.");
@@ -102,7 +99,9 @@ CommandLine uninstall_command_line() {
                 "--purge also removes the user data folders the install recorded.");
   c.usage("upkeep uninstall --app-id ID [--system] | --prefix DIR [--purge] [--silent [--log FILE]] [--json]");
   add_install_root_options(c);
-  c.flag("purge", "also remove the application's user data");
+  c.flag("purge",
+         "also remove the application's user data (after a plain uninstall too: with --app-id ID it is found by the "
+         "XDG rules)");
   add_silent_options(c);
   c.flag("json", "print the result as one JSON object")
       .footer("Exit codes: `upkeep exit-codes`; e.g. 12 a per-machine install needs root.");
@@ -178,7 +177,7 @@ int cmd_install(const Args& argv) {
     fail(ErrorCode::kUsage, "--systemd-dir is where --system or --schedule write the update timer; give one of them");
 
   admin::InstallOptions o;
-  if (repo) o.repository_url = with_slash(*repo);
+  if (repo) o.repository_url = with_trailing_slash(*repo);
   for (const auto& url : args.values("mirror")) {
     Json one = Json::array();
     one.as_array().push_back(url);
@@ -213,7 +212,7 @@ int cmd_install(const Args& argv) {
   o.launcher_binary = args.value_or("launcher", (here / "launcher").string());
   o.updater_binary = here / "upkeep-updater";
 
-  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, silent, args.flag("verbose"));
   if (bundle && repo) o.config_repository_url = o.repository_url;  // updates from there, not the bundle's URL
   // A bundle run as itself installs its own launcher and updater; `upkeep install --bundle` installs ours.
   std::error_code ec;
@@ -233,7 +232,10 @@ int cmd_uninstall(const Args& argv) {
   // Read before the root goes: what --json names the install by.
   Json j = Json::object();
   add_install_json(j, Layout(std::filesystem::absolute(prefix)), args.value("app-id"));
-  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"));
+  // --purge after a plain uninstall: no record is left, the XDG rules of --app-id name the user data.
+  std::optional<admin::PurgeFallback> fallback;
+  if (auto id = args.value("app-id")) fallback = admin::PurgeFallback{*id, scope_of(args)};
+  admin::UninstallResult r = admin::uninstall(prefix, args.flag("purge"), fallback);
   // A failed uninstall hook does not block the uninstall: it is reported, and the exit code stays 0.
   std::string warning = r.hook_problem;
   if (r.hook && r.hook->state != HookRunState::kSucceeded) {
@@ -242,11 +244,13 @@ int cmd_uninstall(const Args& argv) {
   }
   if (!warning.empty()) std::fprintf(stderr, "upkeep: warning: %s\n", warning.c_str());
   if (!r.units_problem.empty()) std::fprintf(stderr, "upkeep: warning: update timer: %s\n", r.units_problem.c_str());
+  if (!r.purge_problem.empty()) std::fprintf(stderr, "upkeep: warning: --purge: %s\n", r.purge_problem.c_str());
   if (args.flag("json")) {
     j["removed"] = r.removed;
     Json purged = Json::array();
     for (const auto& d : r.purged) purged.push_back(d.string());
     j["purged"] = purged;
+    if (!r.purge_problem.empty()) j["purge_problem"] = r.purge_problem;
     Json units = Json::array();
     for (const auto& u : r.units) units.push_back(u.string());
     j["units_removed"] = units;
@@ -254,7 +258,8 @@ int cmd_uninstall(const Args& argv) {
     if (!r.hook_problem.empty()) j["hook_problem"] = r.hook_problem;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (!args.flag("silent")) {
-    std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
+    if (r.removed || r.purged.empty())
+      std::printf(r.removed ? "removed %s\n" : "nothing installed at %s\n", prefix.c_str());
     for (const auto& d : r.purged) std::printf("removed user data %s\n", d.c_str());
     for (const auto& u : r.units) std::printf("removed %s\n", u.c_str());
   }

@@ -1,6 +1,6 @@
 // `upkeep mirror SOURCE_URL DIR`: copies a repository, verified against its
 // signed metadata, into DIR for hosting inside a network
-// (upkeep/publish/repository_mirror.h). Progress on stderr when it is a terminal.
+// (upkeep/publish/repository_mirror.h). Progress: update/progress_display.h.
 #include <cstdio>
 #include <filesystem>
 
@@ -12,6 +12,7 @@
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/publish/repository_mirror.h"
+#include "upkeep/update/progress_display.h"
 
 namespace upkeep::cli {
 
@@ -27,7 +28,7 @@ CommandLine mirror_command_line() {
                 "--repo at it (config.json's repository): they still verify every signature.\n"
                 "A re-run fetches only what DIR lacks; a failed run leaves DIR's metadata\n"
                 "as it was.");
-  c.usage("upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet]")
+  c.usage("upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet] [--verbose]")
       .arguments("SOURCE_URL DIR", "the repository to copy and the folder to copy it into", 2, 2)
       .option("trusted-root", "FILE",
               "the vendor's root.json to start from on the first run (default: trust the source's 1.root.json on "
@@ -37,6 +38,7 @@ CommandLine mirror_command_line() {
               "credentials\")")
       .flag("json", "print the result as one JSON object")
       .flag("quiet", "no progress and no summary")
+      .flag("verbose", "when stderr is no terminal, one progress line when done")
       .footer(
           "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
           "signed metadata (named on stderr); 6 network; 7 no space; 15 the source refused\n"
@@ -55,25 +57,14 @@ int cmd_mirror(const Args& args) {
   o.source_url = cli.positional()[0];  // RepositoryMirror adds the final '/'
   o.dir = cli.positional()[1];
   if (auto r = cli.value("trusted-root")) o.trusted_root = *r;
-  publish::MirrorProgress progress;
-  const bool terminal = !quiet && fs::is_terminal(2);
-  if (terminal)
-    progress = [](size_t done, size_t known, uint64_t bytes) {
-      std::fprintf(stderr, "\rmirror: %zu/%zu files, %llu bytes fetched", done, known,
-                   static_cast<unsigned long long>(bytes));
-      std::fflush(stderr);
-    };
+  ProgressDisplay display(quiet ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(cli.flag("verbose")),
+                          "mirror");
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));
-  publish::RepositoryMirror mirror(o, *fetcher, progress);
+  publish::RepositoryMirror mirror(
+      o, *fetcher, [&display](size_t done, size_t known, uint64_t bytes) { display.update_files(done, known, bytes); });
   const std::string source = mirror.source_url();
-  publish::MirrorResult r;
-  try {
-    r = mirror.run();
-  } catch (...) {
-    if (terminal) std::fputc('\n', stderr);
-    throw;
-  }
-  if (terminal) std::fputc('\n', stderr);
+  const publish::MirrorResult r = mirror.run();
+  display.finish();
   if (cli.flag("json")) {
     Json j = Json::object();
     j["source"] = source;

@@ -14,6 +14,7 @@
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/release_program.h"
 #include "upkeep/publish/repository_publisher.h"
+#include "upkeep/update/progress_display.h"
 
 namespace upkeep::cli {
 
@@ -133,16 +134,6 @@ std::string sizes(uint64_t bytes) {
   return buf;
 }
 
-// "delta: 3/12 files" on one rewritten line of stderr; nothing when stderr is no terminal.
-publish::DeltaProgress terminal_progress() {
-  if (!fs::is_terminal(2)) return {};
-  return [](size_t done, size_t total) {
-    std::fprintf(stderr, "\rdelta: %zu/%zu files", done, total);
-    if (done == total) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  };
-}
-
 // --name/--comment/--icon/--category as the release's desktop metadata
 // (null when none is given: installs then use the defaults).
 Json desktop_of(const ParsedArgs& cli, const std::string& app_id, const std::filesystem::path& dir) {
@@ -257,7 +248,12 @@ int cmd_release(const Args& args) {
   publish::Expiries expiries = store.expiries();
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(repo_dir, store, expiries);
-  publish::PublishedRelease r = publisher.publish_release(dir, info, terminal_progress());
+  // "delta  25% [#####     ] 3 of 12 files" redrawn on a terminal; nothing otherwise (progress_display.h).
+  ProgressDisplay delta(cli.flag("json") ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(false), "delta",
+                        ProgressMeter::Unit::kFiles);
+  publish::PublishedRelease r =
+      publisher.publish_release(dir, info, [&delta](size_t done, size_t total) { delta.update(done, total); });
+  delta.finish();
   const auto timestamp = publisher.current_timestamp();
   if (cli.flag("json"))
     std::printf("%s\n", release_json(info, r, timestamp.version).dump(0).c_str());

@@ -35,6 +35,7 @@ CommandLine repair_command_line() {
   add_silent_options(c);
   c.option("repository", "URL", "the repository URL for a config.json that must be rewritten without one")
       .flag("json", "print the result as one JSON object")
+      .flag("verbose", "when stderr is no terminal, one progress line per download when it ends")
       .footer(
           "Exit codes: 0 intact or repaired; 2 bad command line; 4 the install is busy;\n"
           "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
@@ -67,7 +68,7 @@ int cmd_repair(const Args& argv) {
     fail(ErrorCode::kNotFound, layout.root().string() + ": no install there (no versions/ folder)");
   if (!layout.writable_by_this_process()) layout.fail_not_writable("repair");
   const bool quiet = args.flag("silent") || args.flag("json");
-  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet);
+  ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet, args.flag("verbose"));
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();
   if (c.rewritten && !quiet) print_config_repair(layout, c);
   // The install's own proxy and credentials (managed policy's credentials_file, else <root>/credentials.json).

@@ -144,8 +144,8 @@ void HostileMirror::answer(int fd, const std::string& path) {
       return;
     case Mode::kDrip:
       if (!send_all(fd, head(200, "OK", body.size()))) return;
-      for (char c : body)
-        if (!pause(drip_interval) || !send_all(fd, std::string(1, c))) return;
+      for (size_t at = 0; at < body.size(); at += drip_bytes)
+        if (!pause(drip_interval) || !send_all(fd, body.substr(at, drip_bytes))) return;
       return;
   }
 }

@@ -4,7 +4,7 @@
 // HostileMirror serves the files of a folder (a repository) like a plain
 // static server, except that requests whose path ends with `suffix` ("" for
 // every request) get the current Mode: honest; drip (the real headers, then
-// one body byte every drip_interval); stall (the headers, then nothing);
+// drip_bytes body bytes (one by default) every drip_interval); stall (the headers, then nothing);
 // silent (accepts, reads the request, never answers); oversize (a
 // Content-Length and body 1000 bytes longer than the file); tamper (the
 // file with one byte flipped). The mode can change between requests. Range
@@ -45,6 +45,7 @@ class HostileMirror {
   int hostile_requests() const { return hostile_requests_; }
   int requests() const { return requests_; }
   std::chrono::milliseconds drip_interval{1000};
+  size_t drip_bytes = 1;  // sent each drip_interval: more makes a slow but steady server
 
  private:
   void accept_loop();

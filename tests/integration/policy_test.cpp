@@ -136,7 +136,7 @@ TEST_CASE("a bad policy file is reported by status and the updater, and the othe
                                      ": key 'update_mode': expected one of \"automatic\", \"download_only\", "
                                      "\"manual\", \"disabled\", found 'never'");
   CHECK(s["settings"]["check_interval_minutes"]["value"] == Json(720));  // the good file applies
-  CHECK(s["settings"]["channel"]["source"] == Json("config"));           // none of the bad file does
+  CHECK(s["settings"]["channel"]["source"] == Json("default"));          // none of the bad file does
   CHECK(s["settings"]["update_mode"]["value"] == Json("automatic"));
 
   std::string text = run_ok({app.launcher().string(), "--upkeep-status"}, policy.env()).out;

@@ -31,7 +31,7 @@ TEST_CASE("v1 finds v2 in the background, the prompt restarts into v2, tampered 
     CHECK(contains(r.out, "mainapp 1.0.0 running"));
     CHECK(contains(r.out, "found version 2.0.0"));
     CHECK(contains(r.out, "Faster start-up"));
-    CHECK(contains(r.out, "downloading: 100%"));
+    CHECK(contains(r.err, "downloading 2.0.0 100% [####################] "));  // the bar, on stderr
     CHECK(contains(r.out, "version 2.0.0 downloaded, verified and staged"));
     CHECK(contains(r.out, "Version 2.0.0 is ready. Restart to update? [Y/n]"));
     CHECK(contains(r.out, "mainapp 2.0.0 running"));

@@ -9,6 +9,7 @@
 #include "upkeep/admin/offline_bundle.h"
 #include "upkeep/admin/shared_root.h"
 #include "upkeep/admin/update_timer.h"
+#include "upkeep/admin/user_data_purge.h"
 #include "upkeep/base/error.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/install/applier.h"
@@ -303,10 +304,34 @@ InstallResult install_bundle(const stdfs::path& file, InstallOptions options, bo
   return result;
 }
 
-UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
+namespace {
+
+// With no record in the root: the XDG rules, for the app id `config.json` names or the caller's.
+std::optional<UserDataPurge> purge_by_rules(const Layout& layout, const std::optional<PurgeFallback>& fallback) {
+  std::string app_id = fallback ? fallback->app_id : "";
+  if (stdfs::exists(layout.config_file())) app_id = Config::load_or_salvage(layout.config_file(), app_id).config.app_id;
+  if (app_id.empty()) return std::nullopt;
+  UserDataPurge purge = UserDataPurge::by_rules(app_id, fallback ? fallback->scope : InstallScope::kUser);
+  purge.roots.push_back(layout.root());
+  return purge;
+}
+
+}  // namespace
+
+UninstallResult uninstall(const stdfs::path& prefix, bool purge, const std::optional<PurgeFallback>& fallback) {
   Layout layout(stdfs::absolute(prefix));
   UninstallResult result;
-  if (!stdfs::exists(layout.root())) return result;
+  if (!stdfs::exists(layout.root())) {
+    // Removed before, by a plain uninstall: its record went with it, the XDG rules still name its user data.
+    if (!purge) return result;
+    if (!fallback)
+      result.purge_problem = "nothing installed at " + layout.root().string() +
+                             " any more, so no record names its user data: give --app-id ID (and --system for a "
+                             "per-machine install) to remove the folders the XDG rules name";
+    else
+      result.purged = purge_by_rules(layout, fallback)->run(result.purge_problem);
+    return result;
+  }
   InstallRecord::require_rights(layout.root(), "removing it");
   if (!stdfs::exists(layout.config_file()) && !stdfs::exists(layout.state_db()))
     fail(ErrorCode::kBadInput,
@@ -316,15 +341,15 @@ UninstallResult uninstall(const stdfs::path& prefix, bool purge) {
     result.hook = run_uninstall_hook(layout, result.hook_problem);
     // Outside the root first: a failure after this leaves a root that a
     // second uninstall removes, never a shortcut to nothing.
-    if (const auto record = InstallRecord::load(layout.root())) {
+    const auto record = InstallRecord::load(layout.root());
+    if (record) {
       result.units_problem = remove_outside_root(*record);
       result.units = record->units;
-      if (purge)
-        for (const auto& d : record->user_data)
-          if (stdfs::exists(d)) {
-            fs::remove_tree(d);
-            result.purged.push_back(d);
-          }
+    }
+    if (purge) {
+      auto folders =
+          record ? std::optional(UserDataPurge{record->user_data, {layout.root()}}) : purge_by_rules(layout, fallback);
+      if (folders) result.purged = folders->run(result.purge_problem);
     }
     // The lock file goes last, so a launcher starting now waits, then finds nothing.
     std::error_code ec;

@@ -20,7 +20,10 @@
 // hook (its failure is reported, never blocks), removes the shortcut, icon
 // and units (the timer disabled first) the record names, with `purge` the
 // user data folders too, then the install root; a root that does not exist
-// is not an error (safe to run twice). User data stays unless `purge`.
+// is not an error (safe to run twice). User data stays unless `purge`;
+// `purge` works in either order: with no record (the root removed by a plain
+// uninstall before, or older than install.json) the XDG rules name the
+// folders from config.json's app id or `fallback` (user_data_purge.h).
 // One thread.
 #pragma once
 
@@ -103,8 +106,16 @@ struct UninstallResult {
   std::optional<HookRun> hook;                // the uninstall hook's run, when the current version declares one
   std::string hook_problem;                   // why a declared hook could not be run (unverified manifest, ...)
   std::vector<std::filesystem::path> purged;  // user data folders removed (--purge)
+  std::string purge_problem;                  // what --purge could not remove, and why (never blocks)
 };
 
-UninstallResult uninstall(const std::filesystem::path& prefix, bool purge = false);
+// Whose user data `purge` removes by the XDG rules when no record names it (user_data_purge.h).
+struct PurgeFallback {
+  std::string app_id;
+  InstallScope scope = InstallScope::kUser;
+};
+
+UninstallResult uninstall(const std::filesystem::path& prefix, bool purge = false,
+                          const std::optional<PurgeFallback>& fallback = std::nullopt);
 
 }  // namespace upkeep::admin

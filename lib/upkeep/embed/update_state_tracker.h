@@ -20,7 +20,7 @@
 #include <mutex>
 #include <thread>
 
-#include "upkeep/embed/download_rate.h"
+#include "upkeep/update/download_rate.h"
 #include "upkeep/embed/update_state.h"
 #include "upkeep/platform/clock.h"
 #include "upkeep/update/restart_policy.h"

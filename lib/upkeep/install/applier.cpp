@@ -89,15 +89,35 @@ void Applier::step_switch_current(const std::string& version) {
 }
 
 void Applier::finish_apply(const std::string& version, const std::string& from) {
+  std::vector<std::string> superseded;
   store_.journal_finish([&] {
     // A version still on trial was never confirmed: it is replaced, not a rollback target.
     for (const auto& r : store_.in_state(VersionState::kTrial))
       if (r.version != version)
         store_.set_state(r.version, VersionState::kRemoved, "superseded by " + version + " before it confirmed");
+    // An older version staged before this one will never be applied now: it
+    // stops being "staged" (a rollback later would otherwise leave it waiting,
+    // shown as staged). Not refused: a later check may offer it again.
+    superseded = staged_older_than(version);
+    for (const auto& v : superseded) {
+      store_.set_state(v, VersionState::kRemoved, "superseded by " + version + ", applied instead");
+      store_.add_event("superseded", v, "by " + version);
+    }
     store_.begin_trial(version, from);
     store_.clear_failures(version);  // its tries are over: the trial decides now
     store_.add_event("applied", version, from.empty() ? "" : "from " + from);
   });
+  for (const auto& v : superseded) step_discard_files(v);
+}
+
+std::vector<std::string> Applier::staged_older_than(const std::string& version) const {
+  std::vector<std::string> older;
+  const auto applied = Version::parse(version);
+  for (const auto& r : store_.in_state(VersionState::kStaged)) {
+    const auto v = Version::parse(r.version);
+    if (applied && v && v->compare(*applied) < 0) older.push_back(r.version);
+  }
+  return older;
 }
 
 // Removes what a discarded or abandoned try of `version` left behind: its

@@ -9,7 +9,8 @@
 // transactions.
 //
 // After apply() succeeds `current` points at the new version, which is in
-// state kTrial, and its failure count is cleared. A failure before the point
+// state kTrial, and its failure count is cleared; an older version still
+// staged is kRemoved ("superseded") and its staged files discarded. A failure before the point
 // of no return (the check, the move, the switch; in apply() or recover()) is
 // a failed try of the version (quarantine.h): the error is rethrown with the
 // count, `current` is unchanged, and the journal stays for the next start to
@@ -20,6 +21,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "upkeep/install/layout.h"
 #include "upkeep/install/quarantine.h"
@@ -77,6 +79,8 @@ class Applier {
   bool still_wanted(const std::string& version, const std::optional<std::string>& current,
                     const RefusedVersions& refused) const;
   void verify_staged(const std::string& version);
+  // Versions recorded kStaged that are older than `version` (SemVer).
+  std::vector<std::string> staged_older_than(const std::string& version) const;
   void step_move_into_versions(const std::string& version);
   void step_switch_current(const std::string& version);
   void finish_apply(const std::string& version, const std::string& from);

@@ -1,6 +1,7 @@
 #include "upkeep/net/credential_store.h"
 
 #include <Poco/Base64Encoder.h>
+#include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,11 +12,6 @@
 
 namespace upkeep::net {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 int default_port(const std::string& scheme) {
   if (scheme == "http") return 80;
@@ -127,7 +123,7 @@ UrlOrigin UrlOrigin::parse(const std::string& url) {
   const auto sep = url.find("://");
   if (sep == std::string::npos || sep == 0) return bad("no scheme");
   UrlOrigin o;
-  o.scheme = lower(url.substr(0, sep));
+  o.scheme = Poco::toLower(url.substr(0, sep));
   const auto path_at = url.find('/', sep + 3);
   std::string authority = url.substr(sep + 3, path_at == std::string::npos ? std::string::npos : path_at - sep - 3);
   o.path = path_at == std::string::npos ? "/" : url.substr(path_at);
@@ -151,7 +147,7 @@ UrlOrigin UrlOrigin::parse(const std::string& url) {
     if (colon != std::string::npos) port = authority.substr(colon + 1);
   }
   if (o.host.empty()) return bad("no host");
-  o.host = lower(o.host);
+  o.host = Poco::toLower(o.host);
   o.port = default_port(o.scheme);
   if (!port.empty()) {
     if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad("a bad port");

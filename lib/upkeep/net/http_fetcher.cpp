@@ -9,6 +9,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -47,11 +48,6 @@ Poco::Net::Context::Ptr make_client_context() {
                                 /*loadDefaultCAs=*/true);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 const char* env(const char* lower_name, const char* upper_name) {
   const char* v = std::getenv(lower_name);
   if (!v || !*v) v = std::getenv(upper_name);
@@ -64,7 +60,7 @@ bool bypass_proxy(const std::string& host) {
   if (!list) return false;
   std::stringstream ss(list);
   std::string entry;
-  const std::string h = lower(host);
+  const std::string h = Poco::toLower(host);
   while (std::getline(ss, entry, ',')) {
     entry.erase(0, entry.find_first_not_of(" \t"));
     entry.erase(entry.find_last_not_of(" \t") + 1);
@@ -72,7 +68,7 @@ bool bypass_proxy(const std::string& host) {
     if (entry == "*") return true;
     if (entry.front() == '.') entry.erase(0, 1);
     if (auto colon = entry.rfind(':'); colon != std::string::npos && entry.find(':') == colon) entry.resize(colon);
-    entry = lower(entry);
+    entry = Poco::toLower(entry);
     if (h == entry || (h.size() > entry.size() && h.ends_with("." + entry))) return true;
   }
   return false;
@@ -234,7 +230,7 @@ auto network(const std::string& url, const FetchOptions& opts, const TransferGua
   }
 }
 
-bool is_file_url(const std::string& url) { return lower(url.substr(0, 7)) == "file://"; }
+bool is_file_url(const std::string& url) { return Poco::toLower(url.substr(0, 7)) == "file://"; }
 
 // The local path of a file:// URL; only absolute paths on this host.
 stdfs::path file_path(const std::string& url) {
@@ -253,7 +249,7 @@ stdfs::path file_path(const std::string& url) {
 
 void check_http_scheme(const std::string& url) {
   const auto colon = url.find("://");
-  const std::string scheme = colon == std::string::npos ? "" : lower(url.substr(0, colon));
+  const std::string scheme = colon == std::string::npos ? "" : Poco::toLower(url.substr(0, colon));
   if (scheme != "http" && scheme != "https")
     fail(ErrorCode::kUsage, url + ": unsupported URL (expected http://, https:// or file://)");
 }

@@ -27,6 +27,7 @@ struct ExitStatus {
   // As a shell reports it: the exit code, or 128 + the signal.
   int as_exit_code() const { return exited ? code : 128 + signal; }
   std::string describe() const;  // "exit code 3", "killed by signal 11 (Segmentation fault)"
+  static ExitStatus exited_with(int code) { return {true, code, 0}; }
 };
 
 struct SpawnOptions {

@@ -138,19 +138,26 @@ Json Config::to_json() const {
     for (const auto& u : mirror_urls) m.as_array().push_back(u);
     j["mirrors"] = m;
   }
-  j["channel"] = channel;
   j["platform"] = platform;
   j["main_program"] = main_program;
-  j["check_interval_minutes"] = check_interval_minutes;
-  j["check_on_start"] = check_on_start;
-  j["check_on_start_deadline_seconds"] = check_on_start_deadline_seconds;
-  j["trial_timeout_seconds"] = trial_timeout_seconds;
-  j["handover_ready_timeout_seconds"] = handover_ready_timeout_seconds;
-  j["headless"] = headless;
-  j["max_update_failures"] = max_update_failures;
-  j["delta_updates"] = delta_updates;
-  j["min_transfer_rate"] = min_transfer_rate;
-  j["min_transfer_rate_seconds"] = min_transfer_rate_seconds;
+  // A setting only when the file named it or it is not the default: an install
+  // writes no defaults, so they stay defaults (`--upkeep-status` says so, and a
+  // later upkeep's default applies to them).
+  const Config d;
+  auto put = [&](const char* key, const auto& value, const auto& default_value) {
+    if (keys_in_file.count(key) || value != default_value) j[key] = value;
+  };
+  put("channel", channel, d.channel);
+  put("check_interval_minutes", check_interval_minutes, d.check_interval_minutes);
+  put("check_on_start", check_on_start, d.check_on_start);
+  put("check_on_start_deadline_seconds", check_on_start_deadline_seconds, d.check_on_start_deadline_seconds);
+  put("trial_timeout_seconds", trial_timeout_seconds, d.trial_timeout_seconds);
+  put("handover_ready_timeout_seconds", handover_ready_timeout_seconds, d.handover_ready_timeout_seconds);
+  put("headless", headless, d.headless);
+  put("max_update_failures", max_update_failures, d.max_update_failures);
+  put("delta_updates", delta_updates, d.delta_updates);
+  put("min_transfer_rate", min_transfer_rate, d.min_transfer_rate);
+  put("min_transfer_rate_seconds", min_transfer_rate_seconds, d.min_transfer_rate_seconds);
   return j;
 }
 

@@ -42,7 +42,8 @@ struct Config {
   int64_t min_transfer_rate = 1024;
   int64_t min_transfer_rate_seconds = 30;
   // The keys the file named (from_json): tells a value the user set from a
-  // default (UpdateSettings, `launcher --upkeep-status`). Not written by to_json.
+  // default (UpdateSettings, `launcher --upkeep-status`); to_json writes a
+  // setting only when named here or not the default. Not itself written.
   std::set<std::string, std::less<>> keys_in_file;
   std::vector<std::string> unknown_keys;  // keys from_json ignored (a newer version's), for warnings
 
@@ -58,6 +59,8 @@ struct Config {
   // from_json accepts it on its own; `dropped` gets "key: why" for the rest.
   static Config salvage(const Json& j, Config base, std::vector<std::string>& dropped);
   static Config from_json(const Json& j, const std::string& what);
+  // app_id, repository, mirrors (when set), platform, main_program, and the
+  // settings keys_in_file names or that differ from the default.
   Json to_json() const;
   // Atomically (fs::write_file_atomic): a crash leaves the old file or the new one.
   void save(const std::filesystem::path& file) const;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/base/error.h"
 #include "upkeep/policy/config.h"
 
@@ -68,11 +69,6 @@ bool has_scheme(const std::string& url, std::initializer_list<const char*> schem
     if (url.size() > sv.size() && url.compare(0, sv.size(), sv) == 0) return true;
   }
   return false;
-}
-
-std::string with_slash(std::string url) {
-  if (!url.empty() && url.back() != '/') url += '/';
-  return url;
 }
 
 }  // namespace
@@ -201,7 +197,7 @@ void UpdateSettings::set(std::string_view key, const Json& v, const SettingSourc
     const std::string what = "an http://, https://, sftp:// or file:// URL of the repository";
     const std::string& s = string_of(key, v, what);
     if (!MirrorList::is_repository_url(s)) expected(key, what, v);
-    repository_url = with_slash(s);
+    repository_url = with_trailing_slash(s);
   } else if (key == "mirrors") {
     mirror_urls = MirrorList::parse(key, v);
   } else if (key == "proxy") {
@@ -249,7 +245,7 @@ UpdateSettings UpdateSettings::resolve(const Config& config, const std::filesyst
   UpdateSettings s;
   // The user's config: its own checks already ran (Config::from_json); the floor applies to it too.
   const SettingSource from_config{SettingSource::Kind::kConfig, config_file.string(), ""};
-  s.repository_url = with_slash(config.repository_url);
+  s.repository_url = with_trailing_slash(config.repository_url);
   s.sources["repository_url"] = from_config;
   if (!config.mirror_urls.empty()) {
     s.mirror_urls = config.mirror_urls;

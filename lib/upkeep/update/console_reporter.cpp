@@ -16,16 +16,18 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-std::string ConsoleReporter::megabytes(uint64_t b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-  return buf;
+namespace {
+
+ProgressDisplay::Mode display_mode(ConsoleReporter::Progress progress, bool quiet, bool verbose) {
+  if (quiet || progress == ConsoleReporter::Progress::kNever) return ProgressDisplay::Mode::kOff;
+  if (progress == ConsoleReporter::Progress::kAlways) return ProgressDisplay::Mode::kBar;
+  return ProgressDisplay::for_stderr(verbose);
 }
 
-ConsoleReporter::ConsoleReporter(Progress progress, bool quiet) : quiet_(quiet) {
-  tty_ = fs::is_terminal(2);
-  show_progress_ = !quiet && (progress == Progress::kAlways || (progress == Progress::kAuto && tty_));
-}
+}  // namespace
+
+ConsoleReporter::ConsoleReporter(Progress progress, bool quiet, bool verbose)
+    : tty_(fs::is_terminal(2)), quiet_(quiet), progress_(display_mode(progress, quiet, verbose), "downloading") {}
 
 ConsoleReporter::Progress ConsoleReporter::parse_progress(const std::string& s) {
   if (s == "auto") return Progress::kAuto;
@@ -47,33 +49,28 @@ void ConsoleReporter::on_up_to_date(const std::string& current_version) {
   say("up to date (" + (current_version.empty() ? std::string("nothing installed") : current_version) + ")");
 }
 
+void ConsoleReporter::begin_download(const std::string& version) {
+  std::lock_guard<std::mutex> g(out_mutex_);
+  progress_.start("downloading " + version);
+}
+
 void ConsoleReporter::on_update_found(const ReleaseInfo& release) {
-  {
-    std::lock_guard<std::mutex> g(out_mutex_);
-    last_step_ = -1;
-  }
+  begin_download(release.version);
   std::string notes = trimmed(release.notes);
-  say("found version " + release.version + " (" + ConsoleReporter::megabytes(release.package.length) + ")" +
+  say("found version " + release.version + " (" + format_size(release.package.length) + ")" +
       (notes.empty() ? "" : ": " + notes));
 }
 
 void ConsoleReporter::on_download_progress(uint64_t done, uint64_t total) {
-  if (!show_progress_ || total == 0) return;
-  int percent = static_cast<int>(done * 100 / total);
+  if (total == 0) return;
   std::lock_guard<std::mutex> g(out_mutex_);
-  if (tty_) {
-    int filled = percent / 5;
-    std::fprintf(stderr, "\rdownloading [%-20s] %3d%% %s / %s", std::string(static_cast<size_t>(filled), '#').c_str(),
-                 percent, megabytes(done).c_str(), megabytes(total).c_str());
-    if (done >= total) std::fputc('\n', stderr);
-    std::fflush(stderr);
-    return;
-  }
-  int step = percent / 25;
-  if (step == last_step_) return;
-  last_step_ = step;
-  std::printf("downloading: %3d%% (%s of %s)\n", percent, megabytes(done).c_str(), megabytes(total).c_str());
-  std::fflush(stdout);
+  progress_.update(done, total);
+  if (done >= total) progress_.finish();
+}
+
+void ConsoleReporter::on_verifying(const std::string&) {
+  std::lock_guard<std::mutex> g(out_mutex_);
+  progress_.finish();
 }
 
 void ConsoleReporter::on_staged(const ReleaseInfo& release) {
@@ -85,7 +82,13 @@ void ConsoleReporter::on_quarantined(const std::string& version, int failures, c
                " failed tries: it will not be offered again (last error: " + last_error + ")");
 }
 
-void ConsoleReporter::on_error(const std::string& message) { print_always("update failed: " + message); }
+void ConsoleReporter::on_error(const std::string& message) {
+  {
+    std::lock_guard<std::mutex> g(out_mutex_);
+    progress_.interrupt();  // the message on a line of its own
+  }
+  print_always("update failed: " + message);
+}
 
 // An administrator's decision the user should see, even in quiet mode.
 void ConsoleReporter::on_updates_off(const std::string& why) { print_always(why); }

@@ -1,14 +1,17 @@
 // ConsoleReporter: an UpdateObserver that reports on the console.
 //
-// Status lines go to stdout; download progress is a redrawn bar on a
-// terminal (stderr), a line every 25% with Progress::kAlways when not on a
-// terminal, and nothing with kNever or when not on a terminal in kAuto.
+// Status lines go to stdout; download progress goes to stderr through
+// ProgressDisplay (progress_display.h): with kAuto a redrawn bar when stderr
+// is a terminal, else one line per download with `verbose` and nothing
+// without; kAlways draws the bar whatever stderr is (the launcher asks for it
+// when it shows the updater's output on its terminal); kNever draws nothing.
 // quiet=true prints nothing but errors and quarantines (silent mode). Thread-safe.
 #pragma once
 
 #include <mutex>
 #include <string>
 
+#include "upkeep/update/progress_display.h"
 #include "upkeep/update/update_observer.h"
 
 namespace upkeep {
@@ -16,7 +19,7 @@ namespace upkeep {
 class ConsoleReporter : public UpdateObserver {
  public:
   enum class Progress { kAuto, kAlways, kNever };
-  explicit ConsoleReporter(Progress progress, bool quiet = false);
+  explicit ConsoleReporter(Progress progress, bool quiet = false, bool verbose = false);
   // "auto" | "always" | "never"; Error(kUsage) otherwise.
   static Progress parse_progress(const std::string& s);
 
@@ -24,13 +27,15 @@ class ConsoleReporter : public UpdateObserver {
   void on_up_to_date(const std::string& current_version) override;
   void on_update_found(const ReleaseInfo& release) override;
   void on_download_progress(uint64_t done, uint64_t total) override;
+  void on_verifying(const std::string& version) override;
   void on_staged(const ReleaseInfo& release) override;
   void on_quarantined(const std::string& version, int failures, const std::string& last_error) override;
   void on_error(const std::string& message) override;
   void on_updates_off(const std::string& why) override;
 
   void say(const std::string& line);
-  static std::string megabytes(uint64_t bytes);  // "0.9 MB"
+  // A download of `version` begins: the progress display's next stage.
+  void begin_download(const std::string& version);
 
  protected:
   std::mutex out_mutex_;
@@ -38,9 +43,8 @@ class ConsoleReporter : public UpdateObserver {
 
  private:
   void print_always(const std::string& line);
-  bool show_progress_ = false;
   bool quiet_ = false;
-  int last_step_ = -1;
+  ProgressDisplay progress_;  // under out_mutex_
 };
 
 }  // namespace upkeep

@@ -74,6 +74,24 @@ TEST_CASE("apply promotes a staged version and puts it on trial", "[applier]") {
   CHECK_FALSE(in.applier().recover());  // nothing left to recover
 }
 
+TEST_CASE("apply supersedes an older version still staged: no longer staged, its files gone", "[applier]") {
+  Install in;
+  in.stage("2.0.0", "two");
+  in.stage("10.0.0", "ten");  // newer by SemVer, older by string
+  REQUIRE(in.applier().staged_version() == std::optional<std::string>("10.0.0"));
+  in.applier().apply("10.0.0");
+  check_applied(in, "10.0.0", "1.0.0", "ten");
+  CHECK(in.state("2.0.0") == VersionState::kRemoved);
+  CHECK(in.store->get("2.0.0")->reason == "superseded by 10.0.0, applied instead");
+  CHECK(in.has_event("superseded", "2.0.0"));
+  CHECK_FALSE(stdfs::exists(in.layout.staged_dir("2.0.0")));
+  CHECK_FALSE(stdfs::exists(in.layout.manifest_file("2.0.0")));
+  CHECK_FALSE(in.applier().staged_version());
+  // Rolled back, nothing is left staged for the next start to apply.
+  in.applier().rollback("10.0.0", "1.0.0", "rolled back by hand");
+  CHECK(in.store->in_state(VersionState::kStaged).empty());
+}
+
 TEST_CASE("a staged version that changed on disk is discarded with kVerification", "[applier]") {
   Install in;
   in.stage("2.0.0", "two");

@@ -1,4 +1,4 @@
-#include "upkeep/embed/download_rate.h"
+#include "upkeep/update/download_rate.h"
 
 #include <cmath>
 

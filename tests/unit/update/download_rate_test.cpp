@@ -1,13 +1,13 @@
 // DownloadRate on a FixedClock: no rate before enough time passed, the rate
 // over the recent window only, the ETA, and a new download starting afresh.
-#include "upkeep/embed/download_rate.h"
+#include "upkeep/update/download_rate.h"
 
 #include <catch2/catch.hpp>
 
 using namespace upkeep;
 using namespace std::chrono_literals;
 
-TEST_CASE("download rate: smoothed over the recent window, with the time left", "[embed]") {
+TEST_CASE("download rate: smoothed over the recent window, with the time left", "[update][progress]") {
   auto clock = std::make_shared<FixedClock>(FixedClock::at_unix(1700000000));
   DownloadRate rate(clock);
   rate.add(0);
