@@ -29,7 +29,7 @@
 #include <cstdio>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
@@ -232,7 +232,11 @@ Row run_scenario(const Scenario& sc, const stdfs::path& base, int runs, int cp_r
 }
 
 int run(const std::vector<std::string>& argv) {
-  CliArgs args(argv, {.values = {"runs", "cp-runs", "scale"}});
+  const ParsedArgs args = CommandLine("apply_time", "Times applying an update against copying the files.")
+                              .option("runs", "N", "measured runs, default 7")
+                              .option("cp-runs", "N", "runs of the cp comparison, default 3")
+                              .option("scale", "PERCENT", "size of the app, 1-100, default 100")
+                              .parse(argv);
   int runs = static_cast<int>(args.int_value_or("runs", 7, 1, 10000));
   int cp_runs = static_cast<int>(args.int_value_or("cp-runs", 3, 0, 10000));
   int scale = static_cast<int>(args.int_value_or("scale", 100, 1, 100));

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/platform/fs.h"
 
@@ -141,14 +142,11 @@ inline double load_average_1min() {
   return getloadavg(l, 1) == 1 ? l[0] : -1;
 }
 
-// main() of a benchmark: runs `run` on the arguments, reports an error as "name: message", exit 1.
+// main() of a benchmark: runs `run` on the arguments through run_command() (command_line.h): --help,
+// a usage error as one line and exit 2, any other error as "name: message" with its exit code.
 inline int main_of(const char* name, int (*run)(const std::vector<std::string>&), int argc, char** argv) {
-  try {
-    return run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", name, e.what());
-    return 1;
-  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return run_command(name, args, [&] { return run(args); });  // --help, usage errors (2), failures
 }
 
 }  // namespace upkeep::bench

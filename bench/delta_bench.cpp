@@ -22,7 +22,7 @@
 #include "bench_util.h"
 #include "delta/series_repo.h"
 #include "delta/tool_baseline.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 
 namespace upkeep::bench {
 namespace {
@@ -157,7 +157,15 @@ bool print_targets(const std::vector<Row>& rows) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  CliArgs args(argv, {.flags = {"tools-only", "json", "keep"}, .values = {"apps", "cache", "runs", "only"}});
+  const ParsedArgs args = CommandLine("delta_bench", "Compares delta update sizes and times with other tools.")
+                              .option("apps", "DIR", "the apps folder")
+                              .option("cache", "DIR", "the tools' cache")
+                              .option("runs", "N", "measured runs, default 3")
+                              .option("only", "NAME", "one app only")
+                              .flag("tools-only", "only the other tools")
+                              .flag("json", "print the results as JSON")
+                              .flag("keep", "keep the work folders")
+                              .parse(argv);
   const stdfs::path apps = args.value_or("apps", (build_dir() / "delta-bench" / "apps").string());
   const stdfs::path cache = args.value_or("cache", (build_dir() / "delta-bench" / "tool-cache").string());
   const int runs = static_cast<int>(args.int_value_or("runs", 3, 1, 100));

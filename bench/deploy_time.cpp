@@ -27,7 +27,7 @@
 #include <cstring>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/fs.h"
 
@@ -147,7 +147,11 @@ void print_report(const Samples& m, int runs) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  CliArgs args(argv, {.values = {"runs", "files", "file-kib"}});
+  const ParsedArgs args = CommandLine("deploy_time", "Times a first install and an update of a synthetic app.")
+                              .option("runs", "N", "measured runs, default 5")
+                              .option("files", "N", "files in the app, default 200")
+                              .option("file-kib", "K", "size of each file in KiB, default 256")
+                              .parse(argv);
   const int runs = static_cast<int>(args.int_value_or("runs", 5, 1, 1000));
   const int files = static_cast<int>(args.int_value_or("files", 200, 0, 100000));
   const uint64_t file_kib = static_cast<uint64_t>(args.int_value_or("file-kib", 256, 1, 1 << 20));

@@ -36,7 +36,7 @@
 
 #include "bench_util.h"
 #include "load_clients.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/process.h"
 
@@ -199,7 +199,11 @@ void print_summary(const char* name, const std::vector<RunResult>& runs) {
 }
 
 int run(const std::vector<std::string>& args) {
-  CliArgs cli(args, {.values = {"runs", "clients", "after-ms"}});
+  const ParsedArgs cli = CommandLine("handover_bench", "Measures the socket hand-over of a restart to update.")
+                             .option("runs", "N", "measured runs, default 5")
+                             .option("clients", "N", "clients sending requests through it, default 8")
+                             .option("after-ms", "MS", "when the restart starts, default 500")
+                             .parse(args);
   const int runs = static_cast<int>(cli.int_value_or("runs", 5, 1, 1000));
   const int clients = static_cast<int>(cli.int_value_or("clients", 8, 1, 256));
   const int after_ms = static_cast<int>(cli.int_value_or("after-ms", 500, 0, 60000));

@@ -18,7 +18,7 @@
 #include <fstream>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/install/launch_spec.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/install/state_store.h"
@@ -63,7 +63,10 @@ void print_row(const char* name, const bench::Stats& s) {
 }
 
 int run(const std::vector<std::string>& argv) {
-  CliArgs args(argv, {.values = {"runs", "warmup"}});
+  const ParsedArgs args = CommandLine("launcher_overhead", "Times the launcher's fast path against a direct start.")
+                              .option("runs", "N", "measured runs, default 300")
+                              .option("warmup", "N", "runs not measured first, default 20")
+                              .parse(argv);
   int runs = static_cast<int>(args.int_value_or("runs", 300, 1, 1000000));
   int warmup = static_cast<int>(args.int_value_or("warmup", 20, 0, 100000));
 

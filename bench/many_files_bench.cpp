@@ -33,7 +33,7 @@
 #include <fstream>
 
 #include "bench_util.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/applier.h"
 #include "upkeep/install/layout.h"
@@ -159,7 +159,11 @@ ExitRun launcher_exit(const stdfs::path& s, const std::string& url, int run, con
 }
 
 int run(const std::vector<std::string>& args) {
-  CliArgs cli(args, {.values = {"files", "runs", "exit-runs"}});
+  const ParsedArgs cli = CommandLine("many_files_bench", "Stages and applies an update of an app with many files.")
+                             .option("files", "N", "files in the app, default 65536")
+                             .option("runs", "N", "measured runs, default 3")
+                             .option("exit-runs", "N", "runs that also time the exit, default 1")
+                             .parse(args);
   const int files = static_cast<int>(cli.int_value_or("files", 65536, 1, 10000000));
   const int runs = static_cast<int>(cli.int_value_or("runs", 3, 1, 100));
   const int exit_runs = static_cast<int>(cli.int_value_or("exit-runs", 1, 0, 100));

@@ -15,7 +15,7 @@
 
 #include "../bench_util.h"
 #include "campaign.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/json.h"
 #include "upkeep/platform/fault_injection.h"
 
@@ -80,7 +80,14 @@ Json tally_json(const Tally& t) {
 }
 
 int run(const std::vector<std::string>& args) {
-  CliArgs cli(args, {.flags = {"json", "deltas"}, .values = {"trials", "broken", "concurrent", "seed"}});
+  const ParsedArgs cli = CommandLine("torture", "Random kills, broken releases and concurrent launchers.")
+                             .option("trials", "N", "trials")
+                             .option("broken", "N", "broken releases")
+                             .option("concurrent", "N", "concurrent launchers")
+                             .option("seed", "S", "the random seed")
+                             .flag("deltas", "publish delta updates")
+                             .flag("json", "print the result as JSON")
+                             .parse(args);
   auto number = [&](const char* name, int dflt) {
     auto v = cli.value(name);
     if (!v) return dflt;
@@ -136,13 +143,6 @@ int run(const std::vector<std::string>& args) {
 }  // namespace upkeep::torture
 
 int main(int argc, char** argv) {
-  try {
-    return upkeep::torture::run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const upkeep::Error& e) {
-    std::fprintf(stderr, "torture: %s\n", e.what());
-    return e.code() == upkeep::ErrorCode::kUsage ? 2 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "torture: %s\n", e.what());
-    return 1;
-  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return upkeep::run_command("torture", args, [&] { return upkeep::torture::run(args); });
 }

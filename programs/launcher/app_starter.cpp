@@ -37,7 +37,12 @@ process::Environment AppStarter::environment(const std::string& version, const p
 void AppStarter::exec(const std::string& version, const process::Environment& extra) const {
   std::vector<std::string> argv = command(version, spec(version));
   spdlog::default_logger()->flush();
-  process::exec_replace(argv, environment(version, extra));
+  try {
+    process::exec_replace(argv, environment(version, extra));
+  } catch (const Error& e) {
+    // The version's program is missing or will not run: nothing installed can start (exit 3), whatever errno said.
+    fail(ErrorCode::kNoRunnableVersion, version + ": " + e.what());
+  }
   throw Error(ErrorCode::kNoRunnableVersion, "exec returned");  // exec_replace throws on failure
 }
 

@@ -176,9 +176,7 @@ std::string Launcher::version_to_start(StateStore& store, bool may_repair) {
 
 int Launcher::rollback_by_hand() {
   init_logging({.program = "launcher", .log_dir = layout_.logs_dir()});
-  if (!layout_.writable_by_this_process())
-    fail(ErrorCode::kNeedsRoot, "--upkeep-rollback changes " + layout_.root().string() +
-                                    ", which this user cannot write (a per-machine install: run it as root)");
+  if (!layout_.writable_by_this_process()) layout_.fail_not_writable("--upkeep-rollback");
   Config config = load_config();
   auto lock = InstallLock::acquire(layout_.lock_file(), std::chrono::seconds(config.trial_timeout_seconds + 30));
   StateStore store = StateRecovery(layout_).open();

@@ -1,35 +1,61 @@
 #include "launcher_options.h"
 
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 
 namespace upkeep {
 namespace {
 
-long long process_id(const std::vector<std::string>& args, size_t i) {
+CommandLine launcher_command_line() {
+  CommandLine c("launcher",
+                "Applies a staged update if there is one, then starts the installed application\n"
+                "with ARGS. The launcher's options all start with --upkeep- and come first;\n"
+                "everything else (--help, --version, --) goes to the application unchanged.",
+                {.help = "--upkeep-help", .version = "--upkeep-version"});
+  c.usage(
+       "LAUNCHER [--upkeep-check-now] [--upkeep-after-pid PID [--upkeep-handover]] [ARGS for the application...]\n"
+       "LAUNCHER --upkeep-status [--upkeep-json]\n"
+       "LAUNCHER --upkeep-rollback | --upkeep-empty-trash | --upkeep-help | --upkeep-version")
+      .version_text("upkeep launcher " UPKEEP_VERSION_STRING)
+      .flag("upkeep-check-now",
+            "check for and stage an update first (at most check_on_start_deadline_seconds, then it goes on in the "
+            "background)")
+      .option("upkeep-after-pid", "PID", "wait for process PID to end first (restart to update)")
+      .flag("upkeep-handover",
+            "with --upkeep-after-pid: do not wait; start the new version on the inherited sockets, then SIGTERM PID "
+            "once it is ready (hand-over)")
+      .flag("upkeep-status", "installed versions, pending work, settings, recent events")
+      .flag("upkeep-json", "with --upkeep-status: the same as JSON")
+      .flag("upkeep-rollback", "go back to the previous good version (the current one is marked bad)")
+      .flag("upkeep-empty-trash",
+            "delete what clean-up moved into <root>/trash, then exit (the launcher runs it in the background after "
+            "a clean-up; nobody needs to)")
+      .footer(
+          "Exit codes: the application's own; the launcher's (upkeep exit-codes): 2 bad command line, 3 no\n"
+          "runnable version, 4 the install is busy, 14 permission denied.");
+  return c;
+}
+
+long long process_id(const std::string& text) {
   const std::string option = "--upkeep-after-pid";
-  if (i >= args.size()) fail(ErrorCode::kUsage, option + " expects a process id");
   try {
     size_t used = 0;
-    long long pid = std::stoll(args[i], &used);
-    if (used == args[i].size() && pid > 0) return pid;
+    long long pid = std::stoll(text, &used);
+    if (used == text.size() && pid > 0) return pid;
   } catch (const std::exception&) {
   }
-  fail(ErrorCode::kUsage, option + " expects a positive process id, got '" + args[i] + "'");
+  fail(ErrorCode::kUsage, option + " expects a positive process id, got '" + text + "'");
 }
 
 void check_combination(const LauncherOptions& o) {
   if (o.handover && !o.after_pid) fail(ErrorCode::kUsage, "--upkeep-handover goes with --upkeep-after-pid PID");
   if (o.json && !o.status) fail(ErrorCode::kUsage, "--upkeep-json goes with --upkeep-status");
-  int commands = int(o.status) + int(o.rollback) + int(o.help) + int(o.version) + int(o.empty_trash);
-  if (commands > 1)
-    fail(ErrorCode::kUsage,
-         "--upkeep-status, --upkeep-rollback, --upkeep-empty-trash, --upkeep-help and --upkeep-version go alone");
+  int commands = int(o.status) + int(o.rollback) + int(o.empty_trash);
+  if (commands > 1) fail(ErrorCode::kUsage, "--upkeep-status, --upkeep-rollback and --upkeep-empty-trash go alone");
   if (commands == 1 && (o.check_now || o.after_pid || !o.app_args.empty()))
     fail(ErrorCode::kUsage, std::string("--upkeep-") +
                                 (o.status     ? "status"
                                  : o.rollback ? "rollback"
-                                 : o.help     ? "help"
-                                 : o.version  ? "version"
                                               : "empty-trash") +
                                 " starts no application: it takes no application arguments, --upkeep-check-now or "
                                 "--upkeep-after-pid");
@@ -37,59 +63,30 @@ void check_combination(const LauncherOptions& o) {
 
 }  // namespace
 
-LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
-  LauncherOptions o;
+size_t LauncherOptions::own_count(const std::vector<std::string>& args) {
+  if (args.empty() || args[0].rfind(kPrefix, 0) != 0) return 0;
+  const CommandLine c = launcher_command_line();
   size_t i = 0;
-  for (; i < args.size() && args[i].rfind(kPrefix, 0) == 0; ++i) {
-    const std::string& a = args[i];
-    if (a == "--upkeep-help") {
-      o.help = true;
-    } else if (a == "--upkeep-version") {
-      o.version = true;
-    } else if (a == "--upkeep-status") {
-      o.status = true;
-    } else if (a == "--upkeep-json") {
-      o.json = true;
-    } else if (a == "--upkeep-rollback") {
-      o.rollback = true;
-    } else if (a == "--upkeep-check-now") {
-      o.check_now = true;
-    } else if (a == "--upkeep-handover") {
-      o.handover = true;
-    } else if (a == "--upkeep-empty-trash") {
-      o.empty_trash = true;
-    } else if (a == "--upkeep-after-pid") {
-      o.after_pid = process_id(args, ++i);
-    } else {
-      fail(ErrorCode::kUsage, "unknown launcher option " + a + " (--upkeep-help lists them)");
-    }
-  }
-  o.app_args.assign(args.begin() + static_cast<long>(i), args.end());
-  check_combination(o);
-  return o;
+  while (i < args.size() && args[i].rfind(kPrefix, 0) == 0)
+    i += c.value_count(args[i]) == 1 ? 2 : 1;  // "--upkeep-after-pid PID"; "--upkeep-after-pid=PID" is one word
+  return std::min(i, args.size());
 }
 
-const char* LauncherOptions::usage() {
-  return "usage: LAUNCHER [--upkeep-check-now] [--upkeep-after-pid PID [--upkeep-handover]] [ARGS for the "
-         "application...]\n"
-         "       LAUNCHER --upkeep-status [--upkeep-json]\n"
-         "       LAUNCHER --upkeep-rollback | --upkeep-empty-trash | --upkeep-help | --upkeep-version\n"
-         "\n"
-         "Applies a staged update if there is one, then starts the installed application\n"
-         "with ARGS. The launcher's options all start with --upkeep- and come first;\n"
-         "everything else (--help, --version, --) goes to the application unchanged.\n"
-         "  --upkeep-check-now        check for and stage an update first (at most\n"
-         "                            check_on_start_deadline_seconds, then it goes on in the background)\n"
-         "  --upkeep-after-pid PID    wait for process PID to end first (restart to update)\n"
-         "  --upkeep-handover         with --upkeep-after-pid: do not wait; start the new version on the\n"
-         "                            inherited sockets, then SIGTERM PID once it is ready (hand-over)\n"
-         "  --upkeep-status           installed versions, pending work, settings, recent events\n"
-         "  --upkeep-json             with --upkeep-status: the same as JSON\n"
-         "  --upkeep-rollback         go back to the previous good version (the current one is marked bad)\n"
-         "  --upkeep-empty-trash      delete what clean-up moved into <root>/trash, then exit (the launcher\n"
-         "                            runs it in the background after a clean-up; nobody needs to)\n"
-         "  --upkeep-help             this text\n"
-         "  --upkeep-version          the launcher's own version\n";
+LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
+  LauncherOptions o;
+  const size_t own = own_count(args);
+  o.app_args.assign(args.begin() + static_cast<long>(own), args.end());
+  if (own == 0) return o;  // the fast path: nothing of the launcher's to parse
+  const ParsedArgs p = launcher_command_line().parse({args.begin(), args.begin() + static_cast<long>(own)});
+  o.status = p.flag("upkeep-status");
+  o.json = p.flag("upkeep-json");
+  o.rollback = p.flag("upkeep-rollback");
+  o.check_now = p.flag("upkeep-check-now");
+  o.handover = p.flag("upkeep-handover");
+  o.empty_trash = p.flag("upkeep-empty-trash");
+  if (auto pid = p.value("upkeep-after-pid")) o.after_pid = process_id(*pid);
+  check_combination(o);
+  return o;
 }
 
 }  // namespace upkeep

@@ -3,7 +3,8 @@
 // start with --upkeep- ends them, and it and everything after it (--,
 // --help, --version, --status...) go to the application unchanged.
 // An unknown --upkeep- option, or options that do not go together, are
-// Error(kUsage). The table: docs/launcher-contract.md "Options".
+// Error(kUsage); --upkeep-help and --upkeep-version are ShowText
+// (upkeep/base/command_line.h). The table: docs/launcher-contract.md "Options".
 // Plain value; thread-safe.
 #pragma once
 
@@ -16,9 +17,7 @@ namespace upkeep {
 struct LauncherOptions {
   static constexpr const char* kPrefix = "--upkeep-";
 
-  bool help = false;     // --upkeep-help
-  bool version = false;  // --upkeep-version: the launcher's own version
-  bool status = false;   // --upkeep-status [--upkeep-json]
+  bool status = false;  // --upkeep-status [--upkeep-json]
   bool json = false;
   bool rollback = false;               // --upkeep-rollback: back to the previous good version, then exit
   bool check_now = false;              // --upkeep-check-now: a bounded check on start first
@@ -28,8 +27,8 @@ struct LauncherOptions {
   std::vector<std::string> app_args;  // everything after the launcher's options, unchanged
 
   static LauncherOptions parse(const std::vector<std::string>& args);
-  // The usage text printed by --upkeep-help.
-  static const char* usage();
+  // How many of `args` are the launcher's own (the words before the application's).
+  static size_t own_count(const std::vector<std::string>& args);
 };
 
 }  // namespace upkeep

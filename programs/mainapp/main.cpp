@@ -36,7 +36,7 @@
 #include "terminal_ui.h"
 #include "ui_face.h"
 #include "updater_web_model.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/launch_env.h"
 #include "upkeep/base/logging.h"
@@ -321,7 +321,7 @@ Faces open_faces(TerminalUi& ui, AppUpdater& updater, const std::optional<WebUiS
 }
 
 // Started by the launcher: the UI faces, the updater, and the loop until quit or restart.
-int run_app(const CliArgs& args, const std::vector<std::string>& args_in, TerminalUi& ui, UiFace face,
+int run_app(const ParsedArgs& args, const std::vector<std::string>& args_in, TerminalUi& ui, UiFace face,
             const std::string& version, const Layout& layout) {
   // Before any thread starts: it reads (and changes) the environment.
   std::optional<WebUiSocket> socket;
@@ -368,10 +368,29 @@ int run_app(const CliArgs& args, const std::vector<std::string>& args_in, Termin
   }
 }
 
+CommandLine mainapp_command_line() {
+  CommandLine c("mainapp",
+                "The reference application: embeds the upkeep library as a vendor's app would\n"
+                "(a healthy start confirmed, background checks, restart to update), with a\n"
+                "terminal UI and a local web UI. Started by its launcher; alone, updates are off.",
+                {.version = ""});
+  c.usage(
+       "mainapp [--version] [--headless] [--exit-after-check] [--check-now]\n"
+       "        [--progress auto|always|never] [--note TEXT] [--ui terminal|web|none] [--no-browser]")
+      .flag("version", "print the version (and, on trial, confirm a healthy start), then exit")
+      .flag("headless", "no prompts: a staged update restarts at exit")
+      .flag("exit-after-check", "exit after the first check (and its restart, if any)")
+      .flag("check-now", "the first check is a manual one: a staged rollout does not hold a release back")
+      .option("progress", "WHEN", "the download's progress: auto (on a terminal), always or never")
+      .option("note", "TEXT", "a line of unsaved work in the document, as if typed")
+      .option("ui", "FACE", "terminal, web or none (default: terminal on a terminal, else web)")
+      .flag("no-browser", "the web UI is not opened with xdg-open (its URL is printed)");
+  return c;
+}
+
 // The options, the version, and --version; then, started by a launcher, the app.
 int run(const std::vector<std::string>& args_in) {
-  CliArgs args(args_in, {.flags = {"version", "headless", "exit-after-check", "check-now", "no-browser"},
-                         .values = {"progress", "note", "ui"}});
+  const ParsedArgs args = mainapp_command_line().parse(args_in);
   std::string version = own_version();
   if (args.flag("version")) return print_version(version);
   UiFace face = choose_ui_face(args.value("ui"));
@@ -390,14 +409,7 @@ int run(const std::vector<std::string>& args_in) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const upkeep::Error& e) {
-    spdlog::error("{}", e.what());
-    std::fprintf(stderr, "mainapp: %s\n", e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mainapp: %s\n", e.what());
-    return 1;
-  }
+  upkeep::init_logging({.program = "mainapp"});  // stderr until run() opens the install's log
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return upkeep::run_command("mainapp", args, [&] { return run(args); });
 }

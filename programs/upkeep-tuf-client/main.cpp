@@ -6,7 +6,8 @@
 //   upkeep-tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH [--target-name PATH ...]
 //                     --target-base-url URL --target-dir DIR download
 //
-// Exit status 0 on full success, 1 on any failure (diagnostics on stderr).
+// Exit status 0 on full success, 2 on a bad command line, 1 on any other
+// failure (diagnostics on stderr).
 // Metadata lives in DIR under plain names (root.json, timestamp.json, ...,
 // delegated roles as tuf::role_file_name(ROLE)). A downloaded target is
 // stored in the target dir as tuf::safe_file_name(PATH): the target path
@@ -21,11 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "upkeep/base/trailing_slash.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/tuf/metadata.h"
@@ -37,21 +38,35 @@ namespace {
 namespace stdfs = std::filesystem;
 using namespace upkeep;
 
-const char* kUsage =
-    "usage: upkeep-tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"
-    "       upkeep-tuf-client --metadata-dir DIR --metadata-url URL refresh\n"
-    "       upkeep-tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH [--target-name PATH ...]\n"
-    "                         --target-base-url URL --target-dir DIR download\n";
+CommandLine tuf_client_command_line() {
+  CommandLine c("upkeep-tuf-client",
+                "The library's TUF client workflow behind the command-line interface TUF\n"
+                "conformance test suites drive: init trusts a root, refresh updates the\n"
+                "metadata, download fetches targets into DIR.");
+  c.usage(
+       "upkeep-tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"
+       "upkeep-tuf-client --metadata-dir DIR --metadata-url URL refresh\n"
+       "upkeep-tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH [--target-name PATH ...]\n"
+       "                  --target-base-url URL --target-dir DIR download")
+      .arguments("COMMAND [TRUSTED_ROOT]", "init TRUSTED_ROOT, refresh or download", 1, 2)
+      .option("metadata-dir", "DIR", "the trusted metadata, under plain names (root.json, ...)")
+      .option("metadata-url", "URL", "the repository's metadata")
+      .repeated("target-name", "PATH", "a target to download; again for more")
+      .option("target-base-url", "URL", "where targets are")
+      .option("target-dir", "DIR", "where downloaded targets go, as one percent-encoded file name each")
+      .footer("Exit status: 0 on full success, 2 bad command line, 1 any other failure.");
+  return c;
+}
 
 void say(const std::string& message) { std::fprintf(stderr, "upkeep-tuf-client: %s\n", message.c_str()); }
 
-std::string required(const CliArgs& args, const std::string& name) {
+std::string required(const ParsedArgs& args, const std::string& name) {
   auto v = args.value(name);
   if (!v || v->empty()) fail(ErrorCode::kUsage, "option --" + name + " is required for this command");
   return *v;
 }
 
-int init(const CliArgs& args) {
+int init(const ParsedArgs& args) {
   if (args.positional().size() != 2) fail(ErrorCode::kUsage, "init expects one argument: TRUSTED_ROOT");
   const stdfs::path dir = required(args, "metadata-dir");
   const stdfs::path source = args.positional()[1];
@@ -130,10 +145,7 @@ void download_one(tuf::Client& client, net::Fetcher& fetcher, const std::string&
 }
 
 int run(const std::vector<std::string>& argv) {
-  CliArgs args(argv, {.values = {"metadata-dir", "metadata-url", "target-base-url", "target-dir"},
-                      .multi = {"target-name"},
-                      .min_positional = 1,
-                      .max_positional = 2});
+  const ParsedArgs args = tuf_client_command_line().parse(argv);
   const std::string command = args.positional()[0];
   if (command == "init") return init(args);
   if (command != "refresh" && command != "download") fail(ErrorCode::kUsage, "unknown command '" + command + "'");
@@ -164,18 +176,8 @@ int run(const std::vector<std::string>& argv) {
 
 int main(int argc, char** argv) {
   upkeep::init_logging({.program = "upkeep-tuf-client"});
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 1 : 0;
-  }
-  try {
-    return run(args);
-  } catch (const upkeep::Error& e) {
-    say(std::string("error: ") + e.what());
-    if (e.code() == upkeep::ErrorCode::kUsage) std::fputs(kUsage, stderr);
-  } catch (const std::exception& e) {
-    say(std::string("error: ") + e.what());
-  }
-  return 1;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const int code = upkeep::run_command("upkeep-tuf-client", args, [&] { return run(args); });
+  // The conformance suites' contract: 0 success, 1 any failure; 2 stays a bad command line.
+  return code == 0 || code == static_cast<int>(upkeep::ErrorCode::kUsage) ? code : 1;
 }

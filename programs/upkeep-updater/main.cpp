@@ -15,7 +15,7 @@
 #include <cstdio>
 
 #include "upkeep/admin/privileged_apply.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -33,34 +33,38 @@ namespace {
 using namespace upkeep;
 using Outcome = admin::PrivilegedApplyResult::Outcome;
 
-const char* kUsage =
-    "usage: upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
-    "                      [--progress auto|always|never] [--verbose] [--quiet] [--json]\n"
-    "\n"
-    "Checks for an update of the install at DIR, downloads, verifies and stages\n"
-    "it; the launcher applies it at the application's next start.\n"
-    "\n"
-    "  --check-now        a person asked: a release's staged rollout does not apply\n"
-    "  --scheduled        a timer or cron started it: no check in update_mode\n"
-    "                     manual or disabled, nor during quiet hours (managed policy)\n"
-    "  --apply-when-idle  per-machine installs, as root (their update timer runs\n"
-    "                     this): then apply the staged version if no user runs the\n"
-    "                     app, check every file of it and mark it good; while\n"
-    "                     someone runs it, leave it staged for the next run\n"
-    "  --progress WHEN    the download's progress bar on stderr (auto: when stderr\n"
-    "                     is a terminal; always: even when it is not)\n"
-    "  --verbose          with --progress auto and stderr no terminal: one line\n"
-    "                     per download when it ends\n"
-    "  --quiet            print errors only\n"
-    "  --json             print one JSON object at the end (\"staged\", and with\n"
-    "                     --apply-when-idle \"outcome\": applied, in_use,\n"
-    "                     held_by_policy, nothing_staged or rolled_back)\n"
-    "\n"
-    "Exit codes (README): 0 staged, up to date or updates disabled by managed\n"
-    "policy, and with --apply-when-idle applied or left staged; 1 rolled back\n"
-    "or other failure; 2 bad command line; 4 the install is busy;\n"
-    "5 verification; 6 network; 7 no space; 9 no install at DIR; 15 the\n"
-    "repository refused the credentials or wants some (<root>/credentials.json).\n";
+CommandLine updater_command_line() {
+  CommandLine c("upkeep-updater",
+                "Checks for an update of the install at DIR, downloads, verifies and stages\n"
+                "it; the launcher applies it at the application's next start.");
+  c.usage(
+       "upkeep-updater --root DIR [--check-now | --scheduled] [--apply-when-idle]\n"
+       "               [--progress auto|always|never] [--verbose] [--quiet] [--json]")
+      .option("root", "DIR", "the install root")
+      .flag("check-now", "a person asked: a release's staged rollout does not apply")
+      .flag("scheduled",
+            "a timer or cron started it: no check in update_mode manual or disabled, nor during quiet hours "
+            "(managed policy)")
+      .flag("apply-when-idle",
+            "per-machine installs, as root (their update timer runs this): then apply the staged version if no "
+            "user runs the app, check every file of it and mark it good; while someone runs it, leave it staged "
+            "for the next run")
+      .option("progress", "WHEN",
+              "the download's progress bar on stderr: auto (when stderr is a terminal), always (even when it is "
+              "not) or never")
+      .flag("verbose", "with --progress auto and stderr no terminal: one line per download when it ends")
+      .flag("quiet", "print errors only")
+      .flag("json",
+            "print one JSON object at the end (\"staged\", and with --apply-when-idle \"outcome\": applied, "
+            "in_use, held_by_policy, nothing_staged or rolled_back); a failure as the error object")
+      .footer(
+          "Exit codes (upkeep exit-codes): 0 staged, up to date or updates disabled by managed\n"
+          "policy, and with --apply-when-idle applied or left staged; 1 rolled back\n"
+          "or other failure; 2 bad command line; 4 the install is busy;\n"
+          "5 verification; 6 network; 7 no space; 9 no install at DIR; 15 the\n"
+          "repository refused the credentials or wants some (<root>/credentials.json).");
+  return c;
+}
 
 // What one run did, for the last line (or the JSON object).
 struct Report {
@@ -123,13 +127,16 @@ void print(const Report& r, bool json, bool quiet) {
   std::printf("%s\n", j.dump(0).c_str());
 }
 
-int run(const CliArgs& args) {
+int run(const ParsedArgs& args) {
   const auto root = args.value("root");
-  if (!root) fail(ErrorCode::kUsage, std::string("--root DIR is needed\n\n") + kUsage);
+  if (!root) fail(ErrorCode::kUsage, "--root DIR is needed (upkeep-updater --help lists the options)");
   if (args.flag("check-now") && args.flag("scheduled"))
     fail(ErrorCode::kUsage, "--check-now (a person asked) and --scheduled (a timer started it) exclude each other");
   const bool json = args.flag("json"), quiet = args.flag("quiet") || json;
   Layout layout(*root);
+  std::error_code ec;
+  if (!std::filesystem::exists(layout.config_file(), ec) && !std::filesystem::exists(layout.state_db(), ec))
+    fail(ErrorCode::kNotFound, layout.root().string() + ": no install there (no config.json, no state.db)");
   const auto started = std::filesystem::file_time_type::clock::now();
   init_logging({.program = "updater", .log_dir = layout.logs_dir(), .quiet = quiet});
   if (layout.writable_by_this_process()) TempSweeper(layout).sweep(started);
@@ -165,20 +172,8 @@ int run(const CliArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    upkeep::CliArgs args(std::vector<std::string>(argv + 1, argv + argc),
-                         {.flags = {"quiet", "check-now", "scheduled", "apply-when-idle", "json", "help", "verbose"},
-                          .values = {"root", "progress"}});
-    if (args.flag("help")) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    return run(args);
-  } catch (const upkeep::Error& e) {
-    spdlog::error("{}", e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return static_cast<int>(upkeep::ErrorCode::kFailure);
-  }
+  // Until run() opens the install's log: the console sink on stderr, never stdout.
+  upkeep::init_logging({.program = "upkeep-updater"});
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return upkeep::run_command("upkeep-updater", args, [&] { return run(updater_command_line().parse(args)); });
 }

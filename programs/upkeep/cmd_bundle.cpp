@@ -6,7 +6,7 @@
 #include "commands.h"
 #include "upkeep/admin/latest_bundle.h"
 #include "upkeep/admin/offline_bundle.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -18,39 +18,42 @@
 namespace upkeep::cli {
 namespace {
 
-const char* kBundleUsage =
-    "usage: upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
-    "                     [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json]\n"
-    "                     [--verbose]\n"
-    "\n"
-    "Writes one executable file that installs version V with no network: the\n"
-    "release's package and manifest, the repository's signed metadata, the\n"
-    "launcher and the updater, behind this program. Run it on the target machine\n"
-    "(`./FILE --silent`, `./FILE --system --silent`, any `upkeep install` option)\n"
-    "or pass it to `upkeep install --bundle FILE`. Everything it copies is\n"
-    "verified against the repository's signatures first.\n"
-    "\n"
-    "  --repo DIR|URL     the repository to read (default ./repo)\n"
-    "  --update-url URL   where installed copies check for updates (default: --repo\n"
-    "                     when it is an http(s) or sftp URL; required for a folder)\n"
-    "  --app-id ID        needed when the repository holds several applications\n"
-    "  --platform P       the release's platform (default: this build's)\n"
-    "  --trusted-root F   the vendor's root.json to verify the repository with\n"
-    "  --credentials F    the repository's credentials (a 0600 credentials file)\n"
-    "  --program F, --launcher F, --updater F\n"
-    "                     the upkeep program the bundle runs as, the launcher and\n"
-    "                     the updater it installs (default: this upkeep and the\n"
-    "                     launcher and upkeep-updater beside it, stripped by the build)\n"
-    "  --no-latest        with --repo DIR: leave DIR/download/ alone (by default a\n"
-    "                     bundle newer than the one there becomes the stable link\n"
-    "                     download/APP-latest-PLATFORM, APP-CHANNEL-latest-PLATFORM\n"
-    "                     off the stable channel; `upkeep release` keeps it current)\n"
-    "  --json             print the result as one JSON object (and no progress)\n"
-    "  --verbose          when stderr is no terminal, one progress line when done\n"
-    "\n"
-    "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
-    "file did not verify; 6 network; 7 no space; 9 no such version; 15 the repository\n"
-    "refused the credentials (or wants some); 1 other.\n";
+CommandLine bundle_command_line() {
+  CommandLine c("upkeep bundle",
+                "Writes one executable file that installs version V with no network: the\n"
+                "release's package and manifest, the repository's signed metadata, the\n"
+                "launcher and the updater, behind this program. Run it on the target machine\n"
+                "(`./FILE --silent`, `./FILE --system --silent`, any `upkeep install` option)\n"
+                "or pass it to `upkeep install --bundle FILE`. Everything it copies is\n"
+                "verified against the repository's signatures first.");
+  c.usage(
+       "upkeep bundle --version V -o FILE|--output FILE [--repo DIR|URL] [--update-url URL]\n"
+       "              [--app-id ID] [--platform P] [--trusted-root FILE] [--credentials FILE] [--json] [--verbose]")
+      .option("version", "V", "the released version to bundle")
+      .option("-o,--output", "FILE", "the bundle to write")
+      .option("repo", "DIR|URL", "the repository to read (default ./repo)")
+      .option("update-url", "URL",
+              "where installed copies check for updates (default: --repo when it is an http(s) or sftp URL; "
+              "required for a folder)")
+      .option("app-id", "ID", "needed when the repository holds several applications")
+      .option("platform", "P", "the release's platform (default: this build's)")
+      .option("trusted-root", "FILE", "the vendor's root.json to verify the repository with")
+      .option("credentials", "FILE", "the repository's credentials (a 0600 credentials file)")
+      .option("program", "FILE", "the upkeep program the bundle runs as (default: this upkeep)")
+      .option("launcher", "FILE", "the launcher it installs (default: the one beside this upkeep)")
+      .option("updater", "FILE", "the updater it installs (default: the upkeep-updater beside this upkeep)")
+      .flag("no-latest",
+            "with --repo DIR: leave DIR/download/ alone (by default a bundle newer than the one there becomes the "
+            "stable link download/APP-latest-PLATFORM, APP-CHANNEL-latest-PLATFORM off the stable channel; `upkeep "
+            "release` keeps it current)")
+      .flag("json", "print the result as one JSON object (and no progress)")
+      .flag("verbose", "when stderr is no terminal, one progress line when done")
+      .footer(
+          "Exit codes: 0 written; 2 bad command line; 5 the repository's metadata or a\n"
+          "file did not verify; 6 network; 7 no space; 9 no such version; 15 the repository\n"
+          "refused the credentials (or wants some); 1 other.");
+  return c;
+}
 
 bool is_http(const std::string& s) {
   return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0 || net::is_sftp_url(s);
@@ -58,7 +61,7 @@ bool is_http(const std::string& s) {
 
 // Where the bundle reads the release (--repo) and where installed copies
 // look for updates (--update-url, or --repo when that is a web address).
-void set_urls(const CliArgs& cli, admin::BundleOptions& o) {
+void set_urls(const ParsedArgs& cli, admin::BundleOptions& o) {
   const std::string repo = cli.value_or("repo", "repo");
   if (is_http(repo) || repo.rfind("file://", 0) == 0) {
     o.repository_url = repo;
@@ -69,14 +72,13 @@ void set_urls(const CliArgs& cli, admin::BundleOptions& o) {
   }
   if (o.repository_url.back() != '/') o.repository_url += '/';
   if (auto u = cli.value("update-url")) {
-    if (!is_http(*u))
-      fail(ErrorCode::kUsage, "bundle: --update-url must be an http://, https:// or sftp:// URL, not " + *u);
+    if (!is_http(*u)) fail(ErrorCode::kUsage, "--update-url must be an http://, https:// or sftp:// URL, not " + *u);
     o.update_url = *u;
   } else if (is_http(repo)) {
     o.update_url = repo;
   } else {
     fail(ErrorCode::kUsage,
-         "bundle: --update-url URL is needed: where installed copies check for updates (the repository's web "
+         "--update-url URL is needed: where installed copies check for updates (the repository's web "
          "address; --repo is a folder)");
   }
 }
@@ -90,11 +92,11 @@ void set_binaries(admin::BundleOptions& o, const std::optional<std::string>& pro
   o.updater_binary = updater.value_or((here.parent_path() / "upkeep-updater").string());
 }
 
-admin::BundleOptions options_of(const CliArgs& cli) {
+admin::BundleOptions options_of(const ParsedArgs& cli) {
   auto version = cli.value("version");
   auto output = cli.value("output");
   if (!version || !output)
-    fail(ErrorCode::kUsage, std::string("bundle needs --version V and -o FILE\n\n") + kBundleUsage);
+    fail(ErrorCode::kUsage, "needs --version V and -o FILE (upkeep bundle --help lists the options)");
   admin::BundleOptions o;
   set_urls(cli, o);
   o.version = *version;
@@ -138,7 +140,7 @@ void print_result(const admin::BundleFacts& f, const std::filesystem::path& path
 }
 
 // The latest link of a bundle made from a repository folder (not with --no-latest, not from a URL).
-std::optional<std::filesystem::path> refresh_latest(const CliArgs& cli, const admin::BundleOptions& o) {
+std::optional<std::filesystem::path> refresh_latest(const ParsedArgs& cli, const admin::BundleOptions& o) {
   const std::string repo = cli.value_or("repo", "repo");
   if (cli.flag("no-latest") || is_http(repo) || repo.rfind("file://", 0) == 0) return std::nullopt;
   return admin::LatestBundle::refresh(repo, o.output);
@@ -146,17 +148,8 @@ std::optional<std::filesystem::path> refresh_latest(const CliArgs& cli, const ad
 
 }  // namespace
 
-int cmd_bundle(const Args& in) {
-  Args args = in;  // -o is the one short option, as in compilers and archivers
-  for (auto& a : args)
-    if (a == "-o") a = "--output";
-  CliArgs cli(args, {.flags = {"help", "json", "verbose", "no-latest"},
-                     .values = {"version", "output", "repo", "update-url", "app-id", "platform", "trusted-root",
-                                "program", "launcher", "updater", "credentials"}});
-  if (cli.flag("help")) {
-    std::fputs(kBundleUsage, stdout);
-    return 0;
-  }
+int cmd_bundle(const Args& args) {
+  const ParsedArgs cli = bundle_command_line().parse(args);
   admin::BundleOptions o = options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const auto fetcher = net::make_fetcher(net::with_credentials_file(cli.value("credentials")));

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -18,36 +18,38 @@ namespace upkeep::cli {
 
 namespace {
 
+CommandLine doctor_command_line() {
+  CommandLine c("upkeep doctor",
+                "Checks the repository at REPO_URL (http://, https://, sftp:// or file://) the way\n"
+                "its clients meet it, through whatever cache or CDN is in front, and says for\n"
+                "each problem what to fix (the rules: docs/hosting.md):\n"
+                "  metadata  root, timestamp, snapshot and targets verify (the TUF client)\n"
+                "  expiry    no role expires within its window: timestamp 12h (with the\n"
+                "            refresh-timestamp timer every 6 hours it never has less than\n"
+                "            18 h), snapshot 2d, targets 14d, root 30d\n"
+                "  cache     timestamp.json and root.json are not cacheable for more than\n"
+                "            60 s (a failure); versioned metadata and targets could be\n"
+                "            cached for a year (a warning when they are not)\n"
+                "  target    every file of the newest release of each app, platform and\n"
+                "            channel is there, with its signed length and SHA-256");
+  c.usage(
+       "upkeep doctor REPO_URL [--trusted-root FILE] [--credentials FILE] [--no-targets]\n"
+       "              [--window ROLE=D]... [--json]")
+      .arguments("REPO_URL", "the repository's URL", 1, 1)
+      .option("trusted-root", "FILE",
+              "the vendor's root.json to verify with (default: the repository's 1.root.json, trusted on first use)")
+      .option("credentials", "FILE", "the repository's credentials (a 0600 credentials file)")
+      .flag("no-targets", "skip downloading the targets")
+      .repeated("window", "ROLE=D",
+                "another warning window, e.g. timestamp=6h, snapshot=3d (D in days, Nd, or hours, Nh)")
+      .flag("json", "print the findings as one JSON object")
+      .footer(
+          "Exit codes: 0 every check passed (warnings allowed); 16 a check failed (each\n"
+          "failure names its fix); 2 bad command line; 9 no --trusted-root file; 1 other.");
+  return c;
+}
 
-const char* kDoctorUsage =
-    "usage: upkeep doctor REPO_URL [--trusted-root FILE] [--credentials FILE] [--no-targets]\n"
-    "                     [--window ROLE=D]... [--json]\n"
-    "\n"
-    "Checks the repository at REPO_URL (http://, https://, sftp:// or file://) the way\n"
-    "its clients meet it, through whatever cache or CDN is in front, and says for\n"
-    "each problem what to fix (the rules: docs/hosting.md):\n"
-    "  metadata  root, timestamp, snapshot and targets verify (the TUF client)\n"
-    "  expiry    no role expires within its window: timestamp 12h (with the\n"
-    "            refresh-timestamp timer every 6 hours it never has less than\n"
-    "            18 h), snapshot 2d, targets 14d, root 30d\n"
-    "  cache     timestamp.json and root.json are not cacheable for more than\n"
-    "            60 s (a failure); versioned metadata and targets could be\n"
-    "            cached for a year (a warning when they are not)\n"
-    "  target    every file of the newest release of each app, platform and\n"
-    "            channel is there, with its signed length and SHA-256\n"
-    "\n"
-    "  --trusted-root FILE  the vendor's root.json to verify with (default: the\n"
-    "                       repository's 1.root.json, trusted on first use)\n"
-    "  --credentials FILE   the repository's credentials (a 0600 credentials file)\n"
-    "  --no-targets         skip downloading the targets\n"
-    "  --window ROLE=D      another warning window, e.g. timestamp=6h, snapshot=3d\n"
-    "                       (repeatable; D in days, Nd, or hours, Nh)\n"
-    "  --json               print the findings as one JSON object\n"
-    "\n"
-    "Exit codes: 0 every check passed (warnings allowed); 16 a check failed (each\n"
-    "failure names its fix); 2 bad command line; 9 no --trusted-root file; 1 other.\n";
-
-DoctorOptions doctor_options_of(const CliArgs& cli) {
+DoctorOptions doctor_options_of(const ParsedArgs& cli) {
   DoctorOptions o;
   if (auto r = cli.value("trusted-root")) {
     if (!std::filesystem::is_regular_file(*r))
@@ -88,15 +90,7 @@ void print_findings(const DoctorReport& r) {
 }  // namespace
 
 int cmd_doctor(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "json", "no-targets"},
-                     .values = {"trusted-root", "credentials"},
-                     .multi = {"window"},
-                     .max_positional = 1});
-  if (cli.flag("help")) {
-    std::fputs(kDoctorUsage, stdout);
-    return 0;
-  }
-  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("doctor: needs REPO_URL\n\n") + kDoctorUsage);
+  const ParsedArgs cli = doctor_command_line().parse(args);
   const DoctorOptions options = doctor_options_of(cli);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const std::string url = with_trailing_slash(cli.positional()[0]);

@@ -5,11 +5,11 @@
 #include <optional>
 
 #include "commands.h"
-#include "upkeep/base/trailing_slash.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/fetcher_factory.h"
 #include "upkeep/platform/fs.h"
@@ -24,30 +24,34 @@ namespace upkeep::cli {
 
 namespace {
 
-const char* kInfoUsage =
-    "usage: upkeep info URL [--trusted-root FILE] [--credentials FILE] [--json]\n"
-    "       upkeep info [URL] --app-id ID [--system] | --prefix DIR [--json]\n"
-    "\n"
-    "Shows what the repository at URL (http://, https://, sftp:// or file://) says about\n"
-    "itself. Signed, verified with the TUF client workflow: the versions of its\n"
-    "metadata, when its timestamp expires, and the newest release of each app,\n"
-    "platform and channel with its time, package size, notes and modules (each\n"
-    "file with its size, SHA-256 and, for exe, dll, apk and ELF files, the\n"
-    "version read at release time). Unsigned, the server's own word: its clock,\n"
-    "when timestamp.json last changed, its software. Nothing is installed.\n"
-    "\n"
-    "  --trusted-root FILE  the vendor's root.json to verify with (default: the\n"
-    "                       repository's 1.root.json, trusted on first use)\n"
-    "  --app-id ID, --prefix DIR\n"
-    "                       an installation: its repository (when URL is not\n"
-    "                       given), its trusted root, mirrors, proxy and credentials\n"
-    "  --credentials FILE   the repository's credentials (a 0600 credentials file,\n"
-    "                       docs/admin-guide.md \"Repositories behind credentials\")\n"
-    "  --system             --app-id names a per-machine installation\n"
-    "  --json               print one JSON object (also on failure)\n"
-    "\n"
-    "Exit codes: 0 shown; 2 bad command line; 5 metadata or a manifest did not\n"
-    "verify; 6 network; 9 no such installation; 15 refused: credentials; 1 other.\n";
+CommandLine info_command_line() {
+  CommandLine c("upkeep info",
+                "Shows what the repository at URL (http://, https://, sftp:// or file://) says about\n"
+                "itself. Signed, verified with the TUF client workflow: the versions of its\n"
+                "metadata, when its timestamp expires, and the newest release of each app,\n"
+                "platform and channel with its time, package size, notes and modules (each\n"
+                "file with its size, SHA-256 and, for exe, dll, apk and ELF files, the\n"
+                "version read at release time). Unsigned, the server's own word: its clock,\n"
+                "when timestamp.json last changed, its software. Nothing is installed.");
+  c.usage(
+       "upkeep info URL [--trusted-root FILE] [--credentials FILE] [--json]\n"
+       "upkeep info [URL] --app-id ID [--system] | --prefix DIR [--json]")
+      .arguments("URL", "the repository (default: the installation's)", 0, 1)
+      .option("trusted-root", "FILE",
+              "the vendor's root.json to verify with (default: the repository's 1.root.json, trusted on first use)");
+  add_install_root_options(c);
+  c.option("credentials", "FILE",
+           "the repository's credentials (a 0600 credentials file, docs/admin-guide.md \"Repositories behind "
+           "credentials\")")
+      .flag("json", "print one JSON object (on failure too: the error object, docs/admin-guide.md)")
+      .footer(
+          "--app-id ID or --prefix DIR: an installation: its repository (when URL is not given), its trusted\n"
+          "root, mirrors, proxy and credentials.\n"
+          "\n"
+          "Exit codes: 0 shown; 2 bad command line; 5 metadata or a manifest did not\n"
+          "verify; 6 network; 9 no such installation; 15 refused: credentials; 1 other.");
+  return c;
+}
 
 struct Source {
   std::string url;
@@ -58,7 +62,7 @@ struct Source {
 };
 
 // Where to look and what to trust: the command line, else an installation's.
-Source source_from(const CliArgs& cli) {
+Source source_from(const ParsedArgs& cli) {
   Source s;
   if (!cli.positional().empty()) s.url = with_trailing_slash(cli.positional()[0]);
   if (cli.value("app-id") || cli.value("prefix")) {
@@ -81,7 +85,7 @@ Source source_from(const CliArgs& cli) {
     s.trust_note = "verified with the root in " + *r;
   }
   if (s.url.empty())
-    fail(ErrorCode::kUsage, std::string("info: needs URL, --app-id ID or --prefix DIR\n\n") + kInfoUsage);
+    fail(ErrorCode::kUsage, "needs URL, --app-id ID or --prefix DIR (upkeep info --help lists the options)");
   if (!s.trusted_root)
     s.trust_note = "verified with the repository's first root, trusted on first use (pin it with --trusted-root)";
   return s;
@@ -127,12 +131,7 @@ void print_report(const RepositoryReport& r, const Source& s) {
 }
 
 int info(const Args& args) {
-  CliArgs cli(
-      args, {.flags = {"help", "json", "system"}, .values = {"trusted-root", "app-id", "prefix"}, .max_positional = 1});
-  if (cli.flag("help")) {
-    std::fputs(kInfoUsage, stdout);
-    return 0;
-  }
+  const ParsedArgs cli = info_command_line().parse(args);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const Source s = source_from(cli);
   const fs::RemoveTreeOnExit trust(fs::make_temp_dir("upkeep-info-"));  // the installation's own cache stays as it is

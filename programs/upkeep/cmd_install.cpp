@@ -4,11 +4,11 @@
 #include "commands.h"
 #include "upkeep/admin/install_paths.h"
 #include "upkeep/admin/installer.h"
-#include "upkeep/base/trailing_slash.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
+#include "upkeep/base/trailing_slash.h"
 #include "upkeep/hooks/release_hooks.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/policy/managed_policy.h"
@@ -19,7 +19,7 @@ namespace upkeep::cli {
 namespace {
 
 // Where the scope's paths are, with the command line's overrides.
-admin::InstallPathOverrides path_overrides(const CliArgs& args) {
+admin::InstallPathOverrides path_overrides(const ParsedArgs& args) {
   admin::InstallPathOverrides o;
   if (auto v = args.value("prefix")) o.prefix = *v;
   if (auto v = args.value("applications-dir")) o.applications_dir = *v;
@@ -27,7 +27,7 @@ admin::InstallPathOverrides path_overrides(const CliArgs& args) {
   return o;
 }
 
-admin::InstallScope scope_of(const CliArgs& args) {
+admin::InstallScope scope_of(const ParsedArgs& args) {
   return args.flag("system") ? admin::InstallScope::kSystem : admin::InstallScope::kUser;
 }
 
@@ -36,8 +36,7 @@ admin::InstallScope scope_of(const CliArgs& args) {
 UpdateSettings policy_settings(const std::string& app_id) {
   UpdateSettings s;
   const auto policy = ManagedPolicy::load(ManagedPolicy::folder_for(app_id, process_environment()));
-  policy.apply_to(s);
-  for (const auto& e : s.policy_errors) std::fprintf(stderr, "upkeep: managed policy: %s\n", e.message.c_str());
+  policy.apply_to(s);  // a rejected file: ManagedPolicy::load() said so, once
   return s;
 }
 
@@ -58,6 +57,55 @@ Json install_json(const admin::InstallResult& r) {
     if (!r.cron_line.empty()) j["cron_line"] = r.cron_line;
   }
   return j;
+}
+
+CommandLine install_command_line() {
+  CommandLine c("upkeep install",
+                "Installs an application from its repository (or from an offline bundle): the\n"
+                "launcher, the updater and the newest release of the channel, verified. Per\n"
+                "user by default; per machine with --system (as root), then kept current by\n"
+                "root's update timer.");
+  c.usage(
+      "upkeep install --repo URL | --bundle FILE | --app-id ID (policy) [--system | --schedule] [--version V]\n"
+      "               [--mirror URL]... [--credentials FILE] [--silent [--log FILE]] [--json]");
+  c.option("repo", "URL", "the repository (http://, https://, sftp:// or file://)")
+      .option("bundle", "FILE", "install from an offline bundle (upkeep bundle), with no network")
+      .option("app-id", "ID",
+              "the application; without --repo, a managed policy for ID names the repository (docs/admin-guide.md)")
+      .option("version", "V", "this version instead of the newest")
+      .option("channel", "C", "the release channel, default stable")
+      .option("trusted-root", "FILE", "the vendor's root.json to pin (default: trusted on first use)")
+      .repeated("mirror", "URL", "a mirror updates try when the repository fails; again for more")
+      .option("credentials", "FILE", "a 0600 credentials file, copied to <root>/credentials.json")
+      .flag("system", "per machine, as root (kept current by root's update timer)")
+      .flag("schedule", "per user: also a user timer that checks for updates")
+      .option("systemd-dir", "DIR", "where --system or --schedule write the update timer")
+      .option("prefix", "DIR", "the install root (default: the scope's, docs/admin-guide.md)")
+      .option("applications-dir", "DIR", "where the desktop shortcut goes")
+      .option("icons-dir", "DIR", "where the icon goes")
+      .flag("no-shortcut", "no desktop shortcut")
+      .option("launcher", "FILE", "the launcher program to install (default: the one beside upkeep)")
+      .flag("verbose", "when stderr is no terminal, one progress line per download when it ends");
+  add_silent_options(c);
+  c.flag("json", "print the result as one JSON object")
+      .footer("Exit codes: `upkeep exit-codes`; e.g. 8 already installed, 12 --system needs root.");
+  return c;
+}
+
+CommandLine uninstall_command_line() {
+  CommandLine c("upkeep uninstall",
+                "Removes an installed application: its uninstall hook first (its failure never\n"
+                "blocks the removal), the shortcut and icon, the update timer, then the root.\n"
+                "--purge also removes the user data folders the install recorded.");
+  c.usage("upkeep uninstall --app-id ID [--system] | --prefix DIR [--purge] [--silent [--log FILE]] [--json]");
+  add_install_root_options(c);
+  c.flag("purge",
+         "also remove the application's user data (after a plain uninstall too: with --app-id ID it is found by the "
+         "XDG rules)");
+  add_silent_options(c);
+  c.flag("json", "print the result as one JSON object")
+      .footer("Exit codes: `upkeep exit-codes`; e.g. 12 a per-machine install needs root.");
+  return c;
 }
 
 void print_installed(const admin::InstallResult& r, bool system) {
@@ -82,7 +130,7 @@ void print_installed(const admin::InstallResult& r, bool system) {
 
 // Silent mode: no console output but errors, and the whole log in a file
 // (--log FILE's folder, else the scope's log folder, install_paths.h).
-void init_silent_logging(const CliArgs& args, const std::string& program_name) {
+void init_silent_logging(const ParsedArgs& args, const std::string& program_name) {
   std::filesystem::path dir;
   if (auto f = args.value("log")) {
     dir = std::filesystem::absolute(*f).parent_path();
@@ -96,17 +144,14 @@ void init_silent_logging(const CliArgs& args, const std::string& program_name) {
   init_logging({.program = program_name, .log_dir = dir, .quiet = true});
 }
 
-std::filesystem::path install_root_from(const CliArgs& args, const std::string& command) {
+std::filesystem::path install_root_from(const ParsedArgs& args, const std::string& command) {
   if (auto p = args.value("prefix")) return *p;
   if (auto id = args.value("app-id")) return admin::InstallPaths::resolve(scope_of(args), *id, {}).root;
   fail(ErrorCode::kUsage, command + " needs --app-id ID (with --system for a per-machine install) or --prefix DIR");
 }
 
 int cmd_install(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json", "system", "no-shortcut", "schedule", "verbose"},
-                      .values = {"repo", "prefix", "version", "app-id", "channel", "trusted-root", "launcher",
-                                 "applications-dir", "icons-dir", "log", "bundle", "systemd-dir", "credentials"},
-                      .multi = {"mirror"}});
+  const ParsedArgs args = install_command_line().parse(argv);
   bool silent = args.flag("silent") || args.flag("json");
   if (args.flag("silent")) init_silent_logging(args, "upkeep-install");
   auto repo = args.value("repo");
@@ -181,9 +226,12 @@ int cmd_install(const Args& argv) {
 }
 
 int cmd_uninstall(const Args& argv) {
-  CliArgs args(argv, {.flags = {"silent", "json", "system", "purge"}, .values = {"prefix", "app-id", "log"}});
+  const ParsedArgs args = uninstall_command_line().parse(argv);
   if (args.flag("silent")) init_silent_logging(args, "upkeep-uninstall");
   const std::filesystem::path prefix = install_root_from(args, "uninstall");
+  // Read before the root goes: what --json names the install by.
+  Json j = Json::object();
+  add_install_json(j, Layout(std::filesystem::absolute(prefix)), args.value("app-id"));
   // --purge after a plain uninstall: no record is left, the XDG rules of --app-id name the user data.
   std::optional<admin::PurgeFallback> fallback;
   if (auto id = args.value("app-id")) fallback = admin::PurgeFallback{*id, scope_of(args)};
@@ -198,8 +246,6 @@ int cmd_uninstall(const Args& argv) {
   if (!r.units_problem.empty()) std::fprintf(stderr, "upkeep: warning: update timer: %s\n", r.units_problem.c_str());
   if (!r.purge_problem.empty()) std::fprintf(stderr, "upkeep: warning: --purge: %s\n", r.purge_problem.c_str());
   if (args.flag("json")) {
-    Json j = Json::object();
-    j["prefix"] = std::filesystem::absolute(prefix).string();
     j["removed"] = r.removed;
     Json purged = Json::array();
     for (const auto& d : r.purged) purged.push_back(d.string());

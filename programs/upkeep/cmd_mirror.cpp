@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -18,43 +18,38 @@ namespace upkeep::cli {
 
 namespace {
 
-const char* kMirrorUsage =
-    "usage: upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet]\n"
-    "                     [--verbose]\n"
-    "\n"
-    "Copies the repository at SOURCE_URL (http://, https://, sftp:// or file://) into DIR:\n"
-    "its signed metadata, verified with the TUF client workflow, and every target\n"
-    "it references (packages, manifests, delta bundles and their blobs and\n"
-    "patches), each checked against its signed length and SHA-256. Serve DIR with\n"
-    "any static web server or `upkeep serve DIR` and install clients with\n"
-    "--repo at it (config.json's repository): they still verify every signature.\n"
-    "A re-run fetches only what DIR lacks; a failed run leaves DIR's metadata\n"
-    "as it was.\n"
-    "\n"
-    "  --trusted-root FILE  the vendor's root.json to start from on the first run\n"
-    "                       (default: trust the source's 1.root.json on first use)\n"
-    "  --credentials FILE   the source's credentials (a 0600 credentials file,\n"
-    "                       docs/admin-guide.md \"Repositories behind credentials\")\n"
-    "  --json               print the result as one JSON object\n"
-    "  --quiet              no progress and no summary\n"
-    "  --verbose            when stderr is no terminal, one progress line when done\n"
-    "\n"
-    "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
-    "signed metadata (named on stderr); 6 network; 7 no space; 15 the source refused\n"
-    "the credentials (or wants some); 1 other.\n";
+CommandLine mirror_command_line() {
+  CommandLine c("upkeep mirror",
+                "Copies the repository at SOURCE_URL (http://, https://, sftp:// or file://) into DIR:\n"
+                "its signed metadata, verified with the TUF client workflow, and every target\n"
+                "it references (packages, manifests, delta bundles and their blobs and\n"
+                "patches), each checked against its signed length and SHA-256. Serve DIR with\n"
+                "any static web server or `upkeep serve DIR` and install clients with\n"
+                "--repo at it (config.json's repository): they still verify every signature.\n"
+                "A re-run fetches only what DIR lacks; a failed run leaves DIR's metadata\n"
+                "as it was.");
+  c.usage("upkeep mirror SOURCE_URL DIR [--trusted-root FILE] [--credentials FILE] [--json] [--quiet] [--verbose]")
+      .arguments("SOURCE_URL DIR", "the repository to copy and the folder to copy it into", 2, 2)
+      .option("trusted-root", "FILE",
+              "the vendor's root.json to start from on the first run (default: trust the source's 1.root.json on "
+              "first use)")
+      .option("credentials", "FILE",
+              "the source's credentials (a 0600 credentials file, docs/admin-guide.md \"Repositories behind "
+              "credentials\")")
+      .flag("json", "print the result as one JSON object")
+      .flag("quiet", "no progress and no summary")
+      .flag("verbose", "when stderr is no terminal, one progress line when done")
+      .footer(
+          "Exit codes: 0 mirrored; 2 bad command line; 5 a file did not match its\n"
+          "signed metadata (named on stderr); 6 network; 7 no space; 15 the source refused\n"
+          "the credentials (or wants some); 1 other.");
+  return c;
+}
 
 }  // namespace
 
 int cmd_mirror(const Args& args) {
-  CliArgs cli(
-      args,
-      {.flags = {"help", "json", "quiet", "verbose"}, .values = {"trusted-root", "credentials"}, .max_positional = 2});
-  if (cli.flag("help")) {
-    std::fputs(kMirrorUsage, stdout);
-    return 0;
-  }
-  if (cli.positional().size() != 2)
-    fail(ErrorCode::kUsage, std::string("mirror: needs SOURCE_URL and DIR\n\n") + kMirrorUsage);
+  const ParsedArgs cli = mirror_command_line().parse(args);
   const bool quiet = cli.flag("quiet") || cli.flag("json");
   if (quiet) init_logging({.program = "upkeep", .quiet = true});
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/install/layout.h"
@@ -18,17 +18,22 @@
 namespace upkeep::cli {
 namespace {
 
-const char* kQuarantineUsage =
-    "usage: upkeep quarantine --app-id ID [--system] | --prefix DIR [--json] [list | clear VERSION]\n"
-    "\n"
-    "list (the default) shows the update versions this install quarantined after\n"
-    "max_update_failures failed tries (evidence against the release: its verified\n"
-    "package did not extract or its staged files did not match their manifest).\n"
-    "clear VERSION offers that version again: its failure count goes back to 0,\n"
-    "and the event is recorded. Network and local faults are never counted.\n"
-    "\n"
-    "Exit codes: 0 done; 2 bad command line; 9 nothing installed there or VERSION\n"
-    "is not quarantined; 12 a per-machine install needs root to clear.\n";
+CommandLine quarantine_command_line() {
+  CommandLine c("upkeep quarantine",
+                "list (the default) shows the update versions this install quarantined after\n"
+                "max_update_failures failed tries (evidence against the release: its verified\n"
+                "package did not extract or its staged files did not match their manifest).\n"
+                "clear VERSION offers that version again: its failure count goes back to 0,\n"
+                "and the event is recorded. Network and local faults are never counted.");
+  c.usage("upkeep quarantine --app-id ID [--system] | --prefix DIR [--json] [list | clear VERSION]")
+      .arguments("ACTION", "list, or clear VERSION", 0, 2);
+  add_install_root_options(c);
+  c.flag("json", "print the result as one JSON object")
+      .footer(
+          "Exit codes: 0 done; 2 bad command line; 9 nothing installed there or VERSION\n"
+          "is not quarantined; 12 a per-machine install needs root to clear.");
+  return c;
+}
 
 Json quarantined_json(const StateStore& store) {
   Json list = Json::array();
@@ -48,7 +53,7 @@ int list(const Layout& layout, bool json) {
   Json q = quarantined_json(store);
   if (json) {
     Json j = Json::object();
-    j["root"] = layout.root().string();
+    add_install_json(j, layout);
     j["quarantined"] = q;
     std::printf("%s\n", j.dump(0).c_str());
   } else if (q.as_array().empty()) {
@@ -61,15 +66,13 @@ int list(const Layout& layout, bool json) {
 }
 
 int clear(const Layout& layout, const std::string& version, bool json) {
-  if (!layout.writable_by_this_process())
-    fail(ErrorCode::kNeedsRoot, layout.root().string() + " is not writable by this user: clearing a quarantine of " +
-                                    "a per-machine install needs root");
+  if (!layout.writable_by_this_process()) layout.fail_not_writable("quarantine clear");
   const Config config = Config::load(layout.config_file());
   StateStore store = StateRecovery(layout).open();
   Quarantine(store, config.max_update_failures).clear(version, "an administrator (upkeep quarantine clear)");
   if (json) {
     Json j = Json::object();
-    j["root"] = layout.root().string();
+    add_install_json(j, layout);
     j["cleared"] = version;
     j["quarantined"] = quarantined_json(store);
     std::printf("%s\n", j.dump(0).c_str());
@@ -80,11 +83,11 @@ int clear(const Layout& layout, const std::string& version, bool json) {
   return 0;
 }
 
-int run(const CliArgs& args) {
+int run(const ParsedArgs& args) {
   const auto& words = args.positional();
   const std::string action = words.empty() ? "list" : words[0];
   if (action != "list" && action != "clear")
-    fail(ErrorCode::kUsage, "quarantine: unknown action '" + action + "' (expected list or clear VERSION)");
+    fail(ErrorCode::kUsage, "unknown action '" + action + "' (expected list or clear VERSION)");
   if (action == "list" && words.size() > 1) fail(ErrorCode::kUsage, "quarantine list takes no VERSION");
   if (action == "clear" && words.size() != 2) fail(ErrorCode::kUsage, "quarantine clear needs one VERSION");
   const Layout layout(std::filesystem::absolute(install_root_from(args, "quarantine")));
@@ -95,13 +98,6 @@ int run(const CliArgs& args) {
 
 }  // namespace
 
-int cmd_quarantine(const Args& argv) {
-  CliArgs args(argv, {.flags = {"help", "json", "system"}, .values = {"prefix", "app-id"}, .max_positional = 2});
-  if (args.flag("help")) {
-    std::fputs(kQuarantineUsage, stdout);
-    return 0;
-  }
-  return run(args);
-}
+int cmd_quarantine(const Args& argv) { return run(quarantine_command_line().parse(argv)); }
 
 }  // namespace upkeep::cli

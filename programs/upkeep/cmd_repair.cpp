@@ -6,7 +6,7 @@
 #include "commands.h"
 #include "upkeep/admin/config_repair.h"
 #include "upkeep/admin/version_repair.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/install/layout.h"
@@ -19,25 +19,31 @@
 namespace upkeep::cli {
 namespace {
 
-const char* kRepairUsage =
-    "usage: upkeep repair --app-id ID [--system] | --prefix DIR [--repository URL] [--json] [--silent [--log FILE]] "
-    "[--verbose]\n"
-    "\n"
-    "First rewrites a damaged or missing config.json from what the install can\n"
-    "trust (state.db's copy of the last good one, the values of the damaged file\n"
-    "that are right, the app id, --repository URL) and sets a damaged state.db\n"
-    "aside, rebuilding it from the version folders. Then it\n"
-    "re-checks every file of the installed current version against its signed\n"
-    "manifest (size, mode and SHA-256) and puts back what is missing or changed:\n"
-    "from another kept version when it holds the same content, else from the\n"
-    "release's package, downloaded and verified. Files the manifest does not list\n"
-    "are removed from the version folder. User data is never touched.\n"
-    "\n"
-    "Exit codes: 0 intact or repaired; 2 bad command line; 4 the install is busy;\n"
-    "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
-    "installed there, the version is gone from the repository, or config.json\n"
-    "cannot be rewritten (the message names what is missing); 12 a per-machine\n"
-    "install needs root; 14 permission denied; 15 the repository refused the credentials.\n";
+CommandLine repair_command_line() {
+  CommandLine c("upkeep repair",
+                "First rewrites a damaged or missing config.json from what the install can\n"
+                "trust (state.db's copy of the last good one, the values of the damaged file\n"
+                "that are right, the app id, --repository URL) and sets a damaged state.db\n"
+                "aside, rebuilding it from the version folders. Then it\n"
+                "re-checks every file of the installed current version against its signed\n"
+                "manifest (size, mode and SHA-256) and puts back what is missing or changed:\n"
+                "from another kept version when it holds the same content, else from the\n"
+                "release's package, downloaded and verified. Files the manifest does not list\n"
+                "are removed from the version folder. User data is never touched.");
+  c.usage("upkeep repair --app-id ID [--system] | --prefix DIR [--repository URL] [--json] [--silent [--log FILE]]");
+  add_install_root_options(c);
+  add_silent_options(c);
+  c.option("repository", "URL", "the repository URL for a config.json that must be rewritten without one")
+      .flag("json", "print the result as one JSON object")
+      .flag("verbose", "when stderr is no terminal, one progress line per download when it ends")
+      .footer(
+          "Exit codes: 0 intact or repaired; 2 bad command line; 4 the install is busy;\n"
+          "5 a download did not match its signature; 6 network; 7 no space; 9 nothing\n"
+          "installed there, the version is gone from the repository, or config.json\n"
+          "cannot be rewritten (the message names what is missing); 12 a per-machine\n"
+          "install needs root; 14 permission denied; 15 the repository refused the credentials.");
+  return c;
+}
 
 Json names(const std::vector<std::string>& v) {
   Json a = Json::array();
@@ -54,14 +60,13 @@ void print_config_repair(const Layout& layout, const admin::ConfigRepairResult& 
 }  // namespace
 
 int cmd_repair(const Args& argv) {
-  CliArgs args(argv, {.flags = {"help", "silent", "json", "system", "verbose"},
-                      .values = {"prefix", "app-id", "log", "repository"}});
-  if (args.flag("help")) {
-    std::fputs(kRepairUsage, stdout);
-    return 0;
-  }
+  const ParsedArgs args = repair_command_line().parse(argv);
   if (args.flag("silent")) init_silent_logging(args, "upkeep-repair");
   const Layout layout(std::filesystem::absolute(install_root_from(args, "repair")));
+  std::error_code ec;
+  if (!std::filesystem::is_directory(layout.versions_dir(), ec))
+    fail(ErrorCode::kNotFound, layout.root().string() + ": no install there (no versions/ folder)");
+  if (!layout.writable_by_this_process()) layout.fail_not_writable("repair");
   const bool quiet = args.flag("silent") || args.flag("json");
   ConsoleReporter progress(ConsoleReporter::Progress::kAuto, quiet, args.flag("verbose"));
   const admin::ConfigRepairResult c = admin::ConfigRepair(layout, args.value("app-id"), args.value("repository")).run();
@@ -73,7 +78,7 @@ int cmd_repair(const Args& argv) {
   const admin::RepairResult r = admin::VersionRepair(layout, *fetcher, progress).run();
   if (args.flag("json")) {
     Json j = Json::object();
-    j["root"] = layout.root().string();
+    add_install_json(j, layout);
     j["version"] = r.version;
     j["checked"] = static_cast<int64_t>(r.checked);
     j["intact"] = r.intact();

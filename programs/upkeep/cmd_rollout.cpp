@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/publish/key_store.h"
@@ -16,40 +16,31 @@ namespace upkeep::cli {
 
 namespace {
 
-const char* kRolloutUsage =
-    "usage: upkeep rollout --version V --percent P [options]\n"
-    "\n"
-    "Offers the published release V to P percent of the installations (0-100)\n"
-    "by re-signing its target with the new rollout, then snapshot and timestamp.\n"
-    "Each installation keeps a random bucket of its own; raising P only adds\n"
-    "installations, lowering it holds back those that have not updated yet.\n"
-    "Manual checks (mainapp/upkeep-updater --check-now) and critical releases\n"
-    "ignore the rollout.\n"
-    "\n"
-    "  --version V    the released version\n"
-    "  --percent P    0 to 100\n"
-    "  --keys DIR     key folder, default ./keys (the online targets, snapshot\n"
-    "                 and timestamp keys are used)\n"
-    "  --repo DIR     repository folder, default ./repo\n"
-    "  --app-id ID    application id, default the one in DIR/vendor.json\n"
-    "  --platform P   default the build's (e.g. linux-x86_64)\n"
-    "  --expires R=D  metadata lifetime override per role, e.g. targets=30d\n"
-    "  --json         print the result as one JSON object\n";
+CommandLine rollout_command_line() {
+  CommandLine c("upkeep rollout",
+                "Offers the published release V to P percent of the installations (0-100)\n"
+                "by re-signing its target with the new rollout, then snapshot and timestamp.\n"
+                "Each installation keeps a random bucket of its own; raising P only adds\n"
+                "installations, lowering it holds back those that have not updated yet.\n"
+                "Manual checks (mainapp/upkeep-updater --check-now) and critical releases\n"
+                "ignore the rollout.");
+  c.usage("upkeep rollout --version V --percent P [options]")
+      .option("version", "V", "the released version")
+      .option("percent", "P", "0 to 100");
+  add_repository_options(c);
+  c.option("app-id", "ID", "application id, default the one in DIR/vendor.json")
+      .option("platform", "P", "default the build's (e.g. linux-x86_64)")
+      .flag("json", "print the result as one JSON object");
+  return c;
+}
 
 }  // namespace
 
 int cmd_rollout(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "json"},
-                     .values = {"version", "percent", "keys", "repo", "app-id", "platform"},
-                     .multi = {"expires"},
-                     .max_positional = 0});
-  if (cli.flag("help")) {
-    std::fputs(kRolloutUsage, stdout);
-    return 0;
-  }
+  const ParsedArgs cli = rollout_command_line().parse(args);
   auto version = cli.value("version");
   if (!version || !cli.value("percent"))
-    fail(ErrorCode::kUsage, std::string("rollout: needs --version V and --percent P\n\n") + kRolloutUsage);
+    fail(ErrorCode::kUsage, "needs --version V and --percent P (upkeep rollout --help lists the options)");
   const int percent = static_cast<int>(cli.int_value_or("percent", 100, 0, 100));
 
   publish::KeyStore store = publish::KeyStore::open(cli.value_or("keys", "keys"));

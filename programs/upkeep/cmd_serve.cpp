@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/net/repo_server.h"
 #include "upkeep/platform/termination.h"
@@ -19,25 +19,21 @@ namespace upkeep::cli {
 
 namespace {
 
-const char* kServeUsage =
-    "usage: upkeep serve REPO [--port P] [--host H]\n"
-    "\n"
-    "Serves the repository folder REPO (the one holding metadata/ and targets/)\n"
-    "over plain HTTP until interrupted (Ctrl-C or SIGTERM).\n"
-    "\n"
-    "  --port P   TCP port, default 8080; 0 picks a free one\n"
-    "  --host H   address to listen on, default 127.0.0.1\n";
+CommandLine serve_command_line() {
+  CommandLine c("upkeep serve",
+                "Serves the repository folder REPO (the one holding metadata/ and targets/)\n"
+                "over plain HTTP until interrupted (Ctrl-C or SIGTERM).");
+  c.usage("upkeep serve REPO [--port P] [--host H]")
+      .arguments("REPO", "the repository folder", 1, 1)
+      .option("port", "P", "TCP port, default 8080; 0 picks a free one")
+      .option("host", "H", "address to listen on, default 127.0.0.1");
+  return c;
+}
 
 }  // namespace
 
 int cmd_serve(const Args& args) {
-  CliArgs cli(args,
-              {.flags = {"help"}, .values = {"port", "host"}, .multi = {}, .min_positional = 0, .max_positional = 1});
-  if (cli.flag("help")) {
-    std::fputs(kServeUsage, stdout);
-    return 0;
-  }
-  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("serve: missing REPO\n\n") + kServeUsage);
+  const ParsedArgs cli = serve_command_line().parse(args);
   const std::string repo = cli.positional().front();
   const auto port = static_cast<uint16_t>(cli.int_value_or("port", 8080, 0, 65535));
   const std::string host = cli.value_or("host", "127.0.0.1");

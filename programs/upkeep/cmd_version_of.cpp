@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
@@ -13,24 +13,25 @@ namespace upkeep::cli {
 
 namespace {
 
-const char* kVersionOfUsage =
-    "usage: upkeep version-of FILE [--json] [--run-version]\n"
-    "\n"
-    "Prints the version FILE states about itself, then what else it says:\n"
-    "  Windows exe/dll  the VERSIONINFO resource: the StringFileInfo\n"
-    "                   ProductVersion when it is a version, else the fixed\n"
-    "                   ProductVersion (a.b.c.d); its FileVersion and strings\n"
-    "  ELF program      the note .note.upkeep.version (docs/vendor-guide.md)\n"
-    "The file is only read, never run, unless --run-version is given.\n"
-    "\n"
-    "  --json         print one JSON object (also on failure: {\"error\", \"exit_code\"})\n"
-    "  --run-version  an ELF program without the note: RUN it as `FILE --version`\n"
-    "                 (empty stdin, 10 s limit) and take the first version on the\n"
-    "                 first line of its output. This executes FILE: only for\n"
-    "                 programs you trust\n"
-    "\n"
-    "Exit codes: 0 found; 2 bad command line; 9 the file states no version;\n"
-    "10 not a known kind of program file, malformed, or no version in it; 1 other.\n";
+CommandLine version_of_command_line() {
+  CommandLine c("upkeep version-of",
+                "Prints the version FILE states about itself, then what else it says:\n"
+                "  Windows exe/dll  the VERSIONINFO resource: the StringFileInfo\n"
+                "                   ProductVersion when it is a version, else the fixed\n"
+                "                   ProductVersion (a.b.c.d); its FileVersion and strings\n"
+                "  ELF program      the note .note.upkeep.version (docs/vendor-guide.md)\n"
+                "The file is only read, never run, unless --run-version is given.");
+  c.usage("upkeep version-of FILE [--json] [--run-version]")
+      .arguments("FILE", "the program file", 1, 1)
+      .flag("json", "print one JSON object (on failure too: the error object, docs/admin-guide.md)")
+      .flag("run-version",
+            "an ELF program without the note: RUN it as `FILE --version` (empty stdin, 10 s limit) and take the "
+            "first version on the first line of its output. This executes FILE: only for programs you trust")
+      .footer(
+          "Exit codes: 0 found; 2 bad command line; 9 the file states no version;\n"
+          "10 not a known kind of program file, malformed, or no version in it; 1 other.");
+  return c;
+}
 
 void print_text(const fileinfo::ProgramVersion& v) {
   std::printf("%s\n", v.version.c_str());
@@ -43,13 +44,7 @@ void print_text(const fileinfo::ProgramVersion& v) {
 }  // namespace
 
 int cmd_version_of(const Args& argv) {
-  CliArgs cli(argv, {.flags = {"help", "json", "run-version"}, .max_positional = 1});
-  if (cli.flag("help")) {
-    std::fputs(kVersionOfUsage, stdout);
-    return 0;
-  }
-  if (cli.positional().size() != 1)
-    fail(ErrorCode::kUsage, std::string("version-of: needs FILE\n\n") + kVersionOfUsage);
+  const ParsedArgs cli = version_of_command_line().parse(argv);
   if (cli.flag("json")) init_logging({.program = "upkeep", .quiet = true});
   const fileinfo::ProgramVersion v =
       fileinfo::read_program_version(cli.positional()[0], {.run_version = cli.flag("run-version")});

@@ -12,8 +12,9 @@
 #include <thread>
 
 #include "commands.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/exit_codes.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/net/fetcher_factory.h"
@@ -33,47 +34,51 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-const char* kWatchUsage =
-    "usage: upkeep watch BUILD_DIR [options]\n"
-    "\n"
-    "Watches the build folder BUILD_DIR (and every folder below it, also those\n"
-    "made later) and, once it has been quiet for --debounce ms after a change,\n"
-    "releases it into the repository as `upkeep release` does, unless its files\n"
-    "equal the newest release. Then copies the repository to --publish DIR and\n"
-    "runs --exec COMMAND. A failed round is reported and tried again after the\n"
-    "next change (or a growing backoff); the watch goes on. Stops on Ctrl-C or\n"
-    "SIGTERM.\n"
-    "\n"
-    "  --keys DIR        key folder, default ./keys\n"
-    "  --repo DIR        repository folder (initialized), default ./repo\n"
-    "  --include GLOB    only changes to matching paths count (repeatable; default\n"
-    "                    all). Globs match the path relative to BUILD_DIR:\n"
-    "                    * (not /), ** (any), **/ (any folders), ?, [a-z], [!a-z]\n"
-    "  --exclude GLOB    changes to matching paths never count (repeatable; wins\n"
-    "                    over --include), e.g. 'obj/**' '**/*.tmp'. Filters choose\n"
-    "                    what triggers a release; the release is the whole folder\n"
-    "  --debounce MS     quiet time before acting, 10-3600000, default 2000\n"
-    "  --version V       the first version when the repository holds no release\n"
-    "                    of the app and platform (default 0.0.1); later ones are\n"
-    "                    the next patch after the newest (1.4.2 -> 1.4.3)\n"
-    "  --version-from REL/PATH  instead, the version this file of BUILD_DIR\n"
-    "                    states: an exe, dll, apk or ELF program's (as\n"
-    "                    `upkeep version-of`), else its first line (a VERSION file)\n"
-    "  --publish DIR | sftp://[user@]host[:port]/PATH\n"
-    "                    after each release copy the repository into DIR (a web\n"
-    "                    server's folder) or PATH on an SFTP server: targets\n"
-    "                    first, timestamp.json last, each file under a temporary\n"
-    "                    name renamed into place\n"
-    "  --credentials FILE  the SFTP server's login and known_hosts (a 0600\n"
-    "                    credentials file, docs/admin-guide.md)\n"
-    "  --exec COMMAND    after each release run COMMAND with /bin/sh -c, with\n"
-    "                    UPKEEP_WATCH_REPO, UPKEEP_WATCH_BUILD and\n"
-    "                    UPKEEP_WATCH_VERSION set; exit 0 is success\n"
-    "  --once            wait for the first change and quiet period, act, exit\n"
-    "                    (exit code of the failure if that round fails)\n"
-    "  --json            one JSON object per line: watching, then one per round\n"
-    "  --channel C, --app-id ID, --platform P, --program REL/PATH, --arg ARG,\n"
-    "  --health RULE, --no-delta   as for `upkeep release`\n";
+CommandLine watch_command_line() {
+  CommandLine c("upkeep watch",
+                "Watches the build folder BUILD_DIR (and every folder below it, also those\n"
+                "made later) and, once it has been quiet for --debounce ms after a change,\n"
+                "releases it into the repository as `upkeep release` does, unless its files\n"
+                "equal the newest release. Then copies the repository to --publish DIR and\n"
+                "runs --exec COMMAND. A failed round is reported and tried again after the\n"
+                "next change (or a growing backoff); the watch goes on. Stops on Ctrl-C or\n"
+                "SIGTERM.");
+  c.usage("upkeep watch BUILD_DIR [options]")
+      .arguments("BUILD_DIR", "the build folder", 1, 1)
+      .option("keys", "DIR", "key folder, default ./keys")
+      .option("repo", "DIR", "repository folder (initialized), default ./repo")
+      .repeated("include", "GLOB",
+                "only changes to matching paths count (again for more; default all). Globs match the path "
+                "relative to BUILD_DIR: * (not /), ** (any), **/ (any folders), ?, [a-z], [!a-z]")
+      .repeated("exclude", "GLOB",
+                "changes to matching paths never count (wins over --include), e.g. 'obj/**' '**/*.tmp'. Filters "
+                "choose what triggers a release; the release is the whole folder")
+      .option("debounce", "MS", "quiet time before acting, 10-3600000, default 2000")
+      .option("version", "V",
+              "the first version when the repository holds no release of the app and platform (default 0.0.1); "
+              "later ones are the next patch after the newest (1.4.2 -> 1.4.3)")
+      .option("version-from", "REL/PATH",
+              "instead, the version this file of BUILD_DIR states: an exe, dll, apk or ELF program's (as `upkeep "
+              "version-of`), else its first line (a VERSION file)")
+      .option("publish", "DIR|sftp://[user@]host[:port]/PATH",
+              "after each release copy the repository into DIR (a web server's folder) or PATH on an SFTP server: "
+              "targets first, timestamp.json last, each file under a temporary name renamed into place")
+      .option("credentials", "FILE",
+              "the SFTP server's login and known_hosts (a 0600 credentials file, docs/admin-guide.md)")
+      .option("exec", "COMMAND",
+              "after each release run COMMAND with /bin/sh -c, with UPKEEP_WATCH_REPO, UPKEEP_WATCH_BUILD and "
+              "UPKEEP_WATCH_VERSION set; exit 0 is success")
+      .flag("once",
+            "wait for the first change and quiet period, act, exit (exit code of the failure if that "
+            "round fails)")
+      .flag("json", "one JSON object per line: watching, then one per round")
+      .option("channel", "C", "as for `upkeep release`")
+      .option("app-id", "ID", "as for `upkeep release`")
+      .option("platform", "P", "as for `upkeep release`");
+  add_program_options(c);
+  c.flag("no-delta", "as for `upkeep release`");
+  return c;
+}
 
 // "/a/b" is "/a" or below it (both made absolute and normal first).
 bool inside(const stdfs::path& path, const stdfs::path& dir) {
@@ -83,14 +88,14 @@ bool inside(const stdfs::path& path, const stdfs::path& dir) {
   return end == d.end();
 }
 
-void refuse_inside(const CliArgs& cli, const char* option, const stdfs::path& build_dir) {
+void refuse_inside(const ParsedArgs& cli, const char* option, const stdfs::path& build_dir) {
   auto v = cli.value(option);
   if (v && inside(*v, build_dir))
     fail(ErrorCode::kUsage, std::string("--") + option + " " + *v + " is inside the watched folder " +
                                 build_dir.string() + "; expected a folder outside it (each release would change it)");
 }
 
-watch::ReleaseSettings release_settings(const CliArgs& cli, const publish::KeyStore& store) {
+watch::ReleaseSettings release_settings(const ParsedArgs& cli, const publish::KeyStore& store) {
   watch::ReleaseSettings s;
   s.info.app_id = cli.value_or("app-id", store.app_id());
   s.info.channel = cli.value_or("channel", "stable");
@@ -103,7 +108,7 @@ watch::ReleaseSettings release_settings(const CliArgs& cli, const publish::KeySt
   return s;
 }
 
-std::vector<std::unique_ptr<watch::ReleaseHandler>> handlers_of(const CliArgs& cli, const publish::KeyStore& store,
+std::vector<std::unique_ptr<watch::ReleaseHandler>> handlers_of(const ParsedArgs& cli, const publish::KeyStore& store,
                                                                 const stdfs::path& repo) {
   std::vector<std::unique_ptr<watch::ReleaseHandler>> h;
   watch::VersionSource version_from;
@@ -141,8 +146,7 @@ Json round_json(const watch::RoundReport& r) {
   j["steps"] = steps;
   if (r.error) {
     j["handler"] = r.failed_handler;
-    j["error"] = r.error->what();
-    j["exit_code"] = static_cast<int64_t>(r.error->code());
+    j["error"] = error_json(r.error->code(), r.error->what()).at("error");  // the one error shape
     j["retry_in_ms"] = static_cast<int64_t>(r.retry_in.count());
   }
   return j;
@@ -160,8 +164,7 @@ void report_round(const watch::RoundReport& r, bool json) {
                   r.error->what(), (r.retry_in.count() + 999) / 1000);
 }
 
-int run_watch(const CliArgs& cli) {
-  if (cli.positional().empty()) fail(ErrorCode::kUsage, std::string("watch: missing BUILD_DIR\n\n") + kWatchUsage);
+int run_watch(const ParsedArgs& cli) {
   const bool json = cli.flag("json");
   if (json) init_logging({.program = "upkeep", .quiet = true});
   const stdfs::path build_dir = stdfs::absolute(cli.positional().front());
@@ -215,16 +218,7 @@ int run_watch(const CliArgs& cli) {
 }  // namespace
 
 int cmd_watch(const Args& args) {
-  CliArgs cli(args, {.flags = {"help", "once", "json", "no-delta"},
-                     .values = {"keys", "repo", "debounce", "version", "version-from", "publish", "credentials", "exec",
-                                "channel", "app-id", "platform", "program", "health"},
-                     .multi = {"include", "exclude", "arg"},
-                     .max_positional = 1});
-  if (cli.flag("help")) {
-    std::fputs(kWatchUsage, stdout);
-    return 0;
-  }
-  return run_watch(cli);  // a failure: main() prints it as JSON with --json (with_json_errors)
+  return run_watch(watch_command_line().parse(args));  // a failure: run_command() prints it as JSON with --json
 }
 
 }  // namespace upkeep::cli

@@ -1,35 +1,52 @@
 // The subcommands of the `upkeep` vendor/admin tool. Each takes the
-// arguments after its name and returns the process exit code; errors are
-// thrown as upkeep::Error and reported by main().
+// arguments after its name, declares its options once in a CommandLine
+// (upkeep/base/command_line.h: its --help comes from the same declaration)
+// and returns the process exit code; errors are thrown as upkeep::Error and
+// reported by main() through run_command() (once on stderr, and with
+// --json as the error object on stdout).
 #pragma once
 
 #include <filesystem>
-#include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "upkeep/admin/offline_bundle.h"
-#include "upkeep/base/cli_args.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
 #include "upkeep/base/json.h"
+#include "upkeep/install/layout.h"
 
 namespace upkeep::cli {
 
 using Args = std::vector<std::string>;
 
+// One `upkeep COMMAND`: what `upkeep --help` lists and main() dispatches (main.cpp).
+struct Command {
+  const char* name;
+  const char* synopsis;  // the arguments after the name, for `upkeep --help`
+  const char* summary;
+  int (*run)(const Args& args);
+};
+std::span<const Command> commands();
+
 // Shared by install, uninstall, repair and quarantine (cmd_install.cpp).
 // The install root: --prefix DIR, else the scope's root for --app-id ID
 // (per user, or per machine with --system); Error(kUsage) without either.
-std::filesystem::path install_root_from(const CliArgs& args, const std::string& command);
+std::filesystem::path install_root_from(const ParsedArgs& args, const std::string& command);
 // --silent: errors only on the console, the whole log to --log FILE's folder
 // (else the scope's log folder) as <program_name>.log.
-void init_silent_logging(const CliArgs& args, const std::string& program_name);
+void init_silent_logging(const ParsedArgs& args, const std::string& program_name);
 
-// Runs a command; with --json among `args`, a failure is also printed as
-// {"error", "exit_code"} on stdout before it propagates to main(), which
-// logs it and exits with its code (main.cpp). main() runs every command
-// through it, so each `upkeep COMMAND --json` is JSON on failure too.
-int with_json_errors(const Args& args, const std::function<int()>& body);
+// Options several commands share, declared once (common_options.cpp).
+void add_install_root_options(CommandLine& c);  // --app-id ID, --system, --prefix DIR
+void add_silent_options(CommandLine& c);        // --silent, --log FILE
+void add_repository_options(CommandLine& c);    // --keys DIR, --repo DIR, --expires R=D
+void add_program_options(CommandLine& c);       // --program REL/PATH, --arg ARG, --health RULE
+// The keys every --json result about an install has: "root" (absolute) and
+// "app_id" (`app_id`, else config.json's; null when neither says).
+void add_install_json(Json& j, const Layout& layout, const std::optional<std::string>& app_id = std::nullopt);
 
 // After `upkeep release` (cmd_bundle.cpp): when `repo_dir` already has the
 // latest link of this release's app, channel and platform (made by `upkeep
@@ -54,5 +71,6 @@ int cmd_watch(const Args& args);              // cmd_watch.cpp:   watch BUILD_DI
 int cmd_version_of(const Args& args);         // cmd_version_of.cpp: version-of FILE [--json] [--run-version]
 int cmd_compare(const Args& args);            // cmd_compare.cpp: compare A B [--json]
 int cmd_doctor(const Args& args);             // cmd_doctor.cpp:  doctor REPO_URL [--json]
+int cmd_exit_codes(const Args& args);         // main.cpp:        exit-codes [--json | --markdown]
 
 }  // namespace upkeep::cli

@@ -1,85 +1,79 @@
 // upkeep: the vendor and admin tool (keys, releases, repository server,
-// install/uninstall). Dispatches to one subcommand; errors become the exit
-// codes documented in README.md.
+// install/uninstall). Dispatches to one subcommand (kCommands); errors
+// become the exit codes of upkeep/base/exit_codes.h, reported by
+// run_command() (upkeep/base/command_line.h).
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <functional>
-#include <map>
+#include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "upkeep/admin/offline_bundle.h"
+#include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/exit_codes.h"
 #include "upkeep/base/json.h"
 #include "upkeep/base/logging.h"
 #include "upkeep/platform/fs.h"
 
 namespace {
 
-const char* kUsage =
-    "usage: upkeep COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  keys init            create signing keys and the initial signed root\n"
-    "  keys add|revoke|rotate-root|list\n"
-    "                       manage the keys of each role (new root version)\n"
-    "  release DIR --version V | --version-from REL/PATH [--channel C] [--notes FILE]\n"
-    "          [--hook KIND=PATH] [--delta-from N | --no-delta] [--rollout P] [--critical]\n"
-    "                       publish a build folder into the repository\n"
-    "  rollout --version V --percent P\n"
-    "                       offer a published release to P% of installations\n"
-    "  refresh-timestamp    re-sign the timestamp with a fresh expiry (cron)\n"
-    "  serve REPO [--port P] [--host H]\n"
-    "                       serve a repository over HTTP (127.0.0.1 by default)\n"
-    "  info URL | --app-id ID [--trusted-root FILE] [--json]\n"
-    "                       what a repository says about itself: signed releases and modules,\n"
-    "                       and the server's unsigned word\n"
-    "  mirror SOURCE_URL DIR [--trusted-root FILE] [--json]\n"
-    "                       copy a repository, verified, for hosting inside a network\n"
-    "  bundle --version V -o FILE [--repo DIR|URL] [--update-url URL]\n"
-    "                       write one file that installs V with no network\n"
-    "  install --repo URL | --bundle FILE | --app-id ID (policy) [--system | --schedule] [--version V]\n"
-    "          [--mirror URL]... [--credentials FILE] [--silent] [--json]\n"
-    "                       install an application (per user; per machine with --system,\n"
-    "                       kept current by root's update timer; --schedule: a user timer;\n"
-    "                       updates try each --mirror when the repository fails;\n"
-    "                       --credentials: a 0600 file copied to <root>/credentials.json)\n"
-    "  repair --app-id ID [--system] [--json]\n"
-    "                       re-check the current version against its signed manifest\n"
-    "                       and restore what is missing or changed\n"
-    "  quarantine --app-id ID [--system] [--json] [list | clear VERSION]\n"
-    "                       list quarantined updates, or offer one again\n"
-    "  uninstall --app-id ID [--system] [--purge] [--json]\n"
-    "                       remove an installed application\n"
-    "  watch BUILD_DIR [--publish DIR] [--exec COMMAND] [--once] [--json]\n"
-    "                       release a build folder each time it has been quiet after a change\n"
-    "  version-of FILE [--json] [--run-version]\n"
-    "                       the version a Windows exe/dll or an ELF program states\n"
-    "  compare A B [--json] print -1, 0 or 1: A older than, as new as, newer than B\n"
-    "  doctor REPO_URL [--json]\n"
-    "                       check a hosted repository: expiry ahead, cache headers, every current target\n"
-    "\n"
-    "Run 'upkeep COMMAND --help' for the options of one command.\n";
+// Every command, in the order `upkeep --help` lists them.
+constexpr upkeep::cli::Command kCommands[] = {
+    {"keys", "init|add|revoke|rotate-root|list", "manage the signing keys of each role (new root version)",
+     upkeep::cli::cmd_keys},
+    {"release", "DIR --version V | --version-from REL/PATH", "publish a build folder into the repository",
+     upkeep::cli::cmd_release},
+    {"rollout", "--version V --percent P", "offer a published release to P% of installations",
+     upkeep::cli::cmd_rollout},
+    {"refresh-timestamp", "", "re-sign the timestamp with a fresh expiry (cron)", upkeep::cli::cmd_refresh_timestamp},
+    {"serve", "REPO [--port P]", "serve a repository over HTTP (127.0.0.1 by default)", upkeep::cli::cmd_serve},
+    {"info", "URL | --app-id ID", "what a repository says about itself: signed releases, and the server's word",
+     upkeep::cli::cmd_info},
+    {"mirror", "SOURCE_URL DIR", "copy a repository, verified, for hosting inside a network", upkeep::cli::cmd_mirror},
+    {"bundle", "--version V -o FILE", "write one file that installs V with no network", upkeep::cli::cmd_bundle},
+    {"install", "--repo URL | --bundle FILE | --app-id ID", "install an application (per user, or --system)",
+     upkeep::cli::cmd_install},
+    {"repair", "--app-id ID", "re-check the current version against its signed manifest and restore it",
+     upkeep::cli::cmd_repair},
+    {"quarantine", "--app-id ID [list | clear VERSION]", "list quarantined updates, or offer one again",
+     upkeep::cli::cmd_quarantine},
+    {"uninstall", "--app-id ID [--purge]", "remove an installed application", upkeep::cli::cmd_uninstall},
+    {"watch", "BUILD_DIR", "release a build folder each time it has been quiet after a change", upkeep::cli::cmd_watch},
+    {"version-of", "FILE", "the version a Windows exe/dll or an ELF program states", upkeep::cli::cmd_version_of},
+    {"compare", "A B", "print -1, 0 or 1: A older than, as new as, newer than B", upkeep::cli::cmd_compare},
+    {"doctor", "REPO_URL", "check a hosted repository: expiry ahead, cache headers, every current target",
+     upkeep::cli::cmd_doctor},
+    {"exit-codes", "", "the exit codes of every upkeep program, with their names", upkeep::cli::cmd_exit_codes},
+};
 
-const std::map<std::string, std::function<int(const upkeep::cli::Args&)>>& commands() {
-  using namespace upkeep;
-  static const std::map<std::string, std::function<int(const cli::Args&)>> table = {
-      {"keys", cli::cmd_keys},           {"release", cli::cmd_release},
-      {"serve", cli::cmd_serve},         {"install", cli::cmd_install},
-      {"uninstall", cli::cmd_uninstall}, {"refresh-timestamp", cli::cmd_refresh_timestamp},
-      {"rollout", cli::cmd_rollout},     {"mirror", cli::cmd_mirror},
-      {"info", cli::cmd_info},           {"bundle", cli::cmd_bundle},
-      {"repair", cli::cmd_repair},       {"quarantine", cli::cmd_quarantine},
-      {"watch", cli::cmd_watch},         {"version-of", cli::cmd_version_of},
-      {"compare", cli::cmd_compare},     {"doctor", cli::cmd_doctor},
-  };
-  return table;
+const upkeep::cli::Command* find_command(const std::string& name) {
+  for (const auto& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
 }
 
-bool is_command(const std::string& name) { return commands().count(name) > 0; }
+bool is_command(const std::string& name) { return find_command(name) != nullptr; }
+
+// `upkeep` itself: --help lists the commands from kCommands.
+upkeep::CommandLine top_command_line() {
+  std::string list = "commands:\n";
+  for (const auto& c : kCommands) {
+    std::string head = std::string("  ") + c.name + (*c.synopsis ? std::string(" ") + c.synopsis : "");
+    list += head.size() < 30 ? head + std::string(30 - head.size(), ' ') + c.summary + "\n"
+                             : head + "\n" + std::string(30, ' ') + c.summary + "\n";
+  }
+  list +=
+      "\nRun 'upkeep COMMAND --help' for the options of one command; 'upkeep exit-codes'\n"
+      "for what each exit code means. With --json, every command prints a failure as\n"
+      "{\"error\": {\"code\", \"name\", \"message\"}} on stdout (docs/admin-guide.md).";
+  upkeep::CommandLine c("upkeep", "The vendor's and administrator's tool: keys, releases, repositories, installs.");
+  c.usage("upkeep COMMAND [options]").footer(list);
+  return c;
+}
 
 const char* kBundleUsage =
     "usage: %s [--system] [--silent [--log FILE]] [--json] [--no-shortcut]\n"
@@ -106,51 +100,41 @@ int run(std::vector<std::string>& args, const char* program) {
     }
     args.insert(args.begin(), {"install", "--bundle", self.string()});
   }
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? static_cast<int>(ErrorCode::kUsage) : 0;
-  }
-  if (args[0] == "--version") {
-    std::printf("upkeep %s\n", UPKEEP_VERSION_STRING);
+  if (args.empty()) fail(ErrorCode::kUsage, "expected a command (upkeep --help lists them)");
+  if (args[0].rfind('-', 0) == 0) {
+    top_command_line().parse(args);  // --help, --version, or a usage error
     return 0;
   }
-  auto it = commands().find(args[0]);
-  if (it == commands().end()) {
-    std::fprintf(stderr, "upkeep: unknown command '%s'\n\n%s", args[0].c_str(), kUsage);
-    return static_cast<int>(ErrorCode::kUsage);
-  }
-  const cli::Args command_args(args.begin() + 1, args.end());
-  return cli::with_json_errors(command_args, [&] { return it->second(command_args); });
+  const cli::Command* command = find_command(args[0]);
+  if (!command) fail(ErrorCode::kUsage, "unknown command '" + args[0] + "' (upkeep --help lists them)");
+  return command->run(cli::Args(args.begin() + 1, args.end()));
 }
 
 }  // namespace
 
-int upkeep::cli::with_json_errors(const Args& args, const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    if (std::find(args.begin(), args.end(), "--json") != args.end()) {
-      Json j = Json::object();
-      j["error"] = e.what();
-      j["exit_code"] = static_cast<int64_t>(e.code());
-      std::printf("%s\n", j.dump(0).c_str());
-    }
-    throw;
-  }
+std::span<const upkeep::cli::Command> upkeep::cli::commands() { return kCommands; }
+
+int upkeep::cli::cmd_exit_codes(const Args& args) {
+  CommandLine c("upkeep exit-codes",
+                "The exit codes of every upkeep program (launcher, mainapp, upkeep, upkeep-updater).");
+  c.flag("json", "print [{\"code\", \"name\", \"meaning\"}, ...]").flag("markdown", "print README.md's table");
+  const ParsedArgs cli = c.parse(args);
+  if (cli.flag("json") && cli.flag("markdown")) fail(ErrorCode::kUsage, "--json and --markdown exclude each other");
+  const std::string text = cli.flag("json")       ? exit_codes_json().dump(0) + "\n"
+                           : cli.flag("markdown") ? exit_codes_markdown()
+                                                  : exit_codes_text();
+  std::fputs(text.c_str(), stdout);
+  return 0;
 }
 
 int main(int argc, char** argv) {
   using namespace upkeep;
   init_logging({.program = "upkeep"});
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto command = [&] { return args.empty() ? std::string("upkeep") : args[0]; };
-  try {
-    return run(args, argv[0]);
-  } catch (const Error& e) {
-    spdlog::error("{} failed: {}", command(), e.what());
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    spdlog::error("{} failed: {}", command(), e.what());
-    return static_cast<int>(ErrorCode::kFailure);
-  }
+  // Messages name the command: "upkeep install: ..." (an offline bundle: its own file name).
+  const bool bundle = admin::OfflineBundle::is_bundle(fs::self_executable_path());
+  const std::string program = bundle ? std::filesystem::path(argv[0]).filename().string()
+                              : !args.empty() && is_command(args[0]) ? "upkeep " + args[0]
+                                                                     : std::string("upkeep");
+  return run_command(program, args, [&] { return run(args, argv[0]); });
 }

@@ -98,8 +98,9 @@ TEST_CASE("upkeep info refuses metadata that does not verify, with JSON on failu
   RunResult r = run(t.info({t.server.url, "--trusted-root", t.vendor.root_json().string(), "--json"}));
   CHECK(r.exit_code == 5);
   const Json failure = Json::parse(r.out, "upkeep info --json on failure");
-  CHECK(failure.get_int("exit_code") == 5);
-  CHECK(failure.get_string("error").find("timestamp") != std::string::npos);
+  CHECK(failure.at("error").get_int("code") == 5);
+  CHECK(failure.at("error").get_string("name") == "verification");
+  CHECK(failure.at("error").get_string("message").find("timestamp") != std::string::npos);
 }
 
 TEST_CASE("upkeep info reads an installation's repository, trusted root and mirrors", "[info][integration]") {
@@ -131,7 +132,7 @@ TEST_CASE("upkeep info needs a repository to ask", "[info][integration]") {
   CHECK(r.err.find("needs URL") != std::string::npos);
   RunResult none = run({program("upkeep").string(), "info", "--prefix", "/nonexistent/app", "--json"});
   CHECK(none.exit_code == 9);
-  CHECK(Json::parse(none.out, "info --json").get_int("exit_code") == 9);
+  CHECK(Json::parse(none.out, "info --json").at("error").get_int("code") == 9);
 }
 
 TEST_CASE("upkeep info shows the version release read from each program file of a script app's release",

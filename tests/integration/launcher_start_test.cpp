@@ -86,7 +86,7 @@ TEST_CASE("the launcher's own options: help, version, and one line for a usage e
   RunResult unknown = run({a.launcher(), "--upkeep-bogus", "x"});
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.out.empty());
-  CHECK(unknown.err == "launcher: unknown launcher option --upkeep-bogus (--upkeep-help lists them)\n");
+  CHECK(unknown.err == "launcher: unknown option '--upkeep-bogus' (launcher --upkeep-help lists the options)\n");
   RunResult json_alone = run({a.launcher(), "--upkeep-json"});
   CHECK(json_alone.exit_code == 2);
   CHECK(json_alone.err == "launcher: --upkeep-json goes with --upkeep-status\n");

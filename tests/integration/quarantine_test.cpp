@@ -141,7 +141,8 @@ TEST_CASE(
   CHECK(quarantine(app, {"frobnicate"}).exit_code == 2);
   RunResult not_there = quarantine(app, {"clear", "1.0.0", "--json"});
   CHECK(not_there.exit_code == 9);
-  CHECK(contains(upkeep::Json::parse(not_there.out, "clear --json").get_string("error"), "not quarantined"));
+  CHECK(contains(upkeep::Json::parse(not_there.out, "clear --json").at("error").get_string("message"),
+                 "not quarantined"));
   CHECK(contains(quarantine(app, {"--help"}).out, "usage: upkeep quarantine"));
 
   // Cleared: offered again, counted from 0, and the event recorded.

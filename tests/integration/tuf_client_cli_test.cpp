@@ -1,6 +1,7 @@
 // upkeep-tuf-client as a real process against `upkeep serve`, with a
 // repository made by `upkeep keys init` and `upkeep release`: the
 // conformance command-line interface (init, refresh, download) end to end.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -171,7 +172,7 @@ TEST_CASE("upkeep-tuf-client: init, refresh, download, cached download, tampered
   }
 }
 
-TEST_CASE("upkeep-tuf-client: usage errors exit 1 with the usage text", "[tuf_client_cli]") {
+TEST_CASE("upkeep-tuf-client: usage errors exit 2 with one line naming what was wrong", "[tuf_client_cli]") {
   TempDir dir;
   for (const auto& argv : std::vector<std::vector<std::string>>{
            {tool()},
@@ -181,8 +182,10 @@ TEST_CASE("upkeep-tuf-client: usage errors exit 1 with the usage text", "[tuf_cl
            {tool(), "--bogus", "x", "refresh"}}) {
     auto r = run(argv);
     INFO("argv size " << argv.size() << " stderr: " << r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(r.err.find("usage: upkeep-tuf-client") != std::string::npos);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("upkeep-tuf-client: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.out.empty());
   }
   // A refresh with no trusted root says so.
   auto r = run({tool(), "--metadata-dir", dir.path().string(), "--metadata-url", "http://127.0.0.1:1/", "refresh"});

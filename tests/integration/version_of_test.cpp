@@ -48,8 +48,9 @@ TEST_CASE("upkeep version-of fails with the error's exit code, in JSON too", "[v
   RunResult r = upkeep_run({"version-of", bare.string(), "--json"});
   CHECK(r.exit_code == 9);
   const Json j = Json::parse(r.out, "version-of --json");
-  CHECK(j.get_int("exit_code") == 9);
-  CHECK(contains(j.get_string("error"), "no VERSIONINFO resource"));
+  CHECK(j.at("error").get_int("code") == 9);
+  CHECK(j.at("error").get_string("name") == "not_found");
+  CHECK(contains(j.at("error").get_string("message"), "no VERSIONINFO resource"));
   write_text(dir / "notes.txt", "hello");
   r = upkeep_run({"version-of", (dir / "notes.txt").string()});
   CHECK(r.exit_code == 10);
@@ -123,7 +124,8 @@ TEST_CASE("upkeep compare refuses what is no version (exit 10) and bad command l
   CHECK(contains(r.err, "compare: B: 'v2' is not a version"));
   r = upkeep_run({"compare", "x.y", "1", "--json"});
   CHECK(r.exit_code == 10);
-  CHECK(contains(Json::parse(r.out, "compare --json").get_string("error"), "compare: A: 'x.y' is not a version"));
+  CHECK(contains(Json::parse(r.out, "compare --json").at("error").get_string("message"),
+                 "compare: A: 'x.y' is not a version"));
   CHECK(upkeep_run({"compare", "1.0"}).exit_code == 2);
   CHECK(upkeep_run({"compare", "1", "2", "3"}).exit_code == 2);
   CHECK(upkeep_run({"compare", "--help"}).exit_code == 0);

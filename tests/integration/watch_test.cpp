@@ -198,7 +198,8 @@ TEST_CASE("upkeep watch: bursts, renames, new folders, deletions and excluded fi
   INFO(failed.dump(0));
   CHECK(failed.get_string("event") == "failed");
   CHECK(failed.get_string("handler") == "release");
-  CHECK(failed.get_int("exit_code") == static_cast<int64_t>(ErrorCode::kBadInput));
+  CHECK(failed.at("error").get_int("code") == static_cast<int64_t>(ErrorCode::kBadInput));
+  CHECK(failed.at("error").get_string("name") == "bad_input");
   stdfs::remove(f.build / "escape");
   write_text(f.build / "fixed.txt", "the build fixed\n");
   Json fixed = next_success(watch);
@@ -236,7 +237,7 @@ TEST_CASE("upkeep watch --exec: the command runs after each release, a failure i
   REQUIRE(failed.get_string("event") == "failed");
   CHECK(failed.get_string("handler") == "exec");
   CHECK(failed.get_string("version") == "0.0.1");  // released; only the command failed
-  CHECK(failed.get_string("error").find("exit code 3") != std::string::npos);
+  CHECK(failed.at("error").get_string("message").find("exit code 3") != std::string::npos);
   write_text(fail_flag, "0");
   Json retried = next_success(watch);  // after the backoff, no change needed
   INFO(retried.dump(0));
@@ -266,7 +267,7 @@ TEST_CASE("upkeep watch: the inotify watch limit reached is an error naming the 
   CHECK(r.exit_code == static_cast<int>(ErrorCode::kFailure));
   CHECK(r.err.find("/proc/sys/fs/inotify/max_user_watches is ") != std::string::npos);
   CHECK(r.err.find("/proc/sys/user/max_inotify_watches is 20") != std::string::npos);
-  CHECK(r.out.find("\"exit_code\":1") != std::string::npos);  // --json: the failure as JSON too
+  CHECK(r.out.find("{\"error\":{\"code\":1,") != std::string::npos);  // --json: the failure as JSON too
 
   // Room for the tree at the start (41 folders), not for the folders made later: the watch stops with the error.
   std::vector<std::string> limited{"/usr/bin/unshare", "-Ur", "/bin/sh", "-c",
@@ -276,8 +277,8 @@ TEST_CASE("upkeep watch: the inotify watch limit reached is an error naming the 
   for (int i = 0; i < 10; ++i) stdfs::create_directories(f.build / ("later" + std::to_string(i)));
   Json failed = event_of(watch);  // the watch's own end: the failure object of every upkeep command
   INFO(failed.dump(0));
-  CHECK(failed.get_int("exit_code") == static_cast<int>(ErrorCode::kFailure));
-  CHECK(failed.get_string("error").find("max_inotify_watches is 45") != std::string::npos);
+  CHECK(failed.at("error").get_int("code") == static_cast<int>(ErrorCode::kFailure));
+  CHECK(failed.at("error").get_string("message").find("max_inotify_watches is 45") != std::string::npos);
   CHECK(watch.stop() == static_cast<int>(ErrorCode::kFailure));
 }
 
@@ -335,8 +336,8 @@ TEST_CASE("upkeep watch --publish sftp:// with a host key not in known_hosts pub
   write_burst(f.build / "data", 5, "k");
   const Json e = event_of(watch);
   CHECK(e.get_string("event") == "failed");
-  CHECK(e.get_int("exit_code") == 5);
-  CHECK(e.get_string("error").find("host key") != std::string::npos);
+  CHECK(e.at("error").get_int("code") == 5);
+  CHECK(e.at("error").get_string("message").find("host key") != std::string::npos);
   std::string rest;  // --once ends after the failed round...
   try {
     for (;;) rest += watch.read_line() + "\n";

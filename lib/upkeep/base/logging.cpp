@@ -40,6 +40,7 @@ void init_logging(const LogOptions& options) {
 }
 
 void log_error_to_file(const std::string& message) {
+  if (!g_console) return;  // before init_logging(): spdlog's own default logger writes to stdout
   auto logger = spdlog::default_logger();
   for (const auto& sink : logger->sinks()) {
     if (sink == g_console || !sink->should_log(spdlog::level::err)) continue;

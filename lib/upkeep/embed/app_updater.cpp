@@ -240,7 +240,7 @@ std::unique_ptr<AppUpdater> AppUpdater::from_environment(Options options) {
     settings.mode = UpdateMode::kDisabled;
     settings.sources["update_mode"] = SettingSource{SettingSource::Kind::kConfig, layout.config_file().string(), off};
   }
-  for (const auto& e : settings.policy_errors) spdlog::warn("managed policy: {}", e.message);
+  // Rejected policy files: ManagedPolicy logged each one already (once, on the console and in the log).
   auto fetcher = net::make_fetcher(fetch_options(layout, config, settings));
   const char* version = std::getenv(env::kVersion);
   options.headless = options.headless || config.headless;

@@ -1,6 +1,8 @@
 #include "upkeep/install/layout.h"
 
+#include "upkeep/base/error.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/platform/privileges.h"
 
 namespace upkeep {
 
@@ -10,6 +12,14 @@ bool Layout::writable_by_this_process() const {
   for (const std::filesystem::path& p : {root_, lock_file(), state_db()})
     if (std::filesystem::exists(p, ec) && !fs::can_write(p)) return false;
   return true;
+}
+
+void Layout::fail_not_writable(const std::string& action) const {
+  if (running_as_administrator())
+    fail(ErrorCode::kPermission, action + " changes " + root_.string() +
+                                     ", which cannot be written even as root (a read-only file system or folder)");
+  fail(ErrorCode::kNeedsRoot, action + " changes " + root_.string() +
+                                  ", which this user cannot write (a per-machine install: run it as root)");
 }
 
 std::optional<std::string> Layout::current_version() const {

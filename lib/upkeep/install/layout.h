@@ -66,6 +66,10 @@ class Layout {
   // state database (another user's per-machine install: no). The one test of
   // who may apply (the launcher) and stage (UpdateService).
   bool writable_by_this_process() const;
+  // Error for `action` (e.g. "--upkeep-rollback") on a root this process may not write:
+  // kNeedsRoot for a user on a per-machine install, kPermission for root itself
+  // (a read-only mount or an immutable folder: being root does not help).
+  [[noreturn]] void fail_not_writable(const std::string& action) const;
   // Points `current` at versions/<v> atomically (relative link) and fsyncs the root.
   void switch_current(const std::string& v) const;
 

@@ -138,10 +138,14 @@ std::string file_uri(const std::filesystem::path& file) {
 }  // namespace
 
 // kPermission when the operating system refused access (another user's or
-// a read-only file or folder), else `otherwise`.
+// a read-only file, folder or mount), else `otherwise`.
 ErrorCode StateStore::error_code_of(ErrorCode otherwise) const {
   int e = db_ ? sqlite3_system_errno(db_) : 0;
-  return (e == EACCES || e == EPERM || e == EROFS) ? ErrorCode::kPermission : otherwise;
+  // A read-only file or mount: SQLite opens it read-only without a word and refuses the first write.
+  const int rc = db_ ? sqlite3_errcode(db_) : SQLITE_OK;
+  return (e == EACCES || e == EPERM || e == EROFS || rc == SQLITE_READONLY || rc == SQLITE_PERM)
+             ? ErrorCode::kPermission
+             : otherwise;
 }
 
 void StateStore::open(const std::string& name, int flags) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "upkeep/base/error.h"
+#include "upkeep/platform/fs.h"
 #include "upkeep/platform/install_lock.h"
 
 namespace upkeep {
@@ -16,7 +17,7 @@ namespace {
 
 int open_lock_file(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) fail(ErrorCode::kFailure, "cannot open lock file " + file.string() + ": " + std::strerror(errno));
+  if (fd < 0) fs::fail_errno("cannot open lock file", file, errno);  // a read-only root: kPermission
   return fd;
 }
 

@@ -19,6 +19,10 @@ extern char** environ;
 namespace upkeep::process {
 namespace {
 
+// Why a program did not start: missing (kNotFound), else kFailure. The launcher
+// says kNoRunnableVersion for either (AppStarter); a hook's failure is its own.
+ErrorCode start_error_code(int err) { return err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure; }
+
 // A program we start gets an empty signal mask: what its starter blocked
 // (mainapp blocks SIGTERM for sigwait, and a launcher it starts inherits
 // that) must not keep a vendor's app from ending on SIGTERM. Async-signal-safe.
@@ -199,8 +203,7 @@ int64_t spawn(const SpawnOptions& options) {
   if (n == sizeof failure) {
     waitpid(pid, nullptr, 0);
     std::string where = failure[0] == 1 ? " in " + cwd : "";
-    fail(failure[1] == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure,
-         "cannot start " + options.argv[0] + where + ": " + std::strerror(failure[1]));
+    fail(start_error_code(failure[1]), "cannot start " + options.argv[0] + where + ": " + std::strerror(failure[1]));
   }
   return pid;
 }
@@ -215,8 +218,7 @@ void exec_replace(const std::vector<std::string>& args, const Environment& env) 
   execve(argv.ptrs[0], argv.ptrs.data(), envp.ptrs.data());
   int err = errno;
   sigprocmask(SIG_SETMASK, &blocked, nullptr);
-  fail(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kFailure,
-       "cannot start " + args[0] + ": " + std::strerror(err));
+  fail(start_error_code(err), "cannot start " + args[0] + ": " + std::strerror(err));
 }
 
 ExitStatus wait_child(int64_t pid) {
