@@ -158,7 +158,7 @@ TEST_CASE("doctor: the command line", "[doctor][integration]") {
   CHECK(run({program("upkeep").string(), "doctor", "--help"}).exit_code == 0);
   RunResult none = run({program("upkeep").string(), "doctor"});
   CHECK(none.exit_code == 2);
-  CHECK(contains(none.err, "needs REPO_URL"));
+  CHECK(contains(none.err, "missing REPO_URL"));
   // A server that is not there: a finding, not a crash, and JSON all the same.
   const int port = free_loopback_port();  // nothing listens there
   RunResult gone =

@@ -33,7 +33,7 @@ constexpr std::array<ExitCodeInfo, 17> kTable{{
      "refused: credentials. The repository (HTTP 401/403, or an SFTP server) refused the credentials given for it, "
      "or asked for credentials and none were given"},
     {ErrorCode::kCheckFailed, "check_failed",
-     "`upkeep doctor`: a check of the hosted repository failed (expiry ahead, cache headers, a target missing or "
+     "a check of the hosted repository failed (`upkeep doctor`: expiry ahead, cache headers, a target missing or "
      "damaged; [hosting](docs/hosting.md))"},
 }};
 

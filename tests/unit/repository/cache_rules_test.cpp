@@ -47,7 +47,7 @@ TEST_CASE("CacheRules: what changes in place must be revalidated within a minute
   CHECK(CacheRules::problem(k, "public", ""));
 }
 
-TEST_CASE("CacheRules: what never changes may be cached; a short lifetime is only a missed saving", "[cache_rules]") {
+TEST_CASE("CacheRules: what never changes may be cached, and a short lifetime is only a missed saving", "[cache_rules]") {
   const CacheKind k = CacheKind::kImmutable;
   CHECK_FALSE(CacheRules::problem(k, CacheRules::recommended(k), ""));
   CHECK_FALSE(CacheRules::problem(k, "max-age=86400", ""));

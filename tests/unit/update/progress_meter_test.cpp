@@ -34,7 +34,7 @@ struct Captured {
 
 }  // namespace
 
-TEST_CASE("progress: sizes in B, kB, MB and GB; durations in s, min and h", "[update][progress]") {
+TEST_CASE("progress: sizes in B, kB, MB and GB, durations in s, min and h", "[update][progress]") {
   CHECK(format_size(0) == "0 B");
   CHECK(format_size(999) == "999 B");
   CHECK(format_size(1000) == "1.0 kB");
