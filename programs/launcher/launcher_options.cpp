@@ -61,23 +61,35 @@ void check_combination(const LauncherOptions& o) {
                                 "--upkeep-after-pid");
 }
 
-}  // namespace
-
-size_t LauncherOptions::own_count(const std::vector<std::string>& args) {
-  if (args.empty() || args[0].rfind(kPrefix, 0) != 0) return 0;
-  const CommandLine c = launcher_command_line();
+// How many leading words are the launcher's, by `c`'s declaration of which take a value.
+size_t count_own(const CommandLine& c, const std::vector<std::string>& args) {
+  const std::string prefix = LauncherOptions::kPrefix;
   size_t i = 0;
-  while (i < args.size() && args[i].rfind(kPrefix, 0) == 0)
+  while (i < args.size() && args[i].rfind(prefix, 0) == 0)
     i += c.value_count(args[i]) == 1 ? 2 : 1;  // "--upkeep-after-pid PID"; "--upkeep-after-pid=PID" is one word
   return std::min(i, args.size());
 }
 
+bool starts_with_own(const std::vector<std::string>& args) {
+  return !args.empty() && args[0].rfind(LauncherOptions::kPrefix, 0) == 0;
+}
+
+}  // namespace
+
+size_t LauncherOptions::own_count(const std::vector<std::string>& args) {
+  return starts_with_own(args) ? count_own(launcher_command_line(), args) : 0;
+}
+
 LauncherOptions LauncherOptions::parse(const std::vector<std::string>& args) {
   LauncherOptions o;
-  const size_t own = own_count(args);
+  if (!starts_with_own(args)) {  // the fast path: nothing of the launcher's to parse
+    o.app_args = args;
+    return o;
+  }
+  const CommandLine c = launcher_command_line();  // declared once for both the count and the parse
+  const size_t own = count_own(c, args);
   o.app_args.assign(args.begin() + static_cast<long>(own), args.end());
-  if (own == 0) return o;  // the fast path: nothing of the launcher's to parse
-  const ParsedArgs p = launcher_command_line().parse({args.begin(), args.begin() + static_cast<long>(own)});
+  const ParsedArgs p = c.parse({args.begin(), args.begin() + static_cast<long>(own)});
   o.status = p.flag("upkeep-status");
   o.json = p.flag("upkeep-json");
   o.rollback = p.flag("upkeep-rollback");
