@@ -36,6 +36,9 @@ const std::vector<Series> kSeries = {
     {"openssl", {"3.0.17-1~deb12u2", "3.0.20-1~deb12u2", "3.0.22-1~deb12u2"}},
     {"postgresql-15", {"15.18-0+deb12u1", "15.20-0+deb12u1"}},
     {"libreoffice-core", {"4:7.4.7-1+deb12u13", "4:7.4.7-1+deb12u14"}},
+    // Browser-class, across a major version, main binaries near 200 MB.
+    {"chromium", {"150.0.7871.100-1~deb12u1", "156.0.8078.129-1~deb12u1"}},
+    {"firefox-esr", {"140.12.0esr-1~deb12u1", "153.8.0esr-1~deb12u1"}},
 };
 
 std::string release_version(size_t i) { return std::to_string(i + 1) + ".0.0"; }

@@ -11,18 +11,21 @@
 # already unpacked (marked by APPS/<name>/.<version>.unpacked, outside the
 # folder so it is not released) is left alone.
 #
-# usage: bench/delta/fetch_debs.sh [--debs DIR] [--apps DIR]
-#        defaults build/delta-bench/debs and build/delta-bench/apps
+# usage: bench/delta/fetch_debs.sh [--debs DIR] [--apps DIR] [NAME...]
+#        defaults build/delta-bench/debs and build/delta-bench/apps; NAMEs:
+#        only those packages (e.g. chromium firefox-esr, the big binaries)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 debs="$here/build/delta-bench/debs"
+only=()
 apps="$here/build/delta-bench/apps"
 while [ $# -gt 0 ]; do
   case "$1" in
     --debs) debs=$2; shift 2 ;;
     --apps) apps=$2; shift 2 ;;
-    *) echo "usage: $0 [--debs DIR] [--apps DIR]" >&2; exit 2 ;;
+    -*) echo "usage: $0 [--debs DIR] [--apps DIR] [NAME...]" >&2; exit 2 ;;
+    *) only+=("$1"); shift ;;
   esac
 done
 
@@ -35,11 +38,18 @@ packages=(
   "postgresql-15 15.20-0+deb12u1"
   "libreoffice-core 4:7.4.7-1+deb12u13"
   "libreoffice-core 4:7.4.7-1+deb12u14"
+  # Browser-class programs across a major version: the main binary is about
+  # 200 MB (Debian 12's point release and its security update).
+  "chromium 150.0.7871.100-1~deb12u1"
+  "chromium 156.0.8078.129-1~deb12u1"
+  "firefox-esr 140.12.0esr-1~deb12u1"
+  "firefox-esr 153.8.0esr-1~deb12u1"
 )
 
 mkdir -p "$debs" "$apps"
 for entry in "${packages[@]}"; do
   read -r name version <<<"$entry"
+  if ((${#only[@]})) && [[ " ${only[*]} " != *" $name "* ]]; then continue; fi
   # apt-get names the file NAME_VERSION_ARCH.deb with ':' as %3a.
   pattern="${name}_${version//:/%3a}_*.deb"
   deb=$(compgen -G "$debs/$pattern" | head -n1 || true)

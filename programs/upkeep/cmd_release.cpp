@@ -70,7 +70,12 @@ CommandLine release_command_line() {
            "delta updates: every file is stored once as a zstd blob, and a changed file gets patches from its "
            "version in each of the N newest older releases (any channel), kept when at most 95% of the blob; 0 to "
            "100, default 3; 0 = blobs only")
-      .flag("no-delta", "publish no delta.zst (clients download package.zip)");
+      .flag("no-delta", "publish no delta.zst (clients download package.zip)")
+      .option("compression", "fast|default|max",
+              "how hard package.zip and the blobs are compressed: fast (zstd 3, deflate 1: for test builds), "
+              "default (zstd 15: blobs within 3% of max in a fraction of its time, docs/benchmarks.md), max "
+              "(zstd 19). Patches always use the codecs' highest levels")
+      .option("jobs", "N", "compress on N threads (1-256), default one per core, at most 8");
   add_desktop_options(c);
   c.option("rollout", "P",
            "staged rollout: offer the release to P percent of the installations (0-100, default 100); raise it "
@@ -115,6 +120,16 @@ std::vector<HookSpec> hooks_of(const ParsedArgs& cli) {
   if (hooks.empty() && cli.value("hook-timeout"))
     fail(ErrorCode::kUsage, "--hook-timeout needs at least one --hook KIND=PATH");
   return hooks;
+}
+
+// --compression fast|default|max.
+publish::CompressionPreset compression_of(const ParsedArgs& cli) {
+  const std::string name = cli.value_or("compression", "default");
+  auto p = publish::parse_compression_preset(name);
+  if (!p)
+    fail(ErrorCode::kUsage,
+         "--compression expects one of " + std::string(publish::compression_preset_choices()) + ", got '" + name + "'");
+  return *p;
 }
 
 // --delta-from N / --no-delta as ReleaseInfo::delta_from (negative: none).
@@ -247,14 +262,17 @@ int cmd_release(const Args& args) {
   info.launch = program.launch;
   info.rollout = static_cast<int>(cli.int_value_or("rollout", 100, 0, 100));
   info.critical = cli.flag("critical");
+  info.compression = compression_of(cli);
+  info.threads = static_cast<unsigned>(cli.int_value_or("jobs", 0, 1, 256));
 
   const std::filesystem::path repo_dir = cli.value_or("repo", "repo");
   publish::Expiries expiries = store.expiries();
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(repo_dir, store, expiries);
-  // "delta  25% [#####     ] 3 of 12 files" redrawn on a terminal; nothing otherwise (progress_display.h).
+  // "delta  25% [#####     ] 3 of 12" (each blob, then the patches of each new file) redrawn on a
+  // terminal; nothing otherwise (progress_display.h).
   ProgressDisplay delta(cli.flag("json") ? ProgressDisplay::Mode::kOff : ProgressDisplay::for_stderr(false), "delta",
-                        ProgressMeter::Unit::kFiles);
+                        ProgressMeter::Unit::kSteps);
   publish::PublishedRelease r =
       publisher.publish_release(dir, info, [&delta](size_t done, size_t total) { delta.update(done, total); });
   delta.finish();

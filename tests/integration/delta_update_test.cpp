@@ -8,6 +8,7 @@
 // `upkeep serve`).
 #include <sys/stat.h>
 
+#include <fstream>
 #include <random>
 #include <regex>
 
@@ -365,4 +366,47 @@ TEST_CASE("an interrupted delta download resumes and a rebuilt file is not fetch
     CHECK(line->have == 1 + static_cast<int>(objects));
     check_clean(app, "2.0.0");
   }
+}
+
+namespace {
+// A file just over the zstd patch limit, mostly a hole, with the incompressible
+// MiB at its start shared by every release and a last MiB of the release's own.
+void big_data(const stdfs::path& file, uint32_t release) {
+  write_text(file, "");
+  const uint64_t size = upkeep::delta::kMaxZstdPatchSource + (1 << 20);
+  stdfs::resize_file(file, size);
+  std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string head = delta_data::random_bytes(1 << 20, 5), tail = delta_data::random_bytes(1 << 20, release);
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  out.seekp(static_cast<std::streamoff>(size - tail.size()));
+  out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
+}
+}  // namespace
+
+TEST_CASE("a vendor's script app with a file above 64 MiB is updated by a zstd-long patch", "[delta][integration]") {
+  DeltaWorld w;
+  for (const auto& [version, seed] : {std::pair<std::string, uint32_t>{"1.0.0", 1}, {"2.0.0", 2}}) {
+    const stdfs::path d = w.vendor.script_build_folder(
+        version, "echo \"tool " + version + " $(wc -c < \"$(dirname \"$0\")/data/big.bin\")\"\n");
+    big_data(d / "data" / "big.bin", seed);
+    w.vendor.release(d, version, "", {"--compression", "max", "--jobs", "2"});
+  }
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const std::string size = std::to_string(upkeep::delta::kMaxZstdPatchSource + (1 << 20));
+  CHECK(contains(r.out, "tool 2.0.0 " + size + "\n"));
+  auto line = rebuilt_line(app, "2.0.0");
+  REQUIRE(line);
+  CHECK(line->patched >= 1);  // the big file (the script may come whole: too small for a patch to pay)
+  // The big file's patch carries its new MiB, not the shared one: under 1.5 MiB in all.
+  CHECK(line->bytes < (3u << 20) / 2);
+  bool long_patch = false;
+  for (const auto& p : w.repo_files("patches")) long_patch |= p.filename().string().ends_with(".zstd-long");
+  CHECK(long_patch);
+  CHECK(upkeep::hash_file_hex(app.prefix() / "versions" / "2.0.0" / "data" / "big.bin") ==
+        upkeep::hash_file_hex(w.vendor.dir() / "build-2.0.0" / "data" / "big.bin"));
+  check_clean(app, "2.0.0");
 }

@@ -28,13 +28,15 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "bitcode";
     case PatchAlgorithm::kMo:
       return "mo";
+    case PatchAlgorithm::kZstdLong:
+      return "zstd-long";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
   for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
-                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo})
+                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo, PatchAlgorithm::kZstdLong})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
 }
@@ -57,6 +59,9 @@ bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std
     case PatchAlgorithm::kZstd:
       make_zstd_patch(source, target, dest);
       return true;
+    case PatchAlgorithm::kZstdLong:
+      make_zstd_patch(source, target, dest, Durability::kDurable, ZstdPatchReach::kAnySize);
+      return true;
     case PatchAlgorithm::kBsdiff:
       make_suffix_patch(source, target, dest);
       return true;
@@ -77,6 +82,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
   switch (a) {
     case PatchAlgorithm::kZstd:
       return apply_zstd_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kZstdLong:
+      return apply_zstd_patch(source, patch, dest, expected_size, Durability::kDurable, ZstdPatchReach::kAnySize);
     case PatchAlgorithm::kBsdiff:
       return apply_suffix_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kGzip:

@@ -4,7 +4,10 @@
 // A *blob* is one whole file compressed as a single zstd frame. A *patch*
 // rebuilds a target file from a source file; two algorithms:
 //   kZstd   "zstd"   zstd's patch-from: the source is the dictionary of a
-//                    long-distance-matching frame (zstd_patch.cpp);
+//                    long-distance-matching frame (zstd_patch.cpp), both
+//                    files at most kMaxZstdPatchSource;
+//   kZstdLong "zstd-long" the same for files of any size (clients from
+//                    before it skip the route: they would refuse the size);
 //   kBsdiff "bsdiff" a suffix-array diff (libdivsufsort) in bsdiff's
 //                    control/diff/extra form, each stream zstd or bzip2
 //                    (suffix_patch.cpp);
@@ -45,6 +48,7 @@ enum class PatchAlgorithm : int {
   kBits = 4,
   kBitcode = 5,
   kMo = 6,
+  kZstdLong = 7,
 };
 
 const char* algorithm_name(PatchAlgorithm a);
@@ -52,10 +56,17 @@ const char* algorithm_name(PatchAlgorithm a);
 // routes are skipped, never an error.
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name);
 
-// Files whose source or target is larger than this get no zstd patch: its
-// decoder needs both mapped at once, and the client's peak memory must stay
-// bounded (docs/architecture.md, "Delta updates"). bsdiff has no such limit.
+// The largest source or target of a kZstd patch, as clients before
+// kZstdLong enforce it; larger pairs get kZstdLong. Either decoder maps the
+// source and writes the target into a mapping of the output file: file-backed
+// page cache, not the client's own memory (docs/architecture.md, "Delta
+// updates").
 constexpr uint64_t kMaxZstdPatchSource = 64ull << 20;
+// Sources above this get no bsdiff patch: its suffix array costs 4 bytes per
+// source byte (and more while sorting), over a gigabyte for a browser's main
+// library, and there a zstd-long patch is smaller anyway
+// (docs/benchmarks.md, "Big binaries").
+constexpr uint64_t kMaxSuffixSortSource = 64ull << 20;
 
 // Bit-shift patches (kBits) hold the source and its seven shifted copies,
 // eight times the source, in a scratch file; sources above this get none.
@@ -74,8 +85,15 @@ constexpr uint64_t kMaxMoPatchFile = 16ull << 20;
 // vendor tries kMo on these only.
 bool is_mo_file(const std::filesystem::path& file);
 
-// Compresses `src` into the blob `dest` (level 1-22). Vendor side.
-void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19);
+// Files of at least this size are compressed by zstd's own workers (jobs of
+// a few MiB each), so one large library does not leave the other cores idle.
+// zstd's output is the same for any number of workers from 1 up, so a blob
+// does not depend on the publishing machine's cores.
+constexpr uint64_t kMultithreadBlobMin = 32ull << 20;
+// Compresses `src` into the blob `dest` (level 1-22). Vendor side. `threads`
+// is how many of zstd's workers a file of at least kMultithreadBlobMin gets.
+void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19,
+                   unsigned threads = 1);
 // Decompresses `blob` into `dest`; returns the SHA-256 (hex) of what was
 // written. Exactly `expected_size` bytes must come out.
 std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,

@@ -3,6 +3,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -73,7 +74,7 @@ std::string zstd_decompress(std::string_view frame, uint64_t max_size, const std
   return out;
 }
 
-void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level) {
+void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level, unsigned threads) {
   if (level < 1 || level > ZSTD_maxCLevel())
     fail(ErrorCode::kUsage,
          "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
@@ -82,6 +83,9 @@ void compress_blob(const std::filesystem::path& src, const std::filesystem::path
   ZstdCCtx c = make_cctx(level, what);
   // The size goes into the frame header; zstd fails if the file then changes size.
   check_zstd(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
+  // A libzstd built without threads refuses workers: it then compresses alone.
+  if (in.size() >= kMultithreadBlobMin)
+    ZSTD_CCtx_setParameter(c.get(), ZSTD_c_nbWorkers, static_cast<int>(std::max(threads, 1u)));
   OutputFile out(dest);
   std::vector<char> ibuf(ZSTD_CStreamInSize()), obuf(ZSTD_CStreamOutSize());
   uint64_t offset = 0;

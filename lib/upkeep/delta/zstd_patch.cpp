@@ -38,14 +38,15 @@ int window_log(uint64_t max_size) {
 }  // namespace
 
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                     const std::filesystem::path& dest, Durability durability) {
+                     const std::filesystem::path& dest, Durability durability, ZstdPatchReach reach) {
   MappedFile src = MappedFile::open_read_only(source);
   MappedFile tgt = MappedFile::open_read_only(target);
-  for (const MappedFile* f : {&src, &tgt})
-    if (f->size() > kMaxZstdPatchSource)
-      fail(ErrorCode::kUsage, f->path().string() + ": " + std::to_string(f->size()) +
-                                  " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
-                                  "); use bsdiff");
+  if (reach == ZstdPatchReach::kBounded)
+    for (const MappedFile* f : {&src, &tgt})
+      if (f->size() > kMaxZstdPatchSource)
+        fail(ErrorCode::kUsage, f->path().string() + ": " + std::to_string(f->size()) +
+                                    " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
+                                    "); use zstd-long");
   const std::string what = "making a zstd patch of " + target.string();
   ZstdCCtx c(ZSTD_createCCtx());
   if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
@@ -55,22 +56,28 @@ void make_zstd_patch(const std::filesystem::path& source, const std::filesystem:
   check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(src.size(), tgt.size()))), what);
   // The prefix is referenced, not copied, and lasts for the next frame only.
   check_zstd(ZSTD_CCtx_refPrefix(c.get(), src.data(), src.size()), what);
-  std::string frame(ZSTD_compressBound(tgt.size()), '\0');
-  size_t n = ZSTD_compress2(c.get(), frame.data(), frame.size(), tgt.data(), tgt.size());
+  // One shot, so zstd reads the mapped target in place (streaming would copy
+  // it into a window buffer). The output buffer is left uninitialised: only
+  // the pages the frame fills become resident, about the patch's size.
+  const size_t bound = ZSTD_compressBound(tgt.size());
+  auto frame = std::make_unique_for_overwrite<char[]>(bound);
+  const size_t n = ZSTD_compress2(c.get(), frame.get(), bound, tgt.data(), tgt.size());
   check_zstd(n, what);
   OutputFile out(dest, durability);
-  out.write(frame.data(), n);
+  out.write(frame.get(), n);
   out.commit();
 }
 
 std::string apply_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
-                             const std::filesystem::path& dest, uint64_t expected_size, Durability durability) {
+                             const std::filesystem::path& dest, uint64_t expected_size, Durability durability,
+                             ZstdPatchReach reach) {
   const std::string name = patch.string();
-  if (expected_size > kMaxZstdPatchSource)
+  const bool bounded = reach == ZstdPatchReach::kBounded;
+  if (bounded && expected_size > kMaxZstdPatchSource)
     fail(ErrorCode::kVerification, name + ": a zstd patch cannot make " + std::to_string(expected_size) +
                                        " bytes, the limit is " + std::to_string(kMaxZstdPatchSource));
   MappedFile src = MappedFile::open_read_only(source);
-  if (src.size() > kMaxZstdPatchSource)
+  if (bounded && src.size() > kMaxZstdPatchSource)
     fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is larger than a zstd patch allows");
   MappedFile in = MappedFile::open_read_only(patch);
 

@@ -3,9 +3,13 @@
 //
 // A patch is one zstd frame compressed with the source as its prefix
 // (dictionary) and long-distance matching, as `zstd --patch-from` makes it.
-// Both sides are limited to kMaxZstdPatchSource: the decoder maps the source
-// and writes the target straight into a mapping of the output file, so it
-// needs no window buffer but holds both in address space (page cache).
+// The decoder maps the source and writes the target straight into a mapping
+// of the output file, so it needs no window buffer: both are file-backed
+// page cache, whatever their size. kZstd patches keep both sides within
+// kMaxZstdPatchSource (older clients refuse more); kZstdLong ones have no
+// limit (the window covers both files up to 1 GiB each, zstd's largest).
+// The maker maps both files too; it holds zstd's level-19 and long-distance
+// tables and an output buffer of which only the patch's length is touched.
 // Free functions; thread-safe for distinct paths. Failure and output
 // semantics are codec.h's.
 #pragma once
@@ -18,11 +22,15 @@
 
 namespace upkeep::delta {
 
-// Error(kUsage) when source or target is larger than kMaxZstdPatchSource.
+// kBounded: kZstd's limit on both sides; kAnySize: kZstdLong's none.
+enum class ZstdPatchReach { kBounded, kAnySize };
+
+// Error(kUsage) when, kBounded, source or target is larger than kMaxZstdPatchSource.
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
-                     const std::filesystem::path& dest, Durability d = Durability::kDurable);
+                     const std::filesystem::path& dest, Durability d = Durability::kDurable,
+                     ZstdPatchReach reach = ZstdPatchReach::kBounded);
 std::string apply_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& patch,
                              const std::filesystem::path& dest, uint64_t expected_size,
-                             Durability d = Durability::kDurable);
+                             Durability d = Durability::kDurable, ZstdPatchReach reach = ZstdPatchReach::kBounded);
 
 }  // namespace upkeep::delta

@@ -46,6 +46,9 @@ void sync_tree(const stdfs::path& dir);
 
 // rename(2) then fsync of the destination's directory (and the source's when different).
 void rename_durable(const stdfs::path& from, const stdfs::path& to);
+// rename(2) alone, with rename_durable's errors: for many renames into a few
+// folders, each of which the caller then fsyncs once (fsync_dir).
+void rename_file(const stdfs::path& from, const stdfs::path& to);
 
 // Points `link` at `target` atomically: a new link is made beside it and
 // renamed over it, then the directory is fsynced. `target` is stored as given

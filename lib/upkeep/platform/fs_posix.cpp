@@ -109,8 +109,12 @@ void sync_tree(const stdfs::path& dir) {
   if (::syncfs(f.fd) != 0) fail_errno("cannot sync the file system of", dir, errno);
 }
 
-void rename_durable(const stdfs::path& from, const stdfs::path& to) {
+void rename_file(const stdfs::path& from, const stdfs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) fail_errno("cannot rename " + from.string() + " to", to, errno);
+}
+
+void rename_durable(const stdfs::path& from, const stdfs::path& to) {
+  rename_file(from, to);
   stdfs::path to_dir = to.has_parent_path() ? to.parent_path() : ".";
   stdfs::path from_dir = from.has_parent_path() ? from.parent_path() : ".";
   fsync_dir(to_dir);

@@ -1,7 +1,9 @@
 #include "upkeep/publish/delta_builder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -9,6 +11,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
@@ -31,12 +34,12 @@ class WorkDir {
     fs::remove_tree(dir_.path());  // left over from a crashed run with the same pid
     fs::create_directories_durable(dir_.path());
   }
-  // A fresh name in the folder; nothing is created.
+  // A fresh name in the folder; nothing is created. Thread-safe.
   stdfs::path next(const char* kind) { return dir_.path() / (std::to_string(++count_) + "." + kind); }
 
  private:
   fs::RemoveTreeOnExit dir_;
-  uint64_t count_ = 0;
+  std::atomic<uint64_t> count_ = 0;
 };
 
 void remove_quietly(const stdfs::path& p) {
@@ -63,13 +66,18 @@ struct Attempt {
   delta::Stored stored;
 };
 
-// The state of one build() call.
+// The state of one build() call. put_blob() may run on several threads at
+// once; everything else runs on the calling thread, after them.
 class Build {
  public:
-  Build(const stdfs::path& repo, const std::string& app, const stdfs::path& build_dir)
-      : targets_(RepositoryLayout::targets_dir(repo)), app_(app), build_dir_(build_dir), work_(repo) {}
+  Build(const stdfs::path& repo, const std::string& app, const stdfs::path& build_dir, const BlobCompression& z)
+      : targets_(RepositoryLayout::targets_dir(repo)), app_(app), build_dir_(build_dir), z_(z), work_(repo) {}
 
+  // Writes and checks c's blob in the work folder (any thread); it gets its
+  // final name in publish_blobs(), which the caller runs after every put_blob.
   delta::Stored put_blob(const FileEntry& c, DeltaStats& stats);
+  // One sync of the work folder for all the blobs, then their renames.
+  void publish_blobs();
   std::optional<delta::PatchRoute> best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
                                               uint64_t blob_length, DeltaStats& stats);
   // Hands what was created over to `out`; nothing is removed any more.
@@ -89,7 +97,10 @@ class Build {
   stdfs::path targets_;
   std::string app_;
   stdfs::path build_dir_;
-  Undo created_;  // declared before work_: the work folder goes first
+  BlobCompression z_;
+  std::mutex lock_;  // guards pending_ and the stats while blobs are made in parallel
+  std::vector<std::pair<stdfs::path, stdfs::path>> pending_;  // checked blobs: work file, final name
+  Undo created_;                                              // declared before work_: the work folder goes first
   WorkDir work_;
   std::map<std::string, std::optional<stdfs::path>> sources_;  // content sha -> its bytes in the work folder
 };
@@ -110,17 +121,40 @@ void Build::check_decodes(const stdfs::path& file, const FileEntry& c, const std
 delta::Stored Build::put_blob(const FileEntry& c, DeltaStats& stats) {
   const stdfs::path final_path = targets_ / delta::blob_target_path(app_, c.sha256);
   if (stdfs::exists(final_path)) {  // content addressing: the same bytes, written by an earlier release
+    delta::Stored stored = stored_of(final_path);
+    std::lock_guard guard(lock_);
     ++stats.blobs_reused;
-    return stored_of(final_path);
+    stats.blob_bytes += stored.length;
+    return stored;
   }
   const stdfs::path tmp = work_.next("zst");
-  delta::compress_blob(build_dir_ / c.path, tmp);
+  delta::compress_blob(build_dir_ / c.path, tmp, z_.level, z_.threads);
   check_decodes(tmp, c, nullptr);
+  fs::set_file_mode(tmp, 0644);
   delta::Stored stored = stored_of(tmp);
-  publish_file(tmp, final_path, created_, targets_);
+  std::lock_guard guard(lock_);
+  pending_.emplace_back(tmp, final_path);
   ++stats.blobs_written;
   stats.blob_bytes_written += stored.length;
+  stats.blob_bytes += stored.length;
   return stored;
+}
+
+void Build::publish_blobs() {
+  if (pending_.empty()) return;
+  // Durable per release, not per blob: one sync of the work folder's file
+  // system, then renames, then one fsync of each folder they went into. A
+  // final name never holds a blob whose bytes are not on disk.
+  fs::sync_tree(pending_.front().first.parent_path());
+  std::set<stdfs::path> folders;
+  for (const auto& [tmp, final_path] : pending_) {
+    created_.make_dirs(targets_, final_path.parent_path().lexically_relative(targets_));
+    fs::rename_file(tmp, final_path);
+    created_.created(final_path);
+    folders.insert(final_path.parent_path());
+  }
+  pending_.clear();
+  for (const stdfs::path& folder : folders) fs::fsync_dir(folder);
 }
 
 std::optional<stdfs::path> Build::source_bytes(const FileEntry& s, const PriorRelease& prior) {
@@ -147,9 +181,10 @@ std::optional<stdfs::path> Build::source_bytes(const FileEntry& s, const PriorRe
 std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
                                                    uint64_t blob_length, DeltaStats& stats) {
   std::vector<delta::PatchAlgorithm> algorithms;
-  if (s.size <= delta::kMaxZstdPatchSource && c.size <= delta::kMaxZstdPatchSource)
-    algorithms.push_back(delta::PatchAlgorithm::kZstd);
-  algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
+  // A large pair gets zstd-long, which clients from before it skip (they would refuse the size).
+  const bool zstd_fits = s.size <= delta::kMaxZstdPatchSource && c.size <= delta::kMaxZstdPatchSource;
+  algorithms.push_back(zstd_fits ? delta::PatchAlgorithm::kZstd : delta::PatchAlgorithm::kZstdLong);
+  if (s.size <= delta::kMaxSuffixSortSource) algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
   algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
   if (delta::is_bit_stream(build_dir_ / c.path)) {
     if (s.size <= delta::kMaxBitsPatchSource && c.size <= delta::kMaxZstdPatchSource)
@@ -260,27 +295,51 @@ DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& b
   DeltaBuild out;
   DeltaStats& stats = out.stats;
   stats.contents = contents.size();
-  Build b(repo_dir_, app_id_, build_dir);
+  Build b(repo_dir_, app_id_, build_dir, compression_);
   std::vector<delta::ContentEntry> entries;
+  std::vector<const FileEntry*> patched;  // per entry: the file whose content gets patches, or nullptr
   for (const auto& [sha, paths] : contents) {
     const FileEntry& c = *paths.front();
+    patched.push_back(!previous.empty() && !known.count(sha) && c.size > 0 ? &c : nullptr);
     delta::ContentEntry e;
     e.sha256 = sha;
     e.size = c.size;
-    e.blob = b.put_blob(c, stats);
-    stats.blob_bytes += e.blob.length;
-    if (!known.count(sha) && c.size > 0) {
-      std::set<std::string> tried;  // source contents: one patch each, whichever release or path found it
-      for (const PriorRelease& p : previous) {
-        for (const FileEntry* path : paths) {
-          const FileEntry* s = source_candidate(p.manifest, *path);
-          if (!s || s->size == 0 || !tried.insert(s->sha256).second) continue;
-          if (auto route = b.best_patch(*s, p, c, e.blob.length, stats)) e.patches.push_back(std::move(*route));
-        }
+    entries.push_back(std::move(e));
+  }
+  // Progress counts each blob, then each content that gets patches.
+  const size_t total = entries.size() + (patched.size() - std::count(patched.begin(), patched.end(), nullptr));
+  size_t done = 0;
+  std::mutex progress_lock;
+  auto step = [&] {
+    std::lock_guard guard(progress_lock);
+    if (progress_) progress_(++done, total);
+  };
+
+  // Blobs first, largest first on every worker: each is independent.
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return entries[x].size > entries[y].size; });
+  parallel_for(order.size(), compression_.threads, [&](size_t k) {
+    delta::ContentEntry& e = entries[order[k]];
+    e.blob = b.put_blob(*contents.at(e.sha256).front(), stats);
+    step();
+  });
+  b.publish_blobs();
+
+  // Then patches, one at a time: a suffix array costs 4 bytes per source byte.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!patched[i]) continue;
+    delta::ContentEntry& e = entries[i];
+    const FileEntry& c = *patched[i];
+    std::set<std::string> tried;  // source contents: one patch each, whichever release or path found it
+    for (const PriorRelease& p : previous) {
+      for (const FileEntry* path : contents.at(e.sha256)) {
+        const FileEntry* s = source_candidate(p.manifest, *path);
+        if (!s || s->size == 0 || !tried.insert(s->sha256).second) continue;
+        if (auto route = b.best_patch(*s, p, c, e.blob.length, stats)) e.patches.push_back(std::move(*route));
       }
     }
-    entries.push_back(std::move(e));
-    if (progress_) progress_(entries.size(), contents.size());
+    step();
   }
   out.index = delta::DeltaIndex(release.version(), std::move(entries));  // sorts entries and their patches
   b.keep(out);

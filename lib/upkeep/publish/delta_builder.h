@@ -8,8 +8,10 @@
 //     never rewritten (an existing one is hashed from disk for its Stored);
 //   - for every distinct content C that no previous release holds, at most
 //     one patch per source file S of the previous releases, S chosen per
-//     previous release by source_candidate() below. Both algorithms are tried
-//     (zstd only when both files are <= delta::kMaxZstdPatchSource); the
+//     previous release by source_candidate() below. Every algorithm that
+//     fits is tried (zstd, or zstd-long when either file is larger than
+//     delta::kMaxZstdPatchSource; bsdiff only for sources up to
+//     delta::kMaxSuffixSortSource; the format-aware ones for their files); the
 //     smaller is kept, and only when its length is at most kMaxPatchToBlobRatio
 //     of C's blob: a patch barely smaller than the blob is not worth its
 //     storage and the client's CPU. A patch already in the store is reused.
@@ -28,11 +30,12 @@
 // publish fails later; after a failure (an Error) the build has removed them
 // itself and the store is as it was.
 //
-// One thread: the patches of a content are independent (one Attempt per
-// source and algorithm, see delta_builder.cpp) and could run in parallel,
-// but a suffix array costs 4 bytes per source byte, so one at a time keeps
-// the publisher's memory bounded. Not safe for two builders on one
-// repository at the same time (nor is the publisher).
+// Threads: build() is called from one thread. It makes the blobs first, on
+// BlobCompression::threads workers, largest first (files of at least
+// delta::kMultithreadBlobMin also get that many of zstd's own workers),
+// then the patches one at a time: a suffix array costs 4 bytes per source
+// byte, so one at a time keeps the publisher's memory bounded. Not safe for
+// two builders on one repository at the same time (nor is the publisher).
 #pragma once
 
 #include <cstddef>
@@ -79,8 +82,9 @@ struct DeltaBuild {
   DeltaStats stats;
 };
 
-// Called after each distinct content is done: (done, total). Never called
-// when there is nothing to do.
+// Called after each blob, then after the patches of each new content:
+// (done, total), from whichever thread finished the step, one call at a
+// time. Never called when there is nothing to do.
 using DeltaProgress = std::function<void(size_t done, size_t total)>;
 
 // The file of `prior` a patch to `target` is made from, or nullptr:
@@ -89,11 +93,18 @@ using DeltaProgress = std::function<void(size_t done, size_t total)>;
 // all of them, the one closest in size (ties: the first by path).
 const FileEntry* source_candidate(const FileManifest& prior, const FileEntry& target);
 
+// How the blobs are compressed (compression_preset.h chooses the level).
+struct BlobCompression {
+  int level = 19;        // zstd level, 1-19
+  unsigned threads = 1;  // workers making blobs side by side
+};
+
 class DeltaBuilder {
  public:
   DeltaBuilder(std::filesystem::path repo_dir, std::string app_id);
 
   void set_progress(DeltaProgress progress) { progress_ = std::move(progress); }
+  void set_compression(BlobCompression c) { compression_ = c; }
 
   // `release` describes the files of `build_dir` (checked: a file whose size
   // or hash differs from it is Error(kVerification)). `previous` are the
@@ -105,6 +116,7 @@ class DeltaBuilder {
   std::filesystem::path repo_dir_;
   std::string app_id_;
   DeltaProgress progress_;
+  BlobCompression compression_;
 };
 
 }  // namespace upkeep::publish

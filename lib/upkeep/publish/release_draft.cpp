@@ -2,10 +2,12 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/delta_bundle.h"
 #include "upkeep/fileinfo/program_version.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/platform/process.h"
+#include "upkeep/publish/compression_preset.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/release_history.h"
 #include "upkeep/repository/repository_layout.h"
@@ -79,16 +81,23 @@ void ReleaseDraft::write_manifest() {
   out_.file_count = manifest_.files().size();
 }
 
-void ReleaseDraft::write_package() {
-  const stdfs::path tmp_zip = target_dir_ / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
-  undo_.file(tmp_zip);
-  create_package(build_dir_, manifest_, tmp_zip);
-  fs::fsync_file(tmp_zip);
-  out_.package_sha256 = hash_file_hex(tmp_zip);
-  out_.package_length = stdfs::file_size(tmp_zip);
+void ReleaseDraft::start_package() {
+  package_tmp_ = target_dir_ / (".package-" + std::to_string(process::current_pid()) + ".zip.tmp");
+  undo_.file(package_tmp_);
+  const int level = package_level(info_.compression);
+  package_ = std::async(std::launch::async, [this, level] {
+    create_package(build_dir_, manifest_, package_tmp_, level);
+    fs::fsync_file(package_tmp_);
+  });
+}
+
+void ReleaseDraft::finish_package() {
+  package_.get();
+  out_.package_sha256 = hash_file_hex(package_tmp_);
+  out_.package_length = stdfs::file_size(package_tmp_);
   out_.package_file = target_dir_ / RepositoryLayout::consistent_name("package.zip", out_.package_sha256);
   undo_.file(out_.package_file);
-  fs::rename_durable(tmp_zip, out_.package_file);
+  fs::rename_durable(package_tmp_, out_.package_file);
 }
 
 std::optional<tuf::TargetFile> ReleaseDraft::write_delta_bundle(const tuf::TargetsMetadata& targets,
@@ -96,6 +105,7 @@ std::optional<tuf::TargetFile> ReleaseDraft::write_delta_bundle(const tuf::Targe
   if (info_.delta_from < 0) return std::nullopt;
   DeltaBuilder builder(repo_dir_, info_.app_id);
   builder.set_progress(progress);
+  builder.set_compression({blob_level(info_.compression), info_.threads > 0 ? info_.threads : default_thread_count()});
   DeltaBuild b = builder.build(manifest_, build_dir_,
                                previous_releases(repo_dir_, targets, info_.app_id, info_.platform, version_,
                                                  static_cast<size_t>(info_.delta_from)));

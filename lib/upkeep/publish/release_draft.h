@@ -6,10 +6,12 @@
 // The constructor checks the release and writes nothing. Each write step
 // records what it creates; unless commit() is called, destruction removes
 // it again (Undo), so a failure at any step, or of the commit after them,
-// leaves the repository as it was. One thread; not copyable.
+// leaves the repository as it was. Called from one thread (the package is
+// zipped on a second one the draft owns, see start_package); not copyable.
 #pragma once
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,9 +40,13 @@ class ReleaseDraft {
   // Error(kBadInput) for an empty build, a bad hook, launch program or
   // symlink (FileManifest::from_directory); nothing written then.
   void write_manifest();
-  // package.zip of the manifest's entries: zipped under a temporary name,
-  // renamed once hashed. After write_manifest().
-  void write_package();
+  // package.zip of the manifest's entries, made on a thread of its own so
+  // that it is deflated while the delta store's blobs are compressed:
+  // start_package() starts zipping under a temporary name, finish_package()
+  // waits for it (rethrowing its error), hashes it and renames it. After
+  // write_manifest(). A draft destroyed in between waits for the thread.
+  void start_package();
+  void finish_package();
   // Unless info.delta_from < 0: the delta store's new blobs and patches
   // (from the newest delta_from earlier releases in `targets`) and the
   // delta.zst bundle; returns its target. After write_manifest().
@@ -69,6 +75,9 @@ class ReleaseDraft {
   std::string manifest_sha_;
   PublishedRelease out_;
   Undo undo_;
+  std::filesystem::path package_tmp_;
+  // Declared after undo_: destroyed (waited for) before undo_ removes the files.
+  std::future<void> package_;
 };
 
 }  // namespace upkeep::publish

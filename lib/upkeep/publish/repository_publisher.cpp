@@ -324,10 +324,11 @@ PublishedRelease RepositoryPublisher::publish_release(const stdfs::path& build_d
   const State s = load_state();
   draft.refuse_released_again(s.targets);
   draft.write_manifest();
-  draft.write_package();
-  // The delta store and bundle after the package, so a failure of either is
-  // undone with the rest.
+  // The package is zipped on its own thread while the delta store is
+  // written; a failure of either is undone with the rest.
+  draft.start_package();
   const std::optional<tuf::TargetFile> delta_bundle = draft.write_delta_bundle(s.targets, progress);
+  draft.finish_package();
   const PublishedRelease& out = draft.result();
   const ReleaseFacts facts{.app_id = info.app_id,
                            .version = info.version,

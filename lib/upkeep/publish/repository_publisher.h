@@ -34,6 +34,7 @@
 #include "upkeep/install/launch_spec.h"
 #include "upkeep/platform/build_platform.h"
 #include "upkeep/platform/clock.h"
+#include "upkeep/publish/compression_preset.h"
 #include "upkeep/publish/delta_builder.h"
 #include "upkeep/publish/expiries.h"
 #include "upkeep/publish/key_store.h"
@@ -60,6 +61,10 @@ struct ReleaseInfo {
   // Patches start from the newest `delta_from` older releases of the app and
   // platform (any channel); 0: blobs only; negative: no delta.zst at all.
   int delta_from = 3;
+  // How hard package.zip and the blobs are compressed (compression_preset.h),
+  // and by how many threads (0: one per core, at most 8).
+  CompressionPreset compression = CompressionPreset::kDefault;
+  unsigned threads = 0;
   Json desktop;  // the shortcut's metadata (DesktopEntry::to_metadata()); null: none
 };
 

@@ -224,6 +224,14 @@ void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdf
   }
 }
 
+// Poco names four deflate levels: superfast (1), fast (3), normal (6), maximum (9).
+Poco::Zip::ZipCommon::CompressionLevel poco_level(int deflate_level) {
+  if (deflate_level <= 2) return Poco::Zip::ZipCommon::CL_SUPERFAST;
+  if (deflate_level <= 4) return Poco::Zip::ZipCommon::CL_FAST;
+  if (deflate_level <= 7) return Poco::Zip::ZipCommon::CL_NORMAL;
+  return Poco::Zip::ZipCommon::CL_MAXIMUM;
+}
+
 stdfs::path without_trailing_slash(const stdfs::path& p) {
   stdfs::path n = p.lexically_normal();
   return n.has_filename() ? n : n.parent_path();
@@ -231,7 +239,8 @@ stdfs::path without_trailing_slash(const stdfs::path& p) {
 
 }  // namespace
 
-void create_package(const stdfs::path& source_dir, const FileManifest& manifest, const stdfs::path& zip_path) {
+void create_package(const stdfs::path& source_dir, const FileManifest& manifest, const stdfs::path& zip_path,
+                    int deflate_level) {
   std::error_code ec;
   if (!stdfs::is_directory(stdfs::symlink_status(source_dir, ec))) {
     fail(ErrorCode::kNotFound, source_dir.string() + ": is not a directory (expected the build folder of a release)");
@@ -260,7 +269,7 @@ void create_package(const stdfs::path& source_dir, const FileManifest& manifest,
         }
         std::istream& in = f.is_link() ? static_cast<std::istream&>(target) : file;
         compress.addFile(in, stamp, Poco::Path(f.path, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
-                         Poco::Zip::ZipCommon::CL_NORMAL);
+                         poco_level(deflate_level));
       }
       compress.close();
       out.flush();

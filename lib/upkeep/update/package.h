@@ -24,10 +24,11 @@ namespace upkeep {
 
 // Zips the entries `manifest` (FileManifest::from_directory(source_dir))
 // lists, regular files read from `source_dir`, links from the manifest.
+// Entries are deflated at `deflate_level` (1-9; zlib's default 6).
 // Error(kNotFound) when `source_dir` is not a folder; no archive is left
 // after a failure.
 void create_package(const std::filesystem::path& source_dir, const FileManifest& manifest,
-                    const std::filesystem::path& zip_path);
+                    const std::filesystem::path& zip_path, int deflate_level = 6);
 
 // `dest_dir` must not exist yet. After success it holds exactly the files
 // and links of `manifest`, each file checked against its size and SHA-256

@@ -33,7 +33,7 @@ std::string format_duration(std::chrono::seconds d);
 class ProgressMeter {
  public:
   static constexpr std::chrono::milliseconds kRedrawInterval{100};
-  enum class Unit { kBytes, kFiles };
+  enum class Unit { kBytes, kFiles, kSteps };  // kSteps: a bare count ("3 of 12")
 
   ProgressMeter(std::string label, std::shared_ptr<const Clock> clock, Unit unit = Unit::kBytes);
 

@@ -2,6 +2,7 @@
 #include "upkeep/delta/zstd_patch.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "delta_test_data.h"
 #include "expect_error.h"
@@ -68,4 +69,47 @@ TEST_CASE("a zstd patch applied to another source is refused", "[delta]") {
   stdfs::remove(f.dir / "source");
   write_text(f.dir / "source", other);
   f.rejected(f.target.size());
+}
+
+namespace {
+// A file of `size` bytes, mostly a hole, with random 1 MiB blocks at the
+// offsets given (seeded by offset and `seed`): large, yet cheap on disk and
+// quick to compress.
+void sparse_file(const stdfs::path& path, uint64_t size, std::initializer_list<uint64_t> blocks, uint32_t seed) {
+  write_text(path, "");
+  stdfs::resize_file(path, size);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  for (uint64_t at : blocks) {
+    const std::string block = random_bytes(1 << 20, static_cast<uint32_t>(at >> 20) + seed);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.write(block.data(), static_cast<std::streamsize>(block.size()));
+  }
+}
+}  // namespace
+
+TEST_CASE("a zstd-long patch has no size limit and reaches back across the whole source", "[delta]") {
+  TempDir dir;
+  const uint64_t size = delta::kMaxZstdPatchSource + (2 << 20);
+  // The target keeps the source's blocks but at other places: the first one
+  // now lies 64 MiB after where it was, beyond any default zstd window.
+  sparse_file(dir / "source", size, {0, 32 << 20}, 1);
+  sparse_file(dir / "target", size, {32 << 20, delta::kMaxZstdPatchSource}, 1);
+  {
+    const std::string first = random_bytes(1 << 20, 1);  // the source's block at 0
+    std::fstream f(dir / "target", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(delta::kMaxZstdPatchSource));
+    f.write(first.data(), static_cast<std::streamsize>(first.size()));
+  }
+  error_of([&] { delta::make_patch(delta::PatchAlgorithm::kZstd, dir / "source", dir / "target", dir / "p"); },
+           ErrorCode::kUsage);
+  REQUIRE(delta::make_patch(delta::PatchAlgorithm::kZstdLong, dir / "source", dir / "target", dir / "patch"));
+  // Two random MiB moved: only a few kB of patch when the move is found.
+  CHECK(stdfs::file_size(dir / "patch") < 64 * 1024);
+  const std::string got =
+      delta::apply_patch(delta::PatchAlgorithm::kZstdLong, dir / "source", dir / "patch", dir / "out", size);
+  CHECK(got == upkeep::hash_file_hex(dir / "target"));
+  // The same bytes under the bounded name are refused by the size check (as older clients do).
+  error_of([&] { delta::apply_patch(delta::PatchAlgorithm::kZstd, dir / "source", dir / "patch", dir / "out2", size); },
+           ErrorCode::kVerification);
+  CHECK(delta::parse_algorithm("zstd-long") == delta::PatchAlgorithm::kZstdLong);
 }

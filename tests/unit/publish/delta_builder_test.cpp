@@ -1,6 +1,8 @@
 #include "upkeep/publish/delta_builder.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -13,6 +15,7 @@
 #include "upkeep/delta/delta_index.h"
 #include "upkeep/install/manifest.h"
 #include "upkeep/platform/fs.h"
+#include "upkeep/publish/compression_preset.h"
 
 using namespace upkeep;
 using namespace upkeep::test;
@@ -26,9 +29,10 @@ std::string random_bytes(size_t n, uint32_t seed) {
   return s;
 }
 
-// Publishes a build folder holding `files` (relative path -> content).
+// Publishes a build folder holding `files` (relative path -> content); `tune` may change the release's info.
 publish::PublishedRelease publish_release(RepoFixture& f, const std::string& version,
-                                          const std::map<std::string, std::string>& files, int delta_from = 3) {
+                                          const std::map<std::string, std::string>& files, int delta_from = 3,
+                                          const std::function<void(publish::ReleaseInfo&)>& tune = {}) {
   stdfs::path build = f.tmp / ("build" + std::to_string(++f.builds));
   for (const auto& [path, content] : files) write_text(build / path, content);
   publish::ReleaseInfo info;
@@ -36,6 +40,7 @@ publish::PublishedRelease publish_release(RepoFixture& f, const std::string& ver
   info.version = version;
   info.platform = "linux-x86_64";
   info.delta_from = delta_from;
+  if (tune) tune(info);
   return f.publisher.publish_release(build, info);
 }
 
@@ -64,6 +69,13 @@ size_t count_files(const stdfs::path& dir) {
   size_t n = 0;
   for (const auto& e : stdfs::directory_iterator(dir)) n += e.is_regular_file();
   return n;
+}
+
+// 40 files of text shaped like documentation, each its own content.
+std::map<std::string, std::string> many_documents() {
+  std::map<std::string, std::string> files;
+  for (uint32_t i = 0; i < 40; ++i) files["doc/page" + std::to_string(i)] = delta_data::document_text(200 + 50 * i, i);
+  return files;
 }
 
 // A 64 KiB incompressible file and a copy with a few bytes changed: a patch is far smaller than the blob.
@@ -337,9 +349,15 @@ TEST_CASE("a publish that fails inside the delta build leaves the store as it wa
     WARN("skipped: cannot make a folder immutable here (needs root and a file system with chattr +i)");
     return;
   }
-  auto [code, message] = error_of([&] {
-    publish_release(f, "1.1.0", {{"bin/app", changed()}, {"new", "new file\n"}});
-  });
+  std::map<std::string, std::string> files{{"bin/app", changed()}, {"new", "new file\n"}};
+  unsigned threads = 1;
+  SECTION("one thread") {}
+  SECTION("blobs made on four threads") {
+    files = many_documents();
+    threads = 4;
+  }
+  auto [code, message] =
+      error_of([&] { publish_release(f, "1.1.0", files, 3, [&](publish::ReleaseInfo& i) { i.threads = threads; }); });
   frozen.release();
   CHECK(code != ErrorCode::kOk);
   CHECK(snapshot_tree(f.repo()) == before);
@@ -377,4 +395,83 @@ TEST_CASE("the delta bundle is a signed target holding files.json, and the packa
       CHECK(hash_file_hex(store(f, delta::patch_target_path("demo", p.from, e.sha256, p.algorithm))) ==
             p.stored.sha256);
   }
+}
+
+namespace {
+// Each content's blob, by content hash.
+std::map<std::string, std::string> blobs_of(const publish::PublishedRelease& r) {
+  std::map<std::string, std::string> out;
+  const delta::DeltaIndex index = index_of(r);
+  for (const auto& e : index.entries()) out[e.sha256] = e.blob.sha256;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("blobs made on several threads are those made on one", "[delta][vendor]") {
+  RepoFixture one, four;
+  auto a = publish_release(one, "1.0.0", many_documents(), 3, [](publish::ReleaseInfo& i) { i.threads = 1; });
+  auto b = publish_release(four, "1.0.0", many_documents(), 3, [](publish::ReleaseInfo& i) { i.threads = 4; });
+  CHECK(a.delta.blobs_written == 40);
+  CHECK(b.delta.blobs_written == 40);
+  CHECK(blobs_of(a) == blobs_of(b));
+  CHECK(a.delta.blob_bytes == b.delta.blob_bytes);
+  CHECK(count_files(four.repo() / "targets/demo/blobs") == 40);
+}
+
+TEST_CASE("the compression preset sets how small the blobs are", "[delta][vendor]") {
+  std::map<publish::CompressionPreset, uint64_t> bytes;
+  for (auto preset :
+       {publish::CompressionPreset::kFast, publish::CompressionPreset::kDefault, publish::CompressionPreset::kMax}) {
+    RepoFixture f;
+    auto r = publish_release(f, "1.0.0", many_documents(), 3, [&](publish::ReleaseInfo& i) { i.compression = preset; });
+    bytes[preset] = r.delta.blob_bytes;
+    const delta::DeltaIndex index = index_of(r);
+    for (const auto& e : index.entries()) {  // every blob still decodes to its content
+      TempDir out;
+      CHECK(delta::decompress_blob(store(f, delta::blob_target_path("demo", e.sha256)), out / "f", e.size) == e.sha256);
+    }
+  }
+  CHECK(bytes[publish::CompressionPreset::kFast] > bytes[publish::CompressionPreset::kDefault]);
+  CHECK(bytes[publish::CompressionPreset::kDefault] >= bytes[publish::CompressionPreset::kMax]);
+  CHECK(publish::parse_compression_preset("max") == publish::CompressionPreset::kMax);
+  CHECK_FALSE(publish::parse_compression_preset("ultra"));
+}
+
+TEST_CASE("a file larger than a zstd patch allows gets a zstd-long patch and no suffix sort", "[delta][vendor]") {
+  RepoFixture f;
+  const stdfs::path build1 = f.tmp / "big1", build2 = f.tmp / "big2";
+  const uint64_t size = delta::kMaxZstdPatchSource + (1 << 20);
+  // Mostly a hole (cheap to write and compress), with incompressible MiBs a patch must carry or find.
+  auto make = [&](const stdfs::path& dir, uint32_t seed_end) {
+    write_text(dir / "lib/big.so", "");
+    stdfs::resize_file(dir / "lib/big.so", size);
+    std::fstream out(dir / "lib/big.so", std::ios::in | std::ios::out | std::ios::binary);
+    const std::string head = random_bytes(1 << 20, 7), tail = random_bytes(1 << 20, seed_end);
+    out.write(head.data(), static_cast<std::streamsize>(head.size()));
+    out.seekp(static_cast<std::streamoff>(size - tail.size()));
+    out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
+  };
+  make(build1, 8);
+  make(build2, 9);
+  publish::ReleaseInfo info;
+  info.app_id = "demo";
+  info.platform = "linux-x86_64";
+  info.compression = publish::CompressionPreset::kFast;
+  info.version = "1.0.0";
+  f.publisher.publish_release(build1, info);
+  info.version = "2.0.0";
+  auto r = f.publisher.publish_release(build2, info);
+  CHECK(r.delta.patches_computed == 1);  // zstd-long only: no bsdiff of a source this large
+  REQUIRE(r.delta.patches_kept == 1);
+  const delta::DeltaIndex index = index_of(r);
+  const delta::ContentEntry* e = index.find(hash_file_hex(build2 / "lib/big.so"));
+  REQUIRE(e);
+  REQUIRE(e->patches.size() == 1);
+  CHECK(e->patches[0].algorithm == "zstd-long");
+  // The unchanged MiB is found, the new one is not: about half the blob.
+  CHECK(static_cast<double>(e->patches[0].stored.length) < 0.6 * static_cast<double>(e->blob.length));
+  TempDir work;
+  const stdfs::path patch = store(f, delta::patch_target_path("demo", e->patches[0].from, e->sha256, "zstd-long"));
+  CHECK(delta::apply_patch(delta::PatchAlgorithm::kZstdLong, build1 / "lib/big.so", patch, work / "new", size) ==
+        e->sha256);
 }
