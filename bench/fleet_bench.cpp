@@ -31,6 +31,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "bench_util.h"
@@ -94,17 +95,19 @@ double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 // One row of the checks table: (a).
 struct CheckRow {
   int clients = 0;
+  bool plain = false;  // the floor: the same requests by a plain fetcher
   SwarmResult swarm;
   Traffic traffic;
   double nginx_cpu = 0;
   double per_core() const { return nginx_cpu > 0 ? static_cast<double>(swarm.checks) / nginx_cpu : 0; }
 };
 
-CheckRow measure_checks(Fleet& fleet, NginxOrigin& nginx, int clients, double seconds) {
+CheckRow measure_checks(NginxOrigin& nginx, int clients, bool plain, const std::function<SwarmResult()>& swarm) {
   CheckRow row;
   row.clients = clients;
+  row.plain = plain;
   const double cpu0 = nginx.cpu_seconds();
-  row.swarm = fleet.run_for(clients, seconds);
+  row.swarm = swarm();
   row.nginx_cpu = nginx.cpu_seconds() - cpu0;
   row.traffic = nginx.take_traffic();
   return row;
@@ -113,11 +116,12 @@ CheckRow measure_checks(Fleet& fleet, NginxOrigin& nginx, int clients, double se
 void print_checks(const std::vector<CheckRow>& rows, size_t installations) {
   std::printf("\n(a) checks when nothing changed: %zu installations, real UpdateService::check_now(background)\n",
               installations);
-  std::printf("  %7s %7s %8s %6s %9s %11s %10s %9s %10s %11s %13s\n", "clients", "checks", "checks/s", "failed",
+  std::printf("  %13s %7s %8s %6s %9s %11s %10s %9s %10s %11s %13s\n", "clients", "checks", "checks/s", "failed",
               "req/check", "B/check in", "B/check out", "body B", "client ms", "nginx us", "checks/s/core");
   for (const auto& r : rows) {
     const double n = static_cast<double>(std::max<uint64_t>(1, r.swarm.checks));
-    std::printf("  %7d %7" PRIu64 " %8.1f %6" PRIu64 " %9.2f %11.0f %10.0f %9.0f %10.2f %11.1f %13.0f\n", r.clients,
+    const std::string who = std::to_string(r.clients) + (r.plain ? " plain GETs" : "");
+    std::printf("  %13s %7" PRIu64 " %8.1f %6" PRIu64 " %9.2f %11.0f %10.0f %9.0f %10.2f %11.1f %13.0f\n", who.c_str(),
                 r.swarm.checks, static_cast<double>(r.swarm.checks) / r.swarm.seconds, r.swarm.failed,
                 static_cast<double>(r.traffic.requests) / n, static_cast<double>(r.traffic.request_bytes) / n,
                 static_cast<double>(r.traffic.sent_bytes) / n, static_cast<double>(r.traffic.body_bytes) / n,
@@ -126,19 +130,21 @@ void print_checks(const std::vector<CheckRow>& rows, size_t installations) {
   }
   std::printf(
       "  (B/check in: request lines and headers; out: reply headers and bodies; body B: the bodies alone;\n"
-      "   client ms: this process's CPU per check, every thread; nginx us: master + worker CPU per check)\n");
+      "   client ms: this process's CPU per check, every thread; nginx us: master + worker CPU per check;\n"
+      "   plain GETs: the floor, the same two requests by a bare fetcher, no TUF, no state)\n");
 }
 
 void print_idle(const IdleReport& r) {
   std::printf("\n(b) idle cost: an app's UpdateService, a background check every minute, nothing to update\n");
   for (size_t i = 0; i < r.checks.size(); ++i) {
     const auto& c = r.checks[i];
-    std::printf("  check %zu: %6.1f ms, %3" PRIu64
-                " wake-ups (its own network and disk waits), %5.2f ms CPU, RSS %" PRIu64 " KiB\n",
-                i + 1, c.ms, c.switches, static_cast<double>(c.cpu_ns) / 1e6, c.rss_kib);
+    std::printf("  check %zu: %6.1f ms, %3" PRIu64 " wake-ups (its own network and disk waits; %" PRIu64
+                " page-ins), %5.2f ms CPU, RSS %" PRIu64 " KiB\n",
+                i + 1, c.ms, c.switches, c.major_faults, static_cast<double>(c.cpu_ns) / 1e6, c.rss_kib);
     if (i < r.intervals.size())
-      std::printf("    then idle %5.1f s: %" PRIu64 " wake-ups, %.3f ms CPU\n", r.intervals[i].seconds,
-                  r.intervals[i].wakeups, static_cast<double>(r.intervals[i].cpu_ns) / 1e6);
+      std::printf("    then idle %5.1f s: %" PRIu64 " wake-ups (%" PRIu64 " page-ins), %.3f ms CPU\n",
+                  r.intervals[i].seconds, r.intervals[i].wakeups, r.intervals[i].major_faults,
+                  static_cast<double>(r.intervals[i].cpu_ns) / 1e6);
   }
   std::printf("  %d more checks (check_now, same service): %.1f ms each; RSS %" PRIu64 " KiB before, %" PRIu64
               " after %d, %" PRIu64 " after all\n",
@@ -179,7 +185,7 @@ void measure_wave(const World& w, Fleet& fleet, NginxOrigin& nginx, int clients,
 void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle) {
   const CheckRow* best = &rows.front();
   for (const auto& r : rows)
-    if (r.per_core() > best->per_core()) best = &r;
+    if (!r.plain && r.per_core() > best->per_core()) best = &r;
   const double capacity = best->per_core() * kServerCores * kSixHours;
   const double n = static_cast<double>(std::max<uint64_t>(1, best->swarm.checks));
   std::printf("\nsummary (load %.2f at the end)\n", load_average_1min());
@@ -194,18 +200,19 @@ void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle) {
   const double bytes_per_check = static_cast<double>(best->traffic.request_bytes + best->traffic.sent_bytes) / n;
   std::printf("    (its traffic then: %.0f checks/s, %.1f Mbit/s; issue #20 states no target: reported)\n",
               capacity / kSixHours, capacity / kSixHours * bytes_per_check * 8 / 1e6);
-  uint64_t wakeups = 0, idle_cpu = 0, worst = 0;
+  uint64_t wakeups = 0, idle_cpu = 0, worst = 0, page_ins = 0;
   double idle_s = 0;
   for (const auto& i : idle.intervals) {
     wakeups += i.wakeups;
+    page_ins += i.major_faults;
     idle_cpu += i.cpu_ns;
     idle_s += i.seconds;
     worst = std::max(worst, i.wakeups);
   }
   const size_t gaps = std::max<size_t>(1, idle.intervals.size());
-  std::printf("  idle update thread: %.2f wake-ups per interval between checks (most %" PRIu64
-              "), %.3f ms CPU over %.0f s idle; target 1 per check: %s\n",
-              static_cast<double>(wakeups) / gaps, worst, static_cast<double>(idle_cpu) / 1e6, idle_s,
+  std::printf("  idle update thread: %.2f wake-ups per interval between checks (most %" PRIu64 "; %" PRIu64
+              " page-ins in all), %.3f ms CPU over %.0f s idle; target 1 per check: %s\n",
+              static_cast<double>(wakeups) / gaps, worst, page_ins, static_cast<double>(idle_cpu) / 1e6, idle_s,
               worst <= 1 ? "met" : "not met");
   std::vector<double> switches, cpu_ms;
   for (const auto& c : idle.checks) {
@@ -244,7 +251,8 @@ int run(const std::vector<std::string>& argv) {
   const uint64_t app_mib = static_cast<uint64_t>(args.int_value_or("app-mib", 4, 1, 1024));
   const int idle_checks = static_cast<int>(args.int_value_or("idle-checks", 3, 2, 60));
   const int repeat = static_cast<int>(args.int_value_or("repeat", 200, 0, 100000));
-  spdlog::set_level(spdlog::level::warn);  // the library's info lines (one a check) would drown the figures
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a file
+  spdlog::set_level(spdlog::level::warn);    // the library's info lines (one a check) would drown the figures
 
   ScratchDir scratch(temp_base(), "fleet-bench");
   World w{scratch.path(), (build_dir() / "upkeep").string()};
@@ -269,7 +277,10 @@ int run(const std::vector<std::string>& argv) {
               installations, nginx.url().c_str());
 
   std::vector<CheckRow> rows;
-  for (int c : clients) rows.push_back(measure_checks(fleet, nginx, c, seconds));
+  for (int c : clients) rows.push_back(measure_checks(nginx, c, false, [&] { return fleet.run_for(c, seconds); }));
+  // The floor: the two requests of a check when nothing changed (the next root version, timestamp.json).
+  const std::vector<std::string> urls{nginx.url() + "metadata/2.root.json", nginx.url() + "metadata/timestamp.json"};
+  rows.push_back(measure_checks(nginx, most, true, [&] { return run_plain_gets(urls, most, seconds); }));
   print_checks(rows, fleet.size());
   print_idle(idle);
   measure_wave(w, fleet, nginx, most, rollout, app_mib);

@@ -10,6 +10,7 @@
 #include "fleet/proc_stats.h"
 #include "upkeep/install/layout.h"
 #include "upkeep/net/fetcher_factory.h"
+#include "upkeep/net/http_fetcher.h"
 #include "upkeep/policy/config.h"
 #include "upkeep/policy/managed_policy.h"
 #include "upkeep/update/update_service.h"
@@ -100,6 +101,31 @@ SwarmResult Fleet::run(int threads, double seconds, bool once) {
   r.first_error = first_error;
   for (const auto& c : clients_) r.staged += c->staged;
   r.staged -= staged_before;
+  return r;
+}
+
+SwarmResult run_plain_gets(const std::vector<std::string>& urls, int threads, double seconds) {
+  std::atomic<uint64_t> rounds{0}, failed{0};
+  const double cpu0 = process_cpu_seconds(), t0 = now_ms(), deadline = t0 + seconds * 1e3;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      net::HttpFetcher fetcher;
+      while (now_ms() < deadline) {
+        try {
+          for (const auto& url : urls) fetcher.get_if_exists(url, 1 << 20);
+        } catch (const std::exception&) {
+          ++failed;
+        }
+        ++rounds;
+      }
+    });
+  for (auto& th : pool) th.join();
+  SwarmResult r;
+  r.seconds = (now_ms() - t0) / 1e3;
+  r.client_cpu_seconds = process_cpu_seconds() - cpu0;
+  r.checks = rounds;
+  r.failed = failed;
   return r;
 }
 

@@ -36,6 +36,11 @@ struct SwarmResult {
 // Copies the install root `from` to `to` (see above); `launcher` is the name of its launcher.
 void copy_install(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& launcher);
 
+// The floor of a check, side by side with it: `threads` threads, each with a
+// plain net::HttpFetcher, GET `urls` in turn for `seconds` (a 404 counts as
+// an answer); no TUF, no state. A "check" here is one round of the urls.
+SwarmResult run_plain_gets(const std::vector<std::string>& urls, int threads, double seconds);
+
 class Fleet {
  public:
   // `count` copies of the install at `installed`, in `base`/c<i>.

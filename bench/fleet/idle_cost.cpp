@@ -28,7 +28,7 @@ class Probe : public UpdateObserver {
     start_ms_ = now_ms();
     if (!report_.checks.empty())
       report_.intervals.push_back({(start_ms_ - end_ms_) / 1e3, start_.voluntary_switches - end_.voluntary_switches,
-                                   start_.cpu_ns - end_.cpu_ns});
+                                   start_.major_faults - end_.major_faults, start_.cpu_ns - end_.cpu_ns});
   }
   void on_error(const std::string& message) override {
     std::lock_guard<std::mutex> g(mutex_);
@@ -41,7 +41,7 @@ class Probe : public UpdateObserver {
       end_ = sample_this_thread();
       end_ms_ = now_ms();
       report_.checks.push_back({end_ms_ - start_ms_, end_.voluntary_switches - start_.voluntary_switches,
-                                end_.cpu_ns - start_.cpu_ns, end_.rss_kib});
+                                end_.major_faults - start_.major_faults, end_.cpu_ns - start_.cpu_ns, end_.rss_kib});
     }
     changed_.notify_all();
   }
@@ -79,7 +79,7 @@ IdleReport measure_idle(const std::filesystem::path& root, int checks, int repea
   IdleReport report = probe.wait(std::chrono::seconds(66 * checks + 60));
   service.stop();
   report.repeat = repeat;
-  report.rss_before_repeat_kib = status_value("/proc/self/status", "VmRSS");
+  report.rss_before_repeat_kib = report.rss_warm_kib = status_value("/proc/self/status", "VmRSS");
   const double t0 = now_ms();
   report.warm_checks = repeat / 10;
   for (int i = 0; i < repeat; ++i) {

@@ -23,12 +23,14 @@ namespace upkeep::bench {
 struct IdleReport {
   struct Interval {  // between the end of one check and the start of the next
     double seconds = 0;
-    uint64_t wakeups = 0;  // voluntary context switches of the update thread
+    uint64_t wakeups = 0;       // voluntary context switches of the update thread
+    uint64_t major_faults = 0;  // of them: pages read back from disk (a sleep each)
     uint64_t cpu_ns = 0;
   };
   struct Check {
     double ms = 0;
     uint64_t switches = 0;  // voluntary: the check's own waits on the network and the disk
+    uint64_t major_faults = 0;
     uint64_t cpu_ns = 0;
     uint64_t rss_kib = 0;  // at its end
   };

@@ -1,7 +1,8 @@
 // What Linux says about a process or a thread, for the fleet benchmark:
 // CPU time to the nanosecond from schedstat (user and system together, as
 // the scheduler accounts it), voluntary context switches (a thread going to
-// sleep: one wake-up each) and resident memory from status.
+// sleep: one wake-up each) and resident memory from status, major page
+// faults from stat.
 //
 // Free functions over /proc files, thread-safe; a file that cannot be read
 // (a process that ended) reads as 0.
@@ -10,7 +11,9 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace upkeep::bench {
@@ -37,7 +40,8 @@ struct ThreadSample {
   uint64_t cpu_ns = 0;
   uint64_t voluntary_switches = 0;
   uint64_t involuntary_switches = 0;
-  uint64_t rss_kib = 0;  // of the whole process: threads share their memory
+  uint64_t major_faults = 0;  // pages read from disk: a sleep each (a voluntary switch)
+  uint64_t rss_kib = 0;       // of the whole process: threads share their memory
 };
 
 inline ThreadSample sample_this_thread() {
@@ -46,6 +50,13 @@ inline ThreadSample sample_this_thread() {
   s.voluntary_switches = status_value("/proc/thread-self/status", "voluntary_ctxt_switches");
   s.involuntary_switches = status_value("/proc/thread-self/status", "nonvoluntary_ctxt_switches");
   s.rss_kib = status_value("/proc/self/status", "VmRSS");
+  std::ifstream in("/proc/thread-self/stat");
+  const std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const size_t close_paren = stat.rfind(')');
+  unsigned long long majflt = 0;  // field 12: after ") state ppid pgrp session tty tpgid flags minflt cminflt"
+  if (close_paren != std::string::npos &&
+      std::sscanf(stat.c_str() + close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %llu", &majflt) == 1)
+    s.major_faults = majflt;
   return s;
 }
 
