@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -66,6 +67,22 @@ Fleet::~Fleet() = default;
 SwarmResult Fleet::run_for(int threads, double seconds) { return run(threads, seconds, false); }
 SwarmResult Fleet::run_once(int threads) { return run(threads, 0, true); }
 
+namespace {
+
+// Runs body(t) for t in [0, threads) on as many threads and joins them; the wall and CPU time go into the result.
+SwarmResult timed_pool(int threads, const std::function<void(int)>& body) {
+  const double cpu0 = process_cpu_seconds(), t0 = now_ms();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(body, t);
+  for (auto& th : pool) th.join();
+  SwarmResult r;
+  r.seconds = (now_ms() - t0) / 1e3;
+  r.client_cpu_seconds = process_cpu_seconds() - cpu0;
+  return r;
+}
+
+}  // namespace
+
 SwarmResult Fleet::run(int threads, double seconds, bool once) {
   threads = std::max(1, std::min(threads, static_cast<int>(clients_.size())));  // each has an installation
   std::atomic<uint64_t> checks{0}, failed{0};
@@ -73,29 +90,22 @@ SwarmResult Fleet::run(int threads, double seconds, bool once) {
   std::string first_error;
   uint64_t staged_before = 0;
   for (const auto& c : clients_) staged_before += c->staged;
-  const double cpu0 = process_cpu_seconds(), t0 = now_ms(), deadline = t0 + seconds * 1e3;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (bool more = true; more;) {
-        for (size_t i = static_cast<size_t>(t); i < clients_.size(); i += static_cast<size_t>(threads)) {
-          if (!once && now_ms() >= deadline) return;
-          try {
-            clients_[i]->service->check_now(CheckKind::kBackground);
-          } catch (const std::exception& e) {
-            ++failed;
-            std::lock_guard<std::mutex> g(error_mutex);
-            if (first_error.empty()) first_error = e.what();
-          }
-          ++checks;
+  const double deadline = now_ms() + seconds * 1e3;
+  SwarmResult r = timed_pool(threads, [&](int t) {
+    for (bool more = true; more; more = !once) {
+      for (size_t i = static_cast<size_t>(t); i < clients_.size(); i += static_cast<size_t>(threads)) {
+        if (!once && now_ms() >= deadline) return;
+        try {
+          clients_[i]->service->check_now(CheckKind::kBackground);
+        } catch (const std::exception& e) {
+          ++failed;
+          std::lock_guard<std::mutex> g(error_mutex);
+          if (first_error.empty()) first_error = e.what();
         }
-        more = !once;
+        ++checks;
       }
-    });
-  for (auto& th : pool) th.join();
-  SwarmResult r;
-  r.seconds = (now_ms() - t0) / 1e3;
-  r.client_cpu_seconds = process_cpu_seconds() - cpu0;
+    }
+  });
   r.checks = checks;
   r.failed = failed;
   r.first_error = first_error;
@@ -106,24 +116,18 @@ SwarmResult Fleet::run(int threads, double seconds, bool once) {
 
 SwarmResult run_plain_gets(const std::vector<std::string>& urls, int threads, double seconds) {
   std::atomic<uint64_t> rounds{0}, failed{0};
-  const double cpu0 = process_cpu_seconds(), t0 = now_ms(), deadline = t0 + seconds * 1e3;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      net::HttpFetcher fetcher;
-      while (now_ms() < deadline) {
-        try {
-          for (const auto& url : urls) fetcher.get_if_exists(url, 1 << 20);
-        } catch (const std::exception&) {
-          ++failed;
-        }
-        ++rounds;
+  const double deadline = now_ms() + seconds * 1e3;
+  SwarmResult r = timed_pool(threads, [&](int) {
+    net::HttpFetcher fetcher;
+    while (now_ms() < deadline) {
+      try {
+        for (const auto& url : urls) fetcher.get_if_exists(url, 1 << 20);
+      } catch (const std::exception&) {
+        ++failed;
       }
-    });
-  for (auto& th : pool) th.join();
-  SwarmResult r;
-  r.seconds = (now_ms() - t0) / 1e3;
-  r.client_cpu_seconds = process_cpu_seconds() - cpu0;
+      ++rounds;
+    }
+  });
   r.checks = rounds;
   r.failed = failed;
   return r;
