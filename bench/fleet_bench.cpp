@@ -49,6 +49,7 @@ constexpr int kDataFiles = 8;
 constexpr double kSixHours = 6 * 3600.0;
 constexpr int kServerCores = 2;
 
+// The scratch folder (keys, repo, build folders, installs) and the upkeep program.
 struct World {
   stdfs::path s;
   std::string upkeep;

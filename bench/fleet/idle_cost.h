@@ -20,6 +20,7 @@
 
 namespace upkeep::bench {
 
+// What measure_idle() saw: each check and each interval between two, then the repeated checks' RSS.
 struct IdleReport {
   struct Interval {  // between the end of one check and the start of the next
     double seconds = 0;

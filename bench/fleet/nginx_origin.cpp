@@ -81,6 +81,8 @@ NginxOrigin::NginxOrigin(const stdfs::path& docroot, const stdfs::path& dir, con
   fs::write_file_atomic(dir_ / "nginx.conf", conf.str());
   process::SpawnOptions o;
   o.argv = {"/usr/sbin/nginx", "-p", dir_.string(), "-c", (dir_ / "nginx.conf").string()};
+  // Through setpriv when there is one: nginx is sent SIGTERM if the benchmark dies (interrupted) before it ends nginx.
+  if (stdfs::exists("/usr/bin/setpriv")) o.argv.insert(o.argv.begin(), {"/usr/bin/setpriv", "--pdeathsig", "TERM"});
   o.env = process::current_environment();
   o.env["NGINX"] = "3;";
   o.move_fds = {{s, 3}};
