@@ -13,7 +13,8 @@
 //   (a) checks, nothing changed: for each --clients C, C threads in this
 //       process check their installations in turn for --seconds; nginx's
 //       access log gives requests and bytes (headers and bodies), its
-//       master's and worker's schedstat its CPU time;
+//       master's and worker's schedstat its CPU time; beside them the floor,
+//       the same two requests by a bare fetcher (no TUF, no state);
 //   (b) idle cost: one more installation's service start()ed with a check
 //       every minute (the shortest interval; real time, no simulated clock)
 //       for --idle-checks checks, its update thread's voluntary context
@@ -22,6 +23,7 @@
 //   (c) a rollout wave: 2.0.0 (2 of the 8 data files changed) released with
 //       --rollout P, then every installation checks once: those in the
 //       rollout download (the delta pieces or the package) and stage it.
+// (b) runs first, while this process holds little else, then (a), then (c).
 // Capacity = checks per nginx CPU-second x 2 cores x 21,600 s (a check every
 // 6 hours). Prints the figures with their targets, not pass/fail.
 //
