@@ -137,6 +137,19 @@ struct Prng {
   double unit() { return static_cast<double>(next() >> 11) / 9007199254740992.0; }
 };
 
+// A file of `bytes` incompressible bytes, the same for the same seed, written
+// atomically (its folders made).
+inline void write_random_file(const stdfs::path& p, uint64_t bytes, uint64_t seed) {
+  std::string data(bytes, '\0');
+  Prng rng{seed * 0x9E3779B97F4A7C15ull + 1};
+  for (size_t i = 0; i + 8 <= data.size(); i += 8) {
+    const uint64_t v = rng.next();
+    std::memcpy(&data[i], &v, 8);
+  }
+  fs::create_directories_durable(p.parent_path());
+  fs::write_file_atomic(p, data);
+}
+
 inline double load_average_1min() {
   double l[1] = {0};
   return getloadavg(l, 1) == 1 ? l[0] : -1;

@@ -37,17 +37,6 @@ using namespace upkeep;
 using namespace upkeep::bench;
 namespace stdfs = std::filesystem;
 
-void write_random(const stdfs::path& p, uint64_t bytes, uint64_t seed) {
-  std::string data(bytes, '\0');
-  Prng rng{seed * 0x9E3779B97F4A7C15ull + 1};
-  for (size_t i = 0; i + 8 <= data.size(); i += 8) {
-    const uint64_t v = rng.next();
-    std::memcpy(&data[i], &v, 8);
-  }
-  fs::create_directories_durable(p.parent_path());
-  fs::write_file_atomic(p, data);
-}
-
 stdfs::path package_of(const stdfs::path& repo) {
   for (const auto& e : stdfs::recursive_directory_iterator(repo / "targets"))
     if (e.path().filename().string().find(".package.zip") != std::string::npos) return e.path();
@@ -72,8 +61,8 @@ void make_release(World& w, int files, uint64_t file_kib) {
   stdfs::copy_file(w.bin / "mainapp", build / "mainapp");
   fs::write_file_atomic(build / "VERSION", "1.0.0\n");
   for (int i = 0; i < files; ++i)
-    write_random(build / "data" / ("d" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".bin"), file_kib * 1024,
-                 static_cast<uint64_t>(i) + 1);
+    write_random_file(build / "data" / ("d" + std::to_string(i / 100)) / ("f" + std::to_string(i) + ".bin"),
+                      file_kib * 1024, static_cast<uint64_t>(i) + 1);
   time_spawn_wait({w.upkeep, "keys", "init", "--app-id", "bench", "--keys", (w.s / "keys").string(), "--repo",
                    (w.s / "repo").string()});
   time_spawn_wait({w.upkeep, "release", build.string(), "--version", "1.0.0", "--keys", (w.s / "keys").string(),
