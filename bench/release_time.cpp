@@ -4,7 +4,8 @@
 // (docs/benchmarks.md, "Release speed").
 //
 // The folder is real shared libraries: --dir DIR, or (default) the first
-// --mib MiB of the machine's /usr/lib/x86_64-linux-gnu/*.so* files, copied
+// --mib MiB of the machine's /usr/lib/x86_64-linux-gnu/*.so* files, each
+// content once (hard-linked drivers would flatter deduplication), copied
 // into a scratch folder with a one-line start script as the release's
 // program. In each of --runs rounds, interleaved:
 //   (a) `zip -r -6 -q` of the folder (the target: a default release within
@@ -24,10 +25,12 @@
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "bench_util.h"
 #include "upkeep/base/command_line.h"
+#include "upkeep/base/hash.h"
 #include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/codec.h"
 #include "upkeep/platform/fs.h"
@@ -67,9 +70,10 @@ void copy_shared_libraries(const stdfs::path& dir, uint64_t mib) {
   }
   std::sort(libs.begin(), libs.end());
   uint64_t total = 0;
+  std::set<std::string> seen;  // contents: Mesa's drivers are one file under many names
   for (const stdfs::path& lib : libs) {
     const uint64_t size = stdfs::file_size(lib);
-    if (total + size > (mib << 20)) continue;
+    if (total + size > (mib << 20) || !seen.insert(hash_file_hex(lib)).second) continue;
     const stdfs::path to = dir / "lib" / stdfs::relative(lib, "/usr/lib/x86_64-linux-gnu");
     stdfs::create_directories(to.parent_path());
     stdfs::copy_file(lib, to);
@@ -117,35 +121,45 @@ void print_sample(const std::string& name, const Sample& s, double zip_wall) {
   std::printf("\n");
 }
 
-// One point of the curve: every file of the corpus made into a blob at `level`.
-struct Point {
+// A setting of the curve: "16" (a level) or "16/3/3" (level, minimum match, search log).
+struct Setting {
+  std::string name;
   int level;
+  delta::ZstdTuning tuning;
+};
+
+// One point of the curve: every file of the corpus made into a blob with one setting.
+struct Point {
+  Setting setting;
   double wall_ms, cpu_ms;
   uint64_t bytes;
 };
 
-Point curve_point(const Corpus& c, const stdfs::path& out, int level, unsigned threads) {
+Point curve_point(const Corpus& c, const stdfs::path& out, const Setting& setting, unsigned threads) {
   stdfs::remove_all(out);
   stdfs::create_directories(out);
   rusage before{}, after{};
   getrusage(RUSAGE_SELF, &before);
   const double t0 = now_ms();
-  parallel_for(c.paths.size(), threads,
-               [&](size_t i) { delta::compress_blob(c.paths[i], out / (std::to_string(i) + ".zst"), level, threads); });
+  parallel_for(c.paths.size(), threads, [&](size_t i) {
+    delta::compress_blob(c.paths[i], out / (std::to_string(i) + ".zst"), setting.level, threads, setting.tuning);
+  });
   const double wall = now_ms() - t0;
   getrusage(RUSAGE_SELF, &after);
-  return {level, wall, cpu_ms_of(after) - cpu_ms_of(before), tree_bytes(out)};
+  return {setting, wall, cpu_ms_of(after) - cpu_ms_of(before), tree_bytes(out)};
 }
 
-std::vector<int> levels_of(const std::string& text) {
-  std::vector<int> out;
+std::vector<Setting> settings_of(const std::string& text) {
+  std::vector<Setting> out;
   std::stringstream ss(text);
   for (std::string item; std::getline(ss, item, ',');) {
-    char* end = nullptr;
-    const long v = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || *end || v < 1 || v > 19)
-      fail(ErrorCode::kUsage, "--levels expects levels 1-19 separated by commas, got '" + text + "'");
-    out.push_back(static_cast<int>(v));
+    int level = 0, min_match = 0, search_log = 0;
+    char extra = 0;
+    const int n = std::sscanf(item.c_str(), "%d/%d/%d%c", &level, &min_match, &search_log, &extra);
+    if ((n != 1 && n != 3) || level < 1 || level > 19 || (n == 3 && (min_match < 3 || search_log < 1)))
+      fail(ErrorCode::kUsage,
+           "--levels expects L or L/MINMATCH/SEARCHLOG items (L 1-19) separated by commas, got '" + item + "'");
+    out.push_back({item, level, {min_match, search_log}});
   }
   return out;
 }
@@ -155,11 +169,13 @@ int run(const std::vector<std::string>& args) {
   cl.option("dir", "DIR", "the folder to release (default: shared libraries copied from /usr/lib)")
       .option("mib", "N", "MiB of shared libraries to copy when no --dir, default 377")
       .option("runs", "N", "interleaved rounds, default 3")
-      .option("levels", "L,L,...", "the curve's zstd levels, default 1,3,6,9,12,15,17,19; none: no curve");
+      .option("levels", "L,L/M/S,...",
+              "the curve's settings: zstd levels, or level/minimum match/search log; default "
+              "1,3,6,9,12,15,16,16/3/3,17,18,19; none: no curve");
   const ParsedArgs cli = cl.parse(args);
   const int runs = static_cast<int>(cli.int_value_or("runs", 3, 1, 100));
-  const std::string level_text = cli.value_or("levels", "1,3,6,9,12,15,17,19");
-  const std::vector<int> levels = level_text == "none" ? std::vector<int>{} : levels_of(level_text);
+  const std::string level_text = cli.value_or("levels", "1,3,6,9,12,15,16,16/3/3,17,18,19");
+  const std::vector<Setting> levels = level_text == "none" ? std::vector<Setting>{} : settings_of(level_text);
   const stdfs::path upkeep = build_dir() / "upkeep";
 
   ScratchDir scratch(temp_base(), "release-time");
@@ -220,20 +236,20 @@ int run(const std::vector<std::string>& args) {
               (static_cast<double>(samples["default"].blobs) / max_blobs - 1) * 100);
 
   if (!levels.empty()) {
-    std::printf("\ncurve: every file as a blob, %u threads\n  level    wall      CPU      bytes\n", threads);
+    std::printf("\ncurve: every file as a blob, %u threads\n  setting    wall      CPU      bytes\n", threads);
     std::vector<Point> points;
-    for (int level : levels) {
-      points.push_back(curve_point(corpus, scratch.path() / "curve", level, threads));
+    for (const Setting& setting : levels) {
+      points.push_back(curve_point(corpus, scratch.path() / "curve", setting, threads));
       const Point& p = points.back();
-      std::printf("  %5d %7.1f s %7.1f s %8.1f MB\n", p.level, p.wall_ms / 1e3, p.cpu_ms / 1e3,
+      std::printf("  %7s %7.1f s %7.1f s %8.1f MB\n", p.setting.name.c_str(), p.wall_ms / 1e3, p.cpu_ms / 1e3,
                   static_cast<double>(p.bytes) / 1e6);
       std::fflush(stdout);
     }
-    const auto top = std::find_if(points.begin(), points.end(), [](const Point& p) { return p.level == 19; });
+    const auto top = std::find_if(points.begin(), points.end(), [](const Point& p) { return p.setting.name == "19"; });
     if (top != points.end()) {
       std::printf("  against level 19:\n");
       for (const Point& p : points)
-        std::printf("  %5d %+7.2f%% bytes %6.2fx time\n", p.level,
+        std::printf("  %7s %+7.2f%% bytes %6.2fx time\n", p.setting.name.c_str(),
                     (static_cast<double>(p.bytes) / static_cast<double>(top->bytes) - 1) * 100,
                     p.wall_ms / top->wall_ms);
     }

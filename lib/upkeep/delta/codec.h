@@ -90,10 +90,17 @@ bool is_mo_file(const std::filesystem::path& file);
 // zstd's output is the same for any number of workers from 1 up, so a blob
 // does not depend on the publishing machine's cores.
 constexpr uint64_t kMultithreadBlobMin = 32ull << 20;
+// Two of zstd's parameters set apart from the level's; 0 keeps the level's.
+// A smaller minimum match finds the short matches machine code is full of
+// (publish/compression_preset.cpp has the measurements).
+struct ZstdTuning {
+  int min_match = 0;   // ZSTD_c_minMatch, 3-7
+  int search_log = 0;  // ZSTD_c_searchLog, 1-30
+};
 // Compresses `src` into the blob `dest` (level 1-22). Vendor side. `threads`
 // is how many of zstd's workers a file of at least kMultithreadBlobMin gets.
 void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19,
-                   unsigned threads = 1);
+                   unsigned threads = 1, ZstdTuning tuning = {});
 // Decompresses `blob` into `dest`; returns the SHA-256 (hex) of what was
 // written. Exactly `expected_size` bytes must come out.
 std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,

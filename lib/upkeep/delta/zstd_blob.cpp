@@ -74,7 +74,8 @@ std::string zstd_decompress(std::string_view frame, uint64_t max_size, const std
   return out;
 }
 
-void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level, unsigned threads) {
+void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level, unsigned threads,
+                   ZstdTuning tuning) {
   if (level < 1 || level > ZSTD_maxCLevel())
     fail(ErrorCode::kUsage,
          "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
@@ -83,6 +84,8 @@ void compress_blob(const std::filesystem::path& src, const std::filesystem::path
   ZstdCCtx c = make_cctx(level, what);
   // The size goes into the frame header; zstd fails if the file then changes size.
   check_zstd(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
+  if (tuning.min_match) check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_minMatch, tuning.min_match), what);
+  if (tuning.search_log) check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_searchLog, tuning.search_log), what);
   // A libzstd built without threads refuses workers: it then compresses alone.
   if (in.size() >= kMultithreadBlobMin)
     ZSTD_CCtx_setParameter(c.get(), ZSTD_c_nbWorkers, static_cast<int>(std::max(threads, 1u)));

@@ -6,12 +6,14 @@
 //
 // The default is chosen from the measured curve of bytes against time on
 // real shared libraries (docs/benchmarks.md, "Release speed"): the cheapest
-// level whose blobs are within 3 % of `max`. Enum values are not stored.
+// setting whose blobs are within 3 % of `max`'s. Enum values are not stored.
 // Pure functions; thread-safe.
 #pragma once
 
 #include <optional>
 #include <string_view>
+
+#include "upkeep/delta/codec.h"
 
 namespace upkeep::publish {
 
@@ -23,8 +25,9 @@ const char* compression_preset_name(CompressionPreset p);
 // "fast|default|max", for usage lines and errors.
 const char* compression_preset_choices();
 
-// The zstd level of the release's blobs (1-19).
+// The zstd level of the release's blobs (1-19), and the parameters set apart from it.
 int blob_level(CompressionPreset p);
+delta::ZstdTuning blob_tuning(CompressionPreset p);
 // The deflate level of package.zip (1-9).
 int package_level(CompressionPreset p);
 

@@ -128,7 +128,7 @@ delta::Stored Build::put_blob(const FileEntry& c, DeltaStats& stats) {
     return stored;
   }
   const stdfs::path tmp = work_.next("zst");
-  delta::compress_blob(build_dir_ / c.path, tmp, z_.level, z_.threads);
+  delta::compress_blob(build_dir_ / c.path, tmp, z_.level, z_.threads, z_.tuning);
   check_decodes(tmp, c, nullptr);
   fs::set_file_mode(tmp, 0644);
   delta::Stored stored = stored_of(tmp);

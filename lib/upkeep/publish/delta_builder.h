@@ -45,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "upkeep/delta/codec.h"
 #include "upkeep/delta/delta_index.h"
 #include "upkeep/install/manifest.h"
 
@@ -95,8 +96,9 @@ const FileEntry* source_candidate(const FileManifest& prior, const FileEntry& ta
 
 // How the blobs are compressed (compression_preset.h chooses the level).
 struct BlobCompression {
-  int level = 19;        // zstd level, 1-19
-  unsigned threads = 1;  // workers making blobs side by side
+  int level = 19;            // zstd level, 1-19
+  delta::ZstdTuning tuning;  // parameters set apart from the level's
+  unsigned threads = 1;      // workers making blobs side by side
 };
 
 class DeltaBuilder {

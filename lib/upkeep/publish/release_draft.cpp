@@ -105,7 +105,8 @@ std::optional<tuf::TargetFile> ReleaseDraft::write_delta_bundle(const tuf::Targe
   if (info_.delta_from < 0) return std::nullopt;
   DeltaBuilder builder(repo_dir_, info_.app_id);
   builder.set_progress(progress);
-  builder.set_compression({blob_level(info_.compression), info_.threads > 0 ? info_.threads : default_thread_count()});
+  builder.set_compression({blob_level(info_.compression), blob_tuning(info_.compression),
+                           info_.threads > 0 ? info_.threads : default_thread_count()});
   DeltaBuild b = builder.build(manifest_, build_dir_,
                                previous_releases(repo_dir_, targets, info_.app_id, info_.platform, version_,
                                                  static_cast<size_t>(info_.delta_from)));
