@@ -73,7 +73,7 @@ CommandLine release_command_line() {
       .flag("no-delta", "publish no delta.zst (clients download package.zip)")
       .option("compression", "fast|default|max",
               "how hard package.zip and the blobs are compressed: fast (zstd 3, deflate 1: for test builds), "
-              "default (zstd 16 tuned for machine code: blobs within 3% of max's in under half its time, "
+              "default (zstd 16 tuned for machine code: blobs about 3.5% above max's in about half its time, "
               "docs/benchmarks.md), max (zstd 19). Patches always use the codecs' highest levels")
       .option("jobs", "N", "compress on N threads (1-256), default one per core, at most 8");
   add_desktop_options(c);

@@ -5,8 +5,8 @@
 // small, and their bytes are downloaded by every updating client.
 //
 // The default is chosen from the measured curve of bytes against time on
-// real shared libraries (docs/benchmarks.md, "Release speed"): the cheapest
-// setting whose blobs are within 3 % of `max`'s. Enum values are not stored.
+// real shared libraries (docs/benchmarks.md, "Release speed"): the setting
+// nearest `max`'s bytes at about half its time. Enum values are not stored.
 // Pure functions; thread-safe.
 #pragma once
 
