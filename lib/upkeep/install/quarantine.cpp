@@ -29,6 +29,7 @@ bool counts_as_failed_try(const Error& error) {
     // Not a try: a staged version the installed one has already passed (never offered again anyway).
     case ErrorCode::kDowngrade:
     case ErrorCode::kNoRunnableVersion:
+    case ErrorCode::kCheckFailed:  // `upkeep doctor`'s findings: never an update's
     case ErrorCode::kOk:
       return false;
   }
