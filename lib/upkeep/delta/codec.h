@@ -97,10 +97,11 @@ struct ZstdTuning {
   int min_match = 0;   // ZSTD_c_minMatch, 3-7
   int search_log = 0;  // ZSTD_c_searchLog, 1-30
 };
-// Compresses `src` into the blob `dest` (level 1-22). Vendor side. `threads`
-// is how many of zstd's workers a file of at least kMultithreadBlobMin gets.
-void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19,
-                   unsigned threads = 1, ZstdTuning tuning = {});
+// Compresses `src` into the blob `dest` (level 1-22); returns the SHA-256
+// (hex) of the blob, hashed as it was written. Vendor side. `threads` is how
+// many of zstd's workers a file of at least kMultithreadBlobMin gets.
+std::string compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level = 19,
+                          unsigned threads = 1, ZstdTuning tuning = {});
 // Decompresses `blob` into `dest`; returns the SHA-256 (hex) of what was
 // written. Exactly `expected_size` bytes must come out.
 std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,

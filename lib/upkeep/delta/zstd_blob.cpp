@@ -74,8 +74,8 @@ std::string zstd_decompress(std::string_view frame, uint64_t max_size, const std
   return out;
 }
 
-void compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level, unsigned threads,
-                   ZstdTuning tuning) {
+std::string compress_blob(const std::filesystem::path& src, const std::filesystem::path& dest, int level,
+                          unsigned threads, ZstdTuning tuning) {
   if (level < 1 || level > ZSTD_maxCLevel())
     fail(ErrorCode::kUsage,
          "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
@@ -108,7 +108,7 @@ void compress_blob(const std::filesystem::path& src, const std::filesystem::path
       if (last ? r == 0 : ib.pos == ib.size) break;
     }
   }
-  out.commit();
+  return out.commit();
 }
 
 std::string decompress_blob(const std::filesystem::path& blob, const std::filesystem::path& dest,

@@ -128,10 +128,11 @@ delta::Stored Build::put_blob(const FileEntry& c, DeltaStats& stats) {
     return stored;
   }
   const stdfs::path tmp = work_.next("zst");
-  delta::compress_blob(build_dir_ / c.path, tmp, z_.level, z_.threads, z_.tuning);
+  // The blob's hash comes from its writing: the file is not read again for it.
+  const std::string sha = delta::compress_blob(build_dir_ / c.path, tmp, z_.level, z_.threads, z_.tuning);
   check_decodes(tmp, c, nullptr);
   fs::set_file_mode(tmp, 0644);
-  delta::Stored stored = stored_of(tmp);
+  const delta::Stored stored{stdfs::file_size(tmp), sha};
   std::lock_guard guard(lock_);
   pending_.emplace_back(tmp, final_path);
   ++stats.blobs_written;
