@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "upkeep/base/error.h"
+#include "upkeep/delta/io.h"
 
 namespace upkeep::delta {
 
@@ -28,14 +29,6 @@ struct Op {
   uint64_t value;  // the literal, or the width
 };
 using Abbrev = std::vector<Op>;
-
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
 
 uint32_t le32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24; }
 

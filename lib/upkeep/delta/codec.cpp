@@ -2,9 +2,12 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "upkeep/delta/codec.h"
 
+#include <cstring>
+
 #include "upkeep/base/error.h"
 #include "upkeep/delta/bitcode_patch.h"
 #include "upkeep/delta/bits_patch.h"
+#include "upkeep/delta/elf_patch.h"
 #include "upkeep/delta/gzip_patch.h"
 #include "upkeep/delta/io.h"
 #include "upkeep/delta/mo_catalog.h"
@@ -30,13 +33,16 @@ const char* algorithm_name(PatchAlgorithm a) {
       return "mo";
     case PatchAlgorithm::kZstdLong:
       return "zstd-long";
+    case PatchAlgorithm::kElf:
+      return "elf";
   }
   return "unknown";
 }
 
 std::optional<PatchAlgorithm> parse_algorithm(std::string_view name) {
-  for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
-                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo, PatchAlgorithm::kZstdLong})
+  for (PatchAlgorithm a :
+       {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
+        PatchAlgorithm::kBitcode, PatchAlgorithm::kMo, PatchAlgorithm::kZstdLong, PatchAlgorithm::kElf})
     if (name == algorithm_name(a)) return a;
   return std::nullopt;
 }
@@ -45,6 +51,17 @@ bool is_mo_file(const std::filesystem::path& file) {
   InputFile in(file);
   char m[4] = {};
   return in.read_at(0, m, 4) == 4 && is_mo_catalog(std::string_view(m, 4));
+}
+
+bool is_x86_64_elf(const std::filesystem::path& file) {
+  InputFile in(file);
+  unsigned char h[20] = {};
+  return in.read_at(0, h, sizeof h) == sizeof h &&
+         std::memcmp(h,
+                     "\x7f"
+                     "ELF\x02\x01",
+                     6) == 0 &&
+         h[18] == 62 && h[19] == 0;
 }
 
 namespace {
@@ -73,6 +90,8 @@ bool make_patch(PatchAlgorithm a, const std::filesystem::path& source, const std
       return make_bitcode_patch(source, target, dest);
     case PatchAlgorithm::kMo:
       return make_mo_patch(source, target, dest);
+    case PatchAlgorithm::kElf:
+      return make_elf_patch(source, target, dest);
   }
   unknown(a);
 }
@@ -94,6 +113,8 @@ std::string apply_patch(PatchAlgorithm a, const std::filesystem::path& source, c
       return apply_bitcode_patch(source, patch, dest, expected_size);
     case PatchAlgorithm::kMo:
       return apply_mo_patch(source, patch, dest, expected_size);
+    case PatchAlgorithm::kElf:
+      return apply_elf_patch(source, patch, dest, expected_size);
   }
   unknown(a);
 }

@@ -20,7 +20,10 @@
 //   kBitcode "bitcode" a patch between decoded forms of LLVM bitcode
 //                    (bitcode_patch.cpp);
 //   kMo     "mo"     a patch between decoded forms of gettext message
-//                    catalogs (mo_patch.cpp).
+//                    catalogs (mo_patch.cpp);
+//   kElf    "elf"    for x86-64 ELF programs and libraries: a zstd-long
+//                    patch of the target with its references predicted
+//                    from the source (elf_patch.h).
 // The names are stored in the delta index (delta_index.h).
 //
 // Readers never trust their input: a blob or patch that is malformed, too
@@ -49,6 +52,7 @@ enum class PatchAlgorithm : int {
   kBitcode = 5,
   kMo = 6,
   kZstdLong = 7,
+  kElf = 8,
 };
 
 const char* algorithm_name(PatchAlgorithm a);
@@ -79,6 +83,10 @@ constexpr uint64_t kMaxBitcodePatchFile = 16ull << 20;
 // kBitcode on these only (kBits costs two more diffs against eight times
 // the source).
 bool is_bit_stream(const std::filesystem::path& file);
+// Whether `file` starts as an x86-64 ELF file: the vendor tries kElf on these only.
+bool is_x86_64_elf(const std::filesystem::path& file);
+// Elf patches cost a level-19 patch more per pair; smaller files get none.
+constexpr uint64_t kMinElfPatchFile = 256 << 10;
 // Catalog patches (kMo) hold both files and their decoded forms in memory.
 constexpr uint64_t kMaxMoPatchFile = 16ull << 20;
 // Whether `file` starts with a (little-endian) gettext catalog's magic: the

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -97,6 +98,27 @@ inline uint64_t get_le(const unsigned char* p, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
   return v;
 }
+
+// LEB128 varints and zigzag-mapped signed numbers of the codecs' containers.
+inline void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+// Reads a varint at `at` (advanced past it); false when it runs past the end or over 64 bits.
+inline bool get_varint(std::string_view in, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift <= 63 && at < in.size(); shift += 7) {
+    const auto b = static_cast<unsigned char>(in[at++]);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t unzigzag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
 
 // The temporary files of one call, named `dest` + a suffix (next to the
 // output, so on its file system); removed on destruction whatever happened.

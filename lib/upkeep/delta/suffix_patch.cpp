@@ -46,13 +46,7 @@ uint64_t get_u64(const unsigned char* p) {
   return v;
 }
 
-// Control numbers are LEB128 varints; a seek is zigzag-mapped first.
-void put_varint(std::string& out, uint64_t v) {
-  for (; v >= 0x80; v >>= 7) out += static_cast<char>(v | 0x80);
-  out += static_cast<char>(v);
-}
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+// Control numbers are LEB128 varints (io.h); a seek is zigzag-mapped first.
 
 // --- making ---------------------------------------------------------------
 

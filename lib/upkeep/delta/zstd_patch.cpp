@@ -37,6 +37,36 @@ int window_log(uint64_t max_size) {
 
 }  // namespace
 
+std::string zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
+                             uint64_t target_size, const std::string& what) {
+  ZstdCCtx c(ZSTD_createCCtx());
+  if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kPatchLevel), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_enableLongDistanceMatching, 1), what);
+  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(source_size, target_size))), what);
+  // The prefix is referenced, not copied, and lasts for the next frame only.
+  check_zstd(ZSTD_CCtx_refPrefix(c.get(), source, source_size), what);
+  // One shot, so zstd reads the (mapped) target in place (streaming would
+  // copy it into a window buffer). The output buffer is left uninitialised:
+  // only the pages the frame fills become resident, about the patch's size.
+  const size_t bound = ZSTD_compressBound(target_size);
+  auto frame = std::make_unique_for_overwrite<char[]>(bound);
+  const size_t n = ZSTD_compress2(c.get(), frame.get(), bound, target, target_size);
+  check_zstd(n, what);
+  return std::string(frame.get(), n);
+}
+
+void decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
+                             uint64_t frame_size, unsigned char* out, uint64_t out_size, const std::string& what) {
+  ZstdDCtx d(ZSTD_createDCtx());
+  if (!d) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd decoder");
+  check_zstd(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), what);
+  check_zstd(ZSTD_DCtx_refPrefix(d.get(), source, source_size), what);
+  // One-shot into the output: the output itself is the decoder's window.
+  zstd_decompress_exact(d.get(), frame, frame_size, out, out_size, what);
+}
+
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
                      const std::filesystem::path& dest, Durability durability, ZstdPatchReach reach) {
   MappedFile src = MappedFile::open_read_only(source);
@@ -47,24 +77,10 @@ void make_zstd_patch(const std::filesystem::path& source, const std::filesystem:
         fail(ErrorCode::kUsage, f->path().string() + ": " + std::to_string(f->size()) +
                                     " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
                                     "); use zstd-long");
-  const std::string what = "making a zstd patch of " + target.string();
-  ZstdCCtx c(ZSTD_createCCtx());
-  if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
-  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kPatchLevel), what);
-  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1), what);
-  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_enableLongDistanceMatching, 1), what);
-  check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, window_log(std::max(src.size(), tgt.size()))), what);
-  // The prefix is referenced, not copied, and lasts for the next frame only.
-  check_zstd(ZSTD_CCtx_refPrefix(c.get(), src.data(), src.size()), what);
-  // One shot, so zstd reads the mapped target in place (streaming would copy
-  // it into a window buffer). The output buffer is left uninitialised: only
-  // the pages the frame fills become resident, about the patch's size.
-  const size_t bound = ZSTD_compressBound(tgt.size());
-  auto frame = std::make_unique_for_overwrite<char[]>(bound);
-  const size_t n = ZSTD_compress2(c.get(), frame.get(), bound, tgt.data(), tgt.size());
-  check_zstd(n, what);
+  const std::string frame =
+      zstd_patch_frame(src.data(), src.size(), tgt.data(), tgt.size(), "making a zstd patch of " + target.string());
   OutputFile out(dest, durability);
-  out.write(frame.get(), n);
+  out.write(frame.data(), frame.size());
   out.commit();
 }
 
@@ -87,15 +103,9 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
     fail(ErrorCode::kVerification,
          name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
 
-  ZstdDCtx d(ZSTD_createDCtx());
-  if (!d) fail(ErrorCode::kFailure, name + ": cannot allocate a zstd decoder");
-  check_zstd(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), name);
-  check_zstd(ZSTD_DCtx_refPrefix(d.get(), src.data(), src.size()), name);
-
   MappedFile out = MappedFile::create(dest, expected_size);
   RemoveOnFailure guard(dest);
-  // One-shot into the mapping: the output itself is the decoder's window.
-  zstd_decompress_exact(d.get(), in.data(), in.size(), out.writable_data(), out.size(), name);
+  decode_zstd_patch_frame(src.data(), src.size(), in.data(), in.size(), out.writable_data(), out.size(), name);
   Hasher h;
   h.update(out.data(), out.size());
   if (durability == Durability::kDurable) out.sync();

@@ -33,4 +33,13 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
                              const std::filesystem::path& dest, uint64_t expected_size,
                              Durability d = Durability::kDurable, ZstdPatchReach reach = ZstdPatchReach::kBounded);
 
+// The same on bytes in memory (the elf patch's inner patch, elf_patch.h):
+// the frame of a kAnySize patch from `source` to `target`, and its decoding
+// into `out`, which it must fill exactly (Error(kVerification) naming `what`
+// otherwise; the caller checked the frame's declared size).
+std::string zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
+                             uint64_t target_size, const std::string& what);
+void decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
+                             uint64_t frame_size, unsigned char* out, uint64_t out_size, const std::string& what);
+
 }  // namespace upkeep::delta

@@ -1,6 +1,7 @@
 #include "upkeep/fileinfo/pe_version_info.h"
 
 #include "upkeep/base/error.h"
+#include "upkeep/base/utf8.h"
 #include "upkeep/fileinfo/byte_view.h"
 #include "upkeep/fileinfo/pe_image.h"
 #include "upkeep/platform/mapped_file.h"
@@ -15,24 +16,6 @@ constexpr uint32_t kFixedSignature = 0xfeef04bd;
 constexpr uint64_t kFixedInfoSize = 52;  // VS_FIXEDFILEINFO
 
 uint64_t align4(uint64_t offset) { return (offset + 3) & ~uint64_t{3}; }
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 struct Text {
   std::string utf8;

@@ -1,6 +1,7 @@
 #include "upkeep/fileinfo/string_pool.h"
 
 #include "upkeep/base/error.h"
+#include "upkeep/base/utf8.h"
 
 namespace upkeep::fileinfo {
 
@@ -8,24 +9,6 @@ namespace {
 
 constexpr uint32_t kUtf8Flag = 0x100;
 constexpr size_t kPoolHeader = 28;  // ResStringPool_header
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | cp >> 6);
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | cp >> 12);
-    out += static_cast<char>(0x80 | (cp >> 6 & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | cp >> 18);
-    out += static_cast<char>(0x80 | (cp >> 12 & 0x3f));
-    out += static_cast<char>(0x80 | (cp >> 6 & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 std::string utf16_to_utf8(const ChunkReader& r, size_t at, size_t units) {
   std::string out;

@@ -192,6 +192,10 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
       algorithms.push_back(delta::PatchAlgorithm::kBits);
     algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
   }
+  // An executable-aware patch: code moved by a small change costs nothing (delta/elf_patch.h).
+  if (c.size >= delta::kMinElfPatchFile && s.size >= delta::kMinElfPatchFile &&
+      delta::is_x86_64_elf(build_dir_ / c.path))
+    algorithms.push_back(delta::PatchAlgorithm::kElf);  // declines unless the source is one too
   if (delta::is_mo_file(build_dir_ / c.path))
     algorithms.push_back(delta::PatchAlgorithm::kMo);  // declines unless both decode and encode back exactly
 

@@ -9,7 +9,6 @@
 namespace upkeep::publish {
 namespace {
 
-constexpr const char* kTopRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
 constexpr size_t kMinIdPrefix = 8;
 
 void check_threshold(const std::string& role, int64_t threshold, size_t keys) {
@@ -116,7 +115,7 @@ KeyChange KeyManager::rotate_root(tuf::KeyType type, int count, int64_t threshol
 std::vector<RoleInfo> KeyManager::describe() const {
   tuf::RootMetadata root = publisher_.current_root();
   std::vector<RoleInfo> out;
-  for (const char* role : kTopRoles) {
+  for (const char* role : tuf::kTopLevelRoles) {
     std::set<std::string> present;
     for (const auto& k : keys_.load_keys(role)) present.insert(k->key_id());
     RoleInfo info;

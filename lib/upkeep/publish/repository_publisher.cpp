@@ -42,8 +42,6 @@ bool same_role(const tuf::RoleKeys& a, const tuf::RoleKeys& b) {
                                            std::set<std::string>(b.keyids.begin(), b.keyids.end());
 }
 
-constexpr const char* kTopRoles[] = {tuf::kRootRole, tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole};
-
 }  // namespace
 
 RepositoryPublisher::RepositoryPublisher(stdfs::path repo_dir, const KeyStore& keys, Expiries expiries,
@@ -91,7 +89,7 @@ void RepositoryPublisher::initialize() {
     fail(ErrorCode::kExists, metadata_dir().string() + " already holds a repository; refusing to replace its root");
   tuf::RootMetadata root;
   root.expires = expiry(expiries_.root);
-  for (const char* role : kTopRoles) {
+  for (const char* role : tuf::kTopLevelRoles) {
     auto keys = keys_.load_keys(role);
     if (keys.empty()) keys_.load_key(role);  // throws, naming the folder
     for (const auto& k : keys) {
@@ -236,7 +234,7 @@ int64_t RepositoryPublisher::refresh_timestamp() {
 RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,
                                                     const std::vector<const tuf::PrivateKey*>& new_keys) const {
   State s = load_state();
-  for (const char* role : kTopRoles) {
+  for (const char* role : tuf::kTopLevelRoles) {
     auto it = root.roles.find(role);
     if (it == root.roles.end() || it->second.keyids.empty())
       fail(ErrorCode::kUsage, std::string("the ") + role + " role would have no keys; every role needs at least one");

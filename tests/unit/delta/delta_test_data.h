@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "expect_error.h"
 #include "test_support.h"
@@ -103,18 +104,26 @@ inline std::string c_program(int functions, bool edited) {
   return s;
 }
 
-// `c_source` compiled to LLVM bitcode by the real clang, as PostgreSQL's
-// build makes its JIT bitcode (clang -O2 -emit-llvm).
-inline std::string clang_bitcode(const std::string& c_source, const TempDir& dir) {
-  const stdfs::path in = dir / "clang-input.c", out = dir / "clang-output.bc";
+// `c_source` compiled by `compiler` (its arguments before the input and -o); returns the output file.
+inline std::string compiled(const std::string& c_source, const TempDir& dir, std::vector<std::string> compiler) {
+  const stdfs::path in = dir / "compiler-input.c", out = dir / "compiler-output";
   write_text(in, c_source);
-  RunResult r = run({"/usr/bin/clang", "-O2", "-c", "-emit-llvm", in.string(), "-o", out.string()});
+  compiler.insert(compiler.end(), {in.string(), "-o", out.string()});
+  RunResult r = run(compiler);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  std::string bc = read_text(out);
+  std::string made = read_text(out);
   stdfs::remove(in);
   stdfs::remove(out);
-  return bc;
+  return made;
+}
+// LLVM bitcode by the real clang, as PostgreSQL's build makes its JIT bitcode (clang -O2 -emit-llvm).
+inline std::string clang_bitcode(const std::string& c_source, const TempDir& dir) {
+  return compiled(c_source, dir, {"/usr/bin/clang", "-O2", "-c", "-emit-llvm"});
+}
+// An x86-64 shared library built by the real gcc, with its symbol table as gcc leaves it.
+inline std::string gcc_shared_library(const std::string& c_source, const TempDir& dir) {
+  return compiled(c_source, dir, {"/usr/bin/gcc", "-O2", "-fPIC", "-shared"});
 }
 
 // A gettext catalog of `messages` messages made by the real msgfmt; with

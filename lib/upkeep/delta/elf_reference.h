@@ -1,0 +1,49 @@
+// ElfReference: one place in an x86-64 ELF file that holds the address of
+// another (a call's rel32, a RIP-relative operand, a pointer in .data.rel.ro,
+// an unwind entry's start), and how to read the address it means.
+//
+// The elf patch (elf_patch.h) finds them by pattern, not by disassembling:
+// a pattern that takes data for code only costs compression, never
+// correctness, because the patch rewrites a value only where both sides can
+// make the same decision (see elf_patch.cpp). Free functions over bytes the
+// caller keeps; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "upkeep/delta/elf_layout.h"
+
+namespace upkeep::delta {
+
+struct ElfReference {
+  enum class Base {
+    kNextInstruction,  // rel32 of a branch or RIP-relative operand: from the next instruction
+    kZero,             // an absolute 8-byte address
+  };
+  uint8_t value_at = 0;  // the value's offset from the reference's start
+  uint8_t width = 4;     // 4 (signed) or 8
+  uint8_t length = 4;    // bytes from the start to the next scan position
+  Base base = Base::kZero;
+  bool to_code = false;  // a call or a jump: its target must be code
+
+  // The address the value is relative to, for a reference that starts at address `addr`.
+  uint64_t base_address(uint64_t addr) const;
+  // The value at `p` (the reference's start), sign-extended when 4 bytes wide.
+  uint64_t read(const unsigned char* p) const;
+  void write(unsigned char* p, uint64_t value) const;
+};
+
+// The reference that may start at `p` (whose address is `addr`) in a region
+// of `kind`, judged by the bytes before its value only (the opcode and ModRM
+// of an instruction, the alignment of a table slot); `avail` bytes remain in
+// the region. nullopt when no pattern fits.
+std::optional<ElfReference> reference_shape(RegionKind kind, const unsigned char* p, uint64_t avail, uint64_t addr);
+
+// The target address of a reference found at file offset `offset` of
+// `data`, when its value makes sense in `layout`: a branch into code, any
+// other address inside the image. nullopt otherwise.
+std::optional<uint64_t> reference_target(const ElfLayout& layout, const unsigned char* data, uint64_t offset,
+                                         const ElfRegion& region, const ElfReference& ref);
+
+}  // namespace upkeep::delta
