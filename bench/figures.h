@@ -11,7 +11,7 @@
 // benchmark's human text (and its children's) stays visible on stderr and
 // stdout holds only the object print() writes. The destructor points stdout
 // back, also when the run throws: run_command() then prints its JSON error
-// there. Header-only, main thread only; nothing is printed before print().
+// there. Header-only, main thread only; the object is written by print() alone.
 #pragma once
 
 #include <unistd.h>
