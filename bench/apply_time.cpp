@@ -247,7 +247,7 @@ void add_figures(bench::FigureSet& figures, const std::vector<Row>& rows, int ru
   }
   figures.add("flat in size: apply " + human_bytes(rows[1].sc.bytes) + " / " + human_bytes(rows[0].sc.bytes) + " at " +
                   std::to_string(rows[1].sc.files) + " files",
-              rows[1].apply.median / rows[0].apply.median, "x", "target: flat (the doc states no number)");
+              rows[1].apply.median / rows[0].apply.median, "x", "target: flat in size, no number stated");
   if (rows[1].cp.n)
     figures.add("cp -a / apply, " + human_bytes(rows[1].sc.bytes), rows[1].cp.median / rows[1].apply.median, "x");
 }

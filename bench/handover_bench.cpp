@@ -203,7 +203,7 @@ void print_summary(const char* name, const std::vector<RunResult>& runs, FigureS
   if (mode == "plain")
     figures.add(mode + ": failed requests, most in a run", max_failed, "");
   else
-    figures.at_most(mode + ": failed requests, most in a run", max_failed, "", 0, "0");
+    figures.at_most(mode + ": failed requests, most in a run", max_failed, "", 0, "0 (none fails)");
 }
 
 int run(const std::vector<std::string>& args) {

@@ -134,7 +134,7 @@ int run(const std::vector<std::string>& args) {
   Json detail = Json::object();
   for (const auto& t : tallies) {
     detail[t.name] = tally_json(t);
-    figures.at_most(t.name + ": failed trials of " + std::to_string(t.trials), t.failures, "", 0, "0");
+    figures.at_most(t.name + ": failed trials of " + std::to_string(t.trials), t.failures, "", 0, "0 failed");
   }
   figures.detail(std::move(detail));
   figures.print();

@@ -83,6 +83,10 @@ class BenchFigures(unittest.TestCase):
         self.assertEqual([r["status"] for r in recs], ["ok", "skipped", "failed"])
         self.assertEqual(recs[0]["mode"], "quick")
         self.assertEqual(recs[2]["error"], "exit 3, no figures: deploy_time: cannot start curl")
+        # run_command()'s JSON error on stdout is not a figures object either.
+        out = self.path("e.out", '{"code": 1, "error": "cannot start"}\n')
+        rec = self.record("--bench", "apply_time", "--rc", "1", "--stdout", out, "--stderr", self.path("e.log", "x\n"))
+        self.assertEqual((rec["status"], rec["error"]), ("failed", "exit 1, no figures: x"))
 
     def test_a_run_that_exits_non_zero_keeps_its_figures(self):
         out = self.path("t.out", "noise\n" + json.dumps(dict(LAUNCHER, bench="torture_deltas")) + "\n")
@@ -111,6 +115,9 @@ class BenchFigures(unittest.TestCase):
         self.assertIn("**Quick run**", section)
         self.assertIn("| cores (`nproc`) | %d |" % len(os.sched_getaffinity(0)), section)
         self.assertNotIn("--note -->", section)  # the data comment cannot end early
+        # In the doc's section order, not by name.
+        self.assertLess(section.index("| launcher_overhead | overhead"), section.index("| apply_time | apply"))
+        self.assertLess(section.index("| apply_time | apply"), section.index("| delta_bench | —"))
 
         # Again with one bench: the others stay, now as earlier runs.
         again = self.path("only.json", json.dumps(dict(LAUNCHER, mode="full", status="ok")))
