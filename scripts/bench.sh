@@ -101,7 +101,7 @@ skip_reason() {
 }
 
 cd "$here"
-out=build-bench
+out="build-bench"
 if [ "$build" = 1 ]; then
   if command -v ccache >/dev/null; then
     export CMAKE_C_COMPILER_LAUNCHER="${CMAKE_C_COMPILER_LAUNCHER:-ccache}"
@@ -122,7 +122,11 @@ mode=full
 if [ "$fetch" = 1 ]; then
   for name in "${selected[@]}"; do
     case "$name" in
-    delta_bench) bench/delta/fetch_debs.sh $([ "$quick" = 1 ] && echo openssl) ;;
+    delta_bench)
+      names=()
+      [ "$quick" = 1 ] && names=(openssl) # --quick measures openssl alone
+      bench/delta/fetch_debs.sh "${names[@]}"
+      ;;
     patch_apply) bench/delta/fetch_debs.sh chromium firefox-esr ;;
     esac
   done
