@@ -29,6 +29,7 @@
 #include <cstdio>
 
 #include "bench_util.h"
+#include "figures.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/install/applier.h"
@@ -231,16 +232,38 @@ Row run_scenario(const Scenario& sc, const stdfs::path& base, int runs, int cp_r
   return row;
 }
 
+// The doc's targets (section 2): under 10 ms for 1 GiB in 10,000 files, flat in size.
+void add_figures(bench::FigureSet& figures, const std::vector<Row>& rows, int runs, int cp_runs, int scale) {
+  figures.param("runs", runs);
+  figures.param("cp_runs", cp_runs);
+  figures.param("scale_percent", scale);
+  const std::string scaled = scale < 100 ? "sizes scaled to " + std::to_string(scale) + " %" : "";
+  for (const auto& r : rows) {
+    const std::string name = "apply, " + human_bytes(r.sc.bytes) + " in " + std::to_string(r.sc.files) + " files";
+    if (&r == &rows[1])
+      figures.at_most(name, r.apply.median, "ms", 10, "< 10 ms", scaled, true);
+    else
+      figures.add(name, r.apply.median, "ms", scaled);
+  }
+  figures.add("flat in size: apply " + human_bytes(rows[1].sc.bytes) + " / " + human_bytes(rows[0].sc.bytes) + " at " +
+                  std::to_string(rows[1].sc.files) + " files",
+              rows[1].apply.median / rows[0].apply.median, "x", "target: flat in size, no number stated");
+  if (rows[1].cp.n)
+    figures.add("cp -a / apply, " + human_bytes(rows[1].sc.bytes), rows[1].cp.median / rows[1].apply.median, "x");
+}
+
 int run(const std::vector<std::string>& argv) {
   const ParsedArgs args = CommandLine("apply_time", "Times applying an update against copying the files.")
                               .option("runs", "N", "measured runs, default 7")
                               .option("cp-runs", "N", "runs of the cp comparison, default 3")
                               .option("scale", "PERCENT", "size of the app, 1-100, default 100")
+                              .flag("json", "print the figures as one JSON object (the text goes to stderr)")
                               .parse(argv);
   int runs = static_cast<int>(args.int_value_or("runs", 7, 1, 10000));
   int cp_runs = static_cast<int>(args.int_value_or("cp-runs", 3, 0, 10000));
   int scale = static_cast<int>(args.int_value_or("scale", 100, 1, 100));
   spdlog::set_level(spdlog::level::warn);  // apply logs at info; not part of its cost here
+  bench::FigureSet figures("apply_time", args.flag("json"));
 
   stdfs::path base = bench::temp_base();
   uint64_t free_bytes = fs::available_bytes(base);
@@ -302,6 +325,8 @@ int run(const std::vector<std::string>& argv) {
   std::printf("  per file (apply - fixed cost) / files: %.2f us at %d files\n",
               (big.apply.median - rows[3].apply.median) * 1000 / big.sc.files, big.sc.files);
   std::printf("  load average (1 min) after: %.2f\n", bench::load_average_1min());
+  add_figures(figures, rows, runs, cp_runs, scale);
+  figures.print();
   return 0;
 }
 

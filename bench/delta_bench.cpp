@@ -15,13 +15,16 @@
 //
 // usage: delta_bench [--apps DIR] [--cache DIR] [--runs R] [--only NAME]
 //                    [--tools-only] [--json] [--keep]
-// Prints a Markdown table (or JSON with --json) and whether the targets are met.
+// Prints a Markdown table and whether the targets are met; with --json the
+// table goes to stderr and stdout holds the figures (bench/figures.h), the raw
+// rows as their "detail".
 #include <cinttypes>
 #include <cstdio>
 
 #include "bench_util.h"
 #include "delta/series_repo.h"
 #include "delta/tool_baseline.h"
+#include "figures.h"
 #include "upkeep/base/command_line.h"
 
 namespace upkeep::bench {
@@ -120,30 +123,43 @@ void print_table(const std::vector<Row>& rows, bool tools_only) {
   }
 }
 
-void print_json(const std::vector<Row>& rows) {
-  std::printf("{\"rows\":[");
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const Row& r = rows[i];
+// The raw rows, kept as the --json object's "detail".
+Json rows_json(const std::vector<Row>& rows) {
+  Json out = Json::array();
+  for (const Row& r : rows) {
     const ToolBaseline& t = r.tools;
-    std::printf("%s{\"package\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"zip\":%" PRIu64
-                ",\"files\":%zu,\"changed\":%zu,"
-                "\"added\":%zu,\"changed_bytes\":%" PRIu64 ",\"bsdiff\":%" PRIu64 ",\"xdelta3\":%" PRIu64
-                ",\"zstd\":%" PRIu64 ",\"best_of_three\":%" PRIu64 ",\"release_seconds\":%.2f,\"runs\":[",
-                i ? "," : "", r.package.c_str(), r.from.c_str(), r.to.c_str(), r.zip, t.files, t.changed, t.added,
-                t.changed_bytes, t.bsdiff, t.xdelta3, t.zstd, t.best_of_three, r.release_s);
-    for (size_t k = 0; k < r.runs.size(); ++k) {
-      const StagingRun& s = r.runs[k];
-      std::printf("%s{\"bytes\":%" PRIu64 ",\"package\":%" PRIu64 ",\"blobs\":%" PRIu64 ",\"patches\":%" PRIu64
-                  ",\"ms\":%.1f,\"max_rss_kib\":%" PRIu64 "}",
-                  k ? "," : "", s.bytes, s.package_bytes, s.blob_bytes, s.patch_bytes, s.ms, s.max_rss_kib);
+    Json j = Json::object();
+    j["package"] = r.package;
+    j["from"] = r.from;
+    j["to"] = r.to;
+    j["zip"] = r.zip;
+    j["files"] = static_cast<uint64_t>(t.files);
+    j["changed"] = static_cast<uint64_t>(t.changed);
+    j["added"] = static_cast<uint64_t>(t.added);
+    j["changed_bytes"] = t.changed_bytes;
+    j["bsdiff"] = t.bsdiff;
+    j["xdelta3"] = t.xdelta3;
+    j["zstd"] = t.zstd;
+    j["best_of_three"] = t.best_of_three;
+    j["release_seconds"] = r.release_s;
+    j["runs"] = Json::array();
+    for (const StagingRun& s : r.runs) {
+      Json k = Json::object();
+      k["bytes"] = s.bytes;
+      k["package"] = s.package_bytes;
+      k["blobs"] = s.blob_bytes;
+      k["patches"] = s.patch_bytes;
+      k["ms"] = s.ms;
+      k["max_rss_kib"] = s.max_rss_kib;
+      j["runs"].push_back(std::move(k));
     }
-    std::printf("]}");
+    out.push_back(std::move(j));
   }
-  std::printf("]}\n");
+  return out;
 }
 
 // Per row: upkeep within the tools' sum, a patch release under 10 % of the zip, peak RSS under 256 MiB.
-bool print_targets(const std::vector<Row>& rows) {
+bool print_targets(const std::vector<Row>& rows, FigureSet& figures) {
   bool all = true;
   std::printf("\ntargets:\n");
   for (const Row& r : rows) {
@@ -155,6 +171,13 @@ bool print_targets(const std::vector<Row>& rows) {
     std::printf("  %s %s -> %s: downloaded <= tools %s, < 10 %% of zip %s, RSS < 256 MiB %s\n", r.package.c_str(),
                 r.from.c_str(), r.to.c_str(), bytes_ok ? "met" : "NOT met", ratio_ok ? "met" : "NOT met",
                 rss_ok ? "met" : "NOT met");
+    const std::string pair = r.package + " " + r.from + " -> " + r.to + ": ";
+    const auto b = static_cast<double>(r.bytes());
+    figures.at_most(pair + "downloaded / zip", b * 100 / static_cast<double>(r.zip), "%", 10, "< 10 %", "", true);
+    figures.at_most(pair + "downloaded / tools' best of three", b * 100 / static_cast<double>(r.tools.best_of_three),
+                    "%", 100, "≤ 100 %");
+    figures.at_most(pair + "updater's peak RSS", static_cast<double>(r.rss_kib()) / 1024, "MiB", 256, "< 256 MiB", "",
+                    true);
   }
   return all;
 }
@@ -166,7 +189,7 @@ int run(const std::vector<std::string>& argv) {
                               .option("runs", "N", "measured runs, default 3")
                               .option("only", "NAME", "one app only")
                               .flag("tools-only", "only the other tools")
-                              .flag("json", "print the results as JSON")
+                              .flag("json", "print the figures as one JSON object (the text goes to stderr)")
                               .flag("keep", "keep the work folders")
                               .parse(argv);
   const stdfs::path apps = args.value_or("apps", (build_dir() / "delta-bench" / "apps").string());
@@ -174,6 +197,10 @@ int run(const std::vector<std::string>& argv) {
   const int runs = static_cast<int>(args.int_value_or("runs", 3, 1, 100));
   const bool tools_only = args.flag("tools-only");
   const auto only = args.value("only");
+  FigureSet figures("delta_bench", args.flag("json"));
+  figures.param("runs", runs);
+  figures.param("only", only ? *only : "");
+  figures.param("tools_only", tools_only);
   std::fprintf(stderr, "delta_bench: apps %s, %d staging runs a pair, load %.2f\n", apps.c_str(), runs,
                load_average_1min());
   double t0 = now_ms();
@@ -209,13 +236,12 @@ int run(const std::vector<std::string>& argv) {
       if (i == 2) measure(0, 2, release_s);  // the chain: oldest installed straight to the newest
     }
   }
-  if (args.flag("json"))
-    print_json(rows);
-  else
-    print_table(rows, tools_only);
-  bool met = print_targets(rows);
+  print_table(rows, tools_only);
+  figures.detail(rows_json(rows));
+  bool met = print_targets(rows, figures);
   std::fprintf(stderr, "delta_bench: %.0f s wall, load %.2f%s\n", (now_ms() - t0) / 1e3, load_average_1min(),
                tools_only ? "" : (met ? ", all targets met" : ", some targets NOT met"));
+  figures.print();
   return 0;
 }
 

@@ -37,6 +37,7 @@
 #include <sstream>
 
 #include "bench_util.h"
+#include "figures.h"
 #include "fleet/fleet.h"
 #include "fleet/idle_cost.h"
 #include "fleet/nginx_origin.h"
@@ -185,7 +186,7 @@ void measure_wave(const World& w, Fleet& fleet, NginxOrigin& nginx, int clients,
 }
 
 // The figures beside their targets: capacity from the best per-core figure, the idle thread's wake-ups and growth.
-void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle) {
+void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle, FigureSet& figures) {
   const CheckRow* best = &rows.front();
   for (const auto& r : rows)
     if (!r.plain && r.per_core() > best->per_core()) best = &r;
@@ -217,6 +218,10 @@ void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle) {
               " page-ins in all), %.3f ms CPU over %.0f s idle; target 1 per check: %s\n",
               static_cast<double>(wakeups) / gaps, worst, page_ins, static_cast<double>(idle_cpu) / 1e6, idle_s,
               worst <= 1 ? "met" : "not met");
+  figures.add("checks per nginx CPU-second", best->per_core(), "checks/s", "issue #20 states no target");
+  figures.add("capacity, installations per 2-core server at 6 h", capacity, "");
+  figures.at_most("idle wake-ups, most in an interval between checks", static_cast<double>(worst), "", 1,
+                  "1 per check");
   std::vector<double> switches, cpu_ms;
   for (const auto& c : idle.checks) {
     switches.push_back(static_cast<double>(c.switches));
@@ -233,6 +238,8 @@ void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle) {
               " KiB (%.2f KiB per check); target no growth: %s\n",
               counted, idle.warm_checks, growth, static_cast<double>(growth) / std::max(1, counted),
               growth <= 0 ? "met" : "not met");
+  figures.at_most("RSS growth over " + std::to_string(counted) + " checks", static_cast<double>(growth), "KiB", 0,
+                  "no growth (0 KiB)");
 }
 
 int run(const std::vector<std::string>& argv) {
@@ -246,6 +253,7 @@ int run(const std::vector<std::string>& argv) {
           .option("app-mib", "M", "size of the app's data in MiB, default 4")
           .option("idle-checks", "K", "background checks of the idle app (a minute apart), default 3")
           .option("repeat", "N", "more checks of the idle app's service for RSS growth, default 200")
+          .flag("json", "print the figures as one JSON object (the text goes to stderr)")
           .parse(argv);
   const std::vector<int> clients = int_list(args.value_or("clients", "8,32"));
   const double seconds = static_cast<double>(args.int_value_or("seconds", 10, 1, 3600));
@@ -255,7 +263,15 @@ int run(const std::vector<std::string>& argv) {
   const int idle_checks = static_cast<int>(args.int_value_or("idle-checks", 3, 2, 60));
   const int repeat = static_cast<int>(args.int_value_or("repeat", 200, 0, 100000));
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a file
-  spdlog::set_level(spdlog::level::warn);    // the library's info lines (one a check) would drown the figures
+  FigureSet figures("fleet_bench", args.flag("json"));
+  figures.param("clients", args.value_or("clients", "8,32"));
+  figures.param("seconds", seconds);
+  figures.param("installations", installations);
+  figures.param("rollout", rollout);
+  figures.param("app_mib", app_mib);
+  figures.param("idle_checks", idle_checks);
+  figures.param("repeat", repeat);
+  spdlog::set_level(spdlog::level::warn);  // the library's info lines (one a check) would drown the figures
 
   ScratchDir scratch(temp_base(), "fleet-bench");
   World w{scratch.path(), (build_dir() / "upkeep").string()};
@@ -287,7 +303,8 @@ int run(const std::vector<std::string>& argv) {
   print_checks(rows, fleet.size());
   print_idle(idle);
   measure_wave(w, fleet, nginx, most, rollout, app_mib);
-  print_summary(rows, idle);
+  print_summary(rows, idle, figures);
+  figures.print();
   return 0;
 }
 

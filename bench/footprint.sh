@@ -11,8 +11,33 @@
 # Sizes only: no timing, nothing to compare against but the targets
 # (install overhead <= 8 MB, bundle <= 10 MB).
 #
-# usage: bench/footprint.sh [BIN_DIR]
+# --json: the text goes to stderr and stdout holds one JSON object, the
+# figures beside their targets (the shape of bench/figures.h, which
+# scripts/bench.sh collects).
+#
+# usage: bench/footprint.sh [--json] [BIN_DIR]
 set -euo pipefail
+json=0
+if [ "${1:-}" = "--json" ]; then
+  json=1
+  shift
+fi
+case "${1:-}" in
+-h | --help)
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+  ;;
+-*)
+  echo "footprint.sh: unknown option ${1} (usage: bench/footprint.sh [--json] [BIN_DIR])" >&2
+  exit 2
+  ;;
+esac
+load() { cut -d' ' -f1 /proc/loadavg; }
+started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+load_start="$(load)"
+if [ "$json" = 1 ]; then
+  exec 3>&1 1>&2 # the text to stderr; fd 3 keeps stdout for the JSON object
+fi
 bin="$(cd "${1:-$(dirname "$0")/../build}" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/upkeep-footprint.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -46,7 +71,24 @@ for p in launcher upkeep-updater upkeep; do
 done
 echo "an install of a $(stat -c %s "$app")-byte app:"
 row "the app (versions/1.0.0/)" "$(bytes_of "$work/root/versions/1.0.0")"
-row "install overhead (the root but versions/1.0.0/)" "$(bytes_of "$work/root" -path "$work/root/versions/1.0.0" -prune -o)"
+overhead="$(bytes_of "$work/root" -path "$work/root/versions/1.0.0" -prune -o)"
+row "install overhead (the root but versions/1.0.0/)" "$overhead"
 row "  of which the launcher and the updater" "$(($(stat -c %s "$work/root/hello") + $(stat -c %s "$work/root/upkeep-updater")))"
 echo "an offline bundle of it:"
-row "hello.bundle" "$(stat -c %s "$work/hello.bundle")"
+bundle="$(stat -c %s "$work/hello.bundle")"
+row "hello.bundle" "$bundle"
+[ "$json" = 1 ] || exit 0
+
+# figure NAME BYTES LIMIT_MB TARGET_TEXT: one figure object, in MB (10^6 bytes).
+figure() {
+  local mb met
+  mb="$(awk -v b="$2" 'BEGIN { printf "%.6f", b / 1e6 }')" # awk: bc would print .5 for 0.5
+  met=false
+  [ "$2" -le $(($3 * 1000000)) ] && met=true
+  printf '{"name":"%s","value":%s,"unit":"MB","target":%s,"target_text":"%s","met":%s,"note":""}' \
+    "$1" "$mb" "$3" "$4" "$met"
+}
+printf '{"bench":"footprint","started":"%s","load":{"start":%s,"end":%s},"figures":[%s,%s],"params":{"bin_dir":"%s"}}\n' \
+  "$started" "$load_start" "$(load)" \
+  "$(figure "install overhead, 176-byte app" "$overhead" 8 "≤ 8 MB")" \
+  "$(figure "offline bundle of it" "$bundle" 10 "≤ 10 MB")" "$bin" >&3

@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "bench_util.h"
+#include "figures.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/install/launch_spec.h"
 #include "upkeep/install/layout.h"
@@ -66,9 +67,13 @@ int run(const std::vector<std::string>& argv) {
   const ParsedArgs args = CommandLine("launcher_overhead", "Times the launcher's fast path against a direct start.")
                               .option("runs", "N", "measured runs, default 300")
                               .option("warmup", "N", "runs not measured first, default 20")
+                              .flag("json", "print the figures as one JSON object (the text goes to stderr)")
                               .parse(argv);
   int runs = static_cast<int>(args.int_value_or("runs", 300, 1, 1000000));
   int warmup = static_cast<int>(args.int_value_or("warmup", 20, 0, 100000));
+  bench::FigureSet figures("launcher_overhead", args.flag("json"));
+  figures.param("runs", runs);
+  figures.param("warmup", warmup);
 
   stdfs::path build = bench::build_dir();
   bench::ScratchDir scratch(bench::temp_base(), "upkeep-bench-launcher");
@@ -112,6 +117,10 @@ int run(const std::vector<std::string>& argv) {
               (ratio - 1) * 100);
   std::printf("  target: at most +10%% and +1 ms -> %s\n", (ratio <= 1.10 && delta <= 1.0) ? "met" : "NOT met");
   std::printf("  load average (1 min) after: %.2f\n", bench::load_average_1min());
+  figures.at_most("overhead, median b - median a (mainapp)", delta, "ms", 1.0, "≤ +1 ms");
+  figures.at_most("ratio b/a (launcher / direct mainapp)", ratio, "x", 1.10, "≤ 1.10x (+10 %)");
+  figures.add("launcher -> /bin/true, paired median d - c", bench::stats_of(diff_true).median, "ms");
+  figures.print();
   return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <map>
 
 #include "bench_util.h"
+#include "figures.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/delta/codec.h"
@@ -170,11 +171,12 @@ Row measure(const Pair& p, const stdfs::path& work, int runs) {
   return row;
 }
 
-void print_row(const Row& r) {
+void print_row(const Row& r, FigureSet& figures) {
   const double oz = median_ms(r.ours_zstd), tz = median_ms(r.tool_zstd);
   std::printf("  %-44s %7.1f MB  zstd patch %8.2f MB: upkeep %8.1f ms %7ld KiB | zstd -d %8.1f ms %7ld KiB | %.2fx\n",
               r.pair.path.c_str(), static_cast<double>(r.pair.size) / 1e6, static_cast<double>(r.zstd_patch) / 1e6, oz,
               most_rss(r.ours_zstd), tz, most_rss(r.tool_zstd), oz / tz);
+  figures.at_most(r.pair.path + ": zstd apply / zstd -d --patch-from", oz / tz, "x", 1.2, "≤ 1.2x");
   if (r.ours_bsdiff.empty()) return;
   const double ob = median_ms(r.ours_bsdiff), tb = median_ms(r.tool_bsdiff);
   std::printf(
@@ -182,6 +184,7 @@ void print_row(const Row& r) {
       "KiB | %.2fx\n",
       "", "", static_cast<double>(r.our_bsdiff) / 1e6, static_cast<double>(r.bsdiff) / 1e6, ob, most_rss(r.ours_bsdiff),
       tb, most_rss(r.tool_bsdiff), ob / tb);
+  figures.at_most(r.pair.path + ": bsdiff apply / bspatch", ob / tb, "x", 1.2, "≤ 1.2x");
 }
 
 // The pairs of the default run: each package's two unpacked versions under APPS.
@@ -206,10 +209,14 @@ int run(const std::vector<std::string>& args) {
       .option("new", "DIR", "the newer application folder")
       .option("apps", "DIR", "the folders fetch_debs.sh unpacked, default build/delta-bench/apps")
       .option("files", "N", "the N largest changed files of each pair, default 4")
-      .option("runs", "N", "interleaved runs of each apply, default 5");
+      .option("runs", "N", "interleaved runs of each apply, default 5")
+      .flag("json", "print the figures as one JSON object (the text goes to stderr)");
   const ParsedArgs cli = cl.parse(args);
   const int runs = static_cast<int>(cli.int_value_or("runs", 5, 1, 100));
   const size_t files = static_cast<size_t>(cli.int_value_or("files", 4, 1, 1000));
+  FigureSet figures("patch_apply", cli.flag("json"));
+  figures.param("runs", runs);
+  figures.param("files", static_cast<int64_t>(files));
   std::vector<std::pair<stdfs::path, stdfs::path>> folders;
   if (cli.value("old") || cli.value("new")) {
     if (!cli.value("old") || !cli.value("new")) fail(ErrorCode::kUsage, "--old and --new go together");
@@ -223,11 +230,12 @@ int run(const std::vector<std::string>& args) {
     std::printf("%s -> %s\n", from.c_str(), to.filename().c_str());
     std::fflush(stdout);
     for (const Pair& p : changed_pairs(from, to, files)) {
-      print_row(measure(p, work.path(), runs));
+      print_row(measure(p, work.path(), runs), figures);
       std::fflush(stdout);
     }
   }
   std::printf("load %.2f at the end\n", load_average_1min());
+  figures.print();
   return 0;
 }
 

@@ -29,6 +29,7 @@
 #include <sstream>
 
 #include "bench_util.h"
+#include "figures.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/hash.h"
 #include "upkeep/base/parallel_for.h"
@@ -171,12 +172,18 @@ int run(const std::vector<std::string>& args) {
       .option("runs", "N", "interleaved rounds, default 3")
       .option("levels", "L,L/M/S,...",
               "the curve's settings: zstd levels, or level/minimum match/search log; default "
-              "1,3,6,9,12,15,16,16/3/3,17,18,19; none: no curve");
+              "1,3,6,9,12,15,16,16/3/3,17,18,19; none: no curve")
+      .flag("json", "print the figures as one JSON object (the text goes to stderr)");
   const ParsedArgs cli = cl.parse(args);
   const int runs = static_cast<int>(cli.int_value_or("runs", 3, 1, 100));
   const std::string level_text = cli.value_or("levels", "1,3,6,9,12,15,16,16/3/3,17,18,19");
   const std::vector<Setting> levels = level_text == "none" ? std::vector<Setting>{} : settings_of(level_text);
   const stdfs::path upkeep = build_dir() / "upkeep";
+  FigureSet figures("release_time", cli.flag("json"));
+  figures.param("runs", runs);
+  figures.param("mib", cli.value_or("mib", "377"));
+  figures.param("dir", cli.value_or("dir", ""));
+  figures.param("levels", level_text);
 
   ScratchDir scratch(temp_base(), "release-time");
   stdfs::path dir = cli.value_or("dir", "");
@@ -231,9 +238,15 @@ int run(const std::vector<std::string>& args) {
   print_sample("zip -r -6", zip, zip_wall);
   for (const char* p : presets) print_sample(std::string("upkeep release ") + p, samples[p], zip_wall);
   const double max_blobs = static_cast<double>(samples["max"].blobs);
+  const double default_vs_zip = stats_of(samples["default"].wall).median / zip_wall;
+  const double blobs_vs_max = (static_cast<double>(samples["default"].blobs) / max_blobs - 1) * 100;
   std::printf("  default: %.2fx zip's wall time (target <= 3x); blobs %+.2f%% of max's (target <= 3%%)\n",
-              stats_of(samples["default"].wall).median / zip_wall,
-              (static_cast<double>(samples["default"].blobs) / max_blobs - 1) * 100);
+              default_vs_zip, blobs_vs_max);
+  figures.at_most("release --compression default, wall / zip -r -6", default_vs_zip, "x", 3, "≤ 3x");
+  figures.at_most("default's blobs beside max's (level 19)", blobs_vs_max, "%", 3, "≤ +3 %");
+  figures.add("release --compression fast, wall / zip -r -6", stats_of(samples["fast"].wall).median / zip_wall, "x");
+  figures.add("release --compression max, wall / zip -r -6", stats_of(samples["max"].wall).median / zip_wall, "x");
+  figures.add("zip -r -6, wall", zip_wall / 1e3, "s");
 
   if (!levels.empty()) {
     std::printf("\ncurve: every file as a blob, %u threads\n  setting    wall      CPU      bytes\n", threads);
@@ -254,6 +267,7 @@ int run(const std::vector<std::string>& args) {
                     p.wall_ms / top->wall_ms);
     }
   }
+  figures.print();
   return 0;
 }
 
