@@ -127,7 +127,7 @@ if [ "$fetch" = 1 ]; then
       [ "$quick" = 1 ] && names=(openssl) # --quick measures openssl alone
       bench/delta/fetch_debs.sh "${names[@]}"
       ;;
-    patch_apply) bench/delta/fetch_debs.sh chromium firefox-esr ;;
+    patch_apply) bench/delta/fetch_debs.sh chromium firefox-esr libreoffice-core ;;
     esac
   done
 fi

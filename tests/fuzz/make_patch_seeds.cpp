@@ -40,6 +40,10 @@ const char* target_name(PatchAlgorithm a) {
       return "bitcode_patch";
     case PatchAlgorithm::kMo:
       return "mo_patch";
+    case PatchAlgorithm::kElf:
+      return "elf_patch";
+    default:
+      break;
   }
   return "unknown";
 }
@@ -55,7 +59,7 @@ int main(int argc, char** argv) {
   const std::string source_bytes = read(source);
   const uint64_t target_size = stdfs::file_size(target);
   for (PatchAlgorithm a : {PatchAlgorithm::kZstd, PatchAlgorithm::kBsdiff, PatchAlgorithm::kGzip, PatchAlgorithm::kBits,
-                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo}) {
+                           PatchAlgorithm::kBitcode, PatchAlgorithm::kMo, PatchAlgorithm::kElf}) {
     const stdfs::path patch = out / "patch.tmp";
     if (!upkeep::delta::make_patch(a, source, target, patch)) continue;
     std::string seed;

@@ -196,10 +196,9 @@ std::optional<uint64_t> AddressMap::Cursor::old_of(uint64_t new_offset) {
   return runs_[at_].old_offset + (new_offset - runs_[at_].new_offset);
 }
 
-uint64_t AddressMap::Cursor::next_mapped(uint64_t new_offset) {
+const AddressMap::Run* AddressMap::Cursor::run_from(uint64_t new_offset) {
   while (at_ < runs_.size() && runs_[at_].new_offset + runs_[at_].length <= new_offset) ++at_;
-  if (at_ == runs_.size()) return UINT64_MAX;
-  return std::max(new_offset, runs_[at_].new_offset);
+  return at_ == runs_.size() ? nullptr : &runs_[at_];
 }
 
 }  // namespace upkeep::delta

@@ -46,8 +46,8 @@ class AddressMap {
    public:
     explicit Cursor(const AddressMap& map) : runs_(map.runs_) {}
     std::optional<uint64_t> old_of(uint64_t new_offset);
-    // The first mapped new offset at or after `new_offset` (UINT64_MAX: none).
-    uint64_t next_mapped(uint64_t new_offset);
+    // The first run that ends after `new_offset` (nullptr: none).
+    const Run* run_from(uint64_t new_offset);
 
    private:
     const std::vector<Run>& runs_;

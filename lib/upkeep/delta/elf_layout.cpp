@@ -91,8 +91,10 @@ std::optional<ElfLayout> ElfLayout::parse(const unsigned char* d, uint64_t size)
       continue;
     layout.regions_.push_back({s.offset, s.size, s.addr, *kind});
   }
-  for (const ElfSection& s : layout.sections_)
+  for (const ElfSection& s : layout.sections_) {
     if (s.in_file && s.size > 0) layout.in_file_.push_back(s);
+    if (s.exec && s.size > 0) layout.code_.emplace_back(s.addr, s.addr + s.size);
+  }
   std::sort(layout.in_file_.begin(), layout.in_file_.end(),
             [](const ElfSection& a, const ElfSection& b) { return a.offset < b.offset; });
   if (layout.image_low_ == UINT64_MAX) layout.image_low_ = layout.image_high_;
@@ -147,8 +149,10 @@ const ElfSection* ElfLayout::section_named(std::string_view name) const {
 }
 
 bool ElfLayout::is_code(uint64_t addr) const {
-  const ElfSection* s = section_at(addr);
-  return s && s->exec;
+  // A handful of executable sections: a scan beats a search.
+  for (const auto& [begin, end] : code_)
+    if (addr >= begin && addr < end) return true;
+  return false;
 }
 
 }  // namespace upkeep::delta

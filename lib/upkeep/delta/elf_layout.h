@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace upkeep::delta {
@@ -80,6 +81,7 @@ class ElfLayout {
  private:
   std::vector<ElfSection> sections_;  // allocated ones, sorted by address
   std::vector<ElfSection> in_file_;   // those with file bytes, sorted by offset
+  std::vector<std::pair<uint64_t, uint64_t>> code_;  // [addr, end) of executable sections
   std::vector<ElfRegion> regions_;
   uint64_t image_low_ = 0;
   uint64_t image_high_ = 0;

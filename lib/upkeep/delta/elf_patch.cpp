@@ -40,7 +40,24 @@ class TargetPredictor {
       if (const ElfSection* n = new_.section_named(s.name)) moved_.emplace(&s, n->addr - s.addr);
   }
 
-  std::optional<uint64_t> predict(uint64_t old_target) const {
+  // Calls and loads reach the same targets again and again: the last
+  // prediction of each of a few thousand slots is kept.
+  std::optional<uint64_t> predict(uint64_t old_target) {
+    Cached& c = cache_[(old_target * 0x9E3779B97F4A7C15ull) >> (64 - kCacheBits)];
+    if (c.valid && c.old_target == old_target) return c.predicted;
+    c = {true, old_target, uncached(old_target)};
+    return c.predicted;
+  }
+
+ private:
+  static constexpr int kCacheBits = 12;
+  struct Cached {
+    bool valid = false;
+    uint64_t old_target = 0;
+    std::optional<uint64_t> predicted;
+  };
+
+  std::optional<uint64_t> uncached(uint64_t old_target) const {
     if (std::optional<uint64_t> off = old_.offset_of(old_target))
       if (std::optional<uint64_t> n = map_.new_of(*off))
         if (std::optional<uint64_t> addr = new_.address_of(*n)) return addr;
@@ -51,11 +68,11 @@ class TargetPredictor {
     return old_target + it->second;
   }
 
- private:
   const ElfLayout& old_;
   const ElfLayout& new_;
   const AddressMap& map_;
   std::unordered_map<const ElfSection*, uint64_t> moved_;
+  std::vector<Cached> cache_ = std::vector<Cached>(size_t{1} << kCacheBits);
 };
 
 enum class Direction { kNormalise, kRestore };
@@ -68,50 +85,89 @@ enum class Direction { kNormalise, kRestore };
 // (every value starts at least one byte after its reference's start, and
 // the scan moves past a rewritten value). So the client, holding the
 // normalised bytes, decides exactly as the vendor did with the real ones.
-// Returns how many values were rewritten.
+class ReferenceRewriter {
+ public:
+  ReferenceRewriter(const ElfLayout& new_layout, unsigned char* data, const ElfLayout& old_layout, Bytes old,
+                    const AddressMap& map, Direction direction)
+      : data_(data),
+        old_layout_(old_layout),
+        old_(old),
+        predictor_(old_layout, new_layout, map),
+        direction_(direction) {}
+
+  // Rewrites the reference the rule finds at new offset p of `region`
+  // (mapped to old offset q), if any; returns how far the scan moves on.
+  uint64_t at(const ElfRegion& region, uint64_t p, uint64_t q) {
+    // q rises with p within a run: the last region found usually holds it.
+    if (!old_region_ || q - old_region_->offset >= old_region_->size) old_region_ = old_layout_.region_at(q);
+    if (!old_region_ || old_region_->kind != region.kind) return 1;
+    const uint64_t addr = region.addr + (p - region.offset), end = region.offset + region.size;
+    const uint64_t old_addr = old_region_->addr + (q - old_region_->offset);
+    const uint64_t old_avail = old_region_->offset + old_region_->size - q;
+    const std::optional<ElfReference> ref = reference_shape(region.kind, old_.data + q, old_avail, old_addr);
+    if (!ref || ref->length > end - p || (region.kind != RegionKind::kCode && addr % ref->width != 0) ||
+        std::memcmp(data_ + p, old_.data + q, std::min<size_t>(ref->value_at, 2)) != 0)
+      return 1;
+    const std::optional<uint64_t> old_target = reference_target(old_layout_, old_.data, q, *old_region_, *ref);
+    const std::optional<uint64_t> predicted = old_target ? predictor_.predict(*old_target) : std::nullopt;
+    if (!predicted) return 1;
+    const uint64_t base = ref->base_address(addr);
+    const uint64_t old_value = ref->read(old_.data + q);
+    const uint64_t value = ref->read(data_ + p);
+    if (direction_ == Direction::kNormalise)
+      ref->write(data_ + p, old_value + (base + value - *predicted));  // the old value when predicted right
+    else
+      ref->write(data_ + p, *predicted + (value - old_value) - base);
+    ++count_;
+    return ref->length;
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  unsigned char* data_;
+  const ElfLayout& old_layout_;
+  Bytes old_;
+  TargetPredictor predictor_;
+  Direction direction_;
+  const ElfRegion* old_region_ = nullptr;
+  uint64_t count_ = 0;
+};
+
+// Whether the old bytes at `b` can start a code reference (elf_reference.cpp's
+// patterns: a rel32 branch, or a RIP-relative ModRM in the next four bytes).
+// Most places cannot, and the scan passes them without a closer look.
+inline bool may_start_code_reference(const unsigned char* b, uint64_t avail) {
+  if (avail < 5) return avail > 0;
+  if (b[0] == 0xE8 || b[0] == 0xE9 || (b[0] == 0x0F && (b[1] & 0xF0) == 0x80)) return true;
+  return ((b[1] & 0xC7) == 0x05) | ((b[2] & 0xC7) == 0x05) | ((b[3] & 0xC7) == 0x05) | ((b[4] & 0xC7) == 0x05);
+}
+
+// Applies the rule to every mapped place of the code and pointer regions;
+// returns how many values were rewritten.
 uint64_t rewrite(const ElfLayout& new_layout, unsigned char* data, const ElfLayout& old_layout, Bytes old,
                  const AddressMap& map, Direction direction) {
-  const TargetPredictor predictor(old_layout, new_layout, map);
+  ReferenceRewriter rewriter(new_layout, data, old_layout, old, map, direction);
   AddressMap::Cursor cursor(map);
-  uint64_t rewritten = 0;
   for (const ElfRegion& region : new_layout.regions()) {
     if (region.kind != RegionKind::kCode && region.kind != RegionKind::kPointers) continue;  // elf_tables.h's
+    const bool code = region.kind == RegionKind::kCode;
     const uint64_t end = region.offset + region.size;
     for (uint64_t p = region.offset; p < end;) {
-      p = cursor.next_mapped(p);
-      if (p >= end) break;
-      const uint64_t q = *cursor.old_of(p);
-      const ElfRegion* old_region = old_layout.region_at(q);
-      const uint64_t addr = region.addr + (p - region.offset);
-      if (!old_region || old_region->kind != region.kind) {
-        ++p;
-        continue;
+      const AddressMap::Run* run = cursor.run_from(p);
+      if (!run || run->new_offset >= end) break;
+      p = std::max(p, run->new_offset);
+      const uint64_t run_end = std::min(end, run->new_offset + run->length);
+      const uint64_t shift = run->old_offset - run->new_offset;
+      while (p < run_end) {
+        if (code && !may_start_code_reference(old.data + p + shift, old.size - (p + shift))) {
+          ++p;
+          continue;
+        }
+        p += rewriter.at(region, p, p + shift);
       }
-      const uint64_t old_addr = old_region->addr + (q - old_region->offset);
-      const uint64_t old_avail = old_region->offset + old_region->size - q;
-      const std::optional<ElfReference> ref = reference_shape(region.kind, old.data + q, old_avail, old_addr);
-      const bool fits = ref && ref->length <= end - p && (addr % ref->width == 0 || region.kind == RegionKind::kCode) &&
-                        std::memcmp(data + p, old.data + q, std::min<size_t>(ref->value_at, 2)) == 0;
-      std::optional<uint64_t> predicted;
-      if (fits)
-        if (std::optional<uint64_t> old_target = reference_target(old_layout, old.data, q, *old_region, *ref))
-          predicted = predictor.predict(*old_target);
-      if (!predicted) {
-        ++p;
-        continue;
-      }
-      const uint64_t base = ref->base_address(addr);
-      const uint64_t old_value = ref->read(old.data + q);
-      const uint64_t value = ref->read(data + p);
-      if (direction == Direction::kNormalise)
-        ref->write(data + p, old_value + (base + value - *predicted));  // the old value when predicted right
-      else
-        ref->write(data + p, *predicted + (value - old_value) - base);
-      ++rewritten;
-      p += ref->length;
     }
   }
-  return rewritten;
+  return rewriter.count();
 }
 
 // A copy of `data` with the value of every reference its own layout shows

@@ -99,6 +99,11 @@ std::optional<ElfReference> code_shape(const unsigned char* p, uint64_t avail) {
     r.value_at = 2;
     r.to_code = true;
   } else {
+    // The ModRM of a RIP-relative operand (mod 00, r/m 101) is one of the
+    // next four bytes; most places have none, and end here.
+    bool rip = false;
+    for (uint64_t k = 1; k <= 4 && k < avail; ++k) rip |= (p[k] & 0xC7) == 0x05;
+    if (!rip) return std::nullopt;
     uint64_t i = 0;
     if (avail > i && (p[i] == 0x66 || p[i] == 0xF2 || p[i] == 0xF3)) ++i;
     if (avail > i && (p[i] & 0xF0) == 0x40) ++i;  // REX
