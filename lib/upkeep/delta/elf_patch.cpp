@@ -7,6 +7,7 @@
 
 #include "upkeep/base/error.h"
 #include "upkeep/base/hash.h"
+#include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/address_map.h"
 #include "upkeep/delta/elf_layout.h"
 #include "upkeep/delta/elf_reference.h"
@@ -96,12 +97,13 @@ class ReferenceRewriter {
         direction_(direction) {}
 
   // Rewrites the reference the rule finds at new offset p of `region`
-  // (mapped to old offset q), if any; returns how far the scan moves on.
-  uint64_t at(const ElfRegion& region, uint64_t p, uint64_t q) {
+  // (mapped to old offset q) that ends by `end`, if any; returns how far the
+  // scan moves on.
+  uint64_t at(const ElfRegion& region, uint64_t p, uint64_t q, uint64_t end) {
     // q rises with p within a run: the last region found usually holds it.
     if (!old_region_ || q - old_region_->offset >= old_region_->size) old_region_ = old_layout_.region_at(q);
     if (!old_region_ || old_region_->kind != region.kind) return 1;
-    const uint64_t addr = region.addr + (p - region.offset), end = region.offset + region.size;
+    const uint64_t addr = region.addr + (p - region.offset);
     const uint64_t old_addr = old_region_->addr + (q - old_region_->offset);
     const uint64_t old_avail = old_region_->offset + old_region_->size - q;
     const std::optional<ElfReference> ref = reference_shape(region.kind, old_.data + q, old_avail, old_addr);
@@ -118,10 +120,8 @@ class ReferenceRewriter {
       ref->write(data_ + p, old_value + (base + value - *predicted));  // the old value when predicted right
     else
       ref->write(data_ + p, *predicted + (value - old_value) - base);
-    ++count_;
     return ref->length;
   }
-  uint64_t count() const { return count_; }
 
  private:
   unsigned char* data_;
@@ -130,7 +130,6 @@ class ReferenceRewriter {
   TargetPredictor predictor_;
   Direction direction_;
   const ElfRegion* old_region_ = nullptr;
-  uint64_t count_ = 0;
 };
 
 // Whether the old bytes at `b` can start a code reference (elf_reference.cpp's
@@ -142,32 +141,49 @@ inline bool may_start_code_reference(const unsigned char* b, uint64_t avail) {
   return ((b[1] & 0xC7) == 0x05) | ((b[2] & 0xC7) == 0x05) | ((b[3] & 0xC7) == 0x05) | ((b[4] & 0xC7) == 0x05);
 }
 
-// Applies the rule to every mapped place of the code and pointer regions;
-// returns how many values were rewritten.
-uint64_t rewrite(const ElfLayout& new_layout, unsigned char* data, const ElfLayout& old_layout, Bytes old,
-                 const AddressMap& map, Direction direction) {
-  ReferenceRewriter rewriter(new_layout, data, old_layout, old, map, direction);
+// The scan restarts at every kScanChunk of a region (a reference may not cross
+// one), so that chunks are rewritten side by side: each thread writes only
+// values inside its chunk, and reads the new file's bytes only at p and p + 1,
+// which no other chunk writes (a chunk's first byte starts, never holds, a value).
+constexpr uint64_t kScanChunk = 4ull << 20;
+
+void rewrite_chunk(ReferenceRewriter& rewriter, const AddressMap& map, const ElfRegion& region, uint64_t begin,
+                   uint64_t end, Bytes old) {
   AddressMap::Cursor cursor(map);
-  for (const ElfRegion& region : new_layout.regions()) {
-    if (region.kind != RegionKind::kCode && region.kind != RegionKind::kPointers) continue;  // elf_tables.h's
-    const bool code = region.kind == RegionKind::kCode;
-    const uint64_t end = region.offset + region.size;
-    for (uint64_t p = region.offset; p < end;) {
-      const AddressMap::Run* run = cursor.run_from(p);
-      if (!run || run->new_offset >= end) break;
-      p = std::max(p, run->new_offset);
-      const uint64_t run_end = std::min(end, run->new_offset + run->length);
-      const uint64_t shift = run->old_offset - run->new_offset;
-      while (p < run_end) {
-        if (code && !may_start_code_reference(old.data + p + shift, old.size - (p + shift))) {
-          ++p;
-          continue;
-        }
-        p += rewriter.at(region, p, p + shift);
+  const bool code = region.kind == RegionKind::kCode;
+  for (uint64_t p = begin; p < end;) {
+    const AddressMap::Run* run = cursor.run_from(p);
+    if (!run || run->new_offset >= end) break;
+    p = std::max(p, run->new_offset);
+    const uint64_t run_end = std::min(end, run->new_offset + run->length);
+    const uint64_t shift = run->old_offset - run->new_offset;
+    while (p < run_end) {
+      if (code && !may_start_code_reference(old.data + p + shift, old.size - (p + shift))) {
+        ++p;
+        continue;
       }
+      p += rewriter.at(region, p, p + shift, end);
     }
   }
-  return rewriter.count();
+}
+
+// Applies the rule to every mapped place of the code and pointer regions.
+void rewrite(const ElfLayout& new_layout, unsigned char* data, const ElfLayout& old_layout, Bytes old,
+             const AddressMap& map, Direction direction) {
+  struct Chunk {
+    const ElfRegion* region;
+    uint64_t begin, end;
+  };
+  std::vector<Chunk> chunks;
+  for (const ElfRegion& region : new_layout.regions()) {
+    if (region.kind != RegionKind::kCode && region.kind != RegionKind::kPointers) continue;  // elf_tables.h's
+    for (uint64_t at = region.offset; at < region.offset + region.size; at += kScanChunk)
+      chunks.push_back({&region, at, std::min(region.offset + region.size, at + kScanChunk)});
+  }
+  parallel_for(chunks.size(), default_thread_count(), [&](size_t i) {
+    ReferenceRewriter rewriter(new_layout, data, old_layout, old, map, direction);
+    rewrite_chunk(rewriter, map, *chunks[i].region, chunks[i].begin, chunks[i].end, old);
+  });
 }
 
 // A copy of `data` with the value of every reference its own layout shows
