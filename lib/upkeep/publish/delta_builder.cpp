@@ -59,12 +59,40 @@ void publish_file(const stdfs::path& tmp, const stdfs::path& final_path, Undo& c
 
 // One candidate patch: a source and an algorithm. Either already in the
 // store (`existing`) or just computed into the work folder.
+// Algorithms clients from before them skip as unknown (they keep a route of
+// an older algorithm beside them; zstd-long is not among them: older clients
+// could not apply a patch of its sizes in any algorithm they know).
+bool is_newer_algorithm(delta::PatchAlgorithm a) { return a == delta::PatchAlgorithm::kElf; }
+
 struct Attempt {
   delta::PatchAlgorithm algorithm;
   stdfs::path file;
   bool existing = false;
   delta::Stored stored;
 };
+
+// The algorithms tried for a pair: each declines what it cannot express.
+std::vector<delta::PatchAlgorithm> candidate_algorithms(const FileEntry& s, const stdfs::path& target,
+                                                        uint64_t target_size) {
+  std::vector<delta::PatchAlgorithm> algorithms;
+  // A large pair gets zstd-long, which clients from before it skip (they would refuse the size).
+  const bool zstd_fits = s.size <= delta::kMaxZstdPatchSource && target_size <= delta::kMaxZstdPatchSource;
+  algorithms.push_back(zstd_fits ? delta::PatchAlgorithm::kZstd : delta::PatchAlgorithm::kZstdLong);
+  if (s.size <= delta::kMaxSuffixSortSource) algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
+  algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
+  if (delta::is_bit_stream(target)) {
+    if (s.size <= delta::kMaxBitsPatchSource && target_size <= delta::kMaxZstdPatchSource)
+      algorithms.push_back(delta::PatchAlgorithm::kBits);
+    algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
+  }
+  // An executable-aware patch: code moved by a small change costs nothing (delta/elf_patch.h).
+  if (target_size >= delta::kMinElfPatchFile && s.size >= delta::kMinElfPatchFile && delta::is_x86_64_elf(target))
+    algorithms.push_back(delta::PatchAlgorithm::kElf);  // declines unless the source is one too
+  if (delta::is_mo_file(target))
+    algorithms.push_back(delta::PatchAlgorithm::kMo);  // declines unless both decode and encode back exactly
+
+  return algorithms;
+}
 
 // The state of one build() call. put_blob() may run on several threads at
 // once; everything else runs on the calling thread, after them.
@@ -78,7 +106,10 @@ class Build {
   delta::Stored put_blob(const FileEntry& c, DeltaStats& stats);
   // One sync of the work folder for all the blobs, then their renames.
   void publish_blobs();
-  std::optional<delta::PatchRoute> best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
+  // The smallest patch from s to c, and, when that is of an algorithm older
+  // clients do not know (kNewerAlgorithms), the smallest they do know too:
+  // they skip the first and would otherwise fetch the blob.
+  std::vector<delta::PatchRoute> best_patches(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
                                               uint64_t blob_length, DeltaStats& stats);
   // Hands what was created over to `out`; nothing is removed any more.
   void keep(DeltaBuild& out) {
@@ -179,26 +210,9 @@ std::optional<stdfs::path> Build::source_bytes(const FileEntry& s, const PriorRe
   return out;
 }
 
-std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
+std::vector<delta::PatchRoute> Build::best_patches(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
                                                    uint64_t blob_length, DeltaStats& stats) {
-  std::vector<delta::PatchAlgorithm> algorithms;
-  // A large pair gets zstd-long, which clients from before it skip (they would refuse the size).
-  const bool zstd_fits = s.size <= delta::kMaxZstdPatchSource && c.size <= delta::kMaxZstdPatchSource;
-  algorithms.push_back(zstd_fits ? delta::PatchAlgorithm::kZstd : delta::PatchAlgorithm::kZstdLong);
-  if (s.size <= delta::kMaxSuffixSortSource) algorithms.push_back(delta::PatchAlgorithm::kBsdiff);
-  algorithms.push_back(delta::PatchAlgorithm::kGzip);  // declines unless both are .gz files it can rebuild
-  if (delta::is_bit_stream(build_dir_ / c.path)) {
-    if (s.size <= delta::kMaxBitsPatchSource && c.size <= delta::kMaxZstdPatchSource)
-      algorithms.push_back(delta::PatchAlgorithm::kBits);
-    algorithms.push_back(delta::PatchAlgorithm::kBitcode);  // declines unless both decode and encode back exactly
-  }
-  // An executable-aware patch: code moved by a small change costs nothing (delta/elf_patch.h).
-  if (c.size >= delta::kMinElfPatchFile && s.size >= delta::kMinElfPatchFile &&
-      delta::is_x86_64_elf(build_dir_ / c.path))
-    algorithms.push_back(delta::PatchAlgorithm::kElf);  // declines unless the source is one too
-  if (delta::is_mo_file(build_dir_ / c.path))
-    algorithms.push_back(delta::PatchAlgorithm::kMo);  // declines unless both decode and encode back exactly
-
+  const std::vector<delta::PatchAlgorithm> algorithms = candidate_algorithms(s, build_dir_ / c.path, c.size);
   std::vector<Attempt> attempts;
   std::optional<stdfs::path> source;
   bool source_looked_up = false;
@@ -219,24 +233,39 @@ std::optional<delta::PatchRoute> Build::best_patch(const FileEntry& s, const Pri
     ++stats.patches_computed;
     attempts.push_back({a, tmp, false, stored_of(tmp)});
   }
-  if (attempts.empty()) return std::nullopt;
-
-  auto best = std::min_element(attempts.begin(), attempts.end(),
-                               [](const Attempt& x, const Attempt& y) { return x.stored.length < y.stored.length; });
-  const bool keep = static_cast<double>(best->stored.length) <= kMaxPatchToBlobRatio * static_cast<double>(blob_length);
-  for (auto it = attempts.begin(); it != attempts.end(); ++it)
-    if (!it->existing && (it != best || !keep)) remove_quietly(it->file);
-  if (!keep) return std::nullopt;
-
-  if (!best->existing) {
-    check_decodes(best->file, c, &*source, best->algorithm);
-    const stdfs::path final_path =
-        targets_ / delta::patch_target_path(app_, s.sha256, c.sha256, delta::algorithm_name(best->algorithm));
-    publish_file(best->file, final_path, created_, targets_);
+  // Kept: the smallest, and the smallest an older client knows when that one is newer.
+  auto smallest = [&](bool known_to_older) {
+    auto best = attempts.end();
+    for (auto it = attempts.begin(); it != attempts.end(); ++it)
+      if ((!known_to_older || !is_newer_algorithm(it->algorithm)) &&
+          (best == attempts.end() || it->stored.length < best->stored.length))
+        best = it;
+    const bool fits = best != attempts.end() && static_cast<double>(best->stored.length) <=
+                                                    kMaxPatchToBlobRatio * static_cast<double>(blob_length);
+    return fits ? best : attempts.end();
+  };
+  std::vector<std::vector<Attempt>::iterator> kept;
+  if (auto best = smallest(false); best != attempts.end()) {
+    kept.push_back(best);
+    if (is_newer_algorithm(best->algorithm))
+      if (auto older = smallest(true); older != attempts.end()) kept.push_back(older);
   }
-  ++stats.patches_kept;
-  stats.patch_bytes += best->stored.length;
-  return delta::PatchRoute{delta::algorithm_name(best->algorithm), s.sha256, best->stored};
+  for (auto it = attempts.begin(); it != attempts.end(); ++it)
+    if (!it->existing && std::find(kept.begin(), kept.end(), it) == kept.end()) remove_quietly(it->file);
+
+  std::vector<delta::PatchRoute> routes;
+  for (auto it : kept) {
+    if (!it->existing) {
+      check_decodes(it->file, c, &*source, it->algorithm);
+      const stdfs::path final_path =
+          targets_ / delta::patch_target_path(app_, s.sha256, c.sha256, delta::algorithm_name(it->algorithm));
+      publish_file(it->file, final_path, created_, targets_);
+    }
+    ++stats.patches_kept;
+    stats.patch_bytes += it->stored.length;
+    routes.push_back({delta::algorithm_name(it->algorithm), s.sha256, it->stored});
+  }
+  return routes;
 }
 
 // The last component of the parent folder ("" at the top).
@@ -341,7 +370,8 @@ DeltaBuild DeltaBuilder::build(const FileManifest& release, const stdfs::path& b
       for (const FileEntry* path : contents.at(e.sha256)) {
         const FileEntry* s = source_candidate(p.manifest, *path);
         if (!s || s->size == 0 || !tried.insert(s->sha256).second) continue;
-        if (auto route = b.best_patch(*s, p, c, e.blob.length, stats)) e.patches.push_back(std::move(*route));
+        for (delta::PatchRoute& route : b.best_patches(*s, p, c, e.blob.length, stats))
+          e.patches.push_back(std::move(route));
       }
     }
     step();

@@ -475,3 +475,41 @@ TEST_CASE("a file larger than a zstd patch allows gets a zstd-long patch and no 
   CHECK(delta::apply_patch(delta::PatchAlgorithm::kZstdLong, build1 / "lib/big.so", patch, work / "new", size) ==
         e->sha256);
 }
+
+TEST_CASE("an elf patch that is the smallest keeps a route older clients know beside it", "[delta][vendor][elf]") {
+  RepoFixture f;
+  TempDir tmp;
+  namespace data = upkeep::test::delta_data;
+  // gcc's library, then a hole past kMaxSuffixSortSource: no bsdiff, so zstd-long is the older algorithm's best.
+  auto library = [&](const stdfs::path& dir, bool edited) {
+    write_text(dir / "lib/libdemo.so", data::gcc_shared_library(data::c_program(1500, edited), tmp));
+    stdfs::resize_file(dir / "lib/libdemo.so", delta::kMaxSuffixSortSource + (1 << 20));
+  };
+  const stdfs::path build1 = f.tmp / "elf1", build2 = f.tmp / "elf2";
+  library(build1, false);
+  library(build2, true);
+  publish::ReleaseInfo info;
+  info.app_id = "demo";
+  info.platform = "linux-x86_64";
+  info.compression = publish::CompressionPreset::kFast;
+  info.version = "1.0.0";
+  f.publisher.publish_release(build1, info);
+  info.version = "2.0.0";
+  auto r = f.publisher.publish_release(build2, info);
+  CHECK(r.delta.patches_computed == 2);  // zstd-long and elf
+  REQUIRE(r.delta.patches_kept == 2);
+  const delta::DeltaIndex index = index_of(r);
+  const std::string new_sha = hash_file_hex(build2 / "lib/libdemo.so");
+  const delta::ContentEntry* e = index.find(new_sha);
+  REQUIRE(e);
+  std::map<std::string, uint64_t> routes;
+  for (const delta::PatchRoute& p : e->patches) routes[p.algorithm] = p.stored.length;
+  REQUIRE(routes.size() == 2);
+  REQUIRE(routes.count("elf"));
+  REQUIRE(routes.count("zstd-long"));
+  CHECK(routes["elf"] < routes["zstd-long"]);
+
+  const stdfs::path patch = store(f, delta::patch_target_path("demo", e->patches[0].from, e->sha256, "elf"));
+  CHECK(delta::apply_patch(delta::PatchAlgorithm::kElf, build1 / "lib/libdemo.so", patch, tmp / "rebuilt",
+                           stdfs::file_size(build2 / "lib/libdemo.so")) == new_sha);
+}
