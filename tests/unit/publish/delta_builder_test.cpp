@@ -44,6 +44,16 @@ publish::PublishedRelease publish_release(RepoFixture& f, const std::string& ver
   return f.publisher.publish_release(build, info);
 }
 
+// Publishes the folder `build` as it is, with the fast preset (for large files).
+publish::PublishedRelease publish_folder(RepoFixture& f, const stdfs::path& build, const std::string& version) {
+  publish::ReleaseInfo info;
+  info.app_id = "demo";
+  info.platform = "linux-x86_64";
+  info.compression = publish::CompressionPreset::kFast;
+  info.version = version;
+  return f.publisher.publish_release(build, info);
+}
+
 // The delta index in the release's delta bundle, matched with its files.json (which gives the sizes).
 delta::DeltaIndex index_of(const publish::PublishedRelease& r) {
   REQUIRE(!r.delta_file.empty());
@@ -453,14 +463,8 @@ TEST_CASE("a file larger than a zstd patch allows gets a zstd-long patch and no 
   };
   make(build1, 8);
   make(build2, 9);
-  publish::ReleaseInfo info;
-  info.app_id = "demo";
-  info.platform = "linux-x86_64";
-  info.compression = publish::CompressionPreset::kFast;
-  info.version = "1.0.0";
-  f.publisher.publish_release(build1, info);
-  info.version = "2.0.0";
-  auto r = f.publisher.publish_release(build2, info);
+  publish_folder(f, build1, "1.0.0");
+  auto r = publish_folder(f, build2, "2.0.0");
   CHECK(r.delta.patches_computed == 1);  // zstd-long only: no bsdiff of a source this large
   REQUIRE(r.delta.patches_kept == 1);
   const delta::DeltaIndex index = index_of(r);
@@ -488,14 +492,8 @@ TEST_CASE("an elf patch that is the smallest keeps a route older clients know be
   const stdfs::path build1 = f.tmp / "elf1", build2 = f.tmp / "elf2";
   library(build1, false);
   library(build2, true);
-  publish::ReleaseInfo info;
-  info.app_id = "demo";
-  info.platform = "linux-x86_64";
-  info.compression = publish::CompressionPreset::kFast;
-  info.version = "1.0.0";
-  f.publisher.publish_release(build1, info);
-  info.version = "2.0.0";
-  auto r = f.publisher.publish_release(build2, info);
+  publish_folder(f, build1, "1.0.0");
+  auto r = publish_folder(f, build2, "2.0.0");
   CHECK(r.delta.patches_computed == 2);  // zstd-long and elf
   REQUIRE(r.delta.patches_kept == 2);
   const delta::DeltaIndex index = index_of(r);
