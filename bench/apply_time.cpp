@@ -232,16 +232,18 @@ Row run_scenario(const Scenario& sc, const stdfs::path& base, int runs, int cp_r
   return row;
 }
 
-// The doc's targets (section 2): under 10 ms for 1 GiB in 10,000 files, flat in size.
-void add_figures(bench::FigureSet& figures, const std::vector<Row>& rows, int runs, int cp_runs, int scale) {
+// The doc's targets (section 2): under 10 ms for 1 GiB in 10,000 files (rows[1]; returns
+// whether it is met), flat in size.
+bool add_figures(bench::FigureSet& figures, const std::vector<Row>& rows, int runs, int cp_runs, int scale) {
   figures.param("runs", runs);
   figures.param("cp_runs", cp_runs);
   figures.param("scale_percent", scale);
   const std::string scaled = scale < 100 ? "sizes scaled to " + std::to_string(scale) + " %" : "";
+  bool met = false;
   for (const auto& r : rows) {
     const std::string name = "apply, " + human_bytes(r.sc.bytes) + " in " + std::to_string(r.sc.files) + " files";
     if (&r == &rows[1])
-      figures.at_most(name, r.apply.median, "ms", 10, "< 10 ms", scaled, true);
+      met = figures.at_most(name, r.apply.median, "ms", 10, "< 10 ms", scaled, true);
     else
       figures.add(name, r.apply.median, "ms", scaled);
   }
@@ -250,6 +252,7 @@ void add_figures(bench::FigureSet& figures, const std::vector<Row>& rows, int ru
               rows[1].apply.median / rows[0].apply.median, "x", "target: flat in size, no number stated");
   if (rows[1].cp.n)
     figures.add("cp -a / apply, " + human_bytes(rows[1].sc.bytes), rows[1].cp.median / rows[1].apply.median, "x");
+  return met;
 }
 
 int run(const std::vector<std::string>& argv) {
@@ -316,7 +319,8 @@ int run(const std::vector<std::string>& argv) {
               rows[3].sc.files, rows[3].apply.median);
   const Row& big = rows[1];
   const Row& small = rows[0];
-  std::printf("  target: apply under 10 ms -> %s (%s / %d files: %.2f ms)\n", big.apply.median < 10 ? "met" : "NOT met",
+  const bool met = add_figures(figures, rows, runs, cp_runs, scale);
+  std::printf("  target: apply under 10 ms -> %s (%s / %d files: %.2f ms)\n", met ? "met" : "NOT met",
               human_bytes(big.sc.bytes).c_str(), big.sc.files, big.apply.median);
   std::printf("  flat in size: %s vs %s at %d files: ratio %.2f; %d vs %d files at %s: ratio %.2f\n",
               human_bytes(big.sc.bytes).c_str(), human_bytes(small.sc.bytes).c_str(), big.sc.files,
@@ -325,7 +329,6 @@ int run(const std::vector<std::string>& argv) {
   std::printf("  per file (apply - fixed cost) / files: %.2f us at %d files\n",
               (big.apply.median - rows[3].apply.median) * 1000 / big.sc.files, big.sc.files);
   std::printf("  load average (1 min) after: %.2f\n", bench::load_average_1min());
-  add_figures(figures, rows, runs, cp_runs, scale);
   figures.print();
   return 0;
 }

@@ -164,20 +164,18 @@ bool print_targets(const std::vector<Row>& rows, FigureSet& figures) {
   std::printf("\ntargets:\n");
   for (const Row& r : rows) {
     if (r.runs.empty()) continue;
-    bool bytes_ok = r.bytes() <= r.tools.best_of_three;
-    bool ratio_ok = r.bytes() * 10 < r.zip;
-    bool rss_ok = r.rss_kib() < 256 * 1024;
+    const std::string pair = r.package + " " + r.from + " -> " + r.to + ": ";
+    const auto b = static_cast<double>(r.bytes());
+    const bool ratio_ok =
+        figures.at_most(pair + "downloaded / zip", b * 100 / static_cast<double>(r.zip), "%", 10, "< 10 %", "", true);
+    const bool bytes_ok = figures.at_most(pair + "downloaded / tools' best of three",
+                                          b * 100 / static_cast<double>(r.tools.best_of_three), "%", 100, "≤ 100 %");
+    const bool rss_ok = figures.at_most(pair + "updater's peak RSS", static_cast<double>(r.rss_kib()) / 1024, "MiB",
+                                        256, "< 256 MiB", "", true);
     all = all && bytes_ok && ratio_ok && rss_ok;
     std::printf("  %s %s -> %s: downloaded <= tools %s, < 10 %% of zip %s, RSS < 256 MiB %s\n", r.package.c_str(),
                 r.from.c_str(), r.to.c_str(), bytes_ok ? "met" : "NOT met", ratio_ok ? "met" : "NOT met",
                 rss_ok ? "met" : "NOT met");
-    const std::string pair = r.package + " " + r.from + " -> " + r.to + ": ";
-    const auto b = static_cast<double>(r.bytes());
-    figures.at_most(pair + "downloaded / zip", b * 100 / static_cast<double>(r.zip), "%", 10, "< 10 %", "", true);
-    figures.at_most(pair + "downloaded / tools' best of three", b * 100 / static_cast<double>(r.tools.best_of_three),
-                    "%", 100, "≤ 100 %");
-    figures.at_most(pair + "updater's peak RSS", static_cast<double>(r.rss_kib()) / 1024, "MiB", 256, "< 256 MiB", "",
-                    true);
   }
   return all;
 }

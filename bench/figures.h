@@ -62,10 +62,12 @@ class FigureSet {
     add_figure(name, value, unit, std::nullopt, "", std::nullopt, note);
   }
   // A figure met when value <= limit (or < limit when `strict`); target_text as the doc states it ("≤ 1.2x").
-  void at_most(const std::string& name, double value, const std::string& unit, double limit,
+  // Returns whether it is met, for the benchmark's own text: the target lives here only.
+  bool at_most(const std::string& name, double value, const std::string& unit, double limit,
                const std::string& target_text, const std::string& note = "", bool strict = false) {
     const bool met = strict ? value < limit : value <= limit;
     add_figure(name, value, unit, limit, target_text, met, note);
+    return met;
   }
 
   // Prints the object (when --json) on the stdout the program was started with.

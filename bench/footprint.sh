@@ -90,5 +90,5 @@ figure() {
 }
 printf '{"bench":"footprint","started":"%s","load":{"start":%s,"end":%s},"figures":[%s,%s],"params":{"bin_dir":"%s"}}\n' \
   "$started" "$load_start" "$(load)" \
-  "$(figure "install overhead, 176-byte app" "$overhead" 8 "≤ 8 MB")" \
+  "$(figure "install overhead, $(stat -c %s "$app")-byte app" "$overhead" 8 "≤ 8 MB")" \
   "$(figure "offline bundle of it" "$bundle" 10 "≤ 10 MB")" "$bin" >&3

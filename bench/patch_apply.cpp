@@ -33,7 +33,6 @@
 
 #include <cstdio>
 #include <functional>
-#include <map>
 
 #include "bench_util.h"
 #include "figures.h"
@@ -74,37 +73,36 @@ void fsync_path(const stdfs::path& p) {
   ::close(fd);
 }
 
-// upkeep's making of a patch, in a forked child (its peak RSS is the vendor's).
+// `work` in a forked child, which exits 0 when it returns true; timed, with
+// the child's own peak RSS.
+Run in_child(const std::string& what, const std::function<bool()>& work) {
+  const double t0 = now_ms();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    try {
+      _exit(work() ? 0 : 1);
+    } catch (...) {
+      _exit(1);
+    }
+  }
+  return wait_child(pid, t0, what);
+}
+
+// upkeep's making of a patch (its peak RSS is the vendor's).
 Run make_in_child(delta::PatchAlgorithm a, const stdfs::path& old, const stdfs::path& target,
                   const stdfs::path& patch) {
   stdfs::remove(patch);
-  const double t0 = now_ms();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    try {
-      _exit(delta::make_patch(a, old, target, patch) ? 0 : 1);
-    } catch (...) {
-      _exit(1);
-    }
-  }
-  return wait_child(pid, t0, "upkeep's making of " + patch.string());
+  return in_child("upkeep's making of " + patch.string(), [&] { return delta::make_patch(a, old, target, patch); });
 }
 
-// upkeep's apply, in a forked child (durable, as the client writes it).
+// upkeep's apply (durable, as the client writes it).
 Run ours(delta::PatchAlgorithm a, const stdfs::path& old, const stdfs::path& patch, const stdfs::path& out,
          uint64_t size) {
   stdfs::remove(out);
-  const double t0 = now_ms();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    try {
-      delta::apply_patch(a, old, patch, out, size);
-      _exit(0);
-    } catch (...) {
-      _exit(1);
-    }
-  }
-  return wait_child(pid, t0, "upkeep's apply of " + patch.string());
+  return in_child("upkeep's apply of " + patch.string(), [&] {
+    delta::apply_patch(a, old, patch, out, size);
+    return true;
+  });
 }
 
 // A tool, then an fsync of what it wrote (timed with it).
@@ -125,21 +123,30 @@ Run tool(const std::vector<std::string>& argv, const stdfs::path& out) {
   return r;
 }
 
+// Two versions of one application; a point release (the same sources rebuilt
+// with a fix) holds the elf patch to the stricter target.
+struct Folders {
+  stdfs::path from, to;
+  bool point_release = false;
+};
+
 struct Pair {
   std::string path;
   stdfs::path old_file, new_file;
   uint64_t size = 0;
+  bool point_release = false;
 };
 
 // The `files` largest files of `to` whose content differs from the same path in `from`.
-std::vector<Pair> changed_pairs(const stdfs::path& from, const stdfs::path& to, size_t files) {
+std::vector<Pair> changed_pairs(const Folders& folders, size_t files) {
+  const stdfs::path &from = folders.from, &to = folders.to;
   std::vector<Pair> out;
   for (const auto& e : stdfs::recursive_directory_iterator(to)) {
     if (!e.is_regular_file() || e.file_size() < (1u << 20)) continue;
     const std::string rel = stdfs::relative(e.path(), to).string();
     const stdfs::path old = from / rel;
     if (!stdfs::is_regular_file(old) || hash_file_hex(old) == hash_file_hex(e.path())) continue;
-    out.push_back({rel, old, e.path(), e.file_size()});
+    out.push_back({rel, old, e.path(), e.file_size(), folders.point_release});
   }
   std::sort(out.begin(), out.end(), [](const Pair& a, const Pair& b) { return a.size > b.size; });
   if (out.size() > files) out.resize(files);
@@ -239,7 +246,7 @@ void print_elf(const Row& r, FigureSet& figures) {
       static_cast<double>(r.zstd_patch) / 1e6, static_cast<double>(r.xdelta3) / 1e6, bsdiff,
       static_cast<double>(r.elf_patch) / static_cast<double>(best), r.elf_make.ms / 1000, r.elf_make.max_rss_kib, oe,
       most_rss(r.ours_elf), oe / tz);
-  const bool point_release = r.pair.old_file.string().find("libreoffice-core") != std::string::npos;
+  const bool point_release = r.pair.point_release;
   figures.at_most(r.pair.path + ": elf patch / best tool", static_cast<double>(r.elf_patch) / static_cast<double>(best),
                   "x", point_release ? 0.6 : 1.0, point_release ? "≤ 0.6x (point release)" : "≤ 1x");
   figures.add(r.pair.path + ": elf patch made, peak RSS", static_cast<double>(r.elf_make.max_rss_kib) / 1024, "MiB");
@@ -264,16 +271,21 @@ void print_row(const Row& r, FigureSet& figures) {
 }
 
 // The pairs of the default run: each package's two unpacked versions under APPS.
-std::vector<std::pair<stdfs::path, stdfs::path>> default_folders(const stdfs::path& apps) {
-  const std::map<std::string, std::pair<std::string, std::string>> series = {
-      {"firefox-esr", {"140.12.0esr-1~deb12u1", "153.8.0esr-1~deb12u1"}},
-      {"libreoffice-core", {"4:7.4.7-1+deb12u13", "4:7.4.7-1+deb12u14"}},
-      {"chromium", {"150.0.7871.100-1~deb12u1", "156.0.8078.129-1~deb12u1"}},
+std::vector<Folders> default_folders(const stdfs::path& apps) {
+  struct Series {
+    const char* name;
+    const char *from, *to;
+    bool point_release;
   };
-  std::vector<std::pair<stdfs::path, stdfs::path>> out;
-  for (const auto& [name, versions] : series)
-    if (stdfs::exists(apps / name / versions.first) && stdfs::exists(apps / name / versions.second))
-      out.emplace_back(apps / name / versions.first, apps / name / versions.second);
+  static const Series kSeries[] = {
+      {"chromium", "150.0.7871.100-1~deb12u1", "156.0.8078.129-1~deb12u1", false},
+      {"firefox-esr", "140.12.0esr-1~deb12u1", "153.8.0esr-1~deb12u1", false},
+      {"libreoffice-core", "4:7.4.7-1+deb12u13", "4:7.4.7-1+deb12u14", true},
+  };
+  std::vector<Folders> out;
+  for (const Series& s : kSeries)
+    if (stdfs::exists(apps / s.name / s.from) && stdfs::exists(apps / s.name / s.to))
+      out.push_back({apps / s.name / s.from, apps / s.name / s.to, s.point_release});
   if (out.empty())
     fail(ErrorCode::kNotFound,
          "no application folders under " + apps.string() +
@@ -295,19 +307,19 @@ int run(const std::vector<std::string>& args) {
   FigureSet figures("patch_apply", cli.flag("json"));
   figures.param("runs", runs);
   figures.param("files", static_cast<int64_t>(files));
-  std::vector<std::pair<stdfs::path, stdfs::path>> folders;
+  std::vector<Folders> folders;
   if (cli.value("old") || cli.value("new")) {
     if (!cli.value("old") || !cli.value("new")) fail(ErrorCode::kUsage, "--old and --new go together");
-    folders.emplace_back(*cli.value("old"), *cli.value("new"));
+    folders.push_back({*cli.value("old"), *cli.value("new")});
   } else {
     folders = default_folders(cli.value_or("apps", (build_dir() / "delta-bench" / "apps").string()));
   }
   ScratchDir work(temp_base(), "patch-apply");
   std::printf("patch_apply: %d runs each, interleaved; load %.2f\n", runs, load_average_1min());
-  for (const auto& [from, to] : folders) {
-    std::printf("%s -> %s\n", from.c_str(), to.filename().c_str());
+  for (const Folders& f : folders) {
+    std::printf("%s -> %s\n", f.from.c_str(), f.to.filename().c_str());
     std::fflush(stdout);
-    for (const Pair& p : changed_pairs(from, to, files)) {
+    for (const Pair& p : changed_pairs(f, files)) {
       print_row(measure(p, work.path(), runs), figures);
       std::fflush(stdout);
     }

@@ -2,11 +2,10 @@
 // (zstd_patch.cpp, suffix_patch.cpp). Blobs are in zstd_blob.cpp.
 #include "upkeep/delta/codec.h"
 
-#include <cstring>
-
 #include "upkeep/base/error.h"
 #include "upkeep/delta/bitcode_patch.h"
 #include "upkeep/delta/bits_patch.h"
+#include "upkeep/delta/elf_layout.h"
 #include "upkeep/delta/elf_patch.h"
 #include "upkeep/delta/gzip_patch.h"
 #include "upkeep/delta/io.h"
@@ -56,12 +55,7 @@ bool is_mo_file(const std::filesystem::path& file) {
 bool is_x86_64_elf(const std::filesystem::path& file) {
   InputFile in(file);
   unsigned char h[20] = {};
-  return in.read_at(0, h, sizeof h) == sizeof h &&
-         std::memcmp(h,
-                     "\x7f"
-                     "ELF\x02\x01",
-                     6) == 0 &&
-         h[18] == 62 && h[19] == 0;
+  return is_x86_64_elf_header(h, in.read_at(0, h, sizeof h));
 }
 
 namespace {

@@ -37,13 +37,15 @@ std::optional<RegionKind> kind_of(const ElfSection& s) {
 
 }  // namespace
 
+bool is_x86_64_elf_header(const unsigned char* d, uint64_t size) {
+  constexpr char kIdent[] =
+      "\x7f"
+      "ELF\x02\x01";  // ELF, 64-bit, little-endian
+  return size >= 20 && std::memcmp(d, kIdent, 6) == 0 && get_le(d + 18, 2) == kMachineX86_64;
+}
+
 std::optional<ElfLayout> ElfLayout::parse(const unsigned char* d, uint64_t size) {
-  if (size < kElfHeaderSize || std::memcmp(d,
-                                           "\x7f"
-                                           "ELF\x02\x01",
-                                           6) != 0)
-    return std::nullopt;
-  if (get_le(d + 18, 2) != kMachineX86_64) return std::nullopt;
+  if (size < kElfHeaderSize || !is_x86_64_elf_header(d, size)) return std::nullopt;
   const uint64_t phoff = get_le(d + 32, 8), shoff = get_le(d + 40, 8);
   const uint64_t phentsize = get_le(d + 54, 2), phnum = get_le(d + 56, 2);
   const uint64_t shentsize = get_le(d + 58, 2), shnum = get_le(d + 60, 2), shstrndx = get_le(d + 62, 2);

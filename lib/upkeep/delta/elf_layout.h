@@ -56,6 +56,10 @@ struct ElfRegion {
   RegionKind kind = RegionKind::kCode;
 };
 
+// Whether the `size` bytes at `data` start as an ELF64 little-endian x86-64
+// file's header (its identification and machine: 20 bytes are enough).
+bool is_x86_64_elf_header(const unsigned char* data, uint64_t size);
+
 class ElfLayout {
  public:
   static std::optional<ElfLayout> parse(const unsigned char* data, uint64_t size);
@@ -65,7 +69,8 @@ class ElfLayout {
   const std::vector<ElfRegion>& regions() const { return regions_; }
   // The region holding file offset `offset`, or nullptr.
   const ElfRegion* region_at(uint64_t offset) const;
-  // The address of a file offset inside a region's section, and back.
+  // The file offset of an address inside a section with file bytes, and
+  // the address of such an offset.
   std::optional<uint64_t> offset_of(uint64_t addr) const;
   std::optional<uint64_t> address_of(uint64_t offset) const;
   // The allocated section holding `addr` (NOBITS ones too), or nullptr.
@@ -79,8 +84,8 @@ class ElfLayout {
   uint64_t image_high() const { return image_high_; }
 
  private:
-  std::vector<ElfSection> sections_;  // allocated ones, sorted by address
-  std::vector<ElfSection> in_file_;   // those with file bytes, sorted by offset
+  std::vector<ElfSection> sections_;                 // allocated ones, sorted by address
+  std::vector<ElfSection> in_file_;                  // those with file bytes, sorted by offset
   std::vector<std::pair<uint64_t, uint64_t>> code_;  // [addr, end) of executable sections
   std::vector<ElfRegion> regions_;
   uint64_t image_low_ = 0;

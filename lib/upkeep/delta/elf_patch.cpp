@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "upkeep/base/error.h"
-#include "upkeep/base/hash.h"
 #include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/address_map.h"
 #include "upkeep/delta/elf_layout.h"
@@ -132,15 +131,6 @@ class ReferenceRewriter {
   const ElfRegion* old_region_ = nullptr;
 };
 
-// Whether the old bytes at `b` can start a code reference (elf_reference.cpp's
-// patterns: a rel32 branch, or a RIP-relative ModRM in the next four bytes).
-// Most places cannot, and the scan passes them without a closer look.
-inline bool may_start_code_reference(const unsigned char* b, uint64_t avail) {
-  if (avail < 5) return avail > 0;
-  if (b[0] == 0xE8 || b[0] == 0xE9 || (b[0] == 0x0F && (b[1] & 0xF0) == 0x80)) return true;
-  return ((b[1] & 0xC7) == 0x05) | ((b[2] & 0xC7) == 0x05) | ((b[3] & 0xC7) == 0x05) | ((b[4] & 0xC7) == 0x05);
-}
-
 // The scan restarts at every kScanChunk of a region (a reference may not cross
 // one), so that chunks are rewritten side by side: each thread writes only
 // values inside its chunk, and reads the new file's bytes only at p and p + 1,
@@ -232,13 +222,12 @@ bool make_elf_patch(const std::filesystem::path& source, const std::filesystem::
 
   const std::string what = "making an elf patch of " + target.string();
   const std::string map_frame = zstd_compress(map->serialize(), kMapLevel, what);
-  const std::string inner = zstd_patch_frame(src.data(), src.size(), normalised.data(), normalised.size(), what);
   std::string header(kMagic, 8);
   put_le(header, map_frame.size(), 8);
   OutputFile out(dest);
   out.write(header.data(), header.size());
   out.write(map_frame.data(), map_frame.size());
-  out.write(inner.data(), inner.size());
+  write_zstd_patch_frame(src.data(), src.size(), normalised.data(), normalised.size(), out, what);
   out.commit();
   return true;
 }
@@ -254,33 +243,23 @@ std::string apply_elf_patch(const std::filesystem::path& source, const std::file
   if (map_length > in.size() - kHeaderSize)
     fail(ErrorCode::kVerification, name + ": its address map is longer than the patch");
   const auto* map_at = reinterpret_cast<const char*>(in.data() + kHeaderSize);
-  // A run is at least 3 bytes: a map larger than the file it maps is not one.
+  // A run takes at least 3 bytes and maps at least 1: a map larger than the file it maps is not one.
   const AddressMap map = AddressMap::parse(zstd_decompress({map_at, map_length}, expected_size + 1024, name),
                                            src.size(), expected_size, name);
-  const unsigned char* frame = in.data() + kHeaderSize + map_length;
-  const uint64_t frame_size = in.size() - kHeaderSize - map_length;
-  const uint64_t content = zstd_frame_content_size(frame, frame_size, name);
-  if (content != expected_size)
-    fail(ErrorCode::kVerification,
-         name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
   std::optional<ElfLayout> old_layout = ElfLayout::parse(src.data(), src.size());
   if (!old_layout)
     fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is not an x86-64 ELF file");
-
-  MappedFile out = MappedFile::create(dest, expected_size);
-  RemoveOnFailure guard(dest);
-  decode_zstd_patch_frame(src.data(), src.size(), frame, frame_size, out.writable_data(), out.size(), name);
-  std::optional<ElfLayout> new_layout = ElfLayout::parse(out.data(), out.size());
-  if (!new_layout) fail(ErrorCode::kVerification, name + ": does not make an x86-64 ELF file");
-  rewrite(*new_layout, out.writable_data(), *old_layout, {src.data(), src.size()}, map, Direction::kRestore);
-  // Last: the tables are predicted from the restored code and pointers.
-  rewrite_elf_tables(*new_layout, out.writable_data(), out.data(), TableDirection::kAdd);
-  Hasher h;
-  h.update(out.data(), out.size());
-  out.sync();
-  out.close();
-  guard.keep();
-  return h.hex_digest();
+  const Bytes old{src.data(), src.size()};
+  const unsigned char* frame = in.data() + kHeaderSize + map_length;
+  return decode_zstd_patch_frame(old.data, old.size, frame, in.size() - kHeaderSize - map_length, dest, expected_size,
+                                 name, Durability::kDurable, [&](unsigned char* data, uint64_t size) {
+                                   std::optional<ElfLayout> new_layout = ElfLayout::parse(data, size);
+                                   if (!new_layout)
+                                     fail(ErrorCode::kVerification, name + ": does not make an x86-64 ELF file");
+                                   rewrite(*new_layout, data, *old_layout, old, map, Direction::kRestore);
+                                   // Last: the tables are predicted from the restored code and pointers.
+                                   rewrite_elf_tables(*new_layout, data, data, TableDirection::kAdd);
+                                 });
 }
 
 }  // namespace upkeep::delta

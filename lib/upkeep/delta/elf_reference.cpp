@@ -89,6 +89,7 @@ bool rip_opcode_0f(unsigned char op) {
 }
 
 std::optional<ElfReference> code_shape(const unsigned char* p, uint64_t avail) {
+  if (!may_start_code_reference(p, avail)) return std::nullopt;
   ElfReference r;
   r.base = ElfReference::Base::kNextInstruction;
   r.width = 4;
@@ -98,12 +99,7 @@ std::optional<ElfReference> code_shape(const unsigned char* p, uint64_t avail) {
   } else if (avail >= 6 && p[0] == 0x0F && (p[1] & 0xF0) == 0x80) {  // jcc rel32
     r.value_at = 2;
     r.to_code = true;
-  } else {
-    // The ModRM of a RIP-relative operand (mod 00, r/m 101) is one of the
-    // next four bytes; most places have none, and end here.
-    bool rip = false;
-    for (uint64_t k = 1; k <= 4 && k < avail; ++k) rip |= (p[k] & 0xC7) == 0x05;
-    if (!rip) return std::nullopt;
+  } else {  // a RIP-relative operand: its ModRM is one of the next four bytes
     uint64_t i = 0;
     if (avail > i && (p[i] == 0x66 || p[i] == 0xF2 || p[i] == 0xF3)) ++i;
     if (avail > i && (p[i] & 0xF0) == 0x40) ++i;  // REX
@@ -143,13 +139,10 @@ uint64_t ElfReference::base_address(uint64_t addr) const {
 }
 
 uint64_t ElfReference::read(const unsigned char* p) const {
-  if (width == 8) return get_le(p + value_at, 8);
-  return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(get_le(p + value_at, 4))));
+  return width == 8 ? get_le(p + value_at, 8) : get_le_s32(p + value_at);
 }
 
-void ElfReference::write(unsigned char* p, uint64_t value) const {
-  for (int i = 0; i < width; ++i) p[value_at + i] = static_cast<unsigned char>(value >> (8 * i));
-}
+void ElfReference::write(unsigned char* p, uint64_t value) const { set_le(p + value_at, value, width); }
 
 std::optional<ElfReference> reference_shape(RegionKind kind, const unsigned char* p, uint64_t avail, uint64_t addr) {
   if (kind == RegionKind::kCode) return code_shape(p, avail);

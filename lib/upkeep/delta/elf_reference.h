@@ -34,6 +34,16 @@ struct ElfReference {
   void write(unsigned char* p, uint64_t value) const;
 };
 
+// Whether the bytes at `p` can start a code reference at all: a rel32 branch
+// opcode, or a RIP-relative ModRM (mod 00, r/m 101) in the next four bytes.
+// Most places cannot; reference_shape() and the elf patch's scan pass them
+// without a closer look.
+inline bool may_start_code_reference(const unsigned char* p, uint64_t avail) {
+  if (avail < 5) return false;  // every code reference is at least 5 bytes
+  if (p[0] == 0xE8 || p[0] == 0xE9 || (p[0] == 0x0F && (p[1] & 0xF0) == 0x80)) return true;
+  return ((p[1] & 0xC7) == 0x05) | ((p[2] & 0xC7) == 0x05) | ((p[3] & 0xC7) == 0x05) | ((p[4] & 0xC7) == 0x05);
+}
+
 // The reference that may start at `p` (whose address is `addr`) in a region
 // of `kind`, judged by the bytes before its value only (the opcode and ModRM
 // of an instruction, the alignment of a table slot); `avail` bytes remain in

@@ -18,67 +18,59 @@ class Rewriter {
   Rewriter(unsigned char* data, TableDirection direction) : data_(data), direction_(direction) {}
   // Replaces the `width`-byte value at `offset` by its difference from
   // `predicted`, or back.
-  void apply(uint64_t offset, int width, uint64_t predicted) {
+  void apply(uint64_t offset, int width, uint64_t predicted) const {
     unsigned char* p = data_ + offset;
     const uint64_t v = get_le(p, width);
-    const uint64_t out = direction_ == TableDirection::kSubtract ? v - predicted : v + predicted;
-    for (int b = 0; b < width; ++b) p[b] = static_cast<unsigned char>(out >> (8 * b));
-    ++count_;
+    set_le(p, direction_ == TableDirection::kSubtract ? v - predicted : v + predicted, width);
   }
-  uint64_t count() const { return count_; }
 
  private:
   unsigned char* data_;
   TableDirection direction_;
-  uint64_t count_ = 0;
 };
 
-uint64_t s32(const unsigned char* p) {
-  return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(get_le(p, 4))));
-}
-
-// Calls f(offset of the record in the region) for each FDE of an .eh_frame region.
+// Calls f(offset of the record in the region, its length) for each record
+// (CIE or FDE) of an .eh_frame region; lengths are never rewritten.
 template <typename F>
-void for_each_fde(const ElfRegion& eh, const unsigned char* raw, F f) {
+void for_each_record(const ElfRegion& eh, const unsigned char* raw, F f) {
   const unsigned char* d = raw + eh.offset;
   for (uint64_t at = 0; at + 4 <= eh.size;) {
     const uint64_t length = get_le(d + at, 4);
     if (length == 0 || length == kExtendedLength || length > eh.size - at - 4) break;
-    if (length >= 12 && get_le(d + at + 4, 4) != 0) f(at);  // an FDE: a CIE has id 0
+    f(at, length);
     at += 4 + length;
   }
 }
 
 // Every record's second field is rewritten, a CIE's id (0) too: whether a
 // record is an FDE is known only once that field is restored.
-void rewrite_frames(const ElfRegion& eh, const unsigned char* raw, Rewriter& w) {
+void rewrite_frames(const ElfRegion& eh, const unsigned char* raw, const Rewriter& w) {
   const unsigned char* d = raw + eh.offset;
   uint64_t last_cie = 0, last_end = 0;
-  for (uint64_t at = 0; at + 4 <= eh.size;) {
-    const uint64_t length = get_le(d + at, 4);
-    if (length == 0 || length == kExtendedLength || length > eh.size - at - 4) break;
+  for_each_record(eh, raw, [&](uint64_t at, uint64_t length) {
+    if (length < 4) return;
     const uint64_t addr = eh.addr + at;
-    if (length >= 4) {
-      w.apply(eh.offset + at + 4, 4, addr + 4 - last_cie);
-      // Read after the rewrite: on the client `raw` is the buffer being restored.
-      const uint64_t id = get_le(d + at + 4, 4);
-      if (id == 0) {
-        last_cie = addr;
-      } else if (length >= 12) {
-        w.apply(eh.offset + at + 8, 4, last_end - (addr + 8));
-        last_cie = addr + 4 - id;
-        last_end = addr + 8 + s32(d + at + 8) + get_le(d + at + 12, 4);  // start + pc_range
-      }
+    w.apply(eh.offset + at + 4, 4, addr + 4 - last_cie);
+    // Read after the rewrite: on the client `raw` is the buffer being restored.
+    const uint64_t id = get_le(d + at + 4, 4);
+    if (id == 0) {
+      last_cie = addr;
+    } else if (length >= 12) {
+      w.apply(eh.offset + at + 8, 4, last_end - (addr + 8));
+      last_cie = addr + 4 - id;
+      last_end = addr + 8 + get_le_s32(d + at + 8) + get_le(d + at + 12, 4);  // start + pc_range
     }
-    at += 4 + length;
-  }
+  });
 }
 
-void rewrite_index(const ElfRegion& hdr, const ElfRegion& eh, const unsigned char* raw, Rewriter& w) {
+void rewrite_index(const ElfRegion& hdr, const ElfRegion& eh, const unsigned char* raw, const Rewriter& w) {
   if (hdr.size < kIndexTableAt) return;
   std::vector<std::pair<uint64_t, uint64_t>> fdes;  // (function start, FDE address)
-  for_each_fde(eh, raw,
-               [&](uint64_t at) { fdes.emplace_back(eh.addr + at + 8 + s32(raw + eh.offset + at + 8), eh.addr + at); });
+  for_each_record(eh, raw, [&](uint64_t at, uint64_t length) {
+    const unsigned char* r = raw + eh.offset + at;
+    if (length >= 12 && get_le(r + 4, 4) != 0)  // an FDE: a CIE has id 0
+      fdes.emplace_back(eh.addr + at + 8 + get_le_s32(r + 8), eh.addr + at);
+  });
   std::stable_sort(fdes.begin(), fdes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const uint64_t slots = std::min<uint64_t>((hdr.size - kIndexTableAt) / 8, fdes.size());
   for (uint64_t i = 0; i < slots; ++i) {
@@ -87,7 +79,7 @@ void rewrite_index(const ElfRegion& hdr, const ElfRegion& eh, const unsigned cha
   }
 }
 
-void rewrite_relocations(const ElfLayout& layout, const ElfRegion& rela, const unsigned char* raw, Rewriter& w) {
+void rewrite_relocations(const ElfLayout& layout, const ElfRegion& rela, const unsigned char* raw, const Rewriter& w) {
   uint64_t last_place = 0;
   for (uint64_t at = rela.offset; at + elf::kRelaEntry <= rela.offset + rela.size; at += elf::kRelaEntry) {
     w.apply(at, 8, last_place + 8);
@@ -106,9 +98,9 @@ void rewrite_relocations(const ElfLayout& layout, const ElfRegion& rela, const u
 
 }  // namespace
 
-uint64_t rewrite_elf_tables(const ElfLayout& layout, unsigned char* data, const unsigned char* raw,
-                            TableDirection direction) {
-  Rewriter w(data, direction);
+void rewrite_elf_tables(const ElfLayout& layout, unsigned char* data, const unsigned char* raw,
+                        TableDirection direction) {
+  const Rewriter w(data, direction);
   const ElfRegion* eh = nullptr;
   for (const ElfRegion& r : layout.regions())
     if (r.kind == RegionKind::kUnwindFrames) eh = &r;
@@ -120,7 +112,6 @@ uint64_t rewrite_elf_tables(const ElfLayout& layout, unsigned char* data, const 
     for (const ElfRegion& r : layout.regions())
       if (r.kind == RegionKind::kUnwindIndex) rewrite_index(r, *eh, raw, w);
   }
-  return w.count();
 }
 
 }  // namespace upkeep::delta

@@ -25,9 +25,8 @@ namespace upkeep::delta {
 
 enum class TableDirection { kSubtract, kAdd };
 
-// Rewrites every table of `layout` in `data` in place; returns how many
-// values were rewritten.
-uint64_t rewrite_elf_tables(const ElfLayout& layout, unsigned char* data, const unsigned char* raw,
-                            TableDirection direction);
+// Rewrites every table of `layout` in `data` in place.
+void rewrite_elf_tables(const ElfLayout& layout, unsigned char* data, const unsigned char* raw,
+                        TableDirection direction);
 
 }  // namespace upkeep::delta

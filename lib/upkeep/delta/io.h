@@ -98,6 +98,14 @@ inline uint64_t get_le(const unsigned char* p, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
   return v;
 }
+// A 4-byte little-endian value read as signed and widened (a rel32, an sdata4).
+inline uint64_t get_le_s32(const unsigned char* p) {
+  return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(get_le(p, 4))));
+}
+// Stores the low `bytes` bytes of `v` at `p`, little-endian.
+inline void set_le(unsigned char* p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
 
 // LEB128 varints and zigzag-mapped signed numbers of the codecs' containers.
 inline void put_varint(std::string& out, uint64_t v) {

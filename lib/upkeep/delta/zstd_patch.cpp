@@ -37,8 +37,8 @@ int window_log(uint64_t max_size) {
 
 }  // namespace
 
-std::string zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
-                             uint64_t target_size, const std::string& what) {
+void write_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
+                            uint64_t target_size, OutputFile& out, const std::string& what) {
   ZstdCCtx c(ZSTD_createCCtx());
   if (!c) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd encoder");
   check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, kPatchLevel), what);
@@ -54,17 +54,34 @@ std::string zstd_patch_frame(const unsigned char* source, uint64_t source_size, 
   auto frame = std::make_unique_for_overwrite<char[]>(bound);
   const size_t n = ZSTD_compress2(c.get(), frame.get(), bound, target, target_size);
   check_zstd(n, what);
-  return std::string(frame.get(), n);
+  out.write(frame.get(), n);
 }
 
-void decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
-                             uint64_t frame_size, unsigned char* out, uint64_t out_size, const std::string& what) {
+std::string decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
+                                    uint64_t frame_size, const std::filesystem::path& dest, uint64_t expected_size,
+                                    const std::string& what, Durability durability,
+                                    const std::function<void(unsigned char*, uint64_t)>& finish) {
+  // Everything about the frame is checked before the output exists.
+  const uint64_t content = zstd_frame_content_size(frame, frame_size, what);
+  if (content != expected_size)
+    fail(ErrorCode::kVerification,
+         what + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
   ZstdDCtx d(ZSTD_createDCtx());
   if (!d) fail(ErrorCode::kFailure, what + ": cannot allocate a zstd decoder");
   check_zstd(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, kDecoderWindowLogMax), what);
   check_zstd(ZSTD_DCtx_refPrefix(d.get(), source, source_size), what);
-  // One-shot into the output: the output itself is the decoder's window.
-  zstd_decompress_exact(d.get(), frame, frame_size, out, out_size, what);
+
+  MappedFile out = MappedFile::create(dest, expected_size);
+  RemoveOnFailure guard(dest);
+  // One-shot into the mapping: the output itself is the decoder's window.
+  zstd_decompress_exact(d.get(), frame, frame_size, out.writable_data(), out.size(), what);
+  if (finish) finish(out.writable_data(), out.size());
+  Hasher h;
+  h.update(out.data(), out.size());
+  if (durability == Durability::kDurable) out.sync();
+  out.close();
+  guard.keep();
+  return h.hex_digest();
 }
 
 void make_zstd_patch(const std::filesystem::path& source, const std::filesystem::path& target,
@@ -77,10 +94,9 @@ void make_zstd_patch(const std::filesystem::path& source, const std::filesystem:
         fail(ErrorCode::kUsage, f->path().string() + ": " + std::to_string(f->size()) +
                                     " bytes is more than a zstd patch allows (" + std::to_string(kMaxZstdPatchSource) +
                                     "); use zstd-long");
-  const std::string frame =
-      zstd_patch_frame(src.data(), src.size(), tgt.data(), tgt.size(), "making a zstd patch of " + target.string());
   OutputFile out(dest, durability);
-  out.write(frame.data(), frame.size());
+  write_zstd_patch_frame(src.data(), src.size(), tgt.data(), tgt.size(), out,
+                         "making a zstd patch of " + target.string());
   out.commit();
 }
 
@@ -96,22 +112,7 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
   if (bounded && src.size() > kMaxZstdPatchSource)
     fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is larger than a zstd patch allows");
   MappedFile in = MappedFile::open_read_only(patch);
-
-  // Everything about the frame is checked before the output exists.
-  const uint64_t content = zstd_frame_content_size(in.data(), in.size(), name);
-  if (content != expected_size)
-    fail(ErrorCode::kVerification,
-         name + ": the patch makes " + std::to_string(content) + " bytes, expected " + std::to_string(expected_size));
-
-  MappedFile out = MappedFile::create(dest, expected_size);
-  RemoveOnFailure guard(dest);
-  decode_zstd_patch_frame(src.data(), src.size(), in.data(), in.size(), out.writable_data(), out.size(), name);
-  Hasher h;
-  h.update(out.data(), out.size());
-  if (durability == Durability::kDurable) out.sync();
-  out.close();
-  guard.keep();
-  return h.hex_digest();
+  return decode_zstd_patch_frame(src.data(), src.size(), in.data(), in.size(), dest, expected_size, name, durability);
 }
 
 }  // namespace upkeep::delta

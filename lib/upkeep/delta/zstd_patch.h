@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "upkeep/delta/io.h"
@@ -33,13 +34,20 @@ std::string apply_zstd_patch(const std::filesystem::path& source, const std::fil
                              const std::filesystem::path& dest, uint64_t expected_size,
                              Durability d = Durability::kDurable, ZstdPatchReach reach = ZstdPatchReach::kBounded);
 
-// The same on bytes in memory (the elf patch's inner patch, elf_patch.h):
-// the frame of a kAnySize patch from `source` to `target`, and its decoding
-// into `out`, which it must fill exactly (Error(kVerification) naming `what`
-// otherwise; the caller checked the frame's declared size).
-std::string zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
-                             uint64_t target_size, const std::string& what);
-void decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
-                             uint64_t frame_size, unsigned char* out, uint64_t out_size, const std::string& what);
+// The same on bytes in memory, for patches that hold such a frame (the elf
+// patch, elf_patch.h). write_zstd_patch_frame appends the frame of a
+// kAnySize patch from `source` to `target` to `out`.
+void write_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* target,
+                            uint64_t target_size, OutputFile& out, const std::string& what);
+// decode_zstd_patch_frame checks that `frame` is one frame of exactly
+// `expected_size` bytes, decodes it into the new file `dest` (mapped), runs
+// `finish` on those bytes (the elf patch restores its references there),
+// then hashes them, syncs them (kDurable) and returns the SHA-256 (hex).
+// Error(kVerification) naming `what` for a frame that is malformed or makes
+// another size; `dest` is removed on any failure, `finish`'s included.
+std::string decode_zstd_patch_frame(const unsigned char* source, uint64_t source_size, const unsigned char* frame,
+                                    uint64_t frame_size, const std::filesystem::path& dest, uint64_t expected_size,
+                                    const std::string& what, Durability d = Durability::kDurable,
+                                    const std::function<void(unsigned char* data, uint64_t size)>& finish = {});
 
 }  // namespace upkeep::delta

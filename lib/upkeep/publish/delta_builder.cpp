@@ -57,13 +57,13 @@ void publish_file(const stdfs::path& tmp, const stdfs::path& final_path, Undo& c
   created.created(final_path);
 }
 
-// One candidate patch: a source and an algorithm. Either already in the
-// store (`existing`) or just computed into the work folder.
 // Algorithms clients from before them skip as unknown (they keep a route of
 // an older algorithm beside them; zstd-long is not among them: older clients
 // could not apply a patch of its sizes in any algorithm they know).
 bool is_newer_algorithm(delta::PatchAlgorithm a) { return a == delta::PatchAlgorithm::kElf; }
 
+// One candidate patch: a source and an algorithm. Either already in the
+// store (`existing`) or just computed into the work folder.
 struct Attempt {
   delta::PatchAlgorithm algorithm;
   stdfs::path file;
@@ -107,7 +107,7 @@ class Build {
   // One sync of the work folder for all the blobs, then their renames.
   void publish_blobs();
   // The smallest patch from s to c, and, when that is of an algorithm older
-  // clients do not know (kNewerAlgorithms), the smallest they do know too:
+  // clients do not know (is_newer_algorithm), the smallest they do know too:
   // they skip the first and would otherwise fetch the blob.
   std::vector<delta::PatchRoute> best_patches(const FileEntry& s, const PriorRelease& prior, const FileEntry& c,
                                               uint64_t blob_length, DeltaStats& stats);
