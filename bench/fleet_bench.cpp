@@ -15,9 +15,10 @@
 //       access log gives requests and bytes (headers and bodies), its
 //       master's and worker's schedstat its CPU time; beside them the floor,
 //       the same two requests by a bare fetcher (no TUF, no state);
-//   (b) idle cost: one more installation's service start()ed with a check
-//       every minute (the shortest interval; real time, no simulated clock)
-//       for --idle-checks checks, its update thread's voluntary context
+//   (b) idle cost: one more installation's service start()ed for
+//       --idle-minutes of simulated time (a ScaledClock --time-scale times
+//       faster: the thread really sleeps, for shorter) with a check every
+//       --idle-interval minutes; its update thread's voluntary context
 //       switches (wake-ups), CPU and the process's RSS sampled at each
 //       check's start and end; then --repeat more checks for RSS growth;
 //   (c) a rollout wave: 2.0.0 (2 of the 8 data files changed) released with
@@ -28,7 +29,7 @@
 // 6 hours). Prints the figures with their targets, not pass/fail.
 //
 // usage: fleet_bench [--clients LIST] [--seconds S] [--installations N] [--rollout P] [--app-mib M]
-//                    [--idle-checks K] [--repeat N]
+//                    [--idle-minutes M] [--idle-interval M] [--time-scale X] [--repeat N]
 #include <spdlog/spdlog.h>
 
 #include <cinttypes>
@@ -139,20 +140,34 @@ void print_checks(const std::vector<CheckRow>& rows, size_t installations) {
 }
 
 void print_idle(const IdleReport& r) {
-  std::printf("\n(b) idle cost: an app's UpdateService, a background check every minute, nothing to update\n");
-  for (size_t i = 0; i < r.checks.size(); ++i) {
-    const auto& c = r.checks[i];
-    std::printf("  check %zu: %6.1f ms, %3" PRIu64 " wake-ups (its own network and disk waits; %" PRIu64
-                " page-ins), %5.2f ms CPU, RSS %" PRIu64 " KiB\n",
-                i + 1, c.ms, c.switches, c.major_faults, static_cast<double>(c.cpu_ns) / 1e6, c.rss_kib);
-    if (i < r.intervals.size())
-      std::printf("    then idle %5.1f s: %" PRIu64 " wake-ups (%" PRIu64 " page-ins), %.3f ms CPU\n",
-                  r.intervals[i].seconds, r.intervals[i].wakeups, r.intervals[i].major_faults,
-                  static_cast<double>(r.intervals[i].cpu_ns) / 1e6);
+  std::printf(
+      "\n(b) idle cost: an app's UpdateService over %.0f simulated minutes (%gx faster than real), a background"
+      " check every %d minute(s), nothing to update\n",
+      r.simulated_seconds / 60, r.options.time_scale, r.options.interval_minutes);
+  std::vector<double> ms, switches, cpu_ms, gap_s, gap_wakeups;
+  for (const auto& c : r.checks) {
+    ms.push_back(c.ms);
+    switches.push_back(static_cast<double>(c.switches));
+    cpu_ms.push_back(static_cast<double>(c.cpu_ns) / 1e6);
   }
+  for (const auto& i : r.intervals) {
+    gap_s.push_back(i.seconds);
+    gap_wakeups.push_back(static_cast<double>(i.wakeups));
+  }
+  const Stats m = stats_of(ms), w = stats_of(switches), c = stats_of(cpu_ms);
+  const auto most = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+  std::printf(
+      "  %zu checks: median %.1f ms (most %.1f), %.0f wake-ups each (its own network and disk waits), "
+      "%.2f ms CPU each (most %.2f)\n",
+      r.checks.size(), m.median, most(ms), w.median, c.median, most(cpu_ms));
+  const Stats g = stats_of(gap_s), gw = stats_of(gap_wakeups);
+  std::printf("  %zu intervals between them: median %.1f simulated s; wake-ups median %.0f, most %.0f\n",
+              r.intervals.size(), g.median, gw.median, most(gap_wakeups));
+  std::printf("  RSS at the end of the first check %" PRIu64 " KiB, of the last %" PRIu64 " KiB\n",
+              r.checks.front().rss_kib, r.checks.back().rss_kib);
   std::printf("  %d more checks (check_now, same service): %.1f ms each; RSS %" PRIu64 " KiB before, %" PRIu64
               " after %d, %" PRIu64 " after all\n",
-              r.repeat, r.repeat_ms_per_check, r.rss_before_repeat_kib, r.rss_warm_kib, r.warm_checks,
+              r.options.repeat, r.repeat_ms_per_check, r.rss_before_repeat_kib, r.rss_warm_kib, r.warm_checks,
               r.rss_after_repeat_kib);
 }
 
@@ -185,6 +200,57 @@ void measure_wave(const World& w, Fleet& fleet, NginxOrigin& nginx, int clients,
               cpu * 1e3 / std::max(1e-9, mib(t.sent_bytes)), r.client_cpu_seconds);
 }
 
+// The idle hour's figures beside their targets: one wake-up per interval between checks, no RSS growth.
+void print_idle_summary(const IdleReport& idle, FigureSet& figures) {
+  uint64_t wakeups = 0, idle_cpu = 0, worst = 0, page_ins = 0, check_cpu = 0;
+  for (const auto& i : idle.intervals) {
+    wakeups += i.wakeups;
+    page_ins += i.major_faults;
+    idle_cpu += i.cpu_ns;
+    worst = std::max(worst, i.wakeups);
+  }
+  std::vector<double> switches;
+  for (const auto& c : idle.checks) {
+    check_cpu += c.cpu_ns;
+    switches.push_back(static_cast<double>(c.switches));
+  }
+  const double minutes = idle.simulated_seconds / 60;
+  const std::string span = std::to_string(static_cast<int>(minutes + 0.5)) + " simulated min";
+  const size_t gaps = std::max<size_t>(1, idle.intervals.size());
+  const bool wakeups_met = figures.at_most("idle wake-ups, most in an interval between checks (" + span + ")",
+                                           static_cast<double>(worst), "", 1, "1 per check");
+  std::printf("  idle update thread over %s (%zu checks every %d min): %" PRIu64
+              " wake-ups between checks, %.2f per interval (most %" PRIu64 "; %" PRIu64
+              " page-ins); target 1 per check: %s\n",
+              span.c_str(), idle.checks.size(), idle.options.interval_minutes, wakeups,
+              static_cast<double>(wakeups) / gaps, worst, page_ins, wakeups_met ? "met" : "not met");
+  figures.add("update thread CPU over " + span + " (checks + idle)", static_cast<double>(check_cpu + idle_cpu) / 1e6,
+              "ms");
+  std::printf("  its CPU: %.2f ms in the checks, %.3f ms between them\n", static_cast<double>(check_cpu) / 1e6,
+              static_cast<double>(idle_cpu) / 1e6);
+  const size_t warm = idle.checks.size() / 10;
+  const int64_t hour_growth =
+      static_cast<int64_t>(idle.checks.back().rss_kib) - static_cast<int64_t>(idle.checks[warm].rss_kib);
+  const bool hour_met =
+      figures.at_most("RSS growth over " + span + " after its first " + std::to_string(warm + 1) + " checks",
+                      static_cast<double>(hour_growth), "KiB", 0, "no growth (0 KiB)");
+  std::printf("  RSS growth from check %zu to check %zu: %+" PRId64 " KiB; target no growth: %s\n", warm + 1,
+              idle.checks.size(), hour_growth, hour_met ? "met" : "not met");
+  std::printf(
+      "  so one hour at the default 6-hour interval (1/6 of a median check and its interval): %.1f wake-ups, "
+      "%.2f ms CPU\n",
+      (stats_of(switches).median + static_cast<double>(wakeups) / gaps) / 6.0,
+      static_cast<double>(check_cpu + idle_cpu) / 1e6 / static_cast<double>(idle.checks.size()) / 6.0);
+  const int64_t growth = static_cast<int64_t>(idle.rss_after_repeat_kib) - static_cast<int64_t>(idle.rss_warm_kib);
+  const int counted = idle.options.repeat - idle.warm_checks;
+  const bool growth_met = figures.at_most("RSS growth over " + std::to_string(counted) + " checks",
+                                          static_cast<double>(growth), "KiB", 0, "no growth (0 KiB)");
+  std::printf("  RSS growth over %d checks after %d warm-up checks: %+" PRId64
+              " KiB (%.2f KiB per check); target no growth: %s\n",
+              counted, idle.warm_checks, growth, static_cast<double>(growth) / std::max(1, counted),
+              growth_met ? "met" : "not met");
+}
+
 // The figures beside their targets: capacity from the best per-core figure, the idle thread's wake-ups and growth.
 void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle, FigureSet& figures) {
   const CheckRow* best = &rows.front();
@@ -203,42 +269,9 @@ void print_summary(const std::vector<CheckRow>& rows, const IdleReport& idle, Fi
       kServerCores, capacity);
   std::printf("    (its traffic then: %.0f checks/s, %.1f Mbit/s; issue #20 states no target: reported)\n",
               capacity / kSixHours, capacity / kSixHours * bytes_per_check * 8 / 1e6);
-  uint64_t wakeups = 0, idle_cpu = 0, worst = 0, page_ins = 0;
-  double idle_s = 0;
-  for (const auto& i : idle.intervals) {
-    wakeups += i.wakeups;
-    page_ins += i.major_faults;
-    idle_cpu += i.cpu_ns;
-    idle_s += i.seconds;
-    worst = std::max(worst, i.wakeups);
-  }
-  const size_t gaps = std::max<size_t>(1, idle.intervals.size());
   figures.add("checks per nginx CPU-second", best->per_core(), "checks/s", "issue #20 states no target");
   figures.add("capacity, installations per 2-core server at 6 h", capacity, "");
-  const bool wakeups_met = figures.at_most("idle wake-ups, most in an interval between checks",
-                                           static_cast<double>(worst), "", 1, "1 per check");
-  std::printf("  idle update thread: %.2f wake-ups per interval between checks (most %" PRIu64 "; %" PRIu64
-              " page-ins in all), %.3f ms CPU over %.0f s idle; target 1 per check: %s\n",
-              static_cast<double>(wakeups) / gaps, worst, page_ins, static_cast<double>(idle_cpu) / 1e6, idle_s,
-              wakeups_met ? "met" : "not met");
-  std::vector<double> switches, cpu_ms;
-  for (const auto& c : idle.checks) {
-    switches.push_back(static_cast<double>(c.switches));
-    cpu_ms.push_back(static_cast<double>(c.cpu_ns) / 1e6);
-  }
-  std::printf(
-      "  one hour at the default 6-hour interval (1/6 of a median check and its interval): %.1f wake-ups, %.2f ms "
-      "CPU\n",
-      (stats_of(switches).median + static_cast<double>(wakeups) / gaps) / 6.0,
-      (stats_of(cpu_ms).median + static_cast<double>(idle_cpu) / 1e6 / gaps) / 6.0);
-  const int64_t growth = static_cast<int64_t>(idle.rss_after_repeat_kib) - static_cast<int64_t>(idle.rss_warm_kib);
-  const int counted = idle.repeat - idle.warm_checks;
-  const bool growth_met = figures.at_most("RSS growth over " + std::to_string(counted) + " checks",
-                                          static_cast<double>(growth), "KiB", 0, "no growth (0 KiB)");
-  std::printf("  RSS growth over %d checks after %d warm-up checks: %+" PRId64
-              " KiB (%.2f KiB per check); target no growth: %s\n",
-              counted, idle.warm_checks, growth, static_cast<double>(growth) / std::max(1, counted),
-              growth_met ? "met" : "not met");
+  print_idle_summary(idle, figures);
 }
 
 int run(const std::vector<std::string>& argv) {
@@ -250,7 +283,9 @@ int run(const std::vector<std::string>& argv) {
           .option("installations", "N", "installations the clients check for, default 100")
           .option("rollout", "P", "the wave's --rollout percent, default 10")
           .option("app-mib", "M", "size of the app's data in MiB, default 4")
-          .option("idle-checks", "K", "background checks of the idle app (a minute apart), default 3")
+          .option("idle-minutes", "M", "simulated minutes of the idle app's update service, default 60")
+          .option("idle-interval", "M", "minutes between its background checks, default 1")
+          .option("time-scale", "X", "simulated seconds per real second, default 60")
           .option("repeat", "N", "more checks of the idle app's service for RSS growth, default 200")
           .flag("json", "print the figures as one JSON object (the text goes to stderr)")
           .parse(argv);
@@ -259,8 +294,11 @@ int run(const std::vector<std::string>& argv) {
   const int installations = static_cast<int>(args.int_value_or("installations", 100, 1, 10000));
   const int rollout = static_cast<int>(args.int_value_or("rollout", 10, 0, 100));
   const uint64_t app_mib = static_cast<uint64_t>(args.int_value_or("app-mib", 4, 1, 1024));
-  const int idle_checks = static_cast<int>(args.int_value_or("idle-checks", 3, 2, 60));
-  const int repeat = static_cast<int>(args.int_value_or("repeat", 200, 0, 100000));
+  IdleOptions idle_options;
+  idle_options.simulated_minutes = static_cast<int>(args.int_value_or("idle-minutes", 60, 1, 7 * 24 * 60));
+  idle_options.interval_minutes = static_cast<int>(args.int_value_or("idle-interval", 1, 1, 24 * 60));
+  idle_options.time_scale = static_cast<double>(args.int_value_or("time-scale", 60, 1, 3600));
+  idle_options.repeat = static_cast<int>(args.int_value_or("repeat", 200, 0, 100000));
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a file
   FigureSet figures("fleet_bench", args.flag("json"));
   figures.param("clients", args.value_or("clients", "8,32"));
@@ -268,8 +306,10 @@ int run(const std::vector<std::string>& argv) {
   figures.param("installations", installations);
   figures.param("rollout", rollout);
   figures.param("app_mib", app_mib);
-  figures.param("idle_checks", idle_checks);
-  figures.param("repeat", repeat);
+  figures.param("idle_minutes", idle_options.simulated_minutes);
+  figures.param("idle_interval", idle_options.interval_minutes);
+  figures.param("time_scale", idle_options.time_scale);
+  figures.param("repeat", idle_options.repeat);
   spdlog::set_level(spdlog::level::warn);  // the library's info lines (one a check) would drown the figures
 
   ScratchDir scratch(temp_base(), "fleet-bench");
@@ -285,7 +325,7 @@ int run(const std::vector<std::string>& argv) {
                    "--no-shortcut"});
   // The idle app first, while this process holds little else: its RSS is close to an app's.
   copy_install(w.s / "installed", w.s / "idle", "demo");
-  const IdleReport idle = measure_idle(w.s / "idle", idle_checks, repeat);
+  const IdleReport idle = measure_idle(w.s / "idle", idle_options);
   nginx.take_traffic();
   Fleet fleet(w.s / "installed", w.s / "fleet", installations, "demo");
   const int most = *std::max_element(clients.begin(), clients.end());

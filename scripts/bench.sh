@@ -73,7 +73,7 @@ quick_args() {
   release_time) echo "--runs 1 --mib 16 --levels none" ;;
   patch_apply) echo "--runs 1 --files 1" ;;
   delta_bench) echo "--runs 1 --only openssl" ;;
-  fleet_bench) echo "--clients 8 --seconds 2 --installations 20 --idle-checks 2 --repeat 20" ;;
+  fleet_bench) echo "--clients 8 --seconds 2 --installations 20 --idle-minutes 10 --time-scale 120 --repeat 20" ;;
   esac
 }
 

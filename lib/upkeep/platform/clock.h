@@ -27,6 +27,10 @@ class Clock {
   virtual TimePoint now() const = 0;
   // now() in whole unix seconds: TUF expiries, the state store's timestamps.
   std::time_t unix_now() const { return std::chrono::system_clock::to_time_t(now()); }
+  // How long to wait, in real time, for `d` of this clock's time to pass: `d`, except on a
+  // clock that runs faster than the real one (a benchmark's simulated hour, fleet_bench).
+  // The update service sleeps between checks this long.
+  virtual std::chrono::nanoseconds real_wait(std::chrono::nanoseconds d) const { return d; }
 };
 
 class SystemClock : public Clock {

@@ -181,6 +181,12 @@ std::optional<std::chrono::minutes> UpdateService::background_delay() const {
   return std::chrono::minutes(settings_.quiet_hours->minutes_until_end(clock_->local_minute_of_day()));
 }
 
+namespace {
+std::chrono::nanoseconds minutes_ns(double minutes) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double, std::ratio<60>>(minutes));
+}
+}  // namespace
+
 void UpdateService::run(CheckKind first) {
   std::mt19937_64 rng{std::random_device{}()};
   CheckKind kind = first;
@@ -195,17 +201,14 @@ void UpdateService::run(CheckKind first) {
       // Quiet hours: no background download. Wake at the window's end, spread over up to 10 more minutes.
       spdlog::info("quiet hours {}: next check in {} min", settings_.quiet_hours->to_string(), delay->count());
       std::uniform_real_distribution<double> spread(0.0, 10.0);
-      auto wait = std::chrono::duration<double, std::ratio<60>>(static_cast<double>(delay->count()) + spread(rng));
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+      if (sleep_or_stop(minutes_ns(static_cast<double>(delay->count()) + spread(rng)))) return;
       continue;
     }
     // After failed checks (a dead or hostile network): wait, then look again. The first
     // check of a start is not held back (an app's --exit-after-check waits for it).
     if (int64_t hold = kind == CheckKind::kBackground && checked ? backoff_seconds() : 0; hold > 0) {
       spdlog::info("update check held back {} s after failed checks", hold);
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (wake_.wait_for(lock, std::chrono::seconds(hold), [this] { return stopping_; })) return;
+      if (sleep_or_stop(std::chrono::seconds(hold))) return;
       continue;
     }
     checked = true;
@@ -215,14 +218,16 @@ void UpdateService::run(CheckKind first) {
       // Reported to the observer already; the thread must survive to try again later.
       spdlog::warn("update check failed: {}", e.what());
     }
-    std::unique_lock<std::mutex> lock(mutex_);
     kind = CheckKind::kBackground;
-    if (stopping_ || settings_.check_interval_minutes <= 0) return;
-    double minutes = static_cast<double>(settings_.check_interval_minutes);
+    if (settings_.check_interval_minutes <= 0) return;
     std::uniform_real_distribution<double> jitter(0.9, 1.1);
-    auto wait = std::chrono::duration<double, std::ratio<60>>(minutes * jitter(rng));
-    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return;
+    if (sleep_or_stop(minutes_ns(static_cast<double>(settings_.check_interval_minutes) * jitter(rng)))) return;
   }
+}
+
+bool UpdateService::sleep_or_stop(std::chrono::nanoseconds d) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return wake_.wait_for(lock, clock_->real_wait(d), [this] { return stopping_; });
 }
 
 }  // namespace upkeep

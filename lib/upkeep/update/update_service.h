@@ -89,6 +89,8 @@ class UpdateService {
 
  private:
   void run(CheckKind first);
+  // Sleeps `d` of the clock's time (Clock::real_wait) unless stop() is called; true: stopping.
+  bool sleep_or_stop(std::chrono::nanoseconds d);
   // Why check_now() does not check (policy, a root this user cannot write); nullopt: it checks.
   std::optional<std::string> why_off() const;
   std::optional<ReleaseInfo> check_locked(CheckKind kind);  // each source in turn (mirror_list.h)

@@ -151,6 +151,30 @@ TEST_CASE("the background thread checks at start, then stop() wakes it from its 
 }
 
 namespace {
+// The machine's time, but waits are a million times shorter: an hour between checks takes 3.6 ms.
+class FastClock : public SystemClock {
+ public:
+  std::chrono::nanoseconds real_wait(std::chrono::nanoseconds d) const override { return d / 1000000; }
+};
+}  // namespace
+
+TEST_CASE("the background thread sleeps the interval of its clock's time (Clock::real_wait)", "[update_service]") {
+  TempDir root;
+  StagingFixture f(root.path());
+  RecordingObserver observer;
+  Config c = config_for(f);
+  c.check_interval_minutes = 60;
+  UpdateService service(f.layout, c, ManagedPolicy::effective_settings(f.layout, c),
+                        std::make_unique<net::HttpFetcher>(), observer, std::make_shared<FastClock>());
+  service.start();
+  observer.wait_for_finished_checks(3);  // three hours apart on its clock; with real waits, never in a test
+  service.stop();
+  CHECK(service.staged()->version == "2.0.0");
+  const auto calls = observer.calls();
+  CHECK(std::count(calls.begin(), calls.end(), "started") >= 3);
+}
+
+namespace {
 
 // A fresh install root, the repository, and the service with a RecordingFetcher the test keeps an eye on.
 struct Checks {
