@@ -21,7 +21,8 @@ namespace upkeep::delta {
 
 namespace {
 
-constexpr char kMagic[] = "UPKELF01";
+constexpr char kMagic[] = "UPKELF02";
+constexpr char kMagicRawTables[] = "UPKELF01";  // the first form: its source's tables were left raw
 constexpr size_t kHeaderSize = 16;
 constexpr int kMapLevel = 19;
 
@@ -146,9 +147,9 @@ void rewrite_chunk(ReferenceRewriter& rewriter, const AddressMap& map, const Elf
     if (!run || run->new_offset >= end) break;
     p = std::max(p, run->new_offset);
     const uint64_t run_end = std::min(end, run->new_offset + run->length);
-    const uint64_t shift = run->old_offset - run->new_offset;
+    const uint64_t shift = run->old_offset - run->new_offset;  // wraps when the run moved back: add it to p first
     while (p < run_end) {
-      if (code && !may_start_code_reference(old.data + p + shift, old.size - (p + shift))) {
+      if (code && !may_start_code_reference(old.data + (p + shift), old.size - (p + shift))) {
         ++p;
         continue;
       }
@@ -197,6 +198,15 @@ std::vector<unsigned char> masked_copy(const ElfLayout& layout, Bytes data) {
   return out;
 }
 
+// The source the inner patch is made from: the old file with its own tables
+// rewritten as the new file's are (elf_tables.h), so that a table that did
+// not change costs nothing. A private copy: only the tables' pages are copied.
+MappedFile normalised_source(const std::filesystem::path& source, const ElfLayout& layout, const unsigned char* raw) {
+  MappedFile copy = MappedFile::open_private_copy(source);
+  rewrite_elf_tables(layout, copy.writable_data(), raw, TableDirection::kSubtract);
+  return copy;
+}
+
 }  // namespace
 
 bool make_elf_patch(const std::filesystem::path& source, const std::filesystem::path& target,
@@ -224,10 +234,11 @@ bool make_elf_patch(const std::filesystem::path& source, const std::filesystem::
   const std::string map_frame = zstd_compress(map->serialize(), kMapLevel, what);
   std::string header(kMagic, 8);
   put_le(header, map_frame.size(), 8);
+  const MappedFile dictionary = normalised_source(source, *old_layout, src.data());
   OutputFile out(dest);
   out.write(header.data(), header.size());
   out.write(map_frame.data(), map_frame.size());
-  write_zstd_patch_frame(src.data(), src.size(), normalised.data(), normalised.size(), out, what);
+  write_zstd_patch_frame(dictionary.data(), dictionary.size(), normalised.data(), normalised.size(), out, what);
   out.commit();
   return true;
 }
@@ -237,7 +248,8 @@ std::string apply_elf_patch(const std::filesystem::path& source, const std::file
   const std::string name = patch.string();
   MappedFile src = MappedFile::open_read_only(source);
   MappedFile in = MappedFile::open_read_only(patch);
-  if (in.size() < kHeaderSize || std::memcmp(in.data(), kMagic, 8) != 0)
+  const bool raw_tables = in.size() >= kHeaderSize && std::memcmp(in.data(), kMagicRawTables, 8) == 0;
+  if (in.size() < kHeaderSize || (!raw_tables && std::memcmp(in.data(), kMagic, 8) != 0))
     fail(ErrorCode::kVerification, name + ": not an elf patch (expected the magic " + std::string(kMagic) + ")");
   const uint64_t map_length = get_le(in.data() + 8, 8);
   if (map_length > in.size() - kHeaderSize)
@@ -250,9 +262,12 @@ std::string apply_elf_patch(const std::filesystem::path& source, const std::file
   if (!old_layout)
     fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is not an x86-64 ELF file");
   const Bytes old{src.data(), src.size()};
+  const MappedFile dictionary =
+      raw_tables ? MappedFile::open_read_only(source) : normalised_source(source, *old_layout, src.data());
   const unsigned char* frame = in.data() + kHeaderSize + map_length;
-  return decode_zstd_patch_frame(old.data, old.size, frame, in.size() - kHeaderSize - map_length, dest, expected_size,
-                                 name, Durability::kDurable, [&](unsigned char* data, uint64_t size) {
+  return decode_zstd_patch_frame(dictionary.data(), dictionary.size(), frame, in.size() - kHeaderSize - map_length,
+                                 dest, expected_size, name, Durability::kDurable,
+                                 [&](unsigned char* data, uint64_t size) {
                                    std::optional<ElfLayout> new_layout = ElfLayout::parse(data, size);
                                    if (!new_layout)
                                      fail(ErrorCode::kVerification, name + ": does not make an x86-64 ELF file");

@@ -16,10 +16,14 @@
 // and bytes the rewrite leaves alone (see elf_patch.cpp), so both sides
 // decide alike; the SHA-256 of the result is checked as for every patch.
 //
-// Container (integers little-endian):
-//   "UPKELF01" | map frame length (u64) | map (one zstd frame) |
-//   inner patch (one zstd patch-from frame, kZstdLong's)
-// Memory: both sides map the old file and the output; the vendor also holds
+// The inner patch is made from the old file with its own tables rewritten
+// the same way (against its own predictions), so that a table that did not
+// change costs nothing. Container (integers little-endian):
+//   "UPKELF02" | map frame length (u64) | map (one zstd frame) |
+//   inner patch (one zstd patch-from frame, kZstdLong's, from that old file)
+// ("UPKELF01", still read: the same from the old file as it is.)
+// Memory: both sides map the old file and the output, and a private copy of
+// the old file in which only the tables' pages are written; the vendor also holds
 // two masked copies and the normalised copy of the files (about 4x the new
 // file), the client only the map (a few MB for a browser's main library).
 // Free functions; thread-safe for distinct paths. Failure and output

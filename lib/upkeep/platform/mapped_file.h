@@ -2,7 +2,9 @@
 // outputs cost address space rather than heap (the zstd patch decoder reads
 // its source and writes its target through mappings).
 //
-// Two kinds: a read-only map of an existing file, and a writable map of a new
+// Three kinds: a read-only map of an existing file; a private copy of one,
+// whose pages are copied when first written (the file never changes, and
+// memory is spent only on the pages written); and a writable map of a new
 // file of a given size, whose blocks are reserved first so that a full disk is
 // Error(kNoSpace) at creation instead of SIGBUS on a later store. A file of
 // size 0 is never mapped (mmap refuses length 0): data() is then nullptr.
@@ -23,6 +25,9 @@ class MappedFile {
  public:
   // Maps an existing regular file read-only (kNotFound when missing).
   static MappedFile open_read_only(const std::filesystem::path& path);
+  // Maps an existing regular file copy-on-write: writable_data() changes this
+  // map only, never the file; sync() does nothing.
+  static MappedFile open_private_copy(const std::filesystem::path& path);
   // Creates `path` (Error(kExists) when it exists) with permission bits
   // `mode`, reserves `size` bytes and maps them writable (zero-filled).
   static MappedFile create(const std::filesystem::path& path, uint64_t size, uint32_t mode = 0600);
@@ -35,7 +40,7 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   const unsigned char* data() const { return data_; }
-  // Only for a map from create(); nullptr for a read-only one.
+  // Only for a map from create() or open_private_copy(); nullptr for a read-only one.
   unsigned char* writable_data() { return writable_ ? data_ : nullptr; }
   uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
@@ -46,11 +51,14 @@ class MappedFile {
   void close();
 
  private:
+  static MappedFile open_existing(const std::filesystem::path& path, bool private_copy);
+
   std::filesystem::path path_;
   unsigned char* data_ = nullptr;
   uint64_t size_ = 0;
   int fd_ = -1;
   bool writable_ = false;
+  bool private_ = false;  // open_private_copy(): writes stay in memory
 };
 
 }  // namespace upkeep

@@ -14,7 +14,11 @@
 
 namespace upkeep {
 
-MappedFile MappedFile::open_read_only(const std::filesystem::path& path) {
+MappedFile MappedFile::open_read_only(const std::filesystem::path& path) { return open_existing(path, false); }
+
+MappedFile MappedFile::open_private_copy(const std::filesystem::path& path) { return open_existing(path, true); }
+
+MappedFile MappedFile::open_existing(const std::filesystem::path& path, bool private_copy) {
   MappedFile m;
   m.path_ = path;
   m.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -24,10 +28,12 @@ MappedFile MappedFile::open_read_only(const std::filesystem::path& path) {
   if (!S_ISREG(st.st_mode)) fail(ErrorCode::kBadInput, path.string() + ": not a regular file");
   m.size_ = static_cast<uint64_t>(st.st_size);
   if (m.size_ > 0) {
-    void* p = ::mmap(nullptr, m.size_, PROT_READ, MAP_SHARED, m.fd_, 0);
+    void* p = private_copy ? ::mmap(nullptr, m.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, m.fd_, 0)
+                           : ::mmap(nullptr, m.size_, PROT_READ, MAP_SHARED, m.fd_, 0);
     if (p == MAP_FAILED) fs::fail_errno("cannot map", path, errno);
     m.data_ = static_cast<unsigned char*>(p);
   }
+  m.writable_ = m.private_ = private_copy;
   return m;
 }
 
@@ -73,11 +79,13 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     fd_ = std::exchange(other.fd_, -1);
     writable_ = std::exchange(other.writable_, false);
+    private_ = std::exchange(other.private_, false);
   }
   return *this;
 }
 
 void MappedFile::sync() {
+  if (private_) return;  // nothing of it goes to the file
   if (data_ && ::msync(data_, size_, MS_SYNC) != 0) fs::fail_errno("cannot write back", path_, errno);
   if (fd_ >= 0 && ::fsync(fd_) != 0) fs::fail_errno("cannot fsync", path_, errno);
 }

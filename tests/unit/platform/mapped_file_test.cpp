@@ -25,6 +25,22 @@ TEST_CASE("a read-only map shows the file, an empty file maps to nothing", "[map
   error_of([&] { MappedFile::open_read_only(dir.path()); }, ErrorCode::kBadInput);
 }
 
+TEST_CASE("a private copy can be written and never changes its file", "[mapped_file][delta]") {
+  TempDir dir;
+  write_text(dir / "f", "mapped bytes");
+  {
+    MappedFile m = MappedFile::open_private_copy(dir / "f");
+    REQUIRE(m.writable_data() != nullptr);
+    std::memcpy(m.writable_data(), "MAPPED", 6);
+    CHECK(std::string(reinterpret_cast<const char*>(m.data()), 12) == "MAPPED bytes");
+    m.sync();  // nothing to write back
+    MappedFile other = MappedFile::open_read_only(dir / "f");
+    CHECK(std::string(reinterpret_cast<const char*>(other.data()), 12) == "mapped bytes");
+  }
+  CHECK(read_text(dir / "f") == "mapped bytes");
+  error_of([&] { MappedFile::open_private_copy(dir / "missing"); }, ErrorCode::kNotFound);
+}
+
 TEST_CASE("a created map writes a new 0600 file of the given size", "[mapped_file][delta]") {
   TempDir dir;
   {
