@@ -142,6 +142,7 @@ void rewrite_chunk(ReferenceRewriter& rewriter, const AddressMap& map, const Elf
                    uint64_t end, Bytes old) {
   AddressMap::Cursor cursor(map);
   const bool code = region.kind == RegionKind::kCode;
+  CodeReferenceCandidates candidates(old.data, old.size);  // in code, the old file's places worth a closer look
   for (uint64_t p = begin; p < end;) {
     const AddressMap::Run* run = cursor.run_from(p);
     if (!run || run->new_offset >= end) break;
@@ -149,12 +150,14 @@ void rewrite_chunk(ReferenceRewriter& rewriter, const AddressMap& map, const Elf
     const uint64_t run_end = std::min(end, run->new_offset + run->length);
     const uint64_t shift = run->old_offset - run->new_offset;  // wraps when the run moved back: add it to p first
     while (p < run_end) {
-      if (code && !may_start_code_reference(old.data + (p + shift), old.size - (p + shift))) {
-        ++p;
-        continue;
+      if (code) {
+        const uint64_t q = candidates.next(p + shift);
+        if (q == CodeReferenceCandidates::kNone || q - (p + shift) >= run_end - p) break;
+        p += q - (p + shift);
       }
       p += rewriter.at(region, p, p + shift, end);
     }
+    p = std::max(p, run_end);
   }
 }
 

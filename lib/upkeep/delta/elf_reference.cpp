@@ -1,5 +1,8 @@
 #include "upkeep/delta/elf_reference.h"
 
+#include <bit>
+#include <cstring>
+
 #include "upkeep/delta/io.h"
 
 namespace upkeep::delta {
@@ -127,6 +130,66 @@ std::optional<ElfReference> code_shape(const unsigned char* p, uint64_t avail) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+
+// The 8 bytes at `p` as a word whose byte k is p[k].
+uint64_t load_word(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// Bit k set when byte k of `w` is zero (exact: no carry between bytes).
+unsigned zero_bytes(uint64_t w) {
+  const uint64_t high = ~(((w & (0x7F * kOnes)) + 0x7F * kOnes) | w) & (0x80 * kOnes);
+  return static_cast<unsigned>(((high >> 7) * 0x0102040810204080ull) >> 56);  // byte k's flag to bit k
+}
+
+}  // namespace
+
+uint64_t CodeReferenceCandidates::block_mask(uint64_t block) const {
+  uint64_t mask = 0;
+  if (block + 72 > size_) {  // the last places: the test itself, which needs 5 bytes
+    for (uint64_t k = 0; k < 64 && block + k < size_; ++k)
+      if (may_start_code_reference(d_ + block + k, size_ - block - k)) mask |= uint64_t{1} << k;
+    return mask;
+  }
+  // Eight bytes at a time over bytes block .. block + 71: a branch opcode
+  // (E8, E9, or 0F, a superset: reference_shape() looks closer) at place k,
+  // or a RIP-relative ModRM (mod 00, r/m 101) at k + 1 .. k + 4.
+  uint64_t op = 0, modrm = 0, modrm_high = 0;
+  for (int i = 0; i < 9; ++i) {
+    const uint64_t w = load_word(d_ + block + 8 * i);
+    const uint64_t rm = zero_bytes((w & (0xC7 * kOnes)) ^ (0x05 * kOnes));
+    if (i == 8) {
+      modrm_high = rm;
+      break;
+    }
+    modrm |= rm << (8 * i);
+    op |= uint64_t(zero_bytes((w & (0xFE * kOnes)) ^ (0xE8 * kOnes)) | zero_bytes(w ^ (0x0F * kOnes))) << (8 * i);
+  }
+  mask = op;
+  for (int j = 1; j <= 4; ++j) mask |= (modrm >> j) | (modrm_high << (64 - j));
+  return mask;
+}
+
+uint64_t CodeReferenceCandidates::next(uint64_t from) {
+  while (from < size_) {
+    const uint64_t block = from & ~uint64_t{63};
+    if (block != block_) {
+      block_ = block;
+      mask_ = block_mask(block);
+    }
+    const uint64_t m = mask_ & (~uint64_t{0} << (from - block));
+    if (m) return block + static_cast<uint64_t>(__builtin_ctzll(m));
+    from = block + 64;
+  }
+  return kNone;
+}
 
 uint64_t ElfReference::base_address(uint64_t addr) const {
   switch (base) {

@@ -44,6 +44,26 @@ inline bool may_start_code_reference(const unsigned char* p, uint64_t avail) {
   return ((p[1] & 0xC7) == 0x05) | ((p[2] & 0xC7) == 0x05) | ((p[3] & 0xC7) == 0x05) | ((p[4] & 0xC7) == 0x05);
 }
 
+// The places of a buffer where may_start_code_reference() may hold, found 64
+// at a time with bit masks, eight bytes a word, instead of a branch per byte
+// (the client's pass over a library's code is mostly this test). A superset:
+// a place with an 0F byte is a candidate whatever follows it. Reads
+// d[0, size) only. One object per thread; cheapest when asked for rising places.
+class CodeReferenceCandidates {
+ public:
+  static constexpr uint64_t kNone = ~uint64_t{0};
+  CodeReferenceCandidates(const unsigned char* d, uint64_t size) : d_(d), size_(size) {}
+  // The first candidate at or after `from`; kNone when there is none. Every
+  // place where may_start_code_reference() holds is a candidate.
+  uint64_t next(uint64_t from);
+
+ private:
+  uint64_t block_mask(uint64_t block) const;  // bit k: place block + k may start one
+  const unsigned char* d_;
+  uint64_t size_;
+  uint64_t block_ = kNone, mask_ = 0;
+};
+
 // The reference that may start at `p` (whose address is `addr`) in a region
 // of `kind`, judged by the bytes before its value only (the opcode and ModRM
 // of an instruction, the alignment of a table slot); `avail` bytes remain in
