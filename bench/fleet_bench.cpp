@@ -163,8 +163,12 @@ void print_idle(const IdleReport& r) {
   const Stats g = stats_of(gap_s), gw = stats_of(gap_wakeups);
   std::printf("  %zu intervals between them: median %.1f simulated s; wake-ups median %.0f, most %.0f\n",
               r.intervals.size(), g.median, gw.median, most(gap_wakeups));
-  std::printf("  RSS at the end of the first check %" PRIu64 " KiB, of the last %" PRIu64 " KiB\n",
-              r.checks.front().rss_kib, r.checks.back().rss_kib);
+  std::printf("  RSS at the end of check");
+  const size_t step = std::max<size_t>(1, r.checks.size() / 10);
+  for (size_t i = 0; i < r.checks.size(); i += step)
+    std::printf(" %zu: %" PRIu64 " KiB (%" PRIu64 " private),", i + 1, r.checks[i].rss_kib, r.checks[i].anon_kib);
+  std::printf(" %zu (the last): %" PRIu64 " KiB (%" PRIu64 " private)\n", r.checks.size(), r.checks.back().rss_kib,
+              r.checks.back().anon_kib);
   std::printf("  %d more checks (check_now, same service): %.1f ms each; RSS %" PRIu64 " KiB before, %" PRIu64
               " after %d, %" PRIu64 " after all\n",
               r.options.repeat, r.repeat_ms_per_check, r.rss_before_repeat_kib, r.rss_warm_kib, r.warm_checks,
@@ -200,49 +204,61 @@ void measure_wave(const World& w, Fleet& fleet, NginxOrigin& nginx, int clients,
               cpu * 1e3 / std::max(1e-9, mib(t.sent_bytes)), r.client_cpu_seconds);
 }
 
-// The idle hour's figures beside their targets: one wake-up per interval between checks, no RSS growth.
+// The idle service's figures beside their targets: one wake-up per interval
+// between checks; CPU over its first simulated hour; no RSS growth after
+// that hour (the first checks fill caches and the thread's malloc arena).
 void print_idle_summary(const IdleReport& idle, FigureSet& figures) {
-  uint64_t wakeups = 0, idle_cpu = 0, worst = 0, page_ins = 0, check_cpu = 0;
+  uint64_t wakeups = 0, worst = 0, page_ins = 0, hour_cpu = 0;
+  size_t hour_checks = 0;  // checks that ended in the first simulated hour
+  for (size_t i = 0; i < idle.checks.size(); ++i) {
+    if (idle.checks[i].at_s > 3600) break;
+    ++hour_checks;
+    hour_cpu += idle.checks[i].cpu_ns + (i > 0 ? idle.intervals[i - 1].cpu_ns : 0);
+  }
   for (const auto& i : idle.intervals) {
     wakeups += i.wakeups;
     page_ins += i.major_faults;
-    idle_cpu += i.cpu_ns;
     worst = std::max(worst, i.wakeups);
   }
-  std::vector<double> switches;
-  for (const auto& c : idle.checks) {
-    check_cpu += c.cpu_ns;
-    switches.push_back(static_cast<double>(c.switches));
-  }
-  const double minutes = idle.simulated_seconds / 60;
-  const std::string span = std::to_string(static_cast<int>(minutes + 0.5)) + " simulated min";
   const size_t gaps = std::max<size_t>(1, idle.intervals.size());
-  const bool wakeups_met = figures.at_most("idle wake-ups, most in an interval between checks (" + span + ")",
+  const bool wakeups_met = figures.at_most("idle wake-ups, most in an interval between checks",
                                            static_cast<double>(worst), "", 1, "1 per check");
-  std::printf("  idle update thread over %s (%zu checks every %d min): %" PRIu64
+  std::printf("  idle update thread over %.0f simulated min (%zu checks every %d min): %" PRIu64
               " wake-ups between checks, %.2f per interval (most %" PRIu64 "; %" PRIu64
               " page-ins); target 1 per check: %s\n",
-              span.c_str(), idle.checks.size(), idle.options.interval_minutes, wakeups,
+              idle.simulated_seconds / 60, idle.checks.size(), idle.options.interval_minutes, wakeups,
               static_cast<double>(wakeups) / gaps, worst, page_ins, wakeups_met ? "met" : "not met");
-  figures.add("update thread CPU over " + span + " (checks + idle)", static_cast<double>(check_cpu + idle_cpu) / 1e6,
-              "ms");
-  std::printf("  its CPU: %.2f ms in the checks, %.3f ms between them\n", static_cast<double>(check_cpu) / 1e6,
-              static_cast<double>(idle_cpu) / 1e6);
-  const size_t warm = idle.checks.size() / 10;
-  const int64_t hour_growth =
-      static_cast<int64_t>(idle.checks.back().rss_kib) - static_cast<int64_t>(idle.checks[warm].rss_kib);
-  const bool hour_met =
-      figures.at_most("RSS growth over " + span + " after its first " + std::to_string(warm + 1) + " checks",
-                      static_cast<double>(hour_growth), "KiB", 0, "no growth (0 KiB)");
-  std::printf("  RSS growth from check %zu to check %zu: %+" PRId64 " KiB; target no growth: %s\n", warm + 1,
-              idle.checks.size(), hour_growth, hour_met ? "met" : "not met");
+  figures.add("update thread CPU in the first simulated hour (" + std::to_string(hour_checks) + " checks)",
+              static_cast<double>(hour_cpu) / 1e6, "ms");
+  std::printf("  its CPU in the first simulated hour: %.2f ms (%zu checks and the intervals before them)\n",
+              static_cast<double>(hour_cpu) / 1e6, hour_checks);
+  // Private memory is what the service holds; RSS also counts the pages of
+  // its libraries' code and files it touches for the first time (shared, clean).
+  const auto rss = [&](size_t n) { return static_cast<int64_t>(idle.checks[n - 1].rss_kib); };
+  const auto anon = [&](size_t n) { return static_cast<int64_t>(idle.checks[n - 1].anon_kib); };
+  std::printf("  over the first hour (check 1 to check %zu): private memory %+" PRId64 " KiB, RSS %+" PRId64 " KiB\n",
+              hour_checks, anon(hour_checks) - anon(1), rss(hour_checks) - rss(1));
+  if (hour_checks < idle.checks.size()) {
+    const size_t last = idle.checks.size();
+    const int64_t growth = anon(last) - anon(hour_checks);
+    const bool met = figures.at_most(
+        "private memory growth after the first simulated hour (" + std::to_string(last - hour_checks) + " more checks)",
+        static_cast<double>(growth), "KiB", 0, "no growth (0 KiB)");
+    figures.add("RSS growth after the first simulated hour", static_cast<double>(rss(last) - rss(hour_checks)), "KiB");
+    std::printf("  after it, over %zu more checks: private memory %+" PRId64
+                " KiB (target no growth: %s), RSS %+" PRId64 " KiB\n",
+                last - hour_checks, growth, met ? "met" : "not met", rss(last) - rss(hour_checks));
+  }
+  std::vector<double> switches;
+  for (const auto& c : idle.checks) switches.push_back(static_cast<double>(c.switches));
   std::printf(
       "  so one hour at the default 6-hour interval (1/6 of a median check and its interval): %.1f wake-ups, "
       "%.2f ms CPU\n",
       (stats_of(switches).median + static_cast<double>(wakeups) / gaps) / 6.0,
-      static_cast<double>(check_cpu + idle_cpu) / 1e6 / static_cast<double>(idle.checks.size()) / 6.0);
+      static_cast<double>(hour_cpu) / 1e6 / static_cast<double>(std::max<size_t>(1, hour_checks)) / 6.0);
   const int64_t growth = static_cast<int64_t>(idle.rss_after_repeat_kib) - static_cast<int64_t>(idle.rss_warm_kib);
   const int counted = idle.options.repeat - idle.warm_checks;
+  if (counted <= 0) return;
   const bool growth_met = figures.at_most("RSS growth over " + std::to_string(counted) + " checks",
                                           static_cast<double>(growth), "KiB", 0, "no growth (0 KiB)");
   std::printf("  RSS growth over %d checks after %d warm-up checks: %+" PRId64
@@ -283,9 +299,9 @@ int run(const std::vector<std::string>& argv) {
           .option("installations", "N", "installations the clients check for, default 100")
           .option("rollout", "P", "the wave's --rollout percent, default 10")
           .option("app-mib", "M", "size of the app's data in MiB, default 4")
-          .option("idle-minutes", "M", "simulated minutes of the idle app's update service, default 60")
+          .option("idle-minutes", "M", "simulated minutes of the idle app's update service, default 120")
           .option("idle-interval", "M", "minutes between its background checks, default 1")
-          .option("time-scale", "X", "simulated seconds per real second, default 60")
+          .option("time-scale", "X", "simulated seconds per real second, default 120")
           .option("repeat", "N", "more checks of the idle app's service for RSS growth, default 200")
           .flag("json", "print the figures as one JSON object (the text goes to stderr)")
           .parse(argv);
@@ -295,9 +311,9 @@ int run(const std::vector<std::string>& argv) {
   const int rollout = static_cast<int>(args.int_value_or("rollout", 10, 0, 100));
   const uint64_t app_mib = static_cast<uint64_t>(args.int_value_or("app-mib", 4, 1, 1024));
   IdleOptions idle_options;
-  idle_options.simulated_minutes = static_cast<int>(args.int_value_or("idle-minutes", 60, 1, 7 * 24 * 60));
+  idle_options.simulated_minutes = static_cast<int>(args.int_value_or("idle-minutes", 120, 1, 7 * 24 * 60));
   idle_options.interval_minutes = static_cast<int>(args.int_value_or("idle-interval", 1, 1, 24 * 60));
-  idle_options.time_scale = static_cast<double>(args.int_value_or("time-scale", 60, 1, 3600));
+  idle_options.time_scale = static_cast<double>(args.int_value_or("time-scale", 120, 1, 3600));
   idle_options.repeat = static_cast<int>(args.int_value_or("repeat", 200, 0, 100000));
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a file
   FigureSet figures("fleet_bench", args.flag("json"));

@@ -23,7 +23,7 @@ double seconds_on(const Clock& clock) { return std::chrono::duration<double>(clo
 // thread, with the simulated time between checks. Thread-safe.
 class Probe : public UpdateObserver {
  public:
-  explicit Probe(const Clock& clock) : clock_(clock) {}
+  explicit Probe(const Clock& clock) : clock_(clock), t0_(seconds_on(clock)) {}
   void on_check_started() override {
     std::lock_guard<std::mutex> g(mutex_);
     start_ = sample_this_thread();
@@ -45,7 +45,8 @@ class Probe : public UpdateObserver {
     end_ = sample_this_thread();
     end_s_ = seconds_on(clock_);
     report_.checks.push_back({now_ms() - start_ms_, end_.voluntary_switches - start_.voluntary_switches,
-                              end_.major_faults - start_.major_faults, end_.cpu_ns - start_.cpu_ns, end_.rss_kib});
+                              end_.major_faults - start_.major_faults, end_.cpu_ns - start_.cpu_ns, end_.rss_kib,
+                              end_.anon_kib, end_s_ - t0_});
   }
   // Waits `real` seconds of real time, or less when a check fails (an Error then).
   void wait(std::chrono::duration<double> real) {
@@ -61,6 +62,7 @@ class Probe : public UpdateObserver {
 
  private:
   const Clock& clock_;
+  const double t0_;
   std::mutex mutex_;
   std::condition_variable changed_;
   IdleReport report_;
@@ -77,10 +79,10 @@ IdleReport measure_idle(const std::filesystem::path& root, const IdleOptions& op
   UpdateSettings settings = ManagedPolicy::effective_settings(layout, config);
   settings.check_interval_minutes = options.interval_minutes;
   auto clock = std::make_shared<ScaledClock>(options.time_scale);
+  const double t0 = seconds_on(*clock);
   Probe probe(*clock);
   UpdateService service(layout, config, settings, net::make_fetcher(fetch_options(layout, config, settings)), probe,
                         clock);
-  const double t0 = seconds_on(*clock);
   service.start();
   probe.wait(std::chrono::duration<double>(options.simulated_minutes * 60.0 / options.time_scale));
   service.stop();

@@ -1,5 +1,6 @@
 // measure_idle(): what an idle app's update service costs the machine it
-// runs on, over a stretch of simulated time (an hour by default). One
+// runs on, over a stretch of simulated time (two hours by default: the
+// first, and the second to tell a start-up rise from growth). One
 // installation's UpdateService, as an app embeds it, is start()ed with
 // background checks every `interval_minutes` (+-10% jitter) against a
 // repository where nothing changes, on a ScaledClock (scaled_clock.h): the
@@ -22,10 +23,10 @@
 namespace upkeep::bench {
 
 struct IdleOptions {
-  int simulated_minutes = 60;  // how long the service runs, in its clock's time
-  int interval_minutes = 1;    // between background checks (config.json's shortest)
-  double time_scale = 60;      // simulated seconds per real second
-  int repeat = 200;            // more checks, for RSS growth
+  int simulated_minutes = 120;  // how long the service runs, in its clock's time
+  int interval_minutes = 1;     // between background checks (config.json's shortest)
+  double time_scale = 120;      // simulated seconds per real second
+  int repeat = 200;             // more checks, for RSS growth
 };
 
 // What measure_idle() saw: each check and each interval between two, then the repeated checks' RSS.
@@ -41,7 +42,9 @@ struct IdleReport {
     uint64_t switches = 0;  // voluntary: the check's own waits on the network and the disk
     uint64_t major_faults = 0;
     uint64_t cpu_ns = 0;
-    uint64_t rss_kib = 0;  // at its end
+    uint64_t rss_kib = 0;   // at its end
+    uint64_t anon_kib = 0;  // of it, private (RssAnon): what the process holds, not the files' pages it touched
+    double at_s = 0;        // its end, simulated seconds after start()
   };
   IdleOptions options;
   double simulated_seconds = 0;  // from start() to stop(), on the service's clock

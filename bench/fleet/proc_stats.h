@@ -42,6 +42,7 @@ struct ThreadSample {
   uint64_t involuntary_switches = 0;
   uint64_t major_faults = 0;  // pages read from disk: a sleep each (a voluntary switch)
   uint64_t rss_kib = 0;       // of the whole process: threads share their memory
+  uint64_t anon_kib = 0;      // of it, private memory (heap, stacks); the rest is files' pages, shared and clean
 };
 
 inline ThreadSample sample_this_thread() {
@@ -50,6 +51,7 @@ inline ThreadSample sample_this_thread() {
   s.voluntary_switches = status_value("/proc/thread-self/status", "voluntary_ctxt_switches");
   s.involuntary_switches = status_value("/proc/thread-self/status", "nonvoluntary_ctxt_switches");
   s.rss_kib = status_value("/proc/self/status", "VmRSS");
+  s.anon_kib = status_value("/proc/self/status", "RssAnon");
   std::ifstream in("/proc/thread-self/stat");
   const std::string stat((std::istreambuf_iterator<char>(in)), {});
   const size_t close_paren = stat.rfind(')');
