@@ -410,3 +410,49 @@ TEST_CASE("a vendor's script app with a file above 64 MiB is updated by a zstd-l
         upkeep::hash_file_hex(w.vendor.dir() / "build-2.0.0" / "data" / "big.bin"));
   check_clean(app, "2.0.0");
 }
+
+TEST_CASE("a vendor's C program with a private shared library is updated by an elf patch",
+          "[delta][integration][elf]") {
+  // A C program linked against its own library in lib/ (found through $ORIGIN),
+  // built by the real gcc; 2.0.0 is a bug-fix build of the library. The library
+  // carries 65 MiB of padding, so no bsdiff patch is made for it: the elf patch
+  // then wins over zstd-long and the client must take that route.
+  DeltaWorld w;
+  TempDir tmp;
+  std::map<std::string, std::string> expected;  // version -> what its program prints
+  for (const auto& [version, edited] : {std::pair<std::string, bool>{"1.0.0", false}, {"2.0.0", true}}) {
+    const stdfs::path d = w.vendor.script_build_folder(version, "");
+    const stdfs::path lib = d / "lib" / "libvendor.so";
+    stdfs::create_directories(lib.parent_path());
+    write_text(lib, delta_data::gcc_shared_library(delta_data::c_program(1500, edited), tmp));
+    const std::string program = delta_data::compiled(
+        "#include <stdio.h>\nint fn1499(int, const char*);\n"
+        "int main(void) { printf(\"vendor tool %d\\n\", fn1499(3, \"x\")); return 0; }\n",
+        tmp,
+        {"/usr/bin/gcc", "-O2", "-Wl,--no-as-needed", "-L" + lib.parent_path().string(), "-l:libvendor.so",
+         "-Wl,-rpath,$ORIGIN/lib"});
+    write_text(d / "mainapp", program);
+    chmod((d / "mainapp").c_str(), 0755);
+    RunResult direct = run({(d / "mainapp").string()});
+    REQUIRE(direct.exit_code == 0);
+    expected[version] = direct.out;
+    stdfs::resize_file(lib, upkeep::delta::kMaxSuffixSortSource + (1 << 20));
+    w.vendor.release(d, version, "");
+  }
+  REQUIRE(expected["1.0.0"] != expected["2.0.0"]);  // the fix shows in what it prints
+
+  auto installed = w.install("1.0.0");
+  const Installed& app = *installed;
+  RunResult r = update(app);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, expected["2.0.0"]));  // the rebuilt library is the one the loader runs
+  auto line = rebuilt_line(app, "2.0.0");
+  REQUIRE(line);
+  CHECK(line->patched >= 1);
+  CHECK(w.server->body_bytes_sent(".elf") > 0);
+  CHECK(w.server->body_bytes_sent(".zstd-long") == 0);
+  CHECK(upkeep::hash_file_hex(app.prefix() / "versions" / "2.0.0" / "lib" / "libvendor.so") ==
+        upkeep::hash_file_hex(w.vendor.dir() / "build-2.0.0" / "lib" / "libvendor.so"));
+  check_clean(app, "2.0.0");
+}
