@@ -175,10 +175,18 @@ CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targe
   targets.expires = expiry(expiries_.targets);
   std::string targets_text = sign_to_text(targets.to_json(), s.root, tuf::kTargetsRole);
 
+  s.snapshot.meta["targets.json"] = describe(targets.version, targets_text);
+  stdfs::path targets_path = md / versioned(s.root, targets.version, tuf::kTargetsRole);
+  undo.file(targets_path);
+  fs::write_file_atomic(targets_path, targets_text);
+  commit_snapshot_and_timestamp(s, undo);
+  return {targets.version, s.snapshot.version, s.timestamp.version};
+}
+
+void RepositoryPublisher::commit_snapshot_and_timestamp(State& s, Undo& undo) {
   s.snapshot.spec_version = tuf::kSpecVersion;
   s.snapshot.version += 1;
   s.snapshot.expires = expiry(expiries_.snapshot);
-  s.snapshot.meta["targets.json"] = describe(targets.version, targets_text);
   std::string snapshot_text = sign_to_text(s.snapshot.to_json(), s.root, tuf::kSnapshotRole);
 
   s.timestamp.spec_version = tuf::kSpecVersion;
@@ -187,16 +195,13 @@ CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targe
   s.timestamp.snapshot = describe(s.snapshot.version, snapshot_text);
   std::string timestamp_text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
 
-  stdfs::path targets_path = md / versioned(s.root, targets.version, tuf::kTargetsRole);
+  const stdfs::path md = metadata_dir();
   stdfs::path snapshot_path = md / versioned(s.root, s.snapshot.version, tuf::kSnapshotRole);
-  undo.file(targets_path);
-  fs::write_file_atomic(targets_path, targets_text);
   undo.file(snapshot_path);
   fs::write_file_atomic(snapshot_path, snapshot_text);
   // The commit point: clients see nothing new until timestamp.json changes.
   fs::write_file_atomic(md / "timestamp.json", timestamp_text);
   undo.commit();
-  return {targets.version, s.snapshot.version, s.timestamp.version};
 }
 
 int64_t RepositoryPublisher::set_rollout(const std::string& app_id, const std::string& version,
@@ -221,14 +226,26 @@ int64_t RepositoryPublisher::set_rollout(const std::string& app_id, const std::s
        "version " + version + " of " + app_id + " for " + platform + " is not released in " + repo_dir_.string());
 }
 
-int64_t RepositoryPublisher::refresh_timestamp() {
+RefreshedMetadata RepositoryPublisher::refresh_timestamp() {
   State s = load_state();
+  // Clients refuse expired metadata (TUF 5.5.4, 5.6.6): an online role is
+  // re-signed once half its lifetime is gone, when its key is at hand.
+  const auto due = [&](std::time_t expires, std::chrono::seconds lifetime, const char* role) {
+    return expires - clock_.unix_now() < lifetime.count() / 2 && !keys_.load_keys(role).empty();
+  };
+  if (due(s.targets.expires, expiries_.targets, tuf::kTargetsRole) && !keys_.load_keys(tuf::kSnapshotRole).empty())
+    return {commit_targets(s.targets), {tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole}};
+  if (due(s.snapshot.expires, expiries_.snapshot, tuf::kSnapshotRole)) {
+    Undo undo;
+    commit_snapshot_and_timestamp(s, undo);
+    return {{s.targets.version, s.snapshot.version, s.timestamp.version}, {tuf::kSnapshotRole, tuf::kTimestampRole}};
+  }
   s.timestamp.spec_version = tuf::kSpecVersion;
   s.timestamp.version += 1;
   s.timestamp.expires = expiry(expiries_.timestamp);
   std::string text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
   fs::write_file_atomic(metadata_dir() / "timestamp.json", text);
-  return s.timestamp.version;
+  return {{s.targets.version, s.snapshot.version, s.timestamp.version}, {tuf::kTimestampRole}};
 }
 
 RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,

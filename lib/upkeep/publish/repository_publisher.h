@@ -88,6 +88,14 @@ struct CommittedVersions {
   int64_t timestamp = 0;
 };
 
+class Undo;
+
+// What RepositoryPublisher::refresh_timestamp() wrote.
+struct RefreshedMetadata {
+  CommittedVersions versions;
+  std::vector<std::string> resigned;  // roles, in signing order; "timestamp" last
+};
+
 // A new root version and whatever it forces to be re-signed, fully signed in
 // memory by prepare_root_update() and written by write_root_update().
 struct RootUpdate {
@@ -140,9 +148,13 @@ class RepositoryPublisher {
   // reusable tail of every change to the targets (release, key rotation).
   CommittedVersions commit_targets(tuf::TargetsMetadata targets);
 
-  // Re-signs only the timestamp (next version, fresh expiry). Returns its
-  // version. Needs only the online timestamp key(s).
-  int64_t refresh_timestamp();
+  // Re-signs the timestamp (next version, fresh expiry), and the other two
+  // online roles when less than half their lifetime is left (a vendor who
+  // releases less often than they expire): targets (then also snapshot),
+  // else snapshot alone, each only when its key is in the key folder. So a
+  // timer that runs it keeps every client updating with no release at all.
+  // Returns the versions and the roles re-signed (timestamp always).
+  RefreshedMetadata refresh_timestamp();
 
   // Root rotation (TUF 1.0.31 sections 5.3.4 and 6.1): signs `new_root` as
   // version N+1 (fresh expiry; keys no role uses are dropped) by a threshold
@@ -175,6 +187,9 @@ class RepositoryPublisher {
     tuf::TargetsMetadata targets;
   };
   State load_state() const;
+  // Signs s.snapshot and s.timestamp as their next versions (fresh expiries)
+  // and writes them, timestamp.json last: the commit point.
+  void commit_snapshot_and_timestamp(State& s, Undo& undo);
   tuf::Envelope load(const std::string& file_name, const tuf::RootMetadata& root, const char* role) const;
   // Signs with every available key of `role` listed in `root` (`extra` first,
   // then the key store); Error(kNotFound) below the role's threshold.

@@ -22,8 +22,8 @@ namespace {
 constexpr const char* kTimestampFix =
     "run `upkeep refresh-timestamp` now, and from a timer every 6 hours (docs/hosting.md, \"Refresh the timestamp\")";
 constexpr const char* kSnapshotFix =
-    "publish again (`upkeep release` or `upkeep rollout` re-sign snapshot and targets), or give the role a longer "
-    "lifetime (`--expires snapshot=30d`, or \"expires\" in the key folder's vendor.json)";
+    "run `upkeep refresh-timestamp` (it re-signs snapshot and targets too once half their lifetime is gone, when "
+    "their keys are in the key folder's online/), or publish again (`upkeep release`, `upkeep rollout`)";
 constexpr const char* kRootFix = "sign a new root before this one expires: `upkeep keys rotate-root`";
 
 std::string span(std::time_t seconds) {

@@ -1,6 +1,7 @@
 #include "upkeep/publish/key_manager.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "unit/tuf/tuf_test_repo.h"
@@ -247,6 +248,34 @@ TEST_CASE("a root update that fails while writing restores the repository", "[ve
   CHECK(client->snapshot_version() == 3);
 }
 
+TEST_CASE("refresh-timestamp re-signs snapshot and targets once half their lifetime is gone", "[vendor][keymgmt]") {
+  RepoFixture f;
+  f.release("1.0.0");
+  auto client = f.client();
+  client->refresh();
+  const int64_t snapshot = f.publisher.current_snapshot().version, targets = f.publisher.current_targets().version;
+  // A timer every 6 hours for 100 days and no release: every client keeps verifying.
+  std::map<std::string, int> resigned;
+  for (int run = 0; run < 400; ++run) {
+    f.advance(6 * 3600);
+    for (const std::string& role : f.publisher.refresh_timestamp().resigned) ++resigned[role];
+    if (run % 20 == 0) client->refresh();  // throws on expired metadata
+  }
+  client->refresh();
+  CHECK(resigned["timestamp"] == 400);
+  // Snapshot (7 days): re-signed every 3.5 days; targets (90 days): once, at 45 (with a snapshot).
+  CHECK(resigned["targets"] == 2);  // day 45 and day 90
+  CHECK(resigned["snapshot"] >= 100 / 4);
+  CHECK(f.publisher.current_targets().version == targets + 2);
+  CHECK(f.publisher.current_snapshot().version == snapshot + resigned["snapshot"]);
+  CHECK(client->targets().size() == 3);  // the same release, re-signed
+
+  // Without the snapshot key only the timestamp is signed: the vendor's choice to keep it offline.
+  stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
+  f.advance(5 * 24 * 3600);
+  CHECK(f.publisher.refresh_timestamp().resigned == std::vector<std::string>{"timestamp"});
+}
+
 TEST_CASE("refresh-timestamp needs only the online timestamp key", "[vendor][keymgmt]") {
   RepoFixture f;
   f.release("1.0.0");
@@ -257,7 +286,7 @@ TEST_CASE("refresh-timestamp needs only the online timestamp key", "[vendor][key
   stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   const auto targets_before = read_text(f.meta("2.targets.json"));
   f.advance(20 * 3600);
-  CHECK(f.publisher.refresh_timestamp() == 3);
+  CHECK(f.publisher.refresh_timestamp().versions.timestamp == 3);
   CHECK(f.publisher.current_timestamp().expires == f.now() + 24 * 3600);
   CHECK(read_text(f.meta("2.targets.json")) == targets_before);
   // A day later the old timestamp would have expired; the refreshed one is valid.

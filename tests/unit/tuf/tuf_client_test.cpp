@@ -128,8 +128,10 @@ TEST_CASE("client refuses expired metadata by its clock", "[tuf]") {
   CHECK(message == "timestamp.json: expired at " + tuf::format_time(f.now() + 24 * 3600));
   CHECK_FALSE(stdfs::exists(f.trust / "timestamp.json"));
 
-  // A fresh timestamp that still lists the first snapshot, valid for seven days.
+  // A fresh timestamp that still lists the first snapshot, valid for seven days
+  // (its key kept offline, so refresh-timestamp cannot re-sign it).
   auto late = f.client(8 * 24 * 3600);
+  stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   f.advance(8 * 24 * 3600 - 60);
   f.publisher.refresh_timestamp();
   f.advance(-(8 * 24 * 3600 - 60));
