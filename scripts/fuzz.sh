@@ -89,10 +89,14 @@ run_one() {
   else
     limits=(-runs="${FUZZ_RUNS:-10000000}" -max_total_time="${FUZZ_MAX_TIME:-1800}")
   fi
+  # The regressions too: a merge keeps only seeds that add coverage, and a
+  # finding's input must be run again under the sanitizers that found it.
+  local regressions=()
+  [ -d tests/fuzz/regressions/$t ] && regressions=(tests/fuzz/regressions/$t)
   local t0 rc=0 secs runs corpus what="none"
   t0=$(date +%s.%N)
   nice -n "${FUZZ_NICE:-15}" $build/tests/fuzz/${t}_fuzzer "${limits[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$artifacts" "$grown" "$seeds" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 -artifact_prefix="$artifacts" "$grown" "$seeds" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
