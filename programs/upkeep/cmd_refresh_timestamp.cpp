@@ -1,13 +1,15 @@
-// `upkeep refresh-timestamp [--keys DIR] [--repo DIR] [--expires timestamp=D]`:
-// re-signs timestamp.json with a fresh expiry, for a cron job, so clients
-// never see an expired timestamp (a freeze) while nothing is released.
-// Needs only the online timestamp key: the offline folder may be absent.
+// `upkeep refresh-timestamp [--keys DIR] [--repo DIR] [--expires ROLE=D] [--json]`:
+// re-signs timestamp.json with a fresh expiry, for a timer, so clients never
+// see expired metadata (a freeze) while nothing is released; snapshot and
+// targets too once half their lifetime is gone (RepositoryPublisher::
+// refresh_timestamp). Needs only the online keys: the offline folder may be absent.
 #include <cstdio>
 #include <filesystem>
 
 #include "commands.h"
 #include "upkeep/base/command_line.h"
 #include "upkeep/base/error.h"
+#include "upkeep/base/json.h"
 #include "upkeep/publish/key_store.h"
 #include "upkeep/publish/repository_publisher.h"
 #include "upkeep/tuf/metadata.h"
@@ -24,8 +26,9 @@ CommandLine refresh_command_line() {
                 "is left, when their keys are in DIR/online (else only the timestamp). Run it\n"
                 "from a timer well within the timestamp's lifetime, e.g. every 6 hours; upload\n"
                 "the metadata folder after it, timestamp.json last.");
-  c.usage("upkeep refresh-timestamp [--keys DIR] [--repo DIR] [--expires timestamp=D]");
+  c.usage("upkeep refresh-timestamp [--keys DIR] [--repo DIR] [--expires ROLE=D] [--json]");
   add_repository_options(c);
+  c.flag("json", "print the result as one JSON object");
   return c;
 }
 
@@ -38,16 +41,35 @@ int cmd_refresh_timestamp(const Args& args) {
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(cli.value_or("repo", "repo"), store, expiries);
   const publish::RefreshedMetadata r = publisher.refresh_timestamp();
-  for (const std::string& role : r.resigned)
-    if (role != tuf::kTimestampRole) {
-      const int64_t v = role == tuf::kTargetsRole ? r.versions.targets : r.versions.snapshot;
-      const std::time_t expires =
-          role == tuf::kTargetsRole ? publisher.current_targets().expires : publisher.current_snapshot().expires;
-      std::printf("%s version %lld (less than half its lifetime was left), expires %s\n", role.c_str(),
-                  static_cast<long long>(v), tuf::format_time(expires).c_str());
+  // Each role signed, oldest in the chain first: its new version and expiry.
+  const auto version_of = [&](const std::string& role) {
+    return role == tuf::kTargetsRole    ? r.versions.targets
+           : role == tuf::kSnapshotRole ? r.versions.snapshot
+                                        : r.versions.timestamp;
+  };
+  const auto expires_of = [&](const std::string& role) {
+    return role == tuf::kTargetsRole    ? publisher.current_targets().expires
+           : role == tuf::kSnapshotRole ? publisher.current_snapshot().expires
+                                        : publisher.current_timestamp().expires;
+  };
+  if (cli.flag("json")) {
+    Json roles = Json::array();
+    for (const std::string& role : r.resigned) {
+      Json j = Json::object();
+      j["role"] = role;
+      j["version"] = version_of(role);
+      j["expires"] = tuf::format_time(expires_of(role));
+      roles.push_back(std::move(j));
     }
-  std::printf("timestamp version %lld, expires %s\n", static_cast<long long>(r.versions.timestamp),
-              tuf::format_time(publisher.current_timestamp().expires).c_str());
+    Json out = Json::object();
+    out["resigned"] = std::move(roles);
+    std::printf("%s\n", out.dump(0).c_str());
+    return 0;
+  }
+  for (const std::string& role : r.resigned)
+    std::printf("%s version %lld, expires %s%s\n", role.c_str(), static_cast<long long>(version_of(role)),
+                tuf::format_time(expires_of(role)).c_str(),
+                role == tuf::kTimestampRole ? "" : " (less than half its lifetime was left)");
   return 0;
 }
 

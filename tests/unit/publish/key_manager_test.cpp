@@ -376,6 +376,9 @@ TEST_CASE("upkeep keys and refresh-timestamp through the real program", "[vendor
   stdfs::remove_all(tmp / "keys" / "offline");
   out = ok(run({upkeep, "refresh-timestamp", "--keys", keys, "--repo", repo}));
   CHECK(contains(out, "timestamp version"));
+  const Json refreshed = Json::parse(ok(run({upkeep, "refresh-timestamp", "--keys", keys, "--repo", repo, "--json"})));
+  REQUIRE(refreshed.get_array("resigned").size() == 1);  // snapshot and targets are fresh
+  CHECK(refreshed.get_array("resigned")[0].get_string("role") == "timestamp");
   auto missing = run({upkeep, "keys", "rotate-root", "--keys", keys, "--repo", repo});
   CHECK(missing.exit_code == static_cast<int>(ErrorCode::kNotFound));
   CHECK(contains(missing.err, "offline"));
