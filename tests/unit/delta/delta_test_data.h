@@ -1,6 +1,8 @@
 // Data and file helpers shared by the delta codec tests.
 #pragma once
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -117,13 +119,30 @@ inline std::string compiled(const std::string& c_source, const TempDir& dir, std
   stdfs::remove(out);
   return made;
 }
+// compiled(), kept in the build folder's test-cache/ under the SHA-256 of the
+// compiler line and the source: ctest runs each test case in a process of its
+// own, and gcc takes about 15 s for a library of 1,500 functions. Written
+// under a temporary name and renamed, so tests running side by side share it.
+inline std::string compiled_once(const std::string& c_source, const TempDir& dir,
+                                 const std::vector<std::string>& compiler) {
+  std::string key;
+  for (const std::string& a : compiler) key += a + '\n';
+  const stdfs::path cached = stdfs::path(UPKEEP_BIN_DIR) / "test-cache" / ("cc-" + sha256_hex(key + c_source));
+  if (stdfs::exists(cached)) return read_text(cached);
+  std::string made = compiled(c_source, dir, compiler);
+  stdfs::create_directories(cached.parent_path());
+  const stdfs::path part = cached.string() + ".part-" + std::to_string(::getpid());
+  write_text(part, made);
+  stdfs::rename(part, cached);
+  return made;
+}
 // LLVM bitcode by the real clang, as PostgreSQL's build makes its JIT bitcode (clang -O2 -emit-llvm).
 inline std::string clang_bitcode(const std::string& c_source, const TempDir& dir) {
-  return compiled(c_source, dir, {"/usr/bin/clang", "-O2", "-c", "-emit-llvm"});
+  return compiled_once(c_source, dir, {"/usr/bin/clang", "-O2", "-c", "-emit-llvm"});
 }
 // An x86-64 shared library built by the real gcc, with its symbol table as gcc leaves it.
 inline std::string gcc_shared_library(const std::string& c_source, const TempDir& dir) {
-  return compiled(c_source, dir, {"/usr/bin/gcc", "-O2", "-fPIC", "-shared"});
+  return compiled_once(c_source, dir, {"/usr/bin/gcc", "-O2", "-fPIC", "-shared"});
 }
 
 // A gettext catalog of `messages` messages made by the real msgfmt; with
