@@ -181,7 +181,10 @@ void RepositoryDoctor::check_targets(tuf::Client& client, DoctorReport& report) 
         report.pass("target", rel, line + ": " + std::to_string(t->length) + " bytes, SHA-256 as signed");
       } catch (const Error& e) {
         if (e.code() == ErrorCode::kNoSpace || e.code() == ErrorCode::kPermission) throw;
-        const bool missing = std::string(e.what()).find("404") != std::string::npos;
+        // A 404 is a network error naming its status; a SHA-256 that differs is a
+        // verification error (and its hashes may hold "404" themselves).
+        const bool missing =
+            e.code() == ErrorCode::kNetwork && std::string(e.what()).find(": HTTP 404 ") != std::string::npos;
         report.failure("target", rel, line + ": " + e.what(),
                        missing ? "upload repo/" + rel + " (targets go up before metadata: docs/hosting.md)"
                                : "upload repo/" + rel + " again, and purge it from any cache in front of the origin");
