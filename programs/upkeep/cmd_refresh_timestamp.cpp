@@ -41,24 +41,13 @@ int cmd_refresh_timestamp(const Args& args) {
   for (const auto& text : cli.values("expires")) expiries = publish::apply_expiry_overrides(text, expiries);
   publish::RepositoryPublisher publisher(cli.value_or("repo", "repo"), store, expiries);
   const publish::RefreshedMetadata r = publisher.refresh_timestamp();
-  // Each role signed, oldest in the chain first: its new version and expiry.
-  const auto version_of = [&](const std::string& role) {
-    return role == tuf::kTargetsRole    ? r.versions.targets
-           : role == tuf::kSnapshotRole ? r.versions.snapshot
-                                        : r.versions.timestamp;
-  };
-  const auto expires_of = [&](const std::string& role) {
-    return role == tuf::kTargetsRole    ? publisher.current_targets().expires
-           : role == tuf::kSnapshotRole ? publisher.current_snapshot().expires
-                                        : publisher.current_timestamp().expires;
-  };
   if (cli.flag("json")) {
     Json roles = Json::array();
-    for (const std::string& role : r.resigned) {
+    for (const auto& signed_role : r.resigned) {
       Json j = Json::object();
-      j["role"] = role;
-      j["version"] = version_of(role);
-      j["expires"] = tuf::format_time(expires_of(role));
+      j["role"] = signed_role.role;
+      j["version"] = signed_role.version;
+      j["expires"] = tuf::format_time(signed_role.expires);
       roles.push_back(std::move(j));
     }
     Json out = Json::object();
@@ -66,10 +55,10 @@ int cmd_refresh_timestamp(const Args& args) {
     std::printf("%s\n", out.dump(0).c_str());
     return 0;
   }
-  for (const std::string& role : r.resigned)
-    std::printf("%s version %lld, expires %s%s\n", role.c_str(), static_cast<long long>(version_of(role)),
-                tuf::format_time(expires_of(role)).c_str(),
-                role == tuf::kTimestampRole ? "" : " (less than half its lifetime was left)");
+  for (const auto& signed_role : r.resigned)
+    std::printf("%s version %lld, expires %s%s\n", signed_role.role.c_str(),
+                static_cast<long long>(signed_role.version), tuf::format_time(signed_role.expires).c_str(),
+                signed_role.role == tuf::kTimestampRole ? "" : " (less than half its lifetime was left)");
   return 0;
 }
 

@@ -265,12 +265,13 @@ std::string apply_elf_patch(const std::filesystem::path& source, const std::file
   if (!old_layout)
     fail(ErrorCode::kVerification, name + ": its source " + source.string() + " is not an x86-64 ELF file");
   const Bytes old{src.data(), src.size()};
-  const MappedFile dictionary =
-      raw_tables ? MappedFile::open_read_only(source) : normalised_source(source, *old_layout, src.data());
+  // UPKELF01 was made from the old file as it is.
+  const std::optional<MappedFile> normalised =
+      raw_tables ? std::nullopt : std::optional(normalised_source(source, *old_layout, src.data()));
+  const unsigned char* dictionary = normalised ? normalised->data() : src.data();
   const unsigned char* frame = in.data() + kHeaderSize + map_length;
-  return decode_zstd_patch_frame(dictionary.data(), dictionary.size(), frame, in.size() - kHeaderSize - map_length,
-                                 dest, expected_size, name, Durability::kDurable,
-                                 [&](unsigned char* data, uint64_t size) {
+  return decode_zstd_patch_frame(dictionary, src.size(), frame, in.size() - kHeaderSize - map_length, dest,
+                                 expected_size, name, Durability::kDurable, [&](unsigned char* data, uint64_t size) {
                                    std::optional<ElfLayout> new_layout = ElfLayout::parse(data, size);
                                    if (!new_layout)
                                      fail(ErrorCode::kVerification, name + ": does not make an x86-64 ELF file");

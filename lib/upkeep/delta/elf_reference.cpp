@@ -1,7 +1,6 @@
 #include "upkeep/delta/elf_reference.h"
 
 #include <bit>
-#include <cstring>
 
 #include "upkeep/delta/io.h"
 
@@ -135,14 +134,6 @@ namespace {
 
 constexpr uint64_t kOnes = 0x0101010101010101ull;
 
-// The 8 bytes at `p` as a word whose byte k is p[k].
-uint64_t load_word(const unsigned char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-  return w;
-}
-
 // Bit k set when byte k of `w` is zero (exact: no carry between bytes).
 unsigned zero_bytes(uint64_t w) {
   const uint64_t high = ~(((w & (0x7F * kOnes)) + 0x7F * kOnes) | w) & (0x80 * kOnes);
@@ -163,7 +154,7 @@ uint64_t CodeReferenceCandidates::block_mask(uint64_t block) const {
   // or a RIP-relative ModRM (mod 00, r/m 101) at k + 1 .. k + 4.
   uint64_t op = 0, modrm = 0, modrm_high = 0;
   for (int i = 0; i < 9; ++i) {
-    const uint64_t w = load_word(d_ + block + 8 * i);
+    const uint64_t w = get_le(d_ + block + 8 * i, 8);  // byte k of the word is the k-th byte
     const uint64_t rm = zero_bytes((w & (0xC7 * kOnes)) ^ (0x05 * kOnes));
     if (i == 8) {
       modrm_high = rm;
@@ -185,7 +176,7 @@ uint64_t CodeReferenceCandidates::next(uint64_t from) {
       mask_ = block_mask(block);
     }
     const uint64_t m = mask_ & (~uint64_t{0} << (from - block));
-    if (m) return block + static_cast<uint64_t>(__builtin_ctzll(m));
+    if (m) return block + static_cast<uint64_t>(std::countr_zero(m));
     from = block + 64;
   }
   return kNone;

@@ -167,6 +167,11 @@ tuf::TargetsMetadata RepositoryPublisher::current_targets() const { return load_
 
 CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targets) {
   State s = load_state();
+  commit_targets(s, std::move(targets));
+  return {s.targets.version, s.snapshot.version, s.timestamp.version};
+}
+
+void RepositoryPublisher::commit_targets(State& s, tuf::TargetsMetadata targets) {
   const stdfs::path md = metadata_dir();
   Undo undo;
 
@@ -179,8 +184,8 @@ CommittedVersions RepositoryPublisher::commit_targets(tuf::TargetsMetadata targe
   stdfs::path targets_path = md / versioned(s.root, targets.version, tuf::kTargetsRole);
   undo.file(targets_path);
   fs::write_file_atomic(targets_path, targets_text);
+  s.targets = std::move(targets);
   commit_snapshot_and_timestamp(s, undo);
-  return {targets.version, s.snapshot.version, s.timestamp.version};
 }
 
 void RepositoryPublisher::commit_snapshot_and_timestamp(State& s, Undo& undo) {
@@ -188,20 +193,21 @@ void RepositoryPublisher::commit_snapshot_and_timestamp(State& s, Undo& undo) {
   s.snapshot.version += 1;
   s.snapshot.expires = expiry(expiries_.snapshot);
   std::string snapshot_text = sign_to_text(s.snapshot.to_json(), s.root, tuf::kSnapshotRole);
+  s.timestamp.snapshot = describe(s.snapshot.version, snapshot_text);
+  stdfs::path snapshot_path = metadata_dir() / versioned(s.root, s.snapshot.version, tuf::kSnapshotRole);
+  undo.file(snapshot_path);
+  fs::write_file_atomic(snapshot_path, snapshot_text);
+  commit_timestamp(s);
+  undo.commit();
+}
 
+void RepositoryPublisher::commit_timestamp(State& s) {
   s.timestamp.spec_version = tuf::kSpecVersion;
   s.timestamp.version += 1;
   s.timestamp.expires = expiry(expiries_.timestamp);
-  s.timestamp.snapshot = describe(s.snapshot.version, snapshot_text);
-  std::string timestamp_text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
-
-  const stdfs::path md = metadata_dir();
-  stdfs::path snapshot_path = md / versioned(s.root, s.snapshot.version, tuf::kSnapshotRole);
-  undo.file(snapshot_path);
-  fs::write_file_atomic(snapshot_path, snapshot_text);
   // The commit point: clients see nothing new until timestamp.json changes.
-  fs::write_file_atomic(md / "timestamp.json", timestamp_text);
-  undo.commit();
+  fs::write_file_atomic(metadata_dir() / "timestamp.json",
+                        sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole));
 }
 
 int64_t RepositoryPublisher::set_rollout(const std::string& app_id, const std::string& version,
@@ -230,22 +236,24 @@ RefreshedMetadata RepositoryPublisher::refresh_timestamp() {
   State s = load_state();
   // Clients refuse expired metadata (TUF 5.5.4, 5.6.6): an online role is
   // re-signed once half its lifetime is gone, when its key is at hand.
-  const auto due = [&](std::time_t expires, std::chrono::seconds lifetime, const char* role) {
-    return expires - clock_.unix_now() < lifetime.count() / 2 && !keys_.load_keys(role).empty();
+  const bool snapshot_key = !keys_.load_keys(tuf::kSnapshotRole).empty();
+  const auto half_gone = [&](std::time_t expires, std::chrono::seconds lifetime) {
+    return expires - clock_.unix_now() < lifetime.count() / 2;
   };
-  if (due(s.targets.expires, expiries_.targets, tuf::kTargetsRole) && !keys_.load_keys(tuf::kSnapshotRole).empty())
-    return {commit_targets(s.targets), {tuf::kTargetsRole, tuf::kSnapshotRole, tuf::kTimestampRole}};
-  if (due(s.snapshot.expires, expiries_.snapshot, tuf::kSnapshotRole)) {
+  RefreshedMetadata r;
+  if (snapshot_key && half_gone(s.targets.expires, expiries_.targets) && !keys_.load_keys(tuf::kTargetsRole).empty()) {
+    commit_targets(s, s.targets);
+    r.resigned.push_back({tuf::kTargetsRole, s.targets.version, s.targets.expires});
+    r.resigned.push_back({tuf::kSnapshotRole, s.snapshot.version, s.snapshot.expires});
+  } else if (snapshot_key && half_gone(s.snapshot.expires, expiries_.snapshot)) {
     Undo undo;
     commit_snapshot_and_timestamp(s, undo);
-    return {{s.targets.version, s.snapshot.version, s.timestamp.version}, {tuf::kSnapshotRole, tuf::kTimestampRole}};
+    r.resigned.push_back({tuf::kSnapshotRole, s.snapshot.version, s.snapshot.expires});
+  } else {
+    commit_timestamp(s);
   }
-  s.timestamp.spec_version = tuf::kSpecVersion;
-  s.timestamp.version += 1;
-  s.timestamp.expires = expiry(expiries_.timestamp);
-  std::string text = sign_to_text(s.timestamp.to_json(), s.root, tuf::kTimestampRole);
-  fs::write_file_atomic(metadata_dir() / "timestamp.json", text);
-  return {{s.targets.version, s.snapshot.version, s.timestamp.version}, {tuf::kTimestampRole}};
+  r.resigned.push_back({tuf::kTimestampRole, s.timestamp.version, s.timestamp.expires});
+  return r;
 }
 
 RootUpdate RepositoryPublisher::prepare_root_update(tuf::RootMetadata root,

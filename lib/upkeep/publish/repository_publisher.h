@@ -90,10 +90,20 @@ struct CommittedVersions {
 
 class Undo;
 
-// What RepositoryPublisher::refresh_timestamp() wrote.
+// What RepositoryPublisher::refresh_timestamp() wrote: each role it signed,
+// in signing order, the timestamp last.
 struct RefreshedMetadata {
-  CommittedVersions versions;
-  std::vector<std::string> resigned;  // roles, in signing order; "timestamp" last
+  struct Signed {
+    std::string role;
+    int64_t version = 0;
+    std::time_t expires = 0;
+  };
+  std::vector<Signed> resigned;
+  std::vector<std::string> roles() const {
+    std::vector<std::string> out;
+    for (const Signed& r : resigned) out.push_back(r.role);
+    return out;
+  }
 };
 
 // A new root version and whatever it forces to be re-signed, fully signed in
@@ -153,7 +163,7 @@ class RepositoryPublisher {
   // releases less often than they expire): targets (then also snapshot),
   // else snapshot alone, each only when its key is in the key folder. So a
   // timer that runs it keeps every client updating with no release at all.
-  // Returns the versions and the roles re-signed (timestamp always).
+  // Returns each role re-signed (the timestamp always).
   RefreshedMetadata refresh_timestamp();
 
   // Root rotation (TUF 1.0.31 sections 5.3.4 and 6.1): signs `new_root` as
@@ -190,6 +200,10 @@ class RepositoryPublisher {
   // Signs s.snapshot and s.timestamp as their next versions (fresh expiries)
   // and writes them, timestamp.json last: the commit point.
   void commit_snapshot_and_timestamp(State& s, Undo& undo);
+  // commit_targets() on a loaded state, which it leaves as written.
+  void commit_targets(State& s, tuf::TargetsMetadata targets);
+  // Signs s.timestamp as its next version (fresh expiry) and writes it.
+  void commit_timestamp(State& s);
   tuf::Envelope load(const std::string& file_name, const tuf::RootMetadata& root, const char* role) const;
   // Signs with every available key of `role` listed in `root` (`extra` first,
   // then the key store); Error(kNotFound) below the role's threshold.

@@ -258,7 +258,7 @@ TEST_CASE("refresh-timestamp re-signs snapshot and targets once half their lifet
   std::map<std::string, int> resigned;
   for (int run = 0; run < 400; ++run) {
     f.advance(6 * 3600);
-    for (const std::string& role : f.publisher.refresh_timestamp().resigned) ++resigned[role];
+    for (const std::string& role : f.publisher.refresh_timestamp().roles()) ++resigned[role];
     if (run % 20 == 0) client->refresh();  // throws on expired metadata
   }
   client->refresh();
@@ -273,7 +273,7 @@ TEST_CASE("refresh-timestamp re-signs snapshot and targets once half their lifet
   // Without the snapshot key only the timestamp is signed: the vendor's choice to keep it offline.
   stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   f.advance(5 * 24 * 3600);
-  CHECK(f.publisher.refresh_timestamp().resigned == std::vector<std::string>{"timestamp"});
+  CHECK(f.publisher.refresh_timestamp().roles() == std::vector<std::string>{"timestamp"});
 }
 
 TEST_CASE("refresh-timestamp needs only the online timestamp key", "[vendor][keymgmt]") {
@@ -286,7 +286,7 @@ TEST_CASE("refresh-timestamp needs only the online timestamp key", "[vendor][key
   stdfs::remove(f.keys.key_path(tuf::kSnapshotRole, f.key(tuf::kSnapshotRole)->key_id()));
   const auto targets_before = read_text(f.meta("2.targets.json"));
   f.advance(20 * 3600);
-  CHECK(f.publisher.refresh_timestamp().versions.timestamp == 3);
+  CHECK(f.publisher.refresh_timestamp().resigned.back().version == 3);
   CHECK(f.publisher.current_timestamp().expires == f.now() + 24 * 3600);
   CHECK(read_text(f.meta("2.targets.json")) == targets_before);
   // A day later the old timestamp would have expired; the refreshed one is valid.
