@@ -34,6 +34,7 @@
 #include "upkeep/base/hash.h"
 #include "upkeep/base/parallel_for.h"
 #include "upkeep/delta/codec.h"
+#include "upkeep/delta/zstd_stream.h"
 #include "upkeep/platform/fs.h"
 
 namespace {
@@ -122,7 +123,8 @@ void print_sample(const std::string& name, const Sample& s, double zip_wall) {
   std::printf("\n");
 }
 
-// A setting of the curve: "16" (a level) or "16/3/3" (level, minimum match, search log).
+// A setting of the curve: "16" (a level), "16/3/3" (level, minimum match, search log) or
+// "16/3/3/24" (and window log).
 struct Setting {
   std::string name;
   int level;
@@ -154,13 +156,16 @@ std::vector<Setting> settings_of(const std::string& text) {
   std::vector<Setting> out;
   std::stringstream ss(text);
   for (std::string item; std::getline(ss, item, ',');) {
-    int level = 0, min_match = 0, search_log = 0;
+    int level = 0, min_match = 0, search_log = 0, window_log = 0;
     char extra = 0;
-    const int n = std::sscanf(item.c_str(), "%d/%d/%d%c", &level, &min_match, &search_log, &extra);
-    if ((n != 1 && n != 3) || level < 1 || level > 19 || (n == 3 && (min_match < 3 || search_log < 1)))
+    const int n = std::sscanf(item.c_str(), "%d/%d/%d/%d%c", &level, &min_match, &search_log, &window_log, &extra);
+    if ((n != 1 && n != 3 && n != 4) || level < 1 || level > 19 || (n >= 3 && (min_match < 3 || search_log < 1)) ||
+        (n == 4 && (window_log < 10 || window_log > delta::kZstdWindowLogMax)))
       fail(ErrorCode::kUsage,
-           "--levels expects L or L/MINMATCH/SEARCHLOG items (L 1-19) separated by commas, got '" + item + "'");
-    out.push_back({item, level, {min_match, search_log}});
+           "--levels expects L, L/MINMATCH/SEARCHLOG or L/MINMATCH/SEARCHLOG/WINDOWLOG items (L 1-19, window log "
+           "10-27) separated by commas, got '" +
+               item + "'");
+    out.push_back({item, level, {min_match, search_log, window_log}});
   }
   return out;
 }
@@ -170,13 +175,13 @@ int run(const std::vector<std::string>& args) {
   cl.option("dir", "DIR", "the folder to release (default: shared libraries copied from /usr/lib)")
       .option("mib", "N", "MiB of shared libraries to copy when no --dir, default 377")
       .option("runs", "N", "interleaved rounds, default 3")
-      .option("levels", "L,L/M/S,...",
-              "the curve's settings: zstd levels, or level/minimum match/search log; default "
-              "1,3,6,9,12,15,16,16/3/3,17,18,19; none: no curve")
+      .option("levels", "L,L/M/S[/W],...",
+              "the curve's settings: zstd levels, or level/minimum match/search log[/window log]; default "
+              "1,3,6,9,12,15,16,16/3/2,16/3/3,16/3/2/25,16/3/3/25,17,18,19; none: no curve")
       .flag("json", "print the figures as one JSON object (the text goes to stderr)");
   const ParsedArgs cli = cl.parse(args);
   const int runs = static_cast<int>(cli.int_value_or("runs", 3, 1, 100));
-  const std::string level_text = cli.value_or("levels", "1,3,6,9,12,15,16,16/3/3,17,18,19");
+  const std::string level_text = cli.value_or("levels", "1,3,6,9,12,15,16,16/3/2,16/3/3,16/3/2/25,16/3/3/25,17,18,19");
   const std::vector<Setting> levels = level_text == "none" ? std::vector<Setting>{} : settings_of(level_text);
   const stdfs::path upkeep = build_dir() / "upkeep";
   FigureSet figures("release_time", cli.flag("json"));

@@ -13,6 +13,8 @@ packages=(
   build-essential cmake ninja-build pkg-config binutils ca-certificates
   libpoco-dev libsqlite3-dev libspdlog-dev libfmt-dev libssl-dev catch2
   libzstd-dev libdivsufsort-dev zlib1g-dev libbz2-dev
+  # package.zip's deflate (update/zip_writer.h): about 3.5x zlib's speed at the same level
+  libdeflate-dev
   # every program's command line (header-only)
   libcli11-dev
   # natural peers the tests talk to

@@ -98,12 +98,16 @@ bool is_mo_file(const std::filesystem::path& file);
 // zstd's output is the same for any number of workers from 1 up, so a blob
 // does not depend on the publishing machine's cores.
 constexpr uint64_t kMultithreadBlobMin = 32ull << 20;
-// Two of zstd's parameters set apart from the level's; 0 keeps the level's.
-// A smaller minimum match finds the short matches machine code is full of
-// (publish/compression_preset.cpp has the measurements).
+// Three of zstd's parameters set apart from the level's; 0 keeps the level's.
+// A smaller minimum match finds the short matches machine code is full of; a
+// larger window finds the repeats of a library of more than the level's 4
+// MiB (publish/compression_preset.cpp has the measurements). Clients decode
+// windows up to 2^kZstdWindowLogMax (zstd_stream.h), so the window log stays
+// at or below it.
 struct ZstdTuning {
   int min_match = 0;   // ZSTD_c_minMatch, 3-7
   int search_log = 0;  // ZSTD_c_searchLog, 1-30
+  int window_log = 0;  // ZSTD_c_windowLog, 10-27
 };
 // Compresses `src` into the blob `dest` (level 1-22); returns the SHA-256
 // (hex) of the blob, hashed as it was written. Vendor side. `threads` is how

@@ -79,6 +79,9 @@ std::string compress_blob(const std::filesystem::path& src, const std::filesyste
   if (level < 1 || level > ZSTD_maxCLevel())
     fail(ErrorCode::kUsage,
          "compression level " + std::to_string(level) + " is outside 1-" + std::to_string(ZSTD_maxCLevel()));
+  if (tuning.window_log > kZstdWindowLogMax)
+    fail(ErrorCode::kUsage, "zstd window log " + std::to_string(tuning.window_log) + " is above " +
+                                std::to_string(kZstdWindowLogMax) + ", the largest clients decode");
   InputFile in(src);
   const std::string what = "compressing " + src.string();
   ZstdCCtx c = make_cctx(level, what);
@@ -86,6 +89,7 @@ std::string compress_blob(const std::filesystem::path& src, const std::filesyste
   check_zstd(ZSTD_CCtx_setPledgedSrcSize(c.get(), in.size()), what);
   if (tuning.min_match) check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_minMatch, tuning.min_match), what);
   if (tuning.search_log) check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_searchLog, tuning.search_log), what);
+  if (tuning.window_log) check_zstd(ZSTD_CCtx_setParameter(c.get(), ZSTD_c_windowLog, tuning.window_log), what);
   // A libzstd built without threads refuses workers: it then compresses alone.
   if (in.size() >= kMultithreadBlobMin)
     ZSTD_CCtx_setParameter(c.get(), ZSTD_c_nbWorkers, static_cast<int>(std::max(threads, 1u)));

@@ -11,7 +11,7 @@ namespace upkeep::fileinfo {
 
 namespace {
 
-constexpr uint32_t kLocalSig = 0x04034b50;
+using zip::kLocalSig;
 constexpr size_t kLocalFixed = 30;
 constexpr uint64_t kReadBlock = 64 << 10;
 

@@ -3,7 +3,6 @@
 #include <Poco/DateTime.h>
 #include <Poco/Exception.h>
 #include <Poco/Path.h>
-#include <Poco/Zip/Compress.h>
 #include <Poco/Zip/ZipArchive.h>
 #include <Poco/Zip/ZipStream.h>
 #include <fcntl.h>
@@ -27,6 +26,7 @@
 #include "upkeep/platform/fault_injection.h"
 #include "upkeep/platform/fs.h"
 #include "upkeep/update/zip_directory.h"
+#include "upkeep/update/zip_writer.h"
 
 namespace upkeep {
 
@@ -40,7 +40,6 @@ using zip::kTypeRegular;
 using zip::kTypeSymlink;
 using zip::printable;
 using zip::read_central_directory;
-using zip::set_unix_modes;
 using zip::ZipFile;
 
 namespace {
@@ -224,14 +223,6 @@ void extract_into(const stdfs::path& zip, const CentralDirectory& cd, const stdf
   }
 }
 
-// Poco names four deflate levels: superfast (1), fast (3), normal (6), maximum (9).
-Poco::Zip::ZipCommon::CompressionLevel poco_level(int deflate_level) {
-  if (deflate_level <= 2) return Poco::Zip::ZipCommon::CL_SUPERFAST;
-  if (deflate_level <= 4) return Poco::Zip::ZipCommon::CL_FAST;
-  if (deflate_level <= 7) return Poco::Zip::ZipCommon::CL_NORMAL;
-  return Poco::Zip::ZipCommon::CL_MAXIMUM;
-}
-
 stdfs::path without_trailing_slash(const stdfs::path& p) {
   stdfs::path n = p.lexically_normal();
   return n.has_filename() ? n : n.parent_path();
@@ -245,43 +236,21 @@ void create_package(const stdfs::path& source_dir, const FileManifest& manifest,
   if (!stdfs::is_directory(stdfs::symlink_status(source_dir, ec))) {
     fail(ErrorCode::kNotFound, source_dir.string() + ": is not a directory (expected the build folder of a release)");
   }
-  std::map<std::string, uint32_t> modes;  // st_mode (type and permissions) of each entry
-  bool zip64 = false;
-  for (const FileEntry& f : manifest.files()) {
-    modes[f.path] = f.is_link() ? (kTypeSymlink | 0777) : (kTypeRegular | f.mode);
-    zip64 = zip64 || f.size >= 0xffffffffu;
-  }
   const stdfs::path tmp = zip_path.string() + ".tmp";
   try {
     fs::remove_tree(tmp);
     {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) fail_write(tmp, errno);
-      Poco::Zip::Compress compress(out, true, zip64);
-      // A fixed time stamp: the same folder always gives the same bytes.
-      const Poco::DateTime stamp(1980, 1, 1);
+      zip::ZipWriter zip(tmp, deflate_level);
       for (const FileEntry& f : manifest.files()) {  // sorted by path: the archive order
-        std::istringstream target(f.link);           // a link's content is its target (Info-ZIP's convention)
-        std::ifstream file;
-        if (!f.is_link()) {
-          file.open(source_dir / f.path, std::ios::binary);
-          if (!file) fail(ErrorCode::kFailure, "cannot read " + (source_dir / f.path).string());
-        }
-        std::istream& in = f.is_link() ? static_cast<std::istream&>(target) : file;
-        compress.addFile(in, stamp, Poco::Path(f.path, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
-                         poco_level(deflate_level));
+        if (f.is_link())
+          zip.add_link(f.path, f.link);  // a link's content is its target (Info-ZIP's convention)
+        else
+          zip.add_file(f.path, source_dir / f.path, f.mode);
       }
-      compress.close();
-      out.flush();
-      if (!out) fail_write(tmp, errno);
+      zip.finish();
     }
-    set_unix_modes(tmp, modes);
     fs::fsync_file(tmp);
     fs::rename_durable(tmp, zip_path);
-  } catch (const Poco::Exception& e) {
-    std::error_code ignore;
-    stdfs::remove(tmp, ignore);
-    fail(ErrorCode::kFailure, zip_path.string() + ": cannot write the archive: " + e.displayText());
   } catch (...) {
     std::error_code ignore;
     stdfs::remove(tmp, ignore);

@@ -12,22 +12,14 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-constexpr uint32_t kCentralSig = 0x02014b50;
-constexpr uint32_t kEndSig = 0x06054b50;
-constexpr uint32_t kEnd64LocatorSig = 0x07064b50;
-constexpr uint32_t kEnd64Sig = 0x06064b50;
 constexpr size_t kCentralFixed = 46;
 constexpr size_t kEndFixed = 22;
 constexpr uint64_t kMaxCentralDirectory = 64u << 20;  // far above any real release, bounds memory
-constexpr uint32_t kUnixHost = 3;
 
 uint64_t le(const std::string& b, size_t at, int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<size_t>(i)]);
   return v;
-}
-void put_le(std::string& b, size_t at, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) b[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 }  // namespace
@@ -140,26 +132,6 @@ CentralDirectory read_central_directory(ZipFile& zip) {
     at += kCentralFixed + name_len + extra_len + comment_len;
   }
   return cd;
-}
-
-void set_unix_modes(const stdfs::path& zip_path, const std::map<std::string, uint32_t>& modes) {
-  ZipFile zip(zip_path, "r+b");
-  CentralDirectory cd = read_central_directory(zip);
-  for (const CentralEntry& e : cd.entries) {
-    uint32_t attrs;
-    if (!e.name.empty() && e.name.back() == '/') {
-      attrs = ((kTypeDir | 0755u) << 16) | 0x10;  // 0x10: MS-DOS directory bit
-    } else {
-      auto it = modes.find(e.name);
-      if (it == modes.end())
-        fail(ErrorCode::kFailure,
-             zip_path.string() + ": zip writer stored an unexpected name '" + printable(e.name) + "'");
-      attrs = it->second << 16;
-    }
-    put_le(cd.bytes, e.record_offset + 4, (kUnixHost << 8) | (e.made_by & 0xff), 2);
-    put_le(cd.bytes, e.record_offset + 38, attrs, 4);
-  }
-  zip.write(cd.offset, cd.bytes);
 }
 
 }  // namespace upkeep::zip

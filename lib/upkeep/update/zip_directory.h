@@ -1,5 +1,5 @@
-// A zip archive's central directory (APPNOTE.TXT 4.3), read and patched by
-// our own code; used by package.cpp and by fileinfo/apk_archive.cpp (APKs).
+// A zip archive's central directory (APPNOTE.TXT 4.3), read by our own
+// code; used by package.cpp and by fileinfo/apk_archive.cpp (APKs).
 //
 // We read the central directory ourselves because Poco's ZipArchive keeps
 // entries in a map (a duplicate name asserts instead of being reported) and
@@ -16,6 +16,14 @@
 #include <vector>
 
 namespace upkeep::zip {
+
+// Record signatures (APPNOTE.TXT 4.3), shared with zip_writer.h.
+constexpr uint32_t kLocalSig = 0x04034b50;
+constexpr uint32_t kCentralSig = 0x02014b50;
+constexpr uint32_t kEndSig = 0x06054b50;
+constexpr uint32_t kEnd64LocatorSig = 0x07064b50;
+constexpr uint32_t kEnd64Sig = 0x06064b50;
+constexpr uint32_t kUnixHost = 3;  // "version made by" high byte: st_mode in the external attributes
 
 // File types in the high 16 bits of an entry's external attributes (st_mode).
 constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000, kTypeDir = 0040000, kTypeSymlink = 0120000;
@@ -53,12 +61,6 @@ class ZipFile {
 };
 
 CentralDirectory read_central_directory(ZipFile& zip);
-
-// Gives every entry Info-ZIP style Unix attributes: host "Unix" in version-made-by and
-// st_mode in the high 16 bits of the external attributes (Poco writes a fixed 0640).
-// `modes` maps every file's name to its st_mode, type and permission bits
-// (kTypeRegular | 0644, kTypeSymlink | 0777); folders get kTypeDir | 0755.
-void set_unix_modes(const std::filesystem::path& zip_path, const std::map<std::string, uint32_t>& modes);
 
 // Names as they appear in messages: control bytes escaped so a hostile name cannot forge log lines.
 std::string printable(std::string_view name);

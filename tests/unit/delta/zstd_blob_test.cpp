@@ -11,6 +11,7 @@
 #include "expect_error.h"
 #include "test_support.h"
 #include "upkeep/delta/codec.h"
+#include "upkeep/delta/zstd_stream.h"
 
 using namespace upkeep::test;
 using namespace upkeep::test::delta_data;
@@ -67,6 +68,26 @@ TEST_CASE("compress_blob refuses a level outside zstd's range", "[delta]") {
     error_of([&] { delta::compress_blob(dir / "src", dir / "blob", level); }, ErrorCode::kUsage);
     CHECK_FALSE(stdfs::exists(dir / "blob"));
   }
+}
+
+TEST_CASE("a window past the level's finds repeats further apart, up to the window clients decode", "[delta]") {
+  TempDir dir;
+  // 3 MiB of noise twice: level 3's 2 MiB window cannot reach back to the first copy.
+  const std::string noise = random_bytes(3 << 20, 5), data = noise + noise;
+  write_text(dir / "src", data);
+  delta::compress_blob(dir / "src", dir / "blob", 3);
+  CHECK(stdfs::file_size(dir / "blob") > data.size() * 9 / 10);
+  stdfs::remove(dir / "blob");
+  delta::compress_blob(dir / "src", dir / "blob", 3, 1, {.window_log = 23});
+  CHECK(stdfs::file_size(dir / "blob") < data.size() * 6 / 10);
+  CHECK(delta::decompress_blob(dir / "blob", dir / "out", data.size()) == upkeep::sha256_hex(data));
+  stdfs::remove(dir / "blob");
+  // A window above what clients accept (zstd_stream.h) would make a blob none of them reads.
+  const std::string msg = error_of(
+      [&] { delta::compress_blob(dir / "src", dir / "blob", 3, 1, {.window_log = delta::kZstdWindowLogMax + 1}); },
+      ErrorCode::kUsage);
+  CHECK(msg.find("window log 28") != std::string::npos);
+  CHECK_FALSE(stdfs::exists(dir / "blob"));
 }
 
 TEST_CASE("a blob with the wrong expected size is refused", "[delta]") {
