@@ -47,10 +47,15 @@ void put_entry_fields(std::string& b, uint16_t needs, uint32_t crc32, bool zip64
   put16(b, name_size);
 }
 
+// The archive, opened once the level is known to be good: a bad level leaves no file.
+fs::File open_archive(const stdfs::path& path, int level) {
+  if (level < 1 || level > 9) fail(ErrorCode::kUsage, "deflate level " + std::to_string(level) + " is outside 1-9");
+  return fs::File(path);
+}
+
 }  // namespace
 
-ZipWriter::ZipWriter(const stdfs::path& path, int level) : out_(path), level_(level) {
-  if (level < 1 || level > 9) fail(ErrorCode::kUsage, "deflate level " + std::to_string(level) + " is outside 1-9");
+ZipWriter::ZipWriter(const stdfs::path& path, int level) : out_(open_archive(path, level)), level_(level) {
   out_.truncate(0);
   compressor_ = libdeflate_alloc_compressor(level);
   if (!compressor_) fail(ErrorCode::kFailure, path.string() + ": cannot allocate a deflate compressor");

@@ -112,6 +112,7 @@ TEST_CASE("zip archives read back by our extraction, unzip and Python, plain and
 TEST_CASE("ZipWriter refuses a deflate level outside 1-9 and names a file it cannot read", "[package]") {
   TempDir tmp;
   for (int level : {0, 10}) error_of([&] { zip::ZipWriter(tmp / "p.zip", level); }, ErrorCode::kUsage);
+  CHECK_FALSE(stdfs::exists(tmp / "p.zip"));
   zip::ZipWriter w(tmp / "p.zip", 6);
   const std::string msg = error_of([&] { w.add_file("gone", tmp / "gone", 0644); }, ErrorCode::kFailure);
   CHECK(msg.find("cannot read " + (tmp / "gone").string()) != std::string::npos);
