@@ -25,7 +25,7 @@ std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
 }  // namespace
 
-ApkArchive::ApkArchive(const std::filesystem::path& apk) : path_(apk), zip_(apk, "rb") {
+ApkArchive::ApkArchive(const std::filesystem::path& apk) : path_(apk), zip_(apk) {
   directory_ = zip::read_central_directory(zip_);
 }
 

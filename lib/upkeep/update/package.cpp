@@ -1,8 +1,6 @@
 #include "upkeep/update/package.h"
 
-#include <Poco/DateTime.h>
 #include <Poco/Exception.h>
-#include <Poco/Path.h>
 #include <Poco/Zip/ZipArchive.h>
 #include <Poco/Zip/ZipStream.h>
 #include <fcntl.h>
@@ -15,9 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -274,7 +270,7 @@ void extract_package(const stdfs::path& zip_path, const stdfs::path& dest_dir, c
 
   CentralDirectory cd;
   {
-    ZipFile zip(zip_path, "rb");
+    ZipFile zip(zip_path);
     cd = read_central_directory(zip);
   }
   check_entries(zip_path, cd, manifest);
@@ -299,7 +295,7 @@ void extract_package_file(const stdfs::path& zip_path, const FileManifest& manif
     fail(ErrorCode::kExists, dest.string() + ": already exists (extraction needs a fresh file name)");
   CentralDirectory cd;
   {
-    ZipFile zip(zip_path, "rb");
+    ZipFile zip(zip_path);
     cd = read_central_directory(zip);
   }
   check_entries(zip_path, cd, manifest);  // the whole archive, as for a full extraction

@@ -38,7 +38,7 @@ std::string printable(std::string_view name) {
   return out;
 }
 
-ZipFile::ZipFile(const stdfs::path& path, const char* mode) : path_(path), f_(std::fopen(path.c_str(), mode)) {
+ZipFile::ZipFile(const stdfs::path& path) : path_(path), f_(std::fopen(path.c_str(), "rb")) {
   if (!f_) fail(ErrorCode::kBadInput, path.string() + ": cannot open the archive: " + std::strerror(errno));
   if (std::fseek(f_, 0, SEEK_END) != 0 || (size_ = std::ftell(f_)) < 0) {
     std::fclose(f_);
@@ -55,14 +55,6 @@ std::string ZipFile::read(uint64_t at, uint64_t n) {
     corrupt("read error");
   }
   return buf;
-}
-
-void ZipFile::write(uint64_t at, const std::string& data) {
-  if (std::fseek(f_, static_cast<long>(at), SEEK_SET) != 0 ||
-      std::fwrite(data.data(), 1, data.size(), f_) != data.size() || std::fflush(f_) != 0) {
-    fail(errno == ENOSPC ? ErrorCode::kNoSpace : ErrorCode::kFailure,
-         path_.string() + ": cannot write: " + std::strerror(errno));
-  }
 }
 
 void ZipFile::corrupt(const std::string& why) const {
@@ -95,14 +87,11 @@ CentralDirectory read_central_directory(ZipFile& zip) {
   }
   if (size > kMaxCentralDirectory || count > size / kCentralFixed) zip.corrupt("implausible central directory size");
   CentralDirectory cd;
-  cd.offset = offset;
-  cd.bytes = zip.read(offset, size);
-  const std::string& b = cd.bytes;
+  const std::string b = zip.read(offset, size);
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
     if (at + kCentralFixed > b.size() || le(b, at, 4) != kCentralSig) zip.corrupt("bad central directory entry");
     CentralEntry e;
-    e.record_offset = at;
     e.made_by = static_cast<uint32_t>(le(b, at + 4, 2));
     e.flags = static_cast<uint32_t>(le(b, at + 8, 2));
     e.method = static_cast<uint32_t>(le(b, at + 10, 2));

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,28 +29,24 @@ constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000, kTypeDir = 00400
 
 struct CentralEntry {
   std::string name;
-  size_t record_offset = 0;  // within the central directory bytes
   uint32_t made_by = 0, flags = 0, method = 0, external = 0, crc32 = 0;
   uint64_t compressed = 0, uncompressed = 0;
   uint64_t local_offset = 0;  // of the entry's local header in the archive
 };
 
 struct CentralDirectory {
-  uint64_t offset = 0;
-  std::string bytes;
   std::vector<CentralEntry> entries;
 };
 
-// Random-access reads (and writes, with mode "r+b") of a whole zip file.
+// Random-access reads of a whole zip file.
 class ZipFile {
  public:
-  ZipFile(const std::filesystem::path& path, const char* mode);
+  explicit ZipFile(const std::filesystem::path& path);
   ~ZipFile();
   ZipFile(const ZipFile&) = delete;
   ZipFile& operator=(const ZipFile&) = delete;
   uint64_t size() const { return static_cast<uint64_t>(size_); }
   std::string read(uint64_t at, uint64_t n);
-  void write(uint64_t at, const std::string& data);  // kNoSpace on a full disk
   [[noreturn]] void corrupt(const std::string& why) const;
 
  private:

@@ -61,11 +61,11 @@ ZipWriter::ZipWriter(const stdfs::path& path, int level) : out_(open_archive(pat
   if (!compressor_) fail(ErrorCode::kFailure, path.string() + ": cannot allocate a deflate compressor");
 }
 
-ZipWriter::~ZipWriter() { libdeflate_free_compressor(static_cast<libdeflate_compressor*>(compressor_)); }
+ZipWriter::~ZipWriter() { libdeflate_free_compressor(compressor_); }
 
-void ZipWriter::write(const std::string& bytes) {
-  out_.write(bytes.data(), bytes.size());
-  at_ += bytes.size();
+void ZipWriter::write(const char* data, size_t n) {
+  out_.write(data, n);
+  at_ += n;
 }
 
 // The local header, with the sizes and CRC already known (whole files) or
@@ -104,15 +104,14 @@ void ZipWriter::patch_local_header(const Entry& e) {
 }
 
 void ZipWriter::deflate_whole(Entry& e, const unsigned char* data, uint64_t size) {
-  auto* c = static_cast<libdeflate_compressor*>(compressor_);
-  std::string packed(libdeflate_deflate_compress_bound(c, size), '\0');
-  const size_t n = libdeflate_deflate_compress(c, data, size, packed.data(), packed.size());
+  const size_t bound = libdeflate_deflate_compress_bound(compressor_, size);
+  const auto packed = std::make_unique_for_overwrite<char[]>(bound);  // up to the file's size: not zero-filled
+  const size_t n = libdeflate_deflate_compress(compressor_, data, size, packed.get(), bound);
   if (n == 0) fail(ErrorCode::kFailure, out_.path().string() + ": deflate of " + e.name + " did not fit its bound");
-  packed.resize(n);
   e.crc32 = libdeflate_crc32(0, data, size);
   e.compressed = n;
   write_local_header(e);
-  write(packed);
+  write(packed.get(), n);
 }
 
 void ZipWriter::deflate_stream(Entry& e, const stdfs::path& source) {
@@ -137,7 +136,7 @@ void ZipWriter::deflate_stream(Entry& e, const stdfs::path& source) {
       z.avail_out = static_cast<uInt>(obuf.size());
       deflate(&z, flush);
       const size_t made = obuf.size() - z.avail_out;
-      write(obuf.substr(0, made));
+      write(obuf.data(), made);
       e.compressed += made;
     } while (z.avail_out == 0);
   }

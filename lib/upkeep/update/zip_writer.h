@@ -24,6 +24,8 @@
 
 #include "upkeep/platform/fs.h"
 
+struct libdeflate_compressor;
+
 namespace upkeep::zip {
 
 // Files up to this size are deflated whole by libdeflate (mapped, plus an
@@ -59,13 +61,14 @@ class ZipWriter {
   void patch_local_header(const Entry& e);
   void deflate_whole(Entry& e, const unsigned char* data, uint64_t size);
   void deflate_stream(Entry& e, const std::filesystem::path& source);
-  void write(const std::string& bytes);
+  void write(const char* data, size_t n);
+  void write(const std::string& bytes) { write(bytes.data(), bytes.size()); }
 
   fs::File out_;
   int level_;
   uint64_t at_ = 0;  // bytes written so far
   std::vector<Entry> entries_;
-  void* compressor_ = nullptr;  // libdeflate_compressor
+  libdeflate_compressor* compressor_ = nullptr;
   bool force_zip64_ = false;
 };
 

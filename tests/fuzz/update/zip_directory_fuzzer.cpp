@@ -8,12 +8,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto& scratch = upkeep::fuzz::Scratch::get();
   const auto file = upkeep::fuzz::write_file(scratch.fresh() / "package.zip", upkeep::fuzz::as_text(data, size));
   upkeep::fuzz::accepts([&] {
-    ZipFile zip(file, "rb");
+    ZipFile zip(file);
     const CentralDirectory cd = read_central_directory(zip);
-    for (const CentralEntry& e : cd.entries) {
-      if (e.record_offset >= cd.bytes.size()) std::abort();
-      printable(e.name);
-    }
+    for (const CentralEntry& e : cd.entries) printable(e.name);
   });
   return 0;
 }

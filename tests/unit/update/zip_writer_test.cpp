@@ -65,7 +65,7 @@ TEST_CASE("zip archives read back by our extraction, unzip and Python, plain and
   write_zip(tmp / "build", m, tmp / "p.zip", zip64);
 
   // Our own reader: every entry, its Unix type and mode, and the zip64 fields when forced.
-  zip::ZipFile file(tmp / "p.zip", "rb");
+  zip::ZipFile file(tmp / "p.zip");
   const zip::CentralDirectory cd = zip::read_central_directory(file);
   REQUIRE(cd.entries.size() == m.files().size());
   for (const auto& e : cd.entries) {
